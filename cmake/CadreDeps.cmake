@@ -1,0 +1,18 @@
+# Cadre's dependencies, found through pkg-config. A missing one stops
+# configure with the Debian package to install.
+find_package(PkgConfig QUIET)
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config not found: install the Debian package 'pkg-config' (apt-get install pkg-config)")
+endif()
+
+pkg_check_modules(CK QUIET IMPORTED_TARGET ck>=0.7.1)
+if(NOT CK_FOUND)
+  message(FATAL_ERROR "Concurrency Kit (pkg-config 'ck' >= 0.7.1) not found: install the Debian package 'libck-dev' (apt-get install libck-dev)")
+endif()
+
+if(CADRE_WITH_JEMALLOC AND NOT CADRE_SANITIZE)
+  pkg_check_modules(JEMALLOC QUIET IMPORTED_TARGET jemalloc>=5.3)
+  if(NOT JEMALLOC_FOUND)
+    message(FATAL_ERROR "jemalloc (pkg-config 'jemalloc' >= 5.3) not found: install the Debian package 'libjemalloc-dev' (apt-get install libjemalloc-dev)")
+  endif()
+endif()

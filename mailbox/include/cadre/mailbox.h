@@ -1,0 +1,99 @@
+/* Cadre: the lock-free MPSC mailbox.
+ *
+ * A mailbox is a queue of intrusive nodes: the caller embeds a cadre_mb_node
+ * in each message, and the mailbox links messages through it. Push and pop
+ * allocate nothing.
+ *
+ * Two lanes: system (control) messages are always taken before normal ones.
+ * A bounded mailbox refuses a normal push beyond its capacity with
+ * CADRE_EFULL; system pushes are never refused.
+ *
+ * Scheduling hand-off: a mailbox is created idle. The push that makes an
+ * idle mailbox non-empty returns 1 ("you woke it"): exactly one push sees
+ * each idle-to-active transition, and that caller must arrange for the
+ * consumer to run. The consumer, having found the mailbox empty, calls
+ * cadre_mailbox_mark_idle(); it succeeds only if nothing arrived meanwhile.
+ *
+ * Threads: any number of threads may push at once. Only one thread at a time
+ * may be the consumer (pop, pop_batch, mark_idle, count); ownership of the
+ * consumer role moves with the idle-to-active transition.
+ *
+ * Progress: normal push is wait-free (one atomic exchange). System push is
+ * lock-free (a CAS loop). Pop is wait-free but may return NULL while a push
+ * is half done ("nothing visible yet"); mark_idle then fails with
+ * CADRE_EBUSY and the consumer tries again later.
+ */
+#ifndef CADRE_MAILBOX_H
+#define CADRE_MAILBOX_H
+
+#include <stdint.h>
+
+#include <cadre/error.h>
+#include <cadre/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The intrusive link. Embed one in every message; the mailbox owns it from
+ * push until pop returns the node. Nodes must be at least 2-byte aligned. */
+typedef struct cadre_mb_node {
+	struct cadre_mb_node *next;
+} cadre_mb_node;
+
+typedef enum cadre_lane {
+	CADRE_LANE_NORMAL = 0,
+	CADRE_LANE_SYSTEM = 1,
+} cadre_lane;
+
+typedef struct cadre_mailbox cadre_mailbox;
+
+/* Creates an idle, empty mailbox. capacity 0 means unbounded; otherwise at
+ * most `capacity` normal messages may be queued at once.
+ * Returns 0, CADRE_EINVAL (out NULL) or CADRE_ENOMEM. */
+CADRE_API int cadre_mailbox_new(cadre_mailbox **out, uint32_t capacity);
+
+/* Frees the mailbox. Nodes still queued are not touched: drain them first
+ * (the caller owns them). NULL is ignored. No thread may use mb afterwards. */
+CADRE_API void cadre_mailbox_free(cadre_mailbox *mb);
+
+/* Pushes one node on a lane. Returns 1 if this push made an idle mailbox
+ * active (the caller must schedule the consumer), 0 otherwise, or
+ * CADRE_EINVAL (NULL, misaligned node, bad lane) / CADRE_EFULL (bounded and
+ * full, normal lane only: the node was not queued and still belongs to the
+ * caller). Any thread. */
+CADRE_API int cadre_mailbox_push(cadre_mailbox *mb, cadre_mb_node *node, cadre_lane lane);
+
+/* Pushes a pre-linked chain first..last of `count` nodes (first->next ...
+ * reaches last) onto the normal lane in one atomic exchange; the nodes keep
+ * their order and no other push interleaves with them. A bounded mailbox
+ * admits the whole chain or none of it (CADRE_EFULL). Returns as push. */
+CADRE_API int cadre_mailbox_push_chain(cadre_mailbox *mb, cadre_mb_node *first, cadre_mb_node *last,
+                                       uint32_t count);
+
+/* Takes the next node, system lane first. Returns NULL if nothing is
+ * visible. If lane is not NULL it receives the node's lane. Consumer only. */
+CADRE_API cadre_mb_node *cadre_mailbox_pop(cadre_mailbox *mb, cadre_lane *lane);
+
+/* Takes up to max nodes (system lane first) into out[]. Returns how many,
+ * or CADRE_EINVAL. Consumer only. */
+CADRE_API int cadre_mailbox_pop_batch(cadre_mailbox *mb, cadre_mb_node **out, int max);
+
+/* The consumer gives the mailbox up: succeeds (0) only if both lanes are
+ * empty and nothing arrived; the next push then returns 1. Returns
+ * CADRE_EBUSY if a message is queued or a push is in flight; the caller is
+ * still the consumer. Consumer only. */
+CADRE_API int cadre_mailbox_mark_idle(cadre_mailbox *mb);
+
+/* Normal-lane messages currently admitted to a bounded mailbox (0 for an
+ * unbounded one); a snapshot, exact when no push or pop runs. Any thread. */
+CADRE_API uint32_t cadre_mailbox_count(const cadre_mailbox *mb);
+
+/* The capacity given at creation (0 = unbounded). Any thread. */
+CADRE_API uint32_t cadre_mailbox_capacity(const cadre_mailbox *mb);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CADRE_MAILBOX_H */

@@ -1,0 +1,84 @@
+/* Cadre: the allocator seam (see cadre__alloc.h). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cadre__alloc.h"
+#include "cadre__atomic.h"
+
+#if defined(CADRE_WITH_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#endif
+
+/* Countdown to an injected failure; -1 = disarmed. */
+static uint64_t fail_countdown = UINT64_MAX;
+
+void
+cadre__alloc_fail_after(long n)
+{
+	/* Release: pairs with the relaxed-then-CAS check in should_fail; tests
+	 * arm it before the threads they test start. */
+	cadre__store_rel_u64(&fail_countdown, n < 0 ? UINT64_MAX : (uint64_t)n);
+}
+
+static int
+should_fail(void)
+{
+	/* Relaxed: the fast path is one load of a read-mostly word. */
+	uint64_t c = cadre__load_rlx_u64(&fail_countdown);
+	while (__builtin_expect(c != UINT64_MAX, 0)) {
+		uint64_t next = c == 0 ? UINT64_MAX : c - 1;
+		/* acq_rel CAS: each allocation consumes exactly one count. */
+		if (cadre__cas_acqrel_u64(&fail_countdown, c, next))
+			return c == 0;
+		c = cadre__load_rlx_u64(&fail_countdown);
+	}
+	return 0;
+}
+
+void *
+cadre__alloc(size_t size)
+{
+	if (size == 0 || should_fail())
+		return NULL;
+#if defined(CADRE_WITH_JEMALLOC)
+	return mallocx(size, 0);
+#else
+	return malloc(size);
+#endif
+}
+
+void *
+cadre__alloc_zero(size_t size)
+{
+	if (size == 0 || should_fail())
+		return NULL;
+#if defined(CADRE_WITH_JEMALLOC)
+	return mallocx(size, MALLOCX_ZERO);
+#else
+	return calloc(1, size);
+#endif
+}
+
+void
+cadre__free(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+#if defined(CADRE_WITH_JEMALLOC)
+	sdallocx(p, size, 0);
+#else
+	(void)size;
+	free(p);
+#endif
+}
+
+const char *
+cadre__alloc_backend(void)
+{
+#if defined(CADRE_WITH_JEMALLOC)
+	return "jemalloc";
+#else
+	return "libc";
+#endif
+}

@@ -1,0 +1,29 @@
+/* Cadre internal: the allocator seam.
+ *
+ * Every allocation Cadre makes goes through these functions. Normal builds
+ * use jemalloc's sized API (mallocx / sdallocx); sanitizer builds, where
+ * jemalloc and the sanitizer's allocator cannot be mixed (shared/
+ * CK-JEMALLOC.md 6.4), use malloc / free. One family per build, never mixed
+ * on one pointer.
+ *
+ * Fault injection for tests: cadre__alloc_fail_after(n) makes the (n+1)-th
+ * allocation from now on fail (n = 0: the next one), once; -1 disarms.
+ * Process-wide, meant for single-threaded test set-ups.
+ */
+#ifndef CADRE__ALLOC_H
+#define CADRE__ALLOC_H
+
+#include <stddef.h>
+
+#include <cadre/export.h>
+
+/* Exported (but not in any public header) so that tests linked against the
+ * shared library can still reach them. */
+CADRE_API void *cadre__alloc(size_t size);
+CADRE_API void *cadre__alloc_zero(size_t size);
+CADRE_API void cadre__free(void *p, size_t size);
+CADRE_API void cadre__alloc_fail_after(long n);
+/* "jemalloc" or "libc". */
+CADRE_API const char *cadre__alloc_backend(void);
+
+#endif /* CADRE__ALLOC_H */

@@ -1,0 +1,357 @@
+/* Cadre internal: the one atomics header every Cadre source goes through.
+ *
+ * Design notes.
+ * Every atomic access in Cadre is one of the inline functions below; each
+ * names its memory ordering in its name (_rlx, _acq, _rel, _acqrel, _sc).
+ *
+ * Normal builds use Concurrency Kit's ck_pr (hand-written inline assembly on
+ * x86-64) plus the ck_pr fence that gives the named ordering. On x86-64 (TSO)
+ * those fences are compiler barriers, and every locked RMW is a full barrier;
+ * on weaker machines the same fences become real barriers, so the names stay
+ * true there too.
+ *
+ * ThreadSanitizer cannot see ck_pr's inline assembly (shared/CK-JEMALLOC.md,
+ * 6.2): it would see neither the accesses nor the ordering. Instead of
+ * annotating every hand-off with __tsan_acquire/__tsan_release, the TSan
+ * build maps the same functions to the compiler's C11-model __atomic builtins
+ * with exactly the ordering in the name. TSan then checks the orderings
+ * themselves: if a hand-off were written _rlx where it needs _rel/_acq, TSan
+ * reports the payload race (tests/mailbox/tsan_seeded_race.c proves it does).
+ * Annotations could only say "trust me" at the points we remembered to mark.
+ *
+ * Cross-thread words are plain (non-_Atomic) fields; only these functions may
+ * touch them once the object is shared.
+ */
+#ifndef CADRE__ATOMIC_H
+#define CADRE__ATOMIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#if defined(__SANITIZE_THREAD__)
+#define CADRE__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CADRE__TSAN 1
+#endif
+#endif
+
+#if defined(CADRE__TSAN)
+
+/* ---- TSan build: C11 memory model through the __atomic builtins ---- */
+
+#define CADRE__A_INLINE static inline __attribute__((always_inline))
+
+CADRE__A_INLINE void *
+cadre__load_rlx_ptr(void *const *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+CADRE__A_INLINE void *
+cadre__load_acq_ptr(void *const *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+CADRE__A_INLINE void *
+cadre__load_sc_ptr(void *const *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE void
+cadre__store_rlx_ptr(void **p, void *v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+CADRE__A_INLINE void
+cadre__store_rel_ptr(void **p, void *v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+CADRE__A_INLINE void *
+cadre__xchg_sc_ptr(void **p, void *v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE bool
+cadre__cas_sc_ptr(void **p, void *expect, void *set)
+{
+	return __atomic_compare_exchange_n(p, &expect, set, false, __ATOMIC_SEQ_CST,
+	                                   __ATOMIC_SEQ_CST);
+}
+/* Clears bit 0 of *p; returns whether it was set. */
+CADRE__A_INLINE bool
+cadre__btr0_sc_ptr(void **p)
+{
+	uintptr_t old = __atomic_fetch_and((uintptr_t *)p, ~(uintptr_t)1, __ATOMIC_SEQ_CST);
+	return (old & 1) != 0;
+}
+
+CADRE__A_INLINE uint32_t
+cadre__load_rlx_u32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+CADRE__A_INLINE uint32_t
+cadre__load_acq_u32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+CADRE__A_INLINE void
+cadre__store_rel_u32(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+CADRE__A_INLINE void
+cadre__store_rlx_u32(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+CADRE__A_INLINE bool
+cadre__cas_acqrel_u32(uint32_t *p, uint32_t expect, uint32_t set)
+{
+	return __atomic_compare_exchange_n(p, &expect, set, false, __ATOMIC_ACQ_REL,
+	                                   __ATOMIC_ACQUIRE);
+}
+CADRE__A_INLINE uint32_t
+cadre__faa_acqrel_u32(uint32_t *p, uint32_t d)
+{
+	return __atomic_fetch_add(p, d, __ATOMIC_ACQ_REL);
+}
+CADRE__A_INLINE uint32_t
+cadre__faa_sc_u32(uint32_t *p, uint32_t d)
+{
+	return __atomic_fetch_add(p, d, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint32_t
+cadre__xchg_sc_u32(uint32_t *p, uint32_t v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+CADRE__A_INLINE uint64_t
+cadre__load_rlx_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+CADRE__A_INLINE uint64_t
+cadre__load_acq_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+CADRE__A_INLINE void
+cadre__store_rlx_u64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+CADRE__A_INLINE void
+cadre__store_rel_u64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+CADRE__A_INLINE uint64_t
+cadre__faa_rlx_u64(uint64_t *p, uint64_t d)
+{
+	return __atomic_fetch_add(p, d, __ATOMIC_RELAXED);
+}
+CADRE__A_INLINE uint64_t
+cadre__faa_acqrel_u64(uint64_t *p, uint64_t d)
+{
+	return __atomic_fetch_add(p, d, __ATOMIC_ACQ_REL);
+}
+CADRE__A_INLINE bool
+cadre__cas_acqrel_u64(uint64_t *p, uint64_t expect, uint64_t set)
+{
+	return __atomic_compare_exchange_n(p, &expect, set, false, __ATOMIC_ACQ_REL,
+	                                   __ATOMIC_ACQUIRE);
+}
+CADRE__A_INLINE void
+cadre__fence_sc(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE void
+cadre__spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+#else /* !CADRE__TSAN */
+
+/* ---- Normal build: Concurrency Kit's ck_pr ---- */
+
+#include <ck_pr.h>
+
+#define CADRE__A_INLINE static inline __attribute__((always_inline))
+
+CADRE__A_INLINE void *
+cadre__load_rlx_ptr(void *const *p)
+{
+	return ck_pr_load_ptr(p);
+}
+CADRE__A_INLINE void *
+cadre__load_acq_ptr(void *const *p)
+{
+	void *v = ck_pr_load_ptr(p);
+	ck_pr_fence_acquire(); /* later loads/stores stay after this load */
+	return v;
+}
+CADRE__A_INLINE void *
+cadre__load_sc_ptr(void *const *p)
+{
+	ck_pr_fence_memory(); /* mfence: earlier stores drain before this load */
+	void *v = ck_pr_load_ptr(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+CADRE__A_INLINE void
+cadre__store_rlx_ptr(void **p, void *v)
+{
+	ck_pr_store_ptr(p, v);
+}
+CADRE__A_INLINE void
+cadre__store_rel_ptr(void **p, void *v)
+{
+	ck_pr_fence_release(); /* earlier loads/stores stay before this store */
+	ck_pr_store_ptr(p, v);
+}
+CADRE__A_INLINE void *
+cadre__xchg_sc_ptr(void **p, void *v)
+{
+	ck_pr_fence_atomic(); /* CK RMWs are unordered on RMO; full fence on both */
+	void *old = ck_pr_fas_ptr(p, v);
+	ck_pr_fence_memory();
+	return old;
+}
+CADRE__A_INLINE bool
+cadre__cas_sc_ptr(void **p, void *expect, void *set)
+{
+	ck_pr_fence_atomic();
+	bool ok = ck_pr_cas_ptr(p, expect, set);
+	ck_pr_fence_memory();
+	return ok;
+}
+CADRE__A_INLINE bool
+cadre__btr0_sc_ptr(void **p)
+{
+	ck_pr_fence_atomic();
+	bool was = ck_pr_btr_ptr(p, 0);
+	ck_pr_fence_memory();
+	return was;
+}
+
+CADRE__A_INLINE uint32_t
+cadre__load_rlx_u32(const uint32_t *p)
+{
+	return ck_pr_load_32(p);
+}
+CADRE__A_INLINE uint32_t
+cadre__load_acq_u32(const uint32_t *p)
+{
+	uint32_t v = ck_pr_load_32(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+CADRE__A_INLINE void
+cadre__store_rel_u32(uint32_t *p, uint32_t v)
+{
+	ck_pr_fence_release();
+	ck_pr_store_32(p, v);
+}
+CADRE__A_INLINE void
+cadre__store_rlx_u32(uint32_t *p, uint32_t v)
+{
+	ck_pr_store_32(p, v);
+}
+CADRE__A_INLINE bool
+cadre__cas_acqrel_u32(uint32_t *p, uint32_t expect, uint32_t set)
+{
+	ck_pr_fence_release();
+	bool ok = ck_pr_cas_32(p, expect, set);
+	ck_pr_fence_acquire();
+	return ok;
+}
+CADRE__A_INLINE uint32_t
+cadre__faa_acqrel_u32(uint32_t *p, uint32_t d)
+{
+	ck_pr_fence_release();
+	uint32_t old = ck_pr_faa_32(p, d);
+	ck_pr_fence_acquire();
+	return old;
+}
+CADRE__A_INLINE uint32_t
+cadre__faa_sc_u32(uint32_t *p, uint32_t d)
+{
+	ck_pr_fence_atomic();
+	uint32_t old = ck_pr_faa_32(p, d);
+	ck_pr_fence_memory();
+	return old;
+}
+CADRE__A_INLINE uint32_t
+cadre__xchg_sc_u32(uint32_t *p, uint32_t v)
+{
+	ck_pr_fence_atomic();
+	uint32_t old = ck_pr_fas_32(p, v);
+	ck_pr_fence_memory();
+	return old;
+}
+
+CADRE__A_INLINE uint64_t
+cadre__load_rlx_u64(const uint64_t *p)
+{
+	return ck_pr_load_64(p);
+}
+CADRE__A_INLINE uint64_t
+cadre__load_acq_u64(const uint64_t *p)
+{
+	uint64_t v = ck_pr_load_64(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+CADRE__A_INLINE void
+cadre__store_rlx_u64(uint64_t *p, uint64_t v)
+{
+	ck_pr_store_64(p, v);
+}
+CADRE__A_INLINE void
+cadre__store_rel_u64(uint64_t *p, uint64_t v)
+{
+	ck_pr_fence_release();
+	ck_pr_store_64(p, v);
+}
+CADRE__A_INLINE uint64_t
+cadre__faa_rlx_u64(uint64_t *p, uint64_t d)
+{
+	return ck_pr_faa_64(p, d);
+}
+CADRE__A_INLINE uint64_t
+cadre__faa_acqrel_u64(uint64_t *p, uint64_t d)
+{
+	ck_pr_fence_release();
+	uint64_t old = ck_pr_faa_64(p, d);
+	ck_pr_fence_acquire();
+	return old;
+}
+CADRE__A_INLINE bool
+cadre__cas_acqrel_u64(uint64_t *p, uint64_t expect, uint64_t set)
+{
+	ck_pr_fence_release();
+	bool ok = ck_pr_cas_64(p, expect, set);
+	ck_pr_fence_acquire();
+	return ok;
+}
+CADRE__A_INLINE void
+cadre__fence_sc(void)
+{
+	ck_pr_fence_memory();
+}
+CADRE__A_INLINE void
+cadre__spin_pause(void)
+{
+	ck_pr_stall();
+}
+
+#endif /* CADRE__TSAN */
+
+#endif /* CADRE__ATOMIC_H */
