@@ -73,6 +73,36 @@ cadre__free(void *p, size_t size)
 #endif
 }
 
+void *
+cadre__alloc_aligned(size_t size, size_t align)
+{
+	if (size == 0 || should_fail())
+		return NULL;
+#if defined(CADRE_WITH_JEMALLOC)
+	return mallocx(size, MALLOCX_ALIGN(align) | MALLOCX_ZERO);
+#else
+	void *p = NULL;
+	if (posix_memalign(&p, align, size) != 0)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+#endif
+}
+
+void
+cadre__free_aligned(void *p, size_t size, size_t align)
+{
+	if (p == NULL)
+		return;
+#if defined(CADRE_WITH_JEMALLOC)
+	sdallocx(p, size, MALLOCX_ALIGN(align));
+#else
+	(void)size;
+	(void)align;
+	free(p);
+#endif
+}
+
 const char *
 cadre__alloc_backend(void)
 {

@@ -22,6 +22,10 @@
 CADRE_API void *cadre__alloc(size_t size);
 CADRE_API void *cadre__alloc_zero(size_t size);
 CADRE_API void cadre__free(void *p, size_t size);
+/* Zeroed, aligned to `align` (a power of two, >= 16); free with
+ * cadre__free_aligned and the same size and align. */
+CADRE_API void *cadre__alloc_aligned(size_t size, size_t align);
+CADRE_API void cadre__free_aligned(void *p, size_t size, size_t align);
 CADRE_API void cadre__alloc_fail_after(long n);
 /* "jemalloc" or "libc". */
 CADRE_API const char *cadre__alloc_backend(void);

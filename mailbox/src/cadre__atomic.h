@@ -5,9 +5,13 @@
  * names its memory ordering in its name (_rlx, _acq, _rel, _acqrel, _sc).
  *
  * Normal builds use Concurrency Kit's ck_pr (hand-written inline assembly on
- * x86-64) plus the ck_pr fence that gives the named ordering. On x86-64 (TSO)
- * those fences are compiler barriers, and every locked RMW is a full barrier;
- * on weaker machines the same fences become real barriers, so the names stay
+ * x86-64) plus the ck_pr fences that give the named ordering. On x86-64 (TSO)
+ * every locked RMW is a full barrier and the fences used around loads,
+ * stores and RMWs compile to nothing; only ck_pr_fence_store_load and
+ * ck_pr_fence_memory emit an mfence, and Cadre uses them only where it needs
+ * store->load order: the _sc loads and cadre__fence_sc(). (An mfence after
+ * each RMW, an earlier version, made push 2-3x slower for nothing.) On
+ * weaker machines the same fences become real barriers, so the names stay
  * true there too.
  *
  * ThreadSanitizer cannot see ck_pr's inline assembly (shared/CK-JEMALLOC.md,
@@ -164,6 +168,37 @@ cadre__cas_acqrel_u64(uint64_t *p, uint64_t expect, uint64_t set)
 	return __atomic_compare_exchange_n(p, &expect, set, false, __ATOMIC_ACQ_REL,
 	                                   __ATOMIC_ACQUIRE);
 }
+CADRE__A_INLINE uint64_t
+cadre__load_sc_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint64_t
+cadre__faa_sc_u64(uint64_t *p, uint64_t d)
+{
+	return __atomic_fetch_add(p, d, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE bool
+cadre__cas_sc_u64(uint64_t *p, uint64_t expect, uint64_t set)
+{
+	return __atomic_compare_exchange_n(p, &expect, set, false, __ATOMIC_SEQ_CST,
+	                                   __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint64_t
+cadre__fetch_or_sc_u64(uint64_t *p, uint64_t bits)
+{
+	return __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint64_t
+cadre__fetch_and_sc_u64(uint64_t *p, uint64_t bits)
+{
+	return __atomic_fetch_and(p, bits, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint32_t
+cadre__load_sc_u32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
 CADRE__A_INLINE void
 cadre__fence_sc(void)
 {
@@ -185,6 +220,25 @@ cadre__spin_pause(void)
 
 #define CADRE__A_INLINE static inline __attribute__((always_inline))
 
+/* Sequential consistency for a CK read-modify-write: CK's RMWs promise no
+ * ordering by themselves (on x86-64 they are locked instructions, full
+ * barriers, and these fences compile to nothing; on RMO machines they are
+ * real barriers). */
+CADRE__A_INLINE void
+cadre__ck_rmw_pre(void)
+{
+	ck_pr_fence_load_atomic();
+	ck_pr_fence_store_atomic();
+	ck_pr_fence_atomic();
+}
+CADRE__A_INLINE void
+cadre__ck_rmw_post(void)
+{
+	ck_pr_fence_atomic_load();
+	ck_pr_fence_atomic_store();
+	ck_pr_fence_atomic();
+}
+
 CADRE__A_INLINE void *
 cadre__load_rlx_ptr(void *const *p)
 {
@@ -200,7 +254,9 @@ cadre__load_acq_ptr(void *const *p)
 CADRE__A_INLINE void *
 cadre__load_sc_ptr(void *const *p)
 {
-	ck_pr_fence_memory(); /* mfence: earlier stores drain before this load */
+	/* Cadre's seq_cst stores are all RMWs (full barriers), but plain
+	 * release stores may precede: order them before this load (mfence). */
+	ck_pr_fence_store_load();
 	void *v = ck_pr_load_ptr(p);
 	ck_pr_fence_acquire();
 	return v;
@@ -219,25 +275,25 @@ cadre__store_rel_ptr(void **p, void *v)
 CADRE__A_INLINE void *
 cadre__xchg_sc_ptr(void **p, void *v)
 {
-	ck_pr_fence_atomic(); /* CK RMWs are unordered on RMO; full fence on both */
+	cadre__ck_rmw_pre(); /* CK RMWs promise no ordering: fence both sides */
 	void *old = ck_pr_fas_ptr(p, v);
-	ck_pr_fence_memory();
+	cadre__ck_rmw_post();
 	return old;
 }
 CADRE__A_INLINE bool
 cadre__cas_sc_ptr(void **p, void *expect, void *set)
 {
-	ck_pr_fence_atomic();
+	cadre__ck_rmw_pre();
 	bool ok = ck_pr_cas_ptr(p, expect, set);
-	ck_pr_fence_memory();
+	cadre__ck_rmw_post();
 	return ok;
 }
 CADRE__A_INLINE bool
 cadre__btr0_sc_ptr(void **p)
 {
-	ck_pr_fence_atomic();
+	cadre__ck_rmw_pre();
 	bool was = ck_pr_btr_ptr(p, 0);
-	ck_pr_fence_memory();
+	cadre__ck_rmw_post();
 	return was;
 }
 
@@ -283,17 +339,17 @@ cadre__faa_acqrel_u32(uint32_t *p, uint32_t d)
 CADRE__A_INLINE uint32_t
 cadre__faa_sc_u32(uint32_t *p, uint32_t d)
 {
-	ck_pr_fence_atomic();
+	cadre__ck_rmw_pre();
 	uint32_t old = ck_pr_faa_32(p, d);
-	ck_pr_fence_memory();
+	cadre__ck_rmw_post();
 	return old;
 }
 CADRE__A_INLINE uint32_t
 cadre__xchg_sc_u32(uint32_t *p, uint32_t v)
 {
-	ck_pr_fence_atomic();
+	cadre__ck_rmw_pre();
 	uint32_t old = ck_pr_fas_32(p, v);
-	ck_pr_fence_memory();
+	cadre__ck_rmw_post();
 	return old;
 }
 
@@ -340,6 +396,54 @@ cadre__cas_acqrel_u64(uint64_t *p, uint64_t expect, uint64_t set)
 	bool ok = ck_pr_cas_64(p, expect, set);
 	ck_pr_fence_acquire();
 	return ok;
+}
+CADRE__A_INLINE uint64_t
+cadre__load_sc_u64(const uint64_t *p)
+{
+	ck_pr_fence_store_load(); /* see cadre__load_sc_ptr */
+	uint64_t v = ck_pr_load_64(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+CADRE__A_INLINE uint64_t
+cadre__faa_sc_u64(uint64_t *p, uint64_t d)
+{
+	cadre__ck_rmw_pre();
+	uint64_t old = ck_pr_faa_64(p, d);
+	cadre__ck_rmw_post();
+	return old;
+}
+CADRE__A_INLINE bool
+cadre__cas_sc_u64(uint64_t *p, uint64_t expect, uint64_t set)
+{
+	cadre__ck_rmw_pre();
+	bool ok = ck_pr_cas_64(p, expect, set);
+	cadre__ck_rmw_post();
+	return ok;
+}
+CADRE__A_INLINE uint64_t
+cadre__fetch_or_sc_u64(uint64_t *p, uint64_t bits)
+{
+	uint64_t old = ck_pr_load_64(p);
+	while (!cadre__cas_sc_u64(p, old, old | bits))
+		old = ck_pr_load_64(p);
+	return old;
+}
+CADRE__A_INLINE uint64_t
+cadre__fetch_and_sc_u64(uint64_t *p, uint64_t bits)
+{
+	uint64_t old = ck_pr_load_64(p);
+	while (!cadre__cas_sc_u64(p, old, old & bits))
+		old = ck_pr_load_64(p);
+	return old;
+}
+CADRE__A_INLINE uint32_t
+cadre__load_sc_u32(const uint32_t *p)
+{
+	ck_pr_fence_store_load();
+	uint32_t v = ck_pr_load_32(p);
+	ck_pr_fence_acquire();
+	return v;
 }
 CADRE__A_INLINE void
 cadre__fence_sc(void)

@@ -102,6 +102,15 @@ cadre__mb_init(struct cadre_mailbox *mb, uint32_t capacity)
 	mb->head = (void *)((uintptr_t)&mb->stub | CADRE__MB_IDLE);
 }
 
+/* Initialises a mailbox that is already active: its creator holds the
+ * consumer role (Cadre's spawn schedules the new actor itself). */
+static inline void
+cadre__mb_init_active(struct cadre_mailbox *mb, uint32_t capacity)
+{
+	cadre__mb_init(mb, capacity);
+	mb->head = &mb->stub;
+}
+
 /* Links first..last (already chained, last->next may be anything) behind the
  * current head. Returns 1 if the mailbox was idle. */
 static inline int

@@ -1,0 +1,242 @@
+/* Cadre: systems, actors, refs and messages.
+ *
+ * An actor is a C struct of the user's whose first member is a cadre_actor,
+ * plus a behaviour: a table of callbacks. Cadre allocates the struct (the
+ * behaviour says how big it is), runs the callbacks one message at a time on
+ * a worker thread, and frees it after the actor has stopped. Only the
+ * actor's own callbacks may touch its state.
+ *
+ *     struct counter { cadre_actor base; long n; };
+ *
+ *     static int counter_receive(cadre_actor *self, const cadre_msg *m)
+ *     {
+ *             struct counter *c = (struct counter *)self;
+ *             c->n++;
+ *             return 0;
+ *     }
+ *     static const cadre_behaviour counter_beh = {
+ *             .size = sizeof(struct counter), .receive = counter_receive,
+ *     };
+ *
+ * Lifecycle of an actor: spawn -> start(arg) runs first, on a worker ->
+ * receive(msg) for each message, one at a time -> stop(reason) runs once,
+ * last. After stop returns, the actor's memory may be freed at any moment:
+ * do not keep pointers to it. Messages still queued, and messages that
+ * arrive later, are dead letters.
+ *
+ * Errors: functions return 0 or a negative CADRE_E* code (cadre/error.h).
+ */
+#ifndef CADRE_ACTOR_H
+#define CADRE_ACTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cadre/error.h>
+#include <cadre/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- refs -------------------------------------------------------------- */
+
+/* A reference to an actor: a small value (system id, slot index and the
+ * slot's generation), never a pointer. Copy it freely, across threads and
+ * inside messages. A ref to a stopped actor, a forged ref or a ref of
+ * another system is refused with CADRE_ENOACTOR; it never reaches the
+ * memory of another actor. The all-zero ref is CADRE_REF_NONE. */
+typedef struct cadre_ref {
+	uint32_t sys;
+	uint32_t index;
+	uint32_t gen;
+	uint32_t reserved_; /* zero */
+} cadre_ref;
+
+#define CADRE_REF_NONE ((cadre_ref){0, 0, 0, 0})
+
+static inline bool
+cadre_ref_eq(cadre_ref a, cadre_ref b)
+{
+	return a.sys == b.sys && a.index == b.index && a.gen == b.gen;
+}
+
+static inline bool
+cadre_ref_is_none(cadre_ref r)
+{
+	return r.sys == 0 && r.index == 0 && r.gen == 0;
+}
+
+/* ---- the actor header, messages, behaviours ---------------------------- */
+
+/* Embed as the first member of your actor struct. Its content is Cadre's;
+ * the rest of Cadre's per-actor state lives just before it, in the same
+ * allocation. */
+typedef struct cadre_actor {
+	uint64_t cadre__private;
+} cadre_actor;
+
+typedef struct cadre_system cadre_system;
+
+/* A received message, valid only during the receive callback. */
+typedef struct cadre_msg {
+	uint32_t type;    /* the sender's tag; types >= 0xFFFF0000 are Cadre's */
+	uint32_t size;    /* payload bytes */
+	const void *data; /* the payload (NULL if size is 0) */
+	cadre_ref sender; /* CADRE_REF_NONE if sent from outside any actor */
+} cadre_msg;
+
+/* Why an actor stopped. */
+typedef enum cadre_exit_kind {
+	CADRE_EXIT_NORMAL = 0,   /* it stopped itself (cadre_stop) */
+	CADRE_EXIT_SHUTDOWN = 1, /* asked to stop (cadre_stop_ref, system shutdown) */
+	CADRE_EXIT_KILLED = 2,   /* killed; cannot be trapped */
+	CADRE_EXIT_FAILURE = 3,  /* a callback failed: code says how */
+	CADRE_EXIT_NOPROC = 4,   /* (monitors) the actor did not exist */
+} cadre_exit_kind;
+
+typedef struct cadre_exit {
+	cadre_exit_kind kind;
+	int code;           /* FAILURE: the callback's non-zero result */
+	const char *detail; /* static string or NULL */
+} cadre_exit;
+
+/* The callbacks. receive is required; start and stop may be NULL.
+ * start and receive return 0, or non-zero to fail: the actor then stops
+ * with reason CADRE_EXIT_FAILURE and that code. None of them may block the
+ * worker thread. */
+typedef struct cadre_behaviour {
+	size_t size; /* bytes of your struct, >= sizeof(cadre_actor) */
+	int (*start)(cadre_actor *self, void *arg);
+	int (*receive)(cadre_actor *self, const cadre_msg *msg);
+	void (*stop)(cadre_actor *self, const cadre_exit *reason);
+	const char *name; /* for diagnostics; may be NULL */
+} cadre_behaviour;
+
+/* Options for one spawn; NULL means the defaults (all zero). */
+typedef struct cadre_spawn_opts {
+	uint32_t mailbox_capacity; /* 0 = unbounded; else sends beyond it fail with CADRE_EFULL */
+} cadre_spawn_opts;
+
+/* ---- systems ----------------------------------------------------------- */
+
+/* Called for every dead letter, on the thread that found it dead: a sender
+ * thread, a worker, or the thread shutting the system down. Must be
+ * thread-safe and must not block. `why` is the error: CADRE_ENOACTOR (the
+ * actor was gone or stopped before handling it), CADRE_ECLOSED (sent during
+ * or after shutdown) or CADRE_EFULL (never: a refused send is returned to
+ * the sender, not dead-lettered). */
+typedef void (*cadre_dead_letter_fn)(void *ctx, cadre_ref to, const cadre_msg *msg, int why);
+
+typedef struct cadre_config {
+	unsigned workers;                 /* worker threads; 0 = one per online CPU */
+	bool no_pinning;                  /* true: do not pin worker i to CPU i */
+	unsigned batch;                   /* normal messages per actor run; 0 = 100 */
+	uint32_t max_message_size;        /* largest copied payload; 0 = 1 MiB */
+	unsigned spin_rounds;             /* idle worker search rounds before parking; 0 = 64 */
+	bool no_run_next;                 /* true: a woken actor waits its turn in the run queue */
+	cadre_dead_letter_fn dead_letter; /* optional */
+	void *dead_letter_ctx;
+} cadre_config;
+
+/* Creates a system and starts its workers. cfg may be NULL (defaults).
+ * Returns 0, CADRE_EINVAL, CADRE_ENOMEM or CADRE_ESYS (threads). Any thread
+ * that is not a worker of a system. Systems are independent: several may
+ * run in one process. */
+CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
+
+/* Shuts the system down, in this order: refuses new spawns and sends
+ * (they fail with CADRE_ECLOSED); stops every actor (their stop callbacks
+ * run, reason CADRE_EXIT_SHUTDOWN); dead-letters every message still
+ * queued; joins the worker threads. Blocks until done; must not be called
+ * from one of this system's workers (CADRE_EWOULDBLOCK). Idempotent: a
+ * second call returns 0. Counters stay readable afterwards. */
+CADRE_API int cadre_system_shutdown(cadre_system *sys);
+
+/* Shuts down if needed, then frees the system. NULL is ignored. After it
+ * returns, no function may be called on sys. */
+CADRE_API void cadre_system_free(cadre_system *sys);
+
+/* Blocks the calling (non-worker) thread until the system has no live
+ * actors, or until timeout_ms passes (negative: no limit). Returns 0,
+ * CADRE_ETIMEDOUT, CADRE_EINVAL or CADRE_EWOULDBLOCK (called on a worker). */
+CADRE_API int cadre_system_await_idle(cadre_system *sys, long timeout_ms);
+
+/* Worker threads of the system. */
+CADRE_API unsigned cadre_system_workers(const cadre_system *sys);
+
+/* Counters. Per worker, and for the system (the sum over workers plus what
+ * was done by non-worker threads). Snapshot values: exact once the system
+ * is quiet. Invariant when quiet: sent == handled + dead_letters. */
+typedef struct cadre_stats {
+	uint64_t sent;         /* messages accepted by cadre_send* (incl. later dead) */
+	uint64_t handled;      /* messages given to a receive callback */
+	uint64_t dead_letters; /* messages never handled */
+	uint64_t batches;      /* actor runs */
+	uint64_t steals;       /* successful steals (actors taken from another worker) */
+	uint64_t parks;        /* times a worker went to sleep */
+	uint64_t wakeups;      /* times a worker was woken by another thread */
+	uint64_t spawned;      /* actors spawned */
+	uint64_t stopped;      /* actors stopped */
+	uint64_t actors_alive; /* spawned - stopped (system only; 0 per worker) */
+} cadre_stats;
+
+/* Fills *out. worker is an index < cadre_system_workers(), or -1 for the
+ * whole system. Returns 0 or CADRE_EINVAL. Any thread. */
+CADRE_API int cadre_system_stats(const cadre_system *sys, int worker, cadre_stats *out);
+
+/* ---- actors ------------------------------------------------------------ */
+
+/* Spawns an actor. Its start callback runs first, on a worker, with arg
+ * (which must stay valid until then). *out receives its ref. Any thread,
+ * including inside a callback. Returns 0, CADRE_EINVAL (NULL, no receive,
+ * size < sizeof(cadre_actor)), CADRE_ENOMEM or CADRE_ECLOSED. */
+CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
+                          const cadre_spawn_opts *opts, void *arg, cadre_ref *out);
+
+/* Sends a copy of size bytes at data (the copy is made now; data may be
+ * reused at once). Small payloads (<= CADRE_INLINE_PAYLOAD) travel inside
+ * the message; larger ones are copied once into the same allocation.
+ * Inside a callback the sender is the running actor; elsewhere it is none.
+ * FIFO per sender-receiver pair. Never blocks, never takes a lock.
+ * Returns 0, or: CADRE_EINVAL (sys NULL, data NULL with size > 0),
+ * CADRE_ETOOBIG (size > max_message_size), CADRE_ENOMEM, CADRE_EFULL
+ * (bounded mailbox full: not sent, not counted), CADRE_ENOACTOR (counted as
+ * a dead letter), CADRE_ECLOSED (counted as a dead letter). */
+CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                         size_t size);
+
+/* Zero-copy send: hands over data and its destructor. On success Cadre owns
+ * data and calls dtor(data, size) exactly once after the message is handled
+ * or dead. On CADRE_EINVAL, CADRE_ENOMEM and CADRE_EFULL the caller still
+ * owns data; on CADRE_ENOACTOR and CADRE_ECLOSED Cadre has already called
+ * dtor. dtor may be NULL (nothing to free). */
+CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data,
+                              size_t size, void (*dtor)(void *data, size_t size));
+
+#define CADRE_INLINE_PAYLOAD 64
+
+/* Asks an actor to stop (reason CADRE_EXIT_SHUTDOWN). The request travels as
+ * a system message, ahead of ordinary mail; messages queued behind it become
+ * dead letters. Returns 0 (also if it is already stopping), CADRE_EINVAL,
+ * CADRE_ENOACTOR or CADRE_ECLOSED. Any thread. */
+CADRE_API int cadre_stop_ref(cadre_system *sys, cadre_ref target);
+
+/* Inside a callback of self: stop after the current callback returns, with
+ * reason CADRE_EXIT_NORMAL. Messages still queued become dead letters.
+ * Returns 0, CADRE_EINVAL or CADRE_ESTATE (not called from self's callback). */
+CADRE_API int cadre_stop(cadre_actor *self);
+
+/* Inside a callback of self: self's ref, and self's system. */
+CADRE_API cadre_ref cadre_self(const cadre_actor *self);
+CADRE_API cadre_system *cadre_actor_system(const cadre_actor *self);
+
+/* The behaviour self runs with (cadre_become may change it later). */
+CADRE_API const cadre_behaviour *cadre_actor_behaviour(const cadre_actor *self);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CADRE_ACTOR_H */

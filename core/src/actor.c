@@ -1,0 +1,385 @@
+/* Cadre: spawning, sending, running and stopping actors.
+ *
+ * Design notes.
+ *
+ * Memory. An actor is one allocation: struct cadre__actor (96 bytes: the
+ * mailbox, run-queue link, the embedded stop-request node, ids) followed by
+ * the user's struct. A message is one allocation too: struct cadre__msg
+ * followed by the copied payload, or the header alone for a moved payload.
+ * Messages are allocated on the sender's thread and freed on the receiver's
+ * (jemalloc's thread caches recycle cross-thread frees locally, see
+ * docs/performance.md), so a small send costs one allocation.
+ *
+ * Ownership. Whoever sees the idle-to-active transition of an actor's
+ * mailbox (cadre__mb_push_* returned 1) owns the actor until its run ends:
+ * it schedules it, and exactly one worker runs it at a time. A new actor's
+ * mailbox starts active, owned by its spawner, which schedules it.
+ *
+ * Stopping. cadre_stop (inside a callback), a failing callback, or the
+ * embedded stop request (system lane, pushed at most once thanks to the
+ * stop_requested CAS) end the run: stop() runs, the slot is cleared, and
+ * the actor goes to limbo. Its mailbox is never marked idle again, so later
+ * pushes never schedule it; they wait in the mailbox and are dead-lettered
+ * when the actor is reclaimed after the grace period (worker.c).
+ *
+ * Accounting. A message accepted by a send is counted `sent` once; it then
+ * ends as `handled` (its receive callback ran) or as a dead letter (sent to
+ * a dead or unknown actor, during shutdown, or left in a mailbox when its
+ * actor stopped). A refused send (EFULL, EINVAL, ETOOBIG, ENOMEM) is not a
+ * message and is counted nowhere.
+ */
+#include <string.h>
+
+#include "cadre__core.h"
+
+static cadre_ref
+ref_of(const struct cadre_system *sys, const struct cadre__actor *a)
+{
+	return (cadre_ref){sys->id, a->index, a->gen, 0};
+}
+
+/* ---- messages -------------------------------------------------------------- */
+void
+cadre__msg_view(const struct cadre__msg *m, cadre_msg *view)
+{
+	view->type = m->type;
+	view->size = m->size;
+	view->data = m->size != 0 ? m->data : NULL;
+	view->sender = m->sender;
+}
+
+void
+cadre__msg_free(struct cadre__msg *m)
+{
+	if (m->kind == CADRE__MSG_MOVED && m->dtor != NULL)
+		m->dtor(m->data, m->size);
+	cadre__free(m, m->alloc);
+}
+
+static void
+msg_header(struct cadre__msg *m, struct cadre_system *sys, struct cadre__worker *w, uint32_t type,
+           size_t size, size_t alloc)
+{
+	m->type = type;
+	m->size = (uint32_t)size;
+	m->alloc = (uint32_t)alloc;
+	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
+	m->sender = self != NULL ? ref_of(sys, self) : CADRE_REF_NONE;
+}
+
+static void
+count_sent(struct cadre_system *sys, struct cadre__worker *w)
+{
+	if (w != NULL)
+		cadre__count(&w->st.sent, 1);
+	else
+		cadre__faa_rlx_u64(&sys->ext.sent, 1); /* relaxed: a counter */
+}
+
+/* Delivers m to `to`. Returns 0 (queued), CADRE_EFULL (not queued; the
+ * caller still owns m) or CADRE_ENOACTOR / CADRE_ECLOSED (m was
+ * dead-lettered and freed). */
+static int
+deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m)
+{
+	int rc;
+	if (w == NULL)
+		cadre__ext_enter(sys);
+	/* Acquire: after a shutdown that returned, closing is seen set. */
+	if (cadre__load_acq_u32(&sys->closing)) {
+		rc = CADRE_ECLOSED;
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, rc);
+		goto out;
+	}
+	struct cadre__actor *a = cadre__table_get(sys, to);
+	if (a == NULL) {
+		rc = CADRE_ENOACTOR;
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, rc);
+		goto out;
+	}
+	rc = cadre__mb_push_normal(&a->mb, &m->node);
+	if (rc < 0)
+		goto out; /* CADRE_EFULL */
+	count_sent(sys, w);
+	if (rc == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	rc = 0;
+out:
+	if (w == NULL)
+		cadre__ext_leave(sys);
+	return rc;
+}
+
+int
+cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size)
+{
+	if (sys == NULL || (data == NULL && size != 0))
+		return CADRE_EINVAL;
+	if (size > sys->max_msg)
+		return CADRE_ETOOBIG;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	size_t alloc = sizeof(struct cadre__msg) + size;
+	struct cadre__msg *m = cadre__alloc(alloc);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	msg_header(m, sys, w, type, size, alloc);
+	m->kind = CADRE__MSG_INLINE;
+	m->dtor = NULL;
+	m->data = (char *)m + sizeof(struct cadre__msg);
+	if (size != 0)
+		memcpy(m->data, data, size);
+	int rc = deliver(sys, w, to, m);
+	if (rc == CADRE_EFULL)
+		cadre__free(m, alloc);
+	return rc;
+}
+
+int
+cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size_t size,
+                void (*dtor)(void *data, size_t size))
+{
+	if (sys == NULL || (data == NULL && size != 0) || size > UINT32_MAX)
+		return CADRE_EINVAL;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__msg *m = cadre__alloc(sizeof *m);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	msg_header(m, sys, w, type, size, sizeof *m);
+	m->kind = CADRE__MSG_MOVED;
+	m->data = data;
+	m->dtor = dtor;
+	int rc = deliver(sys, w, to, m);
+	if (rc == CADRE_EFULL) {
+		m->dtor = NULL; /* the caller keeps data */
+		cadre__msg_free(m);
+	}
+	return rc;
+}
+
+/* ---- spawning ---------------------------------------------------------------- */
+int
+cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts *opts, void *arg,
+            cadre_ref *out)
+{
+	if (sys == NULL || beh == NULL || beh->receive == NULL || out == NULL ||
+	    beh->size < sizeof(cadre_actor) || beh->size > ((size_t)1 << 30))
+		return CADRE_EINVAL;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	/* seq_cst add then seq_cst load: Dekker with shutdown's [xchg closing;
+	 * load spawning]; no spawn slips past shutdown's walk of the table. */
+	cadre__faa_sc_u32(&sys->spawning, 1);
+	int rc = 0;
+	if (cadre__load_sc_u32(&sys->closing)) {
+		rc = CADRE_ECLOSED;
+		goto out;
+	}
+	size_t bytes = sizeof(struct cadre__actor) + beh->size;
+	struct cadre__actor *a = cadre__alloc_zero(bytes);
+	if (a == NULL) {
+		rc = CADRE_ENOMEM;
+		goto out;
+	}
+	uint32_t index, gen;
+	if (cadre__slot_alloc(sys, w, &index, &gen) != 0) {
+		cadre__free(a, bytes);
+		rc = CADRE_ENOMEM;
+		goto out;
+	}
+	cadre__mb_init_active(&a->mb, opts != NULL ? opts->mailbox_capacity : 0);
+	a->index = index;
+	a->gen = gen;
+	a->state = CADRE__A_NEW;
+	a->beh = beh;
+	a->start_arg = arg;
+	cadre__slot_publish(sys, index, a);
+	if (w != NULL)
+		cadre__count(&w->st.spawned, 1);
+	else
+		cadre__faa_acqrel_u64(&sys->ext.spawned, 1); /* acq_rel: read by alive() */
+	*out = ref_of(sys, a);
+	/* Release: the spawn is counted before shutdown or an exiting worker
+	 * can see spawning at 0 (pairs with their seq_cst loads). */
+	cadre__faa_acqrel_u32(&sys->spawning, (uint32_t)-1);
+	cadre__schedule(sys, a, CADRE__SCHED_SPAWNED);
+	return 0;
+out:
+	cadre__faa_acqrel_u32(&sys->spawning, (uint32_t)-1); /* as above */
+	return rc;
+}
+
+/* ---- stopping ------------------------------------------------------------------ */
+int
+cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a)
+{
+	/* acq_rel CAS: the stop node is pushed at most once in a life. */
+	if (!cadre__cas_acqrel_u32(&a->stop_requested, 0, 1))
+		return 0;
+	if (cadre__mb_push_system(&a->mb, &a->stop_node) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	return 0;
+}
+
+int
+cadre_stop_ref(cadre_system *sys, cadre_ref target)
+{
+	if (sys == NULL)
+		return CADRE_EINVAL;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	int rc = 0;
+	if (w == NULL)
+		cadre__ext_enter(sys);
+	if (cadre__load_acq_u32(&sys->closing)) { /* acquire: as in deliver */
+		rc = CADRE_ECLOSED;
+	} else {
+		struct cadre__actor *a = cadre__table_get(sys, target);
+		rc = a == NULL ? CADRE_ENOACTOR : cadre__request_stop(sys, a);
+	}
+	if (w == NULL)
+		cadre__ext_leave(sys);
+	return rc;
+}
+
+/* The running actor of this thread, if self is it. */
+static struct cadre__actor *
+running(const cadre_actor *self)
+{
+	if (self == NULL || cadre__tls_worker == NULL)
+		return NULL;
+	struct cadre__actor *a = cadre__actor_of(self);
+	return a == cadre__tls_actor ? a : NULL;
+}
+
+int
+cadre_stop(cadre_actor *self)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
+		a->state = CADRE__A_STOPPING;
+		cadre__tls_worker->exit = (cadre_exit){CADRE_EXIT_NORMAL, 0, NULL};
+	}
+	return 0;
+}
+
+cadre_ref
+cadre_self(const cadre_actor *self)
+{
+	struct cadre__actor *a = running(self);
+	return a == NULL ? CADRE_REF_NONE : ref_of(cadre__tls_worker->sys, a);
+}
+
+cadre_system *
+cadre_actor_system(const cadre_actor *self)
+{
+	return running(self) == NULL ? NULL : cadre__tls_worker->sys;
+}
+
+const cadre_behaviour *
+cadre_actor_behaviour(const cadre_actor *self)
+{
+	struct cadre__actor *a = running(self);
+	return a == NULL ? NULL : a->beh;
+}
+
+/* ---- running ---------------------------------------------------------------------- */
+
+/* Ends the actor's life on its worker: stop(), slot, counters. */
+static int
+finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
+{
+	struct cadre_system *sys = w->sys;
+	a->state = CADRE__A_DEAD;
+	w->exit = reason;
+	if (a->beh->stop != NULL)
+		a->beh->stop(cadre__user_of(a), &w->exit);
+	cadre__tls_actor = NULL;
+	cadre__slot_clear(sys, a->index, a->gen + 1);
+	cadre__slot_free(sys, w, a->index, a->gen + 1);
+	/* Release: alive() reads stops with acquire; this stop's spawn was
+	 * counted before the actor could run. */
+	cadre__store_rel_u64(&w->st.stopped, w->st.stopped + 1);
+	return CADRE__RUN_DEAD;
+}
+
+static cadre_exit
+failure(int code)
+{
+	return (cadre_exit){CADRE_EXIT_FAILURE, code, "callback failed"};
+}
+
+int
+cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
+{
+	cadre_actor *self = cadre__user_of(a);
+	cadre__tls_actor = a;
+	if (a->state == CADRE__A_NEW) {
+		a->state = CADRE__A_RUNNING;
+		void *arg = a->start_arg;
+		a->start_arg = NULL;
+		if (a->beh->start != NULL) {
+			int rc = a->beh->start(self, arg);
+			if (rc != 0)
+				return finish(w, a, failure(rc));
+		}
+		if (a->state == CADRE__A_STOPPING)
+			return finish(w, a, w->exit);
+	}
+	unsigned batch = w->sys->batch, n = 0;
+	uint64_t handled = 0;
+	int result;
+	for (;;) {
+		cadre_lane lane;
+		cadre_mb_node *node = cadre__mb_pop(&a->mb, &lane);
+		if (node == NULL) {
+			cadre__tls_actor = NULL;
+			result = cadre__mb_mark_idle(&a->mb) == 0 ? CADRE__RUN_IDLE
+			                                          : CADRE__RUN_AGAIN;
+			break;
+		}
+		if (lane == CADRE_LANE_SYSTEM) {
+			/* The only system message core sends is the stop request. */
+			result = finish(w, a, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL});
+			break;
+		}
+		struct cadre__msg *m = (struct cadre__msg *)node;
+		cadre_msg view;
+		cadre__msg_view(m, &view);
+		int rc = a->beh->receive(self, &view);
+		cadre__msg_free(m);
+		handled++;
+		if (rc != 0) {
+			result = finish(w, a, failure(rc));
+			break;
+		}
+		if (a->state == CADRE__A_STOPPING) {
+			result = finish(w, a, w->exit);
+			break;
+		}
+		if (++n >= batch) {
+			cadre__tls_actor = NULL;
+			result = CADRE__RUN_AGAIN;
+			break;
+		}
+	}
+	cadre__count(&w->st.handled, handled);
+	return result;
+}
+
+/* After the grace period: nobody can push into a's mailbox any more. */
+void
+cadre__actor_reclaim(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a)
+{
+	cadre_ref to = ref_of(sys, a);
+	cadre_mb_node *n;
+	while ((n = cadre__mb_pop(&a->mb, NULL)) != NULL) {
+		if (n == &a->stop_node)
+			continue; /* embedded, not a message */
+		cadre__dead_letter(sys, w, to, (struct cadre__msg *)n, CADRE_ENOACTOR);
+	}
+	cadre__free(a, sizeof(struct cadre__actor) + a->beh->size);
+}

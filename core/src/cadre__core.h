@@ -1,0 +1,221 @@
+/* Cadre internal: the core's one umbrella header. Structures of the system,
+ * the workers, actors and messages, and the functions the core's files
+ * share. See docs/architecture.md for the picture. */
+#ifndef CADRE__CORE_H
+#define CADRE__CORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cadre.h>
+
+#include "cadre__alloc.h"
+#include "cadre__atomic.h"
+#include "cadre__mailbox.h"
+
+#define CADRE__CACHELINE 64
+#define CADRE__ALIGNED __attribute__((aligned(CADRE__CACHELINE)))
+
+/* ---- messages ----------------------------------------------------------
+ * One allocation per message: this header, then the payload (inline copy)
+ * or nothing (moved payload: data points to the sender's buffer). */
+enum {
+	CADRE__MSG_INLINE = 0, /* payload follows the header */
+	CADRE__MSG_MOVED = 1,  /* payload owned through dtor */
+};
+
+struct cadre__msg {
+	cadre_mb_node node; /* first: the mailbox link */
+	uint32_t type;
+	uint32_t size;
+	cadre_ref sender;
+	uint32_t kind;  /* CADRE__MSG_INLINE or CADRE__MSG_MOVED */
+	uint32_t alloc; /* bytes allocated for this block (for the sized free) */
+	void *data;
+	void (*dtor)(void *, size_t);
+	/* inline payload follows */
+};
+
+/* System message types carried on the system lane (never seen by receive). */
+enum {
+	CADRE__SYS_STOP = 0xFFFFFF00u, /* the embedded stop-request node */
+};
+
+/* ---- actors ------------------------------------------------------------
+ * Actor states (owner-only except where noted). */
+enum {
+	CADRE__A_NEW = 0, /* start not run yet */
+	CADRE__A_RUNNING = 1,
+	CADRE__A_STOPPING = 2, /* cadre_stop called in a callback */
+	CADRE__A_DEAD = 3,     /* stop ran; waiting for reclamation */
+};
+
+/* Lives just before the user's struct (whose first member is cadre_actor).
+ * Kept at 96 bytes: with the smallest user struct and its table slot, an
+ * idle actor costs 120 bytes (jemalloc's 112-byte class plus 8). */
+struct cadre__actor {
+	struct cadre_mailbox mb; /* 48: producers touch mb.head / sys_head */
+	cadre_mb_node rq_node;   /* run-queue inject link, then limbo link */
+	cadre_mb_node stop_node; /* the embedded stop request (system lane) */
+	uint32_t stop_requested; /* 0 -> 1 by CAS: stop_node is pushed once */
+	uint32_t index;          /* slot; immutable */
+	uint32_t gen;            /* generation; immutable */
+	uint8_t state;           /* CADRE__A_*; owner only */
+	uint8_t pad_[3];
+	const cadre_behaviour *beh; /* owner only; beh->size is the allocation's */
+	void *start_arg;            /* until start runs */
+	                            /* the user's struct follows, aligned to 16 */
+};
+
+_Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
+
+static inline struct cadre__actor *
+cadre__actor_of(const cadre_actor *a)
+{
+	return (struct cadre__actor *)((char *)(uintptr_t)a - sizeof(struct cadre__actor));
+}
+
+static inline cadre_actor *
+cadre__user_of(struct cadre__actor *a)
+{
+	return (cadre_actor *)(void *)((char *)a + sizeof(struct cadre__actor));
+}
+
+/* ---- the actor table ---------------------------------------------------
+ * Slot index -> actor pointer, in pages published once and never moved, so
+ * a lookup is two loads with no lock. A slot holds an actor pointer (even),
+ * NULL (fresh) or, while free, (gen_next << 32 | next_free << 1 | 1). */
+#define CADRE__PAGE_BITS 12
+#define CADRE__PAGE_SLOTS (1u << CADRE__PAGE_BITS)
+#define CADRE__DIR_PAGES 4096u
+#define CADRE__MAX_ACTORS (CADRE__PAGE_SLOTS * CADRE__DIR_PAGES - 1u)
+
+#define CADRE__SLOT_CACHE 256u /* free slot indexes a worker keeps */
+
+/* ---- workers ----------------------------------------------------------- */
+#define CADRE__RUNQ_SIZE 256u /* power of two */
+
+struct cadre__worker {
+	/* Cross-thread: thieves CAS runq_head; wakers bump wake_seq;
+	 * reclaimers read qs. */
+	uint32_t runq_head CADRE__ALIGNED; /* consumers (owner + thieves) CAS */
+	uint32_t wake_seq CADRE__ALIGNED;  /* futex word */
+	uint64_t qs;                       /* quiescent-state word: counter << 1 | online */
+	struct cadre_mailbox inject CADRE__ALIGNED; /* actors scheduled from other threads */
+	/* Owner only (thieves read runq slots and runq_tail). */
+	uint32_t runq_tail CADRE__ALIGNED; /* owner stores (release) */
+	struct cadre__actor *runq[CADRE__RUNQ_SIZE];
+	struct cadre__actor *run_next;
+	struct cadre__actor *running; /* the actor whose callback runs now */
+	cadre_exit exit;              /* its stop reason, once it stops */
+	unsigned run_next_streak;
+	unsigned tick;
+	unsigned index;
+	uint64_t rng;
+	struct cadre_system *sys;
+	pthread_t thread;
+	/* Slot cache. */
+	uint64_t *free_slots; /* (gen << 32 | index) */
+	unsigned free_count;
+	/* Dead actors awaiting a grace period (QSBR). */
+	struct cadre__actor *limbo_new;  /* not yet sealed */
+	struct cadre__actor *limbo_wait; /* sealed: waits for every worker */
+	uint64_t *limbo_snap;            /* qs snapshot, one per worker */
+	bool limbo_ext_clear;            /* external senders seen drained since the seal */
+	/* Counters: written by the owner only (relaxed), read by anyone. */
+	cadre_stats st;
+};
+
+/* ---- the system -------------------------------------------------------- */
+struct cadre_system {
+	/* Read-mostly. */
+	uint32_t id;
+	unsigned nworkers;
+	unsigned batch;
+	unsigned spin_rounds;
+	uint32_t max_msg;
+	bool pin;
+	bool run_next;
+	cadre_dead_letter_fn dead_letter;
+	void *dead_letter_ctx;
+	struct cadre__worker *workers;
+	void **dir[CADRE__DIR_PAGES]; /* pages of slots, published once */
+
+	uint32_t closing CADRE__ALIGNED;     /* 0 -> 1 at shutdown (seq_cst) */
+	uint32_t spawning;                   /* spawns in progress (shutdown waits for 0) */
+	uint32_t exiting;                    /* workers must exit */
+	uint32_t shut_down;                  /* shutdown finished */
+	uint64_t idle_mask CADRE__ALIGNED;   /* parked (or parking) workers, bit per worker */
+	uint32_t spinning;                   /* workers searching for work */
+	uint32_t limbo_pending;              /* workers with dead actors awaiting grace */
+	uint64_t ext_active CADRE__ALIGNED;  /* non-worker threads inside send/spawn */
+	uint64_t fresh_index CADRE__ALIGNED; /* next never-used slot index */
+	uint64_t free_head;                  /* global free slot stack: tag << 32 | index+1 */
+	uint32_t inject_rr;                  /* round-robin target for external wakes */
+	/* Counters of work done by non-worker threads (atomic adds). */
+	cadre_stats ext CADRE__ALIGNED;
+	pthread_mutex_t shutdown_lock; /* serialises shutdown callers (never a worker) */
+};
+
+/* The worker the calling thread is, or NULL; and the actor it is running. */
+extern _Thread_local struct cadre__worker *cadre__tls_worker;
+extern _Thread_local struct cadre__actor *cadre__tls_actor;
+
+static inline struct cadre__worker *
+cadre__my_worker(const struct cadre_system *sys)
+{
+	struct cadre__worker *w = cadre__tls_worker;
+	return (w != NULL && w->sys == sys) ? w : NULL;
+}
+
+/* Counter helpers: owner-written counters use a relaxed load and store (no
+ * RMW: one writer); external counters use a relaxed atomic add. */
+static inline void
+cadre__count(uint64_t *c, uint64_t n)
+{
+	cadre__store_rlx_u64(c, cadre__load_rlx_u64(c) + n);
+}
+
+/* system.c */
+struct cadre__actor *cadre__table_get(struct cadre_system *sys, cadre_ref ref);
+int cadre__slot_alloc(struct cadre_system *sys, struct cadre__worker *w, uint32_t *index,
+                      uint32_t *gen);
+void cadre__slot_free(struct cadre_system *sys, struct cadre__worker *w, uint32_t index,
+                      uint32_t gen);
+void cadre__slot_publish(struct cadre_system *sys, uint32_t index, struct cadre__actor *a);
+void cadre__slot_clear(struct cadre_system *sys, uint32_t index, uint32_t next_gen);
+void cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
+                        struct cadre__msg *m, int why);
+void cadre__ext_enter(struct cadre_system *sys);
+uint64_t cadre__alive(struct cadre_system *sys);
+void cadre__ext_leave(struct cadre_system *sys);
+
+/* worker.c */
+int cadre__workers_start(struct cadre_system *sys);
+void cadre__workers_join(struct cadre_system *sys);
+/* How an actor came to be scheduled. */
+enum {
+	CADRE__SCHED_WOKEN = 0,   /* a send woke it: may run next on this worker */
+	CADRE__SCHED_SPAWNED = 1, /* new: back of the run queue */
+};
+void cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how);
+void cadre__wake_all(struct cadre_system *sys);
+void cadre__reclaim_all(struct cadre_system *sys);
+void cadre__actor_reclaim(struct cadre_system *sys, struct cadre__worker *w,
+                          struct cadre__actor *a);
+
+/* actor.c */
+void cadre__msg_free(struct cadre__msg *m);
+void cadre__msg_view(const struct cadre__msg *m, cadre_msg *view);
+/* What a run left the actor as. */
+enum {
+	CADRE__RUN_IDLE = 0,  /* mailbox marked idle: the next waker schedules it */
+	CADRE__RUN_AGAIN = 1, /* still has (or may have) mail: requeue it */
+	CADRE__RUN_DEAD = 2,  /* stopped: to limbo */
+};
+int cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a);
+int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);
+
+#endif /* CADRE__CORE_H */

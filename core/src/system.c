@@ -1,0 +1,425 @@
+/* Cadre: systems, the actor table, dead letters and counters.
+ *
+ * Design notes.
+ *
+ * The actor table maps a ref's slot index to the actor. Slots live in pages
+ * of 4096 that are allocated on first use and published once in a fixed
+ * directory; they never move, so a lookup is two acquire loads and no lock.
+ * A slot holds the actor pointer while the actor lives. When the actor
+ * stops, its slot is overwritten with an odd "free" word at once and the
+ * index may be reused at once: a ref names (index, gen), every reuse gets a
+ * new generation, and a lookup compares the actor's own immutable gen with
+ * the ref's. A stale ref therefore finds either no actor or another one and
+ * is refused; it never reaches memory of a recycled actor, because actor
+ * memory itself is freed only after a grace period (worker.c, "QSBR"): a
+ * thread that loaded the old pointer before the slot was cleared can still
+ * push into the old, dying mailbox, and that message is dead-lettered when
+ * the actor is reclaimed.
+ *
+ * Free indexes sit in a per-worker cache (owner only) and, beyond it, in a
+ * global Treiber stack threaded through the free slot words themselves
+ * (free word = gen << 32 | (next index + 1) << 1 | 1), with a tag in the
+ * head against ABA. Never-used indexes come from a fetch-and-add counter.
+ *
+ * Shutdown (cadre_system_shutdown): closing is set (seq_cst); spawns in
+ * flight are waited for (spawn does [RMW spawning ; load closing], shutdown
+ * does [RMW closing ; load spawning]: Dekker, so no spawn slips past the
+ * walk); every live actor gets a stop request; workers exit when no actor
+ * is alive; then the shutting-down thread waits for external senders to
+ * leave and reclaims what is left, dead-lettering every queued message.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cadre__core.h"
+
+_Thread_local struct cadre__worker *cadre__tls_worker;
+_Thread_local struct cadre__actor *cadre__tls_actor;
+
+/* Process-wide source of system ids (0 is never used: CADRE_REF_NONE). */
+static uint32_t next_system_id;
+
+#define SLOT_MASK (CADRE__PAGE_SLOTS - 1u)
+#define FREE_WORD(gen, next1) (((uint64_t)(gen) << 32) | ((uint64_t)(next1) << 1) | 1u)
+
+static void **
+slot_at(struct cadre_system *sys, uint32_t index)
+{
+	/* Acquire: pairs with the release CAS that published the page. */
+	void **page = cadre__load_acq_ptr((void **)&sys->dir[index >> CADRE__PAGE_BITS]);
+	return page == NULL ? NULL : &page[index & SLOT_MASK];
+}
+
+struct cadre__actor *
+cadre__table_get(struct cadre_system *sys, cadre_ref ref)
+{
+	if (ref.sys != sys->id || ref.index == 0 || ref.index > CADRE__MAX_ACTORS)
+		return NULL;
+	void **slot = slot_at(sys, ref.index);
+	if (slot == NULL)
+		return NULL;
+	/* Acquire: pairs with the release store in cadre__slot_publish, so the
+	 * actor's immutable fields (gen) are visible. */
+	uintptr_t v = (uintptr_t)cadre__load_acq_ptr(slot);
+	if (v == 0 || (v & 1u) != 0)
+		return NULL;
+	struct cadre__actor *a = (struct cadre__actor *)v;
+	return a->gen == ref.gen ? a : NULL;
+}
+
+void
+cadre__slot_publish(struct cadre_system *sys, uint32_t index, struct cadre__actor *a)
+{
+	/* Release: the actor is initialised before anyone can look it up;
+	 * pairs with the acquire load in cadre__table_get. */
+	cadre__store_rel_ptr(slot_at(sys, index), a);
+}
+
+void
+cadre__slot_clear(struct cadre_system *sys, uint32_t index, uint32_t next_gen)
+{
+	/* Release: a reader that sees the free word needs nothing else from
+	 * us; the grace period (worker.c) orders the rest. */
+	cadre__store_rel_ptr(slot_at(sys, index), (void *)(uintptr_t)FREE_WORD(next_gen, 0));
+}
+
+static int
+ensure_page(struct cadre_system *sys, uint32_t index)
+{
+	void **pp = (void **)&sys->dir[index >> CADRE__PAGE_BITS];
+	if (cadre__load_acq_ptr(pp) != NULL) /* acquire: pairs with the CAS below */
+		return 0;
+	void *page = cadre__alloc_zero(CADRE__PAGE_SLOTS * sizeof(void *));
+	if (page == NULL)
+		return CADRE_ENOMEM;
+	/* seq_cst CAS publishes the zeroed page (release side); a loser frees
+	 * its copy. Pairs with the acquire loads in slot_at. */
+	if (!cadre__cas_sc_ptr(pp, NULL, page))
+		cadre__free(page, CADRE__PAGE_SLOTS * sizeof(void *));
+	return 0;
+}
+
+static bool
+global_pop(struct cadre_system *sys, uint32_t *index, uint32_t *gen)
+{
+	for (;;) {
+		/* Acquire: pairs with the release side of the push CAS, so the
+		 * free word of the top index is visible. */
+		uint64_t h = cadre__load_acq_u64(&sys->free_head);
+		uint32_t top1 = (uint32_t)h;
+		if (top1 == 0)
+			return false;
+		/* Relaxed: may be stale if another thread pops and reuses top
+		 * concurrently; the tagged CAS below then fails. */
+		uint64_t w = (uint64_t)(uintptr_t)cadre__load_rlx_ptr(slot_at(sys, top1 - 1));
+		uint32_t next1 = (uint32_t)((w >> 1) & 0x7fffffffu);
+		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		if ((w & 1u) && cadre__cas_acqrel_u64(&sys->free_head, h, nh)) {
+			*index = top1 - 1;
+			*gen = (uint32_t)(w >> 32);
+			return true;
+		}
+		cadre__spin_pause();
+	}
+}
+
+static void
+global_push(struct cadre_system *sys, uint32_t index, uint32_t gen)
+{
+	void **slot = slot_at(sys, index);
+	for (;;) {
+		uint64_t h = cadre__load_rlx_u64(&sys->free_head);
+		/* Relaxed: published by the release CAS below. */
+		cadre__store_rlx_ptr(slot, (void *)(uintptr_t)FREE_WORD(gen, (uint32_t)h));
+		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(index + 1);
+		/* acq_rel: releases the free word; pairs with global_pop. */
+		if (cadre__cas_acqrel_u64(&sys->free_head, h, nh))
+			return;
+	}
+}
+
+int
+cadre__slot_alloc(struct cadre_system *sys, struct cadre__worker *w, uint32_t *index, uint32_t *gen)
+{
+	if (w != NULL && w->free_count > 0) {
+		uint64_t e = w->free_slots[--w->free_count];
+		*index = (uint32_t)e;
+		*gen = (uint32_t)(e >> 32);
+		return 0;
+	}
+	if (global_pop(sys, index, gen))
+		return 0;
+	/* Relaxed add: only uniqueness matters. */
+	uint64_t i = cadre__faa_rlx_u64(&sys->fresh_index, 1);
+	if (i > CADRE__MAX_ACTORS)
+		return CADRE_ENOMEM;
+	if (ensure_page(sys, (uint32_t)i) != 0)
+		return CADRE_ENOMEM;
+	*index = (uint32_t)i;
+	*gen = 1;
+	return 0;
+}
+
+void
+cadre__slot_free(struct cadre_system *sys, struct cadre__worker *w, uint32_t index, uint32_t gen)
+{
+	if (gen == 0)
+		gen = 1; /* wrapped: 0 is never a live generation */
+	if (w != NULL && w->free_count < CADRE__SLOT_CACHE) {
+		w->free_slots[w->free_count++] = (uint64_t)gen << 32 | index;
+		return;
+	}
+	global_push(sys, index, gen);
+}
+
+/* ---- external threads ---------------------------------------------------
+ * A thread that is not one of this system's workers holds actor pointers
+ * only between ext_enter and ext_leave; reclamation waits until it has
+ * seen ext_active at zero after unlinking (worker.c). */
+void
+cadre__ext_enter(struct cadre_system *sys)
+{
+	cadre__faa_sc_u64(&sys->ext_active, 1);
+	/* seq_cst fence: pairs with the reclaimer's fence between clearing a
+	 * slot and reading ext_active; either it sees us, or we see the clear. */
+	cadre__fence_sc();
+}
+
+void
+cadre__ext_leave(struct cadre_system *sys)
+{
+	/* acq_rel: our uses of actor memory happen before a reclaimer that
+	 * reads zero (acquire). */
+	cadre__faa_acqrel_u64(&sys->ext_active, (uint64_t)-1);
+}
+
+/* ---- dead letters --------------------------------------------------------- */
+void
+cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
+                   struct cadre__msg *m, int why)
+{
+	if (w != NULL)
+		cadre__count(&w->st.dead_letters, 1);
+	else
+		cadre__faa_rlx_u64(&sys->ext.dead_letters, 1); /* relaxed: a counter */
+	if (sys->dead_letter != NULL) {
+		cadre_msg view;
+		cadre__msg_view(m, &view);
+		sys->dead_letter(sys->dead_letter_ctx, to, &view, why);
+	}
+	cadre__msg_free(m);
+}
+
+/* ---- counters ------------------------------------------------------------- */
+static void
+add_stats(cadre_stats *acc, const cadre_stats *s)
+{
+	/* Relaxed loads: each counter has one writer or is an atomic add. */
+	acc->sent += cadre__load_rlx_u64(&s->sent);
+	acc->handled += cadre__load_rlx_u64(&s->handled);
+	acc->dead_letters += cadre__load_rlx_u64(&s->dead_letters);
+	acc->batches += cadre__load_rlx_u64(&s->batches);
+	acc->steals += cadre__load_rlx_u64(&s->steals);
+	acc->parks += cadre__load_rlx_u64(&s->parks);
+	acc->wakeups += cadre__load_rlx_u64(&s->wakeups);
+	acc->spawned += cadre__load_rlx_u64(&s->spawned);
+	acc->stopped += cadre__load_rlx_u64(&s->stopped);
+}
+
+int
+cadre_system_stats(const cadre_system *sys, int worker, cadre_stats *out)
+{
+	if (sys == NULL || out == NULL || worker < -1 || worker >= (int)sys->nworkers)
+		return CADRE_EINVAL;
+	memset(out, 0, sizeof *out);
+	if (worker >= 0) {
+		add_stats(out, &sys->workers[worker].st);
+		return 0;
+	}
+	for (unsigned i = 0; i < sys->nworkers; i++)
+		add_stats(out, &sys->workers[i].st);
+	add_stats(out, &sys->ext);
+	out->actors_alive = out->spawned - out->stopped;
+	return 0;
+}
+
+/* Live actors. Spawns are counted before an actor can stop, so a snapshot
+ * can only over-count stops' lag: 0 here means 0 once spawns are closed. */
+static uint64_t
+alive(struct cadre_system *sys)
+{
+	uint64_t spawned = 0, stopped = 0;
+	for (unsigned i = 0; i < sys->nworkers; i++) {
+		/* Stops first (acquire: pairs with the owner's counting), so a
+		 * stop counted here had its spawn counted already. */
+		stopped += cadre__load_acq_u64(&sys->workers[i].st.stopped);
+	}
+	stopped += cadre__load_acq_u64(&sys->ext.stopped);
+	for (unsigned i = 0; i < sys->nworkers; i++)
+		spawned += cadre__load_acq_u64(&sys->workers[i].st.spawned);
+	spawned += cadre__load_acq_u64(&sys->ext.spawned);
+	return spawned > stopped ? spawned - stopped : 0;
+}
+
+uint64_t
+cadre__alive(struct cadre_system *sys)
+{
+	return alive(sys);
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+unsigned
+cadre_system_workers(const cadre_system *sys)
+{
+	return sys == NULL ? 0 : sys->nworkers;
+}
+
+int
+cadre_system_new(cadre_system **out, const cadre_config *cfg)
+{
+	if (out == NULL)
+		return CADRE_EINVAL;
+	*out = NULL;
+	cadre_config dflt;
+	memset(&dflt, 0, sizeof dflt);
+	if (cfg == NULL)
+		cfg = &dflt;
+	unsigned n = cfg->workers;
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus > 0 ? (unsigned)cpus : 1u;
+		if (n > 64)
+			n = 64;
+	}
+	if (n > 64)
+		return CADRE_EINVAL; /* one bit per worker in idle_mask */
+
+	struct cadre_system *sys = cadre__alloc_aligned(sizeof *sys, CADRE__CACHELINE);
+	if (sys == NULL)
+		return CADRE_ENOMEM;
+	sys->id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
+	if (sys->id == 0) /* wrapped after 4 billion systems */
+		sys->id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
+	sys->nworkers = n;
+	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
+	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
+	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
+	sys->pin = !cfg->no_pinning;
+	sys->run_next = !cfg->no_run_next;
+	sys->dead_letter = cfg->dead_letter;
+	sys->dead_letter_ctx = cfg->dead_letter_ctx;
+	sys->fresh_index = 1; /* index 0 is never used */
+	pthread_mutex_init(&sys->shutdown_lock, NULL);
+	sys->workers = cadre__alloc_aligned(n * sizeof(struct cadre__worker), CADRE__CACHELINE);
+	if (sys->workers == NULL) {
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		return CADRE_ENOMEM;
+	}
+	int rc = cadre__workers_start(sys);
+	if (rc != 0) {
+		cadre__free_aligned(sys->workers, n * sizeof(struct cadre__worker),
+		                    CADRE__CACHELINE);
+		pthread_mutex_destroy(&sys->shutdown_lock);
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		return rc;
+	}
+	*out = sys;
+	return 0;
+}
+
+static void
+nap(long ns)
+{
+	struct timespec ts = {0, ns};
+	nanosleep(&ts, NULL);
+}
+
+int
+cadre_system_shutdown(cadre_system *sys)
+{
+	if (sys == NULL)
+		return CADRE_EINVAL;
+	if (cadre__tls_worker != NULL)
+		return CADRE_EWOULDBLOCK; /* it would block a worker thread */
+	pthread_mutex_lock(&sys->shutdown_lock);
+	if (cadre__load_acq_u32(&sys->shut_down)) {
+		pthread_mutex_unlock(&sys->shutdown_lock);
+		return 0;
+	}
+	/* 1. Refuse new spawns and sends. seq_cst: Dekker with spawn. */
+	cadre__xchg_sc_u32(&sys->closing, 1);
+	while (cadre__load_sc_u32(&sys->spawning) != 0)
+		sched_yield();
+
+	/* 2. Ask every live actor to stop. The walk holds actor pointers, so it
+	 * is an external section for the grace period. */
+	cadre__ext_enter(sys);
+	uint64_t fresh = cadre__load_acq_u64(&sys->fresh_index);
+	for (uint64_t i = 1; i < fresh && i <= CADRE__MAX_ACTORS; i++) {
+		void **slot = slot_at(sys, (uint32_t)i);
+		if (slot == NULL)
+			continue;
+		uintptr_t v = (uintptr_t)cadre__load_acq_ptr(slot); /* pairs with publish */
+		if (v != 0 && (v & 1u) == 0)
+			cadre__request_stop(sys, (struct cadre__actor *)v);
+	}
+	cadre__ext_leave(sys);
+
+	/* 3. Workers run the stops and exit when no actor is alive; wake them
+	 * all so that parked ones notice. */
+	cadre__wake_all(sys);
+	cadre__workers_join(sys);
+
+	/* 4. External senders that passed the closing check before it was set
+	 * may still be pushing: wait for them, then reclaim everything. */
+	while (cadre__load_acq_u64(&sys->ext_active) != 0)
+		nap(100000);
+	cadre__reclaim_all(sys);
+	cadre__store_rel_u32(&sys->shut_down, 1);
+	pthread_mutex_unlock(&sys->shutdown_lock);
+	return 0;
+}
+
+int
+cadre_system_await_idle(cadre_system *sys, long timeout_ms)
+{
+	if (sys == NULL)
+		return CADRE_EINVAL;
+	if (cadre__tls_worker != NULL)
+		return CADRE_EWOULDBLOCK;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long step = 10000;
+	while (alive(sys) != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (timeout_ms >= 0 && ms >= timeout_ms)
+			return CADRE_ETIMEDOUT;
+		nap(step);
+		if (step < 1000000)
+			step *= 2;
+	}
+	return 0;
+}
+
+void
+cadre_system_free(cadre_system *sys)
+{
+	if (sys == NULL)
+		return;
+	if (cadre_system_shutdown(sys) != 0)
+		return; /* called on a worker: refusing beats freeing under it */
+	for (unsigned i = 0; i < CADRE__DIR_PAGES; i++)
+		cadre__free(sys->dir[i], CADRE__PAGE_SLOTS * sizeof(void *));
+	for (unsigned i = 0; i < sys->nworkers; i++) {
+		cadre__free(sys->workers[i].free_slots, CADRE__SLOT_CACHE * sizeof(uint64_t));
+		cadre__free(sys->workers[i].limbo_snap, sys->nworkers * sizeof(uint64_t));
+	}
+	cadre__free_aligned(sys->workers, sys->nworkers * sizeof(struct cadre__worker),
+	                    CADRE__CACHELINE);
+	pthread_mutex_destroy(&sys->shutdown_lock);
+	cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+}

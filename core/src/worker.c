@@ -1,0 +1,600 @@
+/* Cadre: the dispatcher. Per-core workers, run queues, stealing, parking,
+ * and the reclamation of dead actors.
+ *
+ * Design notes.
+ *
+ * Run queues. Each worker owns
+ *   - run_next: one slot, owner only. An actor woken by a send made on this
+ *     worker runs next (locality: its message is hot in this cache). A
+ *     streak limit stops two actors ping-ponging on run_next from starving
+ *     the queue.
+ *   - runq: a bounded ring of 256 actor pointers. The owner puts at the tail
+ *     (release store of runq_tail); the owner and thieves take from the head
+ *     by CAS on runq_head (the shape of Go's per-P run queue). A thief takes
+ *     half of the victim's queue in one CAS. Slots are read and written with
+ *     relaxed atomics; the tail's release / acquire publishes them, and the
+ *     head's acq_rel CAS tells the owner a slot is free to reuse.
+ *   - inject: an MPSC queue (the mailbox algorithm, linking actors through
+ *     their rq_node) for actors scheduled by threads that are not this
+ *     worker, and for runq overflow. Only the owner takes from it; it moves
+ *     them to the runq, where they can be stolen.
+ * After a run, an actor that still has mail goes to the back of the runq.
+ *
+ * Parking (no lost wake-ups). A worker that finds nothing, after a bounded
+ * search (spin_rounds rounds of stealing), parks on its own futex word
+ * wake_seq:
+ *     seq = load(wake_seq); set my bit in idle_mask (seq_cst);
+ *     re-check my inject queue and every runq (seq_cst loads);
+ *     if work: clear my bit and go back; else futex_wait(wake_seq, seq).
+ * A thread that schedules onto another worker's inject queue does
+ *     push (seq_cst exchange); if that worker's bit is set (seq_cst load),
+ *     clear it (seq_cst RMW) and, if it was set, bump wake_seq and futex_wake.
+ * Dekker again: either the parker's re-check sees the push, or the pusher's
+ * load sees the bit. A wake between the parker's load of seq and its
+ * futex_wait changes wake_seq, so futex_wait returns at once. Only one
+ * clearer of a bit wakes; waking is one FUTEX_WAKE of one thread, no herd.
+ * External threads prefer an idle worker (claim its bit first). A worker
+ * that puts work on its own runq wakes one idle worker if none is already
+ * searching (a heuristic for parallelism, not needed for correctness: the
+ * owner runs its own queue anyway).
+ *
+ * Reclamation (QSBR). A worker holds actor pointers only while running an
+ * actor; between runs it is in a quiescent state. A dead actor's slot is
+ * cleared at once (system.c) and the actor goes to its worker's limbo. A
+ * limbo batch is sealed by a seq_cst fence and a snapshot of every worker's
+ * qs word (counter << 1 | online), and freed when every other worker has
+ * either been offline (parked) at the snapshot or announced a quiescent state
+ * since, and when external senders (ext_active) have been seen at zero after
+ * the seal. Workers announce (a release store and a seq_cst fence, pairing
+ * with the reclaimer's fence) after each run, but only while some limbo is
+ * pending: with no deaths, QSBR costs one relaxed load per run. Freeing an
+ * actor dead-letters what its mailbox still holds: after the grace period no
+ * sender can be pushing into it.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cadre__core.h"
+
+#define RQ_MASK (CADRE__RUNQ_SIZE - 1u)
+#define RUN_NEXT_STREAK 64u
+#define INJECT_EVERY 61u
+
+static void
+futex_wait(uint32_t *addr, uint32_t val)
+{
+	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void
+futex_wake(uint32_t *addr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static struct cadre__actor *
+actor_of_rq(cadre_mb_node *n)
+{
+	return (struct cadre__actor *)(void *)((char *)n - offsetof(struct cadre__actor, rq_node));
+}
+
+/* ---- runq ---------------------------------------------------------------- */
+static bool
+runq_put(struct cadre__worker *w, struct cadre__actor *a)
+{
+	uint32_t t = w->runq_tail; /* owner: only we write it */
+	/* Acquire: pairs with the consumers' acq_rel CAS on runq_head, so the
+	 * slot they took was read before we overwrite it. */
+	uint32_t h = cadre__load_acq_u32(&w->runq_head);
+	if (t - h >= CADRE__RUNQ_SIZE)
+		return false;
+	cadre__store_rlx_ptr((void **)&w->runq[t & RQ_MASK], a); /* published below */
+	/* Release: the slot before the tail; pairs with the acquire loads of
+	 * runq_tail in runq_get and steal. */
+	cadre__store_rel_u32(&w->runq_tail, t + 1);
+	return true;
+}
+
+static struct cadre__actor *
+runq_get(struct cadre__worker *w)
+{
+	for (;;) {
+		uint32_t h = cadre__load_acq_u32(&w->runq_head); /* pairs with CASes */
+		uint32_t t = w->runq_tail;
+		if (t == h)
+			return NULL;
+		struct cadre__actor *a = cadre__load_rlx_ptr((void **)&w->runq[h & RQ_MASK]);
+		/* acq_rel: claims the slot against thieves; release tells the
+		 * owner's runq_put the slot was read. */
+		if (cadre__cas_acqrel_u32(&w->runq_head, h, h + 1))
+			return a;
+	}
+}
+
+static uint32_t
+runq_len(struct cadre__worker *w)
+{
+	/* Acquire loads: a snapshot for stealing and parking decisions. */
+	uint32_t h = cadre__load_acq_u32(&w->runq_head);
+	uint32_t t = cadre__load_acq_u32(&w->runq_tail);
+	return t - h;
+}
+
+/* Moves half of victim's runq to thief's (empty) runq; returns one to run. */
+static struct cadre__actor *
+runq_steal(struct cadre__worker *thief, struct cadre__worker *victim)
+{
+	for (;;) {
+		uint32_t h = cadre__load_acq_u32(&victim->runq_head); /* pairs with CASes */
+		/* Acquire: pairs with the victim's release store of the tail, so
+		 * the slots below it are visible. */
+		uint32_t t = cadre__load_acq_u32(&victim->runq_tail);
+		uint32_t n = t - h;
+		n = n - n / 2;
+		if (n == 0)
+			return NULL;
+		if (n > CADRE__RUNQ_SIZE / 2)
+			continue; /* torn snapshot: head moved under us */
+		uint32_t tt = thief->runq_tail;
+		for (uint32_t i = 0; i < n; i++) {
+			void *a = cadre__load_rlx_ptr((void **)&victim->runq[(h + i) & RQ_MASK]);
+			cadre__store_rlx_ptr((void **)&thief->runq[(tt + i) & RQ_MASK], a);
+		}
+		/* acq_rel: claims the copied slots; if the victim or another thief
+		 * moved the head, what we copied may be stale: retry. */
+		if (!cadre__cas_acqrel_u32(&victim->runq_head, h, h + n))
+			continue;
+		struct cadre__actor *run = thief->runq[(tt + n - 1) & RQ_MASK];
+		if (n > 1)
+			cadre__store_rel_u32(&thief->runq_tail, tt + n - 1); /* as in runq_put */
+		cadre__count(&thief->st.steals, 1);
+		return run;
+	}
+}
+
+/* ---- inject --------------------------------------------------------------- */
+static void
+inject_push(struct cadre__worker *w, struct cadre__actor *a)
+{
+	/* The mailbox link: a seq_cst exchange (the Dekker half of a waker). */
+	cadre__mb_link(&w->inject, &a->rq_node, &a->rq_node);
+}
+
+static struct cadre__actor *
+inject_pop(struct cadre__worker *w)
+{
+	cadre_mb_node *n = cadre__mb_pop_normal(&w->inject);
+	return n == NULL ? NULL : actor_of_rq(n);
+}
+
+static bool
+inject_nonempty(struct cadre__worker *w)
+{
+	if (w->inject.tail != &w->inject.stub)
+		return true;
+	/* seq_cst load: the parker's half of the Dekker pair with inject_push. */
+	uintptr_t h = (uintptr_t)cadre__load_sc_ptr(&w->inject.head) & ~CADRE__MB_IDLE;
+	return h != (uintptr_t)&w->inject.stub;
+}
+
+/* ---- waking -------------------------------------------------------------- */
+static void
+wake_worker(struct cadre__worker *w)
+{
+	/* seq_cst add: a parker that read the old value fails its futex_wait. */
+	cadre__faa_sc_u32(&w->wake_seq, 1);
+	futex_wake(&w->wake_seq);
+}
+
+/* Claims one idle worker and wakes it. */
+static bool
+wake_one(struct cadre_system *sys)
+{
+	uint64_t m = cadre__load_sc_u64(&sys->idle_mask);
+	while (m != 0) {
+		unsigned b = (unsigned)__builtin_ctzll(m);
+		/* seq_cst CAS: exactly one waker clears a bit (pairs with park). */
+		if (cadre__cas_sc_u64(&sys->idle_mask, m, m & ~(1ull << b))) {
+			wake_worker(&sys->workers[b]);
+			return true;
+		}
+		m = cadre__load_sc_u64(&sys->idle_mask);
+	}
+	return false;
+}
+
+void
+cadre__wake_all(struct cadre_system *sys)
+{
+	for (unsigned i = 0; i < sys->nworkers; i++)
+		wake_worker(&sys->workers[i]);
+}
+
+static void
+maybe_wake(struct cadre_system *sys)
+{
+	/* Relaxed: a heuristic for parallelism; correctness never needs it. */
+	if (cadre__load_rlx_u64(&sys->idle_mask) != 0 && cadre__load_rlx_u32(&sys->spinning) == 0)
+		wake_one(sys);
+}
+
+static void
+local_push(struct cadre__worker *w, struct cadre__actor *a)
+{
+	if (!runq_put(w, a))
+		inject_push(w, a); /* overflow: we drain it ourselves */
+}
+
+void
+cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
+{
+	struct cadre__worker *w = cadre__my_worker(sys);
+	if (w != NULL) {
+		if (how == CADRE__SCHED_WOKEN && sys->run_next) {
+			struct cadre__actor *old = w->run_next;
+			w->run_next = a;
+			if (old == NULL)
+				return;
+			a = old;
+		}
+		local_push(w, a);
+		maybe_wake(sys);
+		return;
+	}
+	/* Not on a worker of this system: hand it to an idle worker if any. */
+	uint64_t m = cadre__load_sc_u64(&sys->idle_mask);
+	while (m != 0) {
+		unsigned b = (unsigned)__builtin_ctzll(m);
+		if (cadre__cas_sc_u64(&sys->idle_mask, m, m & ~(1ull << b))) {
+			inject_push(&sys->workers[b], a);
+			wake_worker(&sys->workers[b]);
+			return;
+		}
+		m = cadre__load_sc_u64(&sys->idle_mask);
+	}
+	/* Relaxed add: only spreads the load. */
+	unsigned t = cadre__faa_acqrel_u32(&sys->inject_rr, 1) % sys->nworkers;
+	struct cadre__worker *tw = &sys->workers[t];
+	inject_push(tw, a);
+	uint64_t bit = 1ull << t;
+	/* seq_cst load after the push's exchange: Dekker with park. */
+	if ((cadre__load_sc_u64(&sys->idle_mask) & bit) != 0 &&
+	    (cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) != 0)
+		wake_worker(tw);
+}
+
+/* ---- quiescent states and limbo ------------------------------------------ */
+static void
+announce(struct cadre__worker *w)
+{
+	/* Release: our uses of actor memory before this point happen before a
+	 * reclaimer that reads the new value (acquire). The seq_cst fence pairs
+	 * with the reclaimer's fence after clearing slots: later loads see the
+	 * clears, or the reclaimer's snapshot already saw this value. */
+	cadre__store_rel_u64(&w->qs, w->qs + 2);
+	cadre__fence_sc();
+}
+
+static void
+go_online(struct cadre__worker *w)
+{
+	cadre__store_rel_u64(&w->qs, w->qs + 1); /* odd: online; as in announce */
+	cadre__fence_sc();
+}
+
+static void
+go_offline(struct cadre__worker *w)
+{
+	cadre__store_rel_u64(&w->qs, w->qs + 1); /* even: offline; release as in announce */
+}
+
+static void
+free_list(struct cadre__worker *w, struct cadre__actor *a)
+{
+	while (a != NULL) {
+		cadre_mb_node *next = a->rq_node.next;
+		cadre__actor_reclaim(w->sys, w, a);
+		a = next == NULL ? NULL : actor_of_rq(next);
+	}
+}
+
+static bool
+grace_done(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	for (unsigned j = 0; j < sys->nworkers; j++) {
+		if (j == w->index)
+			continue;
+		uint64_t s = w->limbo_snap[j];
+		/* Acquire: pairs with the release in announce / go_offline. */
+		if ((s & 1u) != 0 && cadre__load_acq_u64(&sys->workers[j].qs) == s)
+			return false;
+	}
+	if (!w->limbo_ext_clear) {
+		/* Acquire: pairs with ext_leave's release. */
+		if (cadre__load_acq_u64(&sys->ext_active) != 0)
+			return false;
+		w->limbo_ext_clear = true;
+	}
+	return true;
+}
+
+static void
+reclaim_poll(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	if (w->limbo_wait != NULL) {
+		if (!grace_done(w))
+			return;
+		free_list(w, w->limbo_wait);
+		w->limbo_wait = NULL;
+		cadre__faa_acqrel_u32(&sys->limbo_pending, (uint32_t)-1); /* a hint counter */
+	}
+	if (w->limbo_new != NULL) {
+		cadre__faa_sc_u32(&sys->limbo_pending, 1);
+		/* seq_cst fence: the slot clears of these actors come before the
+		 * snapshot (pairs with announce / go_online / ext_enter). */
+		cadre__fence_sc();
+		for (unsigned j = 0; j < sys->nworkers; j++)
+			w->limbo_snap[j] = cadre__load_acq_u64(&sys->workers[j].qs);
+		w->limbo_ext_clear = cadre__load_acq_u64(&sys->ext_active) == 0;
+		w->limbo_wait = w->limbo_new;
+		w->limbo_new = NULL;
+	}
+}
+
+static void
+quiescent(struct cadre__worker *w)
+{
+	if (w->limbo_wait != NULL || w->limbo_new != NULL)
+		reclaim_poll(w);
+	/* Relaxed: a hint; a late announcement only delays a reclaimer. */
+	if (cadre__load_rlx_u32(&w->sys->limbo_pending) != 0)
+		announce(w);
+}
+
+static void
+limbo_add(struct cadre__worker *w, struct cadre__actor *a)
+{
+	a->rq_node.next = w->limbo_new == NULL ? NULL : &w->limbo_new->rq_node;
+	w->limbo_new = a;
+}
+
+/* Single-threaded, after every worker has exited. */
+void
+cadre__reclaim_all(struct cadre_system *sys)
+{
+	for (unsigned i = 0; i < sys->nworkers; i++) {
+		struct cadre__worker *w = &sys->workers[i];
+		free_list(w, w->limbo_wait);
+		free_list(w, w->limbo_new);
+		w->limbo_wait = w->limbo_new = NULL;
+	}
+	cadre__store_rel_u32(&sys->limbo_pending, 0);
+}
+
+/* ---- the worker loop ------------------------------------------------------ */
+static struct cadre__actor *
+find_work(struct cadre__worker *w)
+{
+	struct cadre__actor *a;
+	if (++w->tick % INJECT_EVERY == 0 && (a = inject_pop(w)) != NULL)
+		return a; /* fairness for actors scheduled from outside */
+	if (w->run_next != NULL) {
+		a = w->run_next;
+		w->run_next = NULL;
+		if (++w->run_next_streak < RUN_NEXT_STREAK)
+			return a;
+		local_push(w, a); /* let the queue have its turn */
+	}
+	w->run_next_streak = 0;
+	if ((a = runq_get(w)) != NULL)
+		return a;
+	if ((a = inject_pop(w)) != NULL) {
+		/* Move more to the runq so that idle workers can steal them. */
+		struct cadre__actor *more;
+		for (int i = 0; i < 32 && (more = inject_pop(w)) != NULL; i++)
+			local_push(w, more);
+		return a;
+	}
+	return NULL;
+}
+
+static struct cadre__actor *
+steal_any(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	unsigned n = sys->nworkers;
+	w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
+	unsigned start = (unsigned)(w->rng >> 33) % n;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned v = (start + k) % n;
+		if (v == w->index)
+			continue;
+		struct cadre__actor *a = runq_steal(w, &sys->workers[v]);
+		if (a != NULL)
+			return a;
+	}
+	return NULL;
+}
+
+/* The bounded search before parking. */
+static struct cadre__actor *
+search(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	struct cadre__actor *a = NULL;
+	if (sys->nworkers == 1)
+		return inject_pop(w);
+	cadre__faa_acqrel_u32(&sys->spinning, 1); /* a hint counter */
+	for (unsigned r = 0; r < sys->spin_rounds; r++) {
+		if ((a = steal_any(w)) != NULL || (a = inject_pop(w)) != NULL)
+			break;
+		if (cadre__load_acq_u32(&sys->exiting))
+			break;
+		if (w->limbo_wait != NULL || w->limbo_new != NULL)
+			reclaim_poll(w);
+		if (r < sys->spin_rounds / 2)
+			cadre__spin_pause();
+		else
+			sched_yield();
+	}
+	uint32_t before = cadre__faa_acqrel_u32(&sys->spinning, (uint32_t)-1);
+	/* The last searcher found work: others may be needed too (Go's rule). */
+	if (a != NULL && before == 1 && runq_len(w) > 0)
+		maybe_wake(sys);
+	return a;
+}
+
+static bool
+others_have_work(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	for (unsigned j = 0; j < sys->nworkers; j++)
+		if (j != w->index && runq_len(&sys->workers[j]) > 0)
+			return true;
+	return false;
+}
+
+static bool
+should_exit(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	if (cadre__load_acq_u32(&sys->exiting))
+		return true;
+	/* closing, no spawn in flight (seq_cst: Dekker with spawn), none alive */
+	if (cadre__load_sc_u32(&sys->closing) && cadre__load_sc_u32(&sys->spawning) == 0 &&
+	    cadre__alive(sys) == 0) {
+		cadre__store_rel_u32(&sys->exiting, 1); /* pairs with the acquire loads above */
+		cadre__wake_all(sys);
+		return true;
+	}
+	return false;
+}
+
+static void
+park(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	uint64_t bit = 1ull << w->index;
+	/* Acquire: pairs with wake_worker's add. */
+	uint32_t seq = cadre__load_acq_u32(&w->wake_seq);
+	cadre__fetch_or_sc_u64(&sys->idle_mask, bit); /* seq_cst: Dekker with wakers */
+	if (inject_nonempty(w) || others_have_work(w) || cadre__load_acq_u32(&sys->exiting) ||
+	    cadre__load_sc_u32(&sys->closing)) {
+		/* Go back and look. If a waker cleared the bit meanwhile, its
+		 * wake is harmless: the next park reads a fresh seq. */
+		cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit);
+		if (cadre__load_sc_u32(&sys->closing) && !inject_nonempty(w) &&
+		    !others_have_work(w))
+			sched_yield(); /* shutting down, waiting for the last stops */
+		return;
+	}
+	go_offline(w);
+	cadre__count(&w->st.parks, 1);
+	futex_wait(&w->wake_seq, seq);
+	go_online(w);
+	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
+		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
+}
+
+static void
+run_one(struct cadre__worker *w, struct cadre__actor *a)
+{
+	int r = cadre__actor_run(w, a);
+	cadre__count(&w->st.batches, 1);
+	if (r == CADRE__RUN_AGAIN) {
+		local_push(w, a);
+		maybe_wake(w->sys);
+	} else if (r == CADRE__RUN_DEAD) {
+		limbo_add(w, a);
+	}
+	quiescent(w);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct cadre__worker *w = arg;
+	struct cadre_system *sys = w->sys;
+	cadre__tls_worker = w;
+	char name[16];
+	snprintf(name, sizeof name, "cadre-w%u", w->index);
+	pthread_setname_np(pthread_self(), name);
+	if (sys->pin) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET((int)(w->index % (unsigned)(cpus > 0 ? cpus : 1)), &set);
+		/* Best effort: a restricted cpuset may refuse; we run unpinned. */
+		(void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+	}
+	go_online(w);
+	for (;;) {
+		struct cadre__actor *a = find_work(w);
+		if (a == NULL)
+			a = search(w);
+		if (a != NULL) {
+			run_one(w, a);
+			continue;
+		}
+		if (w->limbo_wait != NULL || w->limbo_new != NULL)
+			reclaim_poll(w);
+		if (should_exit(w))
+			break;
+		park(w);
+	}
+	go_offline(w);
+	cadre__tls_worker = NULL;
+	return NULL;
+}
+
+int
+cadre__workers_start(struct cadre_system *sys)
+{
+	unsigned n = sys->nworkers;
+	for (unsigned i = 0; i < n; i++) {
+		struct cadre__worker *w = &sys->workers[i];
+		w->sys = sys;
+		w->index = i;
+		w->rng = 0x9E3779B97F4A7C15ull * (i + 1);
+		cadre__mb_init(&w->inject, 0);
+		w->free_slots = cadre__alloc(CADRE__SLOT_CACHE * sizeof(uint64_t));
+		w->limbo_snap = cadre__alloc_zero(n * sizeof(uint64_t));
+		if (w->free_slots == NULL || w->limbo_snap == NULL)
+			goto fail_alloc;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (pthread_create(&sys->workers[i].thread, NULL, worker_main, &sys->workers[i]) !=
+		    0) {
+			cadre__store_rel_u32(&sys->exiting, 1); /* pairs with should_exit */
+			cadre__wake_all(sys);
+			for (unsigned j = 0; j < i; j++)
+				pthread_join(sys->workers[j].thread, NULL);
+			for (unsigned j = 0; j < n; j++) {
+				cadre__free(sys->workers[j].free_slots,
+				            CADRE__SLOT_CACHE * sizeof(uint64_t));
+				cadre__free(sys->workers[j].limbo_snap, n * sizeof(uint64_t));
+			}
+			return CADRE_ESYS;
+		}
+	}
+	return 0;
+fail_alloc:
+	for (unsigned j = 0; j < n; j++) {
+		cadre__free(sys->workers[j].free_slots, CADRE__SLOT_CACHE * sizeof(uint64_t));
+		cadre__free(sys->workers[j].limbo_snap, n * sizeof(uint64_t));
+	}
+	return CADRE_ENOMEM;
+}
+
+void
+cadre__workers_join(struct cadre_system *sys)
+{
+	for (unsigned i = 0; i < sys->nworkers; i++)
+		pthread_join(sys->workers[i].thread, NULL);
+}

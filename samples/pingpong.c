@@ -1,0 +1,102 @@
+/* Ping-pong: two actors, each answering the other, a fixed number of round
+ * trips. Shows spawning with an init argument, replying to msg->sender, and
+ * actors stopping themselves. */
+#include <stdio.h>
+
+#include <cadre.h>
+
+enum { PING = 1, PONG = 2 };
+
+struct pong {
+	cadre_actor base;
+	long served;
+};
+
+static int
+pong_receive(cadre_actor *self, const cadre_msg *msg)
+{
+	struct pong *p = (struct pong *)self;
+	if (msg->type != PING)
+		return -1;
+	p->served++;
+	/* Reply to whoever asked: the sender's ref came with the message. */
+	return cadre_send(cadre_actor_system(self), msg->sender, PONG, msg->data, msg->size);
+}
+
+static void
+pong_stop(cadre_actor *self, const cadre_exit *why)
+{
+	(void)why;
+	printf("pong: served %ld pings\n", ((struct pong *)self)->served);
+}
+
+static const cadre_behaviour pong = {
+        .size = sizeof(struct pong), .receive = pong_receive, .stop = pong_stop, .name = "pong"};
+
+struct ping {
+	cadre_actor base;
+	cadre_ref peer;
+	long left;
+};
+
+struct ping_args {
+	cadre_ref peer;
+	long rounds;
+};
+
+static int
+ping_start(cadre_actor *self, void *arg)
+{
+	struct ping *p = (struct ping *)self;
+	const struct ping_args *a = arg;
+	p->peer = a->peer;
+	p->left = a->rounds;
+	long round = p->left;
+	return cadre_send(cadre_actor_system(self), p->peer, PING, &round, sizeof round);
+}
+
+static int
+ping_receive(cadre_actor *self, const cadre_msg *msg)
+{
+	struct ping *p = (struct ping *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	if (msg->type != PONG || *(const long *)msg->data != p->left)
+		return -1; /* a wrong or out-of-order answer fails the actor */
+	if (--p->left == 0) {
+		cadre_stop_ref(sys, p->peer);
+		return cadre_stop(self);
+	}
+	long round = p->left;
+	return cadre_send(sys, p->peer, PING, &round, sizeof round);
+}
+
+static void
+ping_stop(cadre_actor *self, const cadre_exit *why)
+{
+	printf("ping: done, %ld rounds left, reason %d\n", ((struct ping *)self)->left, why->kind);
+}
+
+static const cadre_behaviour ping = {.size = sizeof(struct ping),
+                                     .start = ping_start,
+                                     .receive = ping_receive,
+                                     .stop = ping_stop,
+                                     .name = "ping"};
+
+int
+main(void)
+{
+	cadre_system *sys;
+	struct ping_args args = {.rounds = 100000};
+	cadre_ref ping_ref;
+	if (cadre_system_new(&sys, NULL) != 0 ||
+	    cadre_spawn(sys, &pong, NULL, NULL, &args.peer) != 0 ||
+	    cadre_spawn(sys, &ping, NULL, &args, &ping_ref) != 0)
+		return 1;
+	cadre_system_await_idle(sys, -1); /* args lives until here */
+	cadre_stats st;
+	cadre_system_stats(sys, -1, &st);
+	printf("pingpong: %llu messages handled, %llu dead letters\n",
+	       (unsigned long long)st.handled, (unsigned long long)st.dead_letters);
+	cadre_system_free(sys);
+	return st.handled == 2 * 100000 ? 0 : 1;
+}

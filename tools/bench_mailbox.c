@@ -1,0 +1,911 @@
+/* cadre-bench-mailbox: the mailbox queue alone, against two baselines.
+ *
+ * Output follows shared/BENCH.md: one JSON object per case on stdout,
+ * progress and a summary table on stderr, exit status 1 if any check fails.
+ *
+ * Benches:
+ *   mailbox_spsc         1 producer thread, 1 consumer thread
+ *   mailbox_mpsc         P producer threads (default 8), 1 consumer thread
+ *   mailbox_local        one thread: push one message, pop it (the floor of
+ *                        a local send)
+ *   mailbox_local_batch  one thread: push 64 messages, pop 64
+ * Each bench runs for three queues in the same invocation:
+ *   cadre         the public cadre_mailbox API (intrusive MPSC)
+ *   ck_fifo_mpmc  Concurrency Kit's ck_fifo_mpmc; not intrusive: one
+ *                 preallocated entry per message, garbage entries are not
+ *                 freed or reused during a run (CK-JEMALLOC.md 2.2)
+ *   mutex_list    a pthread mutex around an intrusive singly linked list
+ *
+ * Method. Messages carry a producer id and a sequence number. They are
+ * allocated and touched before timing, one array per producer, so only the
+ * queue is measured. The clock starts when the start barrier releases the
+ * producers and stops when the consumer (the main thread) has received every
+ * message. The consumer checks exact counts and per-producer FIFO order, and
+ * that the queue is empty afterwards. An empty consumer spins briefly with a
+ * pause, then sched_yield()s (P + 1 threads may share 2 cores). Each case
+ * does one warm-up run, then --runs timed runs; secs is their median.
+ */
+#define _GNU_SOURCE
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ck_fifo.h>
+#include <ck_pr.h>
+
+#include <cadre.h>
+
+#ifndef CK_F_FIFO_MPMC
+#error "ck_fifo_mpmc needs CK_F_PR_CAS_PTR_2 (CK's native x86-64 ck_pr backend)"
+#endif
+
+#define CACHELINE 64
+#define BATCH 64        /* mailbox_local_batch: pushes per pop phase */
+#define SPIN_PAUSES 128 /* pauses before an idle thread starts yielding */
+#define MAX_PRODUCERS 1024
+#define DEFAULT_MSGS 8000000ULL        /* spsc, mpsc */
+#define DEFAULT_MSGS_LOCAL 20000000ULL /* local, local_batch */
+#define DEFAULT_PRODUCERS 8
+#define DEFAULT_RUNS 5
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+enum impl { IMPL_CADRE, IMPL_CK, IMPL_MUTEX, IMPL_COUNT };
+
+static const char *const impl_names[IMPL_COUNT] = {"cadre", "ck_fifo_mpmc", "mutex_list"};
+
+enum bench { BENCH_SPSC, BENCH_MPSC, BENCH_LOCAL, BENCH_LOCAL_BATCH, BENCH_COUNT };
+
+static const char *const bench_names[BENCH_COUNT] = {
+        "mailbox_spsc",
+        "mailbox_mpsc",
+        "mailbox_local",
+        "mailbox_local_batch",
+};
+
+/* A message: 16 bytes for every queue. `link` is the intrusive hook, cadre's
+ * node or the mutex list's next pointer; ck_fifo_mpmc leaves it alone (its
+ * entries are separate). */
+struct msg {
+	union {
+		cadre_mb_node mb;
+		struct msg *next;
+	} link;
+	uint32_t producer;
+	uint32_t seq;
+};
+
+_Static_assert(sizeof(struct msg) == 16, "messages are the same size for every queue");
+
+#define MSG_OF(node) ((struct msg *)(void *)((char *)(node)-offsetof(struct msg, link.mb)))
+
+/* The mutex_list baseline. The consumer takes the whole list under the lock
+ * at once and then walks it privately: one lock round trip per batch instead
+ * of per message, the faster of the two idiomatic variants. */
+struct mutex_list {
+	pthread_mutex_t lock;
+	struct msg *head; /* guarded by lock */
+	struct msg *tail; /* guarded by lock */
+};
+
+/* One queue of the impl being measured. */
+struct queue {
+	/* Read by every thread, written only before the run. */
+	cadre_mailbox *mb;
+	ck_fifo_mpmc_t *fifo;       /* cache-line aligned */
+	ck_fifo_mpmc_entry_t *stub; /* the fifo's initial stub entry */
+	struct mutex_list *ml;      /* cache-line aligned */
+	/* Consumer only, on its own line: mutex_list's list taken whole. */
+	_Alignas(CACHELINE) struct msg *pending;
+};
+
+struct run;
+
+struct producer {
+	struct run *run;
+	struct msg *msgs;              /* n messages, seq 0..n-1 */
+	ck_fifo_mpmc_entry_t *entries; /* ck_fifo_mpmc: n entries, else NULL */
+	uint32_t id;
+	uint32_t n;
+	int failed; /* a push failed; read by main after join */
+	pthread_t thread;
+};
+
+/* State shared by the threads of one run. */
+struct run {
+	struct queue q;
+	uint32_t nproducers;
+	_Alignas(CACHELINE) atomic_uint ready; /* producers at the start barrier */
+	atomic_int go;                         /* the barrier opens */
+	_Alignas(CACHELINE) atomic_uint done;  /* producers that pushed everything */
+};
+
+/* The consumer's check of what it receives. */
+struct check {
+	uint32_t *next;        /* per producer: next expected seq */
+	const uint32_t *count; /* per producer: messages sent */
+	uint32_t nproducers;
+	uint64_t got;
+	bool bad;
+	uint32_t bad_producer, bad_seq, bad_expected;
+};
+
+struct options {
+	uint64_t msgs; /* 0: the bench's default */
+	uint32_t producers;
+	uint32_t runs;
+	bool quick;
+	int only; /* a bench, or -1 for all */
+};
+
+struct result {
+	bool ran;
+	bool ok;
+	double secs; /* median */
+	uint64_t msgs;
+};
+
+static bool stderr_tty;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void *
+xaligned_alloc(size_t size)
+{
+	size_t rounded = (size + CACHELINE - 1) / CACHELINE * CACHELINE;
+	void *p = aligned_alloc(CACHELINE, rounded != 0 ? rounded : CACHELINE);
+
+	if (p == NULL) {
+		fprintf(stderr, "cadre-bench-mailbox: out of memory (%zu bytes)\n", size);
+		exit(1);
+	}
+	return p;
+}
+
+/* Progress on stderr: updated in place on a terminal, silent otherwise. */
+static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!stderr_tty)
+		return;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+/* A finished line on stderr (replaces the progress line on a terminal). */
+static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (stderr_tty)
+		fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* An idle thread: spin a little, then give the CPU away. */
+static ALWAYS_INLINE void
+idle(unsigned *spins)
+{
+	if (*spins < SPIN_PAUSES) {
+		(*spins)++;
+		ck_pr_stall();
+	} else {
+		sched_yield();
+	}
+}
+
+/* ---- the three queues ---------------------------------------------------
+ * q_push and q_pop are always inlined with a constant impl, so each impl's
+ * loops are compiled separately with no dispatch in them. */
+
+static ALWAYS_INLINE int
+q_push(struct queue *q, enum impl impl, struct msg *m, ck_fifo_mpmc_entry_t *e)
+{
+	switch (impl) {
+	case IMPL_CADRE:
+		/* 1 ("woke an idle mailbox") does not matter here. */
+		return cadre_mailbox_push(q->mb, &m->link.mb, CADRE_LANE_NORMAL) < 0 ? -1 : 0;
+	case IMPL_CK:
+		ck_fifo_mpmc_enqueue(q->fifo, e, m);
+		return 0;
+	case IMPL_MUTEX:
+		m->link.next = NULL;
+		pthread_mutex_lock(&q->ml->lock);
+		if (q->ml->tail != NULL)
+			q->ml->tail->link.next = m;
+		else
+			q->ml->head = m;
+		q->ml->tail = m;
+		pthread_mutex_unlock(&q->ml->lock);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Returns the next message, or NULL if nothing is visible yet. */
+static ALWAYS_INLINE struct msg *
+q_pop(struct queue *q, enum impl impl)
+{
+	switch (impl) {
+	case IMPL_CADRE: {
+		cadre_mb_node *n = cadre_mailbox_pop(q->mb, NULL);
+
+		return n != NULL ? MSG_OF(n) : NULL;
+	}
+	case IMPL_CK: {
+		void *v;
+		ck_fifo_mpmc_entry_t *garbage;
+
+		/* garbage is the old stub: ours, left alone until teardown. */
+		if (!ck_fifo_mpmc_dequeue(q->fifo, &v, &garbage))
+			return NULL;
+		return v;
+	}
+	case IMPL_MUTEX: {
+		struct msg *m = q->pending;
+
+		if (m == NULL) {
+			/* Take the whole list; producers never touch it again. */
+			pthread_mutex_lock(&q->ml->lock);
+			m = q->ml->head;
+			q->ml->head = NULL;
+			q->ml->tail = NULL;
+			pthread_mutex_unlock(&q->ml->lock);
+			if (m == NULL)
+				return NULL;
+		}
+		q->pending = m->link.next;
+		return m;
+	}
+	default:
+		return NULL;
+	}
+}
+
+static ALWAYS_INLINE void
+check_msg(struct check *c, const struct msg *m)
+{
+	uint32_t p = m->producer;
+
+	c->got++;
+	if (p < c->nproducers && m->seq == c->next[p] && m->seq < c->count[p]) {
+		c->next[p]++;
+		return;
+	}
+	if (!c->bad) {
+		c->bad = true;
+		c->bad_producer = p;
+		c->bad_seq = m->seq;
+		c->bad_expected = p < c->nproducers ? c->next[p] : 0;
+	}
+}
+
+/* ---- the measured loops --------------------------------------------------- */
+
+static ALWAYS_INLINE void *
+produce(struct producer *p, enum impl impl)
+{
+	struct run *r = p->run;
+	unsigned spins = 0;
+
+	/* The start barrier. acq_rel/acquire: pair with the main thread's
+	 * acquire load of ready and its release store of go. */
+	atomic_fetch_add_explicit(&r->ready, 1, memory_order_acq_rel);
+	while (!atomic_load_explicit(&r->go, memory_order_acquire))
+		idle(&spins);
+
+	for (uint32_t i = 0; i < p->n; i++) {
+		ck_fifo_mpmc_entry_t *e = impl == IMPL_CK ? &p->entries[i] : NULL;
+
+		if (q_push(&r->q, impl, &p->msgs[i], e) != 0) {
+			p->failed = 1;
+			break;
+		}
+	}
+	/* Release: every push above is complete (linked) before the consumer's
+	 * acquire load of done sees this producer as finished. */
+	atomic_fetch_add_explicit(&r->done, 1, memory_order_release);
+	return NULL;
+}
+
+static ALWAYS_INLINE void
+consume(struct run *r, struct check *c, uint64_t total, enum impl impl)
+{
+	unsigned spins = 0;
+
+	while (c->got < total) {
+		struct msg *m = q_pop(&r->q, impl);
+
+		if (m != NULL) {
+			check_msg(c, m);
+			spins = 0;
+			continue;
+		}
+		/* Acquire: pairs with the release increment in produce(). Once
+		 * every producer is done, NULL means empty: messages were lost. */
+		if (atomic_load_explicit(&r->done, memory_order_acquire) == r->nproducers) {
+			m = q_pop(&r->q, impl);
+			if (m == NULL)
+				break;
+			check_msg(c, m);
+			continue;
+		}
+		idle(&spins);
+	}
+}
+
+/* One thread: push `batch` messages, then pop them, in order. */
+static ALWAYS_INLINE void
+local(struct run *r, struct producer *p, struct check *c, uint32_t batch, enum impl impl)
+{
+	struct queue *q = &r->q;
+	uint32_t n = p->n;
+
+	for (uint32_t i = 0; i < n; i += batch) {
+		uint32_t k = n - i < batch ? n - i : batch;
+
+		for (uint32_t j = 0; j < k; j++) {
+			ck_fifo_mpmc_entry_t *e = impl == IMPL_CK ? &p->entries[i + j] : NULL;
+
+			if (q_push(q, impl, &p->msgs[i + j], e) != 0) {
+				p->failed = 1;
+				return;
+			}
+		}
+		for (uint32_t j = 0; j < k; j++) {
+			struct msg *m = q_pop(q, impl);
+
+			if (m == NULL)
+				return; /* lost: the count check fails */
+			check_msg(c, m);
+		}
+	}
+}
+
+typedef void *(*produce_fn)(void *);
+typedef void (*consume_fn)(struct run *, struct check *, uint64_t);
+typedef void (*local_fn)(struct run *, struct producer *, struct check *);
+
+#define LOOPS(tag, impl)                                                                  \
+	static void *produce_##tag(void *arg)                                             \
+	{                                                                                 \
+		return produce(arg, impl);                                                \
+	}                                                                                 \
+	static void consume_##tag(struct run *r, struct check *c, uint64_t total)         \
+	{                                                                                 \
+		consume(r, c, total, impl);                                               \
+	}                                                                                 \
+	static void local_##tag(struct run *r, struct producer *p, struct check *c)       \
+	{                                                                                 \
+		local(r, p, c, 1, impl);                                                  \
+	}                                                                                 \
+	static void local_batch_##tag(struct run *r, struct producer *p, struct check *c) \
+	{                                                                                 \
+		local(r, p, c, BATCH, impl);                                              \
+	}
+
+LOOPS(cadre, IMPL_CADRE)
+LOOPS(ck, IMPL_CK)
+LOOPS(mutex, IMPL_MUTEX)
+
+static const produce_fn produce_fns[IMPL_COUNT] = {produce_cadre, produce_ck, produce_mutex};
+static const consume_fn consume_fns[IMPL_COUNT] = {consume_cadre, consume_ck, consume_mutex};
+static const local_fn local_fns[IMPL_COUNT] = {local_cadre, local_ck, local_mutex};
+static const local_fn local_batch_fns[IMPL_COUNT] = {local_batch_cadre, local_batch_ck,
+                                                     local_batch_mutex};
+
+/* ---- one case -------------------------------------------------------------- */
+
+struct bcase {
+	enum bench bench;
+	enum impl impl;
+	uint32_t nproducers; /* threads that push; local: 1, the main thread */
+	bool threaded;
+	uint64_t total;
+	struct producer *producers;
+	uint32_t *count;
+	uint32_t *next;
+	ck_fifo_mpmc_t *fifo;
+	ck_fifo_mpmc_entry_t *stub;
+	struct mutex_list *ml;
+};
+
+/* Sets up the queue for one run. Returns 0 or -1. */
+static int
+queue_open(struct bcase *bc, struct queue *q)
+{
+	memset(q, 0, sizeof *q);
+	switch (bc->impl) {
+	case IMPL_CADRE: {
+		int rc = cadre_mailbox_new(&q->mb, 0);
+
+		if (rc != 0) {
+			fprintf(stderr, "cadre_mailbox_new: %d\n", rc);
+			return -1;
+		}
+		return 0;
+	}
+	case IMPL_CK:
+		/* Every entry of the last run is garbage now: start afresh. */
+		ck_fifo_mpmc_init(bc->fifo, bc->stub);
+		q->fifo = bc->fifo;
+		q->stub = bc->stub;
+		return 0;
+	case IMPL_MUTEX:
+		bc->ml->head = NULL;
+		bc->ml->tail = NULL;
+		q->ml = bc->ml;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Checks the queue is empty and releases it. Returns true if empty. */
+static bool
+queue_close(struct bcase *bc, struct queue *q)
+{
+	bool empty = true;
+
+	switch (bc->impl) {
+	case IMPL_CADRE:
+		empty = q_pop(q, IMPL_CADRE) == NULL;
+		/* Also the mailbox's own view: idle succeeds only if empty. */
+		if (empty && cadre_mailbox_mark_idle(q->mb) != 0)
+			empty = false;
+		cadre_mailbox_free(q->mb);
+		break;
+	case IMPL_CK:
+		empty = q_pop(q, IMPL_CK) == NULL;
+		break;
+	case IMPL_MUTEX:
+		empty = q_pop(q, IMPL_MUTEX) == NULL;
+		break;
+	default:
+		break;
+	}
+	return empty;
+}
+
+/* One run. Returns true if every check passed; *secs gets the time. */
+static bool
+run_once(struct bcase *bc, double *secs)
+{
+	_Alignas(CACHELINE) struct run r;
+	struct check c = {
+	        .next = bc->next,
+	        .count = bc->count,
+	        .nproducers = bc->nproducers,
+	};
+	uint32_t started = 0;
+	bool ok = true;
+	double t0, t1;
+
+	memset(&r, 0, sizeof r);
+	r.nproducers = bc->nproducers;
+	atomic_init(&r.ready, 0);
+	atomic_init(&r.go, 0);
+	atomic_init(&r.done, 0);
+	memset(bc->next, 0, bc->nproducers * sizeof *bc->next);
+	if (queue_open(bc, &r.q) != 0)
+		return false;
+	for (uint32_t i = 0; i < bc->nproducers; i++) {
+		bc->producers[i].run = &r;
+		bc->producers[i].failed = 0;
+	}
+
+	if (bc->threaded) {
+		for (; started < bc->nproducers; started++) {
+			struct producer *p = &bc->producers[started];
+
+			if (pthread_create(&p->thread, NULL, produce_fns[bc->impl], p) != 0) {
+				fprintf(stderr, "pthread_create failed\n");
+				ok = false;
+				break;
+			}
+		}
+		if (!ok) {
+			/* Release the started ones with nothing to wait for. */
+			for (uint32_t i = started; i < bc->nproducers; i++)
+				atomic_fetch_add(&r.done, 1);
+		}
+		unsigned spins = 0;
+
+		/* Acquire: pairs with the producers' increment of ready. */
+		while (atomic_load_explicit(&r.ready, memory_order_acquire) < started)
+			idle(&spins);
+		t0 = now();
+		/* Release: opens the barrier (pairs with the producers' acquire). */
+		atomic_store_explicit(&r.go, 1, memory_order_release);
+		consume_fns[bc->impl](&r, &c, bc->total);
+		t1 = now();
+		for (uint32_t i = 0; i < started; i++)
+			pthread_join(bc->producers[i].thread, NULL);
+	} else {
+		t0 = now();
+		if (bc->bench == BENCH_LOCAL_BATCH)
+			local_batch_fns[bc->impl](&r, &bc->producers[0], &c);
+		else
+			local_fns[bc->impl](&r, &bc->producers[0], &c);
+		t1 = now();
+	}
+	*secs = t1 - t0;
+
+	for (uint32_t i = 0; i < bc->nproducers; i++) {
+		if (bc->producers[i].failed) {
+			fprintf(stderr, "%s/%s: producer %" PRIu32 ": push failed\n",
+			        bench_names[bc->bench], impl_names[bc->impl], i);
+			ok = false;
+		}
+	}
+	if (c.bad) {
+		fprintf(stderr,
+		        "%s/%s: order: producer %" PRIu32 " seq %" PRIu32 ", expected %" PRIu32
+		        "\n",
+		        bench_names[bc->bench], impl_names[bc->impl], c.bad_producer, c.bad_seq,
+		        c.bad_expected);
+		ok = false;
+	}
+	if (c.got != bc->total) {
+		fprintf(stderr, "%s/%s: received %" PRIu64 " of %" PRIu64 " messages\n",
+		        bench_names[bc->bench], impl_names[bc->impl], c.got, bc->total);
+		ok = false;
+	}
+	for (uint32_t i = 0; i < bc->nproducers; i++) {
+		if (bc->next[i] != bc->count[i]) {
+			fprintf(stderr,
+			        "%s/%s: producer %" PRIu32 ": %" PRIu32 " of %" PRIu32
+			        " received\n",
+			        bench_names[bc->bench], impl_names[bc->impl], i, bc->next[i],
+			        bc->count[i]);
+			ok = false;
+			break;
+		}
+	}
+	if (!queue_close(bc, &r.q)) {
+		fprintf(stderr, "%s/%s: queue not empty after the run\n", bench_names[bc->bench],
+		        impl_names[bc->impl]);
+		ok = false;
+	}
+	return ok;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median(double *v, uint32_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Warm-up plus o->runs runs of one bench/impl; prints its JSON line. */
+static struct result
+run_case(struct bcase *bc, const struct options *o)
+{
+	struct result res = {.ran = true, .ok = true, .msgs = bc->total};
+	double *times = calloc(o->runs, sizeof *times);
+	uint32_t done = 0;
+	const char *bn = bench_names[bc->bench], *in = impl_names[bc->impl];
+
+	if (times == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	if (bc->impl == IMPL_CK) {
+		bc->fifo = xaligned_alloc(sizeof *bc->fifo);
+		bc->stub = xaligned_alloc(sizeof *bc->stub);
+		for (uint32_t i = 0; i < bc->nproducers; i++) {
+			struct producer *p = &bc->producers[i];
+			size_t sz = (size_t)p->n * sizeof *p->entries;
+
+			p->entries = xaligned_alloc(sz);
+			memset(p->entries, 0, sz); /* fault the pages in before timing */
+		}
+	} else if (bc->impl == IMPL_MUTEX) {
+		bc->ml = xaligned_alloc(sizeof *bc->ml);
+		pthread_mutex_init(&bc->ml->lock, NULL);
+	}
+
+	for (uint32_t i = 0; i <= o->runs && res.ok; i++) {
+		double secs = 0;
+
+		if (i == 0)
+			progress("%s %s: warm-up", bn, in);
+		else
+			progress("%s %s: run %" PRIu32 "/%" PRIu32, bn, in, i, o->runs);
+		res.ok = run_once(bc, &secs);
+		if (i > 0)
+			times[done++] = secs;
+		else if (!res.ok)
+			times[done++] = secs; /* the failed warm-up is all we have */
+	}
+
+	double lo = 0, hi = 0;
+
+	if (done > 0) {
+		res.secs = median(times, done); /* sorts times */
+		lo = times[0];
+		hi = times[done - 1];
+	}
+	double mps = res.secs > 0 ? (double)bc->total / res.secs : 0;
+	double ns = bc->total > 0 ? res.secs * 1e9 / (double)bc->total : 0;
+	uint32_t workers = bc->threaded ? bc->nproducers + 1 : 1;
+
+	printf("{\"bench\":\"%s\",\"impl\":\"%s\",\"workers\":%" PRIu32 ",\"msgs\":%" PRIu64
+	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
+	       ",\"stat\":\"median\",\"check\":\"%s\""
+	       ",\"min_secs\":%.6f,\"max_secs\":%.6f,\"ns_per_msg\":%.2f}\n",
+	       bn, in, workers, bc->total, res.secs, mps, done, res.ok ? "ok" : "fail", lo, hi, ns);
+	fflush(stdout);
+	note("%-20s %-13s %9.3f Mmsg/s %8.2f ns/msg  median %.4f s [%.4f .. %.4f]  %s", bn, in,
+	     mps / 1e6, ns, res.secs, lo, hi, res.ok ? "ok" : "FAILED");
+
+	if (bc->impl == IMPL_CK) {
+		for (uint32_t i = 0; i < bc->nproducers; i++) {
+			free(bc->producers[i].entries);
+			bc->producers[i].entries = NULL;
+		}
+		free(bc->stub);
+		free(bc->fifo);
+	} else if (bc->impl == IMPL_MUTEX) {
+		pthread_mutex_destroy(&bc->ml->lock);
+		free(bc->ml);
+	}
+	free(times);
+	return res;
+}
+
+/* All impls of one bench, sharing one set of messages. */
+static void
+run_bench(enum bench b, const struct options *o, struct result res[IMPL_COUNT])
+{
+	struct bcase bc = {.bench = b};
+	bool local_bench = b == BENCH_LOCAL || b == BENCH_LOCAL_BATCH;
+	uint64_t total = o->msgs != 0 ? o->msgs : local_bench ? DEFAULT_MSGS_LOCAL : DEFAULT_MSGS;
+
+	if (o->quick)
+		total /= 10;
+	bc.total = total;
+	bc.threaded = !local_bench;
+	bc.nproducers = b == BENCH_MPSC ? o->producers : 1;
+	bc.producers = calloc(bc.nproducers, sizeof *bc.producers);
+	bc.count = calloc(bc.nproducers, sizeof *bc.count);
+	bc.next = calloc(bc.nproducers, sizeof *bc.next);
+	if (bc.producers == NULL || bc.count == NULL || bc.next == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	progress("%s: preparing %" PRIu64 " messages", bench_names[b], total);
+	for (uint32_t i = 0; i < bc.nproducers; i++) {
+		struct producer *p = &bc.producers[i];
+
+		p->id = i;
+		p->n = (uint32_t)(total / bc.nproducers + (i < total % bc.nproducers ? 1 : 0));
+		p->msgs = xaligned_alloc((size_t)p->n * sizeof *p->msgs);
+		for (uint32_t s = 0; s < p->n; s++) {
+			p->msgs[s].link.next = NULL;
+			p->msgs[s].producer = i;
+			p->msgs[s].seq = s;
+		}
+		bc.count[i] = p->n;
+	}
+
+	for (int i = 0; i < IMPL_COUNT; i++) {
+		bc.impl = (enum impl)i;
+		res[i] = run_case(&bc, o);
+	}
+
+	for (uint32_t i = 0; i < bc.nproducers; i++)
+		free(bc.producers[i].msgs);
+	free(bc.producers);
+	free(bc.count);
+	free(bc.next);
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: cadre-bench-mailbox [--msgs N] [--producers P] [--runs R] [--quick] "
+	        "[--only NAME]\n"
+	        "  --msgs N       messages per case (default %llu; %llu for the local benches)\n"
+	        "  --producers P  producer threads of mailbox_mpsc (default %d)\n"
+	        "  --runs R       timed runs after one warm-up; secs is their median (default %d)\n"
+	        "  --quick        divide the sizes by 10\n"
+	        "  --only NAME    run one bench: mailbox_spsc, mailbox_mpsc, mailbox_local,\n"
+	        "                 mailbox_local_batch\n"
+	        "JSON Lines on stdout (shared/BENCH.md), progress and a summary on stderr.\n",
+	        DEFAULT_MSGS, DEFAULT_MSGS_LOCAL, DEFAULT_PRODUCERS, DEFAULT_RUNS);
+}
+
+static bool
+parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		const char *eq = strchr(a, '=');
+		size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+		uint64_t v;
+
+#define IS(name) (len == strlen(name) && strncmp(a, name, len) == 0)
+#define VALUE()                                                                \
+	do {                                                                   \
+		val = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL); \
+		if (val == NULL)                                               \
+			goto bad;                                              \
+	} while (0)
+		if (IS("--help") || IS("-h")) {
+			usage(stdout);
+			exit(0);
+		} else if (IS("--quick")) {
+			o->quick = true;
+		} else if (IS("--msgs")) {
+			VALUE();
+			if (!parse_u64(val, 1, UINT32_MAX, &v))
+				goto bad;
+			o->msgs = v;
+		} else if (IS("--producers")) {
+			VALUE();
+			if (!parse_u64(val, 1, MAX_PRODUCERS, &v))
+				goto bad;
+			o->producers = (uint32_t)v;
+		} else if (IS("--runs")) {
+			VALUE();
+			if (!parse_u64(val, 1, 1000, &v))
+				goto bad;
+			o->runs = (uint32_t)v;
+		} else if (IS("--only")) {
+			VALUE();
+			o->only = -1;
+			for (int b = 0; b < BENCH_COUNT; b++)
+				if (strcmp(val, bench_names[b]) == 0)
+					o->only = b;
+			if (o->only < 0)
+				goto bad;
+		} else {
+			goto bad;
+		}
+		continue;
+	bad:
+		fprintf(stderr, "cadre-bench-mailbox: bad argument: %s%s%s\n", a,
+		        val != NULL && eq == NULL ? " " : "", val != NULL && eq == NULL ? val : "");
+		usage(stderr);
+		exit(2);
+#undef IS
+#undef VALUE
+	}
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static void
+summary(struct result res[BENCH_COUNT][IMPL_COUNT])
+{
+	fprintf(stderr, "\nmailbox summary: median Mmsg/s; ratio = peer secs / cadre secs "
+	                "(>1: cadre is faster)\n");
+	fprintf(stderr, "%-20s %9s %13s %11s %13s %12s\n", "bench", "cadre", "ck_fifo_mpmc",
+	        "mutex_list", "cadre:ck_fifo", "cadre:mutex");
+	for (int b = 0; b < BENCH_COUNT; b++) {
+		const struct result *r = res[b];
+		static const int w[IMPL_COUNT] = {9, 13, 11};
+		static const int rw[IMPL_COUNT] = {0, 12, 11};
+
+		if (!r[IMPL_CADRE].ran)
+			continue;
+		fprintf(stderr, "%-20s", bench_names[b]);
+		for (int i = 0; i < IMPL_COUNT; i++) {
+			if (r[i].ok && r[i].secs > 0)
+				fprintf(stderr, " %*.2f", w[i],
+				        (double)r[i].msgs / r[i].secs / 1e6);
+			else
+				fprintf(stderr, " %*s", w[i], "FAIL");
+		}
+		for (int i = IMPL_CK; i < IMPL_COUNT; i++) {
+			if (r[i].ok && r[IMPL_CADRE].ok && r[IMPL_CADRE].secs > 0)
+				fprintf(stderr, " %*.2fx", rw[i], r[i].secs / r[IMPL_CADRE].secs);
+			else
+				fprintf(stderr, " %*s", rw[i] + 1, "-");
+		}
+		fputc('\n', stderr);
+	}
+}
+
+static void *
+nothing(void *arg)
+{
+	return arg;
+}
+
+/* glibc takes single-threaded fast paths (a mutex without a locked
+ * instruction) until the process first creates a thread. An actor runtime
+ * is never single-threaded, and results must not depend on --only: create
+ * one thread before measuring anything. */
+static void
+leave_single_threaded(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, nothing, NULL) != 0 || pthread_join(t, NULL) != 0) {
+		fprintf(stderr, "cadre-bench-mailbox: pthread_create failed\n");
+		exit(1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {
+	        .producers = DEFAULT_PRODUCERS,
+	        .runs = DEFAULT_RUNS,
+	        .only = -1,
+	};
+	struct result res[BENCH_COUNT][IMPL_COUNT];
+	bool ok = true;
+
+	memset(res, 0, sizeof res);
+	parse_args(argc, argv, &o);
+	stderr_tty = isatty(STDERR_FILENO);
+	leave_single_threaded();
+
+	for (int b = 0; b < BENCH_COUNT; b++) {
+		if (o.only >= 0 && o.only != b)
+			continue;
+		run_bench((enum bench)b, &o, res[b]);
+		for (int i = 0; i < IMPL_COUNT; i++)
+			ok = ok && res[b][i].ok;
+	}
+	summary(res);
+	return ok ? 0 : 1;
+}
