@@ -38,6 +38,9 @@
  * searching (a heuristic for parallelism, not needed for correctness: the
  * owner runs its own queue anyway).
  *
+ * A worker whose limbo is not empty parks with a 1 ms timeout, so that dead
+ * actors are freed even when every worker is idle.
+ *
  * Reclamation (QSBR). A worker holds actor pointers only while running an
  * actor; between runs it is in a quiescent state. A dead actor's slot is
  * cleared at once (system.c) and the actor goes to its worker's limbo. A
@@ -56,6 +59,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cadre__core.h"
@@ -63,11 +67,14 @@
 #define RQ_MASK (CADRE__RUNQ_SIZE - 1u)
 #define RUN_NEXT_STREAK 64u
 #define INJECT_EVERY 61u
+#define LIMBO_NAP_NS 1000000L
 
+/* Sleeps while *addr == val; timeout_ns 0 means no limit. */
 static void
-futex_wait(uint32_t *addr, uint32_t val)
+futex_wait(uint32_t *addr, uint32_t val, long timeout_ns)
 {
-	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+	struct timespec ts = {timeout_ns / 1000000000L, timeout_ns % 1000000000L};
+	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, timeout_ns != 0 ? &ts : NULL, NULL, 0);
 }
 
 static void
@@ -496,7 +503,10 @@ park(struct cadre__worker *w)
 	}
 	go_offline(w);
 	cadre__count(&w->st.parks, 1);
-	futex_wait(&w->wake_seq, seq);
+	/* With dead actors still waiting for their grace period, wake up now
+	 * and then to free them; otherwise sleep until woken (no CPU). */
+	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
+	futex_wait(&w->wake_seq, seq, limbo ? LIMBO_NAP_NS : 0);
 	go_online(w);
 	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
 		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
