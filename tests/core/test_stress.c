@@ -108,7 +108,9 @@ random_fanout(void)
 	for (long i = 0; i < M; i++) {
 		struct token t = {(uint32_t)H, 0, next_rng(&seed) | 1};
 		int rc = cadre_send(sys, refs[next_rng(&seed) % (uint64_t)A], 1, &t, sizeof t);
-		CHECK_EQ(rc, 0); /* no poison yet: every actor is alive */
+		/* tokens already moving may have poisoned the target: the hook
+		 * accounts for those */
+		CHECK(rc == 0 || rc == CADRE_ENOACTOR);
 	}
 	/* Bounded wait: 10 minutes at most, then fail. */
 	struct timespec nap = {0, 2000000};
