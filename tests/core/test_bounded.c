@@ -1,0 +1,511 @@
+/* Bounded actor mailboxes (cadre_spawn_opts.mailbox_capacity): sends beyond
+ * the capacity fail with CADRE_EFULL and are neither sent nor dead; a stop
+ * request still gets through a full mailbox; capacity comes back as the
+ * messages are handled.
+ *
+ * To fill a mailbox deterministically, the system has one worker and a
+ * "blocker" actor holds it: its start callback spins (bounded) until main
+ * releases it, so the receiver cannot run meanwhile. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cadre.h>
+
+#include "check.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+nap_us(long us)
+{
+	struct timespec ts = {us / 1000000L, (us % 1000000L) * 1000L};
+	nanosleep(&ts, NULL);
+}
+
+static long
+ld(const long *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static int
+wait_at_least(const long *p, long want, long timeout_ms)
+{
+	long t0 = now_ms();
+	while (ld(p) < want) {
+		if (now_ms() - t0 > timeout_ms)
+			return 0;
+		nap_us(200);
+	}
+	return 1;
+}
+
+static cadre_stats
+stats_of(cadre_system *sys)
+{
+	cadre_stats st;
+	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
+	return st;
+}
+
+/* No live actor and every message accounted for; the dead letters of a
+ * stopped actor's mailbox are counted when it is reclaimed, shortly after
+ * its stop (polled, bounded). */
+static cadre_stats
+await_quiet(cadre_system *sys)
+{
+	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
+	long t0 = now_ms();
+	cadre_stats st = stats_of(sys);
+	while (st.sent != st.handled + st.dead_letters && now_ms() - t0 < 10000) {
+		nap_us(500);
+		st = stats_of(sys);
+	}
+	CHECK_EQ(st.sent, st.handled + st.dead_letters);
+	CHECK_EQ(st.actors_alive, 0);
+	return st;
+}
+
+static void
+check_counts(cadre_system *sys, uint64_t sent, uint64_t handled, uint64_t dead)
+{
+	cadre_stats st = stats_of(sys);
+	CHECK_EQ(st.sent, sent);
+	CHECK_EQ(st.handled, handled);
+	CHECK_EQ(st.dead_letters, dead);
+}
+
+/* Dead letters, with the payloads (ints) in the order they came. */
+#define DL_MAX 64
+
+struct dl_log {
+	pthread_mutex_t mu;
+	long calls;
+	long enoactor;
+	long efull; /* must stay 0: a refused send is not a dead letter */
+	long other;
+	cadre_ref to;
+	int seq[DL_MAX];
+};
+
+static void
+dl_hook(void *ctx, cadre_ref to, const cadre_msg *m, int why)
+{
+	struct dl_log *l = ctx;
+	pthread_mutex_lock(&l->mu);
+	if (why == CADRE_ENOACTOR)
+		l->enoactor++;
+	else if (why == CADRE_EFULL)
+		l->efull++;
+	else
+		l->other++;
+	l->to = to;
+	if (l->calls < DL_MAX)
+		l->seq[l->calls] = m->size == sizeof(int) ? *(const int *)m->data : -1;
+	l->calls++;
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void
+dl_init(struct dl_log *l)
+{
+	memset(l, 0, sizeof *l);
+	pthread_mutex_init(&l->mu, NULL);
+}
+
+static cadre_system *
+new_system(unsigned workers, struct dl_log *l)
+{
+	cadre_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.workers = workers;
+	cfg.no_pinning = true;
+	cfg.dead_letter = dl_hook;
+	cfg.dead_letter_ctx = l;
+	cadre_system *sys = NULL;
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	return sys;
+}
+
+/* ---- actors -------------------------------------------------------------- */
+
+enum { M_DATA = 1, M_STOP = 2 };
+
+struct tally {
+	long started;
+	long data;
+	long in_order; /* M_DATA whose int payload was the expected next one */
+	long next;     /* the next expected payload (owner only) */
+	long stopped;
+	long exit_kind;
+};
+
+struct sink {
+	cadre_actor base;
+	struct tally *t;
+};
+
+static int
+sink_start(cadre_actor *self, void *arg)
+{
+	struct sink *s = (struct sink *)self;
+	s->t = arg;
+	__atomic_add_fetch(&s->t->started, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int
+sink_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct tally *t = ((struct sink *)self)->t;
+	if (m->type == M_STOP)
+		return cadre_stop(self);
+	if (m->type != M_DATA || m->size != sizeof(int))
+		return -1;
+	if (*(const int *)m->data == t->next)
+		__atomic_add_fetch(&t->in_order, 1, __ATOMIC_RELEASE);
+	t->next++;
+	__atomic_add_fetch(&t->data, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+sink_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct tally *t = ((struct sink *)self)->t;
+	__atomic_store_n(&t->exit_kind, (long)why->kind, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t->stopped, 1, __ATOMIC_RELEASE);
+}
+
+static const cadre_behaviour sink_beh = {.size = sizeof(struct sink),
+                                         .start = sink_start,
+                                         .receive = sink_receive,
+                                         .stop = sink_stop,
+                                         .name = "sink"};
+
+struct gate {
+	long started;
+	long release;
+	long timed_out;
+};
+
+static int
+blocker_start(cadre_actor *self, void *arg)
+{
+	struct gate *g = arg;
+	__atomic_store_n(&g->started, 1, __ATOMIC_RELEASE);
+	long t0 = now_ms();
+	while (!__atomic_load_n(&g->release, __ATOMIC_ACQUIRE)) {
+		if (now_ms() - t0 > 20000) {
+			__atomic_store_n(&g->timed_out, 1, __ATOMIC_RELEASE);
+			break;
+		}
+		sched_yield();
+	}
+	return cadre_stop(self);
+}
+
+static int
+nop_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)self;
+	(void)m;
+	return 0;
+}
+
+static const cadre_behaviour blocker_beh = {
+        .size = sizeof(cadre_actor), .start = blocker_start, .receive = nop_receive};
+
+static void
+block_worker(cadre_system *sys, struct gate *g)
+{
+	memset(g, 0, sizeof *g);
+	cadre_ref b;
+	CHECK_EQ(cadre_spawn(sys, &blocker_beh, NULL, g, &b), 0);
+	CHECK(wait_at_least(&g->started, 1, 10000));
+}
+
+static void
+unblock_worker(struct gate *g)
+{
+	__atomic_store_n(&g->release, 1, __ATOMIC_RELEASE);
+}
+
+static void
+send_ints(cadre_system *sys, cadre_ref to, int from, int n, int expect)
+{
+	for (int i = from; i < from + n; i++)
+		CHECK_EQ(cadre_send(sys, to, M_DATA, &i, sizeof i), expect);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+/* Full at 8: the 9th and later sends are refused, not counted, not dead.
+ * A stop request still gets in, and jumps ahead of the queued mail: all 8
+ * become dead letters, in order, addressed to the receiver. */
+static void
+full_then_stop(void)
+{
+	struct dl_log dl;
+	dl_init(&dl);
+	cadre_system *sys = new_system(1, &dl);
+	struct gate g;
+	block_worker(sys, &g);
+	struct tally t = {0};
+	cadre_spawn_opts opts = {.mailbox_capacity = 8};
+	cadre_ref r;
+	CHECK_EQ(cadre_spawn(sys, &sink_beh, &opts, &t, &r), 0);
+	send_ints(sys, r, 0, 8, 0);
+	send_ints(sys, r, 8, 3, CADRE_EFULL);
+	/* moved payloads are refused the same way, and stay the caller's */
+	static int kept = 99;
+	CHECK_EQ(cadre_send_move(sys, r, M_DATA, &kept, sizeof kept, NULL), CADRE_EFULL);
+	check_counts(sys, 8, 0, 0);
+	/* other actors are not affected by r being full */
+	struct tally t2 = {0};
+	cadre_ref r2;
+	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t2, &r2), 0);
+	send_ints(sys, r2, 0, 20, 0);
+	check_counts(sys, 28, 0, 0);
+	/* a system message is never refused, not even by a full mailbox */
+	CHECK_EQ(cadre_stop_ref(sys, r), 0);
+	CHECK_EQ(cadre_stop_ref(sys, r), 0); /* already stopping: still 0 */
+	send_ints(sys, r, 11, 1, CADRE_EFULL);
+	CHECK_EQ(cadre_send(sys, r2, M_STOP, NULL, 0), 0);
+	unblock_worker(&g);
+	cadre_stats st = await_quiet(sys);
+	CHECK_EQ(ld(&g.timed_out), 0);
+	/* r: started, then the stop request before any mail */
+	CHECK_EQ(ld(&t.started), 1);
+	CHECK_EQ(ld(&t.data), 0);
+	CHECK_EQ(ld(&t.stopped), 1);
+	CHECK_EQ(ld(&t.exit_kind), CADRE_EXIT_SHUTDOWN);
+	/* r2 got everything */
+	CHECK_EQ(ld(&t2.data), 20);
+	CHECK_EQ(ld(&t2.in_order), 20);
+	CHECK_EQ(st.sent, 29);
+	CHECK_EQ(st.handled, 21);
+	CHECK_EQ(st.dead_letters, 8);
+	CHECK_EQ(st.spawned, 3);
+	pthread_mutex_lock(&dl.mu);
+	CHECK_EQ(dl.calls, 8);
+	CHECK_EQ(dl.enoactor, 8);
+	CHECK_EQ(dl.efull, 0);
+	CHECK_EQ(dl.other, 0);
+	CHECK(cadre_ref_eq(dl.to, r));
+	for (int i = 0; i < 8; i++)
+		CHECK_EQ(dl.seq[i], i);
+	pthread_mutex_unlock(&dl.mu);
+	cadre_system_free(sys);
+	pthread_mutex_destroy(&dl.mu);
+}
+
+/* Capacity comes back as messages are handled: fill, drain, fill again. */
+static void
+capacity_returns(void)
+{
+	struct dl_log dl;
+	dl_init(&dl);
+	cadre_system *sys = new_system(1, &dl);
+	struct tally t = {0};
+	cadre_spawn_opts opts = {.mailbox_capacity = 8};
+	cadre_ref r;
+	CHECK_EQ(cadre_spawn(sys, &sink_beh, &opts, &t, &r), 0);
+	CHECK(wait_at_least(&t.started, 1, 10000));
+	struct gate g;
+	int next = 0;
+	for (int round = 0; round < 4; round++) {
+		block_worker(sys, &g);
+		send_ints(sys, r, next, 8, 0);
+		send_ints(sys, r, next + 8, 1, CADRE_EFULL);
+		next += 8;
+		unblock_worker(&g);
+		CHECK(wait_at_least(&t.data, next, 10000));
+		CHECK_EQ(ld(&g.timed_out), 0);
+	}
+	/* Drained: 8 more fit without any blocker, and nothing is dead. */
+	CHECK(wait_at_least(&t.data, next, 10000));
+	send_ints(sys, r, next, 8, 0);
+	next += 8;
+	CHECK(wait_at_least(&t.data, next, 10000));
+	CHECK_EQ(cadre_send(sys, r, M_STOP, NULL, 0), 0);
+	cadre_stats st = await_quiet(sys);
+	CHECK_EQ(ld(&t.data), 40);
+	CHECK_EQ(ld(&t.in_order), 40);
+	CHECK_EQ(ld(&t.exit_kind), CADRE_EXIT_NORMAL);
+	CHECK_EQ(st.sent, 41);
+	CHECK_EQ(st.handled, 41);
+	CHECK_EQ(st.dead_letters, 0);
+	CHECK_EQ(st.spawned, 1 + 4);
+	pthread_mutex_lock(&dl.mu);
+	CHECK_EQ(dl.calls, 0);
+	pthread_mutex_unlock(&dl.mu);
+	cadre_system_free(sys);
+	pthread_mutex_destroy(&dl.mu);
+}
+
+/* A capacity of 1, and the stop done in a second phase: the mail queued
+ * before the stop is handled, nothing is dead. */
+static void
+capacity_one(void)
+{
+	struct dl_log dl;
+	dl_init(&dl);
+	cadre_system *sys = new_system(1, &dl);
+	struct gate g;
+	block_worker(sys, &g);
+	struct tally t = {0};
+	cadre_spawn_opts opts = {.mailbox_capacity = 1};
+	cadre_ref r;
+	CHECK_EQ(cadre_spawn(sys, &sink_beh, &opts, &t, &r), 0);
+	send_ints(sys, r, 0, 1, 0);
+	send_ints(sys, r, 1, 5, CADRE_EFULL);
+	CHECK_EQ(cadre_send(sys, r, M_STOP, NULL, 0), CADRE_EFULL);
+	check_counts(sys, 1, 0, 0);
+	unblock_worker(&g);
+	CHECK(wait_at_least(&t.data, 1, 10000));
+	/* one at a time */
+	for (int i = 1; i < 20; i++) {
+		send_ints(sys, r, i, 1, 0);
+		CHECK(wait_at_least(&t.data, i + 1, 10000));
+	}
+	CHECK_EQ(cadre_send(sys, r, M_STOP, NULL, 0), 0);
+	cadre_stats st = await_quiet(sys);
+	CHECK_EQ(ld(&t.data), 20);
+	CHECK_EQ(ld(&t.in_order), 20);
+	CHECK_EQ(st.sent, 21);
+	CHECK_EQ(st.handled, 21);
+	CHECK_EQ(st.dead_letters, 0);
+	cadre_system_free(sys);
+	pthread_mutex_destroy(&dl.mu);
+}
+
+/* Sends from inside a callback hit the bound the same way: an actor's start
+ * sends 6 to an idle receiver of capacity 4; the receiver cannot run before
+ * the start returns (one worker), so the last 2 are refused. */
+struct flood {
+	cadre_ref to;
+	int rc[6];
+	long done;
+};
+
+static int
+flooder_start(cadre_actor *self, void *arg)
+{
+	struct flood *f = arg;
+	cadre_system *sys = cadre_actor_system(self);
+	for (int i = 0; i < 6; i++)
+		f->rc[i] = cadre_send(sys, f->to, M_DATA, &i, sizeof i);
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour flooder_beh = {
+        .size = sizeof(cadre_actor), .start = flooder_start, .receive = nop_receive};
+
+static void
+full_from_inside(void)
+{
+	struct dl_log dl;
+	dl_init(&dl);
+	cadre_system *sys = new_system(1, &dl);
+	struct tally t = {0};
+	cadre_spawn_opts opts = {.mailbox_capacity = 4};
+	struct flood f;
+	memset(&f, 0, sizeof f);
+	CHECK_EQ(cadre_spawn(sys, &sink_beh, &opts, &t, &f.to), 0);
+	CHECK(wait_at_least(&t.started, 1, 10000));
+	cadre_ref fl;
+	CHECK_EQ(cadre_spawn(sys, &flooder_beh, NULL, &f, &fl), 0);
+	CHECK(wait_at_least(&f.done, 1, 10000));
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(f.rc[i], 0);
+	CHECK_EQ(f.rc[4], CADRE_EFULL);
+	CHECK_EQ(f.rc[5], CADRE_EFULL);
+	CHECK(wait_at_least(&t.data, 4, 10000));
+	CHECK_EQ(cadre_send(sys, f.to, M_STOP, NULL, 0), 0);
+	cadre_stats st = await_quiet(sys);
+	CHECK_EQ(ld(&t.data), 4);
+	CHECK_EQ(ld(&t.in_order), 4);
+	CHECK_EQ(st.sent, 5);
+	CHECK_EQ(st.handled, 5);
+	CHECK_EQ(st.dead_letters, 0);
+	/* the flooder's sends were counted on the worker */
+	cadre_stats w;
+	CHECK_EQ(cadre_system_stats(sys, 0, &w), 0);
+	CHECK_EQ(w.sent, 4);
+	cadre_system_free(sys);
+	pthread_mutex_destroy(&dl.mu);
+}
+
+/* Under load, on several workers: every send is either accepted (and then
+ * handled) or refused with EFULL (and then counted nowhere). */
+static void
+bounded_under_load(void)
+{
+	struct dl_log dl;
+	dl_init(&dl);
+	cadre_system *sys = new_system(2, &dl);
+	struct tally t = {0};
+	cadre_spawn_opts opts = {.mailbox_capacity = 16};
+	cadre_ref r;
+	CHECK_EQ(cadre_spawn(sys, &sink_beh, &opts, &t, &r), 0);
+	const long n = test_size("CADRE_BOUNDED_SENDS", 200000);
+	long accepted = 0, refused = 0;
+	int next = 0;
+	for (long i = 0; i < n; i++) {
+		int rc = cadre_send(sys, r, M_DATA, &next, sizeof next);
+		if (rc == 0) {
+			accepted++;
+			next++;
+		} else {
+			CHECK_EQ(rc, CADRE_EFULL);
+			refused++;
+		}
+	}
+	CHECK_EQ(accepted + refused, n);
+	CHECK(accepted >= 16);
+	/* the stop message itself may have to wait for room (bounded) */
+	long t0 = now_ms();
+	int rc;
+	while ((rc = cadre_send(sys, r, M_STOP, NULL, 0)) == CADRE_EFULL) {
+		CHECK(now_ms() - t0 < 10000);
+		nap_us(100);
+	}
+	CHECK_EQ(rc, 0);
+	cadre_stats st = await_quiet(sys);
+	CHECK_EQ(ld(&t.data), accepted);
+	CHECK_EQ(ld(&t.in_order), accepted);
+	CHECK_EQ(st.sent, (uint64_t)accepted + 1);
+	CHECK_EQ(st.handled, (uint64_t)accepted + 1);
+	CHECK_EQ(st.dead_letters, 0);
+	pthread_mutex_lock(&dl.mu);
+	CHECK_EQ(dl.calls, 0);
+	pthread_mutex_unlock(&dl.mu);
+	fprintf(stderr, "   %ld accepted, %ld refused\n", accepted, refused);
+	cadre_system_free(sys);
+	pthread_mutex_destroy(&dl.mu);
+}
+
+int
+main(void)
+{
+	TEST_CASE(full_then_stop);
+	TEST_CASE(capacity_returns);
+	TEST_CASE(capacity_one);
+	TEST_CASE(full_from_inside);
+	TEST_CASE(bounded_under_load);
+	fprintf(stderr, "test_bounded: ok\n");
+	return 0;
+}
