@@ -160,8 +160,10 @@ struct cadre_system {
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
-extern _Thread_local struct cadre__worker *cadre__tls_worker;
-extern _Thread_local struct cadre__actor *cadre__tls_actor;
+extern __attribute__((tls_model("initial-exec"))) _Thread_local struct cadre__worker
+        *cadre__tls_worker;
+extern __attribute__((tls_model("initial-exec"))) _Thread_local struct cadre__actor
+        *cadre__tls_actor;
 
 static inline struct cadre__worker *
 cadre__my_worker(const struct cadre_system *sys)

@@ -36,8 +36,11 @@
 
 #include "cadre__core.h"
 
-_Thread_local struct cadre__worker *cadre__tls_worker;
-_Thread_local struct cadre__actor *cadre__tls_actor;
+/* initial-exec: a direct %fs-relative access instead of a __tls_get_addr
+ * call on every send (the library is linked at start-up, not dlopen'ed late;
+ * two pointers of static TLS are within glibc's reserve even then). */
+__attribute__((tls_model("initial-exec"))) _Thread_local struct cadre__worker *cadre__tls_worker;
+__attribute__((tls_model("initial-exec"))) _Thread_local struct cadre__actor *cadre__tls_actor;
 
 /* Process-wide source of system ids (0 is never used: CADRE_REF_NONE). */
 static uint32_t next_system_id;

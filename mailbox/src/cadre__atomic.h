@@ -7,10 +7,10 @@
  * Normal builds use Concurrency Kit's ck_pr (hand-written inline assembly on
  * x86-64) plus the ck_pr fences that give the named ordering. On x86-64 (TSO)
  * every locked RMW is a full barrier and the fences used around loads,
- * stores and RMWs compile to nothing; only ck_pr_fence_store_load and
- * ck_pr_fence_memory emit an mfence, and Cadre uses them only where it needs
- * store->load order: the _sc loads and cadre__fence_sc(). (An mfence after
- * each RMW, an earlier version, made push 2-3x slower for nothing.) On
+ * stores and RMWs compile to nothing; only ck_pr_fence_memory emits an
+ * mfence, and Cadre uses it only in cadre__fence_sc(), where a release
+ * store must be ordered before a later load. (An mfence after each RMW, an
+ * earlier version, made push 2-3x slower for nothing.) On
  * weaker machines the same fences become real barriers, so the names stay
  * true there too.
  *
@@ -251,12 +251,15 @@ cadre__load_acq_ptr(void *const *p)
 	ck_pr_fence_acquire(); /* later loads/stores stay after this load */
 	return v;
 }
+/* Cadre's seq_cst writes are all read-modify-writes, so a seq_cst load
+ * needs no store->load fence: the standard mapping (x86: seq_cst load =
+ * plain load, seq_cst store = locked RMW). Only the RMW->load order must be
+ * kept on RMO machines. A release store followed by a seq_cst load is not
+ * ordered, in C11 either: use cadre__fence_sc() between them. */
 CADRE__A_INLINE void *
 cadre__load_sc_ptr(void *const *p)
 {
-	/* Cadre's seq_cst stores are all RMWs (full barriers), but plain
-	 * release stores may precede: order them before this load (mfence). */
-	ck_pr_fence_store_load();
+	ck_pr_fence_atomic_load();
 	void *v = ck_pr_load_ptr(p);
 	ck_pr_fence_acquire();
 	return v;
@@ -400,7 +403,7 @@ cadre__cas_acqrel_u64(uint64_t *p, uint64_t expect, uint64_t set)
 CADRE__A_INLINE uint64_t
 cadre__load_sc_u64(const uint64_t *p)
 {
-	ck_pr_fence_store_load(); /* see cadre__load_sc_ptr */
+	ck_pr_fence_atomic_load(); /* see cadre__load_sc_ptr */
 	uint64_t v = ck_pr_load_64(p);
 	ck_pr_fence_acquire();
 	return v;
@@ -440,7 +443,7 @@ cadre__fetch_and_sc_u64(uint64_t *p, uint64_t bits)
 CADRE__A_INLINE uint32_t
 cadre__load_sc_u32(const uint32_t *p)
 {
-	ck_pr_fence_store_load();
+	ck_pr_fence_atomic_load(); /* see cadre__load_sc_ptr */
 	uint32_t v = ck_pr_load_32(p);
 	ck_pr_fence_acquire();
 	return v;

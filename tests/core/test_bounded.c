@@ -124,6 +124,27 @@ dl_init(struct dl_log *l)
 	pthread_mutex_init(&l->mu, NULL);
 }
 
+static long
+dl_calls(struct dl_log *l)
+{
+	pthread_mutex_lock(&l->mu);
+	long n = l->calls;
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
+/* A dead letter is counted just before the hook sees it: after a quiet
+ * point, wait (bounded) for the hook calls of dead letters found on a
+ * worker, then check the exact number. */
+static long
+dl_wait(struct dl_log *l, long want)
+{
+	long t0 = now_ms();
+	while (dl_calls(l) < want && now_ms() - t0 < 10000)
+		nap_us(200);
+	return dl_calls(l);
+}
+
 static cadre_system *
 new_system(unsigned workers, struct dl_log *l)
 {
@@ -298,6 +319,7 @@ full_then_stop(void)
 	CHECK_EQ(st.handled, 21);
 	CHECK_EQ(st.dead_letters, 8);
 	CHECK_EQ(st.spawned, 3);
+	CHECK_EQ(dl_wait(&dl, 8), 8);
 	pthread_mutex_lock(&dl.mu);
 	CHECK_EQ(dl.calls, 8);
 	CHECK_EQ(dl.enoactor, 8);
