@@ -382,4 +382,9 @@ cadre__actor_reclaim(struct cadre_system *sys, struct cadre__worker *w, struct c
 		cadre__dead_letter(sys, w, to, (struct cadre__msg *)n, CADRE_ENOACTOR);
 	}
 	cadre__free(a, sizeof(struct cadre__actor) + a->beh->size);
+	/* Counted by the reclaiming worker (w is NULL only at shutdown, after
+	 * the workers are gone: then the slot's own worker is credited). */
+	if (w == NULL)
+		w = &sys->workers[0];
+	cadre__store_rel_u64(&w->reclaimed, w->reclaimed + 1); /* pairs with unreclaimed() */
 }

@@ -126,6 +126,7 @@ struct cadre__worker {
 	bool limbo_ext_clear;            /* external senders seen drained since the seal */
 	/* Counters: written by the owner only (relaxed), read by anyone. */
 	cadre_stats st;
+	uint64_t reclaimed; /* dead actors freed (owner writes, release) */
 };
 
 /* ---- the system -------------------------------------------------------- */
@@ -160,10 +161,10 @@ struct cadre_system {
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
-extern __attribute__((tls_model("initial-exec"))) _Thread_local struct cadre__worker
-        *cadre__tls_worker;
-extern __attribute__((tls_model("initial-exec"))) _Thread_local struct cadre__actor
-        *cadre__tls_actor;
+extern __attribute__((
+        tls_model("initial-exec"))) _Thread_local struct cadre__worker *cadre__tls_worker;
+extern __attribute__((
+        tls_model("initial-exec"))) _Thread_local struct cadre__actor *cadre__tls_actor;
 
 static inline struct cadre__worker *
 cadre__my_worker(const struct cadre_system *sys)

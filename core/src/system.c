@@ -204,16 +204,18 @@ void
 cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
                    struct cadre__msg *m, int why)
 {
-	if (w != NULL)
-		cadre__count(&w->st.dead_letters, 1);
-	else
-		cadre__faa_rlx_u64(&sys->ext.dead_letters, 1); /* relaxed: a counter */
 	if (sys->dead_letter != NULL) {
 		cadre_msg view;
 		cadre__msg_view(m, &view);
 		sys->dead_letter(sys->dead_letter_ctx, to, &view, why);
 	}
 	cadre__msg_free(m);
+	/* Counted last, with release: whoever reads the count (acquire) sees
+	 * the hook call and the payload's destructor done. */
+	if (w != NULL)
+		cadre__store_rel_u64(&w->st.dead_letters, w->st.dead_letters + 1);
+	else
+		cadre__faa_acqrel_u64(&sys->ext.dead_letters, 1);
 }
 
 /* ---- counters ------------------------------------------------------------- */
@@ -271,6 +273,21 @@ uint64_t
 cadre__alive(struct cadre_system *sys)
 {
 	return alive(sys);
+}
+
+/* Dead actors not yet reclaimed (their queued mail not yet dead-lettered). */
+static uint64_t
+unreclaimed(struct cadre_system *sys)
+{
+	uint64_t stopped = 0, reclaimed = 0;
+	for (unsigned i = 0; i < sys->nworkers; i++) {
+		/* Reclaims first (acquire: pairs with the reclaimer's release), so
+		 * every reclaim counted here has its stop counted below. */
+		reclaimed += cadre__load_acq_u64(&sys->workers[i].reclaimed);
+	}
+	for (unsigned i = 0; i < sys->nworkers; i++)
+		stopped += cadre__load_acq_u64(&sys->workers[i].st.stopped);
+	return stopped > reclaimed ? stopped - reclaimed : 0;
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
@@ -396,7 +413,7 @@ cadre_system_await_idle(cadre_system *sys, long timeout_ms)
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	long step = 10000;
-	while (alive(sys) != 0) {
+	while (alive(sys) != 0 || unreclaimed(sys) != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
 		if (timeout_ms >= 0 && ms >= timeout_ms)

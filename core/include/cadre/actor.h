@@ -159,8 +159,10 @@ CADRE_API int cadre_system_shutdown(cadre_system *sys);
 CADRE_API void cadre_system_free(cadre_system *sys);
 
 /* Blocks the calling (non-worker) thread until the system has no live
- * actors, or until timeout_ms passes (negative: no limit). Returns 0,
- * CADRE_ETIMEDOUT, CADRE_EINVAL or CADRE_EWOULDBLOCK (called on a worker). */
+ * actors and every stopped actor has been reclaimed (so its queued mail is
+ * dead-lettered and the counters are settled), or until timeout_ms passes
+ * (negative: no limit). Returns 0, CADRE_ETIMEDOUT, CADRE_EINVAL or
+ * CADRE_EWOULDBLOCK (called on a worker). */
 CADRE_API int cadre_system_await_idle(cadre_system *sys, long timeout_ms);
 
 /* Worker threads of the system. */
