@@ -33,7 +33,7 @@
  * threadring T (hops); fanin P*N; fjthrput A*N + A (the answers to the
  * sender); skynet spawns - 1 (one reply per non-root actor); big 2*W*M + 2*W
  * (pings, pongs, start and done messages). Actors that send many messages
- * send SLICE of them, then a "continue" message to themselves, so that they
+ * --slice of them (1000), then a "continue" message to themselves, so that they
  * never hold a worker for long (as samples/fanin.c does); these are not
  * counted in msgs, but are in the check against handled.
  *
@@ -72,7 +72,6 @@
 
 extern char **environ;
 
-#define SLICE 1000 /* messages a sender sends before it yields its worker */
 #define DEFAULT_WORKERS 2
 #define DEFAULT_RUNS 5
 #define DEFAULT_TIMEOUT_S 180
@@ -127,6 +126,7 @@ struct sizes {
 	uint64_t big_m;
 	uint64_t idle_actors;
 	uint64_t idle_ms;
+	uint64_t slice;
 };
 
 struct size_opt {
@@ -155,6 +155,8 @@ static const struct size_opt size_opts[] = {
         {"--big-m", SZ(big_m), 2000, 1, UINT32_MAX, true, "big: pings per actor"},
         {"--idle-actors", SZ(idle_actors), 100000, 1, 100000000, true, "idle: actors"},
         {"--idle-ms", SZ(idle_ms), 2000, 1, 3600000, true, "idle: idle time (ms)"},
+        {"--slice", SZ(slice), 1000, 1, 1000000000, false,
+         "counting, fanin, fjthrput: sends before a continue"},
 };
 
 #define NSIZES (sizeof size_opts / sizeof size_opts[0])
@@ -301,11 +303,11 @@ send_self(cadre_actor *self, uint32_t type)
 	return cadre_send(cadre_actor_system(self), cadre_self(self), type, NULL, 0);
 }
 
-/* Self-sent continues of a sender of n messages in slices of SLICE. */
+/* Self-sent continues of a sender of n messages in slices. */
 static uint64_t
-continues(uint64_t n)
+continues(uint64_t n, uint64_t slice)
 {
-	return n == 0 ? 0 : (n + SLICE - 1) / SLICE - 1;
+	return n == 0 ? 0 : (n + slice - 1) / slice - 1;
 }
 
 /* ---- pingpong ---------------------------------------------------------------- */
@@ -408,7 +410,9 @@ producer_step(cadre_actor *self)
 	struct cnt_producer *p = (struct cnt_producer *)self;
 	cadre_system *sys = cadre_actor_system(self);
 
-	for (int i = 0; i < SLICE && p->sent < p->n; i++, p->sent++) {
+	uint64_t slice = g_run.sz.slice;
+
+	for (uint64_t i = 0; i < slice && p->sent < p->n; i++, p->sent++) {
 		int rc = cadre_send(sys, p->counter, M_INC, NULL, 0);
 		if (rc != 0)
 			return rc;
@@ -542,7 +546,9 @@ fan_producer_step(cadre_actor *self)
 	cadre_system *sys = cadre_actor_system(self);
 	struct fan_item it = {.producer = p->id};
 
-	for (int i = 0; i < SLICE && p->seq < p->n; i++, p->seq++) {
+	uint64_t slice = g_run.sz.slice;
+
+	for (uint64_t i = 0; i < slice && p->seq < p->n; i++, p->seq++) {
 		it.seq = p->seq;
 		int rc = cadre_send(sys, p->sink, M_ITEM, &it, sizeof it);
 		if (rc != 0)
@@ -689,7 +695,9 @@ fj_sender_step(cadre_actor *self)
 	struct fj_sender *s = (struct fj_sender *)self;
 	cadre_system *sys = cadre_actor_system(self);
 
-	for (int i = 0; i < SLICE && s->k < s->total; i++, s->k++) {
+	uint64_t slice = g_run.sz.slice;
+
+	for (uint64_t i = 0; i < slice && s->k < s->total; i++, s->k++) {
 		int rc = send_u64(sys, s->refs[s->target], M_WORK, s->seq);
 		if (rc != 0)
 			return rc;
@@ -1292,7 +1300,7 @@ static bool
 wl_counting(const struct options *o, struct sample *s)
 {
 	uint64_t n = o->sz.counting_n;
-	struct expect e = {.handled = n + 2 + continues(n), .spawned = 2};
+	struct expect e = {.handled = n + 2 + continues(n, o->sz.slice), .spawned = 2};
 
 	s->msgs = n + 2;
 	s->spawns = 2;
@@ -1324,7 +1332,7 @@ static bool
 wl_fanin(const struct options *o, struct sample *s)
 {
 	uint64_t p = o->sz.fanin_p, n = o->sz.fanin_n;
-	struct expect e = {.handled = p * n + p * continues(n), .spawned = p + 1};
+	struct expect e = {.handled = p * n + p * continues(n, o->sz.slice), .spawned = p + 1};
 	uint64_t *next = calloc(p, sizeof *next);
 
 	if (next == NULL) {
@@ -1365,7 +1373,7 @@ static bool
 wl_fjthrput(const struct options *o, struct sample *s)
 {
 	uint64_t a = o->sz.fjthrput_a, n = o->sz.fjthrput_n;
-	struct expect e = {.handled = a * n + a + continues(a * n), .spawned = a + 1};
+	struct expect e = {.handled = a * n + a + continues(a * n, o->sz.slice), .spawned = a + 1};
 	cadre_ref *refs = calloc(a, sizeof *refs);
 	uint64_t h = FNV_OFFSET;
 

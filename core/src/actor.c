@@ -32,8 +32,8 @@
 
 #include "cadre__core.h"
 
-static cadre_ref
-ref_of(const struct cadre_system *sys, const struct cadre__actor *a)
+cadre_ref
+cadre__ref_of(const struct cadre_system *sys, const struct cadre__actor *a)
 {
 	return (cadre_ref){sys->id, a->index, a->gen, 0};
 }
@@ -64,7 +64,7 @@ msg_header(struct cadre__msg *m, struct cadre_system *sys, struct cadre__worker 
 	m->size = (uint32_t)size;
 	m->alloc = (uint32_t)alloc;
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
-	m->sender = self != NULL ? ref_of(sys, self) : CADRE_REF_NONE;
+	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
 }
 
 static void
@@ -167,6 +167,13 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	    beh->size < sizeof(cadre_actor) || beh->size > ((size_t)1 << 30))
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
+	uint32_t flags = opts != NULL ? opts->flags : 0;
+	if ((flags & ~(uint32_t)(CADRE_SPAWN_LINK | CADRE_SPAWN_TRAP_EXITS |
+	                         CADRE_SPAWN_NOTIFY_STARTED)) != 0)
+		return CADRE_EINVAL;
+	if ((flags & (CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED)) != 0 &&
+	    (w == NULL || cadre__tls_actor == NULL))
+		return CADRE_EINVAL; /* needs an actor as the spawner */
 	/* seq_cst add then seq_cst load: Dekker with shutdown's [xchg closing;
 	 * load spawning]; no spawn slips past shutdown's walk of the table. */
 	cadre__faa_sc_u32(&sys->spawning, 1);
@@ -193,12 +200,20 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	a->state = CADRE__A_NEW;
 	a->beh = beh;
 	a->start_arg = arg;
+	if (cadre__links_at_spawn(w, a, flags) != 0) {
+		cadre__ext_free(a);
+		cadre__slot_clear(sys, index, gen);
+		cadre__slot_free(sys, w, index, gen);
+		cadre__free(a, bytes);
+		rc = CADRE_ENOMEM;
+		goto out;
+	}
 	cadre__slot_publish(sys, index, a);
 	if (w != NULL)
 		cadre__count(&w->st.spawned, 1);
 	else
 		cadre__faa_acqrel_u64(&sys->ext.spawned, 1); /* acq_rel: read by alive() */
-	*out = ref_of(sys, a);
+	*out = cadre__ref_of(sys, a);
 	/* Release: the spawn is counted before shutdown or an exiting worker
 	 * can see spawning at 0 (pairs with their seq_cst loads). */
 	cadre__faa_acqrel_u32(&sys->spawning, (uint32_t)-1);
@@ -242,8 +257,8 @@ cadre_stop_ref(cadre_system *sys, cadre_ref target)
 }
 
 /* The running actor of this thread, if self is it. */
-static struct cadre__actor *
-running(const cadre_actor *self)
+struct cadre__actor *
+cadre__running(const cadre_actor *self)
 {
 	if (self == NULL || cadre__tls_worker == NULL)
 		return NULL;
@@ -256,7 +271,7 @@ cadre_stop(cadre_actor *self)
 {
 	if (self == NULL)
 		return CADRE_EINVAL;
-	struct cadre__actor *a = running(self);
+	struct cadre__actor *a = cadre__running(self);
 	if (a == NULL)
 		return CADRE_ESTATE;
 	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
@@ -269,34 +284,36 @@ cadre_stop(cadre_actor *self)
 cadre_ref
 cadre_self(const cadre_actor *self)
 {
-	struct cadre__actor *a = running(self);
-	return a == NULL ? CADRE_REF_NONE : ref_of(cadre__tls_worker->sys, a);
+	struct cadre__actor *a = cadre__running(self);
+	return a == NULL ? CADRE_REF_NONE : cadre__ref_of(cadre__tls_worker->sys, a);
 }
 
 cadre_system *
 cadre_actor_system(const cadre_actor *self)
 {
-	return running(self) == NULL ? NULL : cadre__tls_worker->sys;
+	return cadre__running(self) == NULL ? NULL : cadre__tls_worker->sys;
 }
 
 const cadre_behaviour *
 cadre_actor_behaviour(const cadre_actor *self)
 {
-	struct cadre__actor *a = running(self);
+	struct cadre__actor *a = cadre__running(self);
 	return a == NULL ? NULL : a->beh;
 }
 
 /* ---- running ---------------------------------------------------------------------- */
 
-/* Ends the actor's life on its worker: stop(), slot, counters. */
-static int
-finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
+/* Ends the actor's life on its worker: stop(), exit and down signals to its
+ * links and watchers, slot, counters. */
+int
+cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
 {
 	struct cadre_system *sys = w->sys;
 	a->state = CADRE__A_DEAD;
 	w->exit = reason;
 	if (a->beh->stop != NULL)
 		a->beh->stop(cadre__user_of(a), &w->exit);
+	cadre__signals_on_death(w, a, &w->exit);
 	cadre__tls_actor = NULL;
 	cadre__slot_clear(sys, a->index, a->gen + 1);
 	cadre__slot_free(sys, w, a->index, a->gen + 1);
@@ -304,6 +321,17 @@ finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
 	 * counted before the actor could run. */
 	cadre__store_rel_u64(&w->st.stopped, w->st.stopped + 1);
 	return CADRE__RUN_DEAD;
+}
+
+int
+cadre__deliver_view(struct cadre__worker *w, struct cadre__actor *a, const cadre_msg *view)
+{
+	int rc = a->beh->receive(cadre__user_of(a), view);
+	if (rc != 0)
+		return cadre__finish(w, a, (cadre_exit){CADRE_EXIT_FAILURE, rc, "callback failed"});
+	if (a->state == CADRE__A_STOPPING)
+		return cadre__finish(w, a, w->exit);
+	return CADRE__RUN_AGAIN;
 }
 
 static cadre_exit
@@ -324,10 +352,11 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		if (a->beh->start != NULL) {
 			int rc = a->beh->start(self, arg);
 			if (rc != 0)
-				return finish(w, a, failure(rc));
+				return cadre__finish(w, a, failure(rc));
 		}
 		if (a->state == CADRE__A_STOPPING)
-			return finish(w, a, w->exit);
+			return cadre__finish(w, a, w->exit);
+		cadre__notify_started(w, a);
 	}
 	unsigned batch = w->sys->batch, n = 0;
 	uint64_t handled = 0;
@@ -342,9 +371,16 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			break;
 		}
 		if (lane == CADRE_LANE_SYSTEM) {
-			/* The only system message core sends is the stop request. */
-			result = finish(w, a, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL});
-			break;
+			/* The embedded stop request (cannot be trapped), or a signal. */
+			if (node == &a->stop_node)
+				result = cadre__finish(w, a,
+				                       (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL});
+			else
+				result = cadre__signal_handle(w, a, (struct cadre__msg *)node);
+			if (result == CADRE__RUN_DEAD)
+				break;
+			cadre__tls_actor = a; /* a delivered signal may have run callbacks */
+			continue;
 		}
 		struct cadre__msg *m = (struct cadre__msg *)node;
 		cadre_msg view;
@@ -353,11 +389,11 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		cadre__msg_free(m);
 		handled++;
 		if (rc != 0) {
-			result = finish(w, a, failure(rc));
+			result = cadre__finish(w, a, failure(rc));
 			break;
 		}
 		if (a->state == CADRE__A_STOPPING) {
-			result = finish(w, a, w->exit);
+			result = cadre__finish(w, a, w->exit);
 			break;
 		}
 		if (++n >= batch) {
@@ -374,12 +410,16 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 void
 cadre__actor_reclaim(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a)
 {
-	cadre_ref to = ref_of(sys, a);
+	cadre_ref to = cadre__ref_of(sys, a);
 	cadre_mb_node *n;
-	while ((n = cadre__mb_pop(&a->mb, NULL)) != NULL) {
+	cadre_lane lane;
+	while ((n = cadre__mb_pop(&a->mb, &lane)) != NULL) {
 		if (n == &a->stop_node)
 			continue; /* embedded, not a message */
-		cadre__dead_letter(sys, w, to, (struct cadre__msg *)n, CADRE_ENOACTOR);
+		if (lane == CADRE_LANE_SYSTEM)
+			cadre__signal_to_dead(sys, w, a, (struct cadre__msg *)n);
+		else
+			cadre__dead_letter(sys, w, to, (struct cadre__msg *)n, CADRE_ENOACTOR);
 	}
 	cadre__free(a, sizeof(struct cadre__actor) + a->beh->size);
 	/* Counted by the reclaiming worker (w is NULL only at shutdown, after

@@ -38,9 +38,26 @@ struct cadre__msg {
 	/* inline payload follows */
 };
 
-/* System message types carried on the system lane (never seen by receive). */
+/* Signals: messages on the system lane (signal.c). Their payloads: */
 enum {
-	CADRE__SYS_STOP = 0xFFFFFF00u, /* the embedded stop-request node */
+	CADRE__SIG_EXIT = 0xFFFFFF01u,      /* struct cadre__sig_exit */
+	CADRE__SIG_LINK = 0xFFFFFF02u,      /* struct cadre__sig_ref */
+	CADRE__SIG_UNLINK = 0xFFFFFF03u,    /* struct cadre__sig_ref */
+	CADRE__SIG_MONITOR = 0xFFFFFF04u,   /* struct cadre__sig_ref */
+	CADRE__SIG_DEMONITOR = 0xFFFFFF05u, /* struct cadre__sig_ref */
+	CADRE__SIG_DOWN = 0xFFFFFF06u,      /* cadre_down_msg */
+	CADRE__SIG_STARTED = 0xFFFFFF07u,   /* cadre_started_msg */
+};
+
+struct cadre__sig_exit {
+	cadre_ref from;
+	cadre_exit reason;
+	uint32_t linked;
+};
+
+struct cadre__sig_ref {
+	cadre_ref from;
+	uint64_t monitor;
 };
 
 /* ---- actors ------------------------------------------------------------
@@ -63,10 +80,32 @@ struct cadre__actor {
 	uint32_t index;          /* slot; immutable */
 	uint32_t gen;            /* generation; immutable */
 	uint8_t state;           /* CADRE__A_*; owner only */
-	uint8_t pad_[3];
+	uint8_t flags;           /* CADRE__F_*; owner only */
+	uint8_t pad_[2];
 	const cadre_behaviour *beh; /* owner only; beh->size is the allocation's */
 	void *start_arg;            /* until start runs */
 	                            /* the user's struct follows, aligned to 16 */
+};
+
+enum {
+	CADRE__F_TRAP_EXITS = 1, /* exit signals become CADRE_MSG_EXIT messages */
+};
+
+/* Links and monitors of one actor: owner only, allocated on first use and
+ * reached through the private word of the user's cadre_actor header. */
+struct cadre__watch {
+	uint64_t monitor;
+	cadre_ref ref;
+};
+
+struct cadre__ext {
+	cadre_ref *links;
+	uint32_t nlinks, caplinks;
+	struct cadre__watch *watchers; /* who monitors this actor */
+	uint32_t nwatchers, capwatchers;
+	struct cadre__watch *monitors; /* whom this actor monitors */
+	uint32_t nmonitors, capmonitors;
+	cadre_ref notify_started; /* CADRE_SPAWN_NOTIFY_STARTED: the spawner */
 };
 
 _Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
@@ -112,6 +151,7 @@ struct cadre__worker {
 	cadre_exit exit;              /* its stop reason, once it stops */
 	unsigned run_next_streak;
 	unsigned tick;
+	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
 	unsigned index;
 	uint64_t rng;
 	struct cadre_system *sys;
@@ -220,5 +260,26 @@ enum {
 };
 int cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a);
 int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);
+struct cadre__actor *cadre__running(const cadre_actor *self);
+cadre_ref cadre__ref_of(const struct cadre_system *sys, const struct cadre__actor *a);
+int cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason);
+/* Runs receive on a view (a signal turned message); returns a run result:
+ * CADRE__RUN_AGAIN to go on, CADRE__RUN_DEAD if it stopped the actor. */
+int cadre__deliver_view(struct cadre__worker *w, struct cadre__actor *a, const cadre_msg *view);
+
+/* signal.c */
+struct cadre__ext *cadre__ext_of(struct cadre__actor *a, bool create);
+void cadre__ext_free(struct cadre__actor *a);
+int cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, uint32_t type,
+                  const void *payload, size_t size);
+int cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, uint32_t flags);
+void cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a);
+/* Handles a signal taken from a's system lane; returns a run result as
+ * cadre__deliver_view does. */
+int cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *m);
+void cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a,
+                             const cadre_exit *why);
+void cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w,
+                           struct cadre__actor *a, struct cadre__msg *m);
 
 #endif /* CADRE__CORE_H */

@@ -117,6 +117,7 @@ typedef struct cadre_behaviour {
 /* Options for one spawn; NULL means the defaults (all zero). */
 typedef struct cadre_spawn_opts {
 	uint32_t mailbox_capacity; /* 0 = unbounded; else sends beyond it fail with CADRE_EFULL */
+	uint32_t flags;            /* CADRE_SPAWN_* (cadre/links.h) */
 } cadre_spawn_opts;
 
 /* ---- systems ----------------------------------------------------------- */

@@ -1,0 +1,108 @@
+/* Cadre: links, monitors and exit signals, with Erlang/OTP semantics.
+ *
+ * Every actor stops with a reason (cadre_exit, in cadre/actor.h): NORMAL
+ * (cadre_stop), SHUTDOWN (asked to stop), KILLED (an untrappable kill), or
+ * FAILURE (a callback returned non-zero or called cadre_fail; `code` and
+ * `detail` say what). The C idiom for failing is to return non-zero from
+ * start or receive, or to call cadre_fail() and return 0.
+ *
+ * Links are bidirectional. When an actor stops, each linked partner gets an
+ * exit signal with the same reason:
+ *   - a partner that traps exits receives it as a CADRE_MSG_EXIT message;
+ *   - otherwise NORMAL is ignored, and any other reason stops the partner
+ *     with that same reason (so failures spread along links).
+ * Unlinking before the partner's death means no signal.
+ *
+ * Monitors are one-way: the watcher receives a CADRE_MSG_DOWN message with
+ * the reason when the target stops. Monitoring an actor that does not exist
+ * (or has already stopped) gives an immediate DOWN with reason NOPROC. Two
+ * monitors give two DOWNs; after cadre_demonitor none arrives.
+ *
+ * Exit and down signals travel on the system lane, ahead of ordinary mail.
+ * They are not messages in the sense of the counters: sent/handled/dead
+ * count ordinary messages only.
+ *
+ * All functions taking `self` must be called from one of self's callbacks.
+ * None of them blocks. */
+#ifndef CADRE_LINKS_H
+#define CADRE_LINKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cadre/actor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Message types Cadre delivers to receive (their data is described below). */
+#define CADRE_MSG_EXIT 0xFFFF0001u    /* cadre_exit_msg: a trapped exit signal */
+#define CADRE_MSG_DOWN 0xFFFF0002u    /* cadre_down_msg: a monitored actor stopped */
+#define CADRE_MSG_STARTED 0xFFFF0003u /* cadre_started_msg: a child's start succeeded */
+
+typedef struct cadre_exit_msg {
+	cadre_ref from;
+	cadre_exit reason;
+	bool linked; /* true: came through a link; false: sent with cadre_send_exit */
+} cadre_exit_msg;
+
+typedef struct cadre_down_msg {
+	uint64_t monitor; /* as returned by cadre_monitor */
+	cadre_ref actor;
+	cadre_exit reason;
+} cadre_down_msg;
+
+typedef struct cadre_started_msg {
+	cadre_ref actor;
+} cadre_started_msg;
+
+/* Links self and other. If other does not exist, self receives an exit
+ * signal from it with reason NOPROC (trapped, or stopping self). Linking
+ * twice is one link. Returns 0, CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_link(cadre_actor *self, cadre_ref other);
+
+/* Removes the link; no exit signal from other arrives afterwards. Returns 0
+ * (also if there was no link), CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_unlink(cadre_actor *self, cadre_ref other);
+
+/* Turns exit trapping on or off for self. Returns 0, CADRE_EINVAL or
+ * CADRE_ESTATE. */
+CADRE_API int cadre_trap_exits(cadre_actor *self, bool on);
+
+/* Monitors target; *monitor receives an id unique in the system. Returns 0,
+ * CADRE_EINVAL, CADRE_ENOMEM or CADRE_ESTATE. */
+CADRE_API int cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monitor);
+
+/* Removes a monitor; its DOWN will not be delivered, even if already on the
+ * way. Returns 0, CADRE_ENOENT (unknown id), CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_demonitor(cadre_actor *self, uint64_t monitor);
+
+/* Sends target an exit signal with reason, as erlang:exit/2 does:
+ *   - KILLED is a kill: it cannot be trapped and stops target with KILLED;
+ *   - a target that traps exits receives a CADRE_MSG_EXIT message;
+ *   - otherwise NORMAL is ignored and any other reason stops the target.
+ * Any thread. Returns 0, CADRE_EINVAL, CADRE_ENOACTOR, CADRE_ECLOSED or
+ * CADRE_ENOMEM. reason->detail must be a static string or NULL. */
+CADRE_API int cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason);
+
+/* cadre_send_exit with reason KILLED. */
+CADRE_API int cadre_kill(cadre_system *sys, cadre_ref target);
+
+/* Inside a callback of self: stop after it returns, with reason FAILURE,
+ * code (non-zero) and detail (static string or NULL). Returns 0,
+ * CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_fail(cadre_actor *self, int code, const char *detail);
+
+/* Spawn flags (cadre_spawn_opts.flags). LINK and NOTIFY_STARTED need the
+ * spawner to be an actor (the call made from one of its callbacks); from
+ * elsewhere cadre_spawn fails with CADRE_EINVAL. */
+#define CADRE_SPAWN_LINK 0x1u           /* link spawner and child before the child runs */
+#define CADRE_SPAWN_TRAP_EXITS 0x2u     /* the child traps exits from the start */
+#define CADRE_SPAWN_NOTIFY_STARTED 0x4u /* CADRE_MSG_STARTED to the spawner once start returned 0 */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CADRE_LINKS_H */

@@ -1,0 +1,472 @@
+/* Cadre: links, monitors and exit signals (Erlang/OTP semantics; the
+ * contract is in cadre/links.h).
+ *
+ * Design notes.
+ *
+ * An actor's links and monitors are its own state: only its owner (the
+ * worker running it) reads or changes them, so they need no atomics. Every
+ * change another actor wants goes to it as a signal, a message on its
+ * system lane, handled before its ordinary mail:
+ *   LINK / UNLINK (from)         add / remove a link
+ *   MONITOR / DEMONITOR (from,m) add / remove a watcher
+ *   EXIT (from, reason, linked)  an exit signal
+ *   DOWN (m, actor, reason)      a monitored actor stopped
+ *   STARTED (actor)              a child's start succeeded
+ * When an actor stops (cadre__finish), after its stop callback: every linked
+ * actor gets EXIT(linked) with the same reason, every watcher gets DOWN, and
+ * every actor it monitors gets DEMONITOR. A signal that reaches an actor
+ * that is already dead (it waits in the dead mailbox until reclamation)
+ * is answered as Erlang does: LINK with EXIT(noproc), MONITOR with
+ * DOWN(noproc); the rest are dropped.
+ *
+ * Races. unlink removes the link at once on the caller's side, so an EXIT
+ * that was already on its way from the old partner finds no link and is
+ * ignored: no signal after unlink. demonitor removes the monitor on the
+ * caller's side the same way, so a DOWN already on its way is dropped.
+ * A monitor of an actor that is already gone is answered by the caller
+ * itself (DOWN noproc to self), or by the reclaimer if the target died
+ * after the lookup.
+ *
+ * Signals are not ordinary messages: they are not counted in sent /
+ * handled / dead_letters, and during shutdown (closing) they are dropped.
+ */
+#include <string.h>
+
+#include "cadre__core.h"
+
+/* ---- the per-actor extension ---------------------------------------------- */
+struct cadre__ext *
+cadre__ext_of(struct cadre__actor *a, bool create)
+{
+	cadre_actor *hdr = cadre__user_of(a);
+	struct cadre__ext *x = (struct cadre__ext *)(uintptr_t)hdr->cadre__private;
+	if (x == NULL && create) {
+		x = cadre__alloc_zero(sizeof *x);
+		hdr->cadre__private = (uint64_t)(uintptr_t)x;
+	}
+	return x;
+}
+
+void
+cadre__ext_free(struct cadre__actor *a)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	if (x == NULL)
+		return;
+	cadre__free(x->links, x->caplinks * sizeof *x->links);
+	cadre__free(x->watchers, x->capwatchers * sizeof *x->watchers);
+	cadre__free(x->monitors, x->capmonitors * sizeof *x->monitors);
+	cadre__free(x, sizeof *x);
+	cadre__user_of(a)->cadre__private = 0;
+}
+
+/* Grows *arr (n used of *cap elements of size sz) by one slot; false on OOM. */
+static bool
+grow(void **arr, uint32_t n, uint32_t *cap, size_t sz)
+{
+	if (n < *cap)
+		return true;
+	uint32_t ncap = *cap == 0 ? 4 : *cap * 2;
+	void *p = cadre__alloc(ncap * sz);
+	if (p == NULL)
+		return false;
+	if (*arr != NULL) {
+		memcpy(p, *arr, n * sz);
+		cadre__free(*arr, *cap * sz);
+	}
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+static int
+find_link(const struct cadre__ext *x, cadre_ref r)
+{
+	for (uint32_t i = 0; x != NULL && i < x->nlinks; i++)
+		if (cadre_ref_eq(x->links[i], r))
+			return (int)i;
+	return -1;
+}
+
+static int
+add_link(struct cadre__actor *a, cadre_ref r)
+{
+	struct cadre__ext *x = cadre__ext_of(a, true);
+	if (x == NULL)
+		return CADRE_ENOMEM;
+	if (find_link(x, r) >= 0)
+		return 0;
+	if (!grow((void **)&x->links, x->nlinks, &x->caplinks, sizeof *x->links))
+		return CADRE_ENOMEM;
+	x->links[x->nlinks++] = r;
+	return 0;
+}
+
+static bool
+remove_link(struct cadre__actor *a, cadre_ref r)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	int i = find_link(x, r);
+	if (i < 0)
+		return false;
+	x->links[i] = x->links[--x->nlinks];
+	return true;
+}
+
+static int
+find_watch(const struct cadre__watch *v, uint32_t n, uint64_t monitor)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i].monitor == monitor)
+			return (int)i;
+	return -1;
+}
+
+/* ---- sending signals ------------------------------------------------------------ */
+int
+cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, uint32_t type,
+              const void *payload, size_t size)
+{
+	size_t alloc = sizeof(struct cadre__msg) + size;
+	struct cadre__msg *m = cadre__alloc(alloc);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	m->type = type;
+	m->size = (uint32_t)size;
+	m->alloc = (uint32_t)alloc;
+	m->kind = CADRE__MSG_INLINE;
+	m->dtor = NULL;
+	m->data = (char *)m + sizeof(struct cadre__msg);
+	memcpy(m->data, payload, size);
+	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
+	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
+
+	int rc = 0;
+	if (w == NULL)
+		cadre__ext_enter(sys);
+	struct cadre__actor *a = NULL;
+	/* Acquire: as in deliver (actor.c). */
+	if (cadre__load_acq_u32(&sys->closing))
+		rc = CADRE_ECLOSED;
+	else if ((a = cadre__table_get(sys, to)) == NULL)
+		rc = CADRE_ENOACTOR;
+	if (rc == 0) {
+		if (cadre__mb_push_system(&a->mb, &m->node) == 1)
+			cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	} else {
+		cadre__free(m, alloc);
+	}
+	if (w == NULL)
+		cadre__ext_leave(sys);
+	return rc;
+}
+
+static void
+send_exit(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, cadre_ref from,
+          const cadre_exit *reason, bool linked)
+{
+	struct cadre__sig_exit e = {from, *reason, linked};
+	(void)cadre__signal(sys, w, to, CADRE__SIG_EXIT, &e, sizeof e);
+}
+
+static void
+send_down(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, uint64_t monitor,
+          cadre_ref actor, const cadre_exit *reason)
+{
+	cadre_down_msg d = {monitor, actor, *reason};
+	(void)cadre__signal(sys, w, to, CADRE__SIG_DOWN, &d, sizeof d);
+}
+
+static const cadre_exit noproc = {CADRE_EXIT_NOPROC, 0, "no such actor"};
+
+/* ---- the public API -------------------------------------------------------------- */
+int
+cadre_link(cadre_actor *self, cadre_ref other)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	struct cadre__worker *w = cadre__tls_worker;
+	cadre_ref me = cadre__ref_of(w->sys, a);
+	if (cadre_ref_eq(me, other))
+		return 0; /* linking to oneself is a no-op, as in Erlang */
+	int rc = add_link(a, other);
+	if (rc != 0)
+		return rc;
+	struct cadre__sig_ref l = {me, 0};
+	if (cadre__signal(w->sys, w, other, CADRE__SIG_LINK, &l, sizeof l) == CADRE_ENOACTOR)
+		send_exit(w->sys, w, me, other, &noproc, true); /* it is gone: noproc */
+	return 0;
+}
+
+int
+cadre_unlink(cadre_actor *self, cadre_ref other)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	struct cadre__worker *w = cadre__tls_worker;
+	if (remove_link(a, other)) {
+		struct cadre__sig_ref l = {cadre__ref_of(w->sys, a), 0};
+		(void)cadre__signal(w->sys, w, other, CADRE__SIG_UNLINK, &l, sizeof l);
+	}
+	return 0;
+}
+
+int
+cadre_trap_exits(cadre_actor *self, bool on)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	if (on)
+		a->flags |= CADRE__F_TRAP_EXITS;
+	else
+		a->flags &= (uint8_t)~CADRE__F_TRAP_EXITS;
+	return 0;
+}
+
+int
+cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monitor)
+{
+	if (self == NULL || monitor == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	struct cadre__worker *w = cadre__tls_worker;
+	struct cadre__ext *x = cadre__ext_of(a, true);
+	if (x == NULL ||
+	    !grow((void **)&x->monitors, x->nmonitors, &x->capmonitors, sizeof *x->monitors))
+		return CADRE_ENOMEM;
+	uint64_t id = (++w->monitor_seq << 6) | w->index;
+	x->monitors[x->nmonitors++] = (struct cadre__watch){id, target};
+	*monitor = id;
+	cadre_ref me = cadre__ref_of(w->sys, a);
+	struct cadre__sig_ref m = {me, id};
+	int rc = cadre__signal(w->sys, w, target, CADRE__SIG_MONITOR, &m, sizeof m);
+	if (rc == CADRE_ENOACTOR)
+		send_down(w->sys, w, me, id, target, &noproc);
+	return 0;
+}
+
+int
+cadre_demonitor(cadre_actor *self, uint64_t monitor)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	struct cadre__worker *w = cadre__tls_worker;
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	int i = x == NULL ? -1 : find_watch(x->monitors, x->nmonitors, monitor);
+	if (i < 0)
+		return CADRE_ENOENT;
+	cadre_ref target = x->monitors[i].ref;
+	x->monitors[i] = x->monitors[--x->nmonitors];
+	struct cadre__sig_ref m = {cadre__ref_of(w->sys, a), monitor};
+	(void)cadre__signal(w->sys, w, target, CADRE__SIG_DEMONITOR, &m, sizeof m);
+	return 0;
+}
+
+int
+cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason)
+{
+	if (sys == NULL || reason == NULL)
+		return CADRE_EINVAL;
+	if (reason->kind > CADRE_EXIT_NOPROC)
+		return CADRE_EINVAL;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
+	struct cadre__sig_exit e = {self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE,
+	                            *reason, false};
+	return cadre__signal(sys, w, target, CADRE__SIG_EXIT, &e, sizeof e);
+}
+
+int
+cadre_kill(cadre_system *sys, cadre_ref target)
+{
+	cadre_exit k = {CADRE_EXIT_KILLED, 0, "killed"};
+	return cadre_send_exit(sys, target, &k);
+}
+
+int
+cadre_fail(cadre_actor *self, int code, const char *detail)
+{
+	if (self == NULL || code == 0)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
+		a->state = CADRE__A_STOPPING;
+		cadre__tls_worker->exit = (cadre_exit){CADRE_EXIT_FAILURE, code, detail};
+	}
+	return 0;
+}
+
+/* ---- at spawn, start and death ----------------------------------------------------- */
+int
+cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, uint32_t flags)
+{
+	if (flags & CADRE_SPAWN_TRAP_EXITS)
+		child->flags |= CADRE__F_TRAP_EXITS;
+	if ((flags & (CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED)) == 0)
+		return 0;
+	struct cadre__actor *parent = cadre__tls_actor;
+	cadre_ref pref = cadre__ref_of(w->sys, parent);
+	if (flags & CADRE_SPAWN_NOTIFY_STARTED) {
+		struct cadre__ext *x = cadre__ext_of(child, true);
+		if (x == NULL)
+			return CADRE_ENOMEM;
+		x->notify_started = pref;
+	}
+	if (flags & CADRE_SPAWN_LINK) {
+		/* Both sides before the child can run: no signal can be missed. */
+		if (add_link(child, pref) != 0)
+			return CADRE_ENOMEM;
+		if (add_link(parent, cadre__ref_of(w->sys, child)) != 0)
+			return CADRE_ENOMEM;
+	}
+	return 0;
+}
+
+void
+cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	if (x == NULL || cadre_ref_is_none(x->notify_started))
+		return;
+	cadre_started_msg s = {cadre__ref_of(w->sys, a)};
+	(void)cadre__signal(w->sys, w, x->notify_started, CADRE__SIG_STARTED, &s, sizeof s);
+	x->notify_started = CADRE_REF_NONE;
+}
+
+void
+cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a, const cadre_exit *why)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	if (x == NULL)
+		return;
+	struct cadre_system *sys = w->sys;
+	cadre_ref me = cadre__ref_of(sys, a);
+	for (uint32_t i = 0; i < x->nlinks; i++)
+		send_exit(sys, w, x->links[i], me, why, true);
+	for (uint32_t i = 0; i < x->nwatchers; i++)
+		send_down(sys, w, x->watchers[i].ref, x->watchers[i].monitor, me, why);
+	for (uint32_t i = 0; i < x->nmonitors; i++) {
+		struct cadre__sig_ref m = {me, x->monitors[i].monitor};
+		(void)cadre__signal(sys, w, x->monitors[i].ref, CADRE__SIG_DEMONITOR, &m, sizeof m);
+	}
+	cadre__ext_free(a);
+}
+
+/* A signal found in a dead actor's mailbox at reclamation. */
+void
+cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
+                      struct cadre__msg *m)
+{
+	cadre_ref me = cadre__ref_of(sys, a);
+	if (m->type == CADRE__SIG_LINK) {
+		const struct cadre__sig_ref *l = m->data;
+		send_exit(sys, w, l->from, me, &noproc, true);
+	} else if (m->type == CADRE__SIG_MONITOR) {
+		const struct cadre__sig_ref *mo = m->data;
+		send_down(sys, w, mo->from, mo->monitor, me, &noproc);
+	}
+	cadre__msg_free(m);
+}
+
+/* ---- receiving signals ------------------------------------------------------------- */
+static int
+deliver_as(struct cadre__worker *w, struct cadre__actor *a, uint32_t type, const void *data,
+           size_t size, cadre_ref sender)
+{
+	cadre_msg view = {type, (uint32_t)size, data, sender};
+	return cadre__deliver_view(w, a, &view);
+}
+
+int
+cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *m)
+{
+	int r = CADRE__RUN_AGAIN;
+	switch (m->type) {
+	case CADRE__SIG_EXIT: {
+		const struct cadre__sig_exit *e = m->data;
+		if (!e->linked && e->reason.kind == CADRE_EXIT_KILLED) {
+			r = cadre__finish(w, a, e->reason); /* a kill cannot be trapped */
+			break;
+		}
+		if (e->linked && !remove_link(a, e->from))
+			break; /* unlinked meanwhile: no signal after unlink */
+		if (a->flags & CADRE__F_TRAP_EXITS) {
+			cadre_exit_msg em = {e->from, e->reason, e->linked != 0};
+			r = deliver_as(w, a, CADRE_MSG_EXIT, &em, sizeof em, e->from);
+		} else if (e->reason.kind != CADRE_EXIT_NORMAL) {
+			r = cadre__finish(w, a, e->reason); /* the same reason spreads */
+		}
+		break;
+	}
+	case CADRE__SIG_LINK: {
+		const struct cadre__sig_ref *l = m->data;
+		if (add_link(a, l->from) != 0) /* cannot keep it: fail like Erlang's system_limit */
+			r = cadre__finish(w, a,
+			                  (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM,
+			                               "link: out of memory"});
+		break;
+	}
+	case CADRE__SIG_UNLINK: {
+		const struct cadre__sig_ref *l = m->data;
+		remove_link(a, l->from);
+		break;
+	}
+	case CADRE__SIG_MONITOR: {
+		const struct cadre__sig_ref *mo = m->data;
+		struct cadre__ext *x = cadre__ext_of(a, true);
+		if (x == NULL || !grow((void **)&x->watchers, x->nwatchers, &x->capwatchers,
+		                       sizeof *x->watchers)) {
+			r = cadre__finish(w, a,
+			                  (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM,
+			                               "monitor: out of memory"});
+			break;
+		}
+		x->watchers[x->nwatchers++] = (struct cadre__watch){mo->monitor, mo->from};
+		break;
+	}
+	case CADRE__SIG_DEMONITOR: {
+		const struct cadre__sig_ref *mo = m->data;
+		struct cadre__ext *x = cadre__ext_of(a, false);
+		int i = x == NULL ? -1 : find_watch(x->watchers, x->nwatchers, mo->monitor);
+		if (i >= 0)
+			x->watchers[i] = x->watchers[--x->nwatchers];
+		break;
+	}
+	case CADRE__SIG_DOWN: {
+		const cadre_down_msg *d = m->data;
+		struct cadre__ext *x = cadre__ext_of(a, false);
+		int i = x == NULL ? -1 : find_watch(x->monitors, x->nmonitors, d->monitor);
+		if (i < 0)
+			break; /* demonitored meanwhile */
+		x->monitors[i] = x->monitors[--x->nmonitors];
+		r = deliver_as(w, a, CADRE_MSG_DOWN, d, sizeof *d, d->actor);
+		break;
+	}
+	case CADRE__SIG_STARTED: {
+		const cadre_started_msg *s = m->data;
+		r = deliver_as(w, a, CADRE_MSG_STARTED, s, sizeof *s, s->actor);
+		break;
+	}
+	default:
+		break;
+	}
+	/* A finished actor's run is over; m is ours to free either way. */
+	cadre__msg_free(m);
+	return r;
+}
