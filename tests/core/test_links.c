@@ -226,7 +226,7 @@ ping(cadre_ref to, struct log *l, int code)
 static void
 abnormal_exit_spreads(void)
 {
-	struct log la, lb;
+	static struct log la, lb;
 	cadre_ref a = spawn_probe(&la), b = spawn_probe(&lb);
 	cmd(a, CMD_LINK, b, 0, 0);
 	ping(a, &la, 0);
@@ -245,7 +245,7 @@ abnormal_exit_spreads(void)
 static void
 normal_exit_does_not_kill(void)
 {
-	struct log la, lb;
+	static struct log la, lb;
 	cadre_ref a = spawn_probe(&la), b = spawn_probe(&lb);
 	cmd(a, CMD_LINK, b, 0, 0);
 	ping(a, &la, 0);
@@ -261,7 +261,7 @@ normal_exit_does_not_kill(void)
 static void
 trapping_partner_gets_message(void)
 {
-	struct log la, lb;
+	static struct log la, lb;
 	cadre_ref a = spawn_probe(&la), b = spawn_probe(&lb);
 	cmd(a, CMD_TRAP, CADRE_REF_NONE, 0, 1);
 	cmd(a, CMD_LINK, b, 0, 0);
@@ -274,7 +274,7 @@ trapping_partner_gets_message(void)
 	CHECK_EQ(la.ev[1].code, 5);
 	CHECK(la.ev[1].linked);
 	/* normal exits of links are delivered too when trapping */
-	struct log lc;
+	static struct log lc;
 	cadre_ref c = spawn_probe(&lc);
 	cmd(a, CMD_LINK, c, 0, 0);
 	ping(a, &la, 1);
@@ -291,7 +291,7 @@ trapping_partner_gets_message(void)
 static void
 kill_cannot_be_trapped(void)
 {
-	struct log la, lb;
+	static struct log la, lb;
 	cadre_ref a = spawn_probe(&la), b = spawn_probe(&lb);
 	cmd(a, CMD_TRAP, CADRE_REF_NONE, 0, 1);
 	cmd(b, CMD_TRAP, CADRE_REF_NONE, 0, 1);
@@ -314,7 +314,7 @@ kill_cannot_be_trapped(void)
 static void
 unlink_means_no_signal(void)
 {
-	struct log la, lb;
+	static struct log la, lb;
 	cadre_ref a = spawn_probe(&la), b = spawn_probe(&lb);
 	cmd(a, CMD_LINK, b, 0, 0);
 	ping(a, &la, 0);
@@ -326,7 +326,7 @@ unlink_means_no_signal(void)
 	ping(a, &la, 2);
 	settle(&la, 3);
 	/* and the other direction: a fails, b (unlinked) lives */
-	struct log lc;
+	static struct log lc;
 	cadre_ref c = spawn_probe(&lc);
 	cmd(c, CMD_LINK, a, 0, 0);
 	ping(c, &lc, 0);
@@ -342,7 +342,7 @@ unlink_means_no_signal(void)
 static void
 link_to_dead_actor(void)
 {
-	struct log la, lb, ld;
+	static struct log la, lb, ld;
 	cadre_ref a = spawn_probe(&la), b = spawn_probe(&lb), dead = spawn_probe(&ld);
 	cmd(dead, CMD_STOP, CADRE_REF_NONE, 0, 0);
 	wait_events(&ld, 1);
@@ -363,7 +363,7 @@ link_to_dead_actor(void)
 static void
 monitors(void)
 {
-	struct log w, t, u;
+	static struct log w, t, u;
 	cadre_ref watcher = spawn_probe(&w), target = spawn_probe(&t), gone = spawn_probe(&u);
 	cmd(gone, CMD_STOP, CADRE_REF_NONE, 0, 0);
 	wait_events(&u, 1);
@@ -397,7 +397,7 @@ monitors(void)
 	CHECK_EQ(w.ev[8].what, EV_DOWN);
 	CHECK_EQ(w.ev[8].kind, CADRE_EXIT_NOPROC);
 	/* demonitor: none */
-	struct log t2;
+	static struct log t2;
 	cadre_ref target2 = spawn_probe(&t2);
 	cmd(watcher, CMD_MONITOR, target2, 0, 0);
 	wait_events(&w, 10);
@@ -417,7 +417,7 @@ static void
 demonitor_races_death(void)
 {
 	for (int i = 0; i < 200; i++) {
-		struct log w, t;
+		static struct log w, t;
 		cadre_ref watcher = spawn_probe(&w), target = spawn_probe(&t);
 		cmd(watcher, CMD_MONITOR, target, 0, 0);
 		wait_events(&w, 1);
@@ -464,7 +464,7 @@ signals_before_mail(void)
 	CHECK_EQ(cadre_system_new(&one, &cfg), 0);
 	cadre_system *saved = sys;
 	sys = one;
-	struct log la;
+	static struct log la;
 	cadre_ref a = spawn_probe(&la);
 	cmd(a, CMD_TRAP, CADRE_REF_NONE, 0, 1);
 	ping(a, &la, 0);
@@ -491,7 +491,7 @@ signals_before_mail(void)
 static void
 send_exit_rules(void)
 {
-	struct log la, lb, lc;
+	static struct log la, lb, lc;
 	cadre_ref a = spawn_probe(&la), b = spawn_probe(&lb), c = spawn_probe(&lc);
 	cadre_exit normal = {CADRE_EXIT_NORMAL, 0, NULL};
 	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, "bye"};
@@ -521,7 +521,7 @@ send_exit_rules(void)
 static void
 spawn_link_and_notify(void)
 {
-	struct log lp;
+	static struct log lp;
 	cadre_ref parent = spawn_probe(&lp);
 	cmd(parent, CMD_TRAP, CADRE_REF_NONE, 0, 1);
 	cmd(parent, CMD_SPAWN_LINKED_FAILING, CADRE_REF_NONE, 0, 0);
