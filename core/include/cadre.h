@@ -10,6 +10,7 @@
 #include <cadre/actor.h>
 #include <cadre/links.h>
 #include <cadre/mailbox.h>
+#include <cadre/timer.h>
 #include <cadre/version.h>
 
 #endif /* CADRE_H */

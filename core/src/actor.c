@@ -78,25 +78,30 @@ count_sent(struct cadre_system *sys, struct cadre__worker *w)
 
 /* Delivers m to `to`. Returns 0 (queued), CADRE_EFULL (not queued; the
  * caller still owns m) or CADRE_ENOACTOR / CADRE_ECLOSED (m was
- * dead-lettered and freed). */
+ * dead-lettered and freed; with `quiet`, freed uncounted instead: a timer
+ * whose target is gone is cancelled, not a dead letter). */
 static int
-deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m)
+deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m,
+        bool quiet)
 {
 	int rc;
 	if (w == NULL)
 		cadre__ext_enter(sys);
+	struct cadre__actor *a = NULL;
 	/* Acquire: after a shutdown that returned, closing is seen set. */
-	if (cadre__load_acq_u32(&sys->closing)) {
+	if (cadre__load_acq_u32(&sys->closing))
 		rc = CADRE_ECLOSED;
-		count_sent(sys, w);
-		cadre__dead_letter(sys, w, to, m, rc);
-		goto out;
-	}
-	struct cadre__actor *a = cadre__table_get(sys, to);
-	if (a == NULL) {
+	else if ((a = cadre__table_get(sys, to)) == NULL)
 		rc = CADRE_ENOACTOR;
-		count_sent(sys, w);
-		cadre__dead_letter(sys, w, to, m, rc);
+	else
+		rc = 0;
+	if (rc != 0) {
+		if (quiet) {
+			cadre__msg_free(m);
+		} else {
+			count_sent(sys, w);
+			cadre__dead_letter(sys, w, to, m, rc);
+		}
 		goto out;
 	}
 	rc = cadre__mb_push_normal(&a->mb, &m->node);
@@ -119,6 +124,13 @@ cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, siz
 		return CADRE_EINVAL;
 	if (size > sys->max_msg)
 		return CADRE_ETOOBIG;
+	return cadre__send_copy(sys, to, type, data, size, false);
+}
+
+int
+cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                 size_t size, bool quiet)
+{
 	struct cadre__worker *w = cadre__my_worker(sys);
 	size_t alloc = sizeof(struct cadre__msg) + size;
 	struct cadre__msg *m = cadre__alloc(alloc);
@@ -130,7 +142,7 @@ cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, siz
 	m->data = (char *)m + sizeof(struct cadre__msg);
 	if (size != 0)
 		memcpy(m->data, data, size);
-	int rc = deliver(sys, w, to, m);
+	int rc = deliver(sys, w, to, m, quiet);
 	if (rc == CADRE_EFULL)
 		cadre__free(m, alloc);
 	return rc;
@@ -150,7 +162,7 @@ cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size
 	m->kind = CADRE__MSG_MOVED;
 	m->data = data;
 	m->dtor = dtor;
-	int rc = deliver(sys, w, to, m);
+	int rc = deliver(sys, w, to, m, false);
 	if (rc == CADRE_EFULL) {
 		m->dtor = NULL; /* the caller keeps data */
 		cadre__msg_free(m);

@@ -182,6 +182,7 @@ struct cadre_system {
 	cadre_dead_letter_fn dead_letter;
 	void *dead_letter_ctx;
 	struct cadre__worker *workers;
+	struct cadre__timers *timers;
 	void **dir[CADRE__DIR_PAGES]; /* pages of slots, published once */
 
 	uint32_t closing CADRE__ALIGNED;     /* 0 -> 1 at shutdown (seq_cst) */
@@ -235,6 +236,12 @@ void cadre__ext_enter(struct cadre_system *sys);
 uint64_t cadre__alive(struct cadre_system *sys);
 void cadre__ext_leave(struct cadre_system *sys);
 
+/* timer.c */
+struct cadre__timers;
+int cadre__timers_start(struct cadre_system *sys);
+void cadre__timers_stop(struct cadre_system *sys);
+void cadre__timers_free(struct cadre_system *sys);
+
 /* worker.c */
 int cadre__workers_start(struct cadre_system *sys);
 void cadre__workers_join(struct cadre_system *sys);
@@ -260,6 +267,8 @@ enum {
 };
 int cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a);
 int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);
+int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                     size_t size, bool quiet);
 struct cadre__actor *cadre__running(const cadre_actor *self);
 cadre_ref cadre__ref_of(const struct cadre_system *sys, const struct cadre__actor *a);
 int cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason);

@@ -338,7 +338,14 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
 		return CADRE_ENOMEM;
 	}
-	int rc = cadre__workers_start(sys);
+	int rc = cadre__timers_start(sys);
+	if (rc == 0) {
+		rc = cadre__workers_start(sys);
+		if (rc != 0) {
+			cadre__timers_stop(sys);
+			cadre__timers_free(sys);
+		}
+	}
 	if (rc != 0) {
 		cadre__free_aligned(sys->workers, n * sizeof(struct cadre__worker),
 		                    CADRE__CACHELINE);
@@ -369,10 +376,12 @@ cadre_system_shutdown(cadre_system *sys)
 		pthread_mutex_unlock(&sys->shutdown_lock);
 		return 0;
 	}
-	/* 1. Refuse new spawns and sends. seq_cst: Dekker with spawn. */
+	/* 1. Refuse new spawns, sends and timers. seq_cst: Dekker with spawn.
+	 * Pending timers are dropped: never sent, never counted. */
 	cadre__xchg_sc_u32(&sys->closing, 1);
 	while (cadre__load_sc_u32(&sys->spawning) != 0)
 		sched_yield();
+	cadre__timers_stop(sys);
 
 	/* 2. Ask every live actor to stop. The walk holds actor pointers, so it
 	 * is an external section for the grace period. */
@@ -432,6 +441,7 @@ cadre_system_free(cadre_system *sys)
 		return;
 	if (cadre_system_shutdown(sys) != 0)
 		return; /* called on a worker: refusing beats freeing under it */
+	cadre__timers_free(sys);
 	for (unsigned i = 0; i < CADRE__DIR_PAGES; i++)
 		cadre__free(sys->dir[i], CADRE__PAGE_SLOTS * sizeof(void *));
 	for (unsigned i = 0; i < sys->nworkers; i++) {

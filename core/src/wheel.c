@@ -22,8 +22,13 @@
  * Consequences: every level-l timer is earlier than every level-(l+1)
  * timer, and within a level the slots are in deadline order (ascending from
  * now's digit + 1; for the top level circularly from N + 1). A level-0 slot
- * holds a single deadline. This is Varghese & Lauck's scheme 7 with the level
- * chosen from (d XOR now), as in W. Ahern's timeout.c.
+ * holds a single deadline.
+ *
+ * Source: Varghese & Lauck's hierarchical wheels (scheme 7, SOSP 1987); the
+ * level from (d XOR now) and the per-level bitmaps of slots to collect are
+ * those of the later forks of W. Ahern's timeout.c (his original chose the
+ * level from d - now). The circular top level, the overflow list and the
+ * per-list lower bounds are ours.
  *
  * Advance from cur to new (new > cur). A level-l slot must be emptied
  * ("collected") when new has reached its digit: for levels 0..4, the slots
@@ -38,15 +43,16 @@
  * deadline is <= new sits in a collected slot (its digit is in the crossed
  * range), so none is left behind, and none expires early (d <= new is
  * tested one by one). Uncollected timers still satisfy the invariant for
- * new. Each cascade lowers a timer's level, so a timer cascades at most 5
- * times; the bitmaps skip empty slots (ctz), so a long jump costs
- * O(levels + timers touched).
+ * new. Each cascade lowers a timer's level, so a timer in the wheel
+ * cascades at most 5 times (plus its overflow scans, below); the bitmaps
+ * skip empty slots (ctz), so a long jump costs O(levels + timers touched).
  *
  * Overflow. Re-examined (scanned whole: deadlines that now fit move into the
- * wheel) only when the top level's window has moved past the overflow's
- * `min`; that happens at most once per 2^30 ticks, and every scan whose
- * `min` is exact moves at least one timer. Deadlines that far out are rare
- * for an actor runtime (years), so the list is not sorted.
+ * wheel) only when N changes and the top level's window (N, N + 63] has
+ * reached the overflow's `min`: at most once per 2^30 ticks, and a scan
+ * whose `min` is exact moves at least one timer (a scan makes it exact).
+ * Deadlines that far out are rare for an actor runtime (years), so the
+ * list is not sorted.
  *
  * Lower bounds (next_deadline). A list's `min` is the smallest deadline
  * added since the list was last empty. Collection empties a slot whole, so

@@ -1,0 +1,59 @@
+/* Cadre: timers. A timer is a message sent later: once (send-after) or
+ * every period (interval). When a timer fires, Cadre sends its message as
+ * cadre_send would (counted as sent, then handled or dead). A timer whose
+ * target has stopped is cancelled instead: its message is never sent and
+ * never counted. No user code runs on the timer thread.
+ *
+ * Resolution: 1 ms ticks; a timer fires at the first tick at or after its
+ * deadline, never before. Cost: arming and cancelling are O(1) and take no
+ * lock; the timer service keeps pending timers in a hierarchical timing
+ * wheel, so the cost does not grow with the number of timers. A cancelled
+ * timer's memory is reclaimed when its deadline comes.
+ *
+ * Cancelling is exact: cadre_timer_cancel returns 0 if and only if the
+ * timer's message will not be sent (for an interval timer: no message
+ * after the one possibly being sent at that moment). */
+#ifndef CADRE_TIMER_H
+#define CADRE_TIMER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cadre/actor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A timer handle: a value (slot and generation), safe to keep after the
+ * timer fired; a stale handle is answered with CADRE_ENOENT. */
+typedef struct cadre_timer {
+	uint32_t index;
+	uint32_t gen;
+} cadre_timer;
+
+/* Sends a copy of data to `to` after delay_ms (0: at the next tick). The
+ * payload is limited like cadre_send's. *out (may be NULL) receives the
+ * handle. Any thread. Returns 0, CADRE_EINVAL, CADRE_ETOOBIG, CADRE_ENOMEM
+ * or CADRE_ECLOSED. */
+CADRE_API int cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                               size_t size, uint64_t delay_ms, cadre_timer *out);
+
+/* As cadre_send_after, then again every period_ms (>= 1) until cancelled or
+ * until the target stops. */
+CADRE_API int cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                                  size_t size, uint64_t period_ms, cadre_timer *out);
+
+/* Cancels a timer. Returns 0 if its (next) message will not be sent,
+ * CADRE_ENOENT if it already fired (a one-shot timer), was cancelled, or
+ * the handle is unknown, CADRE_EINVAL for NULL. Any thread; never blocks. */
+CADRE_API int cadre_timer_cancel(cadre_system *sys, cadre_timer t);
+
+/* Timers armed and not yet fired or reclaimed (a snapshot). */
+CADRE_API uint64_t cadre_timers_pending(const cadre_system *sys);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CADRE_TIMER_H */

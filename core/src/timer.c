@@ -1,0 +1,388 @@
+/* Cadre: timers (the contract is in cadre/timer.h).
+ *
+ * Design notes.
+ *
+ * One timer service thread per system owns a hierarchical timing wheel
+ * (wheel.c) with 1 ms ticks. Timer records live in pages that are never
+ * freed while the system lives (type-stable memory), so a handle (index,
+ * generation) can always be looked at safely, from any thread.
+ *
+ * A record's `state` word is gen << 2 | st, st one of FREE, ARMED, FIRING,
+ * CANCELLED. Every transition is one CAS on that word, which makes each
+ * decision exactly-once:
+ *   arm (any thread)      FREE(g) -> ARMED(g+1), then the record is pushed
+ *                         on the service's request queue (an MPSC mailbox);
+ *   cancel (any thread)   ARMED(g) -> CANCELLED(g), or, for an interval
+ *                         timer, FIRING(g) -> CANCELLED(g). A handle of an
+ *                         older generation never matches: CADRE_ENOENT;
+ *   fire (service)        ARMED(g) -> FIRING(g), send, then FIRING(g) ->
+ *                         ARMED(g) (interval) or FREE(g) (one-shot);
+ *   reclaim (service)     CANCELLED(g) -> FREE(g) when the service meets the
+ *                         record (from the request queue or at its deadline).
+ * So a cancel that returns 0 has won against the fire: the message is never
+ * sent. Free records go on a Treiber stack of indexes (tag against ABA);
+ * only the service pushes, any arming thread pops.
+ *
+ * Sleeping. The service is the consumer of its request queue: before
+ * sleeping until the next deadline it marks the queue idle; a push that
+ * finds it idle (the mailbox's transition) bumps the wake word and wakes the
+ * service with FUTEX_WAKE. The futex wait compares the wake word read before
+ * mark_idle, so no arming is missed (the mailbox's own argument, plus the
+ * futex's compare).
+ */
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cadre__core.h"
+#include "cadre__wheel.h"
+
+#define TPAGE_BITS 10
+#define TPAGE (1u << TPAGE_BITS)
+#define TDIR 16384u
+#define TMAX (TPAGE * TDIR - 1u)
+#define TINLINE 40
+
+enum { T_FREE = 0, T_ARMED = 1, T_FIRING = 2, T_CANCELLED = 3 };
+
+struct tmr {
+	cadre_mb_node node;     /* request queue link */
+	struct cadre__timer wt; /* wheel node: service only */
+	uint64_t state;         /* gen << 2 | st, CAS only */
+	uint64_t deadline;      /* ms since the service's origin */
+	uint64_t period;        /* 0: one-shot */
+	cadre_ref to;
+	uint32_t type;
+	uint32_t size;
+	uint32_t index;
+	uint32_t next_free; /* free stack link (index + 1) */
+	void *heap;         /* payload copy when larger than TINLINE */
+	char inl[TINLINE];
+};
+
+struct cadre__timers {
+	struct tmr *dir[TDIR];             /* pages, published once */
+	uint64_t free_head CADRE__ALIGNED; /* tag << 32 | index + 1 */
+	uint64_t fresh;                    /* never used indexes from 1 */
+	uint64_t pending;
+	struct cadre_mailbox requests CADRE__ALIGNED;
+	uint32_t wake CADRE__ALIGNED; /* futex word */
+	uint32_t stop;
+	/* Service thread only. */
+	struct cadre__wheel wheel CADRE__ALIGNED;
+	struct timespec origin;
+	pthread_t thread;
+};
+
+static uint64_t
+now_ms(const struct cadre__timers *t)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)(ts.tv_sec - t->origin.tv_sec) * 1000u +
+	       (uint64_t)((ts.tv_nsec - t->origin.tv_nsec) / 1000000L);
+}
+
+static struct tmr *
+rec_at(struct cadre__timers *t, uint32_t index)
+{
+	if (index == 0 || index > TMAX)
+		return NULL;
+	/* Acquire: pairs with the publishing CAS in rec_alloc. */
+	struct tmr *page = cadre__load_acq_ptr((void **)&t->dir[index >> TPAGE_BITS]);
+	return page == NULL ? NULL : &page[index & (TPAGE - 1u)];
+}
+
+static struct tmr *
+rec_alloc(struct cadre__timers *t)
+{
+	for (;;) {
+		/* Acquire: pairs with the release CAS in rec_free, so next_free
+		 * of the top record is visible. */
+		uint64_t h = cadre__load_acq_u64(&t->free_head);
+		uint32_t top1 = (uint32_t)h;
+		if (top1 == 0)
+			break;
+		struct tmr *r = rec_at(t, top1 - 1);
+		/* Relaxed: may be stale if another thread pops r meanwhile; the
+		 * tagged CAS then fails. */
+		uint32_t next1 = cadre__load_rlx_u32(&r->next_free);
+		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
+			return r;
+	}
+	uint64_t i = cadre__faa_rlx_u64(&t->fresh, 1); /* relaxed: uniqueness only */
+	if (i > TMAX)
+		return NULL;
+	struct tmr **pp = &t->dir[i >> TPAGE_BITS];
+	if (cadre__load_acq_ptr((void **)pp) == NULL) {
+		struct tmr *page = cadre__alloc_zero(TPAGE * sizeof(struct tmr));
+		if (page == NULL)
+			return NULL;
+		for (uint32_t k = 0; k < TPAGE; k++)
+			page[k].index = (uint32_t)((i >> TPAGE_BITS) << TPAGE_BITS) + k;
+		/* seq_cst CAS publishes the initialised page; pairs with rec_at. */
+		if (!cadre__cas_sc_ptr((void **)pp, NULL, page))
+			cadre__free(page, TPAGE * sizeof(struct tmr));
+	}
+	return rec_at(t, (uint32_t)i);
+}
+
+/* Service only: the record goes back to FREE (same generation). */
+static void
+rec_free(struct cadre__timers *t, struct tmr *r)
+{
+	if (r->heap != NULL) {
+		cadre__free(r->heap, r->size);
+		r->heap = NULL;
+	}
+	uint64_t s = cadre__load_rlx_u64(&r->state);
+	cadre__store_rel_u64(&r->state, (s & ~(uint64_t)3) | T_FREE); /* pairs with cancel's load */
+	cadre__faa_rlx_u64(&t->pending, (uint64_t)-1);                /* a statistic */
+	for (;;) {
+		uint64_t h = cadre__load_rlx_u64(&t->free_head);
+		cadre__store_rlx_u32(&r->next_free, (uint32_t)h); /* published by the CAS */
+		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(r->index + 1);
+		/* acq_rel: releases next_free and the record; pairs with rec_alloc. */
+		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
+			return;
+	}
+}
+
+static void
+wake_service(struct cadre__timers *t)
+{
+	cadre__faa_sc_u32(&t->wake, 1); /* the service's futex_wait compares it */
+	syscall(SYS_futex, &t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static int
+arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size, uint64_t delay,
+    uint64_t period, cadre_timer *out)
+{
+	if (sys == NULL || (data == NULL && size != 0))
+		return CADRE_EINVAL;
+	if (size > sys->max_msg)
+		return CADRE_ETOOBIG;
+	if (cadre__load_acq_u32(&sys->closing)) /* acquire: as in send */
+		return CADRE_ECLOSED;
+	struct cadre__timers *t = sys->timers;
+	struct tmr *r = rec_alloc(t);
+	if (r == NULL)
+		return CADRE_ENOMEM;
+	r->heap = NULL;
+	if (size > TINLINE) {
+		r->heap = cadre__alloc(size);
+		if (r->heap == NULL) {
+			/* give it back through the service: mark it cancelled */
+			uint64_t s0 = cadre__load_rlx_u64(&r->state);
+			uint64_t g0 = (s0 >> 2) + 1;
+			cadre__store_rel_u64(&r->state, g0 << 2 | T_CANCELLED);
+			cadre__faa_rlx_u64(&t->pending, 1);
+			if (cadre__mb_push_normal(&t->requests, &r->node) == 1)
+				wake_service(t);
+			return CADRE_ENOMEM;
+		}
+		memcpy(r->heap, data, size);
+	} else if (size != 0) {
+		memcpy(r->inl, data, size);
+	}
+	r->to = to;
+	r->type = type;
+	r->size = (uint32_t)size;
+	r->period = period;
+	r->deadline = now_ms(t) + delay;
+	uint64_t s = cadre__load_rlx_u64(&r->state);
+	uint64_t gen = (s >> 2) + 1;
+	/* Release: the fields above before the state; pairs with the acquire
+	 * loads of state in cancel and in the service. */
+	cadre__store_rel_u64(&r->state, gen << 2 | T_ARMED);
+	cadre__faa_rlx_u64(&t->pending, 1); /* a statistic */
+	if (out != NULL)
+		*out = (cadre_timer){r->index, (uint32_t)gen};
+	/* The push publishes the record to the service (release link). */
+	if (cadre__mb_push_normal(&t->requests, &r->node) == 1)
+		wake_service(t);
+	return 0;
+}
+
+int
+cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
+                 uint64_t delay_ms, cadre_timer *out)
+{
+	return arm(sys, to, type, data, size, delay_ms, 0, out);
+}
+
+int
+cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
+                    uint64_t period_ms, cadre_timer *out)
+{
+	if (period_ms == 0)
+		return CADRE_EINVAL;
+	return arm(sys, to, type, data, size, period_ms, period_ms, out);
+}
+
+int
+cadre_timer_cancel(cadre_system *sys, cadre_timer h)
+{
+	if (sys == NULL)
+		return CADRE_EINVAL;
+	struct tmr *r = rec_at(sys->timers, h.index);
+	if (r == NULL)
+		return CADRE_ENOENT;
+	for (;;) {
+		/* Acquire: pairs with arm's release store. */
+		uint64_t s = cadre__load_acq_u64(&r->state);
+		if ((uint32_t)(s >> 2) != h.gen)
+			return CADRE_ENOENT; /* another life of the record */
+		unsigned st = (unsigned)(s & 3);
+		bool ok = st == T_ARMED || (st == T_FIRING && cadre__load_rlx_u64(&r->period) != 0);
+		if (!ok)
+			return CADRE_ENOENT;
+		/* acq_rel CAS: the one decision between cancel and fire. */
+		if (cadre__cas_acqrel_u64(&r->state, s, (s & ~(uint64_t)3) | T_CANCELLED))
+			return 0;
+	}
+}
+
+uint64_t
+cadre_timers_pending(const cadre_system *sys)
+{
+	if (sys == NULL)
+		return 0;
+	return cadre__load_rlx_u64(&sys->timers->pending); /* a snapshot */
+}
+
+/* ---- the service ----------------------------------------------------------------- */
+static struct tmr *
+tmr_of_wheel(struct cadre__timer *wt)
+{
+	return (struct tmr *)(void *)((char *)wt - offsetof(struct tmr, wt));
+}
+
+static void
+fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t now)
+{
+	uint64_t s = cadre__load_acq_u64(&r->state); /* pairs with arm / cancel */
+	if ((s & 3) != T_ARMED ||
+	    !cadre__cas_acqrel_u64(&r->state, s, (s & ~(uint64_t)3) | T_FIRING)) {
+		rec_free(t, r); /* cancelled */
+		return;
+	}
+	const void *data = r->heap != NULL ? r->heap : r->inl;
+	int rc = cadre__send_copy(sys, r->to, r->type, data, r->size, true);
+	if (r->period == 0 || rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED) {
+		rec_free(t, r); /* one-shot done, or its target is gone */
+		return;
+	}
+	uint64_t next = r->deadline + r->period;
+	r->deadline = next > now ? next : now + 1; /* no burst after a stall */
+	uint64_t firing = (s & ~(uint64_t)3) | T_FIRING;
+	/* acq_rel CAS: a cancel during the send wins here. */
+	if (!cadre__cas_acqrel_u64(&r->state, firing, (s & ~(uint64_t)3) | T_ARMED)) {
+		rec_free(t, r);
+		return;
+	}
+	cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
+}
+
+static void *
+service_main(void *arg)
+{
+	struct cadre_system *sys = arg;
+	struct cadre__timers *t = sys->timers;
+	pthread_setname_np(pthread_self(), "cadre-timers");
+	for (;;) {
+		cadre_mb_node *n;
+		while ((n = cadre__mb_pop_normal(&t->requests)) != NULL) {
+			struct tmr *r = (struct tmr *)(void *)n;
+			/* Acquire: pairs with arm's release store. */
+			uint64_t s = cadre__load_acq_u64(&r->state);
+			if ((s & 3) == T_CANCELLED) {
+				rec_free(t, r);
+				continue;
+			}
+			cadre__timer_init(&r->wt);
+			cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
+		}
+		uint64_t now = now_ms(t);
+		struct cadre__timer *expired = NULL;
+		cadre__wheel_advance(&t->wheel, now, &expired);
+		while (expired != NULL) {
+			struct cadre__timer *next = expired->next;
+			fire(sys, t, tmr_of_wheel(expired), now);
+			expired = next;
+		}
+		if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
+			break;
+		/* Sleep until the next deadline or an arming wakes us. */
+		uint32_t seq = cadre__load_acq_u32(&t->wake);
+		if (cadre__mb_mark_idle(&t->requests) != 0)
+			continue; /* something arrived: we are still the consumer */
+		uint64_t next_tick;
+		struct timespec ts, *tsp = NULL;
+		if (cadre__wheel_next_deadline(&t->wheel, &next_tick)) {
+			uint64_t ms = next_tick > now ? next_tick - now : 0;
+			ts.tv_sec = (time_t)(ms / 1000);
+			ts.tv_nsec = (long)(ms % 1000) * 1000000L + 100000L; /* past the tick */
+			tsp = &ts;
+		}
+		syscall(SYS_futex, &t->wake, FUTEX_WAIT_PRIVATE, seq, tsp, NULL, 0);
+		/* Woken by an arming (its push cleared the idle tag) or by the
+		 * timeout (the tag may still be set): clear it ourselves, so that
+		 * pushes stop waking a service that is awake. */
+		cadre__mb_unidle(&t->requests);
+	}
+	return NULL;
+}
+
+int
+cadre__timers_start(struct cadre_system *sys)
+{
+	struct cadre__timers *t = cadre__alloc_aligned(sizeof *t, CADRE__CACHELINE);
+	if (t == NULL)
+		return CADRE_ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &t->origin);
+	t->fresh = 1;
+	cadre__mb_init_active(&t->requests, 0); /* the service is its consumer */
+	cadre__wheel_init(&t->wheel, 0);
+	sys->timers = t;
+	if (pthread_create(&t->thread, NULL, service_main, sys) != 0) {
+		cadre__free_aligned(t, sizeof *t, CADRE__CACHELINE);
+		sys->timers = NULL;
+		return CADRE_ESYS;
+	}
+	return 0;
+}
+
+void
+cadre__timers_stop(struct cadre_system *sys)
+{
+	struct cadre__timers *t = sys->timers;
+	if (t == NULL || cadre__load_acq_u32(&t->stop))
+		return;
+	cadre__store_rel_u32(&t->stop, 1); /* pairs with the service's check */
+	wake_service(t);
+	pthread_join(t->thread, NULL);
+}
+
+void
+cadre__timers_free(struct cadre_system *sys)
+{
+	struct cadre__timers *t = sys->timers;
+	if (t == NULL)
+		return;
+	for (uint32_t p = 0; p < TDIR; p++) {
+		struct tmr *page = t->dir[p];
+		if (page == NULL)
+			continue;
+		for (uint32_t k = 0; k < TPAGE; k++)
+			if (page[k].heap != NULL)
+				cadre__free(page[k].heap, page[k].size);
+		cadre__free(page, TPAGE * sizeof(struct tmr));
+	}
+	cadre__free_aligned(t, sizeof *t, CADRE__CACHELINE);
+	sys->timers = NULL;
+}
