@@ -181,8 +181,10 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	struct cadre__worker *w = cadre__my_worker(sys);
 	uint32_t flags = opts != NULL ? opts->flags : 0;
 	if ((flags & ~(uint32_t)(CADRE_SPAWN_LINK | CADRE_SPAWN_TRAP_EXITS |
-	                         CADRE_SPAWN_NOTIFY_STARTED)) != 0)
+	                         CADRE_SPAWN_NOTIFY_STARTED | CADRE_SPAWN_KEEP_MAIL)) != 0)
 		return CADRE_EINVAL;
+	if ((flags & CADRE_SPAWN_KEEP_MAIL) && !(flags & CADRE_SPAWN_LINK))
+		return CADRE_EINVAL; /* the mail goes to the linked parent */
 	if ((flags & (CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED)) != 0 &&
 	    (w == NULL || cadre__tls_actor == NULL))
 		return CADRE_EINVAL; /* needs an actor as the spawner */
@@ -220,11 +222,21 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 		rc = CADRE_ENOMEM;
 		goto out;
 	}
+	struct cadre_mail *inherit = opts != NULL ? opts->inherit_mail : NULL;
+	if (inherit != NULL && inherit->count != 0) {
+		/* The mailbox is ours (active, unpublished): queue the bundle
+		 * first, in order. Admission is bypassed on purpose. */
+		if (a->mb.capacity != 0)
+			a->mb.count = inherit->count;
+		cadre__mb_link(&a->mb, inherit->first, inherit->last);
+	}
 	cadre__slot_publish(sys, index, a);
 	if (w != NULL)
 		cadre__count(&w->st.spawned, 1);
 	else
 		cadre__faa_acqrel_u64(&sys->ext.spawned, 1); /* acq_rel: read by alive() */
+	if (inherit != NULL)
+		cadre__free(inherit, sizeof *inherit); /* consumed */
 	*out = cadre__ref_of(sys, a);
 	/* Release: the spawn is counted before shutdown or an exiting worker
 	 * can see spawning at 0 (pairs with their seq_cst loads). */

@@ -53,6 +53,15 @@ struct cadre__sig_exit {
 	cadre_ref from;
 	cadre_exit reason;
 	uint32_t linked;
+	struct cadre_mail *mail; /* KEEP_MAIL leftovers, to the parent only */
+};
+
+/* A bundle of messages (cadre_mail in cadre/links.h): a chain through the
+ * messages' mailbox nodes, in FIFO order. */
+struct cadre_mail {
+	cadre_mb_node *first, *last;
+	uint32_t count;
+	cadre_ref from;
 };
 
 struct cadre__sig_ref {
@@ -88,7 +97,9 @@ struct cadre__actor {
 };
 
 enum {
-	CADRE__F_TRAP_EXITS = 1, /* exit signals become CADRE_MSG_EXIT messages */
+	CADRE__F_TRAP_EXITS = 1,    /* exit signals become CADRE_MSG_EXIT messages */
+	CADRE__F_STARTED_LATER = 2, /* STARTED is sent by cadre_started(), not at start's end */
+	CADRE__F_KEEP_MAIL = 4,     /* leftover mail goes to the parent at death */
 };
 
 /* Links and monitors of one actor: owner only, allocated on first use and
@@ -106,6 +117,7 @@ struct cadre__ext {
 	struct cadre__watch *monitors; /* whom this actor monitors */
 	uint32_t nmonitors, capmonitors;
 	cadre_ref notify_started; /* CADRE_SPAWN_NOTIFY_STARTED: the spawner */
+	cadre_ref parent;         /* the spawner, with LINK or NOTIFY_STARTED */
 };
 
 _Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
@@ -147,8 +159,9 @@ struct cadre__worker {
 	uint32_t runq_tail CADRE__ALIGNED; /* owner stores (release) */
 	struct cadre__actor *runq[CADRE__RUNQ_SIZE];
 	struct cadre__actor *run_next;
-	struct cadre__actor *running; /* the actor whose callback runs now */
-	cadre_exit exit;              /* its stop reason, once it stops */
+	struct cadre__actor *running;    /* the actor whose callback runs now */
+	cadre_exit exit;                 /* its stop reason, once it stops */
+	struct cadre_mail *pending_mail; /* a delivered EXIT's mail, until claimed */
 	unsigned run_next_streak;
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
@@ -288,6 +301,7 @@ void cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a);
 int cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *m);
 void cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a,
                              const cadre_exit *why);
+void cadre__mail_drop(struct cadre_system *sys, struct cadre__worker *w, struct cadre_mail *mail);
 void cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w,
                            struct cadre__actor *a, struct cadre__msg *m);
 

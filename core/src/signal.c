@@ -162,11 +162,87 @@ cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, u
 }
 
 static void
+send_exit_mail(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, cadre_ref from,
+               const cadre_exit *reason, bool linked, struct cadre_mail *mail)
+{
+	struct cadre__sig_exit e = {from, *reason, linked, mail};
+	if (cadre__signal(sys, w, to, CADRE__SIG_EXIT, &e, sizeof e) != 0)
+		cadre__mail_drop(sys, w, mail); /* nobody to hand it to */
+}
+
+static void
 send_exit(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, cadre_ref from,
           const cadre_exit *reason, bool linked)
 {
-	struct cadre__sig_exit e = {from, *reason, linked};
-	(void)cadre__signal(sys, w, to, CADRE__SIG_EXIT, &e, sizeof e);
+	send_exit_mail(sys, w, to, from, reason, linked, NULL);
+}
+
+/* ---- mail bundles ------------------------------------------------------------ */
+void
+cadre__mail_drop(struct cadre_system *sys, struct cadre__worker *w, struct cadre_mail *mail)
+{
+	if (mail == NULL)
+		return;
+	cadre_mb_node *n = mail->first;
+	for (uint32_t i = 0; i < mail->count; i++) {
+		cadre_mb_node *next = n->next;
+		cadre__dead_letter(sys, w, mail->from, (struct cadre__msg *)n, CADRE_ENOACTOR);
+		n = next;
+	}
+	cadre__free(mail, sizeof *mail);
+}
+
+void
+cadre_mail_drop(cadre_system *sys, cadre_mail *mail)
+{
+	if (sys == NULL || mail == NULL)
+		return;
+	cadre__mail_drop(sys, cadre__my_worker(sys), mail);
+}
+
+size_t
+cadre_mail_count(const cadre_mail *mail)
+{
+	return mail == NULL ? 0 : mail->count;
+}
+
+cadre_mail *
+cadre_mail_claim(cadre_actor *self, const cadre_exit_msg *msg)
+{
+	if (self == NULL || msg == NULL || cadre__running(self) == NULL)
+		return NULL;
+	struct cadre__worker *w = cadre__tls_worker;
+	if (msg->mail == NULL || w->pending_mail != msg->mail)
+		return NULL;
+	w->pending_mail = NULL;
+	return msg->mail;
+}
+
+/* At death: the ordinary mail visible now, as a bundle (NULL if none). */
+static struct cadre_mail *
+take_leftovers(struct cadre_system *sys, struct cadre__actor *a)
+{
+	struct cadre_mail *mail = NULL;
+	cadre_mb_node *n;
+	while ((n = cadre__mb_pop_normal(&a->mb)) != NULL) {
+		if (mail == NULL) {
+			mail = cadre__alloc(sizeof *mail);
+			if (mail == NULL) {
+				/* cannot bundle: this one (and the rest, at reclaim)
+				 * become dead letters */
+				cadre__dead_letter(sys, cadre__tls_worker, cadre__ref_of(sys, a),
+				                   (struct cadre__msg *)n, CADRE_ENOACTOR);
+				return NULL;
+			}
+			*mail = (struct cadre_mail){n, n, 0, cadre__ref_of(sys, a)};
+		} else {
+			mail->last->next = n;
+			mail->last = n;
+		}
+		n->next = NULL;
+		mail->count++;
+	}
+	return mail;
 }
 
 static void
@@ -286,7 +362,7 @@ cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason)
 	struct cadre__worker *w = cadre__my_worker(sys);
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
 	struct cadre__sig_exit e = {self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE,
-	                            *reason, false};
+	                            *reason, false, NULL};
 	return cadre__signal(sys, w, target, CADRE__SIG_EXIT, &e, sizeof e);
 }
 
@@ -295,6 +371,39 @@ cadre_kill(cadre_system *sys, cadre_ref target)
 {
 	cadre_exit k = {CADRE_EXIT_KILLED, 0, "killed"};
 	return cadre_send_exit(sys, target, &k);
+}
+
+int
+cadre_started_later(cadre_actor *self)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL || a->state != CADRE__A_RUNNING || a->start_arg != NULL)
+		return CADRE_ESTATE;
+	a->flags |= CADRE__F_STARTED_LATER;
+	return 0;
+}
+
+int
+cadre_started(cadre_actor *self)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	a->flags &= (uint8_t)~CADRE__F_STARTED_LATER;
+	cadre__notify_started(cadre__tls_worker, a);
+	return 0;
+}
+
+cadre_ref
+cadre_parent(const cadre_actor *self)
+{
+	struct cadre__actor *a = cadre__running(self);
+	struct cadre__ext *x = a == NULL ? NULL : cadre__ext_of(a, false);
+	return x == NULL ? CADRE_REF_NONE : x->parent;
 }
 
 int
@@ -318,16 +427,18 @@ cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, uint3
 {
 	if (flags & CADRE_SPAWN_TRAP_EXITS)
 		child->flags |= CADRE__F_TRAP_EXITS;
+	if (flags & CADRE_SPAWN_KEEP_MAIL)
+		child->flags |= CADRE__F_KEEP_MAIL;
 	if ((flags & (CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED)) == 0)
 		return 0;
 	struct cadre__actor *parent = cadre__tls_actor;
 	cadre_ref pref = cadre__ref_of(w->sys, parent);
-	if (flags & CADRE_SPAWN_NOTIFY_STARTED) {
-		struct cadre__ext *x = cadre__ext_of(child, true);
-		if (x == NULL)
-			return CADRE_ENOMEM;
+	struct cadre__ext *x = cadre__ext_of(child, true);
+	if (x == NULL)
+		return CADRE_ENOMEM;
+	x->parent = pref;
+	if (flags & CADRE_SPAWN_NOTIFY_STARTED)
 		x->notify_started = pref;
-	}
 	if (flags & CADRE_SPAWN_LINK) {
 		/* Both sides before the child can run: no signal can be missed. */
 		if (add_link(child, pref) != 0)
@@ -342,7 +453,8 @@ void
 cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a)
 {
 	struct cadre__ext *x = cadre__ext_of(a, false);
-	if (x == NULL || cadre_ref_is_none(x->notify_started))
+	if (x == NULL || cadre_ref_is_none(x->notify_started) ||
+	    (a->flags & CADRE__F_STARTED_LATER))
 		return;
 	cadre_started_msg s = {cadre__ref_of(w->sys, a)};
 	(void)cadre__signal(w->sys, w, x->notify_started, CADRE__SIG_STARTED, &s, sizeof s);
@@ -357,8 +469,13 @@ cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a, const c
 		return;
 	struct cadre_system *sys = w->sys;
 	cadre_ref me = cadre__ref_of(sys, a);
-	for (uint32_t i = 0; i < x->nlinks; i++)
-		send_exit(sys, w, x->links[i], me, why, true);
+	struct cadre_mail *mail = NULL;
+	if ((a->flags & CADRE__F_KEEP_MAIL) && find_link(x, x->parent) >= 0)
+		mail = take_leftovers(sys, a);
+	for (uint32_t i = 0; i < x->nlinks; i++) {
+		bool to_parent = cadre_ref_eq(x->links[i], x->parent);
+		send_exit_mail(sys, w, x->links[i], me, why, true, to_parent ? mail : NULL);
+	}
 	for (uint32_t i = 0; i < x->nwatchers; i++)
 		send_down(sys, w, x->watchers[i].ref, x->watchers[i].monitor, me, why);
 	for (uint32_t i = 0; i < x->nmonitors; i++) {
@@ -380,6 +497,9 @@ cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct 
 	} else if (m->type == CADRE__SIG_MONITOR) {
 		const struct cadre__sig_ref *mo = m->data;
 		send_down(sys, w, mo->from, mo->monitor, me, &noproc);
+	} else if (m->type == CADRE__SIG_EXIT) {
+		const struct cadre__sig_exit *e = m->data;
+		cadre__mail_drop(sys, w, e->mail);
 	}
 	cadre__msg_free(m);
 }
@@ -400,17 +520,26 @@ cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cad
 	switch (m->type) {
 	case CADRE__SIG_EXIT: {
 		const struct cadre__sig_exit *e = m->data;
+		struct cadre_mail *mail = e->mail;
 		if (!e->linked && e->reason.kind == CADRE_EXIT_KILLED) {
+			cadre__mail_drop(w->sys, w, mail);
 			r = cadre__finish(w, a, e->reason); /* a kill cannot be trapped */
 			break;
 		}
-		if (e->linked && !remove_link(a, e->from))
+		if (e->linked && !remove_link(a, e->from)) {
+			cadre__mail_drop(w->sys, w, mail);
 			break; /* unlinked meanwhile: no signal after unlink */
+		}
 		if (a->flags & CADRE__F_TRAP_EXITS) {
-			cadre_exit_msg em = {e->from, e->reason, e->linked != 0};
+			cadre_exit_msg em = {e->from, e->reason, e->linked != 0, mail};
+			w->pending_mail = mail;
 			r = deliver_as(w, a, CADRE_MSG_EXIT, &em, sizeof em, e->from);
-		} else if (e->reason.kind != CADRE_EXIT_NORMAL) {
-			r = cadre__finish(w, a, e->reason); /* the same reason spreads */
+			cadre__mail_drop(w->sys, w, w->pending_mail); /* unclaimed: dead */
+			w->pending_mail = NULL;
+		} else {
+			cadre__mail_drop(w->sys, w, mail);
+			if (e->reason.kind != CADRE_EXIT_NORMAL)
+				r = cadre__finish(w, a, e->reason); /* the same reason spreads */
 		}
 		break;
 	}

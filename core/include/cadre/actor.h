@@ -118,6 +118,8 @@ typedef struct cadre_behaviour {
 typedef struct cadre_spawn_opts {
 	uint32_t mailbox_capacity; /* 0 = unbounded; else sends beyond it fail with CADRE_EFULL */
 	uint32_t flags;            /* CADRE_SPAWN_* (cadre/links.h) */
+	struct cadre_mail *inherit_mail; /* queued first, in order, if the spawn succeeds (it is
+	                                    then consumed); may exceed the capacity */
 } cadre_spawn_opts;
 
 /* ---- systems ----------------------------------------------------------- */

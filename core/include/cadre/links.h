@@ -41,10 +41,15 @@ extern "C" {
 #define CADRE_MSG_DOWN 0xFFFF0002u    /* cadre_down_msg: a monitored actor stopped */
 #define CADRE_MSG_STARTED 0xFFFF0003u /* cadre_started_msg: a child's start succeeded */
 
+/* The ordinary mail an actor spawned with CADRE_SPAWN_KEEP_MAIL still had
+ * queued when it stopped, handed to its parent with the exit signal. */
+typedef struct cadre_mail cadre_mail;
+
 typedef struct cadre_exit_msg {
 	cadre_ref from;
 	cadre_exit reason;
-	bool linked; /* true: came through a link; false: sent with cadre_send_exit */
+	bool linked;      /* true: came through a link; false: sent with cadre_send_exit */
+	cadre_mail *mail; /* KEEP_MAIL leftovers (see cadre_mail_claim), or NULL */
 } cadre_exit_msg;
 
 typedef struct cadre_down_msg {
@@ -94,12 +99,39 @@ CADRE_API int cadre_kill(cadre_system *sys, cadre_ref target);
  * CADRE_EINVAL or CADRE_ESTATE. */
 CADRE_API int cadre_fail(cadre_actor *self, int code, const char *detail);
 
+/* Inside start: do not send CADRE_MSG_STARTED to the parent when start
+ * returns; send it later with cadre_started() (an actor whose start goes on
+ * asynchronously, like a supervisor starting its children). Returns 0,
+ * CADRE_EINVAL or CADRE_ESTATE (not in self's start). */
+CADRE_API int cadre_started_later(cadre_actor *self);
+
+/* Sends the deferred CADRE_MSG_STARTED now (once; later calls do nothing).
+ * Returns 0, CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_started(cadre_actor *self);
+
+/* The actor that spawned self with CADRE_SPAWN_LINK or
+ * CADRE_SPAWN_NOTIFY_STARTED, or CADRE_REF_NONE. Inside self's callbacks. */
+CADRE_API cadre_ref cadre_parent(const cadre_actor *self);
+
+/* Inside the receive callback handling a CADRE_MSG_EXIT with mail: takes
+ * ownership of the mail. Unclaimed mail is dead-lettered (and counted) when
+ * the callback returns. Returns the mail, or NULL. */
+CADRE_API cadre_mail *cadre_mail_claim(cadre_actor *self, const cadre_exit_msg *msg);
+
+/* Messages in a bundle. */
+CADRE_API size_t cadre_mail_count(const cadre_mail *mail);
+
+/* Dead-letters every message of a claimed bundle and frees it. Any thread.
+ * NULL is ignored. */
+CADRE_API void cadre_mail_drop(cadre_system *sys, cadre_mail *mail);
+
 /* Spawn flags (cadre_spawn_opts.flags). LINK and NOTIFY_STARTED need the
  * spawner to be an actor (the call made from one of its callbacks); from
  * elsewhere cadre_spawn fails with CADRE_EINVAL. */
 #define CADRE_SPAWN_LINK 0x1u           /* link spawner and child before the child runs */
 #define CADRE_SPAWN_TRAP_EXITS 0x2u     /* the child traps exits from the start */
 #define CADRE_SPAWN_NOTIFY_STARTED 0x4u /* CADRE_MSG_STARTED to the spawner once start returned 0 */
+#define CADRE_SPAWN_KEEP_MAIL 0x8u      /* with LINK: leftover mail goes to the parent, not dead */
 
 #ifdef __cplusplus
 }
