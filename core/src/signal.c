@@ -374,6 +374,21 @@ cadre_kill(cadre_system *sys, cadre_ref target)
 }
 
 int
+cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
+{
+	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_NOPROC)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
+		a->state = CADRE__A_STOPPING;
+		cadre__tls_worker->exit = *reason;
+	}
+	return 0;
+}
+
+int
 cadre_started_later(cadre_actor *self)
 {
 	if (self == NULL)

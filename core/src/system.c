@@ -291,6 +291,12 @@ unreclaimed(struct cadre_system *sys)
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
+bool
+cadre_on_worker(void)
+{
+	return cadre__tls_worker != NULL;
+}
+
 unsigned
 cadre_system_workers(const cadre_system *sys)
 {

@@ -168,6 +168,10 @@ CADRE_API void cadre_system_free(cadre_system *sys);
  * CADRE_EWOULDBLOCK (called on a worker). */
 CADRE_API int cadre_system_await_idle(cadre_system *sys, long timeout_ms);
 
+/* True if the calling thread is a worker of any Cadre system (where
+ * blocking calls are refused with CADRE_EWOULDBLOCK). */
+CADRE_API bool cadre_on_worker(void);
+
 /* Worker threads of the system. */
 CADRE_API unsigned cadre_system_workers(const cadre_system *sys);
 

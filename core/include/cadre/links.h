@@ -99,6 +99,12 @@ CADRE_API int cadre_kill(cadre_system *sys, cadre_ref target);
  * CADRE_EINVAL or CADRE_ESTATE. */
 CADRE_API int cadre_fail(cadre_actor *self, int code, const char *detail);
 
+/* Inside a callback of self: stop after it returns, with this reason
+ * (cadre_stop and cadre_fail are the common cases). reason->detail must be
+ * a static string or outlive everyone who may read the reason. Returns 0,
+ * CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_stop_with(cadre_actor *self, const cadre_exit *reason);
+
 /* Inside start: do not send CADRE_MSG_STARTED to the parent when start
  * returns; send it later with cadre_started() (an actor whose start goes on
  * asynchronously, like a supervisor starting its children). Returns 0,

@@ -1,0 +1,194 @@
+/* Cadre: supervisors, with Erlang/OTP's supervisor semantics in C idiom.
+ *
+ * A supervisor is an actor that starts, watches and restarts child actors
+ * according to a spec. It is built on core's public API only (links, exit
+ * trapping, timers). docs/supervision.md explains the semantics.
+ *
+ *   - Children start in order, one at a time: each child's start callback
+ *     has returned 0 before the next one is spawned. If one fails, those
+ *     already started are stopped in reverse order and the supervisor stops
+ *     with reason FAILURE, whose detail is the failed child's id.
+ *   - Stopping goes in reverse order, each child fully stopped before the
+ *     next: BRUTAL (kill), a timeout (exit signal `shutdown`, then kill when
+ *     the time is up) or INFINITY (exit signal `shutdown`, and wait).
+ *   - Restart types: PERMANENT (always restarted), TRANSIENT (restarted only
+ *     after an abnormal reason: anything but NORMAL and SHUTDOWN),
+ *     TEMPORARY (never restarted; removed when it ends).
+ *   - Strategies: ONE_FOR_ONE, ONE_FOR_ALL, REST_FOR_ONE, and
+ *     SIMPLE_ONE_FOR_ONE (many dynamic children of the one spec).
+ *   - Intensity: at most `intensity` restarts within `period_ms`. One more,
+ *     and the supervisor stops all children (reverse order) and then itself
+ *     with reason SHUTDOWN, which escalates to its own supervisor. A
+ *     ONE_FOR_ALL or REST_FOR_ONE restart counts once.
+ *   - Auto-shutdown (OTP 24+): with ANY_SIGNIFICANT / ALL_SIGNIFICANT, the
+ *     supervisor shuts down when any / all significant children (transient
+ *     or temporary) have ended without being restarted.
+ *   - Beyond OTP: an optional exponential backoff between restarts with
+ *     jitter (Akka's BackoffSupervisor formula: min(max, min * 2^n) * (1 +
+ *     random * jitter)); and mail handover: by default the mail a dead child
+ *     leaves queued is dead-lettered (and counted), as in OTP; a child spec
+ *     with handover_mail hands it to the restarted child instead.
+ *
+ * The spec, its children array and the strings in it are read, not copied:
+ * they must outlive the supervisor. */
+#ifndef CADRE_SUPERVISOR_H
+#define CADRE_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cadre.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cadre_restart {
+	CADRE_PERMANENT = 0,
+	CADRE_TRANSIENT = 1,
+	CADRE_TEMPORARY = 2,
+} cadre_restart;
+
+typedef enum cadre_child_type {
+	CADRE_WORKER = 0,
+	CADRE_SUPERVISOR = 1,
+} cadre_child_type;
+
+typedef enum cadre_strategy {
+	CADRE_ONE_FOR_ONE = 0,
+	CADRE_ONE_FOR_ALL = 1,
+	CADRE_REST_FOR_ONE = 2,
+	CADRE_SIMPLE_ONE_FOR_ONE = 3,
+} cadre_strategy;
+
+typedef enum cadre_auto_shutdown {
+	CADRE_AUTO_NEVER = 0,
+	CADRE_AUTO_ANY_SIGNIFICANT = 1,
+	CADRE_AUTO_ALL_SIGNIFICANT = 2,
+} cadre_auto_shutdown;
+
+#define CADRE_SHUTDOWN_BRUTAL 0u
+#define CADRE_SHUTDOWN_INFINITY UINT32_MAX
+
+typedef struct cadre_child_spec {
+	const char *id;             /* unique in the supervisor */
+	const cadre_behaviour *beh; /* a child supervisor: cadre_supervisor_behaviour() */
+	void *arg; /* to start(), at every (re)start; a child supervisor: its spec */
+	cadre_restart restart;
+	uint32_t shutdown_ms;  /* CADRE_SHUTDOWN_BRUTAL, a timeout in ms, or _INFINITY */
+	cadre_child_type type; /* WORKER or SUPERVISOR (informative, counted) */
+	bool significant;      /* for auto-shutdown; needs TRANSIENT or TEMPORARY */
+	bool handover_mail;    /* a restart inherits the mail the dead child left */
+	uint32_t mailbox_capacity;
+} cadre_child_spec;
+
+/* What a supervisor reports to its event hook. */
+typedef enum cadre_sup_event_kind {
+	CADRE_SUP_CHILD_STARTED = 0,
+	CADRE_SUP_CHILD_EXITED = 1,     /* ended on its own; reason says why */
+	CADRE_SUP_CHILD_RESTARTING = 2, /* delay_ms: the backoff before it */
+	CADRE_SUP_CHILD_STOPPED = 3,    /* stopped by the supervisor */
+	CADRE_SUP_START_FAILED = 4,
+	CADRE_SUP_INTENSITY = 5, /* too many restarts: shutting down */
+	CADRE_SUP_SHUTDOWN = 6,  /* the supervisor itself stops (reason) */
+} cadre_sup_event_kind;
+
+typedef struct cadre_sup_event {
+	cadre_sup_event_kind kind;
+	const char *id; /* the child's, or NULL */
+	cadre_ref child;
+	cadre_exit reason;
+	uint32_t delay_ms;
+	uint32_t mail; /* CHILD_EXITED: leftover messages handed over */
+} cadre_sup_event;
+
+typedef struct cadre_sup_spec {
+	cadre_strategy strategy;
+	uint32_t intensity; /* restarts allowed within period_ms (OTP default: 1) */
+	uint32_t period_ms; /* >= 1 (OTP default: 5000) */
+	cadre_auto_shutdown auto_shutdown;
+	uint32_t backoff_min_ms; /* 0: restart at once */
+	uint32_t backoff_max_ms;
+	double backoff_jitter; /* 0.0 .. 1.0 */
+	const cadre_child_spec *children;
+	size_t nchildren; /* SIMPLE_ONE_FOR_ONE: exactly 1, the template */
+	/* Called on the supervisor's worker for each event; must not block. */
+	void (*on_event)(void *ctx, const cadre_sup_event *ev);
+	void *event_ctx;
+} cadre_sup_spec;
+
+/* The supervisor behaviour: spawn it with the spec as arg, as a child of
+ * another supervisor or with cadre_spawn. It traps exits and defers its
+ * STARTED until every child has started. */
+CADRE_API const cadre_behaviour *cadre_supervisor_behaviour(void);
+
+/* From a thread that is not a worker: spawns a supervisor and waits until
+ * all its children have started (0, *out set), or it failed, or timeout_ms
+ * passed. Returns 0, CADRE_EINVAL, CADRE_ENOMEM, CADRE_ECLOSED,
+ * CADRE_ETIMEDOUT, CADRE_EWOULDBLOCK (on a worker), or CADRE_ECANCELED: a
+ * child failed to start; *failed_id (may be NULL) receives its id. */
+CADRE_API int cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref *out,
+                                     const char **failed_id, long timeout_ms);
+
+/* Dynamic operations, from a thread that is not a worker; each waits for
+ * the supervisor's answer at most timeout_ms (negative: no limit).
+ *   start_child: adds and starts a child; SIMPLE_ONE_FOR_ONE takes spec NULL
+ *     and uses arg for the new child. CADRE_EEXIST (id taken),
+ *     CADRE_ECANCELED (its start failed: not added).
+ *   terminate_child: stops a child (by id; for SIMPLE_ONE_FOR_ONE by ref);
+ *     its spec stays (restart_child / delete_child), except for temporary
+ *     and dynamic children, which go. CADRE_ENOENT.
+ *   restart_child: restarts a terminated child. CADRE_EBUSY if running.
+ *   delete_child: forgets a terminated child. CADRE_EBUSY if running.
+ *   stop: shuts the supervisor down in order (children in reverse) and
+ *     answers just before it stops.
+ * All return also CADRE_EINVAL, CADRE_ENOACTOR, CADRE_ETIMEDOUT,
+ * CADRE_EWOULDBLOCK or CADRE_ENOMEM. */
+CADRE_API int cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup,
+                                           const cadre_child_spec *spec, void *arg,
+                                           cadre_ref *child, long timeout_ms);
+CADRE_API int cadre_supervisor_terminate_child(cadre_system *sys, cadre_ref sup, const char *id,
+                                               cadre_ref child, long timeout_ms);
+CADRE_API int cadre_supervisor_restart_child(cadre_system *sys, cadre_ref sup, const char *id,
+                                             cadre_ref *child, long timeout_ms);
+CADRE_API int cadre_supervisor_delete_child(cadre_system *sys, cadre_ref sup, const char *id,
+                                            long timeout_ms);
+CADRE_API int cadre_supervisor_stop(cadre_system *sys, cadre_ref sup, long timeout_ms);
+
+typedef enum cadre_child_state {
+	CADRE_CHILD_RUNNING = 0,
+	CADRE_CHILD_STARTING = 1,
+	CADRE_CHILD_STOPPING = 2,
+	CADRE_CHILD_RESTARTING = 3, /* waiting for its backoff or its turn */
+	CADRE_CHILD_TERMINATED = 4,
+} cadre_child_state;
+
+typedef struct cadre_child_info {
+	const char *id;
+	cadre_ref ref; /* CADRE_REF_NONE unless running */
+	cadre_child_state state;
+	cadre_child_type type;
+	cadre_restart restart;
+} cadre_child_info;
+
+typedef struct cadre_child_counts {
+	uint32_t specs;       /* children known */
+	uint32_t active;      /* running */
+	uint32_t supervisors; /* specs of type SUPERVISOR */
+	uint32_t workers;     /* specs of type WORKER */
+} cadre_child_counts;
+
+/* Lists the children in start order; *n receives how many there are (may
+ * exceed max: only max are written). */
+CADRE_API int cadre_supervisor_which_children(cadre_system *sys, cadre_ref sup,
+                                              cadre_child_info *out, size_t max, size_t *n,
+                                              long timeout_ms);
+CADRE_API int cadre_supervisor_count_children(cadre_system *sys, cadre_ref sup,
+                                              cadre_child_counts *out, long timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CADRE_SUPERVISOR_H */
