@@ -537,7 +537,9 @@ auto_shutdown_check(struct sup *s, const struct child *gone)
 static void
 queue_restart(struct sup *s, struct child *c, uint32_t delay)
 {
-	c->st = C_RESTARTING;
+	/* A sibling still running keeps its state until its queued stop. */
+	if (!alive(c))
+		c->st = C_RESTARTING;
 	emit(s, CADRE_SUP_CHILD_RESTARTING, c, no_reason, delay, 0);
 	push_op(s, (struct op){OP_START, c->serial, 0, NULL});
 }
