@@ -33,9 +33,12 @@
  * threadring T (hops); fanin P*N; fjthrput A*N + A (the answers to the
  * sender); skynet spawns - 1 (one reply per non-root actor); big 2*W*M + 2*W
  * (pings, pongs, start and done messages). Actors that send many messages
- * --slice of them (1000), then a "continue" message to themselves, so that they
- * never hold a worker for long (as samples/fanin.c does); these are not
- * counted in msgs, but are in the check against handled.
+ * send --slice of them (default 1000), then a "continue" message to
+ * themselves, so that they do not hold a worker for long (as samples/fanin.c
+ * does); these are not counted in msgs, but are in the check against
+ * handled. (A continue sent to oneself is handled in the same run while the
+ * run's batch, cadre_config.batch, lasts: a sender yields its worker only
+ * every batch slices.)
  *
  * idle runs in a child process (this program, re-executed) per run: RSS
  * growth means something only in a process whose allocator has not cached
@@ -241,6 +244,7 @@ static struct run g_run;
 
 /* Deadline of the current run (main thread only). */
 static double g_deadline;
+static uint64_t g_timeout_s;
 static const char *g_bench = "";
 
 static void
@@ -1135,6 +1139,7 @@ run_begin(const struct options *o)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.workers = o->workers;
 	watchdog_arm(o);
+	g_timeout_s = o->timeout_s;
 	g_deadline = now() + (double)o->timeout_s;
 	int rc = cadre_system_new(&sys, &cfg);
 	if (rc != 0) {
@@ -1186,7 +1191,7 @@ wait_signal(cadre_system *sys, const char *what)
 		return true;
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
-	note("%s: FAILED: timed out waiting for %s", g_bench, what);
+	run_fail("timed out after %" PRIu64 " s waiting for %s", g_timeout_s, what);
 	print_stats("counters at the timeout", &st);
 	return false;
 }
@@ -1755,7 +1760,8 @@ run_case(enum wl w, const struct options *o)
 	res.msgs = last.msgs;
 	res.secs = median(secs, done); /* sorts secs */
 	double lo = done > 0 ? secs[0] : 0, hi = done > 0 ? secs[done - 1] : 0;
-	res.mps = res.secs > 0 ? (double)last.msgs / res.secs : 0;
+	/* A failed result does not count: no rate for it. */
+	res.mps = res.ok && res.secs > 0 ? (double)last.msgs / res.secs : 0;
 
 	printf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
 	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
@@ -1763,7 +1769,7 @@ run_case(enum wl w, const struct options *o)
 	       bn, o->workers, last.msgs, res.secs, res.mps, done, res.ok ? "ok" : "fail");
 	if (w == WL_SKYNET)
 		printf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last.spawns,
-		       res.secs > 0 ? (double)last.spawns / res.secs : 0);
+		       res.ok && res.secs > 0 ? (double)last.spawns / res.secs : 0);
 	if (w == WL_IDLE)
 		printf(",\"spawns\":%" PRIu64 ",\"cpu_secs\":%.6f,\"bytes_per_actor\":%.1f",
 		       last.spawns, median(cpu, done), median(bpa, done));
