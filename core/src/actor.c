@@ -385,6 +385,13 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	unsigned batch = w->sys->batch, n = 0;
 	uint64_t handled = 0;
 	int result;
+	/* A run handles only the normal mail that was queued when it began
+	 * (at most `batch` of it): mail sent meanwhile, including mail the actor
+	 * sends itself, waits for the next run, so an actor that re-sends itself
+	 * a "continue" gives its worker back at once. Acquire: pairs with the
+	 * producers' exchange; the tag is clear while we run. */
+	cadre_mb_node *last =
+	        (cadre_mb_node *)((uintptr_t)cadre__load_acq_ptr(&a->mb.head) & ~CADRE__MB_IDLE);
 	for (;;) {
 		cadre_lane lane;
 		cadre_mb_node *node = cadre__mb_pop(&a->mb, &lane);
@@ -420,9 +427,14 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			result = cadre__finish(w, a, w->exit);
 			break;
 		}
-		if (++n >= batch) {
+		if (++n >= batch || node == last) {
 			cadre__tls_actor = NULL;
-			result = CADRE__RUN_AGAIN;
+			/* Newer mail waits for the next run; none: go idle now. */
+			if (cadre__mb_visible(&a->mb))
+				result = CADRE__RUN_AGAIN;
+			else
+				result = cadre__mb_mark_idle(&a->mb) == 0 ? CADRE__RUN_IDLE
+				                                          : CADRE__RUN_AGAIN;
 			break;
 		}
 	}

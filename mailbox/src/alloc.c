@@ -41,11 +41,11 @@ cadre__alloc(size_t size)
 {
 	if (size == 0 || should_fail())
 		return NULL;
-#if defined(CADRE_WITH_JEMALLOC)
-	return mallocx(size, 0);
-#else
+	/* Plain malloc, which is jemalloc's when it is linked: measured here
+	 * (callgrind, Debian's jemalloc 5.3.0 built with stats and profiling
+	 * support), mallocx(size, 0) runs ~93 instructions against malloc's
+	 * ~30, and sdallocx ~46 against free's ~37. */
 	return malloc(size);
-#endif
 }
 
 void *
@@ -53,11 +53,7 @@ cadre__alloc_zero(size_t size)
 {
 	if (size == 0 || should_fail())
 		return NULL;
-#if defined(CADRE_WITH_JEMALLOC)
-	return mallocx(size, MALLOCX_ZERO);
-#else
 	return calloc(1, size);
-#endif
 }
 
 void
@@ -65,12 +61,8 @@ cadre__free(void *p, size_t size)
 {
 	if (p == NULL)
 		return;
-#if defined(CADRE_WITH_JEMALLOC)
-	sdallocx(p, size, 0);
-#else
-	(void)size;
+	(void)size; /* kept: the seam's contract allows a sized free */
 	free(p);
-#endif
 }
 
 void *

@@ -1,10 +1,11 @@
 /* Cadre internal: the allocator seam.
  *
  * Every allocation Cadre makes goes through these functions. Normal builds
- * use jemalloc's sized API (mallocx / sdallocx); sanitizer builds, where
+ * link jemalloc, which then is the process's malloc; sanitizer builds, where
  * jemalloc and the sanitizer's allocator cannot be mixed (shared/
- * CK-JEMALLOC.md 6.4), use malloc / free. One family per build, never mixed
- * on one pointer.
+ * CK-JEMALLOC.md 6.4), use libc's. The hot path calls malloc / free (not
+ * mallocx / sdallocx: measured slower here, see alloc.c); aligned blocks use
+ * mallocx with MALLOCX_ALIGN. One family per pointer, never mixed.
  *
  * Fault injection for tests: cadre__alloc_fail_after(n) makes the (n+1)-th
  * allocation from now on fail (n = 0: the next one), once; -1 disarms.

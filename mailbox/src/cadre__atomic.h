@@ -202,7 +202,14 @@ cadre__load_sc_u32(const uint32_t *p)
 CADRE__A_INLINE void
 cadre__fence_sc(void)
 {
+#if defined(__clang__)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#else
+	/* gcc's TSan refuses fences (-Wtsan); a seq_cst RMW on a dummy word
+	 * is a full fence it understands. */
+	static uint32_t fence_word;
+	__atomic_fetch_add(&fence_word, 0, __ATOMIC_SEQ_CST);
+#endif
 }
 CADRE__A_INLINE void
 cadre__spin_pause(void)

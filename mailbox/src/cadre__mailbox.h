@@ -260,6 +260,20 @@ cadre__mb_pop(struct cadre_mailbox *mb, cadre_lane *lane)
 	return n;
 }
 
+/* Consumer: is anything visible to pop (either lane)? Relaxed/acquire
+ * loads only; a "no" may be stale, which mark_idle then catches. */
+static inline bool
+cadre__mb_visible(struct cadre_mailbox *mb)
+{
+	if (mb->sys_list != NULL || cadre__load_rlx_ptr(&mb->sys_head) != NULL)
+		return true;
+	cadre_mb_node *tail = mb->tail;
+	/* Acquire: pairs with the release link store in cadre__mb_link. */
+	if (cadre__load_acq_ptr((void **)&tail->next) != NULL)
+		return true;
+	return tail != &mb->stub; /* a real node is still at the tail */
+}
+
 static inline int
 cadre__mb_mark_idle(struct cadre_mailbox *mb)
 {
