@@ -197,11 +197,18 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 		goto out;
 	}
 	size_t bytes = sizeof(struct cadre__actor) + beh->size;
-	struct cadre__actor *a = cadre__alloc_zero(bytes);
+	struct cadre__actor *a = cadre__alloc(bytes);
 	if (a == NULL) {
 		rc = CADRE_ENOMEM;
 		goto out;
 	}
+	/* The user's struct starts zeroed; the control block is set below
+	 * (malloc + memset: jemalloc's calloc has no fast path). */
+	memset(cadre__user_of(a), 0, beh->size);
+	a->rq_node.next = NULL;
+	a->stop_node.next = NULL;
+	a->stop_requested = 0;
+	a->flags = 0;
 	uint32_t index, gen;
 	if (cadre__slot_alloc(sys, w, &index, &gen) != 0) {
 		cadre__free(a, bytes);
@@ -214,7 +221,7 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	a->state = CADRE__A_NEW;
 	a->beh = beh;
 	a->start_arg = arg;
-	if (cadre__links_at_spawn(w, a, flags) != 0) {
+	if (flags != 0 && cadre__links_at_spawn(w, a, flags) != 0) {
 		cadre__ext_free(a);
 		cadre__slot_clear(sys, index, gen);
 		cadre__slot_free(sys, w, index, gen);

@@ -49,8 +49,8 @@
  * either been offline (parked) at the snapshot or announced a quiescent state
  * since, and when external senders (ext_active) have been seen at zero after
  * the seal. Workers announce (a release store and a seq_cst fence, pairing
- * with the reclaimer's fence) after each run, but only while some limbo is
- * pending: with no deaths, QSBR costs one relaxed load per run. Freeing an
+ * with the reclaimer's fence) every 8th run, and only while some limbo is
+ * pending: with no deaths, QSBR costs one relaxed load per 8 runs. Freeing an
  * actor dead-letters what its mailbox still holds: after the grace period no
  * sender can be pushing into it.
  */
@@ -354,13 +354,17 @@ reclaim_poll(struct cadre__worker *w)
 	}
 }
 
+/* After each run. Both halves are amortised: a grace check (a read of
+ * every worker's qs word) every 32 runs, and an announcement (a fence)
+ * every 8; a reclaimer only waits a little longer for it. An idle worker
+ * polls its limbo before parking, and parking announces anyway. */
 static void
 quiescent(struct cadre__worker *w)
 {
-	if (w->limbo_wait != NULL || w->limbo_new != NULL)
+	if ((w->limbo_wait != NULL || w->limbo_new != NULL) && (w->tick & 31u) == 0)
 		reclaim_poll(w);
 	/* Relaxed: a hint; a late announcement only delays a reclaimer. */
-	if (cadre__load_rlx_u32(&w->sys->limbo_pending) != 0)
+	if ((w->tick & 7u) == 0 && cadre__load_rlx_u32(&w->sys->limbo_pending) != 0)
 		announce(w);
 }
 
