@@ -8,6 +8,7 @@
 #include <cadre/error.h>
 #include <cadre/export.h>
 #include <cadre/actor.h>
+#include <cadre/behave.h>
 #include <cadre/links.h>
 #include <cadre/mailbox.h>
 #include <cadre/timer.h>

@@ -105,6 +105,18 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 		goto out;
 	}
 	rc = cadre__mb_push_normal(&a->mb, &m->node);
+	if (rc == CADRE_EFULL && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, CADRE_EFULL); /* the newest goes */
+		rc = 0;
+		goto out;
+	}
+	if (rc == CADRE_EFULL && a->overflow == CADRE_OVERFLOW_DROP_OLDEST) {
+		/* Admitted beyond the capacity; the actor drops the oldest when it
+		 * gets to them (actor_run). acq_rel add: as the admission CAS. */
+		cadre__faa_acqrel_u32(&a->mb.count, 1);
+		rc = cadre__mb_link(&a->mb, &m->node, &m->node);
+	}
 	if (rc < 0)
 		goto out; /* CADRE_EFULL */
 	count_sent(sys, w);
@@ -180,6 +192,8 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
 	uint32_t flags = opts != NULL ? opts->flags : 0;
+	if (opts != NULL && (unsigned)opts->overflow > CADRE_OVERFLOW_DROP_OLDEST)
+		return CADRE_EINVAL;
 	if ((flags & ~(uint32_t)(CADRE_SPAWN_LINK | CADRE_SPAWN_TRAP_EXITS |
 	                         CADRE_SPAWN_NOTIFY_STARTED | CADRE_SPAWN_KEEP_MAIL)) != 0)
 		return CADRE_EINVAL;
@@ -209,6 +223,7 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	a->stop_node.next = NULL;
 	a->stop_requested = 0;
 	a->flags = 0;
+	a->overflow = opts != NULL ? (uint8_t)opts->overflow : 0;
 	uint32_t index, gen;
 	if (cadre__slot_alloc(sys, w, &index, &gen) != 0) {
 		cadre__free(a, bytes);
@@ -221,7 +236,10 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	a->state = CADRE__A_NEW;
 	a->beh = beh;
 	a->start_arg = arg;
-	if (flags != 0 && cadre__links_at_spawn(w, a, flags) != 0) {
+	bool ext_fail = opts != NULL && opts->stash_capacity != 0 &&
+	                (cadre__ext_of(a, true) == NULL ||
+	                 (cadre__ext_of(a, false)->stash_cap = opts->stash_capacity) == 0);
+	if (ext_fail || (flags != 0 && cadre__links_at_spawn(w, a, flags) != 0)) {
 		cadre__ext_free(a);
 		cadre__slot_clear(sys, index, gen);
 		cadre__slot_free(sys, w, index, gen);
@@ -344,6 +362,7 @@ cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason
 	w->exit = reason;
 	if (a->beh->stop != NULL)
 		a->beh->stop(cadre__user_of(a), &w->exit);
+	cadre__stash_drop_all(w, a);
 	cadre__signals_on_death(w, a, &w->exit);
 	cadre__tls_actor = NULL;
 	cadre__slot_clear(sys, a->index, a->gen + 1);
@@ -369,6 +388,32 @@ static cadre_exit
 failure(int code)
 {
 	return (cadre_exit){CADRE_EXIT_FAILURE, code, "callback failed"};
+}
+
+static cadre_mb_node *
+replay_pop(struct cadre__actor *a)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	cadre_mb_node *n = x->replay_first;
+	x->replay_first = n->next;
+	if (x->replay_first == NULL) {
+		x->replay_last = NULL;
+		a->flags &= (uint8_t)~CADRE__F_REPLAY;
+	}
+	return n;
+}
+
+static void
+stash_push(struct cadre__actor *a, cadre_mb_node *n)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false); /* made by cadre_stash */
+	n->next = NULL;
+	if (x->stash_last != NULL)
+		x->stash_last->next = n;
+	else
+		x->stash_first = n;
+	x->stash_last = n;
+	x->nstash++;
 }
 
 int
@@ -400,8 +445,25 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	cadre_mb_node *last =
 	        (cadre_mb_node *)((uintptr_t)cadre__load_acq_ptr(&a->mb.head) & ~CADRE__MB_IDLE);
 	for (;;) {
-		cadre_lane lane;
-		cadre_mb_node *node = cadre__mb_pop(&a->mb, &lane);
+		cadre_lane lane = CADRE_LANE_SYSTEM;
+		cadre_mb_node *node = cadre__mb_pop_system(&a->mb);
+		if (node == NULL) {
+			lane = CADRE_LANE_NORMAL;
+			if (a->flags & CADRE__F_REPLAY) {
+				node = replay_pop(a);
+			} else {
+				node = cadre__mb_pop_normal(&a->mb);
+				if (node != NULL && a->overflow == CADRE_OVERFLOW_DROP_OLDEST &&
+				    cadre__load_rlx_u32(&a->mb.count) >= a->mb.capacity) {
+					/* still `capacity` newer ones behind it: drop it.
+					 * Relaxed: count is a snapshot; the newer ones are
+					 * ours to pop either way. */
+					cadre__dead_letter(w->sys, w, cadre__ref_of(w->sys, a),
+					                   (struct cadre__msg *)node, CADRE_EFULL);
+					continue;
+				}
+			}
+		}
 		if (node == NULL) {
 			cadre__tls_actor = NULL;
 			result = cadre__mb_mark_idle(&a->mb) == 0 ? CADRE__RUN_IDLE
@@ -423,9 +485,18 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		struct cadre__msg *m = (struct cadre__msg *)node;
 		cadre_msg view;
 		cadre__msg_view(m, &view);
+		w->cur_view = &view;
+		w->cur_disp = CADRE__DISP_FREE;
 		int rc = a->beh->receive(self, &view);
-		cadre__msg_free(m);
-		handled++;
+		w->cur_view = NULL;
+		if (w->cur_disp == CADRE__DISP_FREE) {
+			cadre__msg_free(m);
+			handled++;
+		} else if (w->cur_disp == CADRE__DISP_STASH) {
+			stash_push(a, node);
+		} else {
+			cadre__dead_letter(w->sys, w, cadre__ref_of(w->sys, a), m, CADRE_EFULL);
+		}
 		if (rc != 0) {
 			result = cadre__finish(w, a, failure(rc));
 			break;

@@ -90,7 +90,8 @@ struct cadre__actor {
 	uint32_t gen;            /* generation; immutable */
 	uint8_t state;           /* CADRE__A_*; owner only */
 	uint8_t flags;           /* CADRE__F_*; owner only */
-	uint8_t pad_[2];
+	uint8_t overflow;        /* cadre_overflow; immutable */
+	uint8_t pad_;
 	const cadre_behaviour *beh; /* owner only; beh->size is the allocation's */
 	void *start_arg;            /* until start runs */
 	                            /* the user's struct follows, aligned to 16 */
@@ -100,6 +101,7 @@ enum {
 	CADRE__F_TRAP_EXITS = 1,    /* exit signals become CADRE_MSG_EXIT messages */
 	CADRE__F_STARTED_LATER = 2, /* STARTED is sent by cadre_started(), not at start's end */
 	CADRE__F_KEEP_MAIL = 4,     /* leftover mail goes to the parent at death */
+	CADRE__F_REPLAY = 8,        /* unstashed messages wait in ext->replay */
 };
 
 /* Links and monitors of one actor: owner only, allocated on first use and
@@ -116,8 +118,14 @@ struct cadre__ext {
 	uint32_t nwatchers, capwatchers;
 	struct cadre__watch *monitors; /* whom this actor monitors */
 	uint32_t nmonitors, capmonitors;
-	cadre_ref notify_started; /* CADRE_SPAWN_NOTIFY_STARTED: the spawner */
-	cadre_ref parent;         /* the spawner, with LINK or NOTIFY_STARTED */
+	cadre_ref notify_started;     /* CADRE_SPAWN_NOTIFY_STARTED: the spawner */
+	cadre_ref parent;             /* the spawner, with LINK or NOTIFY_STARTED */
+	const cadre_behaviour **behs; /* become / unbecome stack */
+	uint32_t nbehs, capbehs;
+	uint32_t stash_cap; /* 0 = default */
+	uint32_t nstash;
+	cadre_mb_node *stash_first, *stash_last;   /* stashed messages */
+	cadre_mb_node *replay_first, *replay_last; /* unstashed, to run first */
 };
 
 _Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
@@ -133,6 +141,9 @@ cadre__user_of(struct cadre__actor *a)
 {
 	return (cadre_actor *)(void *)((char *)a + sizeof(struct cadre__actor));
 }
+
+/* After receive: the message is freed (handled), stashed, or dead. */
+enum { CADRE__DISP_FREE = 0, CADRE__DISP_STASH = 1, CADRE__DISP_DEAD = 2 };
 
 /* ---- the actor table ---------------------------------------------------
  * Slot index -> actor pointer, in pages published once and never moved, so
@@ -162,6 +173,8 @@ struct cadre__worker {
 	struct cadre__actor *running;    /* the actor whose callback runs now */
 	cadre_exit exit;                 /* its stop reason, once it stops */
 	struct cadre_mail *pending_mail; /* a delivered EXIT's mail, until claimed */
+	const cadre_msg *cur_view;       /* the message receive is handling */
+	int cur_disp;                    /* what happens to it: CADRE__DISP_* */
 	unsigned run_next_streak;
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
@@ -196,6 +209,7 @@ struct cadre_system {
 	void *dead_letter_ctx;
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;
+	struct cadre__registry *registry;
 	void **dir[CADRE__DIR_PAGES]; /* pages of slots, published once */
 
 	uint32_t closing CADRE__ALIGNED;     /* 0 -> 1 at shutdown (seq_cst) */
@@ -248,6 +262,14 @@ void cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre
 void cadre__ext_enter(struct cadre_system *sys);
 uint64_t cadre__alive(struct cadre_system *sys);
 void cadre__ext_leave(struct cadre_system *sys);
+
+/* registry.c */
+struct cadre__registry;
+int cadre__registry_new(struct cadre_system *sys);
+void cadre__registry_free(struct cadre_system *sys);
+
+/* behave.c */
+void cadre__stash_drop_all(struct cadre__worker *w, struct cadre__actor *a);
 
 /* timer.c */
 struct cadre__timers;

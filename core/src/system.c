@@ -344,15 +344,25 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
 		return CADRE_ENOMEM;
 	}
-	int rc = cadre__timers_start(sys);
+	int rc = cadre__registry_new(sys);
+	if (rc != 0) {
+		cadre__free_aligned(sys->workers, n * sizeof(struct cadre__worker),
+		                    CADRE__CACHELINE);
+		pthread_mutex_destroy(&sys->shutdown_lock);
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		return rc;
+	}
+	rc = cadre__timers_start(sys);
 	if (rc == 0) {
 		rc = cadre__workers_start(sys);
 		if (rc != 0) {
 			cadre__timers_stop(sys);
 			cadre__timers_free(sys);
+			cadre__registry_free(sys);
 		}
 	}
 	if (rc != 0) {
+		cadre__registry_free(sys);
 		cadre__free_aligned(sys->workers, n * sizeof(struct cadre__worker),
 		                    CADRE__CACHELINE);
 		pthread_mutex_destroy(&sys->shutdown_lock);
@@ -448,6 +458,7 @@ cadre_system_free(cadre_system *sys)
 	if (cadre_system_shutdown(sys) != 0)
 		return; /* called on a worker: refusing beats freeing under it */
 	cadre__timers_free(sys);
+	cadre__registry_free(sys);
 	for (unsigned i = 0; i < CADRE__DIR_PAGES; i++)
 		cadre__free(sys->dir[i], CADRE__PAGE_SLOTS * sizeof(void *));
 	for (unsigned i = 0; i < sys->nworkers; i++) {

@@ -115,9 +115,20 @@ typedef struct cadre_behaviour {
 } cadre_behaviour;
 
 /* Options for one spawn; NULL means the defaults (all zero). */
+/* What a bounded mailbox does with a normal message beyond its capacity.
+ * System messages (signals, stop requests) are never refused or dropped. */
+typedef enum cadre_overflow {
+	CADRE_OVERFLOW_FAIL = 0,        /* the send fails with CADRE_EFULL (not counted) */
+	CADRE_OVERFLOW_DROP_NEWEST = 1, /* the new message is dropped: a dead letter */
+	CADRE_OVERFLOW_DROP_OLDEST = 2, /* the oldest queued message is dropped when the
+	                                   actor gets to it: a dead letter */
+} cadre_overflow;
+
 typedef struct cadre_spawn_opts {
-	uint32_t mailbox_capacity; /* 0 = unbounded; else sends beyond it fail with CADRE_EFULL */
-	uint32_t flags;            /* CADRE_SPAWN_* (cadre/links.h) */
+	uint32_t mailbox_capacity;       /* 0 = unbounded */
+	cadre_overflow overflow;         /* with a capacity */
+	uint32_t flags;                  /* CADRE_SPAWN_* (cadre/links.h) */
+	uint32_t stash_capacity;         /* 0 = 1000 (cadre/behave.h) */
 	struct cadre_mail *inherit_mail; /* queued first, in order, if the spawn succeeds (it is
 	                                    then consumed); may exceed the capacity */
 } cadre_spawn_opts;
@@ -128,8 +139,8 @@ typedef struct cadre_spawn_opts {
  * thread, a worker, or the thread shutting the system down. Must be
  * thread-safe and must not block. `why` is the error: CADRE_ENOACTOR (the
  * actor was gone or stopped before handling it), CADRE_ECLOSED (sent during
- * or after shutdown) or CADRE_EFULL (never: a refused send is returned to
- * the sender, not dead-lettered). */
+ * or after shutdown) or CADRE_EFULL (dropped by a bounded mailbox's
+ * DROP_NEWEST / DROP_OLDEST policy, or by a full stash). */
 typedef void (*cadre_dead_letter_fn)(void *ctx, cadre_ref to, const cadre_msg *msg, int why);
 
 typedef struct cadre_config {
