@@ -194,8 +194,9 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	uint32_t flags = opts != NULL ? opts->flags : 0;
 	if (opts != NULL && (unsigned)opts->overflow > CADRE_OVERFLOW_DROP_OLDEST)
 		return CADRE_EINVAL;
-	if ((flags & ~(uint32_t)(CADRE_SPAWN_LINK | CADRE_SPAWN_TRAP_EXITS |
-	                         CADRE_SPAWN_NOTIFY_STARTED | CADRE_SPAWN_KEEP_MAIL)) != 0)
+	if ((flags &
+	     ~(uint32_t)(CADRE_SPAWN_LINK | CADRE_SPAWN_TRAP_EXITS | CADRE_SPAWN_NOTIFY_STARTED |
+	                 CADRE_SPAWN_KEEP_MAIL | CADRE_SPAWN_BLOCKING)) != 0)
 		return CADRE_EINVAL;
 	if ((flags & CADRE_SPAWN_KEEP_MAIL) && !(flags & CADRE_SPAWN_LINK))
 		return CADRE_EINVAL; /* the mail goes to the linked parent */
@@ -224,6 +225,7 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	a->stop_requested = 0;
 	a->flags = 0;
 	a->overflow = opts != NULL ? (uint8_t)opts->overflow : 0;
+	a->blocking = (flags & CADRE_SPAWN_BLOCKING) != 0;
 	uint32_t index, gen;
 	if (cadre__slot_alloc(sys, w, &index, &gen) != 0) {
 		cadre__free(a, bytes);
@@ -239,7 +241,8 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	bool ext_fail = opts != NULL && opts->stash_capacity != 0 &&
 	                (cadre__ext_of(a, true) == NULL ||
 	                 (cadre__ext_of(a, false)->stash_cap = opts->stash_capacity) == 0);
-	if (ext_fail || (flags != 0 && cadre__links_at_spawn(w, a, flags) != 0)) {
+	if (ext_fail || ((flags & ~(uint32_t)CADRE_SPAWN_BLOCKING) != 0 &&
+	                 cadre__links_at_spawn(w, a, flags) != 0)) {
 		cadre__ext_free(a);
 		cadre__slot_clear(sys, index, gen);
 		cadre__slot_free(sys, w, index, gen);

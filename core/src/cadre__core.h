@@ -82,16 +82,16 @@ enum {
  * Kept at 96 bytes: with the smallest user struct and its table slot, an
  * idle actor costs 120 bytes (jemalloc's 112-byte class plus 8). */
 struct cadre__actor {
-	struct cadre_mailbox mb; /* 48: producers touch mb.head / sys_head */
-	cadre_mb_node rq_node;   /* run-queue inject link, then limbo link */
-	cadre_mb_node stop_node; /* the embedded stop request (system lane) */
-	uint32_t stop_requested; /* 0 -> 1 by CAS: stop_node is pushed once */
-	uint32_t index;          /* slot; immutable */
-	uint32_t gen;            /* generation; immutable */
-	uint8_t state;           /* CADRE__A_*; owner only */
-	uint8_t flags;           /* CADRE__F_*; owner only */
-	uint8_t overflow;        /* cadre_overflow; immutable */
-	uint8_t pad_;
+	struct cadre_mailbox mb;    /* 48: producers touch mb.head / sys_head */
+	cadre_mb_node rq_node;      /* run-queue inject link, then limbo link */
+	cadre_mb_node stop_node;    /* the embedded stop request (system lane) */
+	uint32_t stop_requested;    /* 0 -> 1 by CAS: stop_node is pushed once */
+	uint32_t index;             /* slot; immutable */
+	uint32_t gen;               /* generation; immutable */
+	uint8_t state;              /* CADRE__A_*; owner only */
+	uint8_t flags;              /* CADRE__F_*; owner only */
+	uint8_t overflow;           /* cadre_overflow; immutable */
+	uint8_t blocking;           /* runs on the blocking pool; immutable */
 	const cadre_behaviour *beh; /* owner only; beh->size is the allocation's */
 	void *start_arg;            /* until start runs */
 	                            /* the user's struct follows, aligned to 16 */
@@ -179,6 +179,7 @@ struct cadre__worker {
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
 	unsigned index;
+	bool blocking; /* a thread of the blocking pool */
 	uint64_t rng;
 	struct cadre_system *sys;
 	pthread_t thread;
@@ -195,11 +196,27 @@ struct cadre__worker {
 	uint64_t reclaimed; /* dead actors freed (owner writes, release) */
 };
 
+/* The blocking pool's run queue (worker.c): a bounded MPMC ring. */
+#define CADRE__BPOOL_CAP 65536u /* power of two */
+struct cadre__bcell {
+	uint64_t seq;
+	struct cadre__actor *actor;
+};
+struct cadre__bpool {
+	struct cadre__bcell *cells;
+	uint64_t enq CADRE__ALIGNED;
+	uint64_t deq CADRE__ALIGNED;
+	uint32_t parked CADRE__ALIGNED; /* pool threads parked (or parking) */
+	uint32_t wake;                  /* futex word */
+};
+
 /* ---- the system -------------------------------------------------------- */
 struct cadre_system {
 	/* Read-mostly. */
 	uint32_t id;
-	unsigned nworkers;
+	unsigned nworkers;  /* per-core workers: workers[0 .. nworkers) */
+	unsigned nblocking; /* blocking pool: workers[nworkers .. nall) */
+	unsigned nall;
 	unsigned batch;
 	unsigned spin_rounds;
 	uint32_t max_msg;
@@ -210,6 +227,7 @@ struct cadre_system {
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;
 	struct cadre__registry *registry;
+	struct cadre__bpool bpool;
 	void **dir[CADRE__DIR_PAGES]; /* pages of slots, published once */
 
 	uint32_t closing CADRE__ALIGNED;     /* 0 -> 1 at shutdown (seq_cst) */
@@ -279,6 +297,8 @@ void cadre__timers_free(struct cadre_system *sys);
 
 /* worker.c */
 int cadre__workers_start(struct cadre_system *sys);
+int cadre__bpool_init(struct cadre_system *sys);
+void cadre__bpool_fini(struct cadre_system *sys);
 void cadre__workers_join(struct cadre_system *sys);
 /* How an actor came to be scheduled. */
 enum {

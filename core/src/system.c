@@ -244,7 +244,7 @@ cadre_system_stats(const cadre_system *sys, int worker, cadre_stats *out)
 		add_stats(out, &sys->workers[worker].st);
 		return 0;
 	}
-	for (unsigned i = 0; i < sys->nworkers; i++)
+	for (unsigned i = 0; i < sys->nall; i++)
 		add_stats(out, &sys->workers[i].st);
 	add_stats(out, &sys->ext);
 	out->actors_alive = out->spawned - out->stopped;
@@ -257,13 +257,13 @@ static uint64_t
 alive(struct cadre_system *sys)
 {
 	uint64_t spawned = 0, stopped = 0;
-	for (unsigned i = 0; i < sys->nworkers; i++) {
+	for (unsigned i = 0; i < sys->nall; i++) {
 		/* Stops first (acquire: pairs with the owner's counting), so a
 		 * stop counted here had its spawn counted already. */
 		stopped += cadre__load_acq_u64(&sys->workers[i].st.stopped);
 	}
 	stopped += cadre__load_acq_u64(&sys->ext.stopped);
-	for (unsigned i = 0; i < sys->nworkers; i++)
+	for (unsigned i = 0; i < sys->nall; i++)
 		spawned += cadre__load_acq_u64(&sys->workers[i].st.spawned);
 	spawned += cadre__load_acq_u64(&sys->ext.spawned);
 	return spawned > stopped ? spawned - stopped : 0;
@@ -280,12 +280,12 @@ static uint64_t
 unreclaimed(struct cadre_system *sys)
 {
 	uint64_t stopped = 0, reclaimed = 0;
-	for (unsigned i = 0; i < sys->nworkers; i++) {
+	for (unsigned i = 0; i < sys->nall; i++) {
 		/* Reclaims first (acquire: pairs with the reclaimer's release), so
 		 * every reclaim counted here has its stop counted below. */
 		reclaimed += cadre__load_acq_u64(&sys->workers[i].reclaimed);
 	}
-	for (unsigned i = 0; i < sys->nworkers; i++)
+	for (unsigned i = 0; i < sys->nall; i++)
 		stopped += cadre__load_acq_u64(&sys->workers[i].st.stopped);
 	return stopped > reclaimed ? stopped - reclaimed : 0;
 }
@@ -330,6 +330,12 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	if (sys->id == 0) /* wrapped after 4 billion systems */
 		sys->id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
 	sys->nworkers = n;
+	sys->nblocking = cfg->blocking_threads != 0 ? cfg->blocking_threads : 2;
+	if (sys->nblocking > 256) {
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		return CADRE_EINVAL;
+	}
+	sys->nall = n + sys->nblocking;
 	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
 	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
 	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
@@ -339,14 +345,17 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	sys->dead_letter_ctx = cfg->dead_letter_ctx;
 	sys->fresh_index = 1; /* index 0 is never used */
 	pthread_mutex_init(&sys->shutdown_lock, NULL);
-	sys->workers = cadre__alloc_aligned(n * sizeof(struct cadre__worker), CADRE__CACHELINE);
+	sys->workers =
+	        cadre__alloc_aligned(sys->nall * sizeof(struct cadre__worker), CADRE__CACHELINE);
 	if (sys->workers == NULL) {
 		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
 		return CADRE_ENOMEM;
 	}
 	int rc = cadre__registry_new(sys);
+	if (rc == 0 && (rc = cadre__bpool_init(sys)) != 0)
+		cadre__registry_free(sys);
 	if (rc != 0) {
-		cadre__free_aligned(sys->workers, n * sizeof(struct cadre__worker),
+		cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 		                    CADRE__CACHELINE);
 		pthread_mutex_destroy(&sys->shutdown_lock);
 		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
@@ -362,8 +371,9 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		}
 	}
 	if (rc != 0) {
+		cadre__bpool_fini(sys);
 		cadre__registry_free(sys);
-		cadre__free_aligned(sys->workers, n * sizeof(struct cadre__worker),
+		cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 		                    CADRE__CACHELINE);
 		pthread_mutex_destroy(&sys->shutdown_lock);
 		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
@@ -459,13 +469,14 @@ cadre_system_free(cadre_system *sys)
 		return; /* called on a worker: refusing beats freeing under it */
 	cadre__timers_free(sys);
 	cadre__registry_free(sys);
+	cadre__bpool_fini(sys);
 	for (unsigned i = 0; i < CADRE__DIR_PAGES; i++)
 		cadre__free(sys->dir[i], CADRE__PAGE_SLOTS * sizeof(void *));
-	for (unsigned i = 0; i < sys->nworkers; i++) {
+	for (unsigned i = 0; i < sys->nall; i++) {
 		cadre__free(sys->workers[i].free_slots, CADRE__SLOT_CACHE * sizeof(uint64_t));
-		cadre__free(sys->workers[i].limbo_snap, sys->nworkers * sizeof(uint64_t));
+		cadre__free(sys->workers[i].limbo_snap, sys->nall * sizeof(uint64_t));
 	}
-	cadre__free_aligned(sys->workers, sys->nworkers * sizeof(struct cadre__worker),
+	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);
 	cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);

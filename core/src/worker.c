@@ -41,6 +41,17 @@
  * A worker whose limbo is not empty parks with a 1 ms timeout, so that dead
  * actors are freed even when every worker is idle.
  *
+ * The blocking pool. Actors spawned with CADRE_SPAWN_BLOCKING run on
+ * extra threads (workers[nworkers .. nall)) that only take from their own
+ * queues, never steal and are never stolen from; a blocking callback stalls
+ * only its pool thread. The pool shares one bounded MPMC queue (Vyukov's),
+ * so any free pool thread takes the next runnable blocking actor; the wake-
+ * up is the same Dekker pattern on a `parked` count. A pool thread
+ * that runs a per-core actor's wake-up hands it to the workers as an
+ * outside thread would. Pool threads take part in QSBR like workers, so a
+ * callback blocked for long delays the freeing of dead actors (memory
+ * only), not anything else.
+ *
  * Reclamation (QSBR). A worker holds actor pointers only while running an
  * actor; between runs it is in a quiescent state. A dead actor's slot is
  * cleared at once (system.c) and the actor goes to its worker's limbo. A
@@ -219,6 +230,9 @@ cadre__wake_all(struct cadre_system *sys)
 {
 	for (unsigned i = 0; i < sys->nworkers; i++)
 		wake_worker(&sys->workers[i]);
+	/* the blocking pool parks on one word: wake them all */
+	cadre__faa_sc_u32(&sys->bpool.wake, 1); /* a parker's futex_wait then returns */
+	syscall(SYS_futex, &sys->bpool.wake, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
 static void
@@ -236,10 +250,115 @@ local_push(struct cadre__worker *w, struct cadre__actor *a)
 		inject_push(w, a); /* overflow: we drain it ourselves */
 }
 
+/* ---- the blocking pool's queue ----------------------------------------------------
+ * D. Vyukov's bounded MPMC queue: a ring of cells, each with a sequence
+ * number that says whose turn the cell is (a producer's at pos, a
+ * consumer's at pos + 1). Producers and consumers claim positions by CAS
+ * and publish a cell with a release store of its sequence. Any pool thread
+ * takes the next runnable actor, so a pool thread blocked in a callback
+ * holds up nobody else. */
+int
+cadre__bpool_init(struct cadre_system *sys)
+{
+	struct cadre__bpool *q = &sys->bpool;
+	q->cells = cadre__alloc(CADRE__BPOOL_CAP * sizeof *q->cells);
+	if (q->cells == NULL)
+		return CADRE_ENOMEM;
+	for (uint64_t i = 0; i < CADRE__BPOOL_CAP; i++) {
+		q->cells[i].seq = i;
+		q->cells[i].actor = NULL;
+	}
+	return 0;
+}
+
+void
+cadre__bpool_fini(struct cadre_system *sys)
+{
+	cadre__free(sys->bpool.cells, CADRE__BPOOL_CAP * sizeof *sys->bpool.cells);
+}
+
+static bool
+bpool_push(struct cadre__bpool *q, struct cadre__actor *a)
+{
+	uint64_t pos = cadre__load_rlx_u64(&q->enq); /* the CAS decides */
+	for (;;) {
+		struct cadre__bcell *c = &q->cells[pos & (CADRE__BPOOL_CAP - 1)];
+		/* Acquire: pairs with the consumer's release of the cell. */
+		int64_t dif = (int64_t)(cadre__load_acq_u64(&c->seq) - pos);
+		if (dif == 0) {
+			/* seq_cst CAS: claims the cell; also the pusher's half of the
+			 * Dekker pair with bpool_park. */
+			if (cadre__cas_sc_u64(&q->enq, pos, pos + 1)) {
+				cadre__store_rlx_ptr((void **)&c->actor, a); /* published below */
+				/* Release: the actor before the turn; pairs with the
+				 * consumer's acquire of seq. */
+				cadre__store_rel_u64(&c->seq, pos + 1);
+				return true;
+			}
+			pos = cadre__load_rlx_u64(&q->enq);
+		} else if (dif < 0) {
+			return false; /* full */
+		} else {
+			pos = cadre__load_rlx_u64(&q->enq);
+		}
+	}
+}
+
+static struct cadre__actor *
+bpool_pop(struct cadre__bpool *q)
+{
+	uint64_t pos = cadre__load_rlx_u64(&q->deq); /* the CAS decides */
+	for (;;) {
+		struct cadre__bcell *c = &q->cells[pos & (CADRE__BPOOL_CAP - 1)];
+		/* Acquire: pairs with the producer's release of the cell. */
+		int64_t dif = (int64_t)(cadre__load_acq_u64(&c->seq) - (pos + 1));
+		if (dif == 0) {
+			if (cadre__cas_acqrel_u64(&q->deq, pos, pos + 1)) { /* claims it */
+				struct cadre__actor *a = cadre__load_rlx_ptr((void **)&c->actor);
+				/* Release: the cell is free for the producer a lap later. */
+				cadre__store_rel_u64(&c->seq, pos + CADRE__BPOOL_CAP);
+				return a;
+			}
+			pos = cadre__load_rlx_u64(&q->deq);
+		} else if (dif < 0) {
+			return NULL; /* empty */
+		} else {
+			pos = cadre__load_rlx_u64(&q->deq);
+		}
+	}
+}
+
+static bool
+bpool_nonempty(struct cadre__bpool *q)
+{
+	/* seq_cst loads: the parker's half of the Dekker pair with bpool_push. */
+	return cadre__load_sc_u64(&q->enq) != cadre__load_sc_u64(&q->deq);
+}
+
+static void
+schedule_blocking(struct cadre_system *sys, struct cadre__actor *a)
+{
+	struct cadre__bpool *q = &sys->bpool;
+	while (!bpool_push(q, a))
+		sched_yield(); /* 64 Ki runnable blocking actors: wait for room */
+	/* seq_cst load after the claiming CAS: if a pool thread is parking, it
+	 * either sees the push or we see it parked. */
+	if (cadre__load_sc_u32(&q->parked) != 0) {
+		cadre__faa_sc_u32(&q->wake, 1); /* a parker's futex_wait then returns */
+		syscall(SYS_futex, &q->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	}
+}
+
 void
 cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 {
+	if (a->blocking) {
+		schedule_blocking(sys, a);
+		return;
+	}
 	struct cadre__worker *w = cadre__my_worker(sys);
+	if (w != NULL && w->blocking)
+		w = NULL; /* a pool thread hands per-core actors to the workers */
 	if (w != NULL) {
 		if (how == CADRE__SCHED_WOKEN && sys->run_next) {
 			struct cadre__actor *old = w->run_next;
@@ -313,7 +432,7 @@ static bool
 grace_done(struct cadre__worker *w)
 {
 	struct cadre_system *sys = w->sys;
-	for (unsigned j = 0; j < sys->nworkers; j++) {
+	for (unsigned j = 0; j < sys->nall; j++) {
 		if (j == w->index)
 			continue;
 		uint64_t s = w->limbo_snap[j];
@@ -346,7 +465,7 @@ reclaim_poll(struct cadre__worker *w)
 		/* seq_cst fence: the slot clears of these actors come before the
 		 * snapshot (pairs with announce / go_online / ext_enter). */
 		cadre__fence_sc();
-		for (unsigned j = 0; j < sys->nworkers; j++)
+		for (unsigned j = 0; j < sys->nall; j++)
 			w->limbo_snap[j] = cadre__load_acq_u64(&sys->workers[j].qs);
 		w->limbo_ext_clear = cadre__load_acq_u64(&sys->ext_active) == 0;
 		w->limbo_wait = w->limbo_new;
@@ -379,7 +498,7 @@ limbo_add(struct cadre__worker *w, struct cadre__actor *a)
 void
 cadre__reclaim_all(struct cadre_system *sys)
 {
-	for (unsigned i = 0; i < sys->nworkers; i++) {
+	for (unsigned i = 0; i < sys->nall; i++) {
 		struct cadre__worker *w = &sys->workers[i];
 		free_list(w, w->limbo_wait);
 		free_list(w, w->limbo_new);
@@ -521,13 +640,57 @@ run_one(struct cadre__worker *w, struct cadre__actor *a)
 {
 	int r = cadre__actor_run(w, a);
 	cadre__count(&w->st.batches, 1);
-	if (r == CADRE__RUN_AGAIN) {
+	if (r == CADRE__RUN_AGAIN && w->blocking) {
+		schedule_blocking(w->sys, a);
+	} else if (r == CADRE__RUN_AGAIN) {
 		local_push(w, a);
 		maybe_wake(w->sys);
 	} else if (r == CADRE__RUN_DEAD) {
 		limbo_add(w, a);
 	}
 	quiescent(w);
+}
+
+/* A pool thread parks on the pool's futex word (Dekker with
+ * schedule_blocking through `parked`). */
+static void
+park_blocking(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	struct cadre__bpool *q = &sys->bpool;
+	uint32_t seq = cadre__load_acq_u32(&q->wake); /* pairs with the waker's add */
+	cadre__faa_sc_u32(&q->parked, 1);             /* seq_cst: Dekker with the pusher */
+	if (bpool_nonempty(q) || cadre__load_acq_u32(&sys->exiting) ||
+	    cadre__load_sc_u32(&sys->closing)) {
+		cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
+		if (cadre__load_sc_u32(&sys->closing))
+			sched_yield();
+		return;
+	}
+	go_offline(w);
+	cadre__count(&w->st.parks, 1);
+	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
+	futex_wait(&q->wake, seq, limbo ? LIMBO_NAP_NS : 0);
+	go_online(w);
+	cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
+}
+
+/* The loop of a blocking-pool thread: the pool's queue only. */
+static void
+blocking_main(struct cadre__worker *w)
+{
+	for (;;) {
+		struct cadre__actor *a = bpool_pop(&w->sys->bpool);
+		if (a != NULL) {
+			run_one(w, a);
+			continue;
+		}
+		if (w->limbo_wait != NULL || w->limbo_new != NULL)
+			reclaim_poll(w);
+		if (should_exit(w))
+			break;
+		park_blocking(w);
+	}
 }
 
 static void *
@@ -537,9 +700,9 @@ worker_main(void *arg)
 	struct cadre_system *sys = w->sys;
 	cadre__tls_worker = w;
 	char name[16];
-	snprintf(name, sizeof name, "cadre-w%u", w->index);
+	snprintf(name, sizeof name, w->blocking ? "cadre-b%u" : "cadre-w%u", w->index);
 	pthread_setname_np(pthread_self(), name);
-	if (sys->pin) {
+	if (sys->pin && !w->blocking) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -548,6 +711,12 @@ worker_main(void *arg)
 		(void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 	}
 	go_online(w);
+	if (w->blocking) {
+		blocking_main(w);
+		go_offline(w);
+		cadre__tls_worker = NULL;
+		return NULL;
+	}
 	for (;;) {
 		struct cadre__actor *a = find_work(w);
 		if (a == NULL)
@@ -570,11 +739,12 @@ worker_main(void *arg)
 int
 cadre__workers_start(struct cadre_system *sys)
 {
-	unsigned n = sys->nworkers;
+	unsigned n = sys->nall;
 	for (unsigned i = 0; i < n; i++) {
 		struct cadre__worker *w = &sys->workers[i];
 		w->sys = sys;
 		w->index = i;
+		w->blocking = i >= sys->nworkers;
 		w->rng = 0x9E3779B97F4A7C15ull * (i + 1);
 		cadre__mb_init(&w->inject, 0);
 		w->free_slots = cadre__alloc(CADRE__SLOT_CACHE * sizeof(uint64_t));
@@ -609,6 +779,6 @@ fail_alloc:
 void
 cadre__workers_join(struct cadre_system *sys)
 {
-	for (unsigned i = 0; i < sys->nworkers; i++)
+	for (unsigned i = 0; i < sys->nall; i++)
 		pthread_join(sys->workers[i].thread, NULL);
 }

@@ -150,6 +150,7 @@ typedef struct cadre_config {
 	uint32_t max_message_size;        /* largest copied payload; 0 = 1 MiB */
 	unsigned spin_rounds;             /* idle worker search rounds before parking; 0 = 64 */
 	bool no_run_next;                 /* true: a woken actor waits its turn in the run queue */
+	unsigned blocking_threads;        /* threads of the blocking pool; 0 = 2 */
 	cadre_dead_letter_fn dead_letter; /* optional */
 	void *dead_letter_ctx;
 } cadre_config;

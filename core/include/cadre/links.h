@@ -138,6 +138,10 @@ CADRE_API void cadre_mail_drop(cadre_system *sys, cadre_mail *mail);
 #define CADRE_SPAWN_TRAP_EXITS 0x2u     /* the child traps exits from the start */
 #define CADRE_SPAWN_NOTIFY_STARTED 0x4u /* CADRE_MSG_STARTED to the spawner once start returned 0 */
 #define CADRE_SPAWN_KEEP_MAIL 0x8u      /* with LINK: leftover mail goes to the parent, not dead */
+/* The actor runs on the system's blocking pool (cadre_config.blocking_threads),
+ * not on the per-core workers: its callbacks may block (file I/O, a legacy
+ * library, sleep) without stalling other actors. Any spawner. */
+#define CADRE_SPAWN_BLOCKING 0x10u
 
 #ifdef __cplusplus
 }
