@@ -17,7 +17,7 @@
  *
  * Stopping. cadre_stop (inside a callback), a failing callback, or the
  * embedded stop request (system lane, pushed at most once thanks to the
- * stop_requested CAS) end the run: stop() runs, the slot is cleared, and
+ * SIG_F_STOP bit) end the run: stop() runs, the slot is cleared, and
  * the actor goes to limbo. Its mailbox is never marked idle again, so later
  * pushes never schedule it; they wait in the mailbox and are dead-lettered
  * when the actor is reclaimed after the grace period (worker.c).
@@ -122,6 +122,14 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 	count_sent(sys, w);
 	if (rc == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	else if (w != NULL && !w->mute_pending && cadre__tls_actor != NULL &&
+	         /* Relaxed: a hint; a stale answer mutes a sender for one
+	          * drain of the receiver, or not at all. */
+	         (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) != 0 &&
+	         cadre__tls_actor != a) {
+		w->mute_pending = true;
+		w->mute_on = to;
+	}
 	rc = 0;
 out:
 	if (w == NULL)
@@ -222,7 +230,7 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	memset(cadre__user_of(a), 0, beh->size);
 	a->rq_node.next = NULL;
 	a->stop_node.next = NULL;
-	a->stop_requested = 0;
+	a->sig = 0;
 	a->flags = 0;
 	a->overflow = opts != NULL ? (uint8_t)opts->overflow : 0;
 	a->blocking = (flags & CADRE_SPAWN_BLOCKING) != 0;
@@ -280,8 +288,8 @@ out:
 int
 cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a)
 {
-	/* acq_rel CAS: the stop node is pushed at most once in a life. */
-	if (!cadre__cas_acqrel_u32(&a->stop_requested, 0, 1))
+	/* acq_rel fetch-or: the stop node is pushed at most once in a life. */
+	if (cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_STOP) & CADRE__SIG_F_STOP)
 		return 0;
 	if (cadre__mb_push_system(&a->mb, &a->stop_node) == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
@@ -440,6 +448,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	unsigned batch = w->sys->batch, n = 0;
 	uint64_t handled = 0;
 	int result;
+	bool at_last = false;
 	/* A run handles only the normal mail that was queued when it began
 	 * (at most `batch` of it): mail sent meanwhile, including mail the actor
 	 * sends itself, waits for the next run, so an actor that re-sends itself
@@ -509,6 +518,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			break;
 		}
 		if (++n >= batch || node == last) {
+			at_last = node == last;
 			cadre__tls_actor = NULL;
 			/* Newer mail waits for the next run; none: go idle now. */
 			if (cadre__mb_visible(&a->mb))
@@ -520,6 +530,23 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		}
 	}
 	cadre__count(&w->st.handled, handled);
+	if (result == CADRE__RUN_DEAD)
+		return result;
+	/* Backpressure: a full batch that left mail behind makes the actor
+	 * overloaded (its senders get muted); a run that ended early clears it
+	 * and wakes the muted senders. acq_rel RMWs on the sig word; senders
+	 * read it relaxed (a hint). */
+	uint32_t sig = cadre__load_rlx_u32(&a->sig);
+	if (n >= batch && result == CADRE__RUN_AGAIN) {
+		if (!(sig & CADRE__SIG_F_OVERLOADED))
+			cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_OVERLOADED);
+	} else if ((sig & CADRE__SIG_F_OVERLOADED) && (result == CADRE__RUN_IDLE || at_last)) {
+		/* Coping: the mailbox emptied, or the run began with less than a
+		 * batch queued. (A run cut short by a push still in flight says
+		 * nothing: the queue behind it may be long.) */
+		cadre__fetch_and_acqrel_u32(&a->sig, ~(uint32_t)CADRE__SIG_F_OVERLOADED);
+		cadre__unmute_all(w, a);
+	}
 	return result;
 }
 

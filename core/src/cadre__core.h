@@ -47,6 +47,7 @@ enum {
 	CADRE__SIG_DEMONITOR = 0xFFFFFF05u, /* struct cadre__sig_ref */
 	CADRE__SIG_DOWN = 0xFFFFFF06u,      /* cadre_down_msg */
 	CADRE__SIG_STARTED = 0xFFFFFF07u,   /* cadre_started_msg */
+	CADRE__SIG_MUTE = 0xFFFFFF08u,      /* struct cadre__sig_ref: the sender muted itself */
 };
 
 struct cadre__sig_exit {
@@ -85,7 +86,7 @@ struct cadre__actor {
 	struct cadre_mailbox mb;    /* 48: producers touch mb.head / sys_head */
 	cadre_mb_node rq_node;      /* run-queue inject link, then limbo link */
 	cadre_mb_node stop_node;    /* the embedded stop request (system lane) */
-	uint32_t stop_requested;    /* 0 -> 1 by CAS: stop_node is pushed once */
+	uint32_t sig;               /* CADRE__SIG_F_*: cross-thread bits, atomic RMW only */
 	uint32_t index;             /* slot; immutable */
 	uint32_t gen;               /* generation; immutable */
 	uint8_t state;              /* CADRE__A_*; owner only */
@@ -95,6 +96,12 @@ struct cadre__actor {
 	const cadre_behaviour *beh; /* owner only; beh->size is the allocation's */
 	void *start_arg;            /* until start runs */
 	                            /* the user's struct follows, aligned to 16 */
+};
+
+/* Bits of struct cadre__actor.sig (read by senders, set by RMW). */
+enum {
+	CADRE__SIG_F_STOP = 1,       /* stop_node was pushed (at most once) */
+	CADRE__SIG_F_OVERLOADED = 2, /* a full batch left mail behind: mute senders */
 };
 
 enum {
@@ -126,6 +133,8 @@ struct cadre__ext {
 	uint32_t nstash;
 	cadre_mb_node *stash_first, *stash_last;   /* stashed messages */
 	cadre_mb_node *replay_first, *replay_last; /* unstashed, to run first */
+	cadre_ref *muted; /* senders muted on this actor, to wake when it copes */
+	uint32_t nmuted, capmuted;
 };
 
 _Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
@@ -175,6 +184,8 @@ struct cadre__worker {
 	struct cadre_mail *pending_mail; /* a delivered EXIT's mail, until claimed */
 	const cadre_msg *cur_view;       /* the message receive is handling */
 	int cur_disp;                    /* what happens to it: CADRE__DISP_* */
+	bool mute_pending;               /* the running actor sent to an overloaded one */
+	cadre_ref mute_on;               /* ... this one */
 	unsigned run_next_streak;
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
@@ -346,5 +357,10 @@ void cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a,
 void cadre__mail_drop(struct cadre_system *sys, struct cadre__worker *w, struct cadre_mail *mail);
 void cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w,
                            struct cadre__actor *a, struct cadre__msg *m);
+/* Backpressure (signal.c): at the end of a run that leaves mail, mutes `a`
+ * if it sent to an overloaded actor (true: it is muted, do not requeue);
+ * and wakes everyone muted on `a`. */
+bool cadre__mute(struct cadre__worker *w, struct cadre__actor *a);
+void cadre__unmute_all(struct cadre__worker *w, struct cadre__actor *a);
 
 #endif /* CADRE__CORE_H */

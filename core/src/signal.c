@@ -56,6 +56,7 @@ cadre__ext_free(struct cadre__actor *a)
 	cadre__free(x->links, x->caplinks * sizeof *x->links);
 	cadre__free(x->watchers, x->capwatchers * sizeof *x->watchers);
 	cadre__free(x->monitors, x->capmonitors * sizeof *x->monitors);
+	cadre__free(x->muted, x->capmuted * sizeof *x->muted);
 	cadre__free(x, sizeof *x);
 	cadre__user_of(a)->cadre__private = 0;
 }
@@ -493,11 +494,60 @@ cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a, const c
 	}
 	for (uint32_t i = 0; i < x->nwatchers; i++)
 		send_down(sys, w, x->watchers[i].ref, x->watchers[i].monitor, me, why);
+	cadre__unmute_all(w, a);
 	for (uint32_t i = 0; i < x->nmonitors; i++) {
 		struct cadre__sig_ref m = {me, x->monitors[i].monitor};
 		(void)cadre__signal(sys, w, x->monitors[i].ref, CADRE__SIG_DEMONITOR, &m, sizeof m);
 	}
 	cadre__ext_free(a);
+}
+
+/* ---- backpressure -------------------------------------------------------------
+ * Pony-style muting. A run that uses its whole batch and leaves mail behind
+ * marks the actor overloaded (a bit in its sig word that senders read). An
+ * actor that sends to an overloaded one, and is not overloaded itself (the
+ * rule that keeps muting free of deadlock: an overloaded actor is never
+ * muted, so it always drains), is muted at the end of its run if it still
+ * has mail: instead of being requeued it sends a MUTE signal to the
+ * receiver and stays out of every run queue, its mailbox active, so no push
+ * can schedule it. The receiver, on its own thread, keeps the muted sender
+ * in a list while it is overloaded and schedules it again (exactly once)
+ * when a run of it ends without a full batch, or when it dies. A sender
+ * whose receiver is already gone is not muted. Outside threads are never
+ * muted (they cannot be descheduled); bounded mailboxes push back on them. */
+static void
+unmute(struct cadre__worker *w, cadre_ref who)
+{
+	/* Inside a run (QSBR protects the pointer); the muted actor has mail
+	 * and an active mailbox that nobody else schedules: we own it. */
+	struct cadre__actor *s = cadre__table_get(w->sys, who);
+	if (s != NULL)
+		cadre__schedule(w->sys, s, CADRE__SCHED_SPAWNED);
+	cadre__count(&w->st.unmutes, 1);
+}
+
+void
+cadre__unmute_all(struct cadre__worker *w, struct cadre__actor *a)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	if (x == NULL)
+		return;
+	for (uint32_t i = 0; i < x->nmuted; i++)
+		unmute(w, x->muted[i]);
+	x->nmuted = 0;
+}
+
+bool
+cadre__mute(struct cadre__worker *w, struct cadre__actor *a)
+{
+	w->mute_pending = false;
+	if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) /* own bit: relaxed */
+		return false; /* an overloaded actor is never muted */
+	struct cadre__sig_ref mu = {cadre__ref_of(w->sys, a), 0};
+	if (cadre__signal(w->sys, w, w->mute_on, CADRE__SIG_MUTE, &mu, sizeof mu) != 0)
+		return false; /* the receiver is gone: nothing to wait for */
+	cadre__count(&w->st.mutes, 1);
+	return true;
 }
 
 /* A signal found in a dead actor's mailbox at reclamation. */
@@ -515,6 +565,10 @@ cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct 
 	} else if (m->type == CADRE__SIG_EXIT) {
 		const struct cadre__sig_exit *e = m->data;
 		cadre__mail_drop(sys, w, e->mail);
+	} else if (m->type == CADRE__SIG_MUTE && w != NULL &&
+	           !cadre__load_acq_u32(&sys->closing)) { /* acquire: as in send */
+		const struct cadre__sig_ref *mu = m->data;
+		unmute(w, mu->from); /* we are dead: it must not wait for us */
 	}
 	cadre__msg_free(m);
 }
@@ -600,6 +654,19 @@ cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cad
 			break; /* demonitored meanwhile */
 		x->monitors[i] = x->monitors[--x->nmonitors];
 		r = deliver_as(w, a, CADRE_MSG_DOWN, d, sizeof *d, d->actor);
+		break;
+	}
+	case CADRE__SIG_MUTE: {
+		const struct cadre__sig_ref *mu = m->data;
+		if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) { /* own bit: relaxed */
+			struct cadre__ext *x = cadre__ext_of(a, true);
+			if (x != NULL &&
+			    grow((void **)&x->muted, x->nmuted, &x->capmuted, sizeof *x->muted)) {
+				x->muted[x->nmuted++] = mu->from;
+				break;
+			}
+		}
+		unmute(w, mu->from); /* we cope already (or cannot keep it): wake it now */
 		break;
 	}
 	case CADRE__SIG_STARTED: {

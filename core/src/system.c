@@ -232,6 +232,8 @@ add_stats(cadre_stats *acc, const cadre_stats *s)
 	acc->wakeups += cadre__load_rlx_u64(&s->wakeups);
 	acc->spawned += cadre__load_rlx_u64(&s->spawned);
 	acc->stopped += cadre__load_rlx_u64(&s->stopped);
+	acc->mutes += cadre__load_rlx_u64(&s->mutes);
+	acc->unmutes += cadre__load_rlx_u64(&s->unmutes);
 }
 
 int

@@ -640,6 +640,14 @@ run_one(struct cadre__worker *w, struct cadre__actor *a)
 {
 	int r = cadre__actor_run(w, a);
 	cadre__count(&w->st.batches, 1);
+	if (w->mute_pending) {
+		w->mute_pending = false;
+		/* muted: it leaves the run queues until its receiver copes */
+		if (r == CADRE__RUN_AGAIN && cadre__mute(w, a)) {
+			quiescent(w);
+			return;
+		}
+	}
 	if (r == CADRE__RUN_AGAIN && w->blocking) {
 		schedule_blocking(w->sys, a);
 	} else if (r == CADRE__RUN_AGAIN) {

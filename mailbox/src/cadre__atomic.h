@@ -132,6 +132,16 @@ cadre__xchg_sc_u32(uint32_t *p, uint32_t v)
 	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
 }
 
+CADRE__A_INLINE uint32_t
+cadre__fetch_or_acqrel_u32(uint32_t *p, uint32_t bits)
+{
+	return __atomic_fetch_or(p, bits, __ATOMIC_ACQ_REL);
+}
+CADRE__A_INLINE uint32_t
+cadre__fetch_and_acqrel_u32(uint32_t *p, uint32_t bits)
+{
+	return __atomic_fetch_and(p, bits, __ATOMIC_ACQ_REL);
+}
 CADRE__A_INLINE uint64_t
 cadre__load_rlx_u64(const uint64_t *p)
 {
@@ -363,6 +373,22 @@ cadre__xchg_sc_u32(uint32_t *p, uint32_t v)
 	return old;
 }
 
+CADRE__A_INLINE uint32_t
+cadre__fetch_or_acqrel_u32(uint32_t *p, uint32_t bits)
+{
+	uint32_t old = ck_pr_load_32(p);
+	while (!cadre__cas_acqrel_u32(p, old, old | bits))
+		old = ck_pr_load_32(p);
+	return old;
+}
+CADRE__A_INLINE uint32_t
+cadre__fetch_and_acqrel_u32(uint32_t *p, uint32_t bits)
+{
+	uint32_t old = ck_pr_load_32(p);
+	while (!cadre__cas_acqrel_u32(p, old, old & bits))
+		old = ck_pr_load_32(p);
+	return old;
+}
 CADRE__A_INLINE uint64_t
 cadre__load_rlx_u64(const uint64_t *p)
 {

@@ -201,6 +201,8 @@ typedef struct cadre_stats {
 	uint64_t spawned;      /* actors spawned */
 	uint64_t stopped;      /* actors stopped */
 	uint64_t actors_alive; /* spawned - stopped (system only; 0 per worker) */
+	uint64_t mutes;        /* senders muted by backpressure */
+	uint64_t unmutes;      /* ... and woken again */
 } cadre_stats;
 
 /* Fills *out. worker is an index < cadre_system_workers(), or -1 for the
