@@ -355,11 +355,13 @@ start_failed(struct sup *s, struct child *c, cadre_exit reason)
 		return;
 	}
 	if (c->start_req != NULL) {
-		/* start_child / restart_child: the caller learns it failed */
+		/* start_child / restart_child: the caller learns it failed; a
+		 * child that start_child was adding is not added (as OTP). */
+		bool adding = c->start_req->op == R_START_CHILD;
 		c->start_req->failed_id = c->spec->id;
 		reply(c->start_req, CADRE_ECANCELED);
 		c->start_req = NULL;
-		if (c->dynamic || c->spec->restart == CADRE_TEMPORARY)
+		if (adding || c->dynamic || c->spec->restart == CADRE_TEMPORARY)
 			c->removed = true;
 		return;
 	}
@@ -666,7 +668,9 @@ handle_req(struct sup *s, struct sup_req *r)
 			c = add_child(s, &s->spec->children[0], r->arg, true);
 		} else {
 			if (r->child_spec == NULL || r->child_spec->beh == NULL ||
-			    r->child_spec->id == NULL) {
+			    r->child_spec->id == NULL ||
+			    (r->child_spec->significant &&
+			     r->child_spec->restart == CADRE_PERMANENT)) {
 				reply(r, CADRE_EINVAL);
 				return true;
 			}
@@ -891,7 +895,8 @@ sup_receive(cadre_actor *self, const cadre_msg *m)
 					on_child_exit(s, c, e->reason, mail);
 				}
 			}
-		} else if (!e->linked || cadre_ref_eq(e->from, cadre_parent(self))) {
+		} else if (cadre_ref_eq(e->from, cadre_parent(self)) ||
+		           (!e->linked && e->reason.kind != CADRE_EXIT_NORMAL)) {
 			/* our parent (or anyone, directly) asks us to go: in order */
 			begin_shutdown(s, e->reason);
 		}
@@ -987,12 +992,16 @@ req_new(enum req_op op)
 	return r;
 }
 
+/* Sends r and waits. *sent says whether the caller still holds its own
+ * reference (to read the answer, then drop): false when the send failed
+ * before handing r over (then r is freed here). */
 static int
-call(cadre_system *sys, cadre_ref sup, struct sup_req *r, long timeout_ms)
+call(cadre_system *sys, cadre_ref sup, struct sup_req *r, long timeout_ms, bool *sent)
 {
 	int rc = cadre_send_move(sys, sup, SUP_REQ, r, sizeof *r, req_dtor);
-	if (rc == CADRE_EINVAL || rc == CADRE_ENOMEM || rc == CADRE_EFULL) {
-		/* not sent: both references are ours */
+	*sent = !(rc == CADRE_EINVAL || rc == CADRE_ENOMEM || rc == CADRE_EFULL);
+	if (!*sent) {
+		/* not handed over: both references are ours */
 		req_unref(r);
 		req_unref(r);
 		return rc;
@@ -1000,7 +1009,7 @@ call(cadre_system *sys, cadre_ref sup, struct sup_req *r, long timeout_ms)
 	if (rc == 0)
 		rc = req_wait(r, timeout_ms);
 	if (rc == 0)
-		rc = r->rc;
+		rc = r->rc; /* the supervisor's answer (may be EINVAL, ENOMEM, ...) */
 	/* ENOACTOR / ECLOSED: the destructor answered and let go already. */
 	return rc;
 }
@@ -1057,10 +1066,11 @@ cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup, const cadre_child
 		return CADRE_ENOMEM;
 	r->child_spec = spec;
 	r->arg = arg;
-	rc = call(sys, sup, r, timeout_ms);
+	bool sent;
+	rc = call(sys, sup, r, timeout_ms, &sent);
 	if (rc == 0 && child != NULL)
 		*child = r->out_ref;
-	if (rc != CADRE_EINVAL && rc != CADRE_ENOMEM && rc != CADRE_EFULL)
+	if (sent)
 		req_unref(r);
 	return rc;
 }
@@ -1078,10 +1088,11 @@ simple_call(cadre_system *sys, cadre_ref sup, enum req_op op, const char *id, ca
 		return CADRE_ENOMEM;
 	r->id = id;
 	r->ref = ref;
-	rc = call(sys, sup, r, timeout_ms);
+	bool sent;
+	rc = call(sys, sup, r, timeout_ms, &sent);
 	if (rc == 0 && out != NULL)
 		*out = r->out_ref;
-	if (rc != CADRE_EINVAL && rc != CADRE_ENOMEM && rc != CADRE_EFULL)
+	if (sent)
 		req_unref(r);
 	return rc;
 }
@@ -1132,12 +1143,14 @@ cadre_supervisor_which_children(cadre_system *sys, cadre_ref sup, cadre_child_in
 		return CADRE_ENOMEM;
 	}
 	r->max = max;
-	rc = call(sys, sup, r, timeout_ms);
+	bool sent;
+	rc = call(sys, sup, r, timeout_ms, &sent);
 	if (rc == 0) {
 		*n = r->n;
-		memcpy(out, r->infos, (r->n < max ? r->n : max) * sizeof *out);
+		if (max != 0)
+			memcpy(out, r->infos, (r->n < max ? r->n : max) * sizeof *out);
 	}
-	if (rc != CADRE_EINVAL && rc != CADRE_ENOMEM && rc != CADRE_EFULL)
+	if (sent)
 		req_unref(r); /* the buffer goes with the last reference */
 	return rc;
 }
@@ -1154,10 +1167,11 @@ cadre_supervisor_count_children(cadre_system *sys, cadre_ref sup, cadre_child_co
 	struct sup_req *r = req_new(R_COUNT);
 	if (r == NULL)
 		return CADRE_ENOMEM;
-	rc = call(sys, sup, r, timeout_ms);
+	bool sent;
+	rc = call(sys, sup, r, timeout_ms, &sent);
 	if (rc == 0)
 		*out = r->counts;
-	if (rc != CADRE_EINVAL && rc != CADRE_ENOMEM && rc != CADRE_EFULL)
+	if (sent)
 		req_unref(r);
 	return rc;
 }

@@ -414,6 +414,19 @@ replay_pop(struct cadre__actor *a)
 	return n;
 }
 
+/* The actor copes with its mail (its mailbox emptied, or a run began with
+ * less than a batch queued): no longer overloaded, and its muted senders
+ * run again. Called while the actor is still ours. acq_rel RMW on the sig
+ * word; senders read it relaxed (a hint). */
+static void
+coping(struct cadre__worker *w, struct cadre__actor *a)
+{
+	if (!(cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED)) /* own bit */
+		return;
+	cadre__fetch_and_acqrel_u32(&a->sig, ~(uint32_t)CADRE__SIG_F_OVERLOADED);
+	cadre__unmute_all(w, a);
+}
+
 static void
 stash_push(struct cadre__actor *a, cadre_mb_node *n)
 {
@@ -448,7 +461,6 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	unsigned batch = w->sys->batch, n = 0;
 	uint64_t handled = 0;
 	int result;
-	bool at_last = false;
 	/* A run handles only the normal mail that was queued when it began
 	 * (at most `batch` of it): mail sent meanwhile, including mail the actor
 	 * sends itself, waits for the next run, so an actor that re-sends itself
@@ -478,6 +490,10 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		}
 		if (node == NULL) {
 			cadre__tls_actor = NULL;
+			/* Truly empty (not a push in flight): coping. Bookkeeping
+			 * before mark_idle, while the actor is still ours. */
+			if ((uintptr_t)cadre__load_acq_ptr(&a->mb.head) == (uintptr_t)&a->mb.stub)
+				coping(w, a);
 			result = cadre__mb_mark_idle(&a->mb) == 0 ? CADRE__RUN_IDLE
 			                                          : CADRE__RUN_AGAIN;
 			break;
@@ -518,8 +534,14 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			break;
 		}
 		if (++n >= batch || node == last) {
-			at_last = node == last;
 			cadre__tls_actor = NULL;
+			if (n >= batch) {
+				/* A full batch: overloaded if mail is left (below). */
+				result = CADRE__RUN_AGAIN;
+				break;
+			}
+			/* The run began with less than a batch queued: coping. */
+			coping(w, a);
 			/* Newer mail waits for the next run; none: go idle now. */
 			if (cadre__mb_visible(&a->mb))
 				result = CADRE__RUN_AGAIN;
@@ -530,23 +552,12 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		}
 	}
 	cadre__count(&w->st.handled, handled);
-	if (result == CADRE__RUN_DEAD)
-		return result;
 	/* Backpressure: a full batch that left mail behind makes the actor
-	 * overloaded (its senders get muted); a run that ended early clears it
-	 * and wakes the muted senders. acq_rel RMWs on the sig word; senders
-	 * read it relaxed (a hint). */
-	uint32_t sig = cadre__load_rlx_u32(&a->sig);
-	if (n >= batch && result == CADRE__RUN_AGAIN) {
-		if (!(sig & CADRE__SIG_F_OVERLOADED))
-			cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_OVERLOADED);
-	} else if ((sig & CADRE__SIG_F_OVERLOADED) && (result == CADRE__RUN_IDLE || at_last)) {
-		/* Coping: the mailbox emptied, or the run began with less than a
-		 * batch queued. (A run cut short by a push still in flight says
-		 * nothing: the queue behind it may be long.) */
-		cadre__fetch_and_acqrel_u32(&a->sig, ~(uint32_t)CADRE__SIG_F_OVERLOADED);
-		cadre__unmute_all(w, a);
-	}
+	 * overloaded (its senders get muted). Only after RUN_AGAIN: the actor
+	 * is still ours (after RUN_IDLE it may already run elsewhere). */
+	if (result == CADRE__RUN_AGAIN && n >= batch &&
+	    !(cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED))        /* own bit */
+		cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_OVERLOADED); /* senders read it */
 	return result;
 }
 

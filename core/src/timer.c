@@ -76,13 +76,29 @@ struct cadre__timers {
 	pthread_t thread;
 };
 
+/* Nanoseconds since the service's origin. */
 static uint64_t
-now_ms(const struct cadre__timers *t)
+now_ns(const struct cadre__timers *t)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)(ts.tv_sec - t->origin.tv_sec) * 1000u +
-	       (uint64_t)((ts.tv_nsec - t->origin.tv_nsec) / 1000000L);
+	return (uint64_t)((int64_t)(ts.tv_sec - t->origin.tv_sec) * 1000000000LL +
+	                  (ts.tv_nsec - t->origin.tv_nsec));
+}
+
+/* The current tick, rounded down: the service fires what is due by it. */
+static uint64_t
+now_ms(const struct cadre__timers *t)
+{
+	return now_ns(t) / 1000000u;
+}
+
+/* A deadline delay ms from now, rounded up to a whole tick, so that a
+ * timer never fires before arm time + delay. */
+static uint64_t
+deadline_ms(const struct cadre__timers *t, uint64_t delay)
+{
+	return (now_ns(t) + 999999u) / 1000000u + delay;
 }
 
 static struct tmr *
@@ -193,7 +209,7 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	r->type = type;
 	r->size = (uint32_t)size;
 	r->period = period;
-	r->deadline = now_ms(t) + delay;
+	r->deadline = deadline_ms(t, delay);
 	uint64_t s = cadre__load_rlx_u64(&r->state);
 	uint64_t gen = (s >> 2) + 1;
 	/* Release: the fields above before the state; pairs with the acquire

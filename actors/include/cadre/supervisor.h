@@ -29,6 +29,11 @@
  *     leaves queued is dead-lettered (and counted), as in OTP; a child spec
  *     with handover_mail hands it to the restarted child instead.
  *
+ * A supervisor shuts down in order (children in reverse, then itself) when
+ * its parent's exit signal arrives, when a direct exit signal
+ * (cadre_send_exit) with an abnormal reason arrives from anyone, or on
+ * cadre_supervisor_stop; a direct NORMAL exit signal is ignored.
+ *
  * The spec, its children array and the strings in it are read, not copied:
  * they must outlive the supervisor. */
 #ifndef CADRE_SUPERVISOR_H
@@ -166,7 +171,7 @@ typedef enum cadre_child_state {
 
 typedef struct cadre_child_info {
 	const char *id;
-	cadre_ref ref; /* CADRE_REF_NONE unless running */
+	cadre_ref ref; /* the live ref while starting, running or stopping; else NONE */
 	cadre_child_state state;
 	cadre_child_type type;
 	cadre_restart restart;

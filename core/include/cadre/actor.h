@@ -102,7 +102,9 @@ typedef struct cadre_exit {
 	const char *detail; /* static string or NULL */
 } cadre_exit;
 
-/* The callbacks. receive is required; start and stop may be NULL.
+/* The callbacks. receive is required; start and stop may be NULL. A
+ * behaviour must outlive every actor that uses it, until the actor's memory
+ * is reclaimed after stop (static const behaviours are the usual way).
  * start and receive return 0, or non-zero to fail: the actor then stops
  * with reason CADRE_EXIT_FAILURE and that code. None of them may block the
  * worker thread. */

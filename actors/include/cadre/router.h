@@ -1,0 +1,182 @@
+/* Cadre: routers and pools.
+ *
+ * A router is an actor that forwards each ordinary message it receives
+ * (type < 0xFFFF0000) to one or more of its routees, chosen by a strategy:
+ *   - ROUND_ROBIN: each routee in turn;
+ *   - RANDOM: uniformly at random;
+ *   - BROADCAST: every routee (n messages for one);
+ *   - CONSISTENT_HASH: by a hash of the message's key, on a hash ring with
+ *     `vnodes` virtual nodes per routee, so that the same key goes to the
+ *     same routee while the set is unchanged, and adding or removing one of
+ *     n routees moves only about 1/n of the keys (those of the new or the
+ *     removed routee). The key is the first key_size bytes of the payload
+ *     (the whole payload if key_size is 0 or the payload is shorter), or
+ *     what spec.hash returns. For a request (cadre/ask.h) the payload means
+ *     the caller's payload, after the request header.
+ *   - SMALLEST_MAILBOX (pools only): the routee with the fewest messages in
+ *     flight: forwarded to it and not yet handled by it (the router counts
+ *     up as it forwards, the routee's wrapper counts down as each receive
+ *     returns: an exact count, no extra message); ties are broken in turn.
+ *     Core has no public mailbox length; this is that length, plus the
+ *     message being handled.
+ * When a send to the chosen routee fails because it is gone or its bounded
+ * mailbox is full, the router tries the next candidate (the next in turn,
+ * or the next routee clockwise on the ring); a message no routee took is
+ * counted `unroutable` (a failed send to a dead routee is also a dead
+ * letter, as always).
+ *
+ * The original sender is kept: the router puts a small header (the
+ * original sender) in front of the payload. Pool routees never see it:
+ * their behaviour is wrapped, and their receive gets the message exactly as
+ * the router got it (type, payload and sender). Group routees (actors
+ * given by ref) read it with cadre_route_unwrap. So a request sent through
+ * a router is answered to its requester, by any routee.
+ *
+ * Pools: with spec.beh set, the router spawns pool_size routees of that
+ * behaviour itself (each started with spec.arg), linked to it, and:
+ *   - resizes at run time on CADRE_ROUTER_RESIZE (cadre_router_resize):
+ *     growing spawns routees; shrinking takes the newest out of routing at
+ *     once and stops them gracefully: each first handles what the router
+ *     forwarded to it before, then stops with reason SHUTDOWN (its stop
+ *     callback runs). (A routee whose bounded mailbox is full gets the exit
+ *     signal `shutdown` at once instead; its queued mail is dead-lettered.)
+ *   - restarts a routee that stops without being asked to (crash, or any
+ *     other reason), in the same place on the hash ring, at most intensity
+ *     times within period_ms; one more and the router fails (reason
+ *     FAILURE, detail "routee restart intensity"), which escalates to its
+ *     supervisor. With handover_mail, a restarted routee inherits the mail
+ *     its predecessor left queued.
+ *   - is usable as a supervisor's child: child spec .beh =
+ *     cadre_router_behaviour(), .arg = the cadre_router_spec. When the
+ *     router stops, for any reason, it sends its routees the exit signal
+ *     `shutdown` (what is still queued to them is dead-lettered).
+ *   Pool routees' behaviour is wrapped by the router, so in a pool routee
+ *   cadre_become is refused (CADRE_EINVAL: the wrapper's size differs), and
+ *   so is cadre_stash of a message that came through the router (the
+ *   routee's receive sees a copy of the message view without the header,
+ *   not the view core is delivering).
+ *   The wrappers are interned per behaviour, process-wide, and never freed
+ *   (core reads an actor's behaviour until the actor's memory is
+ *   reclaimed), like the static behaviours they wrap.
+ * Groups: with spec.beh NULL, the routees are the nroutees refs given
+ * (copied at start; more with CADRE_ROUTER_ADD, fewer with
+ * CADRE_ROUTER_REMOVE). The router monitors them and drops a routee that
+ * stops.
+ *
+ * Control messages (reserved types 0xFFFF0300..0xFFFF03FF) may come from
+ * any actor or thread; send them with the helpers below. A router answers
+ * CADRE_ROUTER_QUERY requests (cadre_ask, or cadre_router_query from a
+ * thread that is not a worker) with its counters and its routees.
+ *
+ * The spec is read at start only (spec.arg and spec.hash_ctx must live as
+ * long as the routees and the router that use them). */
+#ifndef CADRE_ROUTER_H
+#define CADRE_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cadre.h>
+#include <cadre/ask.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CADRE_ROUTER_RESIZE 0xFFFF0301u /* uint32_t n: a pool grows or shrinks to n routees */
+#define CADRE_ROUTER_ADD 0xFFFF0302u    /* cadre_ref: a group adds this routee */
+#define CADRE_ROUTER_REMOVE 0xFFFF0303u /* cadre_ref: a group drops this routee */
+/* A request (cadre/ask.h) with no payload, answered with a reply of the
+ * same type: a cadre_router_stats, then cadre_ref[stats.routees]. */
+#define CADRE_ROUTER_QUERY 0xFFFF0304u
+
+/* Bytes the router's header adds to a forwarded payload. */
+#define CADRE_ROUTE_HEADER 24u
+
+typedef enum cadre_route {
+	CADRE_ROUTE_ROUND_ROBIN = 0,
+	CADRE_ROUTE_RANDOM = 1,
+	CADRE_ROUTE_BROADCAST = 2,
+	CADRE_ROUTE_CONSISTENT_HASH = 3,
+	CADRE_ROUTE_SMALLEST_MAILBOX = 4,
+} cadre_route;
+
+/* A message's key hash for CONSISTENT_HASH (msg is the message as the
+ * router got it; for a request, see above). Called on the router's worker. */
+typedef uint64_t (*cadre_route_hash_fn)(void *ctx, const void *data, size_t size,
+                                        const cadre_msg *msg);
+
+typedef struct cadre_router_spec {
+	cadre_route strategy;
+	/* A pool (beh != NULL): */
+	const cadre_behaviour *beh;
+	void *arg;                 /* each routee's start(arg) */
+	uint32_t pool_size;        /* routees at start */
+	uint32_t mailbox_capacity; /* each routee's; 0 = unbounded */
+	uint32_t intensity;        /* restarts allowed within period_ms; 0: fail at once */
+	uint32_t period_ms;        /* 0 = 5000 */
+	bool handover_mail;        /* a restarted routee inherits its predecessor's mail */
+	uint32_t spawn_flags;      /* more CADRE_SPAWN_* for each routee: BLOCKING (a pool of
+	                              workers whose callbacks block), TRAP_EXITS */
+	/* A group (beh == NULL): */
+	const cadre_ref *routees;
+	size_t nroutees;
+	/* CONSISTENT_HASH: */
+	uint32_t vnodes;          /* ring points per routee; 0 = 160 */
+	uint32_t key_size;        /* 0: the whole payload is the key */
+	cadre_route_hash_fn hash; /* optional: replaces the key and its hash */
+	void *hash_ctx;
+	/* RANDOM: */
+	uint64_t seed; /* 0: a seed of the router's own */
+} cadre_router_spec;
+
+/* The router behaviour; its start takes a const cadre_router_spec * as arg
+ * and fails with CADRE_EINVAL on a bad spec (NULL; a strategy out of
+ * range; SMALLEST_MAILBOX for a group; routees NULL with nroutees > 0) or
+ * CADRE_ENOMEM / a spawn's error if the pool cannot be spawned. */
+CADRE_API const cadre_behaviour *cadre_router_behaviour(void);
+
+/* cadre_spawn(sys, cadre_router_behaviour(), NULL, spec, out). */
+CADRE_API int cadre_router_spawn(cadre_system *sys, const cadre_router_spec *spec, cadre_ref *out);
+
+/* Sends the router a control message (returns cadre_send's codes). Any
+ * thread. A pool ignores ADD and REMOVE, a group ignores RESIZE. */
+CADRE_API int cadre_router_resize(cadre_system *sys, cadre_ref router, uint32_t n);
+CADRE_API int cadre_router_add(cadre_system *sys, cadre_ref router, cadre_ref routee);
+CADRE_API int cadre_router_remove(cadre_system *sys, cadre_ref router, cadre_ref routee);
+
+typedef struct cadre_router_stats {
+	uint32_t strategy;   /* a cadre_route */
+	uint32_t routees;    /* routees taking messages now */
+	uint32_t stopping;   /* pool routees asked to stop (shrink), not gone yet */
+	uint32_t reserved_;  /* zero */
+	uint64_t received;   /* ordinary messages received */
+	uint64_t forwarded;  /* messages sent to routees (broadcast: one per routee) */
+	uint64_t unroutable; /* received, but taken by no routee */
+	uint64_t restarts;   /* pool routees restarted */
+	uint64_t dead;       /* forwards that found their routee gone: dead letters (the
+	                        next routee is tried) */
+} cadre_router_stats;
+
+/* From a thread that is not a worker: asks the router for its counters and
+ * routees (refs: at most max of them; may be NULL if max is 0; *n, may be
+ * NULL, receives how many there are). Control messages sent before by the
+ * same thread are already applied. Returns 0, or cadre_ask_wait's codes. */
+CADRE_API int cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stats,
+                                 cadre_ref *refs, size_t max, size_t *n, long timeout_ms);
+
+/* Inside a group routee's receive: *out becomes the message as the router
+ * got it (type, payload after the router's header, original sender). A
+ * message that did not come through a router is copied as is. Returns 1 if
+ * msg came through a router, 0 if not, CADRE_EINVAL for NULL. */
+CADRE_API int cadre_route_unwrap(const cadre_msg *msg, cadre_msg *out);
+
+/* The hash a CONSISTENT_HASH router uses for a key (without spec.hash). */
+CADRE_API uint64_t cadre_route_hash(const void *key, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CADRE_ROUTER_H */
