@@ -23,12 +23,16 @@
  * sent. Free records go on a Treiber stack of indexes (tag against ABA);
  * only the service pushes, any arming thread pops.
  *
- * Sleeping. The service is the consumer of its request queue: before
- * sleeping until the next deadline it marks the queue idle; a push that
- * finds it idle (the mailbox's transition) bumps the wake word and wakes the
- * service with FUTEX_WAKE. The futex wait compares the wake word read before
- * mark_idle, so no arming is missed (the mailbox's own argument, plus the
- * futex's compare).
+ * Sleeping. The service is the only consumer of its request queue (the
+ * mailbox algorithm, used as a plain MPSC queue). Before sleeping it
+ * publishes the tick it will wake at (`sleep_until`, seq_cst exchange) and
+ * then looks at the queue once more; an arming thread pushes its record
+ * (seq_cst exchange) and then reads `sleep_until` (seq_cst), and wakes the
+ * service (futex) only if its deadline is earlier. Dekker's pattern: either
+ * the service sees the record, or the arming thread sees the service's
+ * wake-up tick. While the service is awake, sleep_until is 0, so arming
+ * costs no wake-up at all; the futex wait compares the wake word read
+ * before publishing, so a wake-up in between is not lost.
  */
 #include <linux/futex.h>
 #include <string.h>
@@ -70,6 +74,7 @@ struct cadre__timers {
 	struct cadre_mailbox requests CADRE__ALIGNED;
 	uint32_t wake CADRE__ALIGNED; /* futex word */
 	uint32_t stop;
+	uint64_t sleep_until; /* tick the service sleeps until; 0 awake; MAX none */
 	/* Service thread only. */
 	struct cadre__wheel wheel CADRE__ALIGNED;
 	struct timespec origin;
@@ -197,8 +202,8 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 			uint64_t g0 = (s0 >> 2) + 1;
 			cadre__store_rel_u64(&r->state, g0 << 2 | T_CANCELLED);
 			cadre__faa_rlx_u64(&t->pending, 1);
-			if (cadre__mb_push_normal(&t->requests, &r->node) == 1)
-				wake_service(t);
+			/* no wake-up needed: it is reclaimed at the next turn */
+			cadre__mb_push_normal(&t->requests, &r->node);
 			return CADRE_ENOMEM;
 		}
 		memcpy(r->heap, data, size);
@@ -218,8 +223,12 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	cadre__faa_rlx_u64(&t->pending, 1); /* a statistic */
 	if (out != NULL)
 		*out = (cadre_timer){r->index, (uint32_t)gen};
-	/* The push publishes the record to the service (release link). */
-	if (cadre__mb_push_normal(&t->requests, &r->node) == 1)
+	/* The push publishes the record to the service (release link); its
+	 * seq_cst exchange is our half of the Dekker pair. */
+	cadre__mb_push_normal(&t->requests, &r->node);
+	/* seq_cst load: the service's planned wake-up; pairs with its
+	 * exchange before sleeping. Wake it only if we are due earlier. */
+	if (r->deadline < cadre__load_sc_u64(&t->sleep_until))
 		wake_service(t);
 	return 0;
 }
@@ -333,23 +342,28 @@ service_main(void *arg)
 		}
 		if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
 			break;
-		/* Sleep until the next deadline or an arming wakes us. */
-		uint32_t seq = cadre__load_acq_u32(&t->wake);
-		if (cadre__mb_mark_idle(&t->requests) != 0)
-			continue; /* something arrived: we are still the consumer */
+		/* Sleep until the next deadline or an earlier arming wakes us. */
+		uint32_t seq = cadre__load_acq_u32(&t->wake); /* pairs with wake_service */
 		uint64_t next_tick;
+		bool timed = cadre__wheel_next_deadline(&t->wheel, &next_tick);
+		uint64_t until = timed ? (next_tick > now ? next_tick : now + 1) : UINT64_MAX;
+		/* seq_cst exchange: publish the wake-up tick, then look at the
+		 * queue once more (Dekker with arm). */
+		cadre__xchg_sc_u64(&t->sleep_until, until);
+		if (cadre__mb_visible(&t->requests) ||
+		    cadre__load_sc_ptr(&t->requests.head) != (void *)&t->requests.stub) {
+			cadre__xchg_sc_u64(&t->sleep_until, 0); /* awake again */
+			continue;
+		}
 		struct timespec ts, *tsp = NULL;
-		if (cadre__wheel_next_deadline(&t->wheel, &next_tick)) {
-			uint64_t ms = next_tick > now ? next_tick - now : 0;
+		if (timed) {
+			uint64_t ms = until - now;
 			ts.tv_sec = (time_t)(ms / 1000);
 			ts.tv_nsec = (long)(ms % 1000) * 1000000L + 100000L; /* past the tick */
 			tsp = &ts;
 		}
 		syscall(SYS_futex, &t->wake, FUTEX_WAIT_PRIVATE, seq, tsp, NULL, 0);
-		/* Woken by an arming (its push cleared the idle tag) or by the
-		 * timeout (the tag may still be set): clear it ourselves, so that
-		 * pushes stop waking a service that is awake. */
-		cadre__mb_unidle(&t->requests);
+		cadre__xchg_sc_u64(&t->sleep_until, 0); /* awake: armers need not wake us */
 	}
 	return NULL;
 }

@@ -143,6 +143,11 @@ cadre__fetch_and_acqrel_u32(uint32_t *p, uint32_t bits)
 	return __atomic_fetch_and(p, bits, __ATOMIC_ACQ_REL);
 }
 CADRE__A_INLINE uint64_t
+cadre__xchg_sc_u64(uint64_t *p, uint64_t v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint64_t
 cadre__load_rlx_u64(const uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
@@ -387,6 +392,14 @@ cadre__fetch_and_acqrel_u32(uint32_t *p, uint32_t bits)
 	uint32_t old = ck_pr_load_32(p);
 	while (!cadre__cas_acqrel_u32(p, old, old & bits))
 		old = ck_pr_load_32(p);
+	return old;
+}
+CADRE__A_INLINE uint64_t
+cadre__xchg_sc_u64(uint64_t *p, uint64_t v)
+{
+	cadre__ck_rmw_pre();
+	uint64_t old = ck_pr_fas_64(p, v);
+	cadre__ck_rmw_post();
 	return old;
 }
 CADRE__A_INLINE uint64_t
