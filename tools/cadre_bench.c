@@ -95,6 +95,35 @@ enum {
 	M_DONE,
 	M_START,
 	M_REPLY,
+	M_MEET, /* chameneos */
+	M_MATE,
+	M_CHANGE,
+	M_COUNT,
+	M_XFER, /* bank */
+	M_DEPOSIT,
+	M_ACK,
+	M_BALANCE,
+	M_HUNGRY, /* philosophers */
+	M_EAT,
+	M_DENIED,
+	M_RELEASE,
+	M_ENTER, /* barber */
+	M_WAIT,
+	M_FULL,
+	M_CUT,
+	M_NEXT,
+	M_SERVED,
+	M_TURNED,
+	M_REPORT,
+	M_WRITE, /* dictionary */
+	M_READ,
+	M_VALUE,
+	M_DUMP,
+	M_DUMPED,
+	M_COMPUTE, /* logmap */
+	M_RESULT,
+	M_TERM,
+	M_CHILD, /* nqueens */
 };
 
 enum wl {
@@ -105,12 +134,22 @@ enum wl {
 	WL_FJTHRPUT,
 	WL_SKYNET,
 	WL_BIG,
+	WL_CHAMENEOS,
+	WL_BANK,
+	WL_PHILOSOPHERS,
+	WL_BARBER,
+	WL_DICTIONARY,
+	WL_LOGMAP,
+	WL_TRAPEZOID,
+	WL_NQUEENS,
 	WL_IDLE,
 	WL_COUNT
 };
 
 static const char *const wl_names[WL_COUNT] = {
-        "pingpong", "counting", "threadring", "fanin", "fjthrput", "skynet", "big", "idle",
+        "pingpong", "counting",  "threadring", "fanin",        "fjthrput", "skynet",
+        "big",      "chameneos", "bank",       "philosophers", "barber",   "dictionary",
+        "logmap",   "trapezoid", "nqueens",    "idle",
 };
 
 /* ---- options -------------------------------------------------------------- */
@@ -130,6 +169,14 @@ struct sizes {
 	uint64_t idle_actors;
 	uint64_t idle_ms;
 	uint64_t slice;
+	uint64_t chameneos_c, chameneos_n;
+	uint64_t bank_a, bank_n;
+	uint64_t philosophers_p, philosophers_r;
+	uint64_t barber_n, barber_w, barber_apr, barber_ahr;
+	uint64_t dictionary_w, dictionary_m, dictionary_write;
+	uint64_t logmap_s, logmap_t;
+	uint64_t trapezoid_w, trapezoid_n;
+	uint64_t nqueens_n, nqueens_t, nqueens_w;
 };
 
 struct size_opt {
@@ -159,7 +206,34 @@ static const struct size_opt size_opts[] = {
         {"--idle-actors", SZ(idle_actors), 100000, 1, 100000000, true, "idle: actors"},
         {"--idle-ms", SZ(idle_ms), 2000, 1, 3600000, true, "idle: idle time (ms)"},
         {"--slice", SZ(slice), 1000, 1, 1000000000, false,
-         "counting, fanin, fjthrput: sends before a continue"},
+         "counting, fanin, fjthrput, bank: sends before a continue"},
+        {"--chameneos-c", SZ(chameneos_c), 5, 2, 100000, false, "chameneos: creatures"},
+        {"--chameneos-n", SZ(chameneos_n), 1000000, 1, BIG_MAX, true, "chameneos: meetings"},
+        {"--bank-a", SZ(bank_a), 1000, 2, 10000000, false, "bank: accounts"},
+        {"--bank-n", SZ(bank_n), 1000000, 1, BIG_MAX, true, "bank: transactions"},
+        {"--philosophers-p", SZ(philosophers_p), 20, 2, 1000000, false,
+         "philosophers: philosophers"},
+        {"--philosophers-r", SZ(philosophers_r), 100000, 1, BIG_MAX, true,
+         "philosophers: meals each"},
+        {"--barber-n", SZ(barber_n), 500000, 1, 100000000, true, "barber: customers"},
+        {"--barber-w", SZ(barber_w), 1000, 1, 100000000, false, "barber: waiting room seats"},
+        {"--barber-apr", SZ(barber_apr), 1000, 0, 1000000000, false,
+         "barber: busy loop between arrivals (max)"},
+        {"--barber-ahr", SZ(barber_ahr), 1000, 0, 1000000000, false,
+         "barber: busy loop per haircut (max)"},
+        {"--dictionary-w", SZ(dictionary_w), 20, 1, 100000, false, "dictionary: workers"},
+        {"--dictionary-m", SZ(dictionary_m), 100000, 1, BIG_MAX, true,
+         "dictionary: requests per worker"},
+        {"--dictionary-write", SZ(dictionary_write), 10, 0, 100, false,
+         "dictionary: writes (percent)"},
+        {"--logmap-s", SZ(logmap_s), 10, 1, 1000000, false, "logmap: series"},
+        {"--logmap-t", SZ(logmap_t), 250000, 1, BIG_MAX, true, "logmap: terms"},
+        {"--trapezoid-w", SZ(trapezoid_w), 100, 1, 1000000, false, "trapezoid: workers"},
+        {"--trapezoid-n", SZ(trapezoid_n), 300000000, 1, BIG_MAX, true, "trapezoid: pieces"},
+        {"--nqueens-n", SZ(nqueens_n), 15, 1, 18, false, "nqueens: board size (--quick: N - 2)"},
+        {"--nqueens-t", SZ(nqueens_t), 4, 0, 18, false,
+         "nqueens: queens placed in parallel, then sequentially"},
+        {"--nqueens-w", SZ(nqueens_w), 20, 1, 100000, false, "nqueens: workers"},
 };
 
 #define NSIZES (sizeof size_opts / sizeof size_opts[0])
@@ -170,8 +244,12 @@ struct options {
 	uint32_t runs;
 	uint64_t timeout_s;
 	bool quick;
-	unsigned only;   /* bit per workload; 0 = all */
-	bool idle_child; /* internal: run one idle measurement, print it, exit */
+	unsigned only;             /* bit per workload; 0 = all */
+	bool idle_child;           /* internal: run one idle measurement, print it, exit */
+	uint64_t stress_secs;      /* --stress: soak for this long (0: no soak) */
+	uint64_t stress_msgs;      /* --stress-msgs: soak until this many messages */
+	const char *save_path;     /* --save: write the JSON lines here */
+	const char *baseline_path; /* --baseline: compare with these JSON lines */
 };
 
 static uint64_t *
@@ -183,6 +261,7 @@ size_at(struct sizes *sz, size_t off)
 /* ---- progress on stderr ----------------------------------------------------- */
 
 static bool stderr_tty;
+static bool g_stress; /* soaking: fewer notes */
 
 static double
 now(void)
@@ -238,6 +317,13 @@ struct run {
 	uint64_t result;        /* the final actor's result */
 	_Atomic uint64_t tally; /* big: pings answered; idle: actors started */
 	_Atomic uint64_t shut;  /* big, idle: actors stopped by cadre_stop_ref */
+	/* The further Savina workloads (main sets them up, one actor reads or
+	 * writes them, main reads them after the semaphore). */
+	cadre_ref second;            /* dictionary: the dictionary */
+	void *data;                  /* bank: final balances; dictionary: the dump; logmap: terms */
+	const uint64_t *expect_vals; /* dictionary: the expected value per key */
+	const double *dexpect;       /* logmap: terms and sum; trapezoid: the area */
+	uint64_t extra[3];           /* philosophers: denials; barber: waited, turned, served */
 };
 
 static struct run g_run;
@@ -1645,10 +1731,1773 @@ wl_idle(const struct options *o, struct sample *s)
 	return ok && !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* ---- further Savina workloads -------------------------------------------------------------
+ * Each is written as plain actors, like the ones above; each verifies its
+ * own result exactly, and knows how many messages it implies (some only
+ * once it has run: those that depend on timing report what they did, and
+ * the counters must match that). */
+
+/* A deterministic random stream (splitmix64 over a counter). */
+static uint64_t
+rng_next(uint64_t *s)
+{
+	return splitmix64((*s)++);
+}
+
+/* Busy work of about n iterations (barber: arrivals and haircuts). */
+static void
+spin(uint64_t n)
+{
+	volatile uint64_t x = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		x = x + i;
+}
+
+/* ---- chameneos ------------------------------------------------------------------------------
+ * chameneos-redux: C creatures of three colours ask the mall (the meeting
+ * place) for a meeting. The mall keeps one waiting creature; when a second
+ * arrives it sends it the first one's colour and ref (M_MATE); that one
+ * takes the complement colour and tells the first (M_CHANGE: its old and
+ * new colours), which must arrive at the same colour by the same rule.
+ * After N meetings the mall answers every request with M_EXIT; a creature
+ * then reports its meetings (M_COUNT) and stops. The mall checks each
+ * creature's count against its own record and the sum against 2N.
+ * Messages: (2N + C) requests, N mates, N changes, C exits, C counts. */
+struct ch_meet {
+	uint32_t colour, index;
+};
+
+struct ch_mate {
+	cadre_ref ref;
+	uint32_t colour, index;
+};
+
+struct ch_change {
+	uint32_t old_colour, new_colour, index, pad_;
+};
+
+struct ch_count {
+	uint64_t meetings;
+	uint32_t index, pad_;
+};
+
+static uint32_t
+ch_complement(uint32_t a, uint32_t b)
+{
+	return a == b ? a : 3 - a - b; /* blue 0, red 1, yellow 2 */
+}
+
+struct ch_creature {
+	cadre_actor base;
+	cadre_ref mall;
+	uint64_t meetings;
+	uint32_t colour, index;
+};
+
+static int
+ch_request(struct ch_creature *c)
+{
+	struct ch_meet mt = {.colour = c->colour, .index = c->index};
+
+	return cadre_send(cadre_actor_system(&c->base), c->mall, M_MEET, &mt, sizeof mt);
+}
+
+static int
+ch_creature_start(cadre_actor *self, void *arg)
+{
+	struct ch_creature *c = (struct ch_creature *)self;
+
+	c->index = (uint32_t)(uintptr_t)arg;
+	c->colour = c->index % 3;
+	c->mall = g_run.first; /* written by the mall before it spawned us */
+	return ch_request(c);
+}
+
+static int
+ch_creature_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct ch_creature *c = (struct ch_creature *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	if (m->type == M_MATE && m->size == sizeof(struct ch_mate)) {
+		struct ch_mate mate;
+		memcpy(&mate, m->data, sizeof mate);
+		if (mate.index == c->index || cadre_ref_eq(mate.ref, cadre_self(self)))
+			return BAD("chameneos: creature %" PRIu32 " met itself", c->index);
+		struct ch_change ch = {.old_colour = c->colour,
+		                       .new_colour = ch_complement(c->colour, mate.colour),
+		                       .index = c->index};
+		int rc = cadre_send(sys, mate.ref, M_CHANGE, &ch, sizeof ch);
+		if (rc != 0)
+			return rc;
+		c->colour = ch.new_colour;
+		c->meetings++;
+		return ch_request(c);
+	}
+	if (m->type == M_CHANGE && m->size == sizeof(struct ch_change)) {
+		struct ch_change ch;
+		memcpy(&ch, m->data, sizeof ch);
+		uint32_t want = ch_complement(c->colour, ch.old_colour);
+		if (ch.new_colour != want || ch.index == c->index)
+			return BAD("chameneos: creature %" PRIu32 " (colour %" PRIu32
+			           ") met %" PRIu32 " (colour %" PRIu32 "), which became %" PRIu32
+			           ", expected %" PRIu32,
+			           c->index, c->colour, ch.index, ch.old_colour, ch.new_colour,
+			           want);
+		c->colour = ch.new_colour;
+		c->meetings++;
+		return ch_request(c);
+	}
+	if (m->type == M_EXIT) {
+		struct ch_count cnt = {.meetings = c->meetings, .index = c->index};
+		int rc = cadre_send(sys, c->mall, M_COUNT, &cnt, sizeof cnt);
+		return rc != 0 ? rc : cadre_stop(self);
+	}
+	return BAD("chameneos creature: unexpected message type %" PRIu32, m->type);
+}
+
+static const cadre_behaviour ch_creature_beh = {.size = sizeof(struct ch_creature),
+                                                .start = ch_creature_start,
+                                                .receive = ch_creature_receive,
+                                                .stop = on_stop,
+                                                .name = "chameneos_creature"};
+
+struct ch_mall {
+	cadre_actor base;
+	uint64_t left, creatures, reported, sum;
+	uint64_t *met; /* meetings per creature, as the mall arranged them */
+	bool waiting;
+	struct ch_mate first;
+};
+
+static int
+ch_mall_start(cadre_actor *self, void *arg)
+{
+	struct ch_mall *ml = (struct ch_mall *)self;
+
+	(void)arg;
+	ml->left = g_run.sz.chameneos_n;
+	ml->creatures = g_run.sz.chameneos_c;
+	ml->met = calloc(ml->creatures, sizeof *ml->met);
+	if (ml->met == NULL)
+		return CADRE_ENOMEM;
+	g_run.first = cadre_self(self);
+	for (uint64_t i = 0; i < ml->creatures; i++) {
+		cadre_ref r;
+		int rc = cadre_spawn(cadre_actor_system(self), &ch_creature_beh, NULL,
+		                     (void *)(uintptr_t)i, &r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+ch_mall_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct ch_mall *ml = (struct ch_mall *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	if (m->type == M_MEET && m->size == sizeof(struct ch_meet)) {
+		struct ch_meet mt;
+		memcpy(&mt, m->data, sizeof mt);
+		if (mt.index >= ml->creatures || mt.colour > 2)
+			return BAD("chameneos: bad request (creature %" PRIu32 ", colour %" PRIu32
+			           ")",
+			           mt.index, mt.colour);
+		if (ml->left == 0)
+			return cadre_send(sys, m->sender, M_EXIT, NULL, 0);
+		if (!ml->waiting) {
+			ml->first = (struct ch_mate){m->sender, mt.colour, mt.index};
+			ml->waiting = true;
+			return 0;
+		}
+		ml->waiting = false;
+		ml->left--;
+		ml->met[ml->first.index]++;
+		ml->met[mt.index]++;
+		return cadre_send(sys, m->sender, M_MATE, &ml->first, sizeof ml->first);
+	}
+	if (m->type != M_COUNT || m->size != sizeof(struct ch_count))
+		return BAD("chameneos mall: unexpected message type %" PRIu32, m->type);
+	struct ch_count cnt;
+	memcpy(&cnt, m->data, sizeof cnt);
+	if (cnt.index >= ml->creatures || cnt.meetings != ml->met[cnt.index])
+		return BAD("chameneos: creature %" PRIu32 " counts %" PRIu64
+		           " meetings, the mall arranged %" PRIu64,
+		           cnt.index, cnt.meetings,
+		           cnt.index < ml->creatures ? ml->met[cnt.index] : 0);
+	ml->sum += cnt.meetings;
+	if (++ml->reported < ml->creatures)
+		return 0;
+	g_run.result = ml->sum;
+	if (ml->sum != 2 * g_run.sz.chameneos_n || ml->waiting)
+		return BAD("chameneos: %" PRIu64 " meetings in all, expected %" PRIu64, ml->sum,
+		           2 * g_run.sz.chameneos_n);
+	run_done();
+	return cadre_stop(self);
+}
+
+static void
+ch_mall_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct ch_mall *ml = (struct ch_mall *)self;
+
+	free(ml->met);
+	on_stop(self, why);
+}
+
+static const cadre_behaviour ch_mall_beh = {.size = sizeof(struct ch_mall),
+                                            .start = ch_mall_start,
+                                            .receive = ch_mall_receive,
+                                            .stop = ch_mall_stop,
+                                            .name = "chameneos_mall"};
+
+/* ---- bank ---------------------------------------------------------------------------------------
+ * Savina's banking: a teller spawns A accounts, then orders N random
+ * transfers (in slices): M_XFER to the source, which debits itself and
+ * sends M_DEPOSIT to the destination, which credits itself and answers
+ * M_ACK; the source then reports M_DONE to the teller. After N dones the
+ * teller asks every account for its balance (M_BALANCE), which must be
+ * exactly the one main computed by replaying the transfers, and their sum
+ * the initial total. Messages: 4N + 2A (+ the teller's continues). */
+#define BANK_INITIAL ((int64_t)1000000000)
+#define BANK_SEED 0x42414e4bULL
+
+struct bank_xfer {
+	cadre_ref to;
+	int64_t amount;
+	uint64_t id;
+};
+
+struct bank_balance {
+	int64_t balance;
+	uint64_t index;
+};
+
+/* The t-th transfer of the teller's stream. */
+static void
+bank_pick(uint64_t *rng, uint64_t accounts, uint64_t *src, uint64_t *dst, int64_t *amount)
+{
+	uint64_t r = rng_next(rng);
+
+	*src = r % accounts;
+	*dst = (r >> 20) % (accounts - 1);
+	if (*dst >= *src)
+		(*dst)++;
+	*amount = (int64_t)((r >> 44) % 1000) + 1;
+}
+
+struct bank_account {
+	cadre_actor base;
+	cadre_ref teller;
+	int64_t balance;
+	uint64_t index;
+};
+
+static int
+bank_account_start(cadre_actor *self, void *arg)
+{
+	struct bank_account *a = (struct bank_account *)self;
+
+	a->index = (uint64_t)(uintptr_t)arg;
+	a->balance = BANK_INITIAL;
+	a->teller = g_run.first;
+	return 0;
+}
+
+static int
+bank_account_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct bank_account *a = (struct bank_account *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	struct bank_xfer x;
+
+	switch (m->type) {
+	case M_XFER:
+		if (m->size != sizeof x)
+			break;
+		memcpy(&x, m->data, sizeof x);
+		a->balance -= x.amount;
+		return cadre_send(sys, x.to, M_DEPOSIT, &x, sizeof x);
+	case M_DEPOSIT:
+		if (m->size != sizeof x)
+			break;
+		memcpy(&x, m->data, sizeof x);
+		a->balance += x.amount;
+		return cadre_send(sys, m->sender, M_ACK, &x, sizeof x);
+	case M_ACK:
+		if (m->size != sizeof x)
+			break;
+		memcpy(&x, m->data, sizeof x);
+		return send_u64(sys, a->teller, M_DONE, x.id);
+	case M_BALANCE: {
+		struct bank_balance b = {.balance = a->balance, .index = a->index};
+		int rc = cadre_send(sys, m->sender, M_REPLY, &b, sizeof b);
+		return rc != 0 ? rc : cadre_stop(self);
+	}
+	default:
+		break;
+	}
+	return BAD("bank account: unexpected message type %" PRIu32, m->type);
+}
+
+static const cadre_behaviour bank_account_beh = {.size = sizeof(struct bank_account),
+                                                 .start = bank_account_start,
+                                                 .receive = bank_account_receive,
+                                                 .stop = on_stop,
+                                                 .name = "bank_account"};
+
+struct bank_teller {
+	cadre_actor base;
+	cadre_ref *accounts;
+	const int64_t *expect; /* final balances, computed by main */
+	uint64_t naccounts, n, sent, dones, replies, rng;
+	int64_t total;
+};
+
+static int
+bank_teller_step(cadre_actor *self)
+{
+	struct bank_teller *t = (struct bank_teller *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	uint64_t slice = g_run.sz.slice;
+
+	for (uint64_t i = 0; i < slice && t->sent < t->n; i++, t->sent++) {
+		uint64_t src, dst;
+		struct bank_xfer x = {.id = t->sent};
+		bank_pick(&t->rng, t->naccounts, &src, &dst, &x.amount);
+		x.to = t->accounts[dst];
+		int rc = cadre_send(sys, t->accounts[src], M_XFER, &x, sizeof x);
+		if (rc != 0)
+			return rc;
+	}
+	return t->sent < t->n ? send_self(self, M_CONT) : 0;
+}
+
+static int
+bank_teller_start(cadre_actor *self, void *arg)
+{
+	struct bank_teller *t = (struct bank_teller *)self;
+
+	(void)arg;
+	t->naccounts = g_run.sz.bank_a;
+	t->n = g_run.sz.bank_n;
+	t->accounts = g_run.refs;
+	t->expect = g_run.data;
+	t->rng = BANK_SEED;
+	g_run.first = cadre_self(self);
+	for (uint64_t i = 0; i < t->naccounts; i++) {
+		int rc = cadre_spawn(cadre_actor_system(self), &bank_account_beh, NULL,
+		                     (void *)(uintptr_t)i, &t->accounts[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return bank_teller_step(self);
+}
+
+static int
+bank_teller_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct bank_teller *t = (struct bank_teller *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	if (m->type == M_CONT)
+		return bank_teller_step(self);
+	if (m->type == M_DONE) {
+		if (++t->dones < t->n)
+			return 0;
+		for (uint64_t i = 0; i < t->naccounts; i++) {
+			int rc = cadre_send(sys, t->accounts[i], M_BALANCE, NULL, 0);
+			if (rc != 0)
+				return rc;
+		}
+		return 0;
+	}
+	struct bank_balance b;
+	if (m->type != M_REPLY || m->size != sizeof b)
+		return BAD("bank teller: unexpected message type %" PRIu32, m->type);
+	memcpy(&b, m->data, sizeof b);
+	if (t->dones != t->n || b.index >= t->naccounts || b.balance != t->expect[b.index])
+		return BAD("bank: account %" PRIu64 " holds %" PRId64 ", expected %" PRId64,
+		           b.index, b.balance, b.index < t->naccounts ? t->expect[b.index] : 0);
+	t->total += b.balance;
+	if (++t->replies < t->naccounts)
+		return 0;
+	g_run.result = (uint64_t)t->total;
+	if (t->total != (int64_t)t->naccounts * BANK_INITIAL)
+		return BAD("bank: total balance %" PRId64 ", expected %" PRId64, t->total,
+		           (int64_t)t->naccounts * BANK_INITIAL);
+	run_done();
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour bank_teller_beh = {.size = sizeof(struct bank_teller),
+                                                .start = bank_teller_start,
+                                                .receive = bank_teller_receive,
+                                                .stop = on_stop,
+                                                .name = "bank_teller"};
+
+/* ---- philosophers ----------------------------------------------------------------------------
+ * Savina's dining philosophers with an arbitrator that owns the P forks.
+ * A philosopher asks (M_HUNGRY); the arbitrator grants both forks
+ * (M_EAT) or denies (M_DENIED: ask again). After eating it releases them
+ * (M_RELEASE, checked: it must hold both) and, after R meals, reports its
+ * meals and denials (M_EXIT) and stops. The arbitrator checks every
+ * philosopher ate exactly R times (by its own record and by the
+ * philosopher's) and that the denials agree. Messages: 3PR + 2D + P, with
+ * D the denials. */
+struct ph_exit {
+	uint64_t index, meals, denied;
+};
+
+struct ph_philosopher {
+	cadre_actor base;
+	cadre_ref arbitrator;
+	uint64_t index, meals, denied, rounds;
+};
+
+static int
+ph_start(cadre_actor *self, void *arg)
+{
+	struct ph_philosopher *p = (struct ph_philosopher *)self;
+
+	p->index = (uint64_t)(uintptr_t)arg;
+	p->rounds = g_run.sz.philosophers_r;
+	p->arbitrator = g_run.first;
+	return send_u64(cadre_actor_system(self), p->arbitrator, M_HUNGRY, p->index);
+}
+
+static int
+ph_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct ph_philosopher *p = (struct ph_philosopher *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	if (m->type == M_DENIED) {
+		p->denied++;
+		return send_u64(sys, p->arbitrator, M_HUNGRY, p->index);
+	}
+	if (m->type != M_EAT)
+		return BAD("philosopher: unexpected message type %" PRIu32, m->type);
+	p->meals++;
+	int rc = send_u64(sys, p->arbitrator, M_RELEASE, p->index);
+	if (rc != 0)
+		return rc;
+	if (p->meals < p->rounds)
+		return send_u64(sys, p->arbitrator, M_HUNGRY, p->index);
+	struct ph_exit ex = {.index = p->index, .meals = p->meals, .denied = p->denied};
+	rc = cadre_send(sys, p->arbitrator, M_EXIT, &ex, sizeof ex);
+	return rc != 0 ? rc : cadre_stop(self);
+}
+
+static const cadre_behaviour ph_beh = {.size = sizeof(struct ph_philosopher),
+                                       .start = ph_start,
+                                       .receive = ph_receive,
+                                       .stop = on_stop,
+                                       .name = "philosopher"};
+
+struct ph_arbitrator {
+	cadre_actor base;
+	uint64_t *fork;  /* holder + 1, or 0 */
+	uint64_t *meals; /* granted per philosopher */
+	uint64_t n, exits, denied, reported;
+};
+
+static int
+ph_arb_start(cadre_actor *self, void *arg)
+{
+	struct ph_arbitrator *a = (struct ph_arbitrator *)self;
+
+	(void)arg;
+	a->n = g_run.sz.philosophers_p;
+	a->fork = calloc(2 * a->n, sizeof *a->fork);
+	if (a->fork == NULL)
+		return CADRE_ENOMEM;
+	a->meals = a->fork + a->n;
+	g_run.first = cadre_self(self);
+	for (uint64_t i = 0; i < a->n; i++) {
+		cadre_ref r;
+		int rc = cadre_spawn(cadre_actor_system(self), &ph_beh, NULL, (void *)(uintptr_t)i,
+		                     &r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+ph_arb_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct ph_arbitrator *a = (struct ph_arbitrator *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	uint64_t i = 0;
+
+	if (m->type == M_HUNGRY || m->type == M_RELEASE) {
+		if (!get_u64(m, &i) || i >= a->n)
+			return BAD("philosophers: bad philosopher %" PRIu64, i);
+		uint64_t l = i, r = (i + 1) % a->n;
+		if (m->type == M_RELEASE) {
+			if (a->fork[l] != i + 1 || a->fork[r] != i + 1)
+				return BAD("philosophers: %" PRIu64
+				           " released forks it did not hold",
+				           i);
+			a->fork[l] = a->fork[r] = 0;
+			return 0;
+		}
+		if (a->fork[l] != 0 || a->fork[r] != 0) {
+			a->denied++;
+			return cadre_send(sys, m->sender, M_DENIED, NULL, 0);
+		}
+		a->fork[l] = a->fork[r] = i + 1;
+		a->meals[i]++;
+		return cadre_send(sys, m->sender, M_EAT, NULL, 0);
+	}
+	struct ph_exit ex;
+	if (m->type != M_EXIT || m->size != sizeof ex)
+		return BAD("arbitrator: unexpected message type %" PRIu32, m->type);
+	memcpy(&ex, m->data, sizeof ex);
+	uint64_t r = g_run.sz.philosophers_r;
+	if (ex.index >= a->n || ex.meals != r || a->meals[ex.index] != r)
+		return BAD("philosophers: philosopher %" PRIu64 " ate %" PRIu64
+		           " times (arbitrator: %" PRIu64 "), expected %" PRIu64,
+		           ex.index, ex.meals, ex.index < a->n ? a->meals[ex.index] : 0, r);
+	a->reported += ex.denied;
+	if (++a->exits < a->n)
+		return 0;
+	if (a->reported != a->denied)
+		return BAD("philosophers: %" PRIu64 " denials reported, %" PRIu64 " sent",
+		           a->reported, a->denied);
+	for (uint64_t k = 0; k < a->n; k++)
+		if (a->fork[k] != 0)
+			return BAD("philosophers: fork %" PRIu64 " still held", k);
+	g_run.result = a->n * r;
+	g_run.extra[0] = a->denied;
+	run_done();
+	return cadre_stop(self);
+}
+
+static void
+ph_arb_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct ph_arbitrator *a = (struct ph_arbitrator *)self;
+
+	free(a->fork);
+	on_stop(self, why);
+}
+
+static const cadre_behaviour ph_arb_beh = {.size = sizeof(struct ph_arbitrator),
+                                           .start = ph_arb_start,
+                                           .receive = ph_arb_receive,
+                                           .stop = ph_arb_stop,
+                                           .name = "arbitrator"};
+
+/* ---- barber ----------------------------------------------------------------------------------
+ * Savina's sleeping barber. A factory spawns the barber, the waiting room
+ * (capacity W) and then N customers, one per step with a random busy wait
+ * between arrivals (APR). A customer enters the room (M_ENTER): the room
+ * sends it straight to a sleeping barber (M_CUT), seats it (M_WAIT) or turns
+ * it away (M_FULL). The barber cuts (busy wait, AHR), asks the room for
+ * the next one (M_NEXT) and dismisses the customer (M_DONE), which reports
+ * M_SERVED or M_TURNED to the factory and stops. Once all N reported, the
+ * factory closes the room, which reports its counts and closes the barber,
+ * which reports its count. Checks: served + turned away = N, and the
+ * room's and barber's counts agree with the customers'. */
+struct bb_room_report {
+	uint64_t immediate, waited, turned;
+};
+
+struct bb_factory {
+	cadre_actor base;
+	cadre_ref barber, room;
+	uint64_t n, spawned, served, turned, rng, reports, cuts;
+	struct bb_room_report room_rep;
+};
+
+struct bb_customer {
+	cadre_actor base;
+	bool waited;
+};
+
+static int
+bb_customer_start(cadre_actor *self, void *arg)
+{
+	return cadre_send(cadre_actor_system(self), *(const cadre_ref *)arg, M_ENTER, NULL, 0);
+}
+
+static int
+bb_customer_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct bb_customer *c = (struct bb_customer *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	if (m->type == M_WAIT && !c->waited) {
+		c->waited = true;
+		return 0;
+	}
+	if (m->type == M_DONE || m->type == M_FULL) {
+		int rc = cadre_send(sys, g_run.first, m->type == M_DONE ? M_SERVED : M_TURNED, NULL,
+		                    0);
+		return rc != 0 ? rc : cadre_stop(self);
+	}
+	return BAD("barber customer: unexpected message type %" PRIu32, m->type);
+}
+
+static const cadre_behaviour bb_customer_beh = {.size = sizeof(struct bb_customer),
+                                                .start = bb_customer_start,
+                                                .receive = bb_customer_receive,
+                                                .stop = on_stop,
+                                                .name = "customer"};
+
+struct bb_room {
+	cadre_actor base;
+	cadre_ref barber;
+	cadre_ref *seat; /* a ring of W */
+	uint64_t cap, head, len;
+	bool busy; /* the barber is awake */
+	struct bb_room_report rep;
+};
+
+static int
+bb_room_start(cadre_actor *self, void *arg)
+{
+	struct bb_room *r = (struct bb_room *)self;
+
+	r->barber = *(const cadre_ref *)arg;
+	r->cap = g_run.sz.barber_w;
+	r->seat = calloc(r->cap, sizeof *r->seat);
+	return r->seat == NULL ? CADRE_ENOMEM : 0;
+}
+
+static int
+bb_room_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct bb_room *r = (struct bb_room *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	switch (m->type) {
+	case M_ENTER:
+		if (!r->busy) {
+			r->busy = true;
+			r->rep.immediate++;
+			return cadre_send(sys, r->barber, M_CUT, &m->sender, sizeof m->sender);
+		}
+		if (r->len < r->cap) {
+			r->seat[(r->head + r->len++) % r->cap] = m->sender;
+			r->rep.waited++;
+			return cadre_send(sys, m->sender, M_WAIT, NULL, 0);
+		}
+		r->rep.turned++;
+		return cadre_send(sys, m->sender, M_FULL, NULL, 0);
+	case M_NEXT:
+		if (!r->busy)
+			return BAD("barber: the room was asked for the next customer by a sleeping "
+			           "barber");
+		if (r->len == 0) {
+			r->busy = false;
+			return 0;
+		}
+		{
+			cadre_ref c = r->seat[r->head];
+			r->head = (r->head + 1) % r->cap;
+			r->len--;
+			return cadre_send(sys, r->barber, M_CUT, &c, sizeof c);
+		}
+	case M_EXIT: {
+		if (r->busy || r->len != 0)
+			return BAD("barber: room closed with %" PRIu64 " waiting", r->len);
+		int rc = cadre_send(sys, m->sender, M_REPORT, &r->rep, sizeof r->rep);
+		if (rc == 0)
+			rc = cadre_send(sys, r->barber, M_EXIT, NULL, 0);
+		return rc != 0 ? rc : cadre_stop(self);
+	}
+	default:
+		break;
+	}
+	return BAD("barber room: unexpected message type %" PRIu32, m->type);
+}
+
+static void
+bb_room_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct bb_room *r = (struct bb_room *)self;
+
+	free(r->seat);
+	on_stop(self, why);
+}
+
+static const cadre_behaviour bb_room_beh = {.size = sizeof(struct bb_room),
+                                            .start = bb_room_start,
+                                            .receive = bb_room_receive,
+                                            .stop = bb_room_stop,
+                                            .name = "waiting_room"};
+
+struct bb_barber {
+	cadre_actor base;
+	uint64_t cuts, rng;
+};
+
+static int
+bb_barber_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct bb_barber *b = (struct bb_barber *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	if (m->type == M_CUT && m->size == sizeof(cadre_ref)) {
+		cadre_ref c;
+		memcpy(&c, m->data, sizeof c);
+		spin(rng_next(&b->rng) % (g_run.sz.barber_ahr + 1));
+		b->cuts++;
+		/* The room first: the customer's M_SERVED (and so the factory's
+		 * M_EXIT to the room) comes after this M_NEXT. */
+		int rc = cadre_send(sys, m->sender, M_NEXT, NULL, 0);
+		return rc != 0 ? rc : cadre_send(sys, c, M_DONE, NULL, 0);
+	}
+	if (m->type == M_EXIT) {
+		int rc = send_u64(sys, g_run.first, M_REPORT, b->cuts);
+		return rc != 0 ? rc : cadre_stop(self);
+	}
+	return BAD("barber: unexpected message type %" PRIu32, m->type);
+}
+
+static const cadre_behaviour bb_barber_beh = {.size = sizeof(struct bb_barber),
+                                              .receive = bb_barber_receive,
+                                              .stop = on_stop,
+                                              .name = "barber"};
+
+static int
+bb_factory_step(cadre_actor *self)
+{
+	struct bb_factory *f = (struct bb_factory *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	cadre_ref c;
+
+	spin(rng_next(&f->rng) % (g_run.sz.barber_apr + 1));
+	int rc = cadre_spawn(sys, &bb_customer_beh, NULL, &f->room, &c);
+	if (rc != 0)
+		return rc;
+	return ++f->spawned < f->n ? send_self(self, M_CONT) : 0;
+}
+
+static int
+bb_factory_start(cadre_actor *self, void *arg)
+{
+	struct bb_factory *f = (struct bb_factory *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	(void)arg;
+	f->n = g_run.sz.barber_n;
+	f->rng = 0xba4be4;
+	g_run.first = cadre_self(self);
+	int rc = cadre_spawn(sys, &bb_barber_beh, NULL, NULL, &f->barber);
+	if (rc == 0)
+		rc = cadre_spawn(sys, &bb_room_beh, NULL, &f->barber, &f->room);
+	return rc != 0 ? rc : bb_factory_step(self);
+}
+
+static int
+bb_factory_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct bb_factory *f = (struct bb_factory *)self;
+
+	switch (m->type) {
+	case M_CONT:
+		return bb_factory_step(self);
+	case M_SERVED:
+	case M_TURNED:
+		if (m->type == M_SERVED)
+			f->served++;
+		else
+			f->turned++;
+		if (f->served + f->turned < f->n)
+			return 0;
+		return cadre_send(cadre_actor_system(self), f->room, M_EXIT, NULL, 0);
+	case M_REPORT:
+		if (m->size == sizeof f->room_rep)
+			memcpy(&f->room_rep, m->data, sizeof f->room_rep);
+		else if (!get_u64(m, &f->cuts))
+			break;
+		if (++f->reports < 2)
+			return 0;
+		g_run.result = f->served + f->turned;
+		g_run.extra[0] = f->room_rep.waited;
+		g_run.extra[1] = f->turned;
+		g_run.extra[2] = f->served;
+		if (f->served + f->turned != f->n || f->cuts != f->served ||
+		    f->room_rep.turned != f->turned ||
+		    f->room_rep.immediate + f->room_rep.waited != f->served)
+			return BAD("barber: %" PRIu64 " served + %" PRIu64
+			           " turned away of %" PRIu64 " customers; barber: %" PRIu64
+			           " cuts; room: %" PRIu64 " + %" PRIu64 " seated, %" PRIu64
+			           " turned away",
+			           f->served, f->turned, f->n, f->cuts, f->room_rep.immediate,
+			           f->room_rep.waited, f->room_rep.turned);
+		run_done();
+		return cadre_stop(self);
+	default:
+		break;
+	}
+	return BAD("barber factory: unexpected message type %" PRIu32, m->type);
+}
+
+static const cadre_behaviour bb_factory_beh = {.size = sizeof(struct bb_factory),
+                                               .start = bb_factory_start,
+                                               .receive = bb_factory_receive,
+                                               .stop = on_stop,
+                                               .name = "customer_factory"};
+
+/* ---- dictionary --------------------------------------------------------------------------------
+ * Savina's concurrent dictionary: W workers each make M requests to one
+ * dictionary actor (an open-addressing hash table), a write with the given
+ * percentage, else a read, and wait for each answer. Writes go to the
+ * worker's own K keys (so the final contents do not depend on timing);
+ * reads go anywhere, and a read of an own key must return the last value
+ * this worker wrote. Then the master has the dictionary copy its contents
+ * out (M_DUMP), and checks them against main's sequential replay.
+ * Messages: 2WM + W + 2. */
+#define DICT_KEYS 1024 /* per worker */
+
+struct dict_kv {
+	uint64_t key, value; /* value 0: absent */
+};
+
+struct dict_dict {
+	cadre_actor base;
+	struct dict_kv *slot;
+	uint64_t mask, count;
+};
+
+static uint64_t
+dict_find(const struct dict_dict *d, uint64_t key)
+{
+	uint64_t i = splitmix64(key) & d->mask;
+
+	while (d->slot[i].value != 0 && d->slot[i].key != key)
+		i = (i + 1) & d->mask;
+	return i;
+}
+
+static int
+dict_start(cadre_actor *self, void *arg)
+{
+	struct dict_dict *d = (struct dict_dict *)self;
+	uint64_t cap = 16;
+
+	(void)arg;
+	while (cap < 2 * g_run.sz.dictionary_w * DICT_KEYS)
+		cap *= 2;
+	d->mask = cap - 1;
+	d->slot = calloc(cap, sizeof *d->slot);
+	return d->slot == NULL ? CADRE_ENOMEM : 0;
+}
+
+static int
+dict_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct dict_dict *d = (struct dict_dict *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	struct dict_kv kv;
+
+	if ((m->type == M_WRITE || m->type == M_READ) && m->size == sizeof kv) {
+		memcpy(&kv, m->data, sizeof kv);
+		uint64_t i = dict_find(d, kv.key);
+		if (m->type == M_WRITE) {
+			if (kv.value == 0)
+				return BAD("dictionary: write of value 0");
+			if (d->slot[i].value == 0)
+				d->count++;
+			d->slot[i] = kv;
+		} else {
+			kv.value = d->slot[i].value;
+		}
+		return cadre_send(sys, m->sender, M_VALUE, &kv, sizeof kv);
+	}
+	if (m->type != M_DUMP)
+		return BAD("dictionary: unexpected message type %" PRIu32, m->type);
+	struct dict_kv *out = g_run.data;
+	uint64_t k = 0;
+	for (uint64_t i = 0; i <= d->mask; i++)
+		if (d->slot[i].value != 0)
+			out[k++] = d->slot[i];
+	int rc = send_u64(sys, m->sender, M_DUMPED, k);
+	return rc != 0 ? rc : cadre_stop(self);
+}
+
+static void
+dict_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct dict_dict *d = (struct dict_dict *)self;
+
+	free(d->slot);
+	on_stop(self, why);
+}
+
+static const cadre_behaviour dict_beh = {.size = sizeof(struct dict_dict),
+                                         .start = dict_start,
+                                         .receive = dict_receive,
+                                         .stop = dict_stop,
+                                         .name = "dictionary"};
+
+/* The i-th request of worker w: a write of (key, value), or a read of key. */
+static bool
+dict_op(uint64_t *rng, uint64_t w, uint64_t i, uint64_t workers, struct dict_kv *kv)
+{
+	uint64_t r = rng_next(rng);
+
+	if (r % 100 < g_run.sz.dictionary_write) {
+		kv->key = w * DICT_KEYS + (r >> 8) % DICT_KEYS;
+		kv->value = ((w + 1) << 40) | (i + 1);
+		return true;
+	}
+	kv->key = (r >> 8) % (workers * DICT_KEYS);
+	kv->value = 0;
+	return false;
+}
+
+struct dict_worker {
+	cadre_actor base;
+	cadre_ref dict, master;
+	uint64_t index, i, n, rng;
+	uint64_t last[DICT_KEYS]; /* the last value written to each own key */
+};
+
+static int
+dict_worker_next(struct dict_worker *w)
+{
+	cadre_system *sys = cadre_actor_system(&w->base);
+	struct dict_kv kv;
+
+	if (w->i == w->n) {
+		int rc = cadre_send(sys, w->master, M_DONE, NULL, 0);
+		return rc != 0 ? rc : cadre_stop(&w->base);
+	}
+	bool write = dict_op(&w->rng, w->index, w->i, g_run.sz.dictionary_w, &kv);
+	if (write)
+		w->last[kv.key % DICT_KEYS] = kv.value;
+	w->i++;
+	return cadre_send(sys, w->dict, write ? M_WRITE : M_READ, &kv, sizeof kv);
+}
+
+static int
+dict_worker_start(cadre_actor *self, void *arg)
+{
+	struct dict_worker *w = (struct dict_worker *)self;
+
+	w->index = (uint64_t)(uintptr_t)arg;
+	w->n = g_run.sz.dictionary_m;
+	w->rng = splitmix64(w->index + 0xd1c7);
+	w->master = g_run.first;
+	w->dict = g_run.second;
+	return dict_worker_next(w);
+}
+
+static int
+dict_worker_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct dict_worker *w = (struct dict_worker *)self;
+	struct dict_kv kv;
+
+	if (m->type != M_VALUE || m->size != sizeof kv)
+		return BAD("dictionary worker: unexpected message type %" PRIu32, m->type);
+	memcpy(&kv, m->data, sizeof kv);
+	if (kv.key / DICT_KEYS == w->index && kv.value != w->last[kv.key % DICT_KEYS])
+		return BAD("dictionary: worker %" PRIu64 " read %" PRIx64 " at key %" PRIu64
+		           ", wrote %" PRIx64,
+		           w->index, kv.value, kv.key, w->last[kv.key % DICT_KEYS]);
+	return dict_worker_next(w);
+}
+
+static const cadre_behaviour dict_worker_beh = {.size = sizeof(struct dict_worker),
+                                                .start = dict_worker_start,
+                                                .receive = dict_worker_receive,
+                                                .stop = on_stop,
+                                                .name = "dictionary_worker"};
+
+struct dict_master {
+	cadre_actor base;
+	cadre_ref dict;
+	uint64_t workers, dones;
+};
+
+static int
+dict_master_start(cadre_actor *self, void *arg)
+{
+	struct dict_master *ms = (struct dict_master *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	(void)arg;
+	ms->workers = g_run.sz.dictionary_w;
+	int rc = cadre_spawn(sys, &dict_beh, NULL, NULL, &ms->dict);
+	if (rc != 0)
+		return rc;
+	g_run.first = cadre_self(self);
+	g_run.second = ms->dict;
+	for (uint64_t i = 0; i < ms->workers; i++) {
+		cadre_ref r;
+		rc = cadre_spawn(sys, &dict_worker_beh, NULL, (void *)(uintptr_t)i, &r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+dict_master_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct dict_master *ms = (struct dict_master *)self;
+	uint64_t n = 0;
+
+	if (m->type == M_DONE)
+		return ++ms->dones < ms->workers
+		               ? 0
+		               : cadre_send(cadre_actor_system(self), ms->dict, M_DUMP, NULL, 0);
+	if (m->type != M_DUMPED || !get_u64(m, &n) || ms->dones != ms->workers)
+		return BAD("dictionary master: unexpected message type %" PRIu32, m->type);
+	const struct dict_kv *got = g_run.data;
+	const uint64_t *want = g_run.expect_vals;
+	uint64_t keys = ms->workers * DICT_KEYS, present = 0;
+	for (uint64_t k = 0; k < keys; k++)
+		present += want[k] != 0;
+	g_run.result = n;
+	if (n != present)
+		return BAD("dictionary: %" PRIu64 " entries, expected %" PRIu64, n, present);
+	for (uint64_t i = 0; i < n; i++)
+		if (got[i].key >= keys || want[got[i].key] != got[i].value)
+			return BAD(
+			        "dictionary: key %" PRIu64 " holds %" PRIx64 ", expected %" PRIx64,
+			        got[i].key, got[i].value, got[i].key < keys ? want[got[i].key] : 0);
+	run_done();
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour dict_master_beh = {.size = sizeof(struct dict_master),
+                                                .start = dict_master_start,
+                                                .receive = dict_master_receive,
+                                                .stop = on_stop,
+                                                .name = "dictionary_master"};
+
+/* ---- logmap -------------------------------------------------------------------------------------
+ * Savina's logistic map: S series actors, each with its own rate computer;
+ * a series sends its term to its computer (M_COMPUTE), which answers
+ * r x (1 - x) (M_RESULT); after T terms the series sends its last term
+ * to the master (M_TERM), closes its computer and stops. The master checks
+ * every term, and their sum in series order, bit for bit against main's
+ * sequential computation (the same operations in the same order).
+ * Messages: 2ST + 2S. */
+#define LOGMAP_RATE0 3.46
+#define LOGMAP_STEP 0.0025
+
+static double
+logmap_rate(uint64_t i)
+{
+	return LOGMAP_RATE0 + (double)i * LOGMAP_STEP;
+}
+
+static double
+logmap_x0(uint64_t i)
+{
+	return (double)(i + 1) * LOGMAP_STEP;
+}
+
+struct lm_term {
+	double x;
+	uint64_t index;
+};
+
+static int
+lm_computer_receive(cadre_actor *self, const cadre_msg *m)
+{
+	double x, rate = 0;
+
+	if (m->type == M_EXIT)
+		return cadre_stop(self);
+	if (m->type != M_COMPUTE || m->size != 2 * sizeof(double))
+		return BAD("logmap computer: unexpected message type %" PRIu32, m->type);
+	memcpy(&x, m->data, sizeof x);
+	memcpy(&rate, (const char *)m->data + sizeof x, sizeof rate);
+	x = rate * x * (1.0 - x);
+	return cadre_send(cadre_actor_system(self), m->sender, M_RESULT, &x, sizeof x);
+}
+
+static const cadre_behaviour lm_computer_beh = {.size = sizeof(cadre_actor),
+                                                .receive = lm_computer_receive,
+                                                .stop = on_stop,
+                                                .name = "rate_computer"};
+
+struct lm_series {
+	cadre_actor base;
+	cadre_ref computer;
+	uint64_t index, terms, n;
+	double xr[2]; /* the term and the rate */
+};
+
+static int
+lm_series_start(cadre_actor *self, void *arg)
+{
+	struct lm_series *s = (struct lm_series *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	s->index = (uint64_t)(uintptr_t)arg;
+	s->n = g_run.sz.logmap_t;
+	s->xr[0] = logmap_x0(s->index);
+	s->xr[1] = logmap_rate(s->index);
+	int rc = cadre_spawn(sys, &lm_computer_beh, NULL, NULL, &s->computer);
+	return rc != 0 ? rc : cadre_send(sys, s->computer, M_COMPUTE, s->xr, sizeof s->xr);
+}
+
+static int
+lm_series_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct lm_series *s = (struct lm_series *)self;
+	cadre_system *sys = cadre_actor_system(self);
+
+	if (m->type != M_RESULT || m->size != sizeof(double))
+		return BAD("logmap series: unexpected message type %" PRIu32, m->type);
+	memcpy(&s->xr[0], m->data, sizeof(double));
+	if (++s->terms < s->n)
+		return cadre_send(sys, s->computer, M_COMPUTE, s->xr, sizeof s->xr);
+	struct lm_term t = {.x = s->xr[0], .index = s->index};
+	int rc = cadre_send(sys, g_run.first, M_TERM, &t, sizeof t);
+	if (rc == 0)
+		rc = cadre_send(sys, s->computer, M_EXIT, NULL, 0);
+	return rc != 0 ? rc : cadre_stop(self);
+}
+
+static const cadre_behaviour lm_series_beh = {.size = sizeof(struct lm_series),
+                                              .start = lm_series_start,
+                                              .receive = lm_series_receive,
+                                              .stop = on_stop,
+                                              .name = "logmap_series"};
+
+struct lm_master {
+	cadre_actor base;
+	uint64_t series, got;
+};
+
+static int
+lm_master_start(cadre_actor *self, void *arg)
+{
+	struct lm_master *ms = (struct lm_master *)self;
+
+	(void)arg;
+	ms->series = g_run.sz.logmap_s;
+	g_run.first = cadre_self(self);
+	for (uint64_t i = 0; i < ms->series; i++) {
+		cadre_ref r;
+		int rc = cadre_spawn(cadre_actor_system(self), &lm_series_beh, NULL,
+		                     (void *)(uintptr_t)i, &r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+lm_master_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct lm_master *ms = (struct lm_master *)self;
+	double *terms = g_run.data;
+	const double *want = g_run.dexpect;
+	struct lm_term t;
+
+	if (m->type != M_TERM || m->size != sizeof t)
+		return BAD("logmap master: unexpected message type %" PRIu32, m->type);
+	memcpy(&t, m->data, sizeof t);
+	if (t.index >= ms->series)
+		return BAD("logmap: term of series %" PRIu64, t.index);
+	terms[t.index] = t.x;
+	if (++ms->got < ms->series)
+		return 0;
+	double sum = 0;
+	for (uint64_t i = 0; i < ms->series; i++) {
+		if (terms[i] != want[i])
+			return BAD("logmap: series %" PRIu64 " ends at %.17g, expected %.17g", i,
+			           terms[i], want[i]);
+		sum += terms[i];
+	}
+	if (sum != want[ms->series])
+		return BAD("logmap: sum %.17g, expected %.17g", sum, want[ms->series]);
+	g_run.result = ms->got;
+	run_done();
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour lm_master_beh = {.size = sizeof(struct lm_master),
+                                              .start = lm_master_start,
+                                              .receive = lm_master_receive,
+                                              .stop = on_stop,
+                                              .name = "logmap_master"};
+
+/* ---- trapezoid ----------------------------------------------------------------------------------
+ * Savina's trapezoidal approximation: the master splits N pieces of
+ * [TRAP_LEFT, TRAP_RIGHT] among W workers (M_WORK), each integrates its
+ * share and answers its area (M_RESULT) and stops; the master sums them and
+ * checks the sum against main's sequential integration within 1e-9
+ * (relative). f is 4 / (1 + x^2) on [0, 1] (area pi), in plain arithmetic:
+ * this program is not linked with libm. Messages: 2W. */
+#define TRAP_LEFT 0.0
+#define TRAP_RIGHT 1.0
+
+static double
+trap_f(double x)
+{
+	return 4.0 / (1.0 + x * x);
+}
+
+/* The area of pieces [from, to) of n. */
+static double
+trap_area(uint64_t from, uint64_t to, uint64_t n)
+{
+	double h = (TRAP_RIGHT - TRAP_LEFT) / (double)n, sum = 0;
+	double fl = trap_f(TRAP_LEFT + (double)from * h);
+
+	for (uint64_t j = from; j < to; j++) {
+		double fr = trap_f(TRAP_LEFT + (double)(j + 1) * h);
+		sum += fl + fr;
+		fl = fr;
+	}
+	return sum * h / 2;
+}
+
+struct trap_work {
+	uint64_t from, to, n;
+};
+
+static int
+trap_worker_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct trap_work w;
+
+	if (m->type != M_WORK || m->size != sizeof w)
+		return BAD("trapezoid worker: unexpected message type %" PRIu32, m->type);
+	memcpy(&w, m->data, sizeof w);
+	double a = trap_area(w.from, w.to, w.n);
+	int rc = cadre_send(cadre_actor_system(self), m->sender, M_RESULT, &a, sizeof a);
+	return rc != 0 ? rc : cadre_stop(self);
+}
+
+static const cadre_behaviour trap_worker_beh = {.size = sizeof(cadre_actor),
+                                                .receive = trap_worker_receive,
+                                                .stop = on_stop,
+                                                .name = "trapezoid_worker"};
+
+struct trap_master {
+	cadre_actor base;
+	uint64_t workers, got;
+	double area;
+};
+
+static int
+trap_master_start(cadre_actor *self, void *arg)
+{
+	struct trap_master *t = (struct trap_master *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	uint64_t n = g_run.sz.trapezoid_n;
+
+	(void)arg;
+	t->workers = g_run.sz.trapezoid_w;
+	for (uint64_t i = 0; i < t->workers; i++) {
+		struct trap_work w = {
+		        .from = n * i / t->workers, .to = n * (i + 1) / t->workers, .n = n};
+		cadre_ref r;
+		int rc = cadre_spawn(sys, &trap_worker_beh, NULL, NULL, &r);
+		if (rc == 0)
+			rc = cadre_send(sys, r, M_WORK, &w, sizeof w);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+trap_master_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct trap_master *t = (struct trap_master *)self;
+	double a;
+
+	if (m->type != M_RESULT || m->size != sizeof a)
+		return BAD("trapezoid master: unexpected message type %" PRIu32, m->type);
+	memcpy(&a, m->data, sizeof a);
+	t->area += a;
+	if (++t->got < t->workers)
+		return 0;
+	double want = g_run.dexpect[0], err = (t->area - want) / want;
+	g_run.result = t->got;
+	if (!(err <= 1e-9 && err >= -1e-9))
+		return BAD("trapezoid: area %.17g, sequentially %.17g", t->area, want);
+	run_done();
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour trap_master_beh = {.size = sizeof(struct trap_master),
+                                                .start = trap_master_start,
+                                                .receive = trap_master_receive,
+                                                .stop = on_stop,
+                                                .name = "trapezoid_master"};
+
+/* ---- nqueens ---------------------------------------------------------------------------------------
+ * Savina's N-queens (first solutions, here: all of them): a master hands
+ * partial boards (M_WORK) round-robin to W workers. A worker expands a
+ * board with fewer than THRESHOLD queens into its valid children, which it
+ * sends to the master (M_CHILD) to hand out, and counts a deeper board's
+ * solutions sequentially; either way it then reports (M_RESULT: solutions
+ * and children). A worker's children precede its result (FIFO per pair),
+ * so the master's count of outstanding boards reaches 0 only at the end.
+ * The total must be the known count for N, and the boards handed out the
+ * number main counts. Messages: 3B - 1 + W, with B the boards. */
+static const uint64_t nq_known[] = {1,      1,       0,        0,        2,        10,    4,
+                                    40,     92,      352,      724,      2680,     14200, 73712,
+                                    365596, 2279184, 14772512, 95815104, 666090624};
+#define NQ_MAX (sizeof nq_known / sizeof nq_known[0] - 1)
+
+struct nq_board {
+	uint32_t cols, d1, d2, placed;
+};
+
+struct nq_result {
+	uint64_t solutions, children;
+};
+
+static uint64_t
+nq_count(uint32_t all, uint32_t cols, uint32_t d1, uint32_t d2)
+{
+	if (cols == all)
+		return 1;
+	uint64_t n = 0;
+	uint32_t free_ = all & ~(cols | d1 | d2);
+	while (free_ != 0) {
+		uint32_t bit = free_ & (~free_ + 1);
+		free_ -= bit;
+		n += nq_count(all, cols | bit, ((d1 | bit) << 1) & all, (d2 | bit) >> 1);
+	}
+	return n;
+}
+
+/* Boards handed out: the valid partial boards with at most THRESHOLD queens. */
+static uint64_t
+nq_boards(uint32_t all, struct nq_board b, uint64_t threshold)
+{
+	uint64_t n = 1;
+
+	if (b.placed >= threshold || b.cols == all)
+		return n;
+	uint32_t free_ = all & ~(b.cols | b.d1 | b.d2);
+	while (free_ != 0) {
+		uint32_t bit = free_ & (~free_ + 1);
+		free_ -= bit;
+		struct nq_board c = {b.cols | bit, ((b.d1 | bit) << 1) & all, (b.d2 | bit) >> 1,
+		                     b.placed + 1};
+		n += nq_boards(all, c, threshold);
+	}
+	return n;
+}
+
+static int
+nq_worker_receive(cadre_actor *self, const cadre_msg *m)
+{
+	cadre_system *sys = cadre_actor_system(self);
+	uint32_t all = (uint32_t)((1ULL << g_run.sz.nqueens_n) - 1);
+	struct nq_result res = {0, 0};
+	struct nq_board b;
+
+	if (m->type == M_EXIT)
+		return cadre_stop(self);
+	if (m->type != M_WORK || m->size != sizeof b)
+		return BAD("nqueens worker: unexpected message type %" PRIu32, m->type);
+	memcpy(&b, m->data, sizeof b);
+	if (b.placed >= g_run.sz.nqueens_t || b.cols == all) {
+		res.solutions = nq_count(all, b.cols, b.d1, b.d2);
+	} else {
+		uint32_t free_ = all & ~(b.cols | b.d1 | b.d2);
+		while (free_ != 0) {
+			uint32_t bit = free_ & (~free_ + 1);
+			free_ -= bit;
+			struct nq_board c = {b.cols | bit, ((b.d1 | bit) << 1) & all,
+			                     (b.d2 | bit) >> 1, b.placed + 1};
+			int rc = cadre_send(sys, m->sender, M_CHILD, &c, sizeof c);
+			if (rc != 0)
+				return rc;
+			res.children++;
+		}
+	}
+	return cadre_send(sys, m->sender, M_RESULT, &res, sizeof res);
+}
+
+static const cadre_behaviour nq_worker_beh = {.size = sizeof(cadre_actor),
+                                              .receive = nq_worker_receive,
+                                              .stop = on_stop,
+                                              .name = "nqueens_worker"};
+
+struct nq_master {
+	cadre_actor base;
+	cadre_ref *workers;
+	uint64_t nworkers, next, outstanding, solutions, boards;
+};
+
+static int
+nq_hand_out(struct nq_master *q, const struct nq_board *b)
+{
+	cadre_ref to = q->workers[q->next];
+
+	q->next = (q->next + 1) % q->nworkers;
+	q->outstanding++;
+	q->boards++;
+	return cadre_send(cadre_actor_system(&q->base), to, M_WORK, b, sizeof *b);
+}
+
+static int
+nq_master_start(cadre_actor *self, void *arg)
+{
+	struct nq_master *q = (struct nq_master *)self;
+	struct nq_board root = {0, 0, 0, 0};
+
+	(void)arg;
+	q->nworkers = g_run.sz.nqueens_w;
+	q->workers = g_run.refs;
+	for (uint64_t i = 0; i < q->nworkers; i++) {
+		int rc = cadre_spawn(cadre_actor_system(self), &nq_worker_beh, NULL, NULL,
+		                     &q->workers[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return nq_hand_out(q, &root);
+}
+
+static int
+nq_master_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct nq_master *q = (struct nq_master *)self;
+	struct nq_board b;
+	struct nq_result res;
+
+	if (m->type == M_CHILD && m->size == sizeof b) {
+		memcpy(&b, m->data, sizeof b);
+		return nq_hand_out(q, &b);
+	}
+	if (m->type != M_RESULT || m->size != sizeof res)
+		return BAD("nqueens master: unexpected message type %" PRIu32, m->type);
+	memcpy(&res, m->data, sizeof res);
+	q->solutions += res.solutions;
+	if (--q->outstanding > 0)
+		return 0;
+	uint64_t n = g_run.sz.nqueens_n;
+	g_run.result = q->solutions;
+	if (q->solutions != nq_known[n] || q->boards != g_run.expect)
+		return BAD("nqueens: %" PRIu64 " solutions for N = %" PRIu64 " (expected %" PRIu64
+		           "), %" PRIu64 " boards (expected %" PRIu64 ")",
+		           q->solutions, n, nq_known[n], q->boards, g_run.expect);
+	for (uint64_t i = 0; i < q->nworkers; i++) {
+		int rc = cadre_send(cadre_actor_system(self), q->workers[i], M_EXIT, NULL, 0);
+		if (rc != 0)
+			return rc;
+	}
+	run_done();
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour nq_master_beh = {.size = sizeof(struct nq_master),
+                                              .start = nq_master_start,
+                                              .receive = nq_master_receive,
+                                              .stop = on_stop,
+                                              .name = "nqueens_master"};
+
+/* ---- running the further workloads ------------------------------------------------------------ */
+
+/* Runs one workload whose first actor is beh: prep (may be NULL) sets up
+ * g_run after run_begin; fix (may be NULL) completes the expected counts
+ * from what the workload reported, once it is done. */
+static bool
+run_custom(const struct options *o, const cadre_behaviour *beh, void (*prep)(void *ctx),
+           void (*fix)(struct expect *e, struct sample *s), void *ctx, struct expect *e,
+           struct sample *s)
+{
+	cadre_system *sys = run_begin(o);
+	cadre_ref r;
+
+	if (sys == NULL)
+		return false;
+	if (prep != NULL)
+		prep(ctx);
+	double t0 = now();
+	int rc = cadre_spawn(sys, beh, NULL, NULL, &r);
+	bool ok = rc == 0;
+	if (!ok)
+		note("%s: FAILED: cadre_spawn: %s", g_bench, cadre_strerror(rc));
+	else
+		ok = wait_signal(sys, "the workload to complete");
+	s->secs = now() - t0;
+	if (ok && !atomic_load(&g_run.failed) && fix != NULL)
+		fix(e, s);
+	return run_finish(sys, ok, e, s);
+}
+
+static bool
+wl_chameneos(const struct options *o, struct sample *s)
+{
+	uint64_t c = o->sz.chameneos_c, n = o->sz.chameneos_n;
+	struct expect e = {.handled = 4 * n + 3 * c, .spawned = c + 1};
+
+	s->msgs = 4 * n + 3 * c;
+	s->spawns = c + 1;
+	bool ok = run_simple(o, &ch_mall_beh, &e, s);
+	if (ok && g_run.result != 2 * n) {
+		note("%s: FAILED: %" PRIu64 " meetings, expected %" PRIu64, g_bench, g_run.result,
+		     2 * n);
+		ok = false;
+	}
+	return ok;
+}
+
+struct bank_ctx {
+	cadre_ref *refs;
+	int64_t *expect;
+};
+
+static void
+bank_prep(void *ctx)
+{
+	struct bank_ctx *b = ctx;
+
+	g_run.refs = b->refs;
+	g_run.data = b->expect;
+}
+
+static bool
+wl_bank(const struct options *o, struct sample *s)
+{
+	uint64_t a = o->sz.bank_a, n = o->sz.bank_n, rng = BANK_SEED;
+	struct expect e = {.handled = 4 * n + 2 * a + continues(n, o->sz.slice), .spawned = a + 1};
+	struct bank_ctx b = {calloc(a, sizeof *b.refs), calloc(a, sizeof *b.expect)};
+	bool ok = b.refs != NULL && b.expect != NULL;
+
+	s->msgs = 4 * n + 2 * a;
+	s->spawns = a + 1;
+	for (uint64_t i = 0; ok && i < a; i++)
+		b.expect[i] = BANK_INITIAL;
+	for (uint64_t t = 0; ok && t < n; t++) {
+		uint64_t src, dst;
+		int64_t amount;
+		bank_pick(&rng, a, &src, &dst, &amount);
+		b.expect[src] -= amount;
+		b.expect[dst] += amount;
+	}
+	if (!ok)
+		note("%s: out of memory", g_bench);
+	else
+		ok = run_custom(o, &bank_teller_beh, bank_prep, NULL, &b, &e, s);
+	free(b.refs);
+	free(b.expect);
+	return ok;
+}
+
+static void
+ph_fix(struct expect *e, struct sample *s)
+{
+	uint64_t p = g_run.sz.philosophers_p, r = g_run.sz.philosophers_r, d = g_run.extra[0];
+
+	e->handled = 3 * p * r + 2 * d + p;
+	s->msgs = e->handled;
+}
+
+static bool
+wl_philosophers(const struct options *o, struct sample *s)
+{
+	uint64_t p = o->sz.philosophers_p, r = o->sz.philosophers_r;
+	struct expect e = {.handled = 3 * p * r + p, .spawned = p + 1};
+
+	s->msgs = e.handled;
+	s->spawns = p + 1;
+	bool ok = run_custom(o, &ph_arb_beh, NULL, ph_fix, NULL, &e, s);
+	if (ok && g_run.result != p * r) {
+		note("%s: FAILED: %" PRIu64 " meals, expected %" PRIu64, g_bench, g_run.result,
+		     p * r);
+		ok = false;
+	}
+	return ok;
+}
+
+static void
+bb_fix(struct expect *e, struct sample *s)
+{
+	uint64_t n = g_run.sz.barber_n, w = g_run.extra[0], f = g_run.extra[1], sv = g_run.extra[2];
+
+	/* continues, enters, waits, fulls, cuts, nexts, dones, serveds,
+	 * turneds, two exits, two reports */
+	e->handled = (n - 1) + n + w + f + 4 * sv + f + 4;
+	s->msgs = e->handled;
+}
+
+static bool
+wl_barber(const struct options *o, struct sample *s)
+{
+	uint64_t n = o->sz.barber_n;
+	struct expect e = {.handled = 0, .spawned = n + 3};
+
+	s->spawns = n + 3;
+	bool ok = run_custom(o, &bb_factory_beh, NULL, bb_fix, NULL, &e, s);
+	if (ok && (g_run.result != n || g_run.extra[1] + g_run.extra[2] != n)) {
+		note("%s: FAILED: %" PRIu64 " served + %" PRIu64 " turned away, expected %" PRIu64,
+		     g_bench, g_run.extra[2], g_run.extra[1], n);
+		ok = false;
+	}
+	if (ok && !g_stress)
+		note("%s: %" PRIu64 " served (%" PRIu64 " after waiting), %" PRIu64 " turned away",
+		     g_bench, g_run.extra[2], g_run.extra[0], g_run.extra[1]);
+	return ok;
+}
+
+struct dict_ctx {
+	struct dict_kv *dump;
+	uint64_t *want;
+};
+
+static void
+dict_prep(void *ctx)
+{
+	struct dict_ctx *d = ctx;
+
+	g_run.data = d->dump;
+	g_run.expect_vals = d->want;
+}
+
+static bool
+wl_dictionary(const struct options *o, struct sample *s)
+{
+	uint64_t w = o->sz.dictionary_w, m = o->sz.dictionary_m, keys = w * DICT_KEYS;
+	struct expect e = {.handled = 2 * w * m + w + 2, .spawned = w + 2};
+	struct dict_ctx d = {calloc(keys, sizeof *d.dump), calloc(keys, sizeof *d.want)};
+	bool ok = d.dump != NULL && d.want != NULL;
+
+	s->msgs = e.handled;
+	s->spawns = w + 2;
+	g_run.sz = o->sz; /* dict_op reads the write percentage */
+	for (uint64_t k = 0; ok && k < w; k++) {
+		uint64_t rng = splitmix64(k + 0xd1c7);
+		for (uint64_t i = 0; i < m; i++) {
+			struct dict_kv kv;
+			if (dict_op(&rng, k, i, w, &kv))
+				d.want[kv.key] = kv.value;
+		}
+	}
+	if (!ok)
+		note("%s: out of memory", g_bench);
+	else
+		ok = run_custom(o, &dict_master_beh, dict_prep, NULL, &d, &e, s);
+	free(d.dump);
+	free(d.want);
+	return ok;
+}
+
+struct lm_ctx {
+	double *terms, *want;
+};
+
+static void
+lm_prep(void *ctx)
+{
+	struct lm_ctx *l = ctx;
+
+	g_run.data = l->terms;
+	g_run.dexpect = l->want;
+}
+
+static bool
+wl_logmap(const struct options *o, struct sample *s)
+{
+	uint64_t n = o->sz.logmap_s, t = o->sz.logmap_t;
+	struct expect e = {.handled = 2 * n * t + 2 * n, .spawned = 2 * n + 1};
+	struct lm_ctx l = {calloc(n, sizeof *l.terms), calloc(n + 1, sizeof *l.want)};
+	bool ok = l.terms != NULL && l.want != NULL;
+
+	s->msgs = e.handled;
+	s->spawns = 2 * n + 1;
+	for (uint64_t i = 0; ok && i < n; i++) {
+		double x = logmap_x0(i), rate = logmap_rate(i);
+		for (uint64_t k = 0; k < t; k++)
+			x = rate * x * (1.0 - x);
+		l.want[i] = x;
+		l.want[n] += x;
+	}
+	if (!ok)
+		note("%s: out of memory", g_bench);
+	else
+		ok = run_custom(o, &lm_master_beh, lm_prep, NULL, &l, &e, s);
+	free(l.terms);
+	free(l.want);
+	return ok;
+}
+
+static void
+trap_prep(void *ctx)
+{
+	g_run.dexpect = ctx;
+}
+
+static bool
+wl_trapezoid(const struct options *o, struct sample *s)
+{
+	static double want;
+	static uint64_t want_n;
+	uint64_t w = o->sz.trapezoid_w, n = o->sz.trapezoid_n;
+	struct expect e = {.handled = 2 * w, .spawned = w + 1};
+
+	s->msgs = 2 * w;
+	s->spawns = w + 1;
+	if (want_n != n) { /* the sequential result, once per size */
+		want = trap_area(0, n, n);
+		want_n = n;
+	}
+	return run_custom(o, &trap_master_beh, trap_prep, NULL, &want, &e, s);
+}
+
+struct nq_ctx {
+	cadre_ref *refs;
+	uint64_t boards;
+};
+
+static void
+nq_prep(void *ctx)
+{
+	const struct nq_ctx *c = ctx;
+
+	g_run.refs = c->refs;
+	g_run.expect = c->boards;
+}
+
+static bool
+wl_nqueens(const struct options *o, struct sample *s)
+{
+	uint64_t n = o->sz.nqueens_n, w = o->sz.nqueens_w;
+	uint32_t all = (uint32_t)((1ULL << n) - 1);
+	struct nq_board root = {0, 0, 0, 0};
+	uint64_t boards = nq_boards(all, root, o->sz.nqueens_t);
+	cadre_ref *refs = calloc(w, sizeof *refs);
+	struct nq_ctx ctx = {refs, boards};
+	struct expect e = {.handled = 3 * boards - 1 + w, .spawned = w + 1};
+
+	s->msgs = e.handled;
+	s->spawns = w + 1;
+	if (refs == NULL) {
+		note("%s: out of memory", g_bench);
+		return false;
+	}
+	bool ok = run_custom(o, &nq_master_beh, nq_prep, NULL, &ctx, &e, s);
+	if (ok && g_run.result != nq_known[n]) {
+		note("%s: FAILED: %" PRIu64 " solutions, expected %" PRIu64, g_bench, g_run.result,
+		     nq_known[n]);
+		ok = false;
+	}
+	free(refs);
+	return ok;
+}
+
 typedef bool (*wl_fn)(const struct options *o, struct sample *s);
 
 static const wl_fn wl_fns[WL_COUNT] = {
-        wl_pingpong, wl_counting, wl_threadring, wl_fanin, wl_fjthrput, wl_skynet, wl_big, wl_idle,
+        wl_pingpong, wl_counting,  wl_threadring, wl_fanin,        wl_fjthrput, wl_skynet,
+        wl_big,      wl_chameneos, wl_bank,       wl_philosophers, wl_barber,   wl_dictionary,
+        wl_logmap,   wl_trapezoid, wl_nqueens,    wl_idle,
 };
 
 /* ---- one workload: warm-up, runs, medians, the JSON line --------------------------------------- */
@@ -1705,10 +3554,77 @@ sizes_text(enum wl w, const struct sizes *z, char *buf, size_t len)
 	case WL_IDLE:
 		snprintf(buf, len, "actors=%" PRIu64 " ms=%" PRIu64, z->idle_actors, z->idle_ms);
 		break;
+	case WL_CHAMENEOS:
+		snprintf(buf, len, "C=%" PRIu64 " N=%" PRIu64, z->chameneos_c, z->chameneos_n);
+		break;
+	case WL_BANK:
+		snprintf(buf, len, "A=%" PRIu64 " N=%" PRIu64, z->bank_a, z->bank_n);
+		break;
+	case WL_PHILOSOPHERS:
+		snprintf(buf, len, "P=%" PRIu64 " R=%" PRIu64, z->philosophers_p,
+		         z->philosophers_r);
+		break;
+	case WL_BARBER:
+		snprintf(buf, len, "N=%" PRIu64 " W=%" PRIu64, z->barber_n, z->barber_w);
+		break;
+	case WL_DICTIONARY:
+		snprintf(buf, len, "W=%" PRIu64 " M=%" PRIu64, z->dictionary_w, z->dictionary_m);
+		break;
+	case WL_LOGMAP:
+		snprintf(buf, len, "S=%" PRIu64 " T=%" PRIu64, z->logmap_s, z->logmap_t);
+		break;
+	case WL_TRAPEZOID:
+		snprintf(buf, len, "W=%" PRIu64 " N=%" PRIu64, z->trapezoid_w, z->trapezoid_n);
+		break;
+	case WL_NQUEENS:
+		snprintf(buf, len, "N=%" PRIu64 " T=%" PRIu64 " W=%" PRIu64, z->nqueens_n,
+		         z->nqueens_t, z->nqueens_w);
+		break;
 	default:
 		snprintf(buf, len, "?");
 		break;
 	}
+}
+
+/* The JSON lines of this invocation: printed, and kept for --save and
+ * --baseline. A line is built with jprintf, then ended with jline_end. */
+static char g_line[1024];
+static size_t g_line_len;
+static char *g_lines;
+static size_t g_lines_len, g_lines_cap;
+
+static void __attribute__((format(printf, 1, 2))) jprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(g_line + g_line_len, sizeof g_line - g_line_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		g_line_len += (size_t)n;
+	if (g_line_len >= sizeof g_line)
+		g_line_len = sizeof g_line - 1;
+}
+
+static void
+jline_end(void)
+{
+	fputs(g_line, stdout);
+	fflush(stdout);
+	if (g_lines_len + g_line_len + 1 > g_lines_cap) {
+		size_t cap = (g_lines_cap + g_line_len + 1) * 2;
+		char *p = realloc(g_lines, cap);
+		if (p == NULL) {
+			fprintf(stderr, "cadre-bench: out of memory\n");
+			exit(1);
+		}
+		g_lines = p;
+		g_lines_cap = cap;
+	}
+	memcpy(g_lines + g_lines_len, g_line, g_line_len + 1);
+	g_lines_len += g_line_len;
+	g_line_len = 0;
+	g_line[0] = '\0';
 }
 
 static struct result
@@ -1763,20 +3679,20 @@ run_case(enum wl w, const struct options *o)
 	/* A failed result does not count: no rate for it. */
 	res.mps = res.ok && res.secs > 0 ? (double)last.msgs / res.secs : 0;
 
-	printf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
-	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
-	       ",\"stat\":\"median\",\"check\":\"%s\"",
-	       bn, o->workers, last.msgs, res.secs, res.mps, done, res.ok ? "ok" : "fail");
-	if (w == WL_SKYNET)
-		printf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last.spawns,
-		       res.ok && res.secs > 0 ? (double)last.spawns / res.secs : 0);
+	jprintf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
+	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
+	        ",\"stat\":\"median\",\"check\":\"%s\"",
+	        bn, o->workers, last.msgs, res.secs, res.mps, done, res.ok ? "ok" : "fail");
+	if (w == WL_SKYNET || w == WL_BARBER)
+		jprintf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last.spawns,
+		        res.ok && res.secs > 0 ? (double)last.spawns / res.secs : 0);
 	if (w == WL_IDLE)
-		printf(",\"spawns\":%" PRIu64 ",\"cpu_secs\":%.6f,\"bytes_per_actor\":%.1f",
-		       last.spawns, median(cpu, done), median(bpa, done));
-	printf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"handled\":%" PRIu64 ",\"dead\":%" PRIu64
-	       "}\n",
-	       lo, hi, last.handled, last.dead);
-	fflush(stdout);
+		jprintf(",\"spawns\":%" PRIu64 ",\"cpu_secs\":%.6f,\"bytes_per_actor\":%.1f",
+		        last.spawns, median(cpu, done), median(bpa, done));
+	jprintf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"handled\":%" PRIu64 ",\"dead\":%" PRIu64
+	        "}\n",
+	        lo, hi, last.handled, last.dead);
+	jline_end();
 
 	if (w == WL_IDLE)
 		note("%-10s w%u %-22s idle %.3f s: cpu %.4f s, %.1f bytes/actor  %s", bn,
@@ -1789,6 +3705,258 @@ run_case(enum wl w, const struct options *o)
 	free(cpu);
 	free(bpa);
 	return res;
+}
+
+/* ---- stress: the workloads over and over, every check on ------------------------------------- */
+
+static int
+run_stress(const struct options *o)
+{
+	unsigned mask = o->only != 0 ? o->only : ~0u;
+	uint64_t msgs = 0, runs = 0, per[WL_COUNT] = {0};
+	const char *failed = NULL;
+	double t0 = now(), limit = o->stress_secs > 0 ? (double)o->stress_secs : 0;
+	double shown = -5;
+
+	mask &= ~(1u << WL_IDLE); /* it sleeps, in a child process: not a soak */
+	mask &= (1u << WL_COUNT) - 1;
+	if (mask == 0) {
+		fprintf(stderr, "cadre-bench: --stress: no workload to run (idle is left out)\n");
+		return 2;
+	}
+	g_stress = true;
+	int n = snprintf(watchdog_line, sizeof watchdog_line,
+	                 "{\"bench\":\"stress\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":0,"
+	                 "\"secs\":0,\"mps\":0,\"runs\":0,\"stat\":\"total\",\"check\":\"fail\"}\n",
+	                 o->workers);
+	watchdog_len = n > 0 && (size_t)n < sizeof watchdog_line ? (size_t)n : 0;
+	for (int w = 0; failed == NULL;) {
+		double el = now() - t0;
+		if ((limit > 0 && el >= limit) || (o->stress_msgs > 0 && msgs >= o->stress_msgs))
+			break;
+		while ((mask & (1u << w)) == 0)
+			w = (w + 1) % WL_COUNT;
+		struct sample s;
+		memset(&s, 0, sizeof s);
+		g_bench = wl_names[w];
+		if (stderr_tty || el >= shown + 5) { /* plain lines: one per 5 s */
+			shown = el;
+			progress("stress (workers %u): %" PRIu64 " runs, %.0f s, %" PRIu64
+			         " msgs; now %s",
+			         o->workers, runs, el, msgs, wl_names[w]);
+		}
+		if (!wl_fns[w](o, &s))
+			failed = wl_names[w];
+		runs++;
+		per[w]++;
+		msgs += s.msgs;
+		w = (w + 1) % WL_COUNT;
+	}
+	double secs = now() - t0;
+
+	jprintf("{\"bench\":\"stress\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
+	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu64
+	        ",\"stat\":\"total\",\"check\":\"%s\"",
+	        o->workers, msgs, secs, secs > 0 ? (double)msgs / secs : 0, runs,
+	        failed == NULL ? "ok" : "fail");
+	if (failed != NULL)
+		jprintf(",\"failed\":\"%s\"", failed);
+	jprintf("}\n");
+	jline_end();
+	note("stress (workers %u): %" PRIu64 " runs, %" PRIu64 " msgs in %.1f s: %s%s", o->workers,
+	     runs, msgs, secs, failed == NULL ? "ok" : "FAILED in ", failed == NULL ? "" : failed);
+	for (int w = 0; w < WL_COUNT; w++)
+		if (per[w] > 0)
+			fprintf(stderr, "  %-13s %6" PRIu64 " runs\n", wl_names[w], per[w]);
+	return failed == NULL ? 0 : 1;
+}
+
+/* ---- baselines: --save and --baseline ------------------------------------------------------------ */
+
+/* A field of a JSON Lines object as written by the benchmarks (flat, no
+ * nesting): a string into buf, or a number. */
+static bool
+json_str(const char *line, const char *key, char *buf, size_t len)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	const char *p = strstr(line, pat);
+	if (p == NULL)
+		return false;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	if (*p != '"')
+		return false;
+	p++;
+	size_t k = 0;
+	while (*p != '\0' && *p != '"' && k + 1 < len)
+		buf[k++] = *p++;
+	buf[k] = '\0';
+	return *p == '"';
+}
+
+static bool
+json_num(const char *line, const char *key, double *v)
+{
+	char pat[64], *end;
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	const char *p = strstr(line, pat);
+	if (p == NULL)
+		return false;
+	p += strlen(pat);
+	*v = strtod(p, &end);
+	return end != p;
+}
+
+struct bline {
+	char bench[48], impl[32], check[8];
+	double workers, secs, min_secs, max_secs;
+};
+
+static bool
+bline_parse(const char *line, struct bline *b)
+{
+	memset(b, 0, sizeof *b);
+	if (!json_str(line, "bench", b->bench, sizeof b->bench) ||
+	    !json_str(line, "impl", b->impl, sizeof b->impl) ||
+	    !json_num(line, "workers", &b->workers) || !json_num(line, "secs", &b->secs))
+		return false;
+	if (!json_str(line, "check", b->check, sizeof b->check))
+		b->check[0] = '\0';
+	if (!json_num(line, "min_secs", &b->min_secs) || !json_num(line, "max_secs", &b->max_secs))
+		b->min_secs = b->max_secs = b->secs; /* no spread known */
+	return true;
+}
+
+/* Parses every line of text (modified: lines are cut at newlines). */
+static size_t
+blines_of(char *text, struct bline **out)
+{
+	size_t n = 0, cap = 0;
+	struct bline *v = NULL;
+
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		struct bline b;
+		if (!bline_parse(line, &b))
+			continue;
+		if (n == cap) {
+			cap = cap * 2 + 16;
+			struct bline *p = realloc(v, cap * sizeof *v);
+			if (p == NULL) {
+				fprintf(stderr, "cadre-bench: out of memory\n");
+				exit(1);
+			}
+			v = p;
+		}
+		v[n++] = b;
+	}
+	*out = v;
+	return n;
+}
+
+static double
+rel_spread(const struct bline *b)
+{
+	return b->secs > 0 ? (b->max_secs - b->min_secs) / b->secs : 0;
+}
+
+static void
+save_lines(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fwrite(g_lines, 1, g_lines_len, f) != g_lines_len || fclose(f) != 0) {
+		fprintf(stderr, "cadre-bench: --save %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	note("cadre-bench: %s: saved the JSON lines of this run", path);
+}
+
+/* Compares this run's lines with the baseline's per (bench, impl,
+ * workers). Returns true if a regression was flagged: the current median
+ * slower than the baseline's by more than the noise, max(10%, 3 x the
+ * larger relative spread (max - min) / median of the two). */
+static bool
+compare_baseline(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL, *cur_text;
+	size_t len = 0;
+	struct bline *base, *cur;
+	bool regressed = false;
+
+	if (f == NULL) {
+		fprintf(stderr, "cadre-bench: --baseline %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	for (;;) {
+		char *p = realloc(text, len + 65536 + 1);
+		if (p == NULL) {
+			fprintf(stderr, "cadre-bench: out of memory\n");
+			exit(1);
+		}
+		text = p;
+		size_t got = fread(text + len, 1, 65536, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	text[len] = '\0';
+	cur_text = strdup(g_lines != NULL ? g_lines : "");
+	if (cur_text == NULL) {
+		fprintf(stderr, "cadre-bench: out of memory\n");
+		exit(1);
+	}
+	size_t nb = blines_of(text, &base), nc = blines_of(cur_text, &cur);
+
+	fprintf(stderr,
+	        "\ncadre-bench: against the baseline %s (median secs; noise = max(10%%, "
+	        "3 x relative spread))\n",
+	        path);
+	fprintf(stderr, "%-13s %-8s %3s %11s %11s %7s %7s  %s\n", "bench", "impl", "w", "base s",
+	        "now s", "ratio", "noise", "verdict");
+	for (size_t i = 0; i < nc; i++) {
+		const struct bline *c = &cur[i], *b = NULL;
+		if (strcmp(c->bench, "idle") == 0 || strcmp(c->bench, "stress") == 0)
+			continue; /* their secs are not a speed */
+		for (size_t k = 0; k < nb; k++)
+			if (strcmp(base[k].bench, c->bench) == 0 &&
+			    strcmp(base[k].impl, c->impl) == 0 && base[k].workers == c->workers)
+				b = &base[k]; /* the last one in the file wins */
+		if (b == NULL) {
+			fprintf(stderr, "%-13s %-8s %3.0f %11s %11.4f %7s %7s  %s\n", c->bench,
+			        c->impl, c->workers, "-", c->secs, "-", "-", "not in the baseline");
+			continue;
+		}
+		if (strcmp(c->check, "ok") != 0 || strcmp(b->check, "ok") != 0 || b->secs <= 0 ||
+		    c->secs <= 0) {
+			fprintf(stderr, "%-13s %-8s %3.0f %11.4f %11.4f %7s %7s  %s\n", c->bench,
+			        c->impl, c->workers, b->secs, c->secs, "-", "-",
+			        "not compared: a check failed");
+			continue;
+		}
+		double ratio = c->secs / b->secs;
+		double sp = rel_spread(c) > rel_spread(b) ? rel_spread(c) : rel_spread(b);
+		double noise = 3 * sp > 0.10 ? 3 * sp : 0.10;
+		const char *verdict = "same (within noise)";
+		if (ratio > 1 + noise) {
+			verdict = "REGRESSION";
+			regressed = true;
+		} else if (ratio < 1 / (1 + noise)) {
+			verdict = "faster";
+		}
+		fprintf(stderr, "%-13s %-8s %3.0f %11.4f %11.4f %7.3f %6.0f%%  %s\n", c->bench,
+		        c->impl, c->workers, b->secs, c->secs, ratio, noise * 100, verdict);
+	}
+	if (regressed)
+		fprintf(stderr, "cadre-bench: regression against %s (exit status 3)\n", path);
+	free(base);
+	free(cur);
+	free(text);
+	free(cur_text);
+	return regressed;
 }
 
 /* ---- command line ------------------------------------------------------------------------------- */
@@ -1805,8 +3973,18 @@ usage(FILE *f)
 	        "  --quick         divide the sizes marked * by 10 (given ones too)\n"
 	        "  --only NAMES    run these workloads only, comma-separated:\n"
 	        "                  pingpong, counting, threadring, fanin, fjthrput, skynet, "
-	        "big, idle\n"
+	        "big,\n"
+	        "                  chameneos, bank, philosophers, barber, dictionary, logmap,\n"
+	        "                  trapezoid, nqueens, idle\n"
 	        "  --timeout SECS  a run that takes longer fails (default %d)\n"
+	        "  --stress SECS   soak: run the workloads (--only, else all but idle) in turn\n"
+	        "                  at --quick sizes, one run each, until SECS pass; every\n"
+	        "                  check on; one JSON line, bench \"stress\"; exit 1 on a failure\n"
+	        "  --stress-msgs N soak until N messages (with --stress: whichever comes first)\n"
+	        "  --save FILE     also write this run's JSON lines to FILE\n"
+	        "  --baseline FILE compare the medians with FILE's per (bench, impl, workers);\n"
+	        "                  a table on stderr; exit 3 if slower by more than the noise,\n"
+	        "                  max(10%%, 3 x the larger (max-min)/median of the two)\n"
 	        "size options (default):\n",
 	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_TIMEOUT_S);
 	for (size_t i = 0; i < NSIZES; i++)
@@ -1879,6 +4057,22 @@ parse_args(int argc, char **argv, struct options *o)
 			o->quick = true;
 		} else if (IS("--idle-child")) {
 			o->idle_child = true;
+		} else if (IS("--stress")) {
+			VALUE();
+			if (!parse_u64(val, 1, 100000000, &v))
+				goto bad;
+			o->stress_secs = v;
+		} else if (IS("--stress-msgs")) {
+			VALUE();
+			if (!parse_u64(val, 1, UINT64_MAX, &v))
+				goto bad;
+			o->stress_msgs = v;
+		} else if (IS("--save")) {
+			VALUE();
+			o->save_path = val;
+		} else if (IS("--baseline")) {
+			VALUE();
+			o->baseline_path = val;
 		} else if (IS("--workers")) {
 			VALUE();
 			if (!parse_u64(val, 1, 64, &v))
@@ -1937,6 +4131,8 @@ finish_sizes(struct options *o)
 				*v = so->min;
 		}
 	}
+	if (o->quick && o->sz.nqueens_n > 6)
+		o->sz.nqueens_n -= 2;
 	uint64_t l = o->sz.skynet_leaves;
 	while (l % SKYNET_FANOUT == 0)
 		l /= SKYNET_FANOUT;
@@ -1977,6 +4173,8 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < NSIZES; k++)
 		*size_at(&o.sz, size_opts[k].off) = size_opts[k].dflt;
 	parse_args(argc, argv, &o);
+	if (o.stress_secs > 0 || o.stress_msgs > 0)
+		o.quick = true; /* a soak runs the --quick sizes */
 	finish_sizes(&o);
 	stderr_tty = isatty(STDERR_FILENO);
 
@@ -1999,6 +4197,12 @@ main(int argc, char **argv)
 	}
 
 	memset(res, 0, sizeof res);
+	if (o.stress_secs > 0 || o.stress_msgs > 0) {
+		int rc = run_stress(&o);
+		if (o.save_path != NULL)
+			save_lines(o.save_path);
+		return rc;
+	}
 	for (int w = 0; w < WL_COUNT; w++) {
 		if (o.only != 0 && (o.only & (1u << w)) == 0)
 			continue;
@@ -2006,5 +4210,8 @@ main(int argc, char **argv)
 		ok = ok && res[w].ok;
 	}
 	summary(&o, res);
-	return ok ? 0 : 1;
+	if (o.save_path != NULL)
+		save_lines(o.save_path);
+	bool regressed = o.baseline_path != NULL && compare_baseline(o.baseline_path);
+	return !ok ? 1 : regressed ? 3 : 0;
 }

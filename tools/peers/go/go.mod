@@ -1,0 +1,3 @@
+module cadre/tools/peers/go
+
+go 1.19
