@@ -213,7 +213,8 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 		return CADRE_EINVAL; /* needs an actor as the spawner */
 	/* seq_cst add then seq_cst load: Dekker with shutdown's [xchg closing;
 	 * load spawning]; no spawn slips past shutdown's walk of the table. */
-	cadre__faa_sc_u32(&sys->spawning, 1);
+	uint32_t *spawning = w != NULL ? &w->spawning : &sys->spawning; /* no shared line */
+	cadre__faa_sc_u32(spawning, 1);
 	int rc = 0;
 	if (cadre__load_sc_u32(&sys->closing)) {
 		rc = CADRE_ECLOSED;
@@ -276,11 +277,11 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	*out = cadre__ref_of(sys, a);
 	/* Release: the spawn is counted before shutdown or an exiting worker
 	 * can see spawning at 0 (pairs with their seq_cst loads). */
-	cadre__faa_acqrel_u32(&sys->spawning, (uint32_t)-1);
+	cadre__faa_acqrel_u32(spawning, (uint32_t)-1);
 	cadre__schedule(sys, a, CADRE__SCHED_SPAWNED);
 	return 0;
 out:
-	cadre__faa_acqrel_u32(&sys->spawning, (uint32_t)-1); /* as above */
+	cadre__faa_acqrel_u32(spawning, (uint32_t)-1); /* as above */
 	return rc;
 }
 

@@ -189,6 +189,7 @@ struct cadre__worker {
 	unsigned run_next_streak;
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
+	uint32_t spawning; /* spawns in progress on this worker (RMW by owner, read by shutdown) */
 	unsigned index;
 	bool blocking; /* a thread of the blocking pool */
 	uint64_t rng;
@@ -290,6 +291,7 @@ void cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre
                         struct cadre__msg *m, int why);
 void cadre__ext_enter(struct cadre_system *sys);
 uint64_t cadre__alive(struct cadre_system *sys);
+uint32_t cadre__spawning(struct cadre_system *sys);
 void cadre__ext_leave(struct cadre_system *sys);
 
 /* registry.c */

@@ -277,6 +277,17 @@ cadre__alive(struct cadre_system *sys)
 	return alive(sys);
 }
 
+/* Spawns in progress anywhere. seq_cst loads: the other half of spawn's
+ * Dekker pair [RMW spawning ; load closing]. */
+uint32_t
+cadre__spawning(struct cadre_system *sys)
+{
+	uint32_t n = cadre__load_sc_u32(&sys->spawning);
+	for (unsigned i = 0; i < sys->nall; i++)
+		n += cadre__load_sc_u32(&sys->workers[i].spawning);
+	return n;
+}
+
 /* Dead actors not yet reclaimed (their queued mail not yet dead-lettered). */
 static uint64_t
 unreclaimed(struct cadre_system *sys)
@@ -407,7 +418,7 @@ cadre_system_shutdown(cadre_system *sys)
 	/* 1. Refuse new spawns, sends and timers. seq_cst: Dekker with spawn.
 	 * Pending timers are dropped: never sent, never counted. */
 	cadre__xchg_sc_u32(&sys->closing, 1);
-	while (cadre__load_sc_u32(&sys->spawning) != 0)
+	while (cadre__spawning(sys) != 0)
 		sched_yield();
 	cadre__timers_stop(sys);
 

@@ -597,7 +597,7 @@ should_exit(struct cadre__worker *w)
 	if (cadre__load_acq_u32(&sys->exiting))
 		return true;
 	/* closing, no spawn in flight (seq_cst: Dekker with spawn), none alive */
-	if (cadre__load_sc_u32(&sys->closing) && cadre__load_sc_u32(&sys->spawning) == 0 &&
+	if (cadre__load_sc_u32(&sys->closing) && cadre__spawning(sys) == 0 &&
 	    cadre__alive(sys) == 0) {
 		cadre__store_rel_u32(&sys->exiting, 1); /* pairs with the acquire loads above */
 		cadre__wake_all(sys);
