@@ -250,6 +250,8 @@ struct options {
 	uint64_t stress_msgs;      /* --stress-msgs: soak until this many messages */
 	const char *save_path;     /* --save: write the JSON lines here */
 	const char *baseline_path; /* --baseline: compare with these JSON lines */
+	bool compare;              /* --compare: run the peers too, print ratios */
+	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
 
 static uint64_t *
@@ -3982,6 +3984,13 @@ usage(FILE *f)
 	        "                  check on; one JSON line, bench \"stress\"; exit 1 on a failure\n"
 	        "  --stress-msgs N soak until N messages (with --stress: whichever comes first)\n"
 	        "  --save FILE     also write this run's JSON lines to FILE\n"
+	        "  --compare       then run the same workloads on the installed peers (Go, "
+	        "Erlang,\n"
+	        "                  CAF, rawc: tools/peers/run-peers.sh, missing ones skipped) "
+	        "with\n"
+	        "                  the same workers, runs and sizes, and print cadre/peer ratios\n"
+	        "  --peers-script F  the run-peers.sh to use (default: the source tree's, or\n"
+	        "                  $CADRE_PEERS_SCRIPT)\n"
 	        "  --baseline FILE compare the medians with FILE's per (bench, impl, workers);\n"
 	        "                  a table on stderr; exit 3 if slower by more than the noise,\n"
 	        "                  max(10%%, 3 x the larger (max-min)/median of the two)\n"
@@ -4073,6 +4082,11 @@ parse_args(int argc, char **argv, struct options *o)
 		} else if (IS("--baseline")) {
 			VALUE();
 			o->baseline_path = val;
+		} else if (IS("--compare")) {
+			o->compare = true;
+		} else if (IS("--peers-script")) {
+			VALUE();
+			o->peers_script = val;
 		} else if (IS("--workers")) {
 			VALUE();
 			if (!parse_u64(val, 1, 64, &v))
@@ -4158,6 +4172,126 @@ summary(const struct options *o, const struct result res[WL_COUNT])
 	}
 }
 
+/* ---- --compare: the peers side by side ---------------------------------------------------------- */
+#ifndef CADRE_PEERS_SCRIPT
+#define CADRE_PEERS_SCRIPT "tools/peers/run-peers.sh"
+#endif
+
+/* The workloads every peer implements (tools/peers/README.md). */
+static const char *const peer_benches[] = {"pingpong", "counting", "threadring", "fanin",
+                                           "fjthrput", "skynet",   "big"};
+
+/* Runs the peers with our settings; their lines go to stdout and into
+ * g_lines; then a table of cadre/peer msgs-per-second ratios on stderr.
+ * Returns false if a peer failed its own check. */
+static bool
+compare_peers(const struct options *o)
+{
+	const char *script =
+	        o->peers_script != NULL ? o->peers_script : getenv("CADRE_PEERS_SCRIPT");
+	if (script == NULL)
+		script = CADRE_PEERS_SCRIPT;
+	char cmd[4096], only[256] = "";
+	for (size_t i = 0; i < sizeof peer_benches / sizeof peer_benches[0]; i++) {
+		for (int w = 0; w < WL_COUNT; w++) {
+			if (strcmp(wl_names[w], peer_benches[i]) != 0 ||
+			    (o->only != 0 && (o->only & (1u << w)) == 0))
+				continue;
+			if (only[0] != '\0')
+				strncat(only, ",", sizeof only - strlen(only) - 1);
+			strncat(only, peer_benches[i], sizeof only - strlen(only) - 1);
+		}
+	}
+	if (only[0] == '\0') {
+		fprintf(stderr, "cadre-bench: --compare: none of these workloads has peers\n");
+		return true;
+	}
+	/* Sizes: the peers take the same size options with the same defaults. */
+	char sizes[2048] = "";
+	for (size_t k = 0; k < NSIZES; k++) {
+		uint64_t v = *size_at((struct sizes *)&o->sz, size_opts[k].off);
+		char one[96];
+		snprintf(one, sizeof one, " %s %" PRIu64, size_opts[k].name, v);
+		for (size_t i = 0; i < sizeof peer_benches / sizeof peer_benches[0]; i++) {
+			size_t bl = strlen(peer_benches[i]);
+			if (strncmp(size_opts[k].name + 2, peer_benches[i], bl) == 0 &&
+			    size_opts[k].name[2 + bl] == '-')
+				strncat(sizes, one, sizeof sizes - strlen(sizes) - 1);
+		}
+	}
+	snprintf(cmd, sizeof cmd, "bash '%s' --workers %u --runs %u --only %s%s", script,
+	         o->workers, (unsigned)o->runs, only, sizes);
+	fprintf(stderr, "cadre-bench: --compare: %s\n", cmd);
+	fflush(stdout);
+	FILE *p = popen(cmd, "r");
+	if (p == NULL) {
+		fprintf(stderr, "cadre-bench: --compare: cannot run %s\n", script);
+		return false;
+	}
+	char line[2048];
+	while (fgets(line, sizeof line, p) != NULL) {
+		size_t n = strlen(line);
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n == 0 || line[0] != '{')
+			continue;
+		jprintf("%s\n", line);
+		jline_end();
+	}
+	int st = pclose(p);
+	/* The table: rows are workloads, one column per peer found. */
+	char *text = strdup(g_lines != NULL ? g_lines : "");
+	if (text == NULL)
+		return false;
+	char impls[8][32];
+	int nimpl = 0;
+	double mps[16][8] = {{0}}, cadre_mps[16] = {0};
+	for (char *l = strtok(text, "\n"); l != NULL; l = strtok(NULL, "\n")) {
+		char bench[48], impl[32];
+		double v;
+		if (!json_str(l, "bench", bench, sizeof bench) ||
+		    !json_str(l, "impl", impl, sizeof impl) || !json_num(l, "mps", &v))
+			continue;
+		size_t bi = 0;
+		while (bi < sizeof peer_benches / sizeof peer_benches[0] &&
+		       strcmp(peer_benches[bi], bench) != 0)
+			bi++;
+		if (bi == sizeof peer_benches / sizeof peer_benches[0])
+			continue;
+		if (strcmp(impl, "cadre") == 0) {
+			cadre_mps[bi] = v;
+			continue;
+		}
+		int ii = 0;
+		while (ii < nimpl && strcmp(impls[ii], impl) != 0)
+			ii++;
+		if (ii == nimpl && nimpl < 8)
+			snprintf(impls[nimpl++], sizeof impls[0], "%s", impl);
+		if (ii < 8)
+			mps[bi][ii] = v;
+	}
+	free(text);
+	fprintf(stderr, "\ncadre / peer (msgs per second; > 1: cadre is faster), %u workers:\n",
+	        o->workers);
+	fprintf(stderr, "%-12s %10s", "bench", "cadre M/s");
+	for (int i = 0; i < nimpl; i++)
+		fprintf(stderr, " %9s", impls[i]);
+	fprintf(stderr, "\n");
+	for (size_t b = 0; b < sizeof peer_benches / sizeof peer_benches[0]; b++) {
+		if (cadre_mps[b] == 0)
+			continue;
+		fprintf(stderr, "%-12s %10.2f", peer_benches[b], cadre_mps[b] / 1e6);
+		for (int i = 0; i < nimpl; i++) {
+			if (mps[b][i] > 0)
+				fprintf(stderr, " %8.2fx", cadre_mps[b] / mps[b][i]);
+			else
+				fprintf(stderr, " %9s", "-");
+		}
+		fprintf(stderr, "\n");
+	}
+	return st == 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -4210,6 +4344,8 @@ main(int argc, char **argv)
 		ok = ok && res[w].ok;
 	}
 	summary(&o, res);
+	if (o.compare && !compare_peers(&o))
+		ok = false;
 	if (o.save_path != NULL)
 		save_lines(o.save_path);
 	bool regressed = o.baseline_path != NULL && compare_baseline(o.baseline_path);
