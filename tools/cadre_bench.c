@@ -251,6 +251,8 @@ struct options {
 	const char *save_path;     /* --save: write the JSON lines here */
 	const char *baseline_path; /* --baseline: compare with these JSON lines */
 	bool compare;              /* --compare: run the peers too, print ratios */
+	bool no_run_next;          /* --no-run-next: cadre_config.no_run_next */
+	bool no_backpressure;      /* --no-backpressure: cadre_config.no_backpressure */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
 
@@ -1226,6 +1228,8 @@ run_begin(const struct options *o)
 	g_run.sz = o->sz;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.workers = o->workers;
+	cfg.no_run_next = o->no_run_next;
+	cfg.no_backpressure = o->no_backpressure;
 	watchdog_arm(o);
 	g_timeout_s = o->timeout_s;
 	g_deadline = now() + (double)o->timeout_s;
@@ -4084,6 +4088,10 @@ parse_args(int argc, char **argv, struct options *o)
 			o->baseline_path = val;
 		} else if (IS("--compare")) {
 			o->compare = true;
+		} else if (IS("--no-run-next")) {
+			o->no_run_next = true;
+		} else if (IS("--no-backpressure")) {
+			o->no_backpressure = true;
 		} else if (IS("--peers-script")) {
 			VALUE();
 			o->peers_script = val;

@@ -122,7 +122,7 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 	count_sent(sys, w);
 	if (rc == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
-	else if (w != NULL && !w->mute_pending && cadre__tls_actor != NULL &&
+	else if (w != NULL && sys->backpressure && !w->mute_pending && cadre__tls_actor != NULL &&
 	         /* Relaxed: a hint; a stale answer mutes a sender for one
 	          * drain of the receiver, or not at all. */
 	         (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) != 0 &&

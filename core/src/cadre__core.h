@@ -234,6 +234,7 @@ struct cadre_system {
 	uint32_t max_msg;
 	bool pin;
 	bool run_next;
+	bool backpressure;
 	cadre_dead_letter_fn dead_letter;
 	void *dead_letter_ctx;
 	struct cadre__worker *workers;

@@ -146,13 +146,14 @@ typedef struct cadre_spawn_opts {
 typedef void (*cadre_dead_letter_fn)(void *ctx, cadre_ref to, const cadre_msg *msg, int why);
 
 typedef struct cadre_config {
-	unsigned workers;                 /* worker threads; 0 = one per online CPU */
-	bool no_pinning;                  /* true: do not pin worker i to CPU i */
-	unsigned batch;                   /* normal messages per actor run; 0 = 100 */
-	uint32_t max_message_size;        /* largest copied payload; 0 = 1 MiB */
-	unsigned spin_rounds;             /* idle worker search rounds before parking; 0 = 64 */
-	bool no_run_next;                 /* true: a woken actor waits its turn in the run queue */
-	unsigned blocking_threads;        /* threads of the blocking pool; 0 = 2 */
+	unsigned workers;          /* worker threads; 0 = one per online CPU */
+	bool no_pinning;           /* true: do not pin worker i to CPU i */
+	unsigned batch;            /* normal messages per actor run; 0 = 100 */
+	uint32_t max_message_size; /* largest copied payload; 0 = 1 MiB */
+	unsigned spin_rounds;      /* idle worker search rounds before parking; 0 = 64 */
+	bool no_run_next;          /* true: a woken actor waits its turn in the run queue */
+	unsigned blocking_threads; /* threads of the blocking pool; 0 = 2 */
+	bool no_backpressure; /* true: never mute senders (docs/architecture.md, backpressure) */
 	cadre_dead_letter_fn dead_letter; /* optional */
 	void *dead_letter_ctx;
 } cadre_config;
