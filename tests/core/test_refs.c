@@ -14,65 +14,9 @@
 #include <cadre.h>
 
 #include "check.h"
+#include "quiet.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-nap_us(long us)
-{
-	struct timespec ts = {us / 1000000L, (us % 1000000L) * 1000L};
-	nanosleep(&ts, NULL);
-}
-
-/* Polls *p (written by actors with __atomic stores) until it reaches want or
- * timeout_ms passes. Returns whether it got there. */
-static int
-wait_at_least(const long *p, long want, long timeout_ms)
-{
-	long t0 = now_ms();
-	while (__atomic_load_n(p, __ATOMIC_ACQUIRE) < want) {
-		if (now_ms() - t0 > timeout_ms)
-			return 0;
-		nap_us(200);
-	}
-	return 1;
-}
-
-static cadre_stats
-stats_of(cadre_system *sys)
-{
-	cadre_stats st;
-	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
-	return st;
-}
-
-/* A quiet point: no live actor, and every message accounted for. Dead
- * letters left in the mailbox of a stopped actor are counted when the actor
- * is reclaimed, which may come a little after its stop is counted, so the
- * accounting is polled (bounded) after await_idle. */
-static cadre_stats
-await_quiet(cadre_system *sys)
-{
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
-	long t0 = now_ms();
-	cadre_stats st = stats_of(sys);
-	while (st.sent != st.handled + st.dead_letters && now_ms() - t0 < 10000) {
-		nap_us(500);
-		st = stats_of(sys);
-	}
-	CHECK_EQ(st.sent, st.handled + st.dead_letters);
-	CHECK_EQ(st.actors_alive, 0);
-	CHECK_EQ(st.spawned, st.stopped);
-	return st;
-}
 
 static void
 check_stats(cadre_stats st, uint64_t sent, uint64_t handled, uint64_t dead, uint64_t spawned)
@@ -235,12 +179,6 @@ static const cadre_behaviour sink_beh = {.size = sizeof(struct sink),
                                          .receive = sink_receive,
                                          .stop = sink_stop,
                                          .name = "sink"};
-
-static long
-ld(const long *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
 
 static int
 ldi(const int *p)

@@ -10,57 +10,11 @@
 #include <cadre.h>
 
 #include "check.h"
+#include "quiet.h"
 
 #define NSYS 4
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-nap_us(long us)
-{
-	struct timespec ts = {us / 1000000L, (us % 1000000L) * 1000L};
-	nanosleep(&ts, NULL);
-}
-
-static long
-ld(const long *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static cadre_stats
-stats_of(cadre_system *sys)
-{
-	cadre_stats st;
-	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
-	return st;
-}
-
-/* No live actor, and every message accounted for (dead letters of a
- * stopped actor's mailbox are counted when it is reclaimed, shortly after
- * its stop: polled, bounded). */
-static cadre_stats
-await_quiet(cadre_system *sys)
-{
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
-	long t0 = now_ms();
-	cadre_stats st = stats_of(sys);
-	while (st.sent != st.handled + st.dead_letters && now_ms() - t0 < 10000) {
-		nap_us(500);
-		st = stats_of(sys);
-	}
-	CHECK_EQ(st.sent, st.handled + st.dead_letters);
-	CHECK_EQ(st.actors_alive, 0);
-	return st;
-}
 
 /* The per-worker counters add up to the system's, apart from what non-worker
  * threads did (counted in the system only). Exact when quiet. */
