@@ -17,6 +17,7 @@
 
 #include "cadre__alloc.h"
 #include "check.h"
+#include "gate.h"
 #include "quiet.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -155,53 +156,6 @@ static const cadre_behaviour sink_beh = {.size = sizeof(struct sink),
                                          .name = "sink"};
 
 /* Holds the only worker of a 1-worker system until released (bounded). */
-struct gate {
-	long started;
-	long release;
-	long timed_out;
-};
-
-static int
-blocker_start(cadre_actor *self, void *arg)
-{
-	struct gate *g = arg;
-	__atomic_store_n(&g->started, 1, __ATOMIC_RELEASE);
-	long t0 = now_ms();
-	while (!__atomic_load_n(&g->release, __ATOMIC_ACQUIRE)) {
-		if (now_ms() - t0 > 20000) {
-			__atomic_store_n(&g->timed_out, 1, __ATOMIC_RELEASE);
-			break;
-		}
-		sched_yield();
-	}
-	return cadre_stop(self);
-}
-
-static int
-nop_receive(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
-}
-
-static const cadre_behaviour blocker_beh = {
-        .size = sizeof(cadre_actor), .start = blocker_start, .receive = nop_receive};
-
-static void
-block_worker(cadre_system *sys, struct gate *g)
-{
-	memset(g, 0, sizeof *g);
-	cadre_ref b;
-	CHECK_EQ(cadre_spawn(sys, &blocker_beh, NULL, g, &b), 0);
-	CHECK(wait_at_least(&g->started, 1, 10000));
-}
-
-static void
-unblock_worker(struct gate *g)
-{
-	__atomic_store_n(&g->release, 1, __ATOMIC_RELEASE);
-}
 
 /* The destructor of moved payloads: counts, checks the size, frees. */
 static long dtor_calls;
@@ -331,7 +285,7 @@ spawn_bad(void)
 	check_counts(sys, 0, 0, 0, 0);
 	CHECK_EQ(ld(&t.started), 0);
 	/* The smallest legal actor: just the header. */
-	b = (cadre_behaviour){.size = sizeof(cadre_actor), .receive = nop_receive};
+	b = (cadre_behaviour){.size = sizeof(cadre_actor), .receive = gate_receive};
 	CHECK_EQ(cadre_spawn(sys, &b, NULL, NULL, &r), 0);
 	CHECK_EQ(cadre_send(sys, r, M_DATA, NULL, 0), 0);
 	CHECK_EQ(cadre_stop_ref(sys, r), 0);
@@ -509,7 +463,7 @@ meddler_start(cadre_actor *self, void *arg)
 }
 
 static const cadre_behaviour meddler_beh = {
-        .size = sizeof(cadre_actor), .start = meddler_start, .receive = nop_receive};
+        .size = sizeof(cadre_actor), .start = meddler_start, .receive = gate_receive};
 
 static void
 outside_callbacks(void)

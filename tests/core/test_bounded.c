@@ -15,6 +15,7 @@
 #include <cadre.h>
 
 #include "check.h"
+#include "gate.h"
 #include "quiet.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -156,54 +157,6 @@ static const cadre_behaviour sink_beh = {.size = sizeof(struct sink),
                                          .receive = sink_receive,
                                          .stop = sink_stop,
                                          .name = "sink"};
-
-struct gate {
-	long started;
-	long release;
-	long timed_out;
-};
-
-static int
-blocker_start(cadre_actor *self, void *arg)
-{
-	struct gate *g = arg;
-	__atomic_store_n(&g->started, 1, __ATOMIC_RELEASE);
-	long t0 = now_ms();
-	while (!__atomic_load_n(&g->release, __ATOMIC_ACQUIRE)) {
-		if (now_ms() - t0 > 20000) {
-			__atomic_store_n(&g->timed_out, 1, __ATOMIC_RELEASE);
-			break;
-		}
-		sched_yield();
-	}
-	return cadre_stop(self);
-}
-
-static int
-nop_receive(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
-}
-
-static const cadre_behaviour blocker_beh = {
-        .size = sizeof(cadre_actor), .start = blocker_start, .receive = nop_receive};
-
-static void
-block_worker(cadre_system *sys, struct gate *g)
-{
-	memset(g, 0, sizeof *g);
-	cadre_ref b;
-	CHECK_EQ(cadre_spawn(sys, &blocker_beh, NULL, g, &b), 0);
-	CHECK(wait_at_least(&g->started, 1, 10000));
-}
-
-static void
-unblock_worker(struct gate *g)
-{
-	__atomic_store_n(&g->release, 1, __ATOMIC_RELEASE);
-}
 
 static void
 send_ints(cadre_system *sys, cadre_ref to, int from, int n, int expect)
@@ -376,7 +329,7 @@ flooder_start(cadre_actor *self, void *arg)
 }
 
 static const cadre_behaviour flooder_beh = {
-        .size = sizeof(cadre_actor), .start = flooder_start, .receive = nop_receive};
+        .size = sizeof(cadre_actor), .start = flooder_start, .receive = gate_receive};
 
 static void
 full_from_inside(void)

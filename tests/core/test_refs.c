@@ -14,6 +14,7 @@
 #include <cadre.h>
 
 #include "check.h"
+#include "gate.h"
 #include "quiet.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -187,54 +188,6 @@ ldi(const int *p)
 }
 
 /* ---- a blocker: holds the only worker of a 1-worker system ------------- */
-
-struct gate {
-	long started;
-	long release;
-	long timed_out;
-};
-
-static int
-blocker_start(cadre_actor *self, void *arg)
-{
-	struct gate *g = arg;
-	__atomic_store_n(&g->started, 1, __ATOMIC_RELEASE);
-	long t0 = now_ms();
-	while (!__atomic_load_n(&g->release, __ATOMIC_ACQUIRE)) {
-		if (now_ms() - t0 > 20000) {
-			__atomic_store_n(&g->timed_out, 1, __ATOMIC_RELEASE);
-			break;
-		}
-		sched_yield();
-	}
-	return cadre_stop(self);
-}
-
-static int
-blocker_receive(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
-}
-
-static const cadre_behaviour blocker_beh = {
-        .size = sizeof(cadre_actor), .start = blocker_start, .receive = blocker_receive};
-
-static void
-block_worker(cadre_system *sys, struct gate *g)
-{
-	memset(g, 0, sizeof *g);
-	cadre_ref b;
-	CHECK_EQ(cadre_spawn(sys, &blocker_beh, NULL, g, &b), 0);
-	CHECK(wait_at_least(&g->started, 1, 10000));
-}
-
-static void
-unblock_worker(struct gate *g)
-{
-	__atomic_store_n(&g->release, 1, __ATOMIC_RELEASE);
-}
 
 /* ---- payload moved into a message -------------------------------------- */
 
@@ -585,7 +538,7 @@ spawner_start(cadre_actor *self, void *arg)
 }
 
 static const cadre_behaviour spawner_beh = {
-        .size = sizeof(struct spawner), .start = spawner_start, .receive = blocker_receive};
+        .size = sizeof(struct spawner), .start = spawner_start, .receive = gate_receive};
 
 /* A stopped actor's slot is reused by a later spawn with a new generation;
  * the old ref does not reach the new actor. One worker, so that the freed
