@@ -327,14 +327,24 @@ cadre__running(const cadre_actor *self)
 	return a == cadre__tls_actor ? a : NULL;
 }
 
+/* The running actor behind self: 0, CADRE_EINVAL (NULL) or CADRE_ESTATE
+ * (not called from self's callback). */
 int
-cadre_stop(cadre_actor *self)
+cadre__self_check(const cadre_actor *self, struct cadre__actor **a)
 {
 	if (self == NULL)
 		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	*a = cadre__running(self);
+	return *a == NULL ? CADRE_ESTATE : 0;
+}
+
+int
+cadre_stop(cadre_actor *self)
+{
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
 		a->state = CADRE__A_STOPPING;
 		cadre__tls_worker->exit = (cadre_exit){CADRE_EXIT_NORMAL, 0, NULL};

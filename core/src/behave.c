@@ -41,11 +41,10 @@ cadre_become(cadre_actor *self, const cadre_behaviour *beh, bool keep_old)
 int
 cadre_unbecome(cadre_actor *self)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	struct cadre__ext *x = cadre__ext_of(a, false);
 	if (x == NULL || x->nbehs == 0)
 		return CADRE_ENOENT;
@@ -79,11 +78,10 @@ cadre_stash(cadre_actor *self, const cadre_msg *msg)
 int
 cadre_unstash_all(cadre_actor *self)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	struct cadre__ext *x = cadre__ext_of(a, false);
 	if (x == NULL || x->nstash == 0)
 		return 0;

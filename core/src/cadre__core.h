@@ -339,6 +339,7 @@ int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);
 int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                      size_t size, bool quiet);
 struct cadre__actor *cadre__running(const cadre_actor *self);
+int cadre__self_check(const cadre_actor *self, struct cadre__actor **a);
 cadre_ref cadre__ref_of(const struct cadre_system *sys, const struct cadre__actor *a);
 int cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason);
 /* Runs receive on a view (a signal turned message); returns a run result:

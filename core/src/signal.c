@@ -260,11 +260,10 @@ static const cadre_exit noproc = {CADRE_EXIT_NOPROC, 0, "no such actor"};
 int
 cadre_link(cadre_actor *self, cadre_ref other)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	struct cadre__worker *w = cadre__tls_worker;
 	cadre_ref me = cadre__ref_of(w->sys, a);
 	if (cadre_ref_eq(me, other))
@@ -281,11 +280,10 @@ cadre_link(cadre_actor *self, cadre_ref other)
 int
 cadre_unlink(cadre_actor *self, cadre_ref other)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	struct cadre__worker *w = cadre__tls_worker;
 	if (remove_link(a, other)) {
 		struct cadre__sig_ref l = {cadre__ref_of(w->sys, a), 0};
@@ -297,11 +295,10 @@ cadre_unlink(cadre_actor *self, cadre_ref other)
 int
 cadre_trap_exits(cadre_actor *self, bool on)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	if (on)
 		a->flags |= CADRE__F_TRAP_EXITS;
 	else
@@ -336,11 +333,10 @@ cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monitor)
 int
 cadre_demonitor(cadre_actor *self, uint64_t monitor)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	struct cadre__worker *w = cadre__tls_worker;
 	struct cadre__ext *x = cadre__ext_of(a, false);
 	int i = x == NULL ? -1 : find_watch(x->monitors, x->nmonitors, monitor);
@@ -404,11 +400,10 @@ cadre_started_later(cadre_actor *self)
 int
 cadre_started(cadre_actor *self)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
 	a->flags &= (uint8_t)~CADRE__F_STARTED_LATER;
 	cadre__notify_started(cadre__tls_worker, a);
 	return 0;
