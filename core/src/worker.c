@@ -152,9 +152,11 @@ runq_steal(struct cadre__worker *thief, struct cadre__worker *victim)
 		 * the slots below it are visible. */
 		uint32_t t = cadre__load_acq_u32(&victim->runq_tail);
 		uint32_t n = t - h;
-		n = n - n / 2;
-		if (n == 0)
+		/* Leave a lone actor to its owner, which runs it soon anyway:
+		 * moving it across cores costs more than it saves. */
+		if (n < 2)
 			return NULL;
+		n = n - n / 2;
 		if (n > CADRE__RUNQ_SIZE / 2)
 			continue; /* torn snapshot: head moved under us */
 		uint32_t tt = thief->runq_tail;
