@@ -586,8 +586,10 @@ static bool
 others_have_work(struct cadre__worker *w)
 {
 	struct cadre_system *sys = w->sys;
+	/* Stealable work only: runq_steal leaves a lone actor to its owner,
+	 * so a single queued actor must not keep us from parking. */
 	for (unsigned j = 0; j < sys->nworkers; j++)
-		if (j != w->index && runq_len(&sys->workers[j]) > 0)
+		if (j != w->index && runq_len(&sys->workers[j]) >= 2)
 			return true;
 	return false;
 }
