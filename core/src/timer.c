@@ -214,7 +214,8 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	r->type = type;
 	r->size = (uint32_t)size;
 	r->period = period;
-	r->deadline = deadline_ms(t, delay);
+	uint64_t deadline = deadline_ms(t, delay); /* r is the service's once pushed */
+	r->deadline = deadline;
 	uint64_t s = cadre__load_rlx_u64(&r->state);
 	uint64_t gen = (s >> 2) + 1;
 	/* Release: the fields above before the state; pairs with the acquire
@@ -228,7 +229,7 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	cadre__mb_push_normal(&t->requests, &r->node);
 	/* seq_cst load: the service's planned wake-up; pairs with its
 	 * exchange before sleeping. Wake it only if we are due earlier. */
-	if (r->deadline < cadre__load_sc_u64(&t->sleep_until))
+	if (deadline < cadre__load_sc_u64(&t->sleep_until))
 		wake_service(t);
 	return 0;
 }
