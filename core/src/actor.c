@@ -216,7 +216,7 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	uint32_t *spawning = w != NULL ? &w->spawning : &sys->spawning; /* no shared line */
 	cadre__faa_sc_u32(spawning, 1);
 	int rc = 0;
-	if (cadre__load_sc_u32(&sys->closing)) {
+	if (cadre__load_sc_u32(&sys->closing)) { /* the second half of that pair */
 		rc = CADRE_ECLOSED;
 		goto out;
 	}

@@ -97,8 +97,8 @@ find_or_add(struct cadre__registry *r, const char *name, uint64_t h, size_t len)
 	memcpy(n->name, name, len + 1);
 	void **head = (void **)&r->bucket[h % REG_BUCKETS];
 	for (;;) {
-		void *old = cadre__load_rlx_ptr(head);
-		n->next = old; /* published by the CAS */
+		void *old = cadre__load_rlx_ptr(head); /* the CAS decides */
+		n->next = old;                         /* published by the CAS */
 		/* seq_cst CAS: publishes the record (release side); pairs with
 		 * the acquire loads in find. */
 		if (cadre__cas_sc_ptr(head, old, n))

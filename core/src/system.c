@@ -120,6 +120,7 @@ global_pop(struct cadre_system *sys, uint32_t *index, uint32_t *gen)
 		uint64_t w = (uint64_t)(uintptr_t)cadre__load_rlx_ptr(slot_at(sys, top1 - 1));
 		uint32_t next1 = (uint32_t)((w >> 1) & 0x7fffffffu);
 		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		/* acq_rel CAS: the tag defeats ABA; pairs with global_push's CAS. */
 		if ((w & 1u) && cadre__cas_acqrel_u64(&sys->free_head, h, nh)) {
 			*index = top1 - 1;
 			*gen = (uint32_t)(w >> 32);
@@ -134,7 +135,7 @@ global_push(struct cadre_system *sys, uint32_t index, uint32_t gen)
 {
 	void **slot = slot_at(sys, index);
 	for (;;) {
-		uint64_t h = cadre__load_rlx_u64(&sys->free_head);
+		uint64_t h = cadre__load_rlx_u64(&sys->free_head); /* the CAS decides */
 		/* Relaxed: published by the release CAS below. */
 		cadre__store_rlx_ptr(slot, (void *)(uintptr_t)FREE_WORD(gen, (uint32_t)h));
 		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(index + 1);
@@ -185,6 +186,7 @@ cadre__slot_free(struct cadre_system *sys, struct cadre__worker *w, uint32_t ind
 void
 cadre__ext_enter(struct cadre_system *sys)
 {
+	/* seq_cst add: announces us before any actor pointer is loaded. */
 	cadre__faa_sc_u64(&sys->ext_active, 1);
 	/* seq_cst fence: pairs with the reclaimer's fence between clearing a
 	 * slot and reading ext_active; either it sees us, or we see the clear. */
@@ -339,6 +341,7 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	struct cadre_system *sys = cadre__alloc_aligned(sizeof *sys, CADRE__CACHELINE);
 	if (sys == NULL)
 		return CADRE_ENOMEM;
+	/* An id source: only uniqueness matters (acq_rel is more than needed). */
 	sys->id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
 	if (sys->id == 0) /* wrapped after 4 billion systems */
 		sys->id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
@@ -447,7 +450,7 @@ cadre_system_shutdown(cadre_system *sys)
 	while (cadre__load_acq_u64(&sys->ext_active) != 0)
 		nap(100000);
 	cadre__reclaim_all(sys);
-	cadre__store_rel_u32(&sys->shut_down, 1);
+	cadre__store_rel_u32(&sys->shut_down, 1); /* pairs with the acquire load above */
 	pthread_mutex_unlock(&sys->shutdown_lock);
 	return 0;
 }

@@ -131,6 +131,7 @@ rec_alloc(struct cadre__timers *t)
 		 * tagged CAS then fails. */
 		uint32_t next1 = cadre__load_rlx_u32(&r->next_free);
 		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		/* acq_rel CAS: the tag defeats ABA; pairs with rec_free's CAS. */
 		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
 			return r;
 	}
@@ -138,7 +139,7 @@ rec_alloc(struct cadre__timers *t)
 	if (i > TMAX)
 		return NULL;
 	struct tmr **pp = &t->dir[i >> TPAGE_BITS];
-	if (cadre__load_acq_ptr((void **)pp) == NULL) {
+	if (cadre__load_acq_ptr((void **)pp) == NULL) { /* pairs with the CAS below */
 		struct tmr *page = cadre__alloc_zero(TPAGE * sizeof(struct tmr));
 		if (page == NULL)
 			return NULL;
@@ -159,7 +160,7 @@ rec_free(struct cadre__timers *t, struct tmr *r)
 		cadre__free(r->heap, r->size);
 		r->heap = NULL;
 	}
-	uint64_t s = cadre__load_rlx_u64(&r->state);
+	uint64_t s = cadre__load_rlx_u64(&r->state); /* relaxed: only the service writes it now */
 	cadre__store_rel_u64(&r->state, (s & ~(uint64_t)3) | T_FREE); /* pairs with cancel's load */
 	cadre__faa_rlx_u64(&t->pending, (uint64_t)-1);                /* a statistic */
 	for (;;) {
@@ -198,10 +199,12 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 		r->heap = cadre__alloc(size);
 		if (r->heap == NULL) {
 			/* give it back through the service: mark it cancelled */
+			/* Relaxed load: a free record is ours alone. Release store:
+			 * pairs with the service's acquire load of the state. */
 			uint64_t s0 = cadre__load_rlx_u64(&r->state);
 			uint64_t g0 = (s0 >> 2) + 1;
 			cadre__store_rel_u64(&r->state, g0 << 2 | T_CANCELLED);
-			cadre__faa_rlx_u64(&t->pending, 1);
+			cadre__faa_rlx_u64(&t->pending, 1); /* a statistic */
 			/* no wake-up needed: it is reclaimed at the next turn */
 			cadre__mb_push_normal(&t->requests, &r->node);
 			return CADRE_ENOMEM;
@@ -351,6 +354,7 @@ service_main(void *arg)
 		/* seq_cst exchange: publish the wake-up tick, then look at the
 		 * queue once more (Dekker with arm). */
 		cadre__xchg_sc_u64(&t->sleep_until, until);
+		/* seq_cst load of the queue's head: the other half of that pair. */
 		if (cadre__mb_visible(&t->requests) ||
 		    cadre__load_sc_ptr(&t->requests.head) != (void *)&t->requests.stub) {
 			cadre__xchg_sc_u64(&t->sleep_until, 0); /* awake again */
@@ -392,7 +396,7 @@ void
 cadre__timers_stop(struct cadre_system *sys)
 {
 	struct cadre__timers *t = sys->timers;
-	if (t == NULL || cadre__load_acq_u32(&t->stop))
+	if (t == NULL || cadre__load_acq_u32(&t->stop)) /* pairs with the store below */
 		return;
 	cadre__store_rel_u32(&t->stop, 1); /* pairs with the service's check */
 	wake_service(t);

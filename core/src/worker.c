@@ -125,6 +125,8 @@ runq_get(struct cadre__worker *w)
 		uint32_t t = w->runq_tail;
 		if (t == h)
 			return NULL;
+		/* Relaxed: the slot was published by the tail's release (acquired
+		 * above via runq_head's pair); the CAS below decides if it is ours. */
 		struct cadre__actor *a = cadre__load_rlx_ptr((void **)&w->runq[h & RQ_MASK]);
 		/* acq_rel: claims the slot against thieves; release tells the
 		 * owner's runq_put the slot was read. */
@@ -160,6 +162,9 @@ runq_steal(struct cadre__worker *thief, struct cadre__worker *victim)
 		if (n > CADRE__RUNQ_SIZE / 2)
 			continue; /* torn snapshot: head moved under us */
 		uint32_t tt = thief->runq_tail;
+		/* Relaxed slot copies: the victim's slots were published by its
+		 * tail's release (acquired above); ours are published by our tail's
+		 * release below. A stale copy is thrown away when the CAS fails. */
 		for (uint32_t i = 0; i < n; i++) {
 			void *a = cadre__load_rlx_ptr((void **)&victim->runq[(h + i) & RQ_MASK]);
 			cadre__store_rlx_ptr((void **)&thief->runq[(tt + i) & RQ_MASK], a);
@@ -214,6 +219,8 @@ wake_worker(struct cadre__worker *w)
 static bool
 wake_one(struct cadre_system *sys)
 {
+	/* seq_cst load: the waker's half of the Dekker pair with park's
+	 * fetch-or of its bit. */
 	uint64_t m = cadre__load_sc_u64(&sys->idle_mask);
 	while (m != 0) {
 		unsigned b = (unsigned)__builtin_ctzll(m);
@@ -297,7 +304,7 @@ bpool_push(struct cadre__bpool *q, struct cadre__actor *a)
 				cadre__store_rel_u64(&c->seq, pos + 1);
 				return true;
 			}
-			pos = cadre__load_rlx_u64(&q->enq);
+			pos = cadre__load_rlx_u64(&q->enq); /* lost the race: retry (CAS decides) */
 		} else if (dif < 0) {
 			return false; /* full */
 		} else {
@@ -463,10 +470,14 @@ reclaim_poll(struct cadre__worker *w)
 		cadre__faa_acqrel_u32(&sys->limbo_pending, (uint32_t)-1); /* a hint counter */
 	}
 	if (w->limbo_new != NULL) {
+		/* A hint counter (workers read it relaxed to decide to announce);
+		 * the fence below orders what matters. */
 		cadre__faa_sc_u32(&sys->limbo_pending, 1);
 		/* seq_cst fence: the slot clears of these actors come before the
 		 * snapshot (pairs with announce / go_online / ext_enter). */
 		cadre__fence_sc();
+		/* Acquire: pair with announce / go_offline's release and with
+		 * ext_leave's release. */
 		for (unsigned j = 0; j < sys->nall; j++)
 			w->limbo_snap[j] = cadre__load_acq_u64(&sys->workers[j].qs);
 		w->limbo_ext_clear = cadre__load_acq_u64(&sys->ext_active) == 0;
@@ -506,7 +517,7 @@ cadre__reclaim_all(struct cadre_system *sys)
 		free_list(w, w->limbo_new);
 		w->limbo_wait = w->limbo_new = NULL;
 	}
-	cadre__store_rel_u32(&sys->limbo_pending, 0);
+	cadre__store_rel_u32(&sys->limbo_pending, 0); /* a hint; single-threaded here */
 }
 
 /* ---- the worker loop ------------------------------------------------------ */
@@ -566,7 +577,7 @@ search(struct cadre__worker *w)
 	for (unsigned r = 0; r < sys->spin_rounds; r++) {
 		if ((a = steal_any(w)) != NULL || (a = inject_pop(w)) != NULL)
 			break;
-		if (cadre__load_acq_u32(&sys->exiting))
+		if (cadre__load_acq_u32(&sys->exiting)) /* pairs with should_exit's release */
 			break;
 		if (w->limbo_wait != NULL || w->limbo_new != NULL)
 			reclaim_poll(w);
@@ -575,7 +586,7 @@ search(struct cadre__worker *w)
 		else
 			sched_yield();
 	}
-	uint32_t before = cadre__faa_acqrel_u32(&sys->spinning, (uint32_t)-1);
+	uint32_t before = cadre__faa_acqrel_u32(&sys->spinning, (uint32_t)-1); /* a hint counter */
 	/* The last searcher found work: others may be needed too (Go's rule). */
 	if (a != NULL && before == 1 && runq_len(w) > 0)
 		maybe_wake(sys);
@@ -598,7 +609,7 @@ static bool
 should_exit(struct cadre__worker *w)
 {
 	struct cadre_system *sys = w->sys;
-	if (cadre__load_acq_u32(&sys->exiting))
+	if (cadre__load_acq_u32(&sys->exiting)) /* pairs with the release store below */
 		return true;
 	/* closing, no spawn in flight (seq_cst: Dekker with spawn), none alive */
 	if (cadre__load_sc_u32(&sys->closing) && cadre__spawning(sys) == 0 &&
@@ -635,6 +646,7 @@ park(struct cadre__worker *w)
 	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
 	futex_wait(&w->wake_seq, seq, limbo ? LIMBO_NAP_NS : 0);
 	go_online(w);
+	/* seq_cst: clears our bit in the same order as the wakers' CAS. */
 	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
 		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
 }

@@ -158,7 +158,7 @@ cadre__mb_push_normal(struct cadre_mailbox *mb, cadre_mb_node *n)
 static inline int
 cadre__mb_push_system(struct cadre_mailbox *mb, cadre_mb_node *n)
 {
-	void *top = cadre__load_rlx_ptr(&mb->sys_head);
+	void *top = cadre__load_rlx_ptr(&mb->sys_head); /* the CAS decides */
 	for (;;) {
 		n->next = top; /* published by the CAS below */
 		/* seq_cst CAS: publishes n (pairs with the consumer's exchange in
@@ -166,7 +166,7 @@ cadre__mb_push_system(struct cadre_mailbox *mb, cadre_mb_node *n)
 		 * mark_idle (see Design notes). */
 		if (cadre__cas_sc_ptr(&mb->sys_head, top, n))
 			break;
-		top = cadre__load_rlx_ptr(&mb->sys_head);
+		top = cadre__load_rlx_ptr(&mb->sys_head); /* retry; the CAS decides */
 		cadre__spin_pause();
 	}
 	/* seq_cst test-and-reset of the idle tag: the second half of the pair;
