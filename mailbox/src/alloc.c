@@ -94,13 +94,3 @@ cadre__free_aligned(void *p, size_t size, size_t align)
 	free(p);
 #endif
 }
-
-const char *
-cadre__alloc_backend(void)
-{
-#if defined(CADRE_WITH_JEMALLOC)
-	return "jemalloc";
-#else
-	return "libc";
-#endif
-}

@@ -28,7 +28,5 @@ CADRE_API void cadre__free(void *p, size_t size);
 CADRE_API void *cadre__alloc_aligned(size_t size, size_t align);
 CADRE_API void cadre__free_aligned(void *p, size_t size, size_t align);
 CADRE_API void cadre__alloc_fail_after(long n);
-/* "jemalloc" or "libc". */
-CADRE_API const char *cadre__alloc_backend(void);
 
 #endif /* CADRE__ALLOC_H */

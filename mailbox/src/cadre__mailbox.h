@@ -297,14 +297,4 @@ cadre__mb_mark_idle(struct cadre_mailbox *mb)
 	return 0;                   /* a pusher cleared it: it schedules us */
 }
 
-/* The consumer takes its role back without a push (a service thread that
- * is the only consumer and only uses the idle tag as "wake me"): clears the
- * tag with the same test-and-reset as a system push. Returns whether it was
- * set (false: a pusher cleared it and is waking us). */
-static inline bool
-cadre__mb_unidle(struct cadre_mailbox *mb)
-{
-	return cadre__btr0_sc_ptr(&mb->head); /* seq_cst: as in cadre__mb_push_system */
-}
-
 #endif /* CADRE__MAILBOX_H */
