@@ -859,11 +859,7 @@ cancel_fini_bad_input(void)
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
-#define RUN(fn)                                             \
-	do {                                                \
-		if (only == NULL || strcmp(only, #fn) == 0) \
-			TEST_CASE(fn);                      \
-	} while (0)
+#define RUN(fn) TEST_CASE_IF(only, fn)
 
 int
 main(int argc, char **argv)

@@ -857,11 +857,7 @@ bad_input(void)
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
-#define RUN(fn)                                             \
-	do {                                                \
-		if (only == NULL || strcmp(only, #fn) == 0) \
-			TEST_CASE(fn);                      \
-	} while (0)
+#define RUN(fn) TEST_CASE_IF(only, fn)
 
 int
 main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CHECK(cond)                                                                              \
 	do {                                                                                     \
@@ -33,6 +34,14 @@
 	do {                                     \
 		fprintf(stderr, "-- %s\n", #fn); \
 		fn();                            \
+	} while (0)
+
+/* Runs fn unless the test was given the name of another case: `test only`
+ * (argv[1]) runs just the case named `only`. */
+#define TEST_CASE_IF(only, fn)                                  \
+	do {                                                    \
+		if ((only) == NULL || strcmp((only), #fn) == 0) \
+			TEST_CASE(fn);                          \
 	} while (0)
 
 /* Sizes for stress tests: the default, or the value of an environment
