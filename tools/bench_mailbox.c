@@ -46,6 +46,8 @@
 
 #include <cadre.h>
 
+#include "bench_progress.h"
+
 #ifndef CK_F_FIFO_MPMC
 #error "ck_fifo_mpmc needs CK_F_PR_CAS_PTR_2 (CK's native x86-64 ck_pr backend)"
 #endif
@@ -156,8 +158,6 @@ struct result {
 	uint64_t msgs;
 };
 
-static bool stderr_tty;
-
 static double
 now(void)
 {
@@ -178,34 +178,6 @@ xaligned_alloc(size_t size)
 		exit(1);
 	}
 	return p;
-}
-
-/* Progress on stderr: updated in place on a terminal, silent otherwise. */
-static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!stderr_tty)
-		return;
-	fputs("\r\033[K", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fflush(stderr);
-}
-
-/* A finished line on stderr (replaces the progress line on a terminal). */
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (stderr_tty)
-		fputs("\r\033[K", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
 }
 
 /* An idle thread: spin a little, then give the CPU away. */
@@ -896,7 +868,7 @@ main(int argc, char **argv)
 
 	memset(res, 0, sizeof res);
 	parse_args(argc, argv, &o);
-	stderr_tty = isatty(STDERR_FILENO);
+	progress_init();
 	leave_single_threaded();
 
 	for (int b = 0; b < BENCH_COUNT; b++) {

@@ -36,6 +36,8 @@
 
 #include "cadre__wheel.h"
 
+#include "bench_progress.h"
+
 #define DEFAULT_TIMERS 1000000u
 #define DEFAULT_SPAN 10000u /* ticks: 10 s of 1 ms */
 #define DEFAULT_RUNS 5u
@@ -59,8 +61,6 @@ struct options {
 	uint32_t runs;
 	uint64_t seed;
 };
-
-static bool stderr_tty;
 
 static double
 now_secs(void)
@@ -92,33 +92,6 @@ xmalloc(size_t size)
 		exit(1);
 	}
 	return p;
-}
-
-/* Progress on stderr: updated in place on a terminal, silent otherwise. */
-static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!stderr_tty)
-		return;
-	fputs("\r\033[K", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fflush(stderr);
-}
-
-/* A finished line on stderr (replaces the progress line on a terminal). */
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (stderr_tty)
-		fputs("\r\033[K", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int
@@ -264,7 +237,7 @@ main(int argc, char **argv)
 	}
 	if (quick && o.timers >= 10)
 		o.timers /= 10;
-	stderr_tty = isatty(STDERR_FILENO);
+	progress_init();
 
 	/* Draw the workload and touch all memory before timing. */
 	struct workload wl = {.n = o.timers, .ncancel = o.timers / 2, .span = o.span};
