@@ -253,6 +253,7 @@ struct options {
 	bool compare;              /* --compare: run the peers too, print ratios */
 	bool no_run_next;          /* --no-run-next: cadre_config.no_run_next */
 	bool no_backpressure;      /* --no-backpressure: cadre_config.no_backpressure */
+	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
 
@@ -335,6 +336,7 @@ static struct run g_run;
 /* Deadline of the current run (main thread only). */
 static double g_deadline;
 static uint64_t g_timeout_s;
+static bool g_stats; /* --stats: print each run's counters */
 static const char *g_bench = "";
 
 static void
@@ -1230,6 +1232,7 @@ run_begin(const struct options *o)
 	cfg.workers = o->workers;
 	cfg.no_run_next = o->no_run_next;
 	cfg.no_backpressure = o->no_backpressure;
+	cfg.steal_after_us = o->steal_after_us;
 	watchdog_arm(o);
 	g_timeout_s = o->timeout_s;
 	g_deadline = now() + (double)o->timeout_s;
@@ -1319,6 +1322,8 @@ run_finish(cadre_system *sys, bool ok, const struct expect *e, struct sample *s)
 	cadre_system_stats(sys, -1, &st);
 	cadre_system_free(sys);
 	watchdog_disarm();
+	if (g_stats)
+		print_stats("counters", &st);
 	if (atomic_load(&g_run.failed)) {
 		note("%s: FAILED: %s", g_bench, g_run.why);
 		ok = false;
@@ -3998,6 +4003,9 @@ usage(FILE *f)
 	        "  --baseline FILE compare the medians with FILE's per (bench, impl, workers);\n"
 	        "                  a table on stderr; exit 3 if slower by more than the noise,\n"
 	        "                  max(10%%, 3 x the larger (max-min)/median of the two)\n"
+	        "  --no-run-next, --no-backpressure, --steal-after-us N\n"
+	        "                  ablations: the cadre_config fields of those names\n"
+	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
 	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_TIMEOUT_S);
 	for (size_t i = 0; i < NSIZES; i++)
@@ -4092,6 +4100,13 @@ parse_args(int argc, char **argv, struct options *o)
 			o->no_run_next = true;
 		} else if (IS("--no-backpressure")) {
 			o->no_backpressure = true;
+		} else if (IS("--stats")) {
+			g_stats = true;
+		} else if (IS("--steal-after-us")) {
+			VALUE();
+			if (!parse_u64(val, 1, 10000000, &v))
+				goto bad;
+			o->steal_after_us = (unsigned)v;
 		} else if (IS("--peers-script")) {
 			VALUE();
 			o->peers_script = val;

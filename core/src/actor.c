@@ -479,6 +479,10 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	 * producers' exchange; the tag is clear while we run. */
 	cadre_mb_node *last =
 	        (cadre_mb_node *)((uintptr_t)cadre__load_acq_ptr(&a->mb.head) & ~CADRE__MB_IDLE);
+	/* The normal lane's cursor lives here during the run and goes back to
+	 * a->mb.tail before anything else reads it (signals, finish, idling):
+	 * popping then writes nothing on the line producers exchange head on. */
+	cadre_mb_node *tail = a->mb.tail;
 	for (;;) {
 		cadre_lane lane = CADRE_LANE_SYSTEM;
 		cadre_mb_node *node = cadre__mb_pop_system(&a->mb);
@@ -487,7 +491,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			if (a->flags & CADRE__F_REPLAY) {
 				node = replay_pop(a);
 			} else {
-				node = cadre__mb_pop_normal(&a->mb);
+				node = cadre__mb_pop_normal_at(&a->mb, &tail);
 				if (node != NULL && a->overflow == CADRE_OVERFLOW_DROP_OLDEST &&
 				    cadre__load_rlx_u32(&a->mb.count) >= a->mb.capacity) {
 					/* still `capacity` newer ones behind it: drop it.
@@ -500,6 +504,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			}
 		}
 		if (node == NULL) {
+			a->mb.tail = tail;
 			cadre__tls_actor = NULL;
 			/* Truly empty (not a push in flight): coping. Bookkeeping
 			 * before mark_idle, while the actor is still ours. */
@@ -510,6 +515,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			break;
 		}
 		if (lane == CADRE_LANE_SYSTEM) {
+			a->mb.tail = tail; /* a signal may end the actor: its mail goes */
 			/* The embedded stop request (cannot be trapped), or a signal. */
 			if (node == &a->stop_node)
 				result = cadre__finish(w, a,
@@ -519,6 +525,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			if (result == CADRE__RUN_DEAD)
 				break;
 			cadre__tls_actor = a; /* a delivered signal may have run callbacks */
+			tail = a->mb.tail;
 			continue;
 		}
 		struct cadre__msg *m = (struct cadre__msg *)node;
@@ -537,14 +544,17 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			cadre__dead_letter(w->sys, w, cadre__ref_of(w->sys, a), m, CADRE_EFULL);
 		}
 		if (rc != 0) {
+			a->mb.tail = tail;
 			result = cadre__finish(w, a, failure(rc));
 			break;
 		}
 		if (a->state == CADRE__A_STOPPING) {
+			a->mb.tail = tail;
 			result = cadre__finish(w, a, w->exit);
 			break;
 		}
 		if (++n >= batch || node == last) {
+			a->mb.tail = tail;
 			cadre__tls_actor = NULL;
 			if (n >= batch) {
 				/* A full batch: overloaded if mail is left (below). */

@@ -178,6 +178,9 @@ struct cadre__worker {
 	/* Owner only (thieves read runq slots and runq_tail). */
 	uint32_t runq_tail CADRE__ALIGNED; /* owner stores (release) */
 	struct cadre__actor *runq[CADRE__RUNQ_SIZE];
+	uint64_t runq_stamp[CADRE__RUNQ_SIZE]; /* when each was queued (ns); thieves read */
+	uint64_t now;                          /* owner's clock (ns), refreshed now and then */
+	unsigned clock_runs;                   /* runs since ... (every 16th reads the clock) */
 	struct cadre__actor *run_next;
 	struct cadre__actor *running;    /* the actor whose callback runs now */
 	cadre_exit exit;                 /* its stop reason, once it stops */
@@ -231,6 +234,7 @@ struct cadre_system {
 	unsigned nall;
 	unsigned batch;
 	unsigned spin_rounds;
+	uint64_t steal_age; /* ns a queued actor waits before it may be stolen */
 	uint32_t max_msg;
 	bool pin;
 	bool run_next;
@@ -243,13 +247,14 @@ struct cadre_system {
 	struct cadre__bpool bpool;
 	void **dir[CADRE__DIR_PAGES]; /* pages of slots, published once */
 
-	uint32_t closing CADRE__ALIGNED;     /* 0 -> 1 at shutdown (seq_cst) */
-	uint32_t spawning;                   /* spawns in progress (shutdown waits for 0) */
-	uint32_t exiting;                    /* workers must exit */
-	uint32_t shut_down;                  /* shutdown finished */
-	uint64_t idle_mask CADRE__ALIGNED;   /* parked (or parking) workers, bit per worker */
-	uint32_t spinning;                   /* workers searching for work */
-	uint32_t limbo_pending;              /* workers with dead actors awaiting grace */
+	uint32_t closing CADRE__ALIGNED;   /* 0 -> 1 at shutdown (seq_cst) */
+	uint32_t spawning;                 /* spawns in progress (shutdown waits for 0) */
+	uint32_t exiting;                  /* workers must exit */
+	uint32_t shut_down;                /* shutdown finished */
+	uint64_t idle_mask CADRE__ALIGNED; /* parked (or parking) workers, bit per worker */
+	uint64_t sleep_mask;    /* parked with no timeout (nothing was queued anywhere) */
+	uint32_t spinning;      /* workers searching for work */
+	uint32_t limbo_pending; /* workers with dead actors awaiting grace */
 	uint64_t ext_active CADRE__ALIGNED;  /* non-worker threads inside send/spawn */
 	uint64_t fresh_index CADRE__ALIGNED; /* next never-used slot index */
 	uint64_t free_head;                  /* global free slot stack: tag << 32 | index+1 */

@@ -354,6 +354,7 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	sys->nall = n + sys->nblocking;
 	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
 	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
+	sys->steal_age = (cfg->steal_after_us != 0 ? cfg->steal_after_us : 100u) * UINT64_C(1000);
 	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
 	sys->pin = !cfg->no_pinning;
 	sys->run_next = !cfg->no_run_next;

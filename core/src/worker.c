@@ -13,13 +13,27 @@
  *     by CAS on runq_head (the shape of Go's per-P run queue). A thief takes
  *     half of the victim's queue in one CAS. Slots are read and written with
  *     relaxed atomics; the tail's release / acquire publishes them, and the
- *     head's acq_rel CAS tells the owner a slot is free to reuse.
+ *     head's acq_rel CAS tells the owner a slot is free to reuse. Each slot
+ *     has a stamp: when it was queued (the owner's clock, read every 16th
+ *     run from the queues, so a little old at worst).
  *   - inject: an MPSC queue (the mailbox algorithm, linking actors through
  *     their rq_node) for actors scheduled by threads that are not this
  *     worker, and for runq overflow. Only the owner takes from it; it moves
  *     them to the runq, where they can be stolen.
  * After a run, an actor that still has mail goes to the back of the runq.
  *
+ * Stealing: locality first. A thief takes from a victim only when the
+ * victim will not run its queue soon: its oldest queued actor has waited
+ * steal_after_us (default 100 us), or the queue is half full. Until then
+ * the owner runs its actors in the cache where their mail was written: a
+ * stolen actor reads every message it is sent from then on across cores,
+ * and an actor woken by a send is scheduled on the sender's worker again, so
+ * stealing actors that talk to the owner's actors only moves cache lines
+ * back and forth (on the 2-core machine of docs/performance.md, fjthrput ran
+ * at 13 M msg/s with eager stealing and 24-25 with this rule; one worker
+ * alone does 25). Work that does not fit one core still spreads: a backlog
+ * older than steal_after_us is one.
+  *
  * Parking (no lost wake-ups). A worker that finds nothing, after a bounded
  * search (spin_rounds rounds of stealing), parks on its own futex word
  * wake_seq:
@@ -33,13 +47,22 @@
  * load sees the bit. A wake between the parker's load of seq and its
  * futex_wait changes wake_seq, so futex_wait returns at once. Only one
  * clearer of a bit wakes; waking is one FUTEX_WAKE of one thread, no herd.
- * External threads prefer an idle worker (claim its bit first). A worker
- * that puts work on its own runq wakes one idle worker if none is already
- * searching (a heuristic for parallelism, not needed for correctness: the
- * owner runs its own queue anyway).
+ * External threads prefer an idle worker (claim its bit first).
  *
- * A worker whose limbo is not empty parks with a 1 ms timeout, so that dead
- * actors are freed even when every worker is idle.
+ * Waking for help (not needed for correctness: an owner runs its own queue
+ * anyway, but a run can be long). An owner starting a run from its queue
+ * wakes one idle worker if none is searching and its queue is worth
+ * stealing. An idle worker parks with a timeout of steal_after_us while
+ * any other runq holds actors (it then looks again), with 1 ms while its
+ * limbo holds dead actors, and with no timeout only when nothing is queued
+ * anywhere, after announcing that in sleep_mask:
+ *     set my bit in sleep_mask (seq_cst RMW); seq_cst fence;
+ *     re-read every runq; if one holds actors, nap instead.
+ * An owner that queues an actor into its empty runq does
+ *     store runq_tail (release); seq_cst fence; if sleep_mask != 0: wake one.
+ * The fences make it Dekker: the sleeper sees the queued actor or the owner
+ * sees the sleeper. So an idle system sleeps (no CPU), and an actor queued
+ * behind a run that never ends is stolen within about steal_after_us.
  *
  * The blocking pool. Actors spawned with CADRE_SPAWN_BLOCKING run on
  * extra threads (workers[nworkers .. nall)) that only take from their own
@@ -78,7 +101,15 @@
 #define RQ_MASK (CADRE__RUNQ_SIZE - 1u)
 #define RUN_NEXT_STREAK 64u
 #define INJECT_EVERY 61u
-#define LIMBO_NAP_NS 1000000L
+#define NAP_NS 1000000L
+
+static uint64_t
+clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Sleeps while *addr == val; timeout_ns 0 means no limit. */
 static void
@@ -101,7 +132,8 @@ actor_of_rq(cadre_mb_node *n)
 }
 
 /* ---- runq ---------------------------------------------------------------- */
-static bool
+/* Returns 0 (full), 1 (queued), or 2 (queued into an empty runq). */
+static int
 runq_put(struct cadre__worker *w, struct cadre__actor *a)
 {
 	uint32_t t = w->runq_tail; /* owner: only we write it */
@@ -109,12 +141,13 @@ runq_put(struct cadre__worker *w, struct cadre__actor *a)
 	 * slot they took was read before we overwrite it. */
 	uint32_t h = cadre__load_acq_u32(&w->runq_head);
 	if (t - h >= CADRE__RUNQ_SIZE)
-		return false;
-	cadre__store_rlx_ptr((void **)&w->runq[t & RQ_MASK], a); /* published below */
+		return 0;
+	cadre__store_rlx_ptr((void **)&w->runq[t & RQ_MASK], a);   /* published below */
+	cadre__store_rlx_u64(&w->runq_stamp[t & RQ_MASK], w->now); /* as the slot */
 	/* Release: the slot before the tail; pairs with the acquire loads of
 	 * runq_tail in runq_get and steal. */
 	cadre__store_rel_u32(&w->runq_tail, t + 1);
-	return true;
+	return t == h ? 2 : 1;
 }
 
 static struct cadre__actor *
@@ -144,7 +177,36 @@ runq_len(struct cadre__worker *w)
 	return t - h;
 }
 
-/* Moves half of victim's runq to thief's (empty) runq; returns one to run. */
+/* Locality first: a queued actor moves to another worker only when its
+ * owner will not run it soon: its oldest queued actor has waited
+ * steal_age, or the queue is long (half full). Until then the owner runs it
+ * in the cache where its mail was written; moving it makes every later
+ * send to it a cross-core miss. n actors queued, the oldest stamped at
+ * `stamp`. */
+static bool
+worth_stealing(const struct cadre_system *sys, uint32_t n, uint64_t stamp, uint64_t now)
+{
+	if (n >= CADRE__RUNQ_SIZE / 2)
+		return true;
+	return n != 0 && now >= stamp && now - stamp >= sys->steal_age;
+}
+
+/* A snapshot of worth_stealing for w's runq (for waking and parking). */
+static bool
+runq_worth_stealing(struct cadre__worker *w, uint64_t now)
+{
+	uint32_t h = cadre__load_acq_u32(&w->runq_head); /* pairs with CASes */
+	/* Acquire: pairs with the owner's release of the tail (slot, stamp). */
+	uint32_t n = cadre__load_acq_u32(&w->runq_tail) - h;
+	if (n == 0 || n > CADRE__RUNQ_SIZE)
+		return false; /* empty, or a torn snapshot */
+	/* Relaxed: published with its slot; a stale stamp only skews a hint. */
+	uint64_t stamp = cadre__load_rlx_u64(&w->runq_stamp[h & RQ_MASK]);
+	return worth_stealing(w->sys, n, stamp, now);
+}
+
+/* Moves half of victim's runq to thief's (empty) runq, if worth_stealing;
+ * returns one to run. */
 static struct cadre__actor *
 runq_steal(struct cadre__worker *thief, struct cadre__worker *victim)
 {
@@ -154,20 +216,25 @@ runq_steal(struct cadre__worker *thief, struct cadre__worker *victim)
 		 * the slots below it are visible. */
 		uint32_t t = cadre__load_acq_u32(&victim->runq_tail);
 		uint32_t n = t - h;
-		/* Leave a lone actor to its owner, which runs it soon anyway:
-		 * moving it across cores costs more than it saves. */
-		if (n < 2)
+		if (n == 0)
+			return NULL;
+		if (n > CADRE__RUNQ_SIZE)
+			continue; /* torn snapshot: head moved under us */
+		/* Relaxed: the stamp was published with its slot (tail's release,
+		 * acquired above); a stale one only skews this heuristic. */
+		uint64_t stamp = cadre__load_rlx_u64(&victim->runq_stamp[h & RQ_MASK]);
+		if (!worth_stealing(thief->sys, n, stamp, thief->now))
 			return NULL;
 		n = n - n / 2;
-		if (n > CADRE__RUNQ_SIZE / 2)
-			continue; /* torn snapshot: head moved under us */
 		uint32_t tt = thief->runq_tail;
 		/* Relaxed slot copies: the victim's slots were published by its
 		 * tail's release (acquired above); ours are published by our tail's
 		 * release below. A stale copy is thrown away when the CAS fails. */
 		for (uint32_t i = 0; i < n; i++) {
 			void *a = cadre__load_rlx_ptr((void **)&victim->runq[(h + i) & RQ_MASK]);
+			uint64_t st = cadre__load_rlx_u64(&victim->runq_stamp[(h + i) & RQ_MASK]);
 			cadre__store_rlx_ptr((void **)&thief->runq[(tt + i) & RQ_MASK], a);
+			cadre__store_rlx_u64(&thief->runq_stamp[(tt + i) & RQ_MASK], st);
 		}
 		/* acq_rel: claims the copied slots; if the victim or another thief
 		 * moved the head, what we copied may be stale: retry. */
@@ -252,11 +319,35 @@ maybe_wake(struct cadre_system *sys)
 		wake_one(sys);
 }
 
+/* Called by the owner at the start of a run (w->now fresh): if its oldest
+ * queued actor has waited steal_age, an idle worker may take some. */
+static void
+help_wanted(struct cadre__worker *w)
+{
+	if (runq_worth_stealing(w, w->now))
+		maybe_wake(w->sys);
+}
+
+/* Queues a on w's own runq. Idle workers keep an eye on queued actors by
+ * napping (park): a worker parks without a timeout only when nothing was
+ * queued anywhere, announcing it in sleep_mask first. The first actor
+ * queued into an empty runq wakes such a sleeper, so that an owner stuck in
+ * a long run cannot hide its queue: Dekker between our tail store, a
+ * seq_cst fence and the load of sleep_mask here, and the sleeper's seq_cst
+ * fetch-or of its bit and seq_cst fence before it re-reads every runq. */
 static void
 local_push(struct cadre__worker *w, struct cadre__actor *a)
 {
-	if (!runq_put(w, a))
+	int r = runq_put(w, a);
+	if (r == 0) {
 		inject_push(w, a); /* overflow: we drain it ourselves */
+		return;
+	}
+	if (r == 2) {
+		cadre__fence_sc(); /* the tail store before the load below */
+		if (cadre__load_rlx_u64(&w->sys->sleep_mask) != 0) /* ordered by the fence */
+			wake_one(w->sys);
+	}
 }
 
 /* ---- the blocking pool's queue ----------------------------------------------------
@@ -376,8 +467,7 @@ cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 				return;
 			a = old;
 		}
-		local_push(w, a);
-		maybe_wake(sys);
+		local_push(w, a); /* an idle worker helps once it has waited */
 		return;
 	}
 	/* Not on a worker of this system: hand it to an idle worker if any. */
@@ -535,8 +625,15 @@ find_work(struct cadre__worker *w)
 		local_push(w, a); /* let the queue have its turn */
 	}
 	w->run_next_streak = 0;
-	if ((a = runq_get(w)) != NULL)
+	/* The clock is read every 16th run from the queues (a read costs
+	 * ~30 ns): stamps may be a few short runs old, which only makes
+	 * actors stealable a little sooner; after long runs, that is right. */
+	if ((++w->clock_runs & 15u) == 0)
+		w->now = clock_ns();
+	if ((a = runq_get(w)) != NULL) {
+		help_wanted(w);
 		return a;
+	}
 	if ((a = inject_pop(w)) != NULL) {
 		/* Move more to the runq so that idle workers can steal them. */
 		struct cadre__actor *more;
@@ -575,6 +672,7 @@ search(struct cadre__worker *w)
 		return inject_pop(w);
 	cadre__faa_acqrel_u32(&sys->spinning, 1); /* a hint counter */
 	for (unsigned r = 0; r < sys->spin_rounds; r++) {
+		w->now = clock_ns();
 		if ((a = steal_any(w)) != NULL || (a = inject_pop(w)) != NULL)
 			break;
 		if (cadre__load_acq_u32(&sys->exiting)) /* pairs with should_exit's release */
@@ -588,21 +686,27 @@ search(struct cadre__worker *w)
 	}
 	uint32_t before = cadre__faa_acqrel_u32(&sys->spinning, (uint32_t)-1); /* a hint counter */
 	/* The last searcher found work: others may be needed too (Go's rule). */
-	if (a != NULL && before == 1 && runq_len(w) > 0)
-		maybe_wake(sys);
+	if (a != NULL && before == 1)
+		help_wanted(w);
 	return a;
 }
 
-static bool
+/* Other workers' queued actors: 2 if one may be stolen now, 1 if some are
+ * queued but still young (their owners run them soon), 0 if none. */
+static int
 others_have_work(struct cadre__worker *w)
 {
 	struct cadre_system *sys = w->sys;
-	/* Stealable work only: runq_steal leaves a lone actor to its owner,
-	 * so a single queued actor must not keep us from parking. */
-	for (unsigned j = 0; j < sys->nworkers; j++)
-		if (j != w->index && runq_len(&sys->workers[j]) >= 2)
-			return true;
-	return false;
+	uint64_t now = clock_ns();
+	int found = 0;
+	for (unsigned j = 0; j < sys->nworkers; j++) {
+		if (j == w->index || runq_len(&sys->workers[j]) == 0)
+			continue;
+		if (runq_worth_stealing(&sys->workers[j], now))
+			return 2;
+		found = 1;
+	}
+	return found;
 }
 
 static bool
@@ -629,23 +733,40 @@ park(struct cadre__worker *w)
 	/* Acquire: pairs with wake_worker's add. */
 	uint32_t seq = cadre__load_acq_u32(&w->wake_seq);
 	cadre__fetch_or_sc_u64(&sys->idle_mask, bit); /* seq_cst: Dekker with wakers */
-	if (inject_nonempty(w) || others_have_work(w) || cadre__load_acq_u32(&sys->exiting) ||
+	int others = others_have_work(w);
+	if (inject_nonempty(w) || others == 2 || cadre__load_acq_u32(&sys->exiting) ||
 	    cadre__load_sc_u32(&sys->closing)) {
 		/* Go back and look. If a waker cleared the bit meanwhile, its
 		 * wake is harmless: the next park reads a fresh seq. */
 		cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit);
 		if (cadre__load_sc_u32(&sys->closing) && !inject_nonempty(w) &&
-		    !others_have_work(w))
+		    others_have_work(w) != 2)
 			sched_yield(); /* shutting down, waiting for the last stops */
 		return;
 	}
+	/* Nap instead of sleeping until woken while others have queued
+	 * actors not yet worth stealing (their owners wake us when one is,
+	 * but only between runs, and a run can be long), or while dead actors
+	 * wait for their grace period (to free them). With nothing queued
+	 * anywhere, sleep (no CPU), announced in sleep_mask: see local_push. */
+	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
+	long nap = others != 0 ? (long)sys->steal_age : limbo ? NAP_NS : 0;
+	bool deep = false;
+	if (nap == 0) {
+		/* seq_cst RMW and fence: our half of local_push's Dekker pair. */
+		cadre__fetch_or_sc_u64(&sys->sleep_mask, bit);
+		cadre__fence_sc();
+		if (others_have_work(w) != 0)
+			nap = (long)sys->steal_age; /* one was queued meanwhile */
+		deep = true;
+	}
 	go_offline(w);
 	cadre__count(&w->st.parks, 1);
-	/* With dead actors still waiting for their grace period, wake up now
-	 * and then to free them; otherwise sleep until woken (no CPU). */
-	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
-	futex_wait(&w->wake_seq, seq, limbo ? LIMBO_NAP_NS : 0);
+	futex_wait(&w->wake_seq, seq, nap);
+	if (deep)
+		cadre__fetch_and_sc_u64(&sys->sleep_mask, ~bit); /* seq_cst: as the set */
 	go_online(w);
+	w->now = clock_ns();
 	/* seq_cst: clears our bit in the same order as the wakers' CAS. */
 	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
 		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
@@ -668,7 +789,6 @@ run_one(struct cadre__worker *w, struct cadre__actor *a)
 		schedule_blocking(w->sys, a);
 	} else if (r == CADRE__RUN_AGAIN) {
 		local_push(w, a);
-		maybe_wake(w->sys);
 	} else if (r == CADRE__RUN_DEAD) {
 		limbo_add(w, a);
 	}
@@ -694,7 +814,7 @@ park_blocking(struct cadre__worker *w)
 	go_offline(w);
 	cadre__count(&w->st.parks, 1);
 	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
-	futex_wait(&q->wake, seq, limbo ? LIMBO_NAP_NS : 0);
+	futex_wait(&q->wake, seq, limbo ? NAP_NS : 0);
 	go_online(w);
 	cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
 }

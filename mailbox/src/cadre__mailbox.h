@@ -212,16 +212,20 @@ cadre__mb_pop_system(struct cadre_mailbox *mb)
 	return n;
 }
 
+/* Pops the normal lane with the consumer's cursor in *tailp instead of
+ * mb->tail: a consumer that pops many in a row keeps the cursor in a
+ * register and writes mb->tail back once, so it does not write the line
+ * that producers exchange head on once per message. */
 static inline cadre_mb_node *
-cadre__mb_pop_normal(struct cadre_mailbox *mb)
+cadre__mb_pop_normal_at(struct cadre_mailbox *mb, cadre_mb_node **tailp)
 {
-	cadre_mb_node *tail = mb->tail;
+	cadre_mb_node *tail = *tailp;
 	/* Acquire: pairs with the release link store in cadre__mb_link. */
 	cadre_mb_node *next = cadre__load_acq_ptr((void **)&tail->next);
 	if (tail == &mb->stub) {
 		if (next == NULL)
 			return NULL;
-		mb->tail = next;
+		*tailp = next;
 		tail = next;
 		next = cadre__load_acq_ptr((void **)&next->next); /* same pair */
 	}
@@ -237,12 +241,18 @@ cadre__mb_pop_normal(struct cadre_mailbox *mb)
 		if (next == NULL)
 			return NULL; /* another push won the exchange; link in flight */
 	}
-	mb->tail = next;
+	*tailp = next;
 	if (mb->capacity != 0) {
 		/* acq_rel decrement (add of -1): pairs with the admission CAS. */
 		cadre__faa_acqrel_u32(&mb->count, (uint32_t)-1);
 	}
 	return tail;
+}
+
+static inline cadre_mb_node *
+cadre__mb_pop_normal(struct cadre_mailbox *mb)
+{
+	return cadre__mb_pop_normal_at(mb, &mb->tail);
 }
 
 static inline cadre_mb_node *

@@ -152,6 +152,8 @@ typedef struct cadre_config {
 	uint32_t max_message_size; /* largest copied payload; 0 = 1 MiB */
 	unsigned spin_rounds;      /* idle worker search rounds before parking; 0 = 64 */
 	bool no_run_next;          /* true: a woken actor waits its turn in the run queue */
+	unsigned steal_after_us;   /* a queued actor may move to an idle worker once it has
+	                              waited this long (locality first); 0 = 100 */
 	unsigned blocking_threads; /* threads of the blocking pool; 0 = 2 */
 	bool no_backpressure; /* true: never mute senders (docs/architecture.md, backpressure) */
 	cadre_dead_letter_fn dead_letter; /* optional */
