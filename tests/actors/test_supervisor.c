@@ -1263,8 +1263,10 @@ group_restart_counts_once(void)
 /* ---- 6. escalation --------------------------------------------------------------------- */
 static struct cfg cw, cw2;
 
-static void
-escalation(void)
+/* A two-level tree: "top" (one_for_one, 3 in 60 s) supervises the
+ * supervisor "CS" ("inner": one_for_one, 1 in 60 s) of workers W and W2. */
+static cadre_ref
+start_nested_tree(void)
 {
 	cfg_reset(&cw, "W");
 	cfg_reset(&cw2, "W2");
@@ -1282,7 +1284,13 @@ escalation(void)
 	                                 .type = CADRE_SUPERVISOR};
 	static cadre_sup_spec top;
 	top = sspec(CADRE_ONE_FOR_ONE, 3, 60000, top_kids, 1, "top");
-	cadre_ref topr = start_sup(sys, &top);
+	return start_sup(sys, &top);
+}
+
+static void
+escalation(void)
+{
+	cadre_ref topr = start_nested_tree();
 	/* depth first: the tree is up when start returns */
 	CHECK_TRACE(0, "+W +W2");
 	CHECK_SUP_TRACE(0, NULL, SK_ALL, "started:W started:W2 started:CS");
@@ -2062,23 +2070,7 @@ kill_supervisor(void)
 static void
 kill_top_of_tree(void)
 {
-	cfg_reset(&cw, "W");
-	cfg_reset(&cw2, "W2");
-	static cadre_child_spec inner_kids[2];
-	inner_kids[0] = wspec(&cw, CADRE_PERMANENT, 1000);
-	inner_kids[1] = wspec(&cw2, CADRE_PERMANENT, 1000);
-	static cadre_sup_spec inner;
-	inner = sspec(CADRE_ONE_FOR_ONE, 1, 60000, inner_kids, 2, "inner");
-	static cadre_child_spec top_kids[1];
-	top_kids[0] = (cadre_child_spec){.id = "CS",
-	                                 .beh = cadre_supervisor_behaviour(),
-	                                 .arg = &inner,
-	                                 .restart = CADRE_PERMANENT,
-	                                 .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
-	                                 .type = CADRE_SUPERVISOR};
-	static cadre_sup_spec top;
-	top = sspec(CADRE_ONE_FOR_ONE, 3, 60000, top_kids, 1, "top");
-	cadre_ref topr = start_sup(sys, &top);
+	cadre_ref topr = start_nested_tree();
 	cadre_ref in = info_of(sys, topr, "CS").ref;
 	watch(sys, "w-inner", in);
 	unsigned from = log_n();

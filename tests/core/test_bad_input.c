@@ -17,6 +17,7 @@
 
 #include "cadre__alloc.h"
 #include "check.h"
+#include "dead_letters.h"
 #include "gate.h"
 #include "quiet.h"
 
@@ -30,56 +31,6 @@ check_counts(cadre_system *sys, uint64_t sent, uint64_t handled, uint64_t dead, 
 	CHECK_EQ(st.handled, handled);
 	CHECK_EQ(st.dead_letters, dead);
 	CHECK_EQ(st.spawned, spawned);
-}
-
-/* Dead letters: counted per reason, the last one remembered. */
-struct dl_log {
-	long enoactor;
-	long eclosed;
-	long other;
-	pthread_mutex_t mu;
-	cadre_ref to;
-	uint32_t type;
-	uint32_t size;
-};
-
-static void
-dl_hook(void *ctx, cadre_ref to, const cadre_msg *m, int why)
-{
-	struct dl_log *l = ctx;
-	long *p = why == CADRE_ENOACTOR ? &l->enoactor
-	                                : (why == CADRE_ECLOSED ? &l->eclosed : &l->other);
-	__atomic_add_fetch(p, 1, __ATOMIC_RELEASE);
-	pthread_mutex_lock(&l->mu);
-	l->to = to;
-	l->type = m->type;
-	l->size = m->size;
-	pthread_mutex_unlock(&l->mu);
-}
-
-static void
-dl_init(struct dl_log *l)
-{
-	memset(l, 0, sizeof *l);
-	pthread_mutex_init(&l->mu, NULL);
-}
-
-static cadre_system *
-new_system(unsigned workers, uint32_t max_msg, struct dl_log *l)
-{
-	cadre_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.workers = workers;
-	cfg.no_pinning = true;
-	cfg.max_message_size = max_msg;
-	if (l != NULL) {
-		cfg.dead_letter = dl_hook;
-		cfg.dead_letter_ctx = l;
-	}
-	cadre_system *sys = NULL;
-	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
-	CHECK(sys != NULL);
-	return sys;
 }
 
 /* ---- actors -------------------------------------------------------------- */
@@ -154,8 +105,6 @@ static const cadre_behaviour sink_beh = {.size = sizeof(struct sink),
                                          .receive = sink_receive,
                                          .stop = sink_stop,
                                          .name = "sink"};
-
-/* Holds the only worker of a 1-worker system until released (bounded). */
 
 /* The destructor of moved payloads: counts, checks the size, frees. */
 static long dtor_calls;
@@ -235,7 +184,7 @@ system_new_bad(void)
 static void
 stats_bad(void)
 {
-	cadre_system *sys = new_system(2, 0, NULL);
+	cadre_system *sys = dl_system(2, 0, NULL);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, NULL), CADRE_EINVAL);
 	CHECK_EQ(cadre_system_stats(sys, 0, NULL), CADRE_EINVAL);
@@ -259,7 +208,7 @@ stats_bad(void)
 static void
 spawn_bad(void)
 {
-	cadre_system *sys = new_system(2, 0, NULL);
+	cadre_system *sys = dl_system(2, 0, NULL);
 	cadre_ref r;
 	struct tally t = {0};
 	cadre_behaviour b = sink_beh;
@@ -303,7 +252,7 @@ send_bad(void)
 	struct dl_log dl;
 	dl_init(&dl);
 	const uint32_t max = 100;
-	cadre_system *sys = new_system(2, max, &dl);
+	cadre_system *sys = dl_system(2, max, &dl);
 	struct tally t = {0};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
@@ -323,7 +272,7 @@ send_bad(void)
 	CHECK_EQ(cadre_send(sys, r, M_DATA, buf, SIZE_MAX), CADRE_ETOOBIG);
 	CHECK_EQ(cadre_send(sys, CADRE_REF_NONE, M_DATA, buf, max + 1), CADRE_ETOOBIG);
 	check_counts(sys, 0, 0, 0, 1);
-	CHECK_EQ(ld(&dl.enoactor) + ld(&dl.eclosed) + ld(&dl.other), 0);
+	CHECK_EQ(ld(&dl.calls), 0);
 
 	/* send_move: EINVAL leaves the payload with the caller. */
 	struct moved *p = new_moved(8);
@@ -374,13 +323,13 @@ send_bad(void)
 	CHECK_EQ(ld(&t2.bytes_ok), 1);
 	cadre_system_free(dsys);
 	cadre_system_free(sys);
-	pthread_mutex_destroy(&dl.mu);
+	dl_fini(&dl);
 }
 
 static void
 stop_ref_bad(void)
 {
-	cadre_system *sys = new_system(1, 0, NULL);
+	cadre_system *sys = dl_system(1, 0, NULL);
 	struct tally t = {0};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
@@ -484,7 +433,7 @@ outside_callbacks(void)
 	CHECK(cadre_actor_behaviour(NULL) == NULL);
 
 	/* A real, live actor, from the main thread. */
-	cadre_system *sys = new_system(2, 0, NULL);
+	cadre_system *sys = dl_system(2, 0, NULL);
 	static struct outsider o;
 	memset(&o, 0, sizeof o);
 	cadre_ref r;
@@ -591,8 +540,8 @@ static const cadre_behaviour blocky_beh = {.size = sizeof(struct blocky),
 static void
 blocking_in_callback(void)
 {
-	cadre_system *sys = new_system(2, 0, NULL);
-	cadre_system *other = new_system(1, 0, NULL);
+	cadre_system *sys = dl_system(2, 0, NULL);
+	cadre_system *other = dl_system(1, 0, NULL);
 	struct blocking_result res;
 	memset(&res, 0, sizeof res);
 	struct blocking_args args = {&res, other};
@@ -631,7 +580,7 @@ after_shutdown(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(2, 64, &dl);
+	cadre_system *sys = dl_system(2, 64, &dl);
 	struct tally t = {0};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
@@ -683,11 +632,11 @@ after_shutdown(void)
 	st = stats_of(sys);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
 	CHECK_EQ(st.actors_alive, 0);
-	CHECK_EQ(ld(&dl.enoactor) + ld(&dl.eclosed) + ld(&dl.other), 3);
+	CHECK_EQ(ld(&dl.calls), 3);
 	CHECK_EQ(ld(&t2.started), 0);
 	CHECK_EQ(ld(&t.data), 1);
 	cadre_system_free(sys);
-	pthread_mutex_destroy(&dl.mu);
+	dl_fini(&dl);
 }
 
 /* Messages still queued at shutdown are dead letters; moved payloads among
@@ -698,7 +647,7 @@ queued_at_shutdown(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(1, 0, &dl);
+	cadre_system *sys = dl_system(1, 0, &dl);
 	struct gate g;
 	block_worker(sys, &g);
 	struct tally t = {0};
@@ -723,7 +672,7 @@ queued_at_shutdown(void)
 	CHECK_EQ(ld(&t.stopped), 1);
 	CHECK_EQ(ld(&dl.enoactor), 6);
 	cadre_system_free(sys);
-	pthread_mutex_destroy(&dl.mu);
+	dl_fini(&dl);
 }
 
 /* ---- cadre_send_move's destructor ---------------------------------------------- */
@@ -736,7 +685,7 @@ send_move_ownership(void)
 	long d0 = dtors();
 
 	/* Handled: once each, after the receive. */
-	cadre_system *sys = new_system(2, 0, &dl);
+	cadre_system *sys = dl_system(2, 0, &dl);
 	struct tally t = {0};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
@@ -763,7 +712,7 @@ send_move_ownership(void)
 	cadre_system_free(sys);
 
 	/* EFULL: the caller keeps the payload; no destructor. */
-	sys = new_system(1, 0, &dl);
+	sys = dl_system(1, 0, &dl);
 	struct gate g;
 	block_worker(sys, &g);
 	struct tally tb = {0};
@@ -802,7 +751,7 @@ send_move_ownership(void)
 	CHECK_EQ(ld(&dtor_bad_size), 0);
 	cadre_system_free(sys);
 	CHECK_EQ(dtors(), d0 + 12);
-	pthread_mutex_destroy(&dl.mu);
+	dl_fini(&dl);
 }
 
 /* ---- allocation failure ------------------------------------------------------- */
@@ -835,7 +784,7 @@ out_of_memory(void)
 
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(2, 0, &dl);
+	cadre_system *sys = dl_system(2, 0, &dl);
 	struct tally t = {0};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
@@ -859,7 +808,7 @@ out_of_memory(void)
 	cadre__alloc_fail_after(-1);
 	CHECK_EQ(rc, CADRE_ENOMEM);
 	check_counts(sys, 0, 0, 0, 1);
-	CHECK_EQ(ld(&dl.enoactor) + ld(&dl.eclosed) + ld(&dl.other), 0);
+	CHECK_EQ(ld(&dl.calls), 0);
 
 	/* Everything still works. */
 	fill(buf, 8);
@@ -878,7 +827,7 @@ out_of_memory(void)
 	CHECK_EQ(ld(&t.bytes_ok), 2);
 	CHECK_EQ(ld(&t2.data), 1);
 	cadre_system_free(sys);
-	pthread_mutex_destroy(&dl.mu);
+	dl_fini(&dl);
 }
 
 /* ---- mailbox and error corners ------------------------------------------------ */

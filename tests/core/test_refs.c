@@ -14,6 +14,7 @@
 #include <cadre.h>
 
 #include "check.h"
+#include "dead_letters.h"
 #include "gate.h"
 #include "quiet.h"
 
@@ -27,96 +28,6 @@ check_stats(cadre_stats st, uint64_t sent, uint64_t handled, uint64_t dead, uint
 	CHECK_EQ(st.dead_letters, dead);
 	CHECK_EQ(st.spawned, spawned);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
-}
-
-/* ---- the dead-letter hook ---------------------------------------------- */
-
-#define DL_BYTES 256
-
-struct dl_log {
-	pthread_mutex_t mu;
-	long calls;
-	long enoactor;
-	long other_why;
-	/* the last dead letter */
-	int why;
-	cadre_ref to;
-	uint32_t type;
-	uint32_t size;
-	int data_null;
-	unsigned char bytes[DL_BYTES];
-};
-
-static void
-dl_init(struct dl_log *l)
-{
-	memset(l, 0, sizeof *l);
-	pthread_mutex_init(&l->mu, NULL);
-}
-
-static void
-dl_fini(struct dl_log *l)
-{
-	pthread_mutex_destroy(&l->mu);
-}
-
-static void
-dl_hook(void *ctx, cadre_ref to, const cadre_msg *m, int why)
-{
-	struct dl_log *l = ctx;
-	pthread_mutex_lock(&l->mu);
-	l->calls++;
-	if (why == CADRE_ENOACTOR)
-		l->enoactor++;
-	else
-		l->other_why++;
-	l->why = why;
-	l->to = to;
-	l->type = m->type;
-	l->size = m->size;
-	l->data_null = m->data == NULL;
-	memset(l->bytes, 0, sizeof l->bytes);
-	if (m->data != NULL)
-		memcpy(l->bytes, m->data, m->size < DL_BYTES ? m->size : DL_BYTES);
-	pthread_mutex_unlock(&l->mu);
-}
-
-static long
-dl_calls(struct dl_log *l)
-{
-	pthread_mutex_lock(&l->mu);
-	long n = l->calls;
-	pthread_mutex_unlock(&l->mu);
-	return n;
-}
-
-/* A dead letter is counted just before the hook sees it: after a quiet
- * point, wait (bounded) for the hook calls of dead letters found on a
- * worker, then check the exact number. */
-static long
-dl_wait(struct dl_log *l, long want)
-{
-	long t0 = now_ms();
-	while (dl_calls(l) < want && now_ms() - t0 < 10000)
-		nap_us(200);
-	return dl_calls(l);
-}
-
-static cadre_system *
-new_system(unsigned workers, struct dl_log *l)
-{
-	cadre_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.workers = workers;
-	cfg.no_pinning = true;
-	if (l != NULL) {
-		cfg.dead_letter = dl_hook;
-		cfg.dead_letter_ctx = l;
-	}
-	cadre_system *sys = NULL;
-	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
-	CHECK(sys != NULL);
-	return sys;
 }
 
 /* ---- a sink: counts what it gets -------------------------------------- */
@@ -187,8 +98,6 @@ ldi(const int *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-/* ---- a blocker: holds the only worker of a 1-worker system ------------- */
-
 /* ---- payload moved into a message -------------------------------------- */
 
 static long dtor_calls;
@@ -210,7 +119,7 @@ stale_ref(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(2, &dl);
+	cadre_system *sys = dl_system(2, 0, &dl);
 	struct tally t = {0};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
@@ -277,7 +186,7 @@ stale_ref(void)
 	st = await_quiet(sys);
 	check_stats(st, 8, 4, 4, 1);
 	CHECK_EQ(dl.enoactor, 4);
-	CHECK_EQ(dl.other_why, 0);
+	CHECK_EQ(dl.calls, dl.enoactor); /* no other reason */
 	/* the sink got nothing more */
 	CHECK_EQ(ld(&t.data), 3);
 	CHECK_EQ(ld(&t.other), 0);
@@ -294,7 +203,7 @@ queued_behind_stop(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(1, &dl);
+	cadre_system *sys = dl_system(1, 0, &dl);
 	struct gate g;
 	block_worker(sys, &g);
 	struct tally t = {0};
@@ -334,7 +243,7 @@ queued_behind_stop_racing(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(2, &dl);
+	cadre_system *sys = dl_system(2, 0, &dl);
 	const int rounds = (int)test_size("CADRE_REFS_ROUNDS", 200);
 	const int after = 20;
 	long refused = 0;
@@ -357,7 +266,7 @@ queued_behind_stop_racing(void)
 	}
 	pthread_mutex_lock(&dl.mu);
 	CHECK_EQ(dl.enoactor, (long)rounds * after);
-	CHECK_EQ(dl.other_why, 0);
+	CHECK_EQ(dl.calls, dl.enoactor); /* no other reason */
 	pthread_mutex_unlock(&dl.mu);
 	fprintf(stderr, "   %ld of %d sends refused at once, the rest dead-lettered later\n",
 	        refused, rounds * after);
@@ -373,7 +282,7 @@ forged_refs(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(2, &dl);
+	cadre_system *sys = dl_system(2, 0, &dl);
 	struct tally t = {0};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
@@ -447,7 +356,7 @@ forged_refs(void)
 	CHECK_EQ(ld(&t.stopped), 1);
 	pthread_mutex_lock(&dl.mu);
 	CHECK_EQ(dl.enoactor, 2 * n);
-	CHECK_EQ(dl.other_why, 0);
+	CHECK_EQ(dl.calls, dl.enoactor); /* no other reason */
 	pthread_mutex_unlock(&dl.mu);
 	cadre_system_free(sys);
 	dl_fini(&dl);
@@ -461,8 +370,8 @@ foreign_refs(void)
 	struct dl_log dla, dlb;
 	dl_init(&dla);
 	dl_init(&dlb);
-	cadre_system *a = new_system(1, &dla);
-	cadre_system *b = new_system(2, &dlb);
+	cadre_system *a = dl_system(1, 0, &dla);
+	cadre_system *b = dl_system(2, 0, &dlb);
 	struct tally ta = {0}, tb = {0};
 	cadre_ref ra, rb;
 	CHECK_EQ(cadre_spawn(a, &sink_beh, NULL, &ta, &ra), 0);
@@ -548,7 +457,7 @@ slot_reuse(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(1, &dl);
+	cadre_system *sys = dl_system(1, 0, &dl);
 	struct tally tv = {0};
 	cadre_ref old;
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &tv, &old), 0);
@@ -658,7 +567,7 @@ generations(void)
 {
 	struct dl_log dl;
 	dl_init(&dl);
-	cadre_system *sys = new_system(1, &dl);
+	cadre_system *sys = dl_system(1, 0, &dl);
 	static struct cycle_state cs;
 	memset(&cs, 0, sizeof cs);
 	cadre_ref cy;
