@@ -42,6 +42,8 @@
 #include <time.h>
 
 #include <cadre.h>
+
+#include "bench_progress.h"
 #include <cadre/ask.h>
 
 #define T_REQ 1
@@ -264,20 +266,6 @@ run_once(const struct opts *o, uint64_t n)
 }
 
 /* ---- main ---------------------------------------------------------------------------- */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median_d(double *v, unsigned n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void
 usage(void)
 {
@@ -368,12 +356,12 @@ main(int argc, char **argv)
 		       o.workers);
 		return 1;
 	}
-	double s = median_d(secs, o.runs);
+	double s = bench_median(secs, o.runs);
 	printf("{\"bench\":\"latency\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
 	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%u,\"stat\":\"median\",\"check\":\"ok\","
 	       "\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}\n",
-	       o.workers, 2 * n, s, (double)(2 * n) / s, o.runs, median_d(p50, o.runs),
-	       median_d(p99, o.runs), median_d(p999, o.runs));
+	       o.workers, 2 * n, s, (double)(2 * n) / s, o.runs, bench_median(p50, o.runs),
+	       bench_median(p99, o.runs), bench_median(p999, o.runs));
 	free(secs);
 	free(p50);
 	free(p99);

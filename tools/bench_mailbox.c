@@ -158,15 +158,6 @@ struct result {
 	uint64_t msgs;
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void *
 xaligned_alloc(size_t size)
 {
@@ -513,20 +504,20 @@ run_once(struct bcase *bc, double *secs)
 		/* Acquire: pairs with the producers' increment of ready. */
 		while (atomic_load_explicit(&r.ready, memory_order_acquire) < started)
 			idle(&spins);
-		t0 = now();
+		t0 = bench_now();
 		/* Release: opens the barrier (pairs with the producers' acquire). */
 		atomic_store_explicit(&r.go, 1, memory_order_release);
 		consume_fns[bc->impl](&r, &c, bc->total);
-		t1 = now();
+		t1 = bench_now();
 		for (uint32_t i = 0; i < started; i++)
 			pthread_join(bc->producers[i].thread, NULL);
 	} else {
-		t0 = now();
+		t0 = bench_now();
 		if (bc->bench == BENCH_LOCAL_BATCH)
 			local_batch_fns[bc->impl](&r, &bc->producers[0], &c);
 		else
 			local_fns[bc->impl](&r, &bc->producers[0], &c);
-		t1 = now();
+		t1 = bench_now();
 	}
 	*secs = t1 - t0;
 
@@ -567,21 +558,6 @@ run_once(struct bcase *bc, double *secs)
 		ok = false;
 	}
 	return ok;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, uint32_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* Warm-up plus o->runs runs of one bench/impl; prints its JSON line. */
@@ -629,7 +605,7 @@ run_case(struct bcase *bc, const struct options *o)
 	double lo = 0, hi = 0;
 
 	if (done > 0) {
-		res.secs = median(times, done); /* sorts times */
+		res.secs = bench_median(times, done); /* sorts times */
 		lo = times[0];
 		hi = times[done - 1];
 	}
@@ -726,21 +702,6 @@ usage(FILE *f)
 	        DEFAULT_MSGS, DEFAULT_MSGS_LOCAL, DEFAULT_PRODUCERS, DEFAULT_RUNS);
 }
 
-static bool
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
@@ -765,17 +726,17 @@ parse_args(int argc, char **argv, struct options *o)
 			o->quick = true;
 		} else if (IS("--msgs")) {
 			VALUE();
-			if (!parse_u64(val, 1, UINT32_MAX, &v))
+			if (!bench_parse_u64(val, 1, UINT32_MAX, &v))
 				goto bad;
 			o->msgs = v;
 		} else if (IS("--producers")) {
 			VALUE();
-			if (!parse_u64(val, 1, MAX_PRODUCERS, &v))
+			if (!bench_parse_u64(val, 1, MAX_PRODUCERS, &v))
 				goto bad;
 			o->producers = (uint32_t)v;
 		} else if (IS("--runs")) {
 			VALUE();
-			if (!parse_u64(val, 1, 1000, &v))
+			if (!bench_parse_u64(val, 1, 1000, &v))
 				goto bad;
 			o->runs = (uint32_t)v;
 		} else if (IS("--only")) {

@@ -14,6 +14,8 @@
 
 #include <cadre.h>
 
+#include "bench_progress.h"
+
 static atomic_ulong fired;
 
 static int
@@ -26,21 +28,6 @@ sink_receive(cadre_actor *self, const cadre_msg *m)
 }
 
 static const cadre_behaviour sink = {.size = sizeof(cadre_actor), .receive = sink_receive};
-
-static double
-now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 int
 main(int argc, char **argv)
@@ -81,7 +68,7 @@ main(int argc, char **argv)
 			return 1;
 		atomic_store(&fired, 0);
 		unsigned seed = 12345u + (unsigned)r;
-		double t0 = now();
+		double t0 = bench_now();
 		for (long i = 0; i < n; i++) {
 			seed = seed * 1103515245u + 12345u;
 			/* deadlines 1..2 s ahead: arming all takes well under 1 s,
@@ -90,15 +77,15 @@ main(int argc, char **argv)
 			                     &t[i]) != 0)
 				return 1;
 		}
-		double t1 = now();
+		double t1 = bench_now();
 		long cancelled = 0;
 		for (long i = 0; i < n; i += 2)
 			cancelled += cadre_timer_cancel(sys, t[i]) == 0;
-		double t2 = now();
+		double t2 = bench_now();
 		long want = n - cancelled;
-		while ((long)atomic_load(&fired) < want && now() - t2 < 30)
+		while ((long)atomic_load(&fired) < want && bench_now() - t2 < 30)
 			nanosleep(&(struct timespec){0, 1000000}, NULL);
-		double t3 = now();
+		double t3 = bench_now();
 		nanosleep(&(struct timespec){0, 50000000}, NULL); /* none extra may come */
 		if ((long)atomic_load(&fired) != want || cancelled != n / 2)
 			ok = 0;
@@ -110,9 +97,9 @@ main(int argc, char **argv)
 		        "timers: run %d/%d: arm %.3f s, cancel %.3f s, all fired after %.3f s\n", r,
 		        runs, arm[r], can[r], fire[r]);
 	}
-	qsort(arm + 1, (size_t)runs, sizeof *arm, cmp);
-	qsort(can + 1, (size_t)runs, sizeof *can, cmp);
-	qsort(fire + 1, (size_t)runs, sizeof *fire, cmp);
+	qsort(arm + 1, (size_t)runs, sizeof *arm, bench_cmp_double);
+	qsort(can + 1, (size_t)runs, sizeof *can, bench_cmp_double);
+	qsort(fire + 1, (size_t)runs, sizeof *fire, bench_cmp_double);
 	double am = arm[1 + runs / 2], cm = can[1 + runs / 2], fm = fire[1 + runs / 2];
 	const char *check = ok ? "ok" : "fail";
 	printf("{\"bench\":\"timer_arm\",\"impl\":\"cadre\",\"workers\":%d,\"msgs\":%ld,\"secs\":%."

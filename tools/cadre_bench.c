@@ -73,6 +73,8 @@
 
 #include <cadre.h>
 
+#include "bench_progress.h"
+
 extern char **environ;
 
 #define DEFAULT_WORKERS 2
@@ -265,46 +267,7 @@ size_at(struct sizes *sz, size_t off)
 
 /* ---- progress on stderr ----------------------------------------------------- */
 
-static bool stderr_tty;
 static bool g_stress; /* soaking: fewer notes */
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Progress: updated in place on a terminal, plain lines otherwise. */
-static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (stderr_tty)
-		fputs("\r\033[K", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (!stderr_tty)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
-
-/* A finished line on stderr (replaces the progress line on a terminal). */
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (stderr_tty)
-		fputs("\r\033[K", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-}
 
 /* ---- the state of one run -------------------------------------------------------
  * Main sets it up before the system exists and reads it after the
@@ -1235,7 +1198,7 @@ run_begin(const struct options *o)
 	cfg.steal_after_us = o->steal_after_us;
 	watchdog_arm(o);
 	g_timeout_s = o->timeout_s;
-	g_deadline = now() + (double)o->timeout_s;
+	g_deadline = bench_now() + (double)o->timeout_s;
 	int rc = cadre_system_new(&sys, &cfg);
 	if (rc != 0) {
 		note("%s: cadre_system_new: %s", g_bench, cadre_strerror(rc));
@@ -1259,7 +1222,7 @@ print_stats(const char *what, const cadre_stats *st)
 static long
 ms_left(void)
 {
-	double left = g_deadline - now();
+	double left = g_deadline - bench_now();
 
 	return left > 1.0 ? (long)(left * 1000) : 1000;
 }
@@ -1366,24 +1329,35 @@ run_finish(cadre_system *sys, bool ok, const struct expect *e, struct sample *s)
 	return ok;
 }
 
+/* Spawns the workload's first actor and waits until the run completes
+ * (`what` names what is awaited, for a timeout's note); s->secs is the time
+ * from the spawn on. */
+static bool
+spawn_timed(cadre_system *sys, const cadre_behaviour *beh, const char *what, struct sample *s)
+{
+	cadre_ref r;
+	double t0 = bench_now();
+	int rc = cadre_spawn(sys, beh, NULL, NULL, &r);
+	bool ok = rc == 0;
+
+	if (!ok)
+		note("%s: FAILED: cadre_spawn: %s", g_bench, cadre_strerror(rc));
+	else
+		ok = wait_signal(sys, what);
+	s->secs = bench_now() - t0;
+	return ok;
+}
+
 /* The common shape: spawn the workload's first actor, wait, finish. */
 static bool
 run_simple(const struct options *o, const cadre_behaviour *beh, const struct expect *e,
            struct sample *s)
 {
 	cadre_system *sys = run_begin(o);
-	cadre_ref r;
 
 	if (sys == NULL)
 		return false;
-	double t0 = now();
-	int rc = cadre_spawn(sys, beh, NULL, NULL, &r);
-	bool ok = rc == 0;
-	if (!ok)
-		note("%s: FAILED: cadre_spawn: %s", g_bench, cadre_strerror(rc));
-	else
-		ok = wait_signal(sys, "the workload to complete");
-	s->secs = now() - t0;
+	bool ok = spawn_timed(sys, beh, "the workload to complete", s);
 	return run_finish(sys, ok, e, s);
 }
 
@@ -1448,15 +1422,7 @@ wl_fanin(const struct options *o, struct sample *s)
 	bool ok = sys != NULL;
 	if (ok) {
 		g_run.next = next;
-		cadre_ref r;
-		double t0 = now();
-		int rc = cadre_spawn(sys, &fan_sink_beh, NULL, NULL, &r);
-		ok = rc == 0;
-		if (!ok)
-			note("%s: FAILED: cadre_spawn: %s", g_bench, cadre_strerror(rc));
-		else
-			ok = wait_signal(sys, "the sink");
-		s->secs = now() - t0;
+		ok = spawn_timed(sys, &fan_sink_beh, "the sink", s);
 		ok = run_finish(sys, ok, &e, s);
 	}
 	for (uint64_t i = 0; ok && i < p; i++) {
@@ -1492,15 +1458,7 @@ wl_fjthrput(const struct options *o, struct sample *s)
 	if (ok) {
 		g_run.refs = refs;
 		g_run.expect = h;
-		cadre_ref r;
-		double t0 = now();
-		int rc = cadre_spawn(sys, &fj_sender_beh, NULL, NULL, &r);
-		ok = rc == 0;
-		if (!ok)
-			note("%s: FAILED: cadre_spawn: %s", g_bench, cadre_strerror(rc));
-		else
-			ok = wait_signal(sys, "the sender");
-		s->secs = now() - t0;
+		ok = spawn_timed(sys, &fj_sender_beh, "the sender", s);
 		ok = run_finish(sys, ok, &e, s);
 	}
 	if (ok && g_run.result != a) {
@@ -1548,15 +1506,7 @@ wl_big(const struct options *o, struct sample *s)
 	bool ok = sys != NULL;
 	if (ok) {
 		g_run.refs = refs;
-		cadre_ref r;
-		double t0 = now();
-		int rc = cadre_spawn(sys, &big_driver_beh, NULL, NULL, &r);
-		ok = rc == 0;
-		if (!ok)
-			note("%s: FAILED: cadre_spawn: %s", g_bench, cadre_strerror(rc));
-		else
-			ok = wait_signal(sys, "the driver");
-		s->secs = now() - t0;
+		ok = spawn_timed(sys, &big_driver_beh, "the driver", s);
 		ok = run_finish(sys, ok, &e, s);
 	}
 	if (ok && (atomic_load(&g_run.tally) != w * m || atomic_load(&g_run.shut) != w)) {
@@ -1637,9 +1587,9 @@ idle_inproc(const struct options *o, struct sample *s)
 	ok = ok && wait_signal(sys, "every actor to start");
 	uint64_t rss1 = rss_bytes();
 	if (ok) {
-		double c0 = cpu_now(), t0 = now();
+		double c0 = cpu_now(), t0 = bench_now();
 		sleep_ms(o->sz.idle_ms);
-		s->secs = now() - t0;
+		s->secs = bench_now() - t0;
 		s->cpu_secs = cpu_now() - c0;
 		s->bytes_per_actor = (double)((int64_t)rss1 - (int64_t)rss0) / (double)k;
 		for (uint64_t i = 0; ok && i < k; i++) {
@@ -1700,11 +1650,12 @@ wl_idle(const struct options *o, struct sample *s)
 
 	char buf[512];
 	size_t len = 0;
-	double deadline = now() + (double)o->timeout_s * 2 + (double)o->sz.idle_ms / 1000 + 60;
+	double deadline =
+	        bench_now() + (double)o->timeout_s * 2 + (double)o->sz.idle_ms / 1000 + 60;
 	bool timed_out = false;
 	for (;;) {
 		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-		double left = deadline - now();
+		double left = deadline - bench_now();
 		if (left <= 0) {
 			timed_out = true;
 			break;
@@ -3060,7 +3011,8 @@ static const cadre_behaviour trap_master_beh = {.size = sizeof(struct trap_maste
 static const uint64_t nq_known[] = {1,      1,       0,        0,        2,        10,    4,
                                     40,     92,      352,      724,      2680,     14200, 73712,
                                     365596, 2279184, 14772512, 95815104, 666090624};
-#define NQ_MAX (sizeof nq_known / sizeof nq_known[0] - 1)
+_Static_assert(sizeof nq_known / sizeof nq_known[0] == 18 + 1,
+               "nq_known covers every --nqueens-n (at most 18, size_opts)");
 
 struct nq_board {
 	uint32_t cols, d1, d2, placed;
@@ -3224,20 +3176,12 @@ run_custom(const struct options *o, const cadre_behaviour *beh, void (*prep)(voi
            struct sample *s)
 {
 	cadre_system *sys = run_begin(o);
-	cadre_ref r;
 
 	if (sys == NULL)
 		return false;
 	if (prep != NULL)
 		prep(ctx);
-	double t0 = now();
-	int rc = cadre_spawn(sys, beh, NULL, NULL, &r);
-	bool ok = rc == 0;
-	if (!ok)
-		note("%s: FAILED: cadre_spawn: %s", g_bench, cadre_strerror(rc));
-	else
-		ok = wait_signal(sys, "the workload to complete");
-	s->secs = now() - t0;
+	bool ok = spawn_timed(sys, beh, "the workload to complete", s);
 	if (ok && !atomic_load(&g_run.failed) && fix != NULL)
 		fix(e, s);
 	return run_finish(sys, ok, e, s);
@@ -3520,23 +3464,6 @@ struct result {
 	uint64_t msgs;
 };
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, uint32_t n)
-{
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void
 sizes_text(enum wl w, const struct sizes *z, char *buf, size_t len)
 {
@@ -3670,10 +3597,10 @@ run_case(enum wl w, const struct options *o)
 
 		memset(&s, 0, sizeof s);
 		if (i == 0)
-			progress("%s (%s, workers %u): warm-up", bn, sz, o->workers);
+			progress_lines("%s (%s, workers %u): warm-up", bn, sz, o->workers);
 		else
-			progress("%s (%s, workers %u): run %" PRIu32 "/%" PRIu32, bn, sz,
-			         o->workers, i, o->runs);
+			progress_lines("%s (%s, workers %u): run %" PRIu32 "/%" PRIu32, bn, sz,
+			               o->workers, i, o->runs);
 		res.ok = wl_fns[w](o, &s);
 		last = s;
 		if (i > 0 || !res.ok) { /* a failed warm-up is all we have */
@@ -3685,7 +3612,7 @@ run_case(enum wl w, const struct options *o)
 	}
 
 	res.msgs = last.msgs;
-	res.secs = median(secs, done); /* sorts secs */
+	res.secs = bench_median(secs, done); /* sorts secs */
 	double lo = done > 0 ? secs[0] : 0, hi = done > 0 ? secs[done - 1] : 0;
 	/* A failed result does not count: no rate for it. */
 	res.mps = res.ok && res.secs > 0 ? (double)last.msgs / res.secs : 0;
@@ -3699,7 +3626,7 @@ run_case(enum wl w, const struct options *o)
 		        res.ok && res.secs > 0 ? (double)last.spawns / res.secs : 0);
 	if (w == WL_IDLE)
 		jprintf(",\"spawns\":%" PRIu64 ",\"cpu_secs\":%.6f,\"bytes_per_actor\":%.1f",
-		        last.spawns, median(cpu, done), median(bpa, done));
+		        last.spawns, bench_median(cpu, done), bench_median(bpa, done));
 	jprintf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"handled\":%" PRIu64 ",\"dead\":%" PRIu64
 	        "}\n",
 	        lo, hi, last.handled, last.dead);
@@ -3707,7 +3634,7 @@ run_case(enum wl w, const struct options *o)
 
 	if (w == WL_IDLE)
 		note("%-10s w%u %-22s idle %.3f s: cpu %.4f s, %.1f bytes/actor  %s", bn,
-		     o->workers, sz, res.secs, median(cpu, done), median(bpa, done),
+		     o->workers, sz, res.secs, bench_median(cpu, done), bench_median(bpa, done),
 		     res.ok ? "ok" : "FAILED");
 	else
 		note("%-10s w%u %-22s %9.3f Mmsg/s  median %.4f s [%.4f .. %.4f]  %s", bn,
@@ -3726,7 +3653,7 @@ run_stress(const struct options *o)
 	unsigned mask = o->only != 0 ? o->only : ~0u;
 	uint64_t msgs = 0, runs = 0, per[WL_COUNT] = {0};
 	const char *failed = NULL;
-	double t0 = now(), limit = o->stress_secs > 0 ? (double)o->stress_secs : 0;
+	double t0 = bench_now(), limit = o->stress_secs > 0 ? (double)o->stress_secs : 0;
 	double shown = -5;
 
 	mask &= ~(1u << WL_IDLE); /* it sleeps, in a child process: not a soak */
@@ -3742,7 +3669,7 @@ run_stress(const struct options *o)
 	                 o->workers);
 	watchdog_len = n > 0 && (size_t)n < sizeof watchdog_line ? (size_t)n : 0;
 	for (int w = 0; failed == NULL;) {
-		double el = now() - t0;
+		double el = bench_now() - t0;
 		if ((limit > 0 && el >= limit) || (o->stress_msgs > 0 && msgs >= o->stress_msgs))
 			break;
 		while ((mask & (1u << w)) == 0)
@@ -3752,9 +3679,9 @@ run_stress(const struct options *o)
 		g_bench = wl_names[w];
 		if (stderr_tty || el >= shown + 5) { /* plain lines: one per 5 s */
 			shown = el;
-			progress("stress (workers %u): %" PRIu64 " runs, %.0f s, %" PRIu64
-			         " msgs; now %s",
-			         o->workers, runs, el, msgs, wl_names[w]);
+			progress_lines("stress (workers %u): %" PRIu64 " runs, %.0f s, %" PRIu64
+			               " msgs; now %s",
+			               o->workers, runs, el, msgs, wl_names[w]);
 		}
 		if (!wl_fns[w](o, &s))
 			failed = wl_names[w];
@@ -3763,7 +3690,7 @@ run_stress(const struct options *o)
 		msgs += s.msgs;
 		w = (w + 1) % WL_COUNT;
 	}
-	double secs = now() - t0;
+	double secs = bench_now() - t0;
 
 	jprintf("{\"bench\":\"stress\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
 	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu64
@@ -4015,22 +3942,6 @@ usage(FILE *f)
 }
 
 static bool
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool
 parse_only(const char *val, unsigned *mask)
 {
 	const char *p = val;
@@ -4080,12 +3991,12 @@ parse_args(int argc, char **argv, struct options *o)
 			o->idle_child = true;
 		} else if (IS("--stress")) {
 			VALUE();
-			if (!parse_u64(val, 1, 100000000, &v))
+			if (!bench_parse_u64(val, 1, 100000000, &v))
 				goto bad;
 			o->stress_secs = v;
 		} else if (IS("--stress-msgs")) {
 			VALUE();
-			if (!parse_u64(val, 1, UINT64_MAX, &v))
+			if (!bench_parse_u64(val, 1, UINT64_MAX, &v))
 				goto bad;
 			o->stress_msgs = v;
 		} else if (IS("--save")) {
@@ -4104,7 +4015,7 @@ parse_args(int argc, char **argv, struct options *o)
 			g_stats = true;
 		} else if (IS("--steal-after-us")) {
 			VALUE();
-			if (!parse_u64(val, 1, 10000000, &v))
+			if (!bench_parse_u64(val, 1, 10000000, &v))
 				goto bad;
 			o->steal_after_us = (unsigned)v;
 		} else if (IS("--peers-script")) {
@@ -4112,17 +4023,17 @@ parse_args(int argc, char **argv, struct options *o)
 			o->peers_script = val;
 		} else if (IS("--workers")) {
 			VALUE();
-			if (!parse_u64(val, 1, 64, &v))
+			if (!bench_parse_u64(val, 1, 64, &v))
 				goto bad;
 			o->workers = (unsigned)v;
 		} else if (IS("--runs")) {
 			VALUE();
-			if (!parse_u64(val, 1, 1000, &v))
+			if (!bench_parse_u64(val, 1, 1000, &v))
 				goto bad;
 			o->runs = (uint32_t)v;
 		} else if (IS("--timeout")) {
 			VALUE();
-			if (!parse_u64(val, 1, 86400, &v))
+			if (!bench_parse_u64(val, 1, 86400, &v))
 				goto bad;
 			o->timeout_s = v;
 		} else if (IS("--only")) {
@@ -4136,7 +4047,7 @@ parse_args(int argc, char **argv, struct options *o)
 				if (!IS(so->name))
 					continue;
 				VALUE();
-				if (!parse_u64(val, so->min, so->max, &v))
+				if (!bench_parse_u64(val, so->min, so->max, &v))
 					goto bad;
 				*size_at(&o->sz, so->off) = v;
 				sized = true;
@@ -4333,7 +4244,7 @@ main(int argc, char **argv)
 	if (o.stress_secs > 0 || o.stress_msgs > 0)
 		o.quick = true; /* a soak runs the --quick sizes */
 	finish_sizes(&o);
-	stderr_tty = isatty(STDERR_FILENO);
+	progress_init();
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = watchdog;
