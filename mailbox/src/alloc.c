@@ -31,7 +31,7 @@ should_fail(void)
 		/* acq_rel CAS: each allocation consumes exactly one count. */
 		if (cadre__cas_acqrel_u64(&fail_countdown, c, next))
 			return c == 0;
-		c = cadre__load_rlx_u64(&fail_countdown);
+		c = cadre__load_rlx_u64(&fail_countdown); /* relaxed: the CAS decides */
 	}
 	return 0;
 }

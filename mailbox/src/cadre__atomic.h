@@ -40,11 +40,11 @@
 #endif
 #endif
 
+#define CADRE__A_INLINE static inline __attribute__((always_inline))
+
 #if defined(CADRE__TSAN)
 
 /* ---- TSan build: C11 memory model through the __atomic builtins ---- */
-
-#define CADRE__A_INLINE static inline __attribute__((always_inline))
 
 CADRE__A_INLINE void *
 cadre__load_rlx_ptr(void *const *p)
@@ -239,8 +239,6 @@ cadre__spin_pause(void)
 /* ---- Normal build: Concurrency Kit's ck_pr ---- */
 
 #include <ck_pr.h>
-
-#define CADRE__A_INLINE static inline __attribute__((always_inline))
 
 /* Sequential consistency for a CK read-modify-write: CK's RMWs promise no
  * ordering by themselves (on x86-64 they are locked instructions, full

@@ -275,6 +275,7 @@ cadre__mb_pop(struct cadre_mailbox *mb, cadre_lane *lane)
 static inline bool
 cadre__mb_visible(struct cadre_mailbox *mb)
 {
+	/* Relaxed: a hint, as in mark_idle's step (1). */
 	if (mb->sys_list != NULL || cadre__load_rlx_ptr(&mb->sys_head) != NULL)
 		return true;
 	cadre_mb_node *tail = mb->tail;

@@ -15,8 +15,9 @@
  * cadre_mailbox_mark_idle(); it succeeds only if nothing arrived meanwhile.
  *
  * Threads: any number of threads may push at once. Only one thread at a time
- * may be the consumer (pop, pop_batch, mark_idle, count); ownership of the
- * consumer role moves with the idle-to-active transition.
+ * may be the consumer (pop, pop_batch, mark_idle); ownership of the consumer
+ * role moves with the idle-to-active transition. count and capacity may be
+ * read from any thread.
  *
  * Progress: normal push is wait-free (one atomic exchange). System push is
  * lock-free (a CAS loop). Pop is wait-free but may return NULL while a push
