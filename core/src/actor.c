@@ -271,7 +271,7 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	if (w != NULL)
 		cadre__count(&w->st.spawned, 1);
 	else
-		cadre__faa_acqrel_u64(&sys->ext.spawned, 1); /* acq_rel: read by alive() */
+		cadre__faa_acqrel_u64(&sys->ext.spawned, 1); /* acq_rel: read by cadre__alive() */
 	if (inherit != NULL)
 		cadre__free(inherit, sizeof *inherit); /* consumed */
 	*out = cadre__ref_of(sys, a);
@@ -289,7 +289,8 @@ out:
 int
 cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a)
 {
-	/* acq_rel fetch-or: the stop node is pushed at most once in a life. */
+	/* acq_rel fetch-or: the stop node is pushed at most once in a life;
+	 * pairs with the other requesters' fetch-or on the same bit. */
 	if (cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_STOP) & CADRE__SIG_F_STOP)
 		return 0;
 	if (cadre__mb_push_system(&a->mb, &a->stop_node) == 1)
@@ -389,10 +390,16 @@ cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason
 	cadre__tls_actor = NULL;
 	cadre__slot_clear(sys, a->index, a->gen + 1);
 	cadre__slot_free(sys, w, a->index, a->gen + 1);
-	/* Release: alive() reads stops with acquire; this stop's spawn was
+	/* Release: cadre__alive() reads stops with acquire; this stop's spawn was
 	 * counted before the actor could run. */
 	cadre__store_rel_u64(&w->st.stopped, w->st.stopped + 1);
 	return CADRE__RUN_DEAD;
+}
+
+static cadre_exit
+failure(int code)
+{
+	return (cadre_exit){CADRE_EXIT_FAILURE, code, "callback failed"};
 }
 
 int
@@ -400,16 +407,10 @@ cadre__deliver_view(struct cadre__worker *w, struct cadre__actor *a, const cadre
 {
 	int rc = a->beh->receive(cadre__user_of(a), view);
 	if (rc != 0)
-		return cadre__finish(w, a, (cadre_exit){CADRE_EXIT_FAILURE, rc, "callback failed"});
+		return cadre__finish(w, a, failure(rc));
 	if (a->state == CADRE__A_STOPPING)
 		return cadre__finish(w, a, w->exit);
 	return CADRE__RUN_AGAIN;
-}
-
-static cadre_exit
-failure(int code)
-{
-	return (cadre_exit){CADRE_EXIT_FAILURE, code, "callback failed"};
 }
 
 static cadre_mb_node *
@@ -434,6 +435,8 @@ coping(struct cadre__worker *w, struct cadre__actor *a)
 {
 	if (!(cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED)) /* own bit */
 		return;
+	/* acq_rel RMW: other bits (STOP) are set concurrently by RMW; senders
+	 * read OVERLOADED relaxed (deliver). */
 	cadre__fetch_and_acqrel_u32(&a->sig, ~(uint32_t)CADRE__SIG_F_OVERLOADED);
 	cadre__unmute_all(w, a);
 }
@@ -507,7 +510,8 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 			a->mb.tail = tail;
 			cadre__tls_actor = NULL;
 			/* Truly empty (not a push in flight): coping. Bookkeeping
-			 * before mark_idle, while the actor is still ours. */
+			 * before mark_idle, while the actor is still ours. Acquire:
+			 * pairs with the producers' exchange, as above. */
 			if ((uintptr_t)cadre__load_acq_ptr(&a->mb.head) == (uintptr_t)&a->mb.stub)
 				coping(w, a);
 			result = cadre__mb_mark_idle(&a->mb) == 0 ? CADRE__RUN_IDLE

@@ -180,10 +180,9 @@ struct cadre__worker {
 	struct cadre__actor *runq[CADRE__RUNQ_SIZE];
 	uint64_t runq_stamp[CADRE__RUNQ_SIZE]; /* when each was queued (ns); thieves read */
 	uint64_t now;                          /* owner's clock (ns), refreshed now and then */
-	unsigned clock_runs;                   /* runs since ... (every 16th reads the clock) */
+	unsigned clock_runs;                   /* runs from the queues (1 in 16 reads the clock) */
 	struct cadre__actor *run_next;
-	struct cadre__actor *running;    /* the actor whose callback runs now */
-	cadre_exit exit;                 /* its stop reason, once it stops */
+	cadre_exit exit;                 /* the running actor's stop reason, once it stops */
 	struct cadre_mail *pending_mail; /* a delivered EXIT's mail, until claimed */
 	const cadre_msg *cur_view;       /* the message receive is handling */
 	int cur_disp;                    /* what happens to it: CADRE__DISP_* */
@@ -277,8 +276,9 @@ cadre__my_worker(const struct cadre_system *sys)
 	return (w != NULL && w->sys == sys) ? w : NULL;
 }
 
-/* Counter helpers: owner-written counters use a relaxed load and store (no
- * RMW: one writer); external counters use a relaxed atomic add. */
+/* Counter helper: an owner-written counter takes a relaxed load and store
+ * (no RMW: one writer; readers load it relaxed or acquire). Counters of
+ * external threads (sys->ext) take atomic adds instead. */
 static inline void
 cadre__count(uint64_t *c, uint64_t n)
 {
@@ -319,6 +319,7 @@ int cadre__workers_start(struct cadre_system *sys);
 int cadre__bpool_init(struct cadre_system *sys);
 void cadre__bpool_fini(struct cadre_system *sys);
 void cadre__workers_join(struct cadre_system *sys);
+void cadre__workers_fini(struct cadre_system *sys);
 /* How an actor came to be scheduled. */
 enum {
 	CADRE__SCHED_WOKEN = 0,   /* a send woke it: may run next on this worker */

@@ -257,8 +257,8 @@ cadre_system_stats(const cadre_system *sys, int worker, cadre_stats *out)
 
 /* Live actors. Spawns are counted before an actor can stop, so a snapshot
  * can only over-count stops' lag: 0 here means 0 once spawns are closed. */
-static uint64_t
-alive(struct cadre_system *sys)
+uint64_t
+cadre__alive(struct cadre_system *sys)
 {
 	uint64_t spawned = 0, stopped = 0;
 	for (unsigned i = 0; i < sys->nall; i++) {
@@ -266,17 +266,13 @@ alive(struct cadre_system *sys)
 		 * stop counted here had its spawn counted already. */
 		stopped += cadre__load_acq_u64(&sys->workers[i].st.stopped);
 	}
-	stopped += cadre__load_acq_u64(&sys->ext.stopped);
+	stopped += cadre__load_acq_u64(&sys->ext.stopped); /* as above */
+	/* Then spawns (acquire): the stops' acquire above already makes the
+	 * spawn of every counted stop visible here. */
 	for (unsigned i = 0; i < sys->nall; i++)
 		spawned += cadre__load_acq_u64(&sys->workers[i].st.spawned);
-	spawned += cadre__load_acq_u64(&sys->ext.spawned);
+	spawned += cadre__load_acq_u64(&sys->ext.spawned); /* pairs with spawn's acq_rel add */
 	return spawned > stopped ? spawned - stopped : 0;
-}
-
-uint64_t
-cadre__alive(struct cadre_system *sys)
-{
-	return alive(sys);
 }
 
 /* Spawns in progress anywhere. seq_cst loads: the other half of spawn's
@@ -370,35 +366,29 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		return CADRE_ENOMEM;
 	}
 	int rc = cadre__registry_new(sys);
-	if (rc == 0 && (rc = cadre__bpool_init(sys)) != 0)
-		cadre__registry_free(sys);
-	if (rc != 0) {
-		cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
-		                    CADRE__CACHELINE);
-		pthread_mutex_destroy(&sys->shutdown_lock);
-		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
-		return rc;
-	}
-	rc = cadre__timers_start(sys);
-	if (rc == 0) {
-		rc = cadre__workers_start(sys);
-		if (rc != 0) {
-			cadre__timers_stop(sys);
-			cadre__timers_free(sys);
-			cadre__registry_free(sys);
-		}
-	}
-	if (rc != 0) {
-		cadre__bpool_fini(sys);
-		cadre__registry_free(sys);
-		cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
-		                    CADRE__CACHELINE);
-		pthread_mutex_destroy(&sys->shutdown_lock);
-		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
-		return rc;
-	}
+	if (rc != 0)
+		goto fail_workers;
+	if ((rc = cadre__bpool_init(sys)) != 0)
+		goto fail_registry;
+	if ((rc = cadre__timers_start(sys)) != 0)
+		goto fail_bpool;
+	if ((rc = cadre__workers_start(sys)) != 0)
+		goto fail_timers;
 	*out = sys;
 	return 0;
+fail_timers:
+	cadre__timers_stop(sys);
+	cadre__timers_free(sys);
+fail_bpool:
+	cadre__bpool_fini(sys);
+fail_registry:
+	cadre__registry_free(sys);
+fail_workers:
+	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
+	                    CADRE__CACHELINE);
+	pthread_mutex_destroy(&sys->shutdown_lock);
+	cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+	return rc;
 }
 
 static void
@@ -416,7 +406,7 @@ cadre_system_shutdown(cadre_system *sys)
 	if (cadre__tls_worker != NULL)
 		return CADRE_EWOULDBLOCK; /* it would block a worker thread */
 	pthread_mutex_lock(&sys->shutdown_lock);
-	if (cadre__load_acq_u32(&sys->shut_down)) {
+	if (cadre__load_acq_u32(&sys->shut_down)) { /* pairs with the release store below */
 		pthread_mutex_unlock(&sys->shutdown_lock);
 		return 0;
 	}
@@ -430,6 +420,8 @@ cadre_system_shutdown(cadre_system *sys)
 	/* 2. Ask every live actor to stop. The walk holds actor pointers, so it
 	 * is an external section for the grace period. */
 	cadre__ext_enter(sys);
+	/* Acquire (the adds are relaxed; no pair needed): every spawn has
+	 * finished (step 1), and each slot below is read with its own acquire. */
 	uint64_t fresh = cadre__load_acq_u64(&sys->fresh_index);
 	for (uint64_t i = 1; i < fresh && i <= CADRE__MAX_ACTORS; i++) {
 		void **slot = slot_at(sys, (uint32_t)i);
@@ -451,7 +443,7 @@ cadre_system_shutdown(cadre_system *sys)
 	while (cadre__load_acq_u64(&sys->ext_active) != 0)
 		nap(100000);
 	cadre__reclaim_all(sys);
-	cadre__store_rel_u32(&sys->shut_down, 1); /* pairs with the acquire load above */
+	cadre__store_rel_u32(&sys->shut_down, 1); /* pairs with the acquire load at the top */
 	pthread_mutex_unlock(&sys->shutdown_lock);
 	return 0;
 }
@@ -466,7 +458,7 @@ cadre_system_await_idle(cadre_system *sys, long timeout_ms)
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	long step = 10000;
-	while (alive(sys) != 0 || unreclaimed(sys) != 0) {
+	while (cadre__alive(sys) != 0 || unreclaimed(sys) != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
 		if (timeout_ms >= 0 && ms >= timeout_ms)
@@ -490,10 +482,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__bpool_fini(sys);
 	for (unsigned i = 0; i < CADRE__DIR_PAGES; i++)
 		cadre__free(sys->dir[i], CADRE__PAGE_SLOTS * sizeof(void *));
-	for (unsigned i = 0; i < sys->nall; i++) {
-		cadre__free(sys->workers[i].free_slots, CADRE__SLOT_CACHE * sizeof(uint64_t));
-		cadre__free(sys->workers[i].limbo_snap, sys->nall * sizeof(uint64_t));
-	}
+	cadre__workers_fini(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);

@@ -29,16 +29,16 @@
  * stolen actor reads every message it is sent from then on across cores,
  * and an actor woken by a send is scheduled on the sender's worker again, so
  * stealing actors that talk to the owner's actors only moves cache lines
- * back and forth (on the 2-core machine of docs/performance.md, fjthrput ran
- * at 13 M msg/s with eager stealing and 24-25 with this rule; one worker
- * alone does 25). Work that does not fit one core still spreads: a backlog
- * older than steal_after_us is one.
-  *
+ * back and forth (docs/performance.md: fjthrput on 2 cores ran at 12-13 M
+ * msg/s with eager stealing and 22-25 with this rule). Work that does not
+ * fit one core still spreads: a backlog older than steal_after_us, or a
+ * half-full queue.
+ *
  * Parking (no lost wake-ups). A worker that finds nothing, after a bounded
  * search (spin_rounds rounds of stealing), parks on its own futex word
  * wake_seq:
  *     seq = load(wake_seq); set my bit in idle_mask (seq_cst);
- *     re-check my inject queue and every runq (seq_cst loads);
+ *     re-check my inject queue (seq_cst load) and every runq;
  *     if work: clear my bit and go back; else futex_wait(wake_seq, seq).
  * A thread that schedules onto another worker's inject queue does
  *     push (seq_cst exchange); if that worker's bit is set (seq_cst load),
@@ -119,10 +119,14 @@ futex_wait(uint32_t *addr, uint32_t val, long timeout_ns)
 	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, timeout_ns != 0 ? &ts : NULL, NULL, 0);
 }
 
+/* Bumps the futex word *addr and wakes up to n of its sleepers. */
 static void
-futex_wake(uint32_t *addr)
+bump_and_wake(uint32_t *addr, int n)
 {
-	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	/* seq_cst add: a parker that read the old value (park / park_blocking,
+	 * acquire) fails its futex_wait. */
+	cadre__faa_sc_u32(addr, 1);
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
 
 static struct cadre__actor *
@@ -277,14 +281,13 @@ inject_nonempty(struct cadre__worker *w)
 static void
 wake_worker(struct cadre__worker *w)
 {
-	/* seq_cst add: a parker that read the old value fails its futex_wait. */
-	cadre__faa_sc_u32(&w->wake_seq, 1);
-	futex_wake(&w->wake_seq);
+	bump_and_wake(&w->wake_seq, 1);
 }
 
-/* Claims one idle worker and wakes it. */
-static bool
-wake_one(struct cadre_system *sys)
+/* Claims one idle worker (clears its bit in idle_mask): its index, or -1
+ * if none is idle. The claimer must wake it. */
+static int
+claim_idle(struct cadre_system *sys)
 {
 	/* seq_cst load: the waker's half of the Dekker pair with park's
 	 * fetch-or of its bit. */
@@ -292,13 +295,22 @@ wake_one(struct cadre_system *sys)
 	while (m != 0) {
 		unsigned b = (unsigned)__builtin_ctzll(m);
 		/* seq_cst CAS: exactly one waker clears a bit (pairs with park). */
-		if (cadre__cas_sc_u64(&sys->idle_mask, m, m & ~(1ull << b))) {
-			wake_worker(&sys->workers[b]);
-			return true;
-		}
-		m = cadre__load_sc_u64(&sys->idle_mask);
+		if (cadre__cas_sc_u64(&sys->idle_mask, m, m & ~(1ull << b)))
+			return (int)b;
+		m = cadre__load_sc_u64(&sys->idle_mask); /* seq_cst: as above */
 	}
-	return false;
+	return -1;
+}
+
+/* Claims one idle worker and wakes it. */
+static bool
+wake_one(struct cadre_system *sys)
+{
+	int b = claim_idle(sys);
+	if (b < 0)
+		return false;
+	wake_worker(&sys->workers[b]);
+	return true;
 }
 
 void
@@ -307,8 +319,7 @@ cadre__wake_all(struct cadre_system *sys)
 	for (unsigned i = 0; i < sys->nworkers; i++)
 		wake_worker(&sys->workers[i]);
 	/* the blocking pool parks on one word: wake them all */
-	cadre__faa_sc_u32(&sys->bpool.wake, 1); /* a parker's futex_wait then returns */
-	syscall(SYS_futex, &sys->bpool.wake, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+	bump_and_wake(&sys->bpool.wake, INT32_MAX);
 }
 
 static void
@@ -387,7 +398,7 @@ bpool_push(struct cadre__bpool *q, struct cadre__actor *a)
 		int64_t dif = (int64_t)(cadre__load_acq_u64(&c->seq) - pos);
 		if (dif == 0) {
 			/* seq_cst CAS: claims the cell; also the pusher's half of the
-			 * Dekker pair with bpool_park. */
+			 * Dekker pair with park_blocking. */
 			if (cadre__cas_sc_u64(&q->enq, pos, pos + 1)) {
 				cadre__store_rlx_ptr((void **)&c->actor, a); /* published below */
 				/* Release: the actor before the turn; pairs with the
@@ -399,7 +410,7 @@ bpool_push(struct cadre__bpool *q, struct cadre__actor *a)
 		} else if (dif < 0) {
 			return false; /* full */
 		} else {
-			pos = cadre__load_rlx_u64(&q->enq);
+			pos = cadre__load_rlx_u64(&q->enq); /* relaxed: the CAS decides */
 		}
 	}
 }
@@ -419,11 +430,11 @@ bpool_pop(struct cadre__bpool *q)
 				cadre__store_rel_u64(&c->seq, pos + CADRE__BPOOL_CAP);
 				return a;
 			}
-			pos = cadre__load_rlx_u64(&q->deq);
+			pos = cadre__load_rlx_u64(&q->deq); /* lost the race: retry (CAS decides) */
 		} else if (dif < 0) {
 			return NULL; /* empty */
 		} else {
-			pos = cadre__load_rlx_u64(&q->deq);
+			pos = cadre__load_rlx_u64(&q->deq); /* relaxed: the CAS decides */
 		}
 	}
 }
@@ -442,11 +453,9 @@ schedule_blocking(struct cadre_system *sys, struct cadre__actor *a)
 	while (!bpool_push(q, a))
 		sched_yield(); /* 64 Ki runnable blocking actors: wait for room */
 	/* seq_cst load after the claiming CAS: if a pool thread is parking, it
-	 * either sees the push or we see it parked. */
-	if (cadre__load_sc_u32(&q->parked) != 0) {
-		cadre__faa_sc_u32(&q->wake, 1); /* a parker's futex_wait then returns */
-		syscall(SYS_futex, &q->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	}
+	 * either sees the push or we see it parked (park_blocking's add). */
+	if (cadre__load_sc_u32(&q->parked) != 0)
+		bump_and_wake(&q->wake, 1);
 }
 
 void
@@ -471,28 +480,32 @@ cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 		return;
 	}
 	/* Not on a worker of this system: hand it to an idle worker if any. */
-	uint64_t m = cadre__load_sc_u64(&sys->idle_mask);
-	while (m != 0) {
-		unsigned b = (unsigned)__builtin_ctzll(m);
-		if (cadre__cas_sc_u64(&sys->idle_mask, m, m & ~(1ull << b))) {
-			inject_push(&sys->workers[b], a);
-			wake_worker(&sys->workers[b]);
-			return;
-		}
-		m = cadre__load_sc_u64(&sys->idle_mask);
+	int b = claim_idle(sys);
+	if (b >= 0) {
+		inject_push(&sys->workers[b], a);
+		wake_worker(&sys->workers[b]);
+		return;
 	}
-	/* Relaxed add: only spreads the load. */
+	/* acq_rel add (no pair: it orders nothing, it only spreads the load). */
 	unsigned t = cadre__faa_acqrel_u32(&sys->inject_rr, 1) % sys->nworkers;
 	struct cadre__worker *tw = &sys->workers[t];
 	inject_push(tw, a);
 	uint64_t bit = 1ull << t;
-	/* seq_cst load after the push's exchange: Dekker with park. */
+	/* seq_cst load after the push's exchange: Dekker with park; the
+	 * seq_cst fetch-and claims the bit as claim_idle's CAS does. */
 	if ((cadre__load_sc_u64(&sys->idle_mask) & bit) != 0 &&
 	    (cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) != 0)
 		wake_worker(tw);
 }
 
 /* ---- quiescent states and limbo ------------------------------------------ */
+/* Dead actors wait in w's limbo (sealed or not). */
+static bool
+has_limbo(const struct cadre__worker *w)
+{
+	return w->limbo_wait != NULL || w->limbo_new != NULL;
+}
+
 static void
 announce(struct cadre__worker *w)
 {
@@ -583,7 +596,7 @@ reclaim_poll(struct cadre__worker *w)
 static void
 quiescent(struct cadre__worker *w)
 {
-	if ((w->limbo_wait != NULL || w->limbo_new != NULL) && (w->tick & 31u) == 0)
+	if (has_limbo(w) && (w->tick & 31u) == 0)
 		reclaim_poll(w);
 	/* Relaxed: a hint; a late announcement only delays a reclaimer. */
 	if ((w->tick & 7u) == 0 && cadre__load_rlx_u32(&w->sys->limbo_pending) != 0)
@@ -677,7 +690,7 @@ search(struct cadre__worker *w)
 			break;
 		if (cadre__load_acq_u32(&sys->exiting)) /* pairs with should_exit's release */
 			break;
-		if (w->limbo_wait != NULL || w->limbo_new != NULL)
+		if (has_limbo(w))
 			reclaim_poll(w);
 		if (r < sys->spin_rounds / 2)
 			cadre__spin_pause();
@@ -734,11 +747,15 @@ park(struct cadre__worker *w)
 	uint32_t seq = cadre__load_acq_u32(&w->wake_seq);
 	cadre__fetch_or_sc_u64(&sys->idle_mask, bit); /* seq_cst: Dekker with wakers */
 	int others = others_have_work(w);
+	/* exiting: acquire, pairs with should_exit's release; closing: seq_cst,
+	 * pairs with shutdown's exchange. */
 	if (inject_nonempty(w) || others == 2 || cadre__load_acq_u32(&sys->exiting) ||
 	    cadre__load_sc_u32(&sys->closing)) {
 		/* Go back and look. If a waker cleared the bit meanwhile, its
-		 * wake is harmless: the next park reads a fresh seq. */
+		 * wake is harmless: the next park reads a fresh seq. seq_cst
+		 * fetch-and: as the set above. */
 		cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit);
+		/* seq_cst load of closing: as above. */
 		if (cadre__load_sc_u32(&sys->closing) && !inject_nonempty(w) &&
 		    others_have_work(w) != 2)
 			sched_yield(); /* shutting down, waiting for the last stops */
@@ -749,7 +766,7 @@ park(struct cadre__worker *w)
 	 * but only between runs, and a run can be long), or while dead actors
 	 * wait for their grace period (to free them). With nothing queued
 	 * anywhere, sleep (no CPU), announced in sleep_mask: see local_push. */
-	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
+	bool limbo = has_limbo(w);
 	long nap = others != 0 ? (long)sys->steal_age : limbo ? NAP_NS : 0;
 	bool deep = false;
 	if (nap == 0) {
@@ -804,16 +821,17 @@ park_blocking(struct cadre__worker *w)
 	struct cadre__bpool *q = &sys->bpool;
 	uint32_t seq = cadre__load_acq_u32(&q->wake); /* pairs with the waker's add */
 	cadre__faa_sc_u32(&q->parked, 1);             /* seq_cst: Dekker with the pusher */
+	/* exiting and closing: as in park. */
 	if (bpool_nonempty(q) || cadre__load_acq_u32(&sys->exiting) ||
 	    cadre__load_sc_u32(&sys->closing)) {
 		cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
-		if (cadre__load_sc_u32(&sys->closing))
+		if (cadre__load_sc_u32(&sys->closing))           /* as in park */
 			sched_yield();
 		return;
 	}
 	go_offline(w);
 	cadre__count(&w->st.parks, 1);
-	bool limbo = w->limbo_wait != NULL || w->limbo_new != NULL;
+	bool limbo = has_limbo(w);
 	futex_wait(&q->wake, seq, limbo ? NAP_NS : 0);
 	go_online(w);
 	cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
@@ -829,11 +847,31 @@ blocking_main(struct cadre__worker *w)
 			run_one(w, a);
 			continue;
 		}
-		if (w->limbo_wait != NULL || w->limbo_new != NULL)
+		if (has_limbo(w))
 			reclaim_poll(w);
 		if (should_exit(w))
 			break;
 		park_blocking(w);
+	}
+}
+
+/* The loop of a per-core worker: run_next, its queues, then stealing. */
+static void
+percore_main(struct cadre__worker *w)
+{
+	for (;;) {
+		struct cadre__actor *a = find_work(w);
+		if (a == NULL)
+			a = search(w);
+		if (a != NULL) {
+			run_one(w, a);
+			continue;
+		}
+		if (has_limbo(w))
+			reclaim_poll(w);
+		if (should_exit(w))
+			break;
+		park(w);
 	}
 }
 
@@ -855,26 +893,10 @@ worker_main(void *arg)
 		(void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 	}
 	go_online(w);
-	if (w->blocking) {
+	if (w->blocking)
 		blocking_main(w);
-		go_offline(w);
-		cadre__tls_worker = NULL;
-		return NULL;
-	}
-	for (;;) {
-		struct cadre__actor *a = find_work(w);
-		if (a == NULL)
-			a = search(w);
-		if (a != NULL) {
-			run_one(w, a);
-			continue;
-		}
-		if (w->limbo_wait != NULL || w->limbo_new != NULL)
-			reclaim_poll(w);
-		if (should_exit(w))
-			break;
-		park(w);
-	}
+	else
+		percore_main(w);
 	go_offline(w);
 	cadre__tls_worker = NULL;
 	return NULL;
@@ -893,8 +915,10 @@ cadre__workers_start(struct cadre_system *sys)
 		cadre__mb_init(&w->inject, 0);
 		w->free_slots = cadre__alloc(CADRE__SLOT_CACHE * sizeof(uint64_t));
 		w->limbo_snap = cadre__alloc_zero(n * sizeof(uint64_t));
-		if (w->free_slots == NULL || w->limbo_snap == NULL)
-			goto fail_alloc;
+		if (w->free_slots == NULL || w->limbo_snap == NULL) {
+			cadre__workers_fini(sys);
+			return CADRE_ENOMEM;
+		}
 	}
 	for (unsigned i = 0; i < n; i++) {
 		if (pthread_create(&sys->workers[i].thread, NULL, worker_main, &sys->workers[i]) !=
@@ -903,21 +927,23 @@ cadre__workers_start(struct cadre_system *sys)
 			cadre__wake_all(sys);
 			for (unsigned j = 0; j < i; j++)
 				pthread_join(sys->workers[j].thread, NULL);
-			for (unsigned j = 0; j < n; j++) {
-				cadre__free(sys->workers[j].free_slots,
-				            CADRE__SLOT_CACHE * sizeof(uint64_t));
-				cadre__free(sys->workers[j].limbo_snap, n * sizeof(uint64_t));
-			}
+			cadre__workers_fini(sys);
 			return CADRE_ESYS;
 		}
 	}
 	return 0;
-fail_alloc:
-	for (unsigned j = 0; j < n; j++) {
-		cadre__free(sys->workers[j].free_slots, CADRE__SLOT_CACHE * sizeof(uint64_t));
-		cadre__free(sys->workers[j].limbo_snap, n * sizeof(uint64_t));
+}
+
+/* Frees what cadre__workers_start allocated for each worker: after its
+ * threads are joined, or when the start fails (the array is zeroed, so
+ * workers not reached yet hold NULL). */
+void
+cadre__workers_fini(struct cadre_system *sys)
+{
+	for (unsigned i = 0; i < sys->nall; i++) {
+		cadre__free(sys->workers[i].free_slots, CADRE__SLOT_CACHE * sizeof(uint64_t));
+		cadre__free(sys->workers[i].limbo_snap, sys->nall * sizeof(uint64_t));
 	}
-	return CADRE_ENOMEM;
 }
 
 void
