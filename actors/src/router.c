@@ -559,15 +559,14 @@ walk_live(struct router *r, uint64_t start, const struct fwd *f)
 	return false;
 }
 
+/* The key of m; v is m without an outer router's header (not the key). */
 static uint64_t
-key_hash(struct router *r, const cadre_msg *m)
+key_hash(struct router *r, const cadre_msg *m, const cadre_msg *v)
 {
-	cadre_msg v;
-	cadre_route_unwrap(m, &v); /* an outer router's header is not the key */
-	const void *d = v.data;
-	size_t n = v.size;
+	const void *d = v->data;
+	size_t n = v->size;
 	cadre_request req;
-	if (cadre_ask_request(&v, &req) == 0) {
+	if (cadre_ask_request(v, &req) == 0) {
 		d = req.data;
 		n = req.size;
 	}
@@ -672,7 +671,7 @@ route(struct router *r, const cadre_msg *m)
 		break;
 	}
 	case CADRE_ROUTE_CONSISTENT_HASH:
-		ok = walk_ring(r, key_hash(r, m), &f);
+		ok = walk_ring(r, key_hash(r, m, &v), &f);
 		break;
 	}
 	if (!ok)

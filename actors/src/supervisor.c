@@ -13,7 +13,8 @@
  * STOP(child) sends the exit signal `shutdown` (or a kill) and waits for the
  * child's EXIT, with a timer that kills it when its shutdown time is up;
  * DELAY(ms) waits for a timer (restart backoff); REPLY answers a request;
- * STARTED_SELF and SELF_STOP end the start and the life of the supervisor.
+ * REMOVE forgets a child; STARTED_SELF and SELF_STOP end the start and the
+ * life of the supervisor.
  * Exit signals arrive on the system lane, ahead of requests, so a child's
  * death is always seen before any request that was sent after it.
  *
@@ -459,6 +460,18 @@ run_ops(struct sup *s)
 	compact(s);
 }
 
+/* Pending operations are void; their callers learn it. */
+static void
+cancel_ops(struct sup *s)
+{
+	while (!ops_empty(s)) {
+		struct op o = s->ops[s->ohead++];
+		if (o.req != NULL)
+			reply(o.req, CADRE_ECANCELED);
+	}
+	s->ohead = s->otail = 0;
+}
+
 static void
 begin_shutdown(struct sup *s, cadre_exit reason)
 {
@@ -466,13 +479,7 @@ begin_shutdown(struct sup *s, cadre_exit reason)
 		return;
 	s->phase = P_DOWN;
 	s->final_reason = reason;
-	/* Pending operations are void now; their callers learn it. */
-	while (!ops_empty(s)) {
-		struct op o = s->ops[s->ohead++];
-		if (o.req != NULL)
-			reply(o.req, CADRE_ECANCELED);
-	}
-	s->ohead = s->otail = 0;
+	cancel_ops(s);
 	if (s->waiting == W_DELAY)
 		s->waiting = W_NONE;
 	for (size_t i = s->nkids; i-- > 0;) {
@@ -855,11 +862,9 @@ sup_receive(cadre_actor *self, const cadre_msg *m)
 			reply(c->start_req, 0);
 			c->start_req = NULL;
 		}
+		/* (If it came up while we are shutting down, its stop is queued.) */
 		if (s->waiting == W_STARTED && s->wait_serial == c->serial)
 			s->waiting = W_NONE;
-		if (s->phase == P_DOWN) {
-			/* it came up while we are shutting down: its stop is queued */
-		}
 		break;
 	}
 	case CADRE_MSG_EXIT: {
@@ -917,8 +922,9 @@ sup_receive(cadre_actor *self, const cadre_msg *m)
 	case SUP_REQ: {
 		struct sup_req *r = (struct sup_req *)(uintptr_t)m->data;
 		r->taken = true;
-		atomic_fetch_add_explicit(&r->refs, 1,
-		                          memory_order_relaxed); /* ours now; no data */
+		/* Relaxed: taking a reference publishes nothing; the release is
+		 * req_unref's acq_rel fetch_sub. */
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
 		if (!handle_req(s, r) && !stash_push(s, r))
 			reply(r, CADRE_ENOMEM);
 		break;
@@ -941,11 +947,7 @@ sup_stop(cadre_actor *self, const cadre_exit *why)
 		s->starter = NULL;
 	}
 	reply(s->stop_req, 0);
-	while (!ops_empty(s)) {
-		struct op o = s->ops[s->ohead++];
-		if (o.req != NULL)
-			reply(o.req, CADRE_ECANCELED);
-	}
+	cancel_ops(s);
 	for (size_t i = s->shead; i < s->stail; i++)
 		reply(s->stash[i], CADRE_ECANCELED);
 	for (size_t i = 0; i < s->nkids; i++) {
@@ -985,7 +987,8 @@ req_new(enum req_op op)
 	struct sup_req *r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return NULL;
-	/* Relaxed: published to the supervisor by the send (a release). */
+	/* Plain initialisation: published to the supervisor by the send (or
+	 * the spawn), a release. */
 	atomic_init(&r->refs, 2);
 	atomic_init(&r->done, 0);
 	r->op = op;
@@ -1054,31 +1057,11 @@ cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref 
 	return rc;
 }
 
-int
-cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup, const cadre_child_spec *spec,
-                             void *arg, cadre_ref *child, long timeout_ms)
-{
-	int rc = prelude(sys);
-	if (rc != 0)
-		return rc;
-	struct sup_req *r = req_new(R_START_CHILD);
-	if (r == NULL)
-		return CADRE_ENOMEM;
-	r->child_spec = spec;
-	r->arg = arg;
-	bool sent;
-	rc = call(sys, sup, r, timeout_ms, &sent);
-	if (rc == 0 && child != NULL)
-		*child = r->out_ref;
-	if (sent)
-		req_unref(r);
-	return rc;
-}
-
-/* A request with no result beyond rc. */
+/* A request whose only result beyond rc is a ref (*out, if out is not
+ * NULL). The inputs an op does not use are NULL / CADRE_REF_NONE. */
 static int
-simple_call(cadre_system *sys, cadre_ref sup, enum req_op op, const char *id, cadre_ref ref,
-            cadre_ref *out, long timeout_ms)
+simple_call(cadre_system *sys, cadre_ref sup, enum req_op op, const cadre_child_spec *spec,
+            void *arg, const char *id, cadre_ref ref, cadre_ref *out, long timeout_ms)
 {
 	int rc = prelude(sys);
 	if (rc != 0)
@@ -1086,6 +1069,8 @@ simple_call(cadre_system *sys, cadre_ref sup, enum req_op op, const char *id, ca
 	struct sup_req *r = req_new(op);
 	if (r == NULL)
 		return CADRE_ENOMEM;
+	r->child_spec = spec;
+	r->arg = arg;
 	r->id = id;
 	r->ref = ref;
 	bool sent;
@@ -1098,29 +1083,39 @@ simple_call(cadre_system *sys, cadre_ref sup, enum req_op op, const char *id, ca
 }
 
 int
+cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup, const cadre_child_spec *spec,
+                             void *arg, cadre_ref *child, long timeout_ms)
+{
+	return simple_call(sys, sup, R_START_CHILD, spec, arg, NULL, CADRE_REF_NONE, child,
+	                   timeout_ms);
+}
+
+int
 cadre_supervisor_terminate_child(cadre_system *sys, cadre_ref sup, const char *id, cadre_ref child,
                                  long timeout_ms)
 {
-	return simple_call(sys, sup, R_TERMINATE_CHILD, id, child, NULL, timeout_ms);
+	return simple_call(sys, sup, R_TERMINATE_CHILD, NULL, NULL, id, child, NULL, timeout_ms);
 }
 
 int
 cadre_supervisor_restart_child(cadre_system *sys, cadre_ref sup, const char *id, cadre_ref *child,
                                long timeout_ms)
 {
-	return simple_call(sys, sup, R_RESTART_CHILD, id, CADRE_REF_NONE, child, timeout_ms);
+	return simple_call(sys, sup, R_RESTART_CHILD, NULL, NULL, id, CADRE_REF_NONE, child,
+	                   timeout_ms);
 }
 
 int
 cadre_supervisor_delete_child(cadre_system *sys, cadre_ref sup, const char *id, long timeout_ms)
 {
-	return simple_call(sys, sup, R_DELETE_CHILD, id, CADRE_REF_NONE, NULL, timeout_ms);
+	return simple_call(sys, sup, R_DELETE_CHILD, NULL, NULL, id, CADRE_REF_NONE, NULL,
+	                   timeout_ms);
 }
 
 int
 cadre_supervisor_stop(cadre_system *sys, cadre_ref sup, long timeout_ms)
 {
-	return simple_call(sys, sup, R_STOP, NULL, CADRE_REF_NONE, NULL, timeout_ms);
+	return simple_call(sys, sup, R_STOP, NULL, NULL, NULL, CADRE_REF_NONE, NULL, timeout_ms);
 }
 
 int

@@ -216,8 +216,9 @@ cadre_whereis(cadre_system *sys, const char *name, cadre_ref *out)
 			*out = unpack(sys, cur);
 			rc = 0;
 		} else if (cur != 0) {
-			/* its actor stopped: free the name (a failed CAS means
-			 * someone re-registered it meanwhile; still ENOENT for us) */
+			/* its actor stopped: free the name (acq_rel CAS, as in
+			 * register; a failure means someone re-registered it
+			 * meanwhile: still ENOENT for us) */
 			(void)cadre__cas_acqrel_u64(&x->ref, cur, 0);
 		}
 	}

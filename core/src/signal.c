@@ -12,12 +12,15 @@
  *   EXIT (from, reason, linked)  an exit signal
  *   DOWN (m, actor, reason)      a monitored actor stopped
  *   STARTED (actor)              a child's start succeeded
+ *   MUTE (from)                  a sender muted on this overloaded actor
+ *                                (see "backpressure" below)
  * When an actor stops (cadre__finish), after its stop callback: every linked
  * actor gets EXIT(linked) with the same reason, every watcher gets DOWN, and
  * every actor it monitors gets DEMONITOR. A signal that reaches an actor
  * that is already dead (it waits in the dead mailbox until reclamation)
  * is answered as Erlang does: LINK with EXIT(noproc), MONITOR with
- * DOWN(noproc); the rest are dropped.
+ * DOWN(noproc); MUTE wakes the muted sender (unless closing); the rest
+ * are dropped.
  *
  * Races. unlink removes the link at once on the caller's side, so an EXIT
  * that was already on its way from the old partner finds no link and is
@@ -146,7 +149,8 @@ cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, u
 	if (w == NULL)
 		cadre__ext_enter(sys);
 	struct cadre__actor *a = NULL;
-	/* Acquire: as in deliver (actor.c). */
+	/* Acquire: as in deliver (actor.c): after a shutdown that returned,
+	 * closing (seq_cst exchange in system.c) is seen set. */
 	if (cadre__load_acq_u32(&sys->closing))
 		rc = CADRE_ECLOSED;
 	else if ((a = cadre__table_get(sys, to)) == NULL)
@@ -370,6 +374,17 @@ cadre_kill(cadre_system *sys, cadre_ref target)
 	return cadre_send_exit(sys, target, &k);
 }
 
+/* The running actor a stops with reason when its callback returns; the
+ * first stop asked for wins. */
+static void
+stop_running(struct cadre__actor *a, cadre_exit reason)
+{
+	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
+		a->state = CADRE__A_STOPPING;
+		cadre__tls_worker->exit = reason;
+	}
+}
+
 int
 cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
 {
@@ -378,10 +393,7 @@ cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
 	struct cadre__actor *a = cadre__running(self);
 	if (a == NULL)
 		return CADRE_ESTATE;
-	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
-		a->state = CADRE__A_STOPPING;
-		cadre__tls_worker->exit = *reason;
-	}
+	stop_running(a, *reason);
 	return 0;
 }
 
@@ -425,10 +437,7 @@ cadre_fail(cadre_actor *self, int code, const char *detail)
 	struct cadre__actor *a = cadre__running(self);
 	if (a == NULL)
 		return CADRE_ESTATE;
-	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
-		a->state = CADRE__A_STOPPING;
-		cadre__tls_worker->exit = (cadre_exit){CADRE_EXIT_FAILURE, code, detail};
-	}
+	stop_running(a, (cadre_exit){CADRE_EXIT_FAILURE, code, detail});
 	return 0;
 }
 
@@ -536,7 +545,9 @@ bool
 cadre__mute(struct cadre__worker *w, struct cadre__actor *a)
 {
 	w->mute_pending = false;
-	if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) /* own bit: relaxed */
+	/* Relaxed: the overloaded bit is set and cleared only by a's own runs
+	 * (actor.c), i.e. on this thread; nothing to pair with. */
+	if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED)
 		return false; /* an overloaded actor is never muted */
 	struct cadre__sig_ref mu = {cadre__ref_of(w->sys, a), 0};
 	if (cadre__signal(w->sys, w, w->mute_on, CADRE__SIG_MUTE, &mu, sizeof mu) != 0)
@@ -561,7 +572,7 @@ cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct 
 		const struct cadre__sig_exit *e = m->data;
 		cadre__mail_drop(sys, w, e->mail);
 	} else if (m->type == CADRE__SIG_MUTE && w != NULL &&
-	           !cadre__load_acq_u32(&sys->closing)) { /* acquire: as in send */
+	           !cadre__load_acq_u32(&sys->closing)) { /* acquire: as in cadre__signal */
 		const struct cadre__sig_ref *mu = m->data;
 		unmute(w, mu->from); /* we are dead: it must not wait for us */
 	}
@@ -653,7 +664,8 @@ cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cad
 	}
 	case CADRE__SIG_MUTE: {
 		const struct cadre__sig_ref *mu = m->data;
-		if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) { /* own bit: relaxed */
+		/* Relaxed: our own bit, as in cadre__mute. */
+		if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) {
 			struct cadre__ext *x = cadre__ext_of(a, true);
 			if (x != NULL &&
 			    grow((void **)&x->muted, x->nmuted, &x->capmuted, sizeof *x->muted)) {

@@ -164,6 +164,7 @@ rec_free(struct cadre__timers *t, struct tmr *r)
 	cadre__store_rel_u64(&r->state, (s & ~(uint64_t)3) | T_FREE); /* pairs with cancel's load */
 	cadre__faa_rlx_u64(&t->pending, (uint64_t)-1);                /* a statistic */
 	for (;;) {
+		/* Relaxed: the CAS below decides (and re-reads on failure). */
 		uint64_t h = cadre__load_rlx_u64(&t->free_head);
 		cadre__store_rlx_u32(&r->next_free, (uint32_t)h); /* published by the CAS */
 		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(r->index + 1);
@@ -176,7 +177,9 @@ rec_free(struct cadre__timers *t, struct tmr *r)
 static void
 wake_service(struct cadre__timers *t)
 {
-	cadre__faa_sc_u32(&t->wake, 1); /* the service's futex_wait compares it */
+	/* seq_cst: pairs with the service's acquire load of wake before it
+	 * publishes sleep_until; its futex_wait compares that value. */
+	cadre__faa_sc_u32(&t->wake, 1);
 	syscall(SYS_futex, &t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
@@ -219,6 +222,8 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	r->period = period;
 	uint64_t deadline = deadline_ms(t, delay); /* r is the service's once pushed */
 	r->deadline = deadline;
+	/* Relaxed: a record popped from the free stack is ours alone (the pop's
+	 * acquire made its last release visible). */
 	uint64_t s = cadre__load_rlx_u64(&r->state);
 	uint64_t gen = (s >> 2) + 1;
 	/* Release: the fields above before the state; pairs with the acquire
@@ -267,6 +272,8 @@ cadre_timer_cancel(cadre_system *sys, cadre_timer h)
 		if ((uint32_t)(s >> 2) != h.gen)
 			return CADRE_ENOENT; /* another life of the record */
 		unsigned st = (unsigned)(s & 3);
+		/* Relaxed: period was published with the state (arm's release,
+		 * our acquire above). */
 		bool ok = st == T_ARMED || (st == T_FIRING && cadre__load_rlx_u64(&r->period) != 0);
 		if (!ok)
 			return CADRE_ENOENT;
@@ -295,6 +302,7 @@ static void
 fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t now)
 {
 	uint64_t s = cadre__load_acq_u64(&r->state); /* pairs with arm / cancel */
+	/* acq_rel CAS: ARMED -> FIRING against cancel's CAS; one of them wins. */
 	if ((s & 3) != T_ARMED ||
 	    !cadre__cas_acqrel_u64(&r->state, s, (s & ~(uint64_t)3) | T_FIRING)) {
 		rec_free(t, r); /* cancelled */
@@ -354,10 +362,12 @@ service_main(void *arg)
 		/* seq_cst exchange: publish the wake-up tick, then look at the
 		 * queue once more (Dekker with arm). */
 		cadre__xchg_sc_u64(&t->sleep_until, until);
-		/* seq_cst load of the queue's head: the other half of that pair. */
+		/* seq_cst load of the queue's head (arm's push exchanges it): the
+		 * other half of that pair. */
 		if (cadre__mb_visible(&t->requests) ||
 		    cadre__load_sc_ptr(&t->requests.head) != (void *)&t->requests.stub) {
-			cadre__xchg_sc_u64(&t->sleep_until, 0); /* awake again */
+			/* seq_cst: awake again; read by arm's seq_cst load. */
+			cadre__xchg_sc_u64(&t->sleep_until, 0);
 			continue;
 		}
 		struct timespec ts, *tsp = NULL;
@@ -368,7 +378,8 @@ service_main(void *arg)
 			tsp = &ts;
 		}
 		syscall(SYS_futex, &t->wake, FUTEX_WAIT_PRIVATE, seq, tsp, NULL, 0);
-		cadre__xchg_sc_u64(&t->sleep_until, 0); /* awake: armers need not wake us */
+		/* seq_cst: awake, armers need not wake us; read by arm's load. */
+		cadre__xchg_sc_u64(&t->sleep_until, 0);
 	}
 	return NULL;
 }
