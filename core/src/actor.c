@@ -53,16 +53,15 @@ cadre__msg_free(struct cadre__msg *m)
 {
 	if (m->kind == CADRE__MSG_MOVED && m->dtor != NULL)
 		m->dtor(m->data, m->size);
-	cadre__free(m, m->alloc);
+	cadre__msg_release(m);
 }
 
 static void
 msg_header(struct cadre__msg *m, struct cadre_system *sys, struct cadre__worker *w, uint32_t type,
-           size_t size, size_t alloc)
+           size_t size)
 {
 	m->type = type;
 	m->size = (uint32_t)size;
-	m->alloc = (uint32_t)alloc;
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
 	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
 }
@@ -74,6 +73,81 @@ count_sent(struct cadre_system *sys, struct cadre__worker *w)
 		cadre__count(&w->st.sent, 1);
 	else
 		cadre__faa_rlx_u64(&sys->ext.sent, 1); /* relaxed: a counter */
+}
+
+/* ---- the outbox -------------------------------------------------------------
+ * Coalescing: after its first CADRE__COALESCE_AFTER sends, a run's messages
+ * to an unbounded mailbox wait in its worker's outbox, chained per
+ * receiver, and go into the mailbox a chain at a time (one exchange), when
+ * the chain is CADRE__OUTBOX_CHAIN long, when another receiver needs its
+ * way, before the sender sends a signal, and at the end of the run. The
+ * receiver's pointer stays valid meanwhile: the worker is not quiescent
+ * during a run (worker.c, reclamation). */
+static void
+outbox_link(struct cadre_system *sys, struct cadre__worker *w, unsigned i)
+{
+	struct cadre__outbox *o = &w->outbox[i];
+	struct cadre__actor *a = o->to;
+	o->to = NULL;
+	w->outbox_used &= ~(UINT64_C(1) << i);
+	if (cadre__mb_link(&a->mb, o->first, o->last) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+}
+
+static void
+outbox_put(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
+           cadre_mb_node *n)
+{
+	unsigned i = a->index & (CADRE__OUTBOX_WAYS - 1u);
+	struct cadre__outbox *o = &w->outbox[i];
+	if (o->to != a) {
+		if (o->to != NULL)
+			outbox_link(sys, w, i);
+		o->to = a;
+		o->first = n;
+		o->n = 0;
+		w->outbox_used |= UINT64_C(1) << i;
+	} else {
+		/* Relaxed: the chain is ours until cadre__mb_link publishes it
+		 * with its release store. */
+		cadre__store_rlx_ptr((void **)&o->last->next, n);
+	}
+	o->last = n;
+	if (++o->n >= CADRE__OUTBOX_CHAIN)
+		outbox_link(sys, w, i);
+}
+
+void
+cadre__outbox_flush(struct cadre_system *sys, struct cadre__worker *w)
+{
+	while (w->outbox_used != 0)
+		outbox_link(sys, w, (unsigned)__builtin_ctzll(w->outbox_used));
+}
+
+/* Does this send wait in the outbox? Only sends by a running actor on a
+ * per-core worker, after its run's first few, to another actor's unbounded
+ * mailbox. */
+static bool
+coalesces(const struct cadre_system *sys, struct cadre__worker *w, const struct cadre__actor *a)
+{
+	return sys->coalesce && !w->blocking && a->mb.capacity == 0 && cadre__tls_actor != NULL &&
+	       cadre__tls_actor != a && ++w->run_sends > CADRE__COALESCE_AFTER;
+}
+
+/* Backpressure: a running actor that sends to an overloaded one is muted
+ * at the end of its run (worker.c run_one). */
+static void
+note_overloaded(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
+                cadre_ref to)
+{
+	if (w != NULL && sys->backpressure && !w->mute_pending && cadre__tls_actor != NULL &&
+	    /* Relaxed: a hint; a stale answer mutes a sender for one drain
+	     * of the receiver, or not at all. */
+	    (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) != 0 &&
+	    cadre__tls_actor != a) {
+		w->mute_pending = true;
+		w->mute_on = to;
+	}
 }
 
 /* Delivers m to `to`. Returns 0 (queued), CADRE_EFULL (not queued; the
@@ -104,6 +178,12 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 		}
 		goto out;
 	}
+	if (w != NULL && coalesces(sys, w, a)) {
+		outbox_put(sys, w, a, &m->node);
+		count_sent(sys, w);
+		note_overloaded(sys, w, a, to);
+		goto out;
+	}
 	rc = cadre__mb_push_normal(&a->mb, &m->node);
 	if (rc == CADRE_EFULL && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
 		count_sent(sys, w);
@@ -122,14 +202,8 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 	count_sent(sys, w);
 	if (rc == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
-	else if (w != NULL && sys->backpressure && !w->mute_pending && cadre__tls_actor != NULL &&
-	         /* Relaxed: a hint; a stale answer mutes a sender for one
-	          * drain of the receiver, or not at all. */
-	         (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) != 0 &&
-	         cadre__tls_actor != a) {
-		w->mute_pending = true;
-		w->mute_on = to;
-	}
+	else
+		note_overloaded(sys, w, a, to);
 	rc = 0;
 out:
 	if (w == NULL)
@@ -152,11 +226,10 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
                  size_t size, bool quiet)
 {
 	struct cadre__worker *w = cadre__my_worker(sys);
-	size_t alloc = sizeof(struct cadre__msg) + size;
-	struct cadre__msg *m = cadre__alloc(alloc);
+	struct cadre__msg *m = cadre__msg_alloc(sizeof(struct cadre__msg) + size);
 	if (m == NULL)
 		return CADRE_ENOMEM;
-	msg_header(m, sys, w, type, size, alloc);
+	msg_header(m, sys, w, type, size);
 	m->kind = CADRE__MSG_INLINE;
 	m->dtor = NULL;
 	m->data = (char *)m + sizeof(struct cadre__msg);
@@ -164,7 +237,7 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 		memcpy(m->data, data, size);
 	int rc = deliver(sys, w, to, m, quiet);
 	if (rc == CADRE_EFULL)
-		cadre__free(m, alloc);
+		cadre__msg_release(m);
 	return rc;
 }
 
@@ -175,10 +248,10 @@ cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size
 	if (sys == NULL || (data == NULL && size != 0) || size > UINT32_MAX)
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
-	struct cadre__msg *m = cadre__alloc(sizeof *m);
+	struct cadre__msg *m = cadre__msg_alloc(sizeof *m);
 	if (m == NULL)
 		return CADRE_ENOMEM;
-	msg_header(m, sys, w, type, size, sizeof *m);
+	msg_header(m, sys, w, type, size);
 	m->kind = CADRE__MSG_MOVED;
 	m->data = data;
 	m->dtor = dtor;
@@ -293,6 +366,9 @@ cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a)
 	 * pairs with the other requesters' fetch-or on the same bit. */
 	if (cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_STOP) & CADRE__SIG_F_STOP)
 		return 0;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	if (w != NULL && w->outbox_used != 0)
+		cadre__outbox_flush(sys, w); /* mail sent before the request goes first */
 	if (cadre__mb_push_system(&a->mb, &a->stop_node) == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
 	return 0;

@@ -31,7 +31,9 @@ struct cadre__msg {
 	uint32_t type;
 	uint32_t size;
 	cadre_ref sender;
-	uint32_t kind;  /* CADRE__MSG_INLINE or CADRE__MSG_MOVED */
+	uint8_t kind; /* CADRE__MSG_INLINE or CADRE__MSG_MOVED */
+	uint8_t pool; /* size class of the message pool (pool.c), or CADRE__POOL_NONE */
+	uint16_t unused;
 	uint32_t alloc; /* bytes allocated for this block (for the sized free) */
 	void *data;
 	void (*dtor)(void *, size_t);
@@ -165,8 +167,29 @@ enum { CADRE__DISP_FREE = 0, CADRE__DISP_STASH = 1, CADRE__DISP_DEAD = 2 };
 
 #define CADRE__SLOT_CACHE 256u /* free slot indexes a worker keeps */
 
+/* The message pool (pool.c): per worker thread, per size class, a list of
+ * free message blocks. */
+#define CADRE__POOL_CLASSES 2u
+#define CADRE__POOL_NONE 0xFFu /* a block from malloc, not pooled */
+#define CADRE__POOL_KEEP 4096u /* blocks a worker keeps per class */
+struct cadre__pool {
+	void *free; /* LIFO list through each block's first word */
+	uint32_t n;
+};
+
 /* ---- workers ----------------------------------------------------------- */
 #define CADRE__RUNQ_SIZE 256u /* power of two */
+
+/* The outbox (actor.c): chains of messages a run has sent, per receiver,
+ * not yet linked into the receivers' mailboxes. */
+#define CADRE__OUTBOX_WAYS 64u    /* direct-mapped by receiver slot; power of two */
+#define CADRE__OUTBOX_CHAIN 32u   /* a chain this long is linked at once */
+#define CADRE__COALESCE_AFTER 16u /* a run's first sends go out one by one */
+struct cadre__outbox {
+	struct cadre__actor *to; /* NULL: the way is free */
+	cadre_mb_node *first, *last;
+	uint32_t n;
+};
 
 struct cadre__worker {
 	/* Cross-thread: thieves CAS runq_head; wakers bump wake_seq;
@@ -189,6 +212,10 @@ struct cadre__worker {
 	bool mute_pending;               /* the running actor sent to an overloaded one */
 	cadre_ref mute_on;               /* ... this one */
 	unsigned run_next_streak;
+	unsigned run_sends;   /* messages the running actor has sent in this run */
+	uint64_t outbox_used; /* bit per busy way of outbox */
+	struct cadre__pool pool[CADRE__POOL_CLASSES]; /* this thread's, see pool.c */
+	struct cadre__outbox outbox[CADRE__OUTBOX_WAYS];
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
 	uint32_t spawning; /* spawns in progress on this worker (RMW by owner, read by shutdown) */
@@ -238,6 +265,7 @@ struct cadre_system {
 	bool pin;
 	bool run_next;
 	bool backpressure;
+	bool coalesce;
 	cadre_dead_letter_fn dead_letter;
 	void *dead_letter_ctx;
 	struct cadre__worker *workers;
@@ -331,6 +359,13 @@ void cadre__reclaim_all(struct cadre_system *sys);
 void cadre__actor_reclaim(struct cadre_system *sys, struct cadre__worker *w,
                           struct cadre__actor *a);
 
+/* pool.c: a message block of `bytes` (pool and alloc set), its release
+ * (the block only; cadre__msg_free also runs a moved payload's dtor), and
+ * the freeing of a worker thread's cached blocks when it exits. */
+struct cadre__msg *cadre__msg_alloc(size_t bytes);
+void cadre__msg_release(struct cadre__msg *m);
+void cadre__pool_fini(struct cadre__worker *w);
+
 /* actor.c */
 void cadre__msg_free(struct cadre__msg *m);
 void cadre__msg_view(const struct cadre__msg *m, cadre_msg *view);
@@ -341,6 +376,7 @@ enum {
 	CADRE__RUN_DEAD = 2,  /* stopped: to limbo */
 };
 int cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a);
+void cadre__outbox_flush(struct cadre_system *sys, struct cadre__worker *w);
 int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);
 int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                      size_t size, bool quiet);

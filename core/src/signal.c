@@ -131,13 +131,11 @@ int
 cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, uint32_t type,
               const void *payload, size_t size)
 {
-	size_t alloc = sizeof(struct cadre__msg) + size;
-	struct cadre__msg *m = cadre__alloc(alloc);
+	struct cadre__msg *m = cadre__msg_alloc(sizeof(struct cadre__msg) + size);
 	if (m == NULL)
 		return CADRE_ENOMEM;
 	m->type = type;
 	m->size = (uint32_t)size;
-	m->alloc = (uint32_t)alloc;
 	m->kind = CADRE__MSG_INLINE;
 	m->dtor = NULL;
 	m->data = (char *)m + sizeof(struct cadre__msg);
@@ -148,6 +146,8 @@ cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, u
 	int rc = 0;
 	if (w == NULL)
 		cadre__ext_enter(sys);
+	else if (w->outbox_used != 0)
+		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
 	struct cadre__actor *a = NULL;
 	/* Acquire: as in deliver (actor.c): after a shutdown that returned,
 	 * closing (seq_cst exchange in system.c) is seen set. */
@@ -159,7 +159,7 @@ cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, u
 		if (cadre__mb_push_system(&a->mb, &m->node) == 1)
 			cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
 	} else {
-		cadre__free(m, alloc);
+		cadre__msg_release(m);
 	}
 	if (w == NULL)
 		cadre__ext_leave(sys);

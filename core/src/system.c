@@ -355,6 +355,7 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	sys->pin = !cfg->no_pinning;
 	sys->run_next = !cfg->no_run_next;
 	sys->backpressure = !cfg->no_backpressure;
+	sys->coalesce = !cfg->no_coalesce;
 	sys->dead_letter = cfg->dead_letter;
 	sys->dead_letter_ctx = cfg->dead_letter_ctx;
 	sys->fresh_index = 1; /* index 0 is never used */

@@ -792,7 +792,10 @@ park(struct cadre__worker *w)
 static void
 run_one(struct cadre__worker *w, struct cadre__actor *a)
 {
+	w->run_sends = 0;
 	int r = cadre__actor_run(w, a);
+	if (w->outbox_used != 0)
+		cadre__outbox_flush(w->sys, w); /* before the run's end makes us quiescent */
 	cadre__count(&w->st.batches, 1);
 	if (w->mute_pending) {
 		w->mute_pending = false;
@@ -898,6 +901,7 @@ worker_main(void *arg)
 	else
 		percore_main(w);
 	go_offline(w);
+	cadre__pool_fini(w); /* later frees on this thread go to free() */
 	cadre__tls_worker = NULL;
 	return NULL;
 }

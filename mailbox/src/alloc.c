@@ -11,27 +11,27 @@
 #endif
 
 /* Countdown to an injected failure; -1 = disarmed. */
-static uint64_t fail_countdown = UINT64_MAX;
+uint64_t cadre__alloc_countdown = UINT64_MAX;
 
 void
 cadre__alloc_fail_after(long n)
 {
-	/* Release: pairs with the relaxed-then-CAS check in should_fail; tests
+	/* Release: pairs with the relaxed-then-CAS check in cadre__alloc_should_fail; tests
 	 * arm it before the threads they test start. */
-	cadre__store_rel_u64(&fail_countdown, n < 0 ? UINT64_MAX : (uint64_t)n);
+	cadre__store_rel_u64(&cadre__alloc_countdown, n < 0 ? UINT64_MAX : (uint64_t)n);
 }
 
-static int
-should_fail(void)
+int
+cadre__alloc_should_fail(void)
 {
 	/* Relaxed: the fast path is one load of a read-mostly word. */
-	uint64_t c = cadre__load_rlx_u64(&fail_countdown);
+	uint64_t c = cadre__load_rlx_u64(&cadre__alloc_countdown);
 	while (__builtin_expect(c != UINT64_MAX, 0)) {
 		uint64_t next = c == 0 ? UINT64_MAX : c - 1;
 		/* acq_rel CAS: each allocation consumes exactly one count. */
-		if (cadre__cas_acqrel_u64(&fail_countdown, c, next))
+		if (cadre__cas_acqrel_u64(&cadre__alloc_countdown, c, next))
 			return c == 0;
-		c = cadre__load_rlx_u64(&fail_countdown); /* relaxed: the CAS decides */
+		c = cadre__load_rlx_u64(&cadre__alloc_countdown); /* relaxed: the CAS decides */
 	}
 	return 0;
 }
@@ -39,7 +39,7 @@ should_fail(void)
 void *
 cadre__alloc(size_t size)
 {
-	if (size == 0 || should_fail())
+	if (size == 0 || cadre__alloc_should_fail())
 		return NULL;
 	/* Plain malloc, which is jemalloc's when it is linked: measured here
 	 * (callgrind, Debian's jemalloc 5.3.0 built with stats and profiling
@@ -51,7 +51,7 @@ cadre__alloc(size_t size)
 void *
 cadre__alloc_zero(size_t size)
 {
-	if (size == 0 || should_fail())
+	if (size == 0 || cadre__alloc_should_fail())
 		return NULL;
 	return calloc(1, size);
 }
@@ -68,7 +68,7 @@ cadre__free(void *p, size_t size)
 void *
 cadre__alloc_aligned(size_t size, size_t align)
 {
-	if (size == 0 || should_fail())
+	if (size == 0 || cadre__alloc_should_fail())
 		return NULL;
 #if defined(CADRE_WITH_JEMALLOC)
 	return mallocx(size, MALLOCX_ALIGN(align) | MALLOCX_ZERO);

@@ -15,8 +15,11 @@
 #define CADRE__ALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cadre/export.h>
+
+#include "cadre__atomic.h"
 
 /* Exported (but not in any public header) so that tests linked against the
  * shared library can still reach them. */
@@ -28,5 +31,18 @@ CADRE_API void cadre__free(void *p, size_t size);
 CADRE_API void *cadre__alloc_aligned(size_t size, size_t align);
 CADRE_API void cadre__free_aligned(void *p, size_t size, size_t align);
 CADRE_API void cadre__alloc_fail_after(long n);
+
+/* For allocators layered on this seam (the core's message pool): true if
+ * the next allocation is to fail (and the injected failure is consumed).
+ * One relaxed load when no failure is armed. */
+extern uint64_t cadre__alloc_countdown __attribute__((visibility("hidden")));
+int cadre__alloc_should_fail(void) __attribute__((visibility("hidden")));
+static inline int
+cadre__alloc_fails(void)
+{
+	/* Relaxed: as in cadre__alloc_should_fail (alloc.c), which decides. */
+	return __builtin_expect(cadre__load_rlx_u64(&cadre__alloc_countdown) != UINT64_MAX, 0) &&
+	       cadre__alloc_should_fail();
+}
 
 #endif /* CADRE__ALLOC_H */

@@ -156,6 +156,8 @@ typedef struct cadre_config {
 	                              waited this long (locality first); 0 = 100 */
 	unsigned blocking_threads; /* threads of the blocking pool; 0 = 2 */
 	bool no_backpressure; /* true: never mute senders (docs/architecture.md, backpressure) */
+	bool no_coalesce;     /* true: a run that sends much hands each message over at once,
+	                         not in chains (docs/architecture.md, coalescing) */
 	cadre_dead_letter_fn dead_letter; /* optional */
 	void *dead_letter_ctx;
 } cadre_config;
