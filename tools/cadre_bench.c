@@ -255,6 +255,7 @@ struct options {
 	bool compare;              /* --compare: run the peers too, print ratios */
 	bool no_run_next;          /* --no-run-next: cadre_config.no_run_next */
 	bool no_backpressure;      /* --no-backpressure: cadre_config.no_backpressure */
+	bool no_coalesce;          /* --no-coalesce: cadre_config.no_coalesce */
 	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
@@ -1195,6 +1196,7 @@ run_begin(const struct options *o)
 	cfg.workers = o->workers;
 	cfg.no_run_next = o->no_run_next;
 	cfg.no_backpressure = o->no_backpressure;
+	cfg.no_coalesce = o->no_coalesce;
 	cfg.steal_after_us = o->steal_after_us;
 	watchdog_arm(o);
 	g_timeout_s = o->timeout_s;
@@ -3930,7 +3932,7 @@ usage(FILE *f)
 	        "  --baseline FILE compare the medians with FILE's per (bench, impl, workers);\n"
 	        "                  a table on stderr; exit 3 if slower by more than the noise,\n"
 	        "                  max(10%%, 3 x the larger (max-min)/median of the two)\n"
-	        "  --no-run-next, --no-backpressure, --steal-after-us N\n"
+	        "  --no-run-next, --no-backpressure, --no-coalesce, --steal-after-us N\n"
 	        "                  ablations: the cadre_config fields of those names\n"
 	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
@@ -4011,6 +4013,8 @@ parse_args(int argc, char **argv, struct options *o)
 			o->no_run_next = true;
 		} else if (IS("--no-backpressure")) {
 			o->no_backpressure = true;
+		} else if (IS("--no-coalesce")) {
+			o->no_coalesce = true;
 		} else if (IS("--stats")) {
 			g_stats = true;
 		} else if (IS("--steal-after-us")) {

@@ -87,13 +87,16 @@ cadre__msg_alloc(size_t bytes)
 	}
 	struct cadre__pool *p = &w->pool[c];
 	struct block *b = p->free;
-	if (b != NULL && !cadre__alloc_fails()) {
+	if (b == NULL) {
+		if ((m = cadre__alloc(class_bytes[c])) == NULL)
+			return NULL;
+	} else if (cadre__alloc_fails()) {
+		return NULL; /* an injected failure counts pooled blocks too */
+	} else {
 		UNPOISON(b, class_bytes[c]);
 		p->free = b->next;
 		p->n--;
 		m = (struct cadre__msg *)(void *)b;
-	} else if ((m = cadre__alloc(class_bytes[c])) == NULL) {
-		return NULL;
 	}
 	m->pool = (uint8_t)c;
 	m->alloc = class_bytes[c];
