@@ -4,11 +4,15 @@
  *
  * Memory. An actor is one allocation: struct cadre__actor (96 bytes: the
  * mailbox, run-queue link, the embedded stop-request node, ids) followed by
- * the user's struct. A message is one allocation too: struct cadre__msg
+ * the user's struct. A message is one block too: struct cadre__msg
  * followed by the copied payload, or the header alone for a moved payload.
- * Messages are allocated on the sender's thread and freed on the receiver's
- * (jemalloc's thread caches recycle cross-thread frees locally, see
- * docs/performance.md), so a small send costs one allocation.
+ * Messages are allocated on the sender's thread and freed on the receiver's;
+ * small blocks come from and go to the worker thread's message pool
+ * (pool.c), so a small send on a worker usually calls no allocator.
+ *
+ * Coalescing. After a run's first few sends, sends wait in the worker's
+ * outbox and reach their mailboxes a chain at a time (see the outbox
+ * below, and docs/architecture.md).
  *
  * Ownership. Whoever sees the idle-to-active transition of an actor's
  * mailbox (cadre__mb_push_* returned 1) owns the actor until its run ends:
@@ -64,6 +68,20 @@ msg_header(struct cadre__msg *m, struct cadre_system *sys, struct cadre__worker 
 	m->size = (uint32_t)size;
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
 	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
+}
+
+/* memcpy for the common small payloads without a call: two overlapping
+ * 8-byte moves cover 8..16 bytes (the compiler turns each into one load and
+ * one store); anything else goes to memcpy. */
+static inline void
+copy_payload(void *dst, const void *src, size_t size)
+{
+	if (size >= 8 && size <= 16) {
+		memcpy(dst, src, 8);
+		memcpy((char *)dst + size - 8, (const char *)src + size - 8, 8);
+	} else if (size != 0) {
+		memcpy(dst, src, size);
+	}
 }
 
 static void
@@ -233,8 +251,7 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 	m->kind = CADRE__MSG_INLINE;
 	m->dtor = NULL;
 	m->data = (char *)m + sizeof(struct cadre__msg);
-	if (size != 0)
-		memcpy(m->data, data, size);
+	copy_payload(m->data, data, size);
 	int rc = deliver(sys, w, to, m, quiet);
 	if (rc == CADRE_EFULL)
 		cadre__msg_release(m);
