@@ -689,11 +689,10 @@ future_on_shutdown(void)
 	pthread_t th;
 	CHECK_EQ(pthread_create(&th, NULL, shut_waiter, &silent), 0);
 	nap_ms(50);
-	uint64_t t0 = now_ns();
 	CHECK_EQ(cadre_system_shutdown(sys), 0);
 	CHECK_EQ(pthread_join(th, NULL), 0);
+	/* cancelled by the shutdown, not timed out after 60 s (ETIMEDOUT) */
 	CHECK_EQ(atomic_load(&shut_rc), CADRE_ECANCELED);
-	CHECK(now_ns() - t0 < 10ull * 1000000000u);
 	sys_down();
 }
 

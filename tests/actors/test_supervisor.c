@@ -1111,6 +1111,8 @@ restart_types(void)
 
 /* ---- 5. intensity ---------------------------------------------------------------------- */
 
+#define INTENSITY_PERIOD_MS 5000u
+
 /* Crashes B three times, each after the previous restart. Returns false if
  * it could not be done within the period (inconclusive: too slow a host). */
 static bool
@@ -1125,7 +1127,9 @@ intensity_attempt(void)
 	kids[1] = wspec(&cb, CADRE_PERMANENT, 1000);
 	kids[2] = wspec(&cc, CADRE_PERMANENT, 1000);
 	static cadre_sup_spec sp;
-	sp = sspec(CADRE_ONE_FOR_ONE, 2, 300, kids, 3, "sup");
+	/* a period of 5 s: three crashes fit in it on any host this suite runs
+	 * on, sanitizers included (300 ms did not always) */
+	sp = sspec(CADRE_ONE_FOR_ONE, 2, INTENSITY_PERIOD_MS, kids, 3, "sup");
 	cadre_ref sup = start_sup(sys, &sp);
 	watch(sys, "w", sup);
 	uint64_t t0 = now_ns();
@@ -1140,7 +1144,7 @@ intensity_attempt(void)
 	if (count_ev(E_START, "B") == 4) {
 		/* restarted: legitimate only if the 3rd exit came more than the
 		 * period after the 1st restart, which is after t0 */
-		CHECK(seen - t0 + TICK_NS > 300000000u);
+		CHECK(seen - t0 + TICK_NS > INTENSITY_PERIOD_MS * 1000000ull);
 		stop_sup(sys, sup);
 		WAIT(count_ev(E_DOWN, "w") == 1);
 		CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);

@@ -274,6 +274,7 @@ stasher_receive(cadre_actor *self, const cadre_msg *m)
 	}
 	if (v == 0) {
 		s->open = 1;
+		CHECK_EQ(s->full_seen, 3); /* 6, 7, 8 were refused */
 		CHECK_EQ(cadre_stash_size(self), 5);
 		CHECK_EQ(cadre_unstash_all(self), 5);
 		CHECK_EQ(cadre_stash_size(self), 0);
