@@ -70,20 +70,6 @@ msg_header(struct cadre__msg *m, struct cadre_system *sys, struct cadre__worker 
 	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
 }
 
-/* memcpy for the common small payloads without a call: two overlapping
- * 8-byte moves cover 8..16 bytes (the compiler turns each into one load and
- * one store); anything else goes to memcpy. */
-static inline void
-copy_payload(void *dst, const void *src, size_t size)
-{
-	if (size >= 8 && size <= 16) {
-		memcpy(dst, src, 8);
-		memcpy((char *)dst + size - 8, (const char *)src + size - 8, 8);
-	} else if (size != 0) {
-		memcpy(dst, src, size);
-	}
-}
-
 static void
 count_sent(struct cadre_system *sys, struct cadre__worker *w)
 {
@@ -251,7 +237,8 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 	m->kind = CADRE__MSG_INLINE;
 	m->dtor = NULL;
 	m->data = (char *)m + sizeof(struct cadre__msg);
-	copy_payload(m->data, data, size);
+	if (size != 0)
+		memcpy(m->data, data, size);
 	int rc = deliver(sys, w, to, m, quiet);
 	if (rc == CADRE_EFULL)
 		cadre__msg_release(m);

@@ -12,8 +12,9 @@
  *   pool_fault        an injected allocation failure is honoured on a worker
  *                     even when its pool holds free blocks
  *   cross_system      actors of two systems stream to each other (blocks
- *                     from one system's pools end in the other's), then the
- *                     systems shut down one after the other
+ *                     from one system's pools end in the other's, and
+ *                     overflow them), then the systems shut down one after
+ *                     the other
  */
 #include <stdlib.h>
 
@@ -356,7 +357,9 @@ pool_fault(void)
 }
 
 /* ---- cross_system ----------------------------------------------------------- */
-enum { CS_N = 20000 };
+/* More than a worker's pool keeps (4096 per class): the receivers' pools
+ * fill and overflow to free(), the senders' run dry and malloc. */
+enum { CS_N = 100000 };
 
 struct streamer {
 	cadre_actor base;
