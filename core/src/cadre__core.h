@@ -165,7 +165,9 @@ enum { CADRE__DISP_FREE = 0, CADRE__DISP_STASH = 1, CADRE__DISP_DEAD = 2 };
 #define CADRE__DIR_PAGES 4096u
 #define CADRE__MAX_ACTORS (CADRE__PAGE_SLOTS * CADRE__DIR_PAGES - 1u)
 
-#define CADRE__SLOT_CACHE 256u /* free slot indexes a worker keeps */
+/* Free slot indexes a worker keeps (32 KiB): beyond it they go through the
+ * global stack, one CAS each. 4096 rather than 256: skynet 1.08x (A/B). */
+#define CADRE__SLOT_CACHE 4096u
 
 /* The message pool (pool.c): per worker thread, per size class, a list of
  * free message blocks. */
