@@ -1,5 +1,6 @@
 /* Shutdown under full load. A ring of actors keeps messages circulating
- * forever (each message handled sends another), actors keep spawning and
+ * forever (each message handled sends another, and every 32nd a burst of
+ * 40 to others, which coalesces in the outbox), actors keep spawning and
  * stopping children, and external threads keep sending, when the main
  * thread shuts the system down. Checked: shutdown returns; every actor's
  * stop callback ran exactly once; sent == handled + dead_letters exactly;
@@ -68,11 +69,18 @@ spinner_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct spinner *s = (struct spinner *)self;
 	cadre_system *sys = cadre_actor_system(self);
-	(void)m;
+	if (m->type == 3)
+		return 0; /* a burst's message: handled, not passed on */
 	s->count++;
 	cadre_ref next = ring[(s->pos + 1 + s->count % 7) % RING];
 	int rc = cadre_send(sys, next, 1, &s->count, sizeof s->count);
 	CHECK(rc == 0 || rc == CADRE_ECLOSED || rc == CADRE_ENOACTOR);
+	/* Now and then a burst to many: more than a run's first sends, so it
+	 * goes through the outbox's chains while the system shuts down. */
+	for (uint32_t j = 0; s->count % 32 == 0 && j < 40; j++) {
+		rc = cadre_send(sys, ring[(s->pos + 1 + j * 13) % RING], 3, &j, sizeof j);
+		CHECK(rc == 0 || rc == CADRE_ECLOSED || rc == CADRE_ENOACTOR);
+	}
 	if (s->count % 64 == 0) {
 		cadre_ref c;
 		rc = cadre_spawn(sys, &child, NULL, NULL, &c);
