@@ -165,9 +165,18 @@ enum { CADRE__DISP_FREE = 0, CADRE__DISP_STASH = 1, CADRE__DISP_DEAD = 2 };
 #define CADRE__DIR_PAGES 4096u
 #define CADRE__MAX_ACTORS (CADRE__PAGE_SLOTS * CADRE__DIR_PAGES - 1u)
 
-/* Free slot indexes a worker keeps (32 KiB): beyond it they go through the
- * global stack, one CAS each. 4096 rather than 256: skynet 1.08x (A/B). */
+/* Free slot indexes a worker keeps (32 KiB). Beyond it, half of them move
+ * to the system as one magazine (system.c), and an empty cache takes one
+ * back: one CAS per CADRE__MAG indexes, not one per index. */
 #define CADRE__SLOT_CACHE 4096u
+#define CADRE__MAG (CADRE__SLOT_CACHE / 2u)
+#define CADRE__MAX_MAGS (CADRE__MAX_ACTORS / CADRE__MAG + 256u)
+#define CADRE__FRESH_BATCH 64u /* never-used indexes a worker takes at once */
+struct cadre__mag {
+	uint32_t next1; /* the next magazine's id + 1 in its stack; 0: none */
+	uint32_t n;
+	uint64_t e[CADRE__MAG]; /* (gen << 32 | index), as in free_slots */
+};
 
 /* The message pool (pool.c): per worker thread, per size class, a list of
  * free message blocks. */
@@ -287,7 +296,11 @@ struct cadre_system {
 	uint64_t ext_active CADRE__ALIGNED;  /* non-worker threads inside send/spawn */
 	uint64_t fresh_index CADRE__ALIGNED; /* next never-used slot index */
 	uint64_t free_head;                  /* global free slot stack: tag << 32 | index+1 */
-	uint32_t inject_rr;                  /* round-robin target for external wakes */
+	uint64_t mags_full CADRE__ALIGNED;   /* magazine stacks: tag << 32 | id+1 */
+	uint64_t mags_empty;
+	uint32_t nmags;                           /* magazines made (ids 0 .. nmags-1) */
+	struct cadre__mag *mags[CADRE__MAX_MAGS]; /* by id; freed with the system */
+	uint32_t inject_rr;                       /* round-robin target for external wakes */
 	/* Counters of work done by non-worker threads (atomic adds). */
 	cadre_stats ext CADRE__ALIGNED;
 	pthread_mutex_t shutdown_lock; /* serialises shutdown callers (never a worker) */

@@ -16,10 +16,16 @@
  * push into the old, dying mailbox, and that message is dead-lettered when
  * the actor is reclaimed.
  *
- * Free indexes sit in a per-worker cache (owner only) and, beyond it, in a
- * global Treiber stack threaded through the free slot words themselves
- * (free word = gen << 32 | (next index + 1) << 1 | 1), with a tag in the
- * head against ABA. Never-used indexes come from a fetch-and-add counter.
+ * Free indexes sit in a per-worker cache (owner only, 4096). A full cache
+ * moves its newer half to the system as one magazine (an array of 2048)
+ * pushed on a stack of full magazines, and an empty cache pops one: one CAS
+ * per 2048 spawns or stops instead of one each (skynet, where a million
+ * actors live at once, spent 13% in a per-index global stack; with
+ * magazines it was 1.17x faster). Threads that are not workers use a global
+ * Treiber stack threaded through the free slot words themselves (free word
+ * = gen << 32 | (next index + 1) << 1 | 1), with a tag in the head against
+ * ABA; workers use it only when no magazine can be had. Never-used indexes
+ * come from a fetch-and-add counter, 64 at a time for a worker.
  *
  * Shutdown (cadre_system_shutdown): closing is set (seq_cst); spawns in
  * flight are waited for (spawn does [RMW spawning ; load closing], shutdown
@@ -145,10 +151,146 @@ global_push(struct cadre_system *sys, uint32_t index, uint32_t gen)
 	}
 }
 
+/* ---- magazines ------------------------------------------------------------
+ * Workers move free indexes to and from the system CADRE__MAG at a time:
+ * two Treiber stacks of magazines (full ones, empty ones), named by id with
+ * a tag in the head against ABA. A magazine is never freed before the
+ * system, so a popper may read the next id of one that another thread took
+ * meanwhile: its tagged CAS then fails. */
+static struct cadre__mag *
+mag_at(struct cadre_system *sys, uint32_t id)
+{
+	/* Acquire: pairs with the release store that published it (mag_new). */
+	return cadre__load_acq_ptr((void **)&sys->mags[id]);
+}
+
+static int
+mag_pop(struct cadre_system *sys, uint64_t *head)
+{
+	for (;;) {
+		/* Acquire: pairs with mag_push's CAS, so the top's next1 (and
+		 * its entries) are visible. */
+		uint64_t h = cadre__load_acq_u64(head);
+		uint32_t id1 = (uint32_t)h;
+		if (id1 == 0)
+			return -1;
+		/* Relaxed: may be stale if the top was taken meanwhile; the
+		 * tagged CAS below then fails. */
+		uint32_t next1 = cadre__load_rlx_u32(&mag_at(sys, id1 - 1)->next1);
+		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		/* acq_rel CAS: the tag defeats ABA; pairs with mag_push. */
+		if (cadre__cas_acqrel_u64(head, h, nh))
+			return (int)(id1 - 1);
+		cadre__spin_pause();
+	}
+}
+
+static void
+mag_push(struct cadre_system *sys, uint64_t *head, uint32_t id)
+{
+	struct cadre__mag *m = mag_at(sys, id);
+	for (;;) {
+		uint64_t h = cadre__load_rlx_u64(head);       /* the CAS decides */
+		cadre__store_rlx_u32(&m->next1, (uint32_t)h); /* published by the CAS */
+		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(id + 1);
+		/* acq_rel: releases next1 and the entries; pairs with mag_pop. */
+		if (cadre__cas_acqrel_u64(head, h, nh))
+			return;
+	}
+}
+
+/* An empty magazine: popped, or made. -1 if none can be had. */
+static int
+mag_empty(struct cadre_system *sys)
+{
+	int id = mag_pop(sys, &sys->mags_empty);
+	if (id >= 0)
+		return id;
+	struct cadre__mag *m = cadre__alloc(sizeof *m);
+	if (m == NULL)
+		return -1;
+	/* acq_rel add: only uniqueness matters (the store below publishes). */
+	uint32_t nid = cadre__faa_acqrel_u32(&sys->nmags, 1);
+	if (nid >= CADRE__MAX_MAGS) {
+		cadre__free(m, sizeof *m);
+		return -1;
+	}
+	/* Release: the magazine before its id can reach a stack; pairs with
+	 * mag_at. */
+	cadre__store_rel_ptr((void **)&sys->mags[nid], m);
+	return (int)nid;
+}
+
+static void
+mags_free(struct cadre_system *sys)
+{
+	/* Single-threaded: the system is being freed. */
+	uint32_t n = cadre__load_acq_u32(&sys->nmags);
+	for (uint32_t i = 0; i < n && i < CADRE__MAX_MAGS; i++)
+		cadre__free(sys->mags[i], sizeof(struct cadre__mag));
+}
+
+/* w's cache is full: its newer half goes to the system as one magazine (or
+ * index by index to the global stack if no magazine can be had). */
+static void
+cache_spill(struct cadre_system *sys, struct cadre__worker *w)
+{
+	uint64_t *e = &w->free_slots[w->free_count - CADRE__MAG];
+	w->free_count -= CADRE__MAG;
+	int id = mag_empty(sys);
+	if (id < 0) {
+		for (unsigned i = 0; i < CADRE__MAG; i++)
+			global_push(sys, (uint32_t)e[i], (uint32_t)(e[i] >> 32));
+		return;
+	}
+	struct cadre__mag *m = mag_at(sys, (uint32_t)id);
+	memcpy(m->e, e, sizeof m->e);
+	m->n = CADRE__MAG;
+	mag_push(sys, &sys->mags_full, (uint32_t)id);
+}
+
+/* w's cache is empty: a full magazine, or a batch of never-used indexes.
+ * Returns 0, or CADRE_ENOMEM if the table is full. */
+static int
+cache_fill(struct cadre_system *sys, struct cadre__worker *w)
+{
+	int id = mag_pop(sys, &sys->mags_full);
+	if (id >= 0) {
+		struct cadre__mag *m = mag_at(sys, (uint32_t)id);
+		memcpy(w->free_slots, m->e, m->n * sizeof m->e[0]);
+		w->free_count = m->n;
+		mag_push(sys, &sys->mags_empty, (uint32_t)id);
+		return 0;
+	}
+	uint32_t index, gen;
+	if (global_pop(sys, &index, &gen)) {
+		w->free_slots[w->free_count++] = (uint64_t)gen << 32 | index;
+		return 0;
+	}
+	/* Relaxed add: only uniqueness matters. */
+	uint64_t i = cadre__faa_rlx_u64(&sys->fresh_index, CADRE__FRESH_BATCH);
+	uint64_t end = i + CADRE__FRESH_BATCH - 1;
+	if (end > CADRE__MAX_ACTORS)
+		end = CADRE__MAX_ACTORS;
+	if (i > end)
+		return CADRE_ENOMEM;
+	if (ensure_page(sys, (uint32_t)i) != 0 || ensure_page(sys, (uint32_t)end) != 0)
+		return CADRE_ENOMEM;
+	/* Highest first, so the lowest is taken first (LIFO). */
+	for (uint64_t k = end + 1; k-- > i;)
+		w->free_slots[w->free_count++] = (uint64_t)1 << 32 | k;
+	return 0;
+}
+
 int
 cadre__slot_alloc(struct cadre_system *sys, struct cadre__worker *w, uint32_t *index, uint32_t *gen)
 {
-	if (w != NULL && w->free_count > 0) {
+	if (w != NULL) {
+		if (w->free_count == 0) {
+			int rc = cache_fill(sys, w);
+			if (rc != 0)
+				return rc;
+		}
 		uint64_t e = w->free_slots[--w->free_count];
 		*index = (uint32_t)e;
 		*gen = (uint32_t)(e >> 32);
@@ -172,11 +314,13 @@ cadre__slot_free(struct cadre_system *sys, struct cadre__worker *w, uint32_t ind
 {
 	if (gen == 0)
 		gen = 1; /* wrapped: 0 is never a live generation */
-	if (w != NULL && w->free_count < CADRE__SLOT_CACHE) {
-		w->free_slots[w->free_count++] = (uint64_t)gen << 32 | index;
+	if (w == NULL) {
+		global_push(sys, index, gen);
 		return;
 	}
-	global_push(sys, index, gen);
+	if (w->free_count == CADRE__SLOT_CACHE)
+		cache_spill(sys, w);
+	w->free_slots[w->free_count++] = (uint64_t)gen << 32 | index;
 }
 
 /* ---- external threads ---------------------------------------------------
@@ -483,6 +627,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__bpool_fini(sys);
 	for (unsigned i = 0; i < CADRE__DIR_PAGES; i++)
 		cadre__free(sys->dir[i], CADRE__PAGE_SLOTS * sizeof(void *));
+	mags_free(sys);
 	cadre__workers_fini(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);

@@ -610,6 +610,103 @@ generations(void)
 	dl_fini(&dl);
 }
 
+/* Slots recycled in bulk across workers: a wave of WAVE actors, all alive
+ * at once (more than two workers' caches of free indexes hold), spawned by
+ * an actor; they stop; a second wave spawned by another actor reuses most
+ * of their slots, which went through the system's magazines, each with a
+ * new generation. Every first-wave ref is then refused. */
+enum { WAVE = 12000 };
+
+struct wave {
+	cadre_ref refs[WAVE];
+	int errors;
+	long done;
+};
+
+static int
+waiter_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)m;
+	return cadre_stop(self); /* any message stops it */
+}
+
+static const cadre_behaviour waiter_beh = {.size = sizeof(cadre_actor), .receive = waiter_receive};
+
+static int
+waver_start(cadre_actor *self, void *arg)
+{
+	struct wave *wv = arg;
+	for (int i = 0; i < WAVE; i++)
+		if (cadre_spawn(cadre_actor_system(self), &waiter_beh, NULL, NULL, &wv->refs[i]) !=
+		    0)
+			wv->errors++;
+	__atomic_store_n(&wv->done, 1, __ATOMIC_RELEASE);
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour waver_beh = {
+        .size = sizeof(cadre_actor), .start = waver_start, .receive = waiter_receive};
+
+static void
+run_wave(cadre_system *sys, struct wave *wv)
+{
+	cadre_ref r;
+	CHECK_EQ(cadre_spawn(sys, &waver_beh, NULL, wv, &r), 0);
+	CHECK(wait_at_least(&wv->done, 1, 30000));
+	CHECK_EQ(wv->errors, 0);
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	const cadre_ref *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void
+slot_waves(void)
+{
+	cadre_system *sys = dl_system(2, 0, NULL);
+	static struct wave w1, w2;
+	static cadre_ref sorted[WAVE];
+	memset(&w1, 0, sizeof w1);
+	memset(&w2, 0, sizeof w2);
+	run_wave(sys, &w1);
+	for (int i = 0; i < WAVE; i++)
+		CHECK_EQ(cadre_send(sys, w1.refs[i], M_STOP, NULL, 0), 0);
+	cadre_stats st = await_quiet(sys);
+	check_stats(st, WAVE, WAVE, 0, WAVE + 1);
+
+	run_wave(sys, &w2);
+	/* live refs name distinct slots */
+	memcpy(sorted, w2.refs, sizeof sorted);
+	qsort(sorted, WAVE, sizeof sorted[0], by_index);
+	for (int i = 1; i < WAVE; i++)
+		CHECK(sorted[i].index != sorted[i - 1].index);
+	/* most slots came back, each with a new generation */
+	memcpy(sorted, w1.refs, sizeof sorted);
+	qsort(sorted, WAVE, sizeof sorted[0], by_index);
+	int reused = 0;
+	for (int i = 0; i < WAVE; i++) {
+		cadre_ref *o = bsearch(&w2.refs[i], sorted, WAVE, sizeof sorted[0], by_index);
+		if (o != NULL) {
+			CHECK(o->gen != w2.refs[i].gen);
+			reused++;
+		}
+	}
+	fprintf(stderr, "   %d of %d slots reused by the second wave\n", reused, WAVE);
+	/* at most one worker's cache (4096) and a fresh batch stay out of the
+	 * magazines */
+	CHECK(reused >= WAVE - 4096 - 64);
+	for (int i = 0; i < WAVE; i++)
+		CHECK_EQ(cadre_send(sys, w1.refs[i], M_OLD, NULL, 0), CADRE_ENOACTOR);
+	for (int i = 0; i < WAVE; i++)
+		CHECK_EQ(cadre_send(sys, w2.refs[i], M_STOP, NULL, 0), 0);
+	st = await_quiet(sys);
+	check_stats(st, 3 * (uint64_t)WAVE, 2 * (uint64_t)WAVE, WAVE, 2 * (uint64_t)WAVE + 2);
+	cadre_system_free(sys);
+}
+
 int
 main(void)
 {
@@ -620,6 +717,7 @@ main(void)
 	TEST_CASE(foreign_refs);
 	TEST_CASE(slot_reuse);
 	TEST_CASE(generations);
+	TEST_CASE(slot_waves);
 	fprintf(stderr, "test_refs: ok\n");
 	return 0;
 }
