@@ -371,7 +371,7 @@ cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a)
 	if (cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_STOP) & CADRE__SIG_F_STOP)
 		return 0;
 	struct cadre__worker *w = cadre__my_worker(sys);
-	if (w != NULL && w->outbox_used != 0)
+	if (w != NULL)
 		cadre__outbox_flush(sys, w); /* mail sent before the request goes first */
 	if (cadre__mb_push_system(&a->mb, &a->stop_node) == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);

@@ -319,6 +319,14 @@ cadre__my_worker(const struct cadre_system *sys)
 	return (w != NULL && w->sys == sys) ? w : NULL;
 }
 
+/* The next head of a tag-protected stack (tag << 32 | top id + 1): the tag
+ * bumped, so a CAS from an older head fails even if its top came back. */
+static inline uint64_t
+cadre__retag(uint64_t head, uint32_t top1)
+{
+	return ((head >> 32) + 1) << 32 | top1;
+}
+
 /* Counter helper: an owner-written counter takes a relaxed load and store
  * (no RMW: one writer; readers load it relaxed or acquire). Counters of
  * external threads (sys->ext) take atomic adds instead. */

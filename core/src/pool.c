@@ -29,8 +29,9 @@
  * What it costs. Memory: at most CADRE__POOL_KEEP blocks per class per
  * worker (768 KiB per worker) stay cached after a burst. A producer on one
  * worker feeding a consumer on another does not gain: the consumer's list
- * fills and the rest goes back to jemalloc as before (returning blocks to
- * their worker of origin in batches is the next step, not done).
+ * fills and the rest goes back to jemalloc as before. Returning blocks
+ * between workers in batches (a per-system depot) was measured and not
+ * kept (docs/architecture.md, "The message pool").
  *
  * Sanitizers: in AddressSanitizer builds a cached block is poisoned, so a
  * use after free of a message is still reported.

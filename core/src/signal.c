@@ -146,7 +146,7 @@ cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, u
 	int rc = 0;
 	if (w == NULL)
 		cadre__ext_enter(sys);
-	else if (w->outbox_used != 0)
+	else
 		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
 	struct cadre__actor *a = NULL;
 	/* Acquire: as in deliver (actor.c): after a shutdown that returned,

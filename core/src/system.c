@@ -125,7 +125,7 @@ global_pop(struct cadre_system *sys, uint32_t *index, uint32_t *gen)
 		 * concurrently; the tagged CAS below then fails. */
 		uint64_t w = (uint64_t)(uintptr_t)cadre__load_rlx_ptr(slot_at(sys, top1 - 1));
 		uint32_t next1 = (uint32_t)((w >> 1) & 0x7fffffffu);
-		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		uint64_t nh = cadre__retag(h, next1);
 		/* acq_rel CAS: the tag defeats ABA; pairs with global_push's CAS. */
 		if ((w & 1u) && cadre__cas_acqrel_u64(&sys->free_head, h, nh)) {
 			*index = top1 - 1;
@@ -144,7 +144,7 @@ global_push(struct cadre_system *sys, uint32_t index, uint32_t gen)
 		uint64_t h = cadre__load_rlx_u64(&sys->free_head); /* the CAS decides */
 		/* Relaxed: published by the release CAS below. */
 		cadre__store_rlx_ptr(slot, (void *)(uintptr_t)FREE_WORD(gen, (uint32_t)h));
-		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(index + 1);
+		uint64_t nh = cadre__retag(h, index + 1);
 		/* acq_rel: releases the free word; pairs with global_pop. */
 		if (cadre__cas_acqrel_u64(&sys->free_head, h, nh))
 			return;
@@ -160,7 +160,7 @@ global_push(struct cadre_system *sys, uint32_t index, uint32_t gen)
 static struct cadre__mag *
 mag_at(struct cadre_system *sys, uint32_t id)
 {
-	/* Acquire: pairs with the release store that published it (mag_new). */
+	/* Acquire: pairs with the release store that published it (mag_empty). */
 	return cadre__load_acq_ptr((void **)&sys->mags[id]);
 }
 
@@ -177,7 +177,7 @@ mag_pop(struct cadre_system *sys, uint64_t *head)
 		/* Relaxed: may be stale if the top was taken meanwhile; the
 		 * tagged CAS below then fails. */
 		uint32_t next1 = cadre__load_rlx_u32(&mag_at(sys, id1 - 1)->next1);
-		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		uint64_t nh = cadre__retag(h, next1);
 		/* acq_rel CAS: the tag defeats ABA; pairs with mag_push. */
 		if (cadre__cas_acqrel_u64(head, h, nh))
 			return (int)(id1 - 1);
@@ -192,7 +192,7 @@ mag_push(struct cadre_system *sys, uint64_t *head, uint32_t id)
 	for (;;) {
 		uint64_t h = cadre__load_rlx_u64(head);       /* the CAS decides */
 		cadre__store_rlx_u32(&m->next1, (uint32_t)h); /* published by the CAS */
-		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(id + 1);
+		uint64_t nh = cadre__retag(h, id + 1);
 		/* acq_rel: releases next1 and the entries; pairs with mag_pop. */
 		if (cadre__cas_acqrel_u64(head, h, nh))
 			return;

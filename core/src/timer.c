@@ -130,7 +130,7 @@ rec_alloc(struct cadre__timers *t)
 		/* Relaxed: may be stale if another thread pops r meanwhile; the
 		 * tagged CAS then fails. */
 		uint32_t next1 = cadre__load_rlx_u32(&r->next_free);
-		uint64_t nh = ((h >> 32) + 1) << 32 | next1;
+		uint64_t nh = cadre__retag(h, next1);
 		/* acq_rel CAS: the tag defeats ABA; pairs with rec_free's CAS. */
 		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
 			return r;
@@ -167,7 +167,7 @@ rec_free(struct cadre__timers *t, struct tmr *r)
 		/* Relaxed: the CAS below decides (and re-reads on failure). */
 		uint64_t h = cadre__load_rlx_u64(&t->free_head);
 		cadre__store_rlx_u32(&r->next_free, (uint32_t)h); /* published by the CAS */
-		uint64_t nh = ((h >> 32) + 1) << 32 | (uint64_t)(r->index + 1);
+		uint64_t nh = cadre__retag(h, r->index + 1);
 		/* acq_rel: releases next_free and the record; pairs with rec_alloc. */
 		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
 			return;
