@@ -234,7 +234,7 @@ spawn_bad(void)
 	check_counts(sys, 0, 0, 0, 0);
 	CHECK_EQ(ld(&t.started), 0);
 	/* The smallest legal actor: just the header. */
-	b = (cadre_behaviour){.size = sizeof(cadre_actor), .receive = gate_receive};
+	b = (cadre_behaviour){.size = sizeof(cadre_actor), .receive = noop_receive};
 	CHECK_EQ(cadre_spawn(sys, &b, NULL, NULL, &r), 0);
 	CHECK_EQ(cadre_send(sys, r, M_DATA, NULL, 0), 0);
 	CHECK_EQ(cadre_stop_ref(sys, r), 0);
@@ -412,7 +412,7 @@ meddler_start(cadre_actor *self, void *arg)
 }
 
 static const cadre_behaviour meddler_beh = {
-        .size = sizeof(cadre_actor), .start = meddler_start, .receive = gate_receive};
+        .size = sizeof(cadre_actor), .start = meddler_start, .receive = noop_receive};
 
 static void
 outside_callbacks(void)

@@ -257,7 +257,7 @@ flooder_start(cadre_actor *self, void *arg)
 }
 
 static const cadre_behaviour flooder_beh = {
-        .size = sizeof(cadre_actor), .start = flooder_start, .receive = gate_receive};
+        .size = sizeof(cadre_actor), .start = flooder_start, .receive = noop_receive};
 
 static void
 full_from_inside(void)

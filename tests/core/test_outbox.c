@@ -195,16 +195,8 @@ rs_sender_start(cadre_actor *self, void *arg)
 	return cadre_stop(self);
 }
 
-static int
-ignore(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
-}
-
 static const cadre_behaviour rs_sender = {
-        .size = sizeof(cadre_actor), .start = rs_sender_start, .receive = ignore};
+        .size = sizeof(cadre_actor), .start = rs_sender_start, .receive = noop_receive};
 
 static void
 receiver_stops(void)
@@ -252,7 +244,7 @@ ss_sender_start(cadre_actor *self, void *arg)
 }
 
 static const cadre_behaviour ss_sender = {
-        .size = sizeof(cadre_actor), .start = ss_sender_start, .receive = ignore};
+        .size = sizeof(cadre_actor), .start = ss_sender_start, .receive = noop_receive};
 
 static void
 sender_stops(void)

@@ -447,7 +447,7 @@ spawner_start(cadre_actor *self, void *arg)
 }
 
 static const cadre_behaviour spawner_beh = {
-        .size = sizeof(struct spawner), .start = spawner_start, .receive = gate_receive};
+        .size = sizeof(struct spawner), .start = spawner_start, .receive = noop_receive};
 
 /* A stopped actor's slot is reused by a later spawn with a new generation;
  * the old ref does not reach the new actor. One worker, so that the freed

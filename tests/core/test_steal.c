@@ -20,6 +20,7 @@
 
 #include "cadre__atomic.h"
 #include "check.h"
+#include "quiet.h"
 
 static uint32_t y_started, x_done, x_timed_out;
 
@@ -29,14 +30,6 @@ now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-noop_receive(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
 }
 
 static int

@@ -34,16 +34,8 @@ blocker_start(cadre_actor *self, void *arg)
 	return cadre_stop(self);
 }
 
-static inline int
-gate_receive(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
-}
-
 static const cadre_behaviour blocker_beh = {
-        .size = sizeof(cadre_actor), .start = blocker_start, .receive = gate_receive};
+        .size = sizeof(cadre_actor), .start = blocker_start, .receive = noop_receive};
 
 static inline void
 block_worker(cadre_system *sys, struct gate *g)

@@ -27,6 +27,15 @@ nap_us(long us)
 	nanosleep(&ts, NULL);
 }
 
+/* A receive callback that ignores its message. */
+static inline int
+noop_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)self;
+	(void)m;
+	return 0;
+}
+
 /* A long written by actors with __atomic stores (acquire: pairs with them). */
 static inline long
 ld(const long *p)
