@@ -34,11 +34,8 @@
  * costs no wake-up at all; the futex wait compares the wake word read
  * before publishing, so a wake-up in between is not lost.
  */
-#include <linux/futex.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cadre__core.h"
 #include "cadre__wheel.h"
@@ -177,10 +174,9 @@ rec_free(struct cadre__timers *t, struct tmr *r)
 static void
 wake_service(struct cadre__timers *t)
 {
-	/* seq_cst: pairs with the service's acquire load of wake before it
+	/* seq_cst bump: pairs with the service's acquire load of wake before it
 	 * publishes sleep_until; its futex_wait compares that value. */
-	cadre__faa_sc_u32(&t->wake, 1);
-	syscall(SYS_futex, &t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	cadre__futex_bump(&t->wake, 1);
 }
 
 static int
@@ -370,14 +366,9 @@ service_main(void *arg)
 			cadre__xchg_sc_u64(&t->sleep_until, 0);
 			continue;
 		}
-		struct timespec ts, *tsp = NULL;
-		if (timed) {
-			uint64_t ms = until - now;
-			ts.tv_sec = (time_t)(ms / 1000);
-			ts.tv_nsec = (long)(ms % 1000) * 1000000L + 100000L; /* past the tick */
-			tsp = &ts;
-		}
-		syscall(SYS_futex, &t->wake, FUTEX_WAIT_PRIVATE, seq, tsp, NULL, 0);
+		/* 0.1 ms past the tick */
+		long ns = timed ? (long)(until - now) * 1000000L + 100000L : 0;
+		cadre__futex_wait(&t->wake, seq, ns);
 		/* seq_cst: awake, armers need not wake us; read by arm's load. */
 		cadre__xchg_sc_u64(&t->sleep_until, 0);
 	}

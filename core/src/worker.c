@@ -111,20 +111,18 @@ clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Sleeps while *addr == val; timeout_ns 0 means no limit. */
-static void
-futex_wait(uint32_t *addr, uint32_t val, long timeout_ns)
+void
+cadre__futex_wait(uint32_t *addr, uint32_t val, long timeout_ns)
 {
 	struct timespec ts = {timeout_ns / 1000000000L, timeout_ns % 1000000000L};
 	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, timeout_ns != 0 ? &ts : NULL, NULL, 0);
 }
 
-/* Bumps the futex word *addr and wakes up to n of its sleepers. */
-static void
-bump_and_wake(uint32_t *addr, int n)
+void
+cadre__futex_bump(uint32_t *addr, int n)
 {
-	/* seq_cst add: a parker that read the old value (park / park_blocking,
-	 * acquire) fails its futex_wait. */
+	/* seq_cst add: a sleeper that read the old value (park, park_blocking,
+	 * the timer service; acquire) fails its futex_wait. */
 	cadre__faa_sc_u32(addr, 1);
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
@@ -281,7 +279,7 @@ inject_nonempty(struct cadre__worker *w)
 static void
 wake_worker(struct cadre__worker *w)
 {
-	bump_and_wake(&w->wake_seq, 1);
+	cadre__futex_bump(&w->wake_seq, 1);
 }
 
 /* Claims one idle worker (clears its bit in idle_mask): its index, or -1
@@ -319,7 +317,7 @@ cadre__wake_all(struct cadre_system *sys)
 	for (unsigned i = 0; i < sys->nworkers; i++)
 		wake_worker(&sys->workers[i]);
 	/* the blocking pool parks on one word: wake them all */
-	bump_and_wake(&sys->bpool.wake, INT32_MAX);
+	cadre__futex_bump(&sys->bpool.wake, INT32_MAX);
 }
 
 static void
@@ -455,7 +453,7 @@ schedule_blocking(struct cadre_system *sys, struct cadre__actor *a)
 	/* seq_cst load after the claiming CAS: if a pool thread is parking, it
 	 * either sees the push or we see it parked (park_blocking's add). */
 	if (cadre__load_sc_u32(&q->parked) != 0)
-		bump_and_wake(&q->wake, 1);
+		cadre__futex_bump(&q->wake, 1);
 }
 
 void
@@ -779,7 +777,7 @@ park(struct cadre__worker *w)
 	}
 	go_offline(w);
 	cadre__count(&w->st.parks, 1);
-	futex_wait(&w->wake_seq, seq, nap);
+	cadre__futex_wait(&w->wake_seq, seq, nap);
 	if (deep)
 		cadre__fetch_and_sc_u64(&sys->sleep_mask, ~bit); /* seq_cst: as the set */
 	go_online(w);
@@ -835,7 +833,7 @@ park_blocking(struct cadre__worker *w)
 	go_offline(w);
 	cadre__count(&w->st.parks, 1);
 	bool limbo = has_limbo(w);
-	futex_wait(&q->wake, seq, limbo ? NAP_NS : 0);
+	cadre__futex_wait(&q->wake, seq, limbo ? NAP_NS : 0);
 	go_online(w);
 	cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
 }
