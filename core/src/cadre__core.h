@@ -13,6 +13,8 @@
 
 #include "cadre__alloc.h"
 #include "cadre__atomic.h"
+#include "cadre__clock.h"
+#include "cadre__futex.h"
 #include "cadre__mailbox.h"
 
 #define CADRE__CACHELINE 64
@@ -378,10 +380,6 @@ enum {
 };
 void cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how);
 void cadre__wake_all(struct cadre_system *sys);
-/* Sleeps while *addr == val (timeout_ns 0: no limit); bumps *addr and
- * wakes up to n of its sleepers. */
-void cadre__futex_wait(uint32_t *addr, uint32_t val, long timeout_ns);
-void cadre__futex_bump(uint32_t *addr, int n);
 void cadre__reclaim_all(struct cadre_system *sys);
 void cadre__actor_reclaim(struct cadre_system *sys, struct cadre__worker *w,
                           struct cadre__actor *a);

@@ -103,30 +103,6 @@
 #define INJECT_EVERY 61u
 #define NAP_NS 1000000L
 
-static uint64_t
-clock_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void
-cadre__futex_wait(uint32_t *addr, uint32_t val, long timeout_ns)
-{
-	struct timespec ts = {timeout_ns / 1000000000L, timeout_ns % 1000000000L};
-	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, timeout_ns != 0 ? &ts : NULL, NULL, 0);
-}
-
-void
-cadre__futex_bump(uint32_t *addr, int n)
-{
-	/* seq_cst add: a sleeper that read the old value (park, park_blocking,
-	 * the timer service; acquire) fails its futex_wait. */
-	cadre__faa_sc_u32(addr, 1);
-	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
-}
-
 static struct cadre__actor *
 actor_of_rq(cadre_mb_node *n)
 {
@@ -640,7 +616,7 @@ find_work(struct cadre__worker *w)
 	 * ~30 ns): stamps may be a few short runs old, which only makes
 	 * actors stealable a little sooner; after long runs, that is right. */
 	if ((++w->clock_runs & 15u) == 0)
-		w->now = clock_ns();
+		w->now = cadre__now_ns();
 	if ((a = runq_get(w)) != NULL) {
 		help_wanted(w);
 		return a;
@@ -683,7 +659,7 @@ search(struct cadre__worker *w)
 		return inject_pop(w);
 	cadre__faa_acqrel_u32(&sys->spinning, 1); /* a hint counter */
 	for (unsigned r = 0; r < sys->spin_rounds; r++) {
-		w->now = clock_ns();
+		w->now = cadre__now_ns();
 		if ((a = steal_any(w)) != NULL || (a = inject_pop(w)) != NULL)
 			break;
 		if (cadre__load_acq_u32(&sys->exiting)) /* pairs with should_exit's release */
@@ -708,7 +684,7 @@ static int
 others_have_work(struct cadre__worker *w)
 {
 	struct cadre_system *sys = w->sys;
-	uint64_t now = clock_ns();
+	uint64_t now = cadre__now_ns();
 	int found = 0;
 	for (unsigned j = 0; j < sys->nworkers; j++) {
 		if (j == w->index || runq_len(&sys->workers[j]) == 0)
@@ -781,7 +757,7 @@ park(struct cadre__worker *w)
 	if (deep)
 		cadre__fetch_and_sc_u64(&sys->sleep_mask, ~bit); /* seq_cst: as the set */
 	go_online(w);
-	w->now = clock_ns();
+	w->now = cadre__now_ns();
 	/* seq_cst: clears our bit in the same order as the wakers' CAS. */
 	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
 		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
