@@ -505,4 +505,12 @@ cadre__spin_pause(void)
 
 #endif /* CADRE__TSAN */
 
+/* The next head of a tag-protected stack (tag << 32 | top id + 1): the tag
+ * bumped, so a CAS from an older head fails even if its top came back. */
+static inline uint64_t
+cadre__retag(uint64_t head, uint32_t top1)
+{
+	return ((head >> 32) + 1) << 32 | top1;
+}
+
 #endif /* CADRE__ATOMIC_H */

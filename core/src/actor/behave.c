@@ -3,7 +3,7 @@
  * block: no atomics. The run loop (actor.c) takes unstashed messages
  * (ext->replay) before the mailbox, and asks cur_disp what to do with the
  * message receive just handled. */
-#include "cadre__core.h"
+#include "cadre__actor.h"
 
 #define STASH_DEFAULT 1000u
 

@@ -38,7 +38,10 @@
  */
 #include <string.h>
 
-#include "cadre__core.h"
+#include "cadre__msg.h"
+
+/* The calling thread's pool, or NULL (not a worker thread). */
+static __attribute__((tls_model("initial-exec"))) _Thread_local struct cadre__pool *tls_pool;
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -75,8 +78,8 @@ class_of(size_t bytes)
 struct cadre__msg *
 cadre__msg_alloc(size_t bytes)
 {
-	struct cadre__worker *w = cadre__tls_worker;
-	int c = w != NULL ? class_of(bytes) : -1;
+	struct cadre__pool *pool = tls_pool;
+	int c = pool != NULL ? class_of(bytes) : -1;
 	struct cadre__msg *m;
 	if (c < 0) {
 		m = cadre__alloc(bytes);
@@ -86,7 +89,7 @@ cadre__msg_alloc(size_t bytes)
 		}
 		return m;
 	}
-	struct cadre__pool *p = &w->pool[c];
+	struct cadre__pool *p = &pool[c];
 	struct block *b = p->free;
 	if (b == NULL) {
 		if ((m = cadre__alloc(class_bytes[c])) == NULL)
@@ -107,13 +110,13 @@ cadre__msg_alloc(size_t bytes)
 void
 cadre__msg_release(struct cadre__msg *m)
 {
-	struct cadre__worker *w = cadre__tls_worker;
+	struct cadre__pool *pool = tls_pool;
 	unsigned c = m->pool;
-	if (w == NULL || c == CADRE__POOL_NONE || w->pool[c].n >= CADRE__POOL_KEEP) {
+	if (pool == NULL || c == CADRE__POOL_NONE || pool[c].n >= CADRE__POOL_KEEP) {
 		cadre__free(m, m->alloc);
 		return;
 	}
-	struct cadre__pool *p = &w->pool[c];
+	struct cadre__pool *p = &pool[c];
 	struct block *b = (struct block *)(void *)m;
 	b->next = p->free;
 	POISON(b, class_bytes[c]);
@@ -122,17 +125,24 @@ cadre__msg_release(struct cadre__msg *m)
 }
 
 void
-cadre__pool_fini(struct cadre__worker *w)
+cadre__pool_attach(struct cadre__pool *pool)
 {
+	tls_pool = pool;
+}
+
+void
+cadre__pool_fini(struct cadre__pool *pool)
+{
+	tls_pool = NULL;
 	for (unsigned c = 0; c < CADRE__POOL_CLASSES; c++) {
-		struct block *b = w->pool[c].free;
+		struct block *b = pool[c].free;
 		while (b != NULL) {
 			UNPOISON(b, class_bytes[c]);
 			struct block *next = b->next;
 			cadre__free(b, class_bytes[c]);
 			b = next;
 		}
-		w->pool[c].free = NULL;
-		w->pool[c].n = 0;
+		pool[c].free = NULL;
+		pool[c].n = 0;
 	}
 }

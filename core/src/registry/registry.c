@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "cadre__core.h"
+#include "cadre__registry.h"
 
 #define REG_BUCKETS 1024u
 
@@ -116,13 +116,13 @@ pack(cadre_ref r)
 static cadre_ref
 unpack(const struct cadre_system *sys, uint64_t v)
 {
-	return (cadre_ref){sys->id, (uint32_t)(v >> 32), (uint32_t)v, 0};
+	return (cadre_ref){sys->table.id, (uint32_t)(v >> 32), (uint32_t)v, 0};
 }
 
 static bool
 alive(struct cadre_system *sys, uint64_t v)
 {
-	return v != 0 && cadre__table_get(sys, unpack(sys, v)) != NULL;
+	return v != 0 && cadre__table_get(&sys->table, unpack(sys, v)) != NULL;
 }
 
 static int
@@ -134,6 +134,21 @@ check_name(const char *name, uint64_t *h, size_t *len)
 	return *len > CADRE_NAME_MAX ? CADRE_EINVAL : 0;
 }
 
+/* Takes x for ref unless a live actor has it (CADRE_EEXIST). */
+static int
+claim(struct cadre_system *sys, struct reg_rec *x, cadre_ref ref)
+{
+	for (;;) {
+		/* Relaxed: the CAS below decides. */
+		uint64_t cur = cadre__load_rlx_u64(&x->ref);
+		if (alive(sys, cur))
+			return CADRE_EEXIST;
+		/* acq_rel CAS: one registrant wins a free (or dead) name. */
+		if (cadre__cas_acqrel_u64(&x->ref, cur, pack(ref)))
+			return 0;
+	}
+}
+
 int
 cadre_register(cadre_system *sys, const char *name, cadre_ref ref)
 {
@@ -142,33 +157,13 @@ cadre_register(cadre_system *sys, const char *name, cadre_ref ref)
 	if (sys == NULL || check_name(name, &h, &len) != 0)
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
-	if (w == NULL)
-		cadre__ext_enter(sys);
-	int rc = 0;
-	if (cadre__load_acq_u32(&sys->closing)) { /* acquire: as in send */
-		rc = CADRE_ECLOSED;
-	} else if (cadre__table_get(sys, ref) == NULL) {
-		rc = CADRE_ENOACTOR;
-	} else {
-		struct reg_rec *x = find_or_add(sys->registry, name, h, len);
-		if (x == NULL) {
-			rc = CADRE_ENOMEM;
-		} else {
-			for (;;) {
-				/* Relaxed: the CAS below decides. */
-				uint64_t cur = cadre__load_rlx_u64(&x->ref);
-				if (alive(sys, cur)) {
-					rc = CADRE_EEXIST;
-					break;
-				}
-				/* acq_rel CAS: one registrant wins a free (or dead) name. */
-				if (cadre__cas_acqrel_u64(&x->ref, cur, pack(ref)))
-					break;
-			}
-		}
-	}
-	if (w == NULL)
-		cadre__ext_leave(sys);
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, ref, &a);
+	if (rc != 0)
+		return rc;
+	struct reg_rec *x = find_or_add(sys->registry, name, h, len);
+	rc = x == NULL ? CADRE_ENOMEM : claim(sys, x, ref);
+	cadre__leave(sys, w);
 	return rc;
 }
 
@@ -180,8 +175,7 @@ cadre_unregister(cadre_system *sys, const char *name)
 	if (sys == NULL || check_name(name, &h, &len) != 0)
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
-	if (w == NULL)
-		cadre__ext_enter(sys);
+	cadre__enter(sys, w);
 	int rc = CADRE_ENOENT;
 	struct reg_rec *x = find(sys->registry, name, h);
 	while (x != NULL) {
@@ -193,8 +187,7 @@ cadre_unregister(cadre_system *sys, const char *name)
 			break;
 		}
 	}
-	if (w == NULL)
-		cadre__ext_leave(sys);
+	cadre__leave(sys, w);
 	return rc;
 }
 
@@ -206,8 +199,7 @@ cadre_whereis(cadre_system *sys, const char *name, cadre_ref *out)
 	if (sys == NULL || out == NULL || check_name(name, &h, &len) != 0)
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
-	if (w == NULL)
-		cadre__ext_enter(sys);
+	cadre__enter(sys, w);
 	int rc = CADRE_ENOENT;
 	struct reg_rec *x = find(sys->registry, name, h);
 	if (x != NULL) {
@@ -222,7 +214,6 @@ cadre_whereis(cadre_system *sys, const char *name, cadre_ref *out)
 			(void)cadre__cas_acqrel_u64(&x->ref, cur, 0);
 		}
 	}
-	if (w == NULL)
-		cadre__ext_leave(sys);
+	cadre__leave(sys, w);
 	return rc;
 }

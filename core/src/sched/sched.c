@@ -1,5 +1,5 @@
-/* Cadre: the dispatcher. Per-core workers, run queues, stealing, parking,
- * and the reclamation of dead actors.
+/* Cadre: the dispatcher. Per-core workers, run queues, stealing, parking
+ * and the blocking pool.
  *
  * Design notes.
  *
@@ -74,19 +74,6 @@
  * outside thread would. Pool threads take part in QSBR like workers, so a
  * callback blocked for long delays the freeing of dead actors (memory
  * only), not anything else.
- *
- * Reclamation (QSBR). A worker holds actor pointers only while running an
- * actor; between runs it is in a quiescent state. A dead actor's slot is
- * cleared at once (system.c) and the actor goes to its worker's limbo. A
- * limbo batch is sealed by a seq_cst fence and a snapshot of every worker's
- * qs word (counter << 1 | online), and freed when every other worker has
- * either been offline (parked) at the snapshot or announced a quiescent state
- * since, and when external senders (ext_active) have been seen at zero after
- * the seal. Workers announce (a release store and a seq_cst fence, pairing
- * with the reclaimer's fence) every 8th run, and only while some limbo is
- * pending: with no deaths, QSBR costs one relaxed load per 8 runs. Freeing an
- * actor dead-letters what its mailbox still holds: after the grace period no
- * sender can be pushing into it.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -96,7 +83,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cadre__core.h"
+#include "cadre__sched.h"
 
 #define RQ_MASK (CADRE__RUNQ_SIZE - 1u)
 #define RUN_NEXT_STREAK 64u
@@ -335,108 +322,11 @@ local_push(struct cadre__worker *w, struct cadre__actor *a)
 	}
 }
 
-/* ---- the blocking pool's queue ----------------------------------------------------
- * D. Vyukov's bounded MPMC queue: a ring of cells, each with a sequence
- * number that says whose turn the cell is (a producer's at pos, a
- * consumer's at pos + 1). Producers and consumers claim positions by CAS
- * and publish a cell with a release store of its sequence. Any pool thread
- * takes the next runnable actor, so a pool thread blocked in a callback
- * holds up nobody else. */
-int
-cadre__bpool_init(struct cadre_system *sys)
-{
-	struct cadre__bpool *q = &sys->bpool;
-	q->cells = cadre__alloc(CADRE__BPOOL_CAP * sizeof *q->cells);
-	if (q->cells == NULL)
-		return CADRE_ENOMEM;
-	for (uint64_t i = 0; i < CADRE__BPOOL_CAP; i++) {
-		q->cells[i].seq = i;
-		q->cells[i].actor = NULL;
-	}
-	return 0;
-}
-
-void
-cadre__bpool_fini(struct cadre_system *sys)
-{
-	cadre__free(sys->bpool.cells, CADRE__BPOOL_CAP * sizeof *sys->bpool.cells);
-}
-
-static bool
-bpool_push(struct cadre__bpool *q, struct cadre__actor *a)
-{
-	uint64_t pos = cadre__load_rlx_u64(&q->enq); /* the CAS decides */
-	for (;;) {
-		struct cadre__bcell *c = &q->cells[pos & (CADRE__BPOOL_CAP - 1)];
-		/* Acquire: pairs with the consumer's release of the cell. */
-		int64_t dif = (int64_t)(cadre__load_acq_u64(&c->seq) - pos);
-		if (dif == 0) {
-			/* seq_cst CAS: claims the cell; also the pusher's half of the
-			 * Dekker pair with park_blocking. */
-			if (cadre__cas_sc_u64(&q->enq, pos, pos + 1)) {
-				cadre__store_rlx_ptr((void **)&c->actor, a); /* published below */
-				/* Release: the actor before the turn; pairs with the
-				 * consumer's acquire of seq. */
-				cadre__store_rel_u64(&c->seq, pos + 1);
-				return true;
-			}
-			pos = cadre__load_rlx_u64(&q->enq); /* lost the race: retry (CAS decides) */
-		} else if (dif < 0) {
-			return false; /* full */
-		} else {
-			pos = cadre__load_rlx_u64(&q->enq); /* relaxed: the CAS decides */
-		}
-	}
-}
-
-static struct cadre__actor *
-bpool_pop(struct cadre__bpool *q)
-{
-	uint64_t pos = cadre__load_rlx_u64(&q->deq); /* the CAS decides */
-	for (;;) {
-		struct cadre__bcell *c = &q->cells[pos & (CADRE__BPOOL_CAP - 1)];
-		/* Acquire: pairs with the producer's release of the cell. */
-		int64_t dif = (int64_t)(cadre__load_acq_u64(&c->seq) - (pos + 1));
-		if (dif == 0) {
-			if (cadre__cas_acqrel_u64(&q->deq, pos, pos + 1)) { /* claims it */
-				struct cadre__actor *a = cadre__load_rlx_ptr((void **)&c->actor);
-				/* Release: the cell is free for the producer a lap later. */
-				cadre__store_rel_u64(&c->seq, pos + CADRE__BPOOL_CAP);
-				return a;
-			}
-			pos = cadre__load_rlx_u64(&q->deq); /* lost the race: retry (CAS decides) */
-		} else if (dif < 0) {
-			return NULL; /* empty */
-		} else {
-			pos = cadre__load_rlx_u64(&q->deq); /* relaxed: the CAS decides */
-		}
-	}
-}
-
-static bool
-bpool_nonempty(struct cadre__bpool *q)
-{
-	/* seq_cst loads: the parker's half of the Dekker pair with bpool_push. */
-	return cadre__load_sc_u64(&q->enq) != cadre__load_sc_u64(&q->deq);
-}
-
-static void
-schedule_blocking(struct cadre_system *sys, struct cadre__actor *a)
-{
-	struct cadre__bpool *q = &sys->bpool;
-	while (!bpool_push(q, a))
-		sched_yield(); /* 64 Ki runnable blocking actors: wait for room */
-	/* seq_cst load after the claiming CAS: if a pool thread is parking, it
-	 * either sees the push or we see it parked (park_blocking's add). */
-	if (cadre__load_sc_u32(&q->parked) != 0)
-		cadre__futex_bump(&q->wake, 1);
-}
-
 void
 cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 {
 	if (a->blocking) {
-		schedule_blocking(sys, a);
+		cadre__bpool_schedule(sys, a);
 		return;
 	}
 	struct cadre__worker *w = cadre__my_worker(sys);
@@ -470,131 +360,6 @@ cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 	if ((cadre__load_sc_u64(&sys->idle_mask) & bit) != 0 &&
 	    (cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) != 0)
 		wake_worker(tw);
-}
-
-/* ---- quiescent states and limbo ------------------------------------------ */
-/* Dead actors wait in w's limbo (sealed or not). */
-static bool
-has_limbo(const struct cadre__worker *w)
-{
-	return w->limbo_wait != NULL || w->limbo_new != NULL;
-}
-
-static void
-announce(struct cadre__worker *w)
-{
-	/* Release: our uses of actor memory before this point happen before a
-	 * reclaimer that reads the new value (acquire). The seq_cst fence pairs
-	 * with the reclaimer's fence after clearing slots: later loads see the
-	 * clears, or the reclaimer's snapshot already saw this value. */
-	cadre__store_rel_u64(&w->qs, w->qs + 2);
-	cadre__fence_sc();
-}
-
-static void
-go_online(struct cadre__worker *w)
-{
-	cadre__store_rel_u64(&w->qs, w->qs + 1); /* odd: online; as in announce */
-	cadre__fence_sc();
-}
-
-static void
-go_offline(struct cadre__worker *w)
-{
-	cadre__store_rel_u64(&w->qs, w->qs + 1); /* even: offline; release as in announce */
-}
-
-static void
-free_list(struct cadre__worker *w, struct cadre__actor *a)
-{
-	while (a != NULL) {
-		cadre_mb_node *next = a->rq_node.next;
-		cadre__actor_reclaim(w->sys, w, a);
-		a = next == NULL ? NULL : actor_of_rq(next);
-	}
-}
-
-static bool
-grace_done(struct cadre__worker *w)
-{
-	struct cadre_system *sys = w->sys;
-	for (unsigned j = 0; j < sys->nall; j++) {
-		if (j == w->index)
-			continue;
-		uint64_t s = w->limbo_snap[j];
-		/* Acquire: pairs with the release in announce / go_offline. */
-		if ((s & 1u) != 0 && cadre__load_acq_u64(&sys->workers[j].qs) == s)
-			return false;
-	}
-	if (!w->limbo_ext_clear) {
-		/* Acquire: pairs with ext_leave's release. */
-		if (cadre__load_acq_u64(&sys->ext_active) != 0)
-			return false;
-		w->limbo_ext_clear = true;
-	}
-	return true;
-}
-
-static void
-reclaim_poll(struct cadre__worker *w)
-{
-	struct cadre_system *sys = w->sys;
-	if (w->limbo_wait != NULL) {
-		if (!grace_done(w))
-			return;
-		free_list(w, w->limbo_wait);
-		w->limbo_wait = NULL;
-		cadre__faa_acqrel_u32(&sys->limbo_pending, (uint32_t)-1); /* a hint counter */
-	}
-	if (w->limbo_new != NULL) {
-		/* A hint counter (workers read it relaxed to decide to announce);
-		 * the fence below orders what matters. */
-		cadre__faa_sc_u32(&sys->limbo_pending, 1);
-		/* seq_cst fence: the slot clears of these actors come before the
-		 * snapshot (pairs with announce / go_online / ext_enter). */
-		cadre__fence_sc();
-		/* Acquire: pair with announce / go_offline's release and with
-		 * ext_leave's release. */
-		for (unsigned j = 0; j < sys->nall; j++)
-			w->limbo_snap[j] = cadre__load_acq_u64(&sys->workers[j].qs);
-		w->limbo_ext_clear = cadre__load_acq_u64(&sys->ext_active) == 0;
-		w->limbo_wait = w->limbo_new;
-		w->limbo_new = NULL;
-	}
-}
-
-/* After each run. Both halves are amortised: a grace check (a read of
- * every worker's qs word) every 32 runs, and an announcement (a fence)
- * every 8; a reclaimer only waits a little longer for it. An idle worker
- * polls its limbo before parking, and parking announces anyway. */
-static void
-quiescent(struct cadre__worker *w)
-{
-	if (has_limbo(w) && (w->tick & 31u) == 0)
-		reclaim_poll(w);
-	/* Relaxed: a hint; a late announcement only delays a reclaimer. */
-	if ((w->tick & 7u) == 0 && cadre__load_rlx_u32(&w->sys->limbo_pending) != 0)
-		announce(w);
-}
-
-static void
-limbo_add(struct cadre__worker *w, struct cadre__actor *a)
-{
-	a->rq_node.next = w->limbo_new == NULL ? NULL : &w->limbo_new->rq_node;
-	w->limbo_new = a;
-}
-
-/* Single-threaded, after every worker has exited. */
-void
-cadre__reclaim_all(struct cadre_system *sys)
-{
-	for (unsigned i = 0; i < sys->nall; i++) {
-		struct cadre__worker *w = &sys->workers[i];
-		free_list(w, w->limbo_wait);
-		free_list(w, w->limbo_new);
-		w->limbo_wait = w->limbo_new = NULL;
-	}
-	cadre__store_rel_u32(&sys->limbo_pending, 0); /* a hint; single-threaded here */
 }
 
 /* ---- the worker loop ------------------------------------------------------ */
@@ -664,8 +429,8 @@ search(struct cadre__worker *w)
 			break;
 		if (cadre__load_acq_u32(&sys->exiting)) /* pairs with should_exit's release */
 			break;
-		if (has_limbo(w))
-			reclaim_poll(w);
+		if (cadre__limbo_has(&w->limbo))
+			cadre__reclaim_poll(w);
 		if (r < sys->spin_rounds / 2)
 			cadre__spin_pause();
 		else
@@ -696,24 +461,8 @@ others_have_work(struct cadre__worker *w)
 	return found;
 }
 
-static bool
-should_exit(struct cadre__worker *w)
-{
-	struct cadre_system *sys = w->sys;
-	if (cadre__load_acq_u32(&sys->exiting)) /* pairs with the release store below */
-		return true;
-	/* closing, no spawn in flight (seq_cst: Dekker with spawn), none alive */
-	if (cadre__load_sc_u32(&sys->closing) && cadre__spawning(sys) == 0 &&
-	    cadre__alive(sys) == 0) {
-		cadre__store_rel_u32(&sys->exiting, 1); /* pairs with the acquire loads above */
-		cadre__wake_all(sys);
-		return true;
-	}
-	return false;
-}
-
-static void
-park(struct cadre__worker *w)
+void
+cadre__sched_park(struct cadre__worker *w)
 {
 	struct cadre_system *sys = w->sys;
 	uint64_t bit = 1ull << w->index;
@@ -740,7 +489,7 @@ park(struct cadre__worker *w)
 	 * but only between runs, and a run can be long), or while dead actors
 	 * wait for their grace period (to free them). With nothing queued
 	 * anywhere, sleep (no CPU), announced in sleep_mask: see local_push. */
-	bool limbo = has_limbo(w);
+	bool limbo = cadre__limbo_has(&w->limbo);
 	long nap = others != 0 ? (long)sys->steal_age : limbo ? NAP_NS : 0;
 	bool deep = false;
 	if (nap == 0) {
@@ -751,182 +500,37 @@ park(struct cadre__worker *w)
 			nap = (long)sys->steal_age; /* one was queued meanwhile */
 		deep = true;
 	}
-	go_offline(w);
+	cadre__qsbr_offline(&w->sys->qsbr, w->index);
 	cadre__count(&w->st.parks, 1);
 	cadre__futex_wait(&w->wake_seq, seq, nap);
 	if (deep)
 		cadre__fetch_and_sc_u64(&sys->sleep_mask, ~bit); /* seq_cst: as the set */
-	go_online(w);
+	cadre__qsbr_online(&w->sys->qsbr, w->index);
 	w->now = cadre__now_ns();
 	/* seq_cst: clears our bit in the same order as the wakers' CAS. */
 	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
 		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
 }
 
-static void
-run_one(struct cadre__worker *w, struct cadre__actor *a)
+struct cadre__actor *
+cadre__sched_next(struct cadre__worker *w)
 {
-	w->run_sends = 0;
-	int r = cadre__actor_run(w, a);
-	if (w->outbox_used != 0)
-		cadre__outbox_flush(w->sys, w); /* before the run's end makes us quiescent */
-	cadre__count(&w->st.batches, 1);
-	if (w->mute_pending) {
-		w->mute_pending = false;
-		/* muted: it leaves the run queues until its receiver copes */
-		if (r == CADRE__RUN_AGAIN && cadre__mute(w, a)) {
-			quiescent(w);
-			return;
-		}
-	}
-	if (r == CADRE__RUN_AGAIN && w->blocking) {
-		schedule_blocking(w->sys, a);
-	} else if (r == CADRE__RUN_AGAIN) {
-		local_push(w, a);
-	} else if (r == CADRE__RUN_DEAD) {
-		limbo_add(w, a);
-	}
-	quiescent(w);
+	struct cadre__actor *a = find_work(w);
+	return a != NULL ? a : search(w);
 }
 
-/* A pool thread parks on the pool's futex word (Dekker with
- * schedule_blocking through `parked`). */
-static void
-park_blocking(struct cadre__worker *w)
+void
+cadre__sched_requeue(struct cadre__worker *w, struct cadre__actor *a)
 {
-	struct cadre_system *sys = w->sys;
-	struct cadre__bpool *q = &sys->bpool;
-	uint32_t seq = cadre__load_acq_u32(&q->wake); /* pairs with the waker's add */
-	cadre__faa_sc_u32(&q->parked, 1);             /* seq_cst: Dekker with the pusher */
-	/* exiting and closing: as in park. */
-	if (bpool_nonempty(q) || cadre__load_acq_u32(&sys->exiting) ||
-	    cadre__load_sc_u32(&sys->closing)) {
-		cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
-		if (cadre__load_sc_u32(&sys->closing))           /* as in park */
-			sched_yield();
-		return;
-	}
-	go_offline(w);
-	cadre__count(&w->st.parks, 1);
-	bool limbo = has_limbo(w);
-	cadre__futex_wait(&q->wake, seq, limbo ? NAP_NS : 0);
-	go_online(w);
-	cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
-}
-
-/* The loop of a blocking-pool thread: the pool's queue only. */
-static void
-blocking_main(struct cadre__worker *w)
-{
-	for (;;) {
-		struct cadre__actor *a = bpool_pop(&w->sys->bpool);
-		if (a != NULL) {
-			run_one(w, a);
-			continue;
-		}
-		if (has_limbo(w))
-			reclaim_poll(w);
-		if (should_exit(w))
-			break;
-		park_blocking(w);
-	}
-}
-
-/* The loop of a per-core worker: run_next, its queues, then stealing. */
-static void
-percore_main(struct cadre__worker *w)
-{
-	for (;;) {
-		struct cadre__actor *a = find_work(w);
-		if (a == NULL)
-			a = search(w);
-		if (a != NULL) {
-			run_one(w, a);
-			continue;
-		}
-		if (has_limbo(w))
-			reclaim_poll(w);
-		if (should_exit(w))
-			break;
-		park(w);
-	}
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct cadre__worker *w = arg;
-	struct cadre_system *sys = w->sys;
-	cadre__tls_worker = w;
-	char name[16];
-	snprintf(name, sizeof name, w->blocking ? "cadre-b%u" : "cadre-w%u", w->index);
-	pthread_setname_np(pthread_self(), name);
-	if (sys->pin && !w->blocking) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET((int)(w->index % (unsigned)(cpus > 0 ? cpus : 1)), &set);
-		/* Best effort: a restricted cpuset may refuse; we run unpinned. */
-		(void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-	}
-	go_online(w);
 	if (w->blocking)
-		blocking_main(w);
+		cadre__bpool_schedule(w->sys, a);
 	else
-		percore_main(w);
-	go_offline(w);
-	cadre__pool_fini(w); /* later frees on this thread go to free() */
-	cadre__tls_worker = NULL;
-	return NULL;
-}
-
-int
-cadre__workers_start(struct cadre_system *sys)
-{
-	unsigned n = sys->nall;
-	for (unsigned i = 0; i < n; i++) {
-		struct cadre__worker *w = &sys->workers[i];
-		w->sys = sys;
-		w->index = i;
-		w->blocking = i >= sys->nworkers;
-		w->rng = 0x9E3779B97F4A7C15ull * (i + 1);
-		cadre__mb_init(&w->inject, 0);
-		w->free_slots = cadre__alloc(CADRE__SLOT_CACHE * sizeof(uint64_t));
-		w->limbo_snap = cadre__alloc_zero(n * sizeof(uint64_t));
-		if (w->free_slots == NULL || w->limbo_snap == NULL) {
-			cadre__workers_fini(sys);
-			return CADRE_ENOMEM;
-		}
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (pthread_create(&sys->workers[i].thread, NULL, worker_main, &sys->workers[i]) !=
-		    0) {
-			cadre__store_rel_u32(&sys->exiting, 1); /* pairs with should_exit */
-			cadre__wake_all(sys);
-			for (unsigned j = 0; j < i; j++)
-				pthread_join(sys->workers[j].thread, NULL);
-			cadre__workers_fini(sys);
-			return CADRE_ESYS;
-		}
-	}
-	return 0;
-}
-
-/* Frees what cadre__workers_start allocated for each worker: after its
- * threads are joined, or when the start fails (the array is zeroed, so
- * workers not reached yet hold NULL). */
-void
-cadre__workers_fini(struct cadre_system *sys)
-{
-	for (unsigned i = 0; i < sys->nall; i++) {
-		cadre__free(sys->workers[i].free_slots, CADRE__SLOT_CACHE * sizeof(uint64_t));
-		cadre__free(sys->workers[i].limbo_snap, sys->nall * sizeof(uint64_t));
-	}
+		local_push(w, a);
 }
 
 void
-cadre__workers_join(struct cadre_system *sys)
+cadre__sched_init(struct cadre__worker *w)
 {
-	for (unsigned i = 0; i < sys->nall; i++)
-		pthread_join(sys->workers[i].thread, NULL);
+	w->rng = 0x9E3779B97F4A7C15ull * (w->index + 1);
+	cadre__mb_init(&w->inject, 0);
 }

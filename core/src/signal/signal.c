@@ -13,8 +13,8 @@
  *   DOWN (m, actor, reason)      a monitored actor stopped
  *   STARTED (actor)              a child's start succeeded
  *   MUTE (from)                  a sender muted on this overloaded actor
- *                                (see "backpressure" below)
- * When an actor stops (cadre__finish), after its stop callback: every linked
+ *                                (mute.c)
+ * When an actor stops (actor/: cadre__finish), after its stop callback: every linked
  * actor gets EXIT(linked) with the same reason, every watcher gets DOWN, and
  * every actor it monitors gets DEMONITOR. A signal that reaches an actor
  * that is already dead (it waits in the dead mailbox until reclamation)
@@ -35,38 +35,11 @@
  */
 #include <string.h>
 
-#include "cadre__core.h"
-
-/* ---- the per-actor extension ---------------------------------------------- */
-struct cadre__ext *
-cadre__ext_of(struct cadre__actor *a, bool create)
-{
-	cadre_actor *hdr = cadre__user_of(a);
-	struct cadre__ext *x = (struct cadre__ext *)(uintptr_t)hdr->cadre__private;
-	if (x == NULL && create) {
-		x = cadre__alloc_zero(sizeof *x);
-		hdr->cadre__private = (uint64_t)(uintptr_t)x;
-	}
-	return x;
-}
-
-void
-cadre__ext_free(struct cadre__actor *a)
-{
-	struct cadre__ext *x = cadre__ext_of(a, false);
-	if (x == NULL)
-		return;
-	cadre__free(x->links, x->caplinks * sizeof *x->links);
-	cadre__free(x->watchers, x->capwatchers * sizeof *x->watchers);
-	cadre__free(x->monitors, x->capmonitors * sizeof *x->monitors);
-	cadre__free(x->muted, x->capmuted * sizeof *x->muted);
-	cadre__free(x, sizeof *x);
-	cadre__user_of(a)->cadre__private = 0;
-}
+#include "cadre__signal.h"
 
 /* Grows *arr (n used of *cap elements of size sz) by one slot; false on OOM. */
-static bool
-grow(void **arr, uint32_t n, uint32_t *cap, size_t sz)
+bool
+cadre__grow(void **arr, uint32_t n, uint32_t *cap, size_t sz)
 {
 	if (n < *cap)
 		return true;
@@ -100,7 +73,7 @@ add_link(struct cadre__actor *a, cadre_ref r)
 		return CADRE_ENOMEM;
 	if (find_link(x, r) >= 0)
 		return 0;
-	if (!grow((void **)&x->links, x->nlinks, &x->caplinks, sizeof *x->links))
+	if (!cadre__grow((void **)&x->links, x->nlinks, &x->caplinks, sizeof *x->links))
 		return CADRE_ENOMEM;
 	x->links[x->nlinks++] = r;
 	return 0;
@@ -143,27 +116,18 @@ cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, u
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
 	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
 
-	int rc = 0;
-	if (w == NULL)
-		cadre__ext_enter(sys);
-	else
+	if (w != NULL)
 		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
-	struct cadre__actor *a = NULL;
-	/* Acquire: as in deliver (actor.c): after a shutdown that returned,
-	 * closing (seq_cst exchange in system.c) is seen set. */
-	if (cadre__load_acq_u32(&sys->closing))
-		rc = CADRE_ECLOSED;
-	else if ((a = cadre__table_get(sys, to)) == NULL)
-		rc = CADRE_ENOACTOR;
-	if (rc == 0) {
-		if (cadre__mb_push_system(&a->mb, &m->node) == 1)
-			cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
-	} else {
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a);
+	if (rc != 0) {
 		cadre__msg_release(m);
+		return rc;
 	}
-	if (w == NULL)
-		cadre__ext_leave(sys);
-	return rc;
+	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	cadre__leave(sys, w);
+	return 0;
 }
 
 static void
@@ -180,47 +144,6 @@ send_exit(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, cadre
           const cadre_exit *reason, bool linked)
 {
 	send_exit_mail(sys, w, to, from, reason, linked, NULL);
-}
-
-/* ---- mail bundles ------------------------------------------------------------ */
-void
-cadre__mail_drop(struct cadre_system *sys, struct cadre__worker *w, struct cadre_mail *mail)
-{
-	if (mail == NULL)
-		return;
-	cadre_mb_node *n = mail->first;
-	for (uint32_t i = 0; i < mail->count; i++) {
-		cadre_mb_node *next = n->next;
-		cadre__dead_letter(sys, w, mail->from, (struct cadre__msg *)n, CADRE_ENOACTOR);
-		n = next;
-	}
-	cadre__free(mail, sizeof *mail);
-}
-
-void
-cadre_mail_drop(cadre_system *sys, cadre_mail *mail)
-{
-	if (sys == NULL || mail == NULL)
-		return;
-	cadre__mail_drop(sys, cadre__my_worker(sys), mail);
-}
-
-size_t
-cadre_mail_count(const cadre_mail *mail)
-{
-	return mail == NULL ? 0 : mail->count;
-}
-
-cadre_mail *
-cadre_mail_claim(cadre_actor *self, const cadre_exit_msg *msg)
-{
-	if (self == NULL || msg == NULL || cadre__running(self) == NULL)
-		return NULL;
-	struct cadre__worker *w = cadre__tls_worker;
-	if (msg->mail == NULL || w->pending_mail != msg->mail)
-		return NULL;
-	w->pending_mail = NULL;
-	return msg->mail;
 }
 
 /* At death: the ordinary mail visible now, as a bundle (NULL if none). */
@@ -321,7 +244,7 @@ cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monitor)
 	struct cadre__worker *w = cadre__tls_worker;
 	struct cadre__ext *x = cadre__ext_of(a, true);
 	if (x == NULL ||
-	    !grow((void **)&x->monitors, x->nmonitors, &x->capmonitors, sizeof *x->monitors))
+	    !cadre__grow((void **)&x->monitors, x->nmonitors, &x->capmonitors, sizeof *x->monitors))
 		return CADRE_ENOMEM;
 	uint64_t id = (++w->monitor_seq << 6) | w->index;
 	x->monitors[x->nmonitors++] = (struct cadre__watch){id, target};
@@ -372,73 +295,6 @@ cadre_kill(cadre_system *sys, cadre_ref target)
 {
 	cadre_exit k = {CADRE_EXIT_KILLED, 0, "killed"};
 	return cadre_send_exit(sys, target, &k);
-}
-
-/* The running actor a stops with reason when its callback returns; the
- * first stop asked for wins. */
-static void
-stop_running(struct cadre__actor *a, cadre_exit reason)
-{
-	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
-		a->state = CADRE__A_STOPPING;
-		cadre__tls_worker->exit = reason;
-	}
-}
-
-int
-cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
-{
-	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_NOPROC)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
-	stop_running(a, *reason);
-	return 0;
-}
-
-int
-cadre_started_later(cadre_actor *self)
-{
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL || a->state != CADRE__A_RUNNING || a->start_arg != NULL)
-		return CADRE_ESTATE;
-	a->flags |= CADRE__F_STARTED_LATER;
-	return 0;
-}
-
-int
-cadre_started(cadre_actor *self)
-{
-	struct cadre__actor *a;
-	int err = cadre__self_check(self, &a);
-	if (err != 0)
-		return err;
-	a->flags &= (uint8_t)~CADRE__F_STARTED_LATER;
-	cadre__notify_started(cadre__tls_worker, a);
-	return 0;
-}
-
-cadre_ref
-cadre_parent(const cadre_actor *self)
-{
-	struct cadre__actor *a = cadre__running(self);
-	struct cadre__ext *x = a == NULL ? NULL : cadre__ext_of(a, false);
-	return x == NULL ? CADRE_REF_NONE : x->parent;
-}
-
-int
-cadre_fail(cadre_actor *self, int code, const char *detail)
-{
-	if (self == NULL || code == 0)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
-	stop_running(a, (cadre_exit){CADRE_EXIT_FAILURE, code, detail});
-	return 0;
 }
 
 /* ---- at spawn, start and death ----------------------------------------------------- */
@@ -506,56 +362,6 @@ cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a, const c
 	cadre__ext_free(a);
 }
 
-/* ---- backpressure -------------------------------------------------------------
- * Pony-style muting. A run that uses its whole batch and leaves mail behind
- * marks the actor overloaded (a bit in its sig word that senders read). An
- * actor that sends to an overloaded one, and is not overloaded itself (the
- * rule that keeps muting free of deadlock: an overloaded actor is never
- * muted, so it always drains), is muted at the end of its run if it still
- * has mail: instead of being requeued it sends a MUTE signal to the
- * receiver and stays out of every run queue, its mailbox active, so no push
- * can schedule it. The receiver, on its own thread, keeps the muted sender
- * in a list while it is overloaded and schedules it again (exactly once)
- * when a run of it ends without a full batch, or when it dies. A sender
- * whose receiver is already gone is not muted. Outside threads are never
- * muted (they cannot be descheduled); bounded mailboxes push back on them. */
-static void
-unmute(struct cadre__worker *w, cadre_ref who)
-{
-	/* Inside a run (QSBR protects the pointer); the muted actor has mail
-	 * and an active mailbox that nobody else schedules: we own it. */
-	struct cadre__actor *s = cadre__table_get(w->sys, who);
-	if (s != NULL)
-		cadre__schedule(w->sys, s, CADRE__SCHED_SPAWNED);
-	cadre__count(&w->st.unmutes, 1);
-}
-
-void
-cadre__unmute_all(struct cadre__worker *w, struct cadre__actor *a)
-{
-	struct cadre__ext *x = cadre__ext_of(a, false);
-	if (x == NULL)
-		return;
-	for (uint32_t i = 0; i < x->nmuted; i++)
-		unmute(w, x->muted[i]);
-	x->nmuted = 0;
-}
-
-bool
-cadre__mute(struct cadre__worker *w, struct cadre__actor *a)
-{
-	w->mute_pending = false;
-	/* Relaxed: the overloaded bit is set and cleared only by a's own runs
-	 * (actor.c), i.e. on this thread; nothing to pair with. */
-	if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED)
-		return false; /* an overloaded actor is never muted */
-	struct cadre__sig_ref mu = {cadre__ref_of(w->sys, a), 0};
-	if (cadre__signal(w->sys, w, w->mute_on, CADRE__SIG_MUTE, &mu, sizeof mu) != 0)
-		return false; /* the receiver is gone: nothing to wait for */
-	cadre__count(&w->st.mutes, 1);
-	return true;
-}
-
 /* A signal found in a dead actor's mailbox at reclamation. */
 void
 cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
@@ -574,7 +380,7 @@ cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct 
 	} else if (m->type == CADRE__SIG_MUTE && w != NULL &&
 	           !cadre__load_acq_u32(&sys->closing)) { /* acquire: as in cadre__signal */
 		const struct cadre__sig_ref *mu = m->data;
-		unmute(w, mu->from); /* we are dead: it must not wait for us */
+		cadre__unmute(w, mu->from); /* we are dead: it must not wait for us */
 	}
 	cadre__msg_free(m);
 }
@@ -585,97 +391,116 @@ deliver_as(struct cadre__worker *w, struct cadre__actor *a, uint32_t type, const
            size_t size, cadre_ref sender)
 {
 	cadre_msg view = {type, (uint32_t)size, data, sender};
-	return cadre__deliver_view(w, a, &view);
+	return w->sys->hooks.deliver(w, a, &view);
+}
+
+/* An exit signal: kills, is ignored (unlinked meanwhile, or normal and not
+ * trapped), or is delivered as a CADRE_MSG_EXIT message. */
+static int
+handle_exit(struct cadre__worker *w, struct cadre__actor *a, const struct cadre__sig_exit *e)
+{
+	struct cadre_mail *mail = e->mail;
+	if (!e->linked && e->reason.kind == CADRE_EXIT_KILLED) {
+		cadre__mail_drop(w->sys, w, mail);
+		return w->sys->hooks.finish(w, a, e->reason); /* a kill cannot be trapped */
+	}
+	if (e->linked && !remove_link(a, e->from)) {
+		cadre__mail_drop(w->sys, w, mail);
+		return CADRE__RUN_AGAIN; /* unlinked meanwhile: no signal after unlink */
+	}
+	if (!(a->flags & CADRE__F_TRAP_EXITS)) {
+		cadre__mail_drop(w->sys, w, mail);
+		if (e->reason.kind != CADRE_EXIT_NORMAL) /* the same reason spreads */
+			return w->sys->hooks.finish(w, a, e->reason);
+		return CADRE__RUN_AGAIN;
+	}
+	cadre_exit_msg em = {e->from, e->reason, e->linked != 0, mail};
+	w->pending_mail = mail;
+	int r = deliver_as(w, a, CADRE_MSG_EXIT, &em, sizeof em, e->from);
+	cadre__mail_drop(w->sys, w, w->pending_mail); /* unclaimed: dead */
+	w->pending_mail = NULL;
+	return r;
+}
+
+static int
+handle_monitor(struct cadre__worker *w, struct cadre__actor *a, const struct cadre__sig_ref *mo)
+{
+	struct cadre__ext *x = cadre__ext_of(a, true);
+	if (x == NULL ||
+	    !cadre__grow((void **)&x->watchers, x->nwatchers, &x->capwatchers, sizeof *x->watchers))
+		return w->sys->hooks.finish(
+		        w, a,
+		        (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM, "monitor: out of memory"});
+	x->watchers[x->nwatchers++] = (struct cadre__watch){mo->monitor, mo->from};
+	return CADRE__RUN_AGAIN;
+}
+
+static void
+handle_demonitor(struct cadre__actor *a, const struct cadre__sig_ref *mo)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	int i = x == NULL ? -1 : find_watch(x->watchers, x->nwatchers, mo->monitor);
+	if (i >= 0)
+		x->watchers[i] = x->watchers[--x->nwatchers];
+}
+
+static int
+handle_down(struct cadre__worker *w, struct cadre__actor *a, const cadre_down_msg *d)
+{
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	int i = x == NULL ? -1 : find_watch(x->monitors, x->nmonitors, d->monitor);
+	if (i < 0)
+		return CADRE__RUN_AGAIN; /* demonitored meanwhile */
+	x->monitors[i] = x->monitors[--x->nmonitors];
+	return deliver_as(w, a, CADRE_MSG_DOWN, d, sizeof *d, d->actor);
+}
+
+static void
+handle_mute(struct cadre__worker *w, struct cadre__actor *a, const struct cadre__sig_ref *mu)
+{
+	/* Relaxed: our own bit, as in cadre__mute. */
+	if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) {
+		struct cadre__ext *x = cadre__ext_of(a, true);
+		if (x != NULL &&
+		    cadre__grow((void **)&x->muted, x->nmuted, &x->capmuted, sizeof *x->muted)) {
+			x->muted[x->nmuted++] = mu->from;
+			return;
+		}
+	}
+	cadre__unmute(w, mu->from); /* we cope already (or cannot keep it): wake it now */
 }
 
 int
 cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *m)
 {
 	int r = CADRE__RUN_AGAIN;
+	const struct cadre__sig_ref *ref = m->data;
 	switch (m->type) {
-	case CADRE__SIG_EXIT: {
-		const struct cadre__sig_exit *e = m->data;
-		struct cadre_mail *mail = e->mail;
-		if (!e->linked && e->reason.kind == CADRE_EXIT_KILLED) {
-			cadre__mail_drop(w->sys, w, mail);
-			r = cadre__finish(w, a, e->reason); /* a kill cannot be trapped */
-			break;
-		}
-		if (e->linked && !remove_link(a, e->from)) {
-			cadre__mail_drop(w->sys, w, mail);
-			break; /* unlinked meanwhile: no signal after unlink */
-		}
-		if (a->flags & CADRE__F_TRAP_EXITS) {
-			cadre_exit_msg em = {e->from, e->reason, e->linked != 0, mail};
-			w->pending_mail = mail;
-			r = deliver_as(w, a, CADRE_MSG_EXIT, &em, sizeof em, e->from);
-			cadre__mail_drop(w->sys, w, w->pending_mail); /* unclaimed: dead */
-			w->pending_mail = NULL;
-		} else {
-			cadre__mail_drop(w->sys, w, mail);
-			if (e->reason.kind != CADRE_EXIT_NORMAL)
-				r = cadre__finish(w, a, e->reason); /* the same reason spreads */
-		}
+	case CADRE__SIG_EXIT:
+		r = handle_exit(w, a, m->data);
 		break;
-	}
-	case CADRE__SIG_LINK: {
-		const struct cadre__sig_ref *l = m->data;
-		if (add_link(a, l->from) != 0) /* cannot keep it: fail like Erlang's system_limit */
-			r = cadre__finish(w, a,
-			                  (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM,
-			                               "link: out of memory"});
+	case CADRE__SIG_LINK:
+		if (add_link(a, ref->from) !=
+		    0) /* cannot keep it: fail like Erlang's system_limit */
+			r = w->sys->hooks.finish(w, a,
+			                         (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM,
+			                                      "link: out of memory"});
 		break;
-	}
-	case CADRE__SIG_UNLINK: {
-		const struct cadre__sig_ref *l = m->data;
-		remove_link(a, l->from);
+	case CADRE__SIG_UNLINK:
+		remove_link(a, ref->from);
 		break;
-	}
-	case CADRE__SIG_MONITOR: {
-		const struct cadre__sig_ref *mo = m->data;
-		struct cadre__ext *x = cadre__ext_of(a, true);
-		if (x == NULL || !grow((void **)&x->watchers, x->nwatchers, &x->capwatchers,
-		                       sizeof *x->watchers)) {
-			r = cadre__finish(w, a,
-			                  (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM,
-			                               "monitor: out of memory"});
-			break;
-		}
-		x->watchers[x->nwatchers++] = (struct cadre__watch){mo->monitor, mo->from};
+	case CADRE__SIG_MONITOR:
+		r = handle_monitor(w, a, ref);
 		break;
-	}
-	case CADRE__SIG_DEMONITOR: {
-		const struct cadre__sig_ref *mo = m->data;
-		struct cadre__ext *x = cadre__ext_of(a, false);
-		int i = x == NULL ? -1 : find_watch(x->watchers, x->nwatchers, mo->monitor);
-		if (i >= 0)
-			x->watchers[i] = x->watchers[--x->nwatchers];
+	case CADRE__SIG_DEMONITOR:
+		handle_demonitor(a, ref);
 		break;
-	}
-	case CADRE__SIG_DOWN: {
-		const cadre_down_msg *d = m->data;
-		struct cadre__ext *x = cadre__ext_of(a, false);
-		int i = x == NULL ? -1 : find_watch(x->monitors, x->nmonitors, d->monitor);
-		if (i < 0)
-			break; /* demonitored meanwhile */
-		x->monitors[i] = x->monitors[--x->nmonitors];
-		r = deliver_as(w, a, CADRE_MSG_DOWN, d, sizeof *d, d->actor);
+	case CADRE__SIG_DOWN:
+		r = handle_down(w, a, m->data);
 		break;
-	}
-	case CADRE__SIG_MUTE: {
-		const struct cadre__sig_ref *mu = m->data;
-		/* Relaxed: our own bit, as in cadre__mute. */
-		if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) {
-			struct cadre__ext *x = cadre__ext_of(a, true);
-			if (x != NULL &&
-			    grow((void **)&x->muted, x->nmuted, &x->capmuted, sizeof *x->muted)) {
-				x->muted[x->nmuted++] = mu->from;
-				break;
-			}
-		}
-		unmute(w, mu->from); /* we cope already (or cannot keep it): wake it now */
+	case CADRE__SIG_MUTE:
+		handle_mute(w, a, ref);
 		break;
-	}
 	case CADRE__SIG_STARTED: {
 		const cadre_started_msg *s = m->data;
 		r = deliver_as(w, a, CADRE_MSG_STARTED, s, sizeof *s, s->actor);

@@ -37,7 +37,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cadre__core.h"
+#include "cadre__timer.h"
 #include "cadre__wheel.h"
 
 #define TPAGE_BITS 10
@@ -74,7 +74,7 @@ struct cadre__timers {
 	uint64_t sleep_until; /* tick the service sleeps until; 0 awake; MAX none */
 	/* Service thread only. */
 	struct cadre__wheel wheel CADRE__ALIGNED;
-	struct timespec origin;
+	uint64_t origin; /* cadre__now_ns() when the service started */
 	pthread_t thread;
 };
 
@@ -82,10 +82,7 @@ struct cadre__timers {
 static uint64_t
 now_ns(const struct cadre__timers *t)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)((int64_t)(ts.tv_sec - t->origin.tv_sec) * 1000000000LL +
-	                  (ts.tv_nsec - t->origin.tv_nsec));
+	return cadre__now_ns() - t->origin;
 }
 
 /* The current tick, rounded down: the service fires what is due by it. */
@@ -381,7 +378,7 @@ cadre__timers_start(struct cadre_system *sys)
 	struct cadre__timers *t = cadre__alloc_aligned(sizeof *t, CADRE__CACHELINE);
 	if (t == NULL)
 		return CADRE_ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &t->origin);
+	t->origin = cadre__now_ns();
 	t->fresh = 1;
 	cadre__mb_init_active(&t->requests, 0); /* the service is its consumer */
 	cadre__wheel_init(&t->wheel, 0);

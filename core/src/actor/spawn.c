@@ -1,0 +1,149 @@
+/* Cadre: spawning an actor (cadre_spawn in cadre/actor.h).
+ *
+ * An actor is one allocation: struct cadre__actor (96 bytes: the mailbox,
+ * run-queue link, the embedded stop-request node, ids) followed by the
+ * user's struct. A new actor's mailbox starts active, owned by its spawner,
+ * which schedules it; its first run calls start.
+ */
+#include <string.h>
+
+#include "cadre__actor.h"
+
+#define SPAWN_FLAGS                                                               \
+	(CADRE_SPAWN_LINK | CADRE_SPAWN_TRAP_EXITS | CADRE_SPAWN_NOTIFY_STARTED | \
+	 CADRE_SPAWN_KEEP_MAIL | CADRE_SPAWN_BLOCKING)
+
+static int
+check_args(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts *opts,
+           const cadre_ref *out, struct cadre__worker *w)
+{
+	if (sys == NULL || beh == NULL || beh->receive == NULL || out == NULL ||
+	    beh->size < sizeof(cadre_actor) || beh->size > ((size_t)1 << 30))
+		return CADRE_EINVAL;
+	uint32_t flags = opts != NULL ? opts->flags : 0;
+	if (opts != NULL && (unsigned)opts->overflow > CADRE_OVERFLOW_DROP_OLDEST)
+		return CADRE_EINVAL;
+	if ((flags & ~(uint32_t)SPAWN_FLAGS) != 0)
+		return CADRE_EINVAL;
+	if ((flags & CADRE_SPAWN_KEEP_MAIL) && !(flags & CADRE_SPAWN_LINK))
+		return CADRE_EINVAL; /* the mail goes to the linked parent */
+	if ((flags & (CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED)) != 0 &&
+	    (w == NULL || cadre__tls_actor == NULL))
+		return CADRE_EINVAL; /* needs an actor as the spawner */
+	return 0;
+}
+
+/* The control block, before the actor has a slot. */
+static struct cadre__actor *
+actor_new(const cadre_behaviour *beh, const cadre_spawn_opts *opts, uint32_t flags, void *arg)
+{
+	struct cadre__actor *a = cadre__alloc(sizeof(struct cadre__actor) + beh->size);
+	if (a == NULL)
+		return NULL;
+	/* The user's struct starts zeroed; the control block is set below
+	 * (malloc + memset: jemalloc's calloc has no fast path). */
+	memset(cadre__user_of(a), 0, beh->size);
+	a->rq_node.next = NULL;
+	a->stop_node.next = NULL;
+	a->sig = 0;
+	a->flags = 0;
+	a->overflow = opts != NULL ? (uint8_t)opts->overflow : 0;
+	a->blocking = (flags & CADRE_SPAWN_BLOCKING) != 0;
+	cadre__mb_init_active(&a->mb, opts != NULL ? opts->mailbox_capacity : 0);
+	a->state = CADRE__A_NEW;
+	a->beh = beh;
+	a->start_arg = arg;
+	return a;
+}
+
+/* The stash bound, links and notices the options ask for. */
+static int
+actor_extras(struct cadre__worker *w, struct cadre__actor *a, const cadre_spawn_opts *opts,
+             uint32_t flags)
+{
+	if (opts != NULL && opts->stash_capacity != 0) {
+		struct cadre__ext *x = cadre__ext_of(a, true);
+		if (x == NULL)
+			return CADRE_ENOMEM;
+		x->stash_cap = opts->stash_capacity;
+	}
+	if ((flags & ~(uint32_t)CADRE_SPAWN_BLOCKING) != 0 &&
+	    cadre__links_at_spawn(w, a, flags) != 0)
+		return CADRE_ENOMEM;
+	return 0;
+}
+
+/* The mailbox is ours (active, unpublished): an inherited bundle is queued
+ * first, in order. Admission is bypassed on purpose. */
+static void
+inherit_mail(struct cadre__actor *a, const cadre_spawn_opts *opts)
+{
+	struct cadre_mail *inherit = opts != NULL ? opts->inherit_mail : NULL;
+	if (inherit == NULL)
+		return;
+	if (inherit->count != 0) {
+		if (a->mb.capacity != 0)
+			a->mb.count = inherit->count;
+		cadre__mb_link(&a->mb, inherit->first, inherit->last);
+	}
+	cadre__free(inherit, sizeof *inherit); /* consumed */
+}
+
+/* Allocates, numbers and publishes the actor; 0 or CADRE_ENOMEM. */
+static int
+spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behaviour *beh,
+          const cadre_spawn_opts *opts, void *arg, struct cadre__actor **out)
+{
+	uint32_t flags = opts != NULL ? opts->flags : 0;
+	struct cadre__actor *a = actor_new(beh, opts, flags, arg);
+	if (a == NULL)
+		return CADRE_ENOMEM;
+	struct cadre__slot_cache *cache = w != NULL ? &w->slots : NULL;
+	if (cadre__slot_alloc(&sys->table, cache, &a->index, &a->gen) != 0) {
+		cadre__free(a, sizeof(struct cadre__actor) + beh->size);
+		return CADRE_ENOMEM;
+	}
+	if (actor_extras(w, a, opts, flags) != 0) {
+		cadre__ext_free(a);
+		cadre__slot_clear(&sys->table, a->index, a->gen);
+		cadre__slot_free(&sys->table, cache, a->index, a->gen);
+		cadre__free(a, sizeof(struct cadre__actor) + beh->size);
+		return CADRE_ENOMEM;
+	}
+	inherit_mail(a, opts);
+	cadre__slot_publish(&sys->table, a->index, a);
+	if (w != NULL)
+		cadre__count(&w->st.spawned, 1);
+	else
+		cadre__faa_acqrel_u64(&sys->outside_st.spawned,
+		                      1); /* acq_rel: read by cadre__alive() */
+	*out = a;
+	return 0;
+}
+
+int
+cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts *opts, void *arg,
+            cadre_ref *out)
+{
+	struct cadre__worker *w = sys != NULL ? cadre__my_worker(sys) : NULL;
+	int rc = check_args(sys, beh, opts, out, w);
+	if (rc != 0)
+		return rc;
+	/* seq_cst add then seq_cst load: Dekker with shutdown's [xchg closing;
+	 * load spawning]; no spawn slips past shutdown's walk of the table. */
+	uint32_t *spawning = w != NULL ? &w->spawning : &sys->spawning; /* no shared line */
+	cadre__faa_sc_u32(spawning, 1);
+	struct cadre__actor *a = NULL;
+	if (cadre__load_sc_u32(&sys->closing)) /* the second half of that pair */
+		rc = CADRE_ECLOSED;
+	else
+		rc = spawn_one(sys, w, beh, opts, arg, &a);
+	if (rc == 0)
+		*out = cadre__ref_of(sys, a);
+	/* Release: the spawn is counted before shutdown or an exiting worker
+	 * can see spawning at 0 (pairs with their seq_cst loads). */
+	cadre__faa_acqrel_u32(spawning, (uint32_t)-1);
+	if (rc == 0)
+		cadre__schedule(sys, a, CADRE__SCHED_SPAWNED);
+	return rc;
+}

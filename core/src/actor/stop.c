@@ -1,0 +1,140 @@
+/* Cadre: stopping and starting, as seen from inside an actor (cadre/links.h
+ * and cadre/actor.h): stop with a reason, fail, the STARTED notice. */
+#include "cadre__actor.h"
+
+/* The running actor a stops with reason when its callback returns; the
+ * first stop asked for wins. */
+static void
+stop_running(struct cadre__actor *a, cadre_exit reason)
+{
+	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
+		a->state = CADRE__A_STOPPING;
+		cadre__tls_worker->exit = reason;
+	}
+}
+
+int
+cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
+{
+	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_NOPROC)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	stop_running(a, *reason);
+	return 0;
+}
+
+int
+cadre_started_later(cadre_actor *self)
+{
+	if (self == NULL)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL || a->state != CADRE__A_RUNNING || a->start_arg != NULL)
+		return CADRE_ESTATE;
+	a->flags |= CADRE__F_STARTED_LATER;
+	return 0;
+}
+
+int
+cadre_started(cadre_actor *self)
+{
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
+	a->flags &= (uint8_t)~CADRE__F_STARTED_LATER;
+	cadre__notify_started(cadre__tls_worker, a);
+	return 0;
+}
+
+cadre_ref
+cadre_parent(const cadre_actor *self)
+{
+	struct cadre__actor *a = cadre__running(self);
+	struct cadre__ext *x = a == NULL ? NULL : cadre__ext_of(a, false);
+	return x == NULL ? CADRE_REF_NONE : x->parent;
+}
+
+int
+cadre_fail(cadre_actor *self, int code, const char *detail)
+{
+	if (self == NULL || code == 0)
+		return CADRE_EINVAL;
+	struct cadre__actor *a = cadre__running(self);
+	if (a == NULL)
+		return CADRE_ESTATE;
+	stop_running(a, (cadre_exit){CADRE_EXIT_FAILURE, code, detail});
+	return 0;
+}
+
+int
+cadre_stop_ref(cadre_system *sys, cadre_ref target)
+{
+	if (sys == NULL)
+		return CADRE_EINVAL;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, target, &a);
+	if (rc != 0)
+		return rc;
+	rc = cadre__request_stop(sys, a);
+	cadre__leave(sys, w);
+	return rc;
+}
+
+int
+cadre_stop(cadre_actor *self)
+{
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
+	if (a->state == CADRE__A_NEW || a->state == CADRE__A_RUNNING) {
+		a->state = CADRE__A_STOPPING;
+		cadre__tls_worker->exit = (cadre_exit){CADRE_EXIT_NORMAL, 0, NULL};
+	}
+	return 0;
+}
+
+cadre_ref
+cadre_self(const cadre_actor *self)
+{
+	struct cadre__actor *a = cadre__running(self);
+	return a == NULL ? CADRE_REF_NONE : cadre__ref_of(cadre__tls_worker->sys, a);
+}
+
+cadre_system *
+cadre_actor_system(const cadre_actor *self)
+{
+	return cadre__running(self) == NULL ? NULL : cadre__tls_worker->sys;
+}
+
+const cadre_behaviour *
+cadre_actor_behaviour(const cadre_actor *self)
+{
+	struct cadre__actor *a = cadre__running(self);
+	return a == NULL ? NULL : a->beh;
+}
+
+/* Ends the actor's life on its worker: stop(), exit and down signals to its
+ * links and watchers, slot, counters. */
+int
+cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
+{
+	struct cadre_system *sys = w->sys;
+	a->state = CADRE__A_DEAD;
+	w->exit = reason;
+	if (a->beh->stop != NULL)
+		a->beh->stop(cadre__user_of(a), &w->exit);
+	cadre__stash_drop_all(w, a);
+	cadre__signals_on_death(w, a, &w->exit);
+	cadre__tls_actor = NULL;
+	cadre__slot_clear(&sys->table, a->index, a->gen + 1);
+	cadre__slot_free(&sys->table, &w->slots, a->index, a->gen + 1);
+	/* Release: cadre__alive() reads stops with acquire; this stop's spawn was
+	 * counted before the actor could run. */
+	cadre__store_rel_u64(&w->st.stopped, w->st.stopped + 1);
+	return CADRE__RUN_DEAD;
+}

@@ -1,0 +1,149 @@
+/* Cadre: the threads that run actors: the main loops of per-core workers
+ * and blocking-pool threads, their start and their end. The mechanisms
+ * they use live below: sched/ (queues, stealing, parking), actor/ (a run),
+ * signal/ (backpressure), reclaim/ (grace periods). */
+#include <sched.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cadre__actor.h"
+#include "cadre__runtime.h"
+#include "cadre__sched.h"
+#include "cadre__send.h"
+#include "cadre__signal.h"
+
+static bool
+should_exit(struct cadre__worker *w)
+{
+	struct cadre_system *sys = w->sys;
+	if (cadre__load_acq_u32(&sys->exiting)) /* pairs with the release store below */
+		return true;
+	/* closing, no spawn in flight (seq_cst: Dekker with spawn), none alive */
+	if (cadre__load_sc_u32(&sys->closing) && cadre__spawning(sys) == 0 &&
+	    cadre__alive(sys) == 0) {
+		cadre__store_rel_u32(&sys->exiting, 1); /* pairs with the acquire loads above */
+		cadre__wake_all(sys);
+		return true;
+	}
+	return false;
+}
+
+/* After a run: the outbox flushed, the actor muted, requeued or put in
+ * limbo, and a quiescent point for reclamation. */
+static void
+run_one(struct cadre__worker *w, struct cadre__actor *a)
+{
+	w->run_sends = 0;
+	int r = cadre__actor_run(w, a);
+	if (w->outbox_used != 0)
+		cadre__outbox_flush(w->sys, w); /* before the run's end makes us quiescent */
+	cadre__count(&w->st.batches, 1);
+	bool muted = false;
+	if (w->mute_pending) {
+		w->mute_pending = false;
+		/* muted: it leaves the run queues until its receiver copes */
+		muted = r == CADRE__RUN_AGAIN && cadre__mute(w, a);
+	}
+	if (r == CADRE__RUN_AGAIN && !muted) /* a muted one: its receiver requeues it */
+		cadre__sched_requeue(w, a);
+	else if (r == CADRE__RUN_DEAD)
+		cadre__limbo_add(&w->limbo, &a->rq_node);
+	cadre__limbo_quiescent(&w->limbo, &w->sys->qsbr, w->tick, w->sys->hooks.reclaim, w);
+}
+
+/* The loop of either kind of thread: run what there is; with nothing,
+ * reclaim, exit if the system is done, else park. */
+static void
+thread_loop(struct cadre__worker *w)
+{
+	for (;;) {
+		struct cadre__actor *a = w->blocking ? cadre__bpool_next(w) : cadre__sched_next(w);
+		if (a != NULL) {
+			run_one(w, a);
+			continue;
+		}
+		if (cadre__limbo_has(&w->limbo))
+			cadre__reclaim_poll(w);
+		if (should_exit(w))
+			break;
+		if (w->blocking)
+			cadre__bpool_park(w);
+		else
+			cadre__sched_park(w);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct cadre__worker *w = arg;
+	struct cadre_system *sys = w->sys;
+	cadre__tls_worker = w;
+	cadre__pool_attach(w->pool);
+	char name[16];
+	snprintf(name, sizeof name, w->blocking ? "cadre-b%u" : "cadre-w%u", w->index);
+	pthread_setname_np(pthread_self(), name);
+	if (sys->pin && !w->blocking) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET((int)(w->index % (unsigned)(cpus > 0 ? cpus : 1)), &set);
+		/* Best effort: a restricted cpuset may refuse; we run unpinned. */
+		(void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+	}
+	cadre__qsbr_online(&w->sys->qsbr, w->index);
+	thread_loop(w);
+	cadre__qsbr_offline(&w->sys->qsbr, w->index);
+	cadre__pool_fini(w->pool); /* later frees on this thread go to free() */
+	cadre__tls_worker = NULL;
+	return NULL;
+}
+
+int
+cadre__workers_start(struct cadre_system *sys)
+{
+	unsigned n = sys->nall;
+	for (unsigned i = 0; i < n; i++) {
+		struct cadre__worker *w = &sys->workers[i];
+		w->sys = sys;
+		w->index = i;
+		w->blocking = i >= sys->nworkers;
+		cadre__sched_init(w);
+		if (cadre__slot_cache_init(&w->slots) != 0 ||
+		    cadre__limbo_init(&w->limbo, &sys->qsbr, i) != 0) {
+			cadre__workers_fini(sys);
+			return CADRE_ENOMEM;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (pthread_create(&sys->workers[i].thread, NULL, worker_main, &sys->workers[i]) !=
+		    0) {
+			cadre__store_rel_u32(&sys->exiting, 1); /* pairs with should_exit */
+			cadre__wake_all(sys);
+			for (unsigned j = 0; j < i; j++)
+				pthread_join(sys->workers[j].thread, NULL);
+			cadre__workers_fini(sys);
+			return CADRE_ESYS;
+		}
+	}
+	return 0;
+}
+
+/* Frees what cadre__workers_start allocated for each worker: after its
+ * threads are joined, or when the start fails (the array is zeroed, so
+ * workers not reached yet hold NULL). */
+void
+cadre__workers_fini(struct cadre_system *sys)
+{
+	for (unsigned i = 0; i < sys->nall; i++) {
+		cadre__slot_cache_fini(&sys->workers[i].slots);
+		cadre__limbo_fini(&sys->workers[i].limbo, &sys->qsbr);
+	}
+}
+
+void
+cadre__workers_join(struct cadre_system *sys)
+{
+	for (unsigned i = 0; i < sys->nall; i++)
+		pthread_join(sys->workers[i].thread, NULL);
+}

@@ -1,0 +1,24 @@
+/* Cadre internal: sending (send/). A message's way from a send to a
+ * mailbox: the block, the hold on the receiver, the push or the outbox, the
+ * wake-up of an idle receiver, and the accounting. Also the stop request,
+ * which travels the same way on the system lane.
+ * Uses: sched/ and what is below it. */
+#ifndef CADRE__SEND_H
+#define CADRE__SEND_H
+
+#include "cadre__sched.h"
+
+/* cadre_send without its argument checks. quiet: a dead target frees the
+ * message uncounted (a timer whose target is gone is not a dead letter). */
+int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                     size_t size, bool quiet);
+/* Pushes a's embedded stop request (at most once in its life). The caller
+ * holds sys (cadre__hold). */
+int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);
+/* The outbox (outbox.c): a chained send, and the linking of every chain
+ * (before a signal, and at the end of every run). */
+void cadre__outbox_put(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
+                       cadre_mb_node *n);
+void cadre__outbox_flush(struct cadre_system *sys, struct cadre__worker *w);
+
+#endif /* CADRE__SEND_H */

@@ -1,0 +1,202 @@
+/* Cadre: sending (send/cadre__send.h).
+ *
+ * Design notes.
+ *
+ * Memory. A message is one block: struct cadre__msg followed by the copied
+ * payload, or the header alone for a moved payload. Messages are allocated
+ * on the sender's thread and freed on the receiver's; small blocks come
+ * from and go to the worker thread's message pool (msg/pool.c), so a small
+ * send on a worker usually calls no allocator.
+ *
+ * Coalescing. After a run's first few sends, sends wait in the worker's
+ * outbox and reach their mailboxes a chain at a time (outbox.c, and
+ * docs/architecture.md).
+ *
+ * Ownership. Whoever sees the idle-to-active transition of an actor's
+ * mailbox (cadre__mb_push_* returned 1) owns the actor until its run ends:
+ * it schedules it, and exactly one worker runs it at a time.
+ *
+ * Accounting. A message accepted by a send is counted `sent` once; it then
+ * ends as `handled` (its receive callback ran) or as a dead letter (sent to
+ * a dead or unknown actor, during shutdown, or left in a mailbox when its
+ * actor stopped). A refused send (EFULL, EINVAL, ETOOBIG, ENOMEM) is not a
+ * message and is counted nowhere.
+ */
+#include <string.h>
+
+#include "cadre__send.h"
+
+static void
+msg_header(struct cadre__msg *m, struct cadre_system *sys, struct cadre__worker *w, uint32_t type,
+           size_t size)
+{
+	m->type = type;
+	m->size = (uint32_t)size;
+	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
+	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
+}
+
+static void
+count_sent(struct cadre_system *sys, struct cadre__worker *w)
+{
+	if (w != NULL)
+		cadre__count(&w->st.sent, 1);
+	else
+		cadre__faa_rlx_u64(&sys->outside_st.sent, 1); /* relaxed: a counter */
+}
+
+/* Does this send wait in the outbox? Only sends by a running actor on a
+ * per-core worker, after its run's first few, to another actor's unbounded
+ * mailbox. */
+static bool
+coalesces(const struct cadre_system *sys, struct cadre__worker *w, const struct cadre__actor *a)
+{
+	return sys->coalesce && !w->blocking && a->mb.capacity == 0 && cadre__tls_actor != NULL &&
+	       cadre__tls_actor != a && ++w->run_sends > CADRE__COALESCE_AFTER;
+}
+
+/* Backpressure: a running actor that sends to an overloaded one is muted
+ * at the end of its run (worker.c run_one). */
+static void
+note_overloaded(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
+                cadre_ref to)
+{
+	if (w != NULL && sys->backpressure && !w->mute_pending && cadre__tls_actor != NULL &&
+	    /* Relaxed: a hint; a stale answer mutes a sender for one drain
+	     * of the receiver, or not at all. */
+	    (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) != 0 &&
+	    cadre__tls_actor != a) {
+		w->mute_pending = true;
+		w->mute_on = to;
+	}
+}
+
+/* Delivers m to `to`. Returns 0 (queued), CADRE_EFULL (not queued; the
+ * caller still owns m) or CADRE_ENOACTOR / CADRE_ECLOSED (m was
+ * dead-lettered and freed; with `quiet`, freed uncounted instead: a timer
+ * whose target is gone is cancelled, not a dead letter). */
+/* Pushes m into a's mailbox (or w's outbox), schedules a if it woke.
+ * Returns 0 or CADRE_EFULL (not queued; the caller still owns m). */
+static int
+push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, cadre_ref to,
+     struct cadre__msg *m)
+{
+	if (w != NULL && coalesces(sys, w, a)) {
+		cadre__outbox_put(sys, w, a, &m->node);
+		count_sent(sys, w);
+		note_overloaded(sys, w, a, to);
+		return 0;
+	}
+	int rc = cadre__mb_push_normal(&a->mb, &m->node);
+	if (rc == CADRE_EFULL && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, CADRE_EFULL); /* the newest goes */
+		return 0;
+	}
+	if (rc == CADRE_EFULL && a->overflow == CADRE_OVERFLOW_DROP_OLDEST) {
+		/* Admitted beyond the capacity; the actor drops the oldest when it
+		 * gets to them (actor/run.c). acq_rel add: as the admission CAS. */
+		cadre__faa_acqrel_u32(&a->mb.count, 1);
+		rc = cadre__mb_link(&a->mb, &m->node, &m->node);
+	}
+	if (rc < 0)
+		return rc; /* CADRE_EFULL */
+	count_sent(sys, w);
+	if (rc == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	else
+		note_overloaded(sys, w, a, to);
+	return 0;
+}
+
+/* Delivers m to `to`. Returns 0 (queued), CADRE_EFULL (not queued; the
+ * caller still owns m) or CADRE_ENOACTOR / CADRE_ECLOSED (m was
+ * dead-lettered and freed; with `quiet`, freed uncounted instead: a timer
+ * whose target is gone is cancelled, not a dead letter). */
+static int
+deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m,
+        bool quiet)
+{
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a);
+	if (rc != 0) {
+		if (quiet) {
+			cadre__msg_free(m);
+		} else {
+			count_sent(sys, w);
+			cadre__dead_letter(sys, w, to, m, rc);
+		}
+		return rc;
+	}
+	rc = push(sys, w, a, to, m);
+	cadre__leave(sys, w);
+	return rc;
+}
+
+int
+cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size)
+{
+	if (sys == NULL || (data == NULL && size != 0))
+		return CADRE_EINVAL;
+	if (size > sys->max_msg)
+		return CADRE_ETOOBIG;
+	return cadre__send_copy(sys, to, type, data, size, false);
+}
+
+int
+cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                 size_t size, bool quiet)
+{
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__msg *m = cadre__msg_alloc(sizeof(struct cadre__msg) + size);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	msg_header(m, sys, w, type, size);
+	m->kind = CADRE__MSG_INLINE;
+	m->dtor = NULL;
+	m->data = (char *)m + sizeof(struct cadre__msg);
+	if (size != 0)
+		memcpy(m->data, data, size);
+	int rc = deliver(sys, w, to, m, quiet);
+	if (rc == CADRE_EFULL)
+		cadre__msg_release(m);
+	return rc;
+}
+
+int
+cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size_t size,
+                void (*dtor)(void *data, size_t size))
+{
+	if (sys == NULL || (data == NULL && size != 0) || size > UINT32_MAX)
+		return CADRE_EINVAL;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__msg *m = cadre__msg_alloc(sizeof *m);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	msg_header(m, sys, w, type, size);
+	m->kind = CADRE__MSG_MOVED;
+	m->data = data;
+	m->dtor = dtor;
+	int rc = deliver(sys, w, to, m, false);
+	if (rc == CADRE_EFULL) {
+		m->dtor = NULL; /* the caller keeps data */
+		cadre__msg_free(m);
+	}
+	return rc;
+}
+
+/* ---- stopping ------------------------------------------------------------------ */
+int
+cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a)
+{
+	/* acq_rel fetch-or: the stop node is pushed at most once in a life;
+	 * pairs with the other requesters' fetch-or on the same bit. */
+	if (cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_STOP) & CADRE__SIG_F_STOP)
+		return 0;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	if (w != NULL)
+		cadre__outbox_flush(sys, w); /* mail sent before the request goes first */
+	if (cadre__mb_push_system(&a->mb, &a->stop_node) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	return 0;
+}

@@ -1,0 +1,237 @@
+/* Cadre internal: the system and its threads (system/). The shape of
+ * struct cadre_system and struct cadre__worker, composed of the parts of the
+ * layers below (table/, reclaim/, msg/) and the data of the layers above
+ * (the dispatcher's queues, the run in progress), with what every layer
+ * above needs of them: who the calling thread is, holding an actor (the
+ * lookup verb), dead letters and counters.
+ * Uses: table/, reclaim/, msg/, mailbox/. */
+#ifndef CADRE__SYSTEM_H
+#define CADRE__SYSTEM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cadre.h>
+
+#include "cadre__alloc.h"
+#include "cadre__atomic.h"
+#include "cadre__clock.h"
+#include "cadre__futex.h"
+#include "cadre__mailbox.h"
+#include "cadre__msg.h"
+#include "cadre__reclaim.h"
+#include "cadre__table.h"
+
+/* What a run left the actor as. */
+enum {
+	CADRE__RUN_IDLE = 0,  /* mailbox marked idle: the next waker schedules it */
+	CADRE__RUN_AGAIN = 1, /* still has (or may have) mail: requeue it */
+	CADRE__RUN_DEAD = 2,  /* stopped: to limbo */
+};
+
+/* After receive: the message is freed (handled), stashed, or dead. */
+enum { CADRE__DISP_FREE = 0, CADRE__DISP_STASH = 1, CADRE__DISP_DEAD = 2 };
+
+struct cadre__worker;
+
+/* Hooks: where a lower layer must act on an actor's life, it calls the
+ * upper layer through these, installed by runtime/ when the system is made
+ * (never by name: the layers stay one-way). None is on the message path. */
+struct cadre__hooks {
+	/* actor/: runs receive on a view (a signal turned message); a run
+	 * result: CADRE__RUN_AGAIN, or CADRE__RUN_DEAD if the actor stopped. */
+	int (*deliver)(struct cadre__worker *w, struct cadre__actor *a, const cadre_msg *view);
+	/* actor/: ends the actor's life with reason; CADRE__RUN_DEAD. */
+	int (*finish)(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason);
+	/* actor/: frees a dead actor after its grace period (ctx: the worker,
+	 * or NULL when the system is freed). */
+	cadre__reclaim_fn *reclaim;
+};
+
+/* ---- the dispatcher's data (sched/) -------------------------------------- */
+#define CADRE__RUNQ_SIZE 256u /* power of two */
+
+/* The blocking pool's run queue: a bounded MPMC ring. */
+#define CADRE__BPOOL_CAP 65536u /* power of two */
+struct cadre__bcell {
+	uint64_t seq;
+	struct cadre__actor *actor;
+};
+struct cadre__bpool {
+	struct cadre__bcell *cells;
+	uint64_t enq CADRE__ALIGNED;
+	uint64_t deq CADRE__ALIGNED;
+	uint32_t parked CADRE__ALIGNED; /* pool threads parked (or parking) */
+	uint32_t wake;                  /* futex word */
+};
+
+/* One thread that runs actors: a per-core worker or a blocking-pool thread.
+ * Fields are grouped by the threads that touch them. */
+struct cadre__worker {
+	/* Cross-thread: thieves CAS runq_head; wakers bump wake_seq. */
+	uint32_t runq_head CADRE__ALIGNED;          /* consumers (owner + thieves) CAS */
+	uint32_t wake_seq CADRE__ALIGNED;           /* futex word */
+	struct cadre_mailbox inject CADRE__ALIGNED; /* actors scheduled from other threads */
+	/* Owner only (thieves read runq slots and runq_tail). */
+	uint32_t runq_tail CADRE__ALIGNED; /* owner stores (release) */
+	struct cadre__actor *runq[CADRE__RUNQ_SIZE];
+	uint64_t runq_stamp[CADRE__RUNQ_SIZE]; /* when each was queued (ns); thieves read */
+	uint64_t now;                          /* owner's clock (ns), refreshed now and then */
+	unsigned clock_runs;                   /* runs from the queues (1 in 16 reads the clock) */
+	struct cadre__actor *run_next;
+	unsigned run_next_streak;
+	/* The run in progress (actor/, signal/, send/). */
+	cadre_exit exit;                 /* the running actor's stop reason, once it stops */
+	struct cadre_mail *pending_mail; /* a delivered EXIT's mail, until claimed */
+	const cadre_msg *cur_view;       /* the message receive is handling */
+	int cur_disp;                    /* what happens to it: CADRE__DISP_* */
+	bool mute_pending;               /* the running actor sent to an overloaded one */
+	cadre_ref mute_on;               /* ... this one */
+	unsigned run_sends;              /* messages the running actor has sent in this run */
+	uint64_t outbox_used;            /* bit per busy way of outbox */
+	struct cadre__pool pool[CADRE__POOL_CLASSES]; /* this thread's, see msg/pool.c */
+	struct cadre__outbox outbox[CADRE__OUTBOX_WAYS];
+	unsigned tick;
+	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
+	uint32_t spawning; /* spawns in progress on this worker (RMW by owner, read by shutdown) */
+	unsigned index;
+	bool blocking; /* a thread of the blocking pool */
+	uint64_t rng;
+	struct cadre_system *sys;
+	pthread_t thread;
+	struct cadre__slot_cache slots; /* free slot indexes (table/) */
+	struct cadre__limbo limbo;      /* dead actors awaiting a grace period (reclaim/) */
+	/* Counters: written by the owner only (relaxed), read by anyone. */
+	cadre_stats st;
+	uint64_t reclaimed; /* dead actors freed (owner writes, release) */
+};
+
+/* ---- the system -------------------------------------------------------- */
+struct cadre_system {
+	/* Read-mostly. */
+	unsigned nworkers;  /* per-core workers: workers[0 .. nworkers) */
+	unsigned nblocking; /* blocking pool: workers[nworkers .. nall) */
+	unsigned nall;
+	unsigned batch;
+	unsigned spin_rounds;
+	uint64_t steal_age; /* ns a queued actor waits before it may be stolen */
+	uint32_t max_msg;
+	bool pin;
+	bool run_next;
+	bool backpressure;
+	bool coalesce;
+	cadre_dead_letter_fn dead_letter;
+	void *dead_letter_ctx;
+	struct cadre__hooks hooks;
+	struct cadre__worker *workers;
+	struct cadre__timers *timers;     /* timer/ */
+	struct cadre__registry *registry; /* registry/ */
+	struct cadre__bpool bpool;
+	struct cadre__table table; /* table/: id, slots, magazines */
+
+	uint32_t closing CADRE__ALIGNED;   /* 0 -> 1 at shutdown (seq_cst) */
+	uint32_t spawning;                 /* spawns in progress (shutdown waits for 0) */
+	uint32_t exiting;                  /* workers must exit */
+	uint32_t shut_down;                /* shutdown finished */
+	uint64_t idle_mask CADRE__ALIGNED; /* parked (or parking) workers, bit per worker */
+	uint64_t sleep_mask;     /* parked with no timeout (nothing was queued anywhere) */
+	uint32_t spinning;       /* workers searching for work */
+	struct cadre__qsbr qsbr; /* reclaim/: qs words, limbo hint, outside threads */
+	uint32_t inject_rr;      /* round-robin target for outside wakes */
+	/* Counters of work done by outside threads (atomic adds). */
+	cadre_stats outside_st CADRE__ALIGNED;
+	pthread_mutex_t shutdown_lock; /* serialises shutdown callers (never a worker) */
+};
+
+/* The worker the calling thread is, or NULL; and the actor it is running. */
+extern __attribute__((
+        tls_model("initial-exec"))) _Thread_local struct cadre__worker *cadre__tls_worker;
+extern __attribute__((
+        tls_model("initial-exec"))) _Thread_local struct cadre__actor *cadre__tls_actor;
+
+static inline struct cadre__worker *
+cadre__my_worker(const struct cadre_system *sys)
+{
+	struct cadre__worker *w = cadre__tls_worker;
+	return (w != NULL && w->sys == sys) ? w : NULL;
+}
+
+static inline cadre_ref
+cadre__ref_of(const struct cadre_system *sys, const struct cadre__actor *a)
+{
+	return cadre__table_ref(&sys->table, a);
+}
+
+/* Counter helper: an owner-written counter takes a relaxed load and store
+ * (no RMW: one writer; readers load it relaxed or acquire). Counters of
+ * outside threads (sys->outside_st) take atomic adds instead. */
+static inline void
+cadre__count(uint64_t *c, uint64_t n)
+{
+	cadre__store_rlx_u64(c, cadre__load_rlx_u64(c) + n);
+}
+
+/* ---- holding actors: the one lookup verb ----------------------------------
+ * A thread may dereference an actor of sys only while it holds sys. On a
+ * worker of sys (w = cadre__my_worker(sys) != NULL) that costs nothing: a
+ * worker is not quiescent while it runs. Any other thread (w == NULL)
+ * enters an outside section (reclaim/), which grace periods wait for.
+ *   cadre__enter / cadre__leave: the section alone;
+ *   cadre__hold: enters, refuses a closing system (CADRE_ECLOSED) and looks
+ *     the ref up (CADRE_ENOACTOR); on an error it has left already, on
+ *     success the caller ends with cadre__leave. */
+static inline void
+cadre__enter(struct cadre_system *sys, struct cadre__worker *w)
+{
+	if (w == NULL)
+		cadre__outside_enter(&sys->qsbr);
+}
+
+static inline void
+cadre__leave(struct cadre_system *sys, struct cadre__worker *w)
+{
+	if (w == NULL)
+		cadre__outside_leave(&sys->qsbr);
+}
+
+static inline int
+cadre__hold(struct cadre_system *sys, struct cadre__worker *w, cadre_ref ref,
+            struct cadre__actor **a)
+{
+	cadre__enter(sys, w);
+	/* Acquire: after a shutdown that returned, closing is seen set (pairs
+	 * with shutdown's seq_cst exchange). */
+	int rc = cadre__load_acq_u32(&sys->closing)                  ? CADRE_ECLOSED
+	         : (*a = cadre__table_get(&sys->table, ref)) == NULL ? CADRE_ENOACTOR
+	                                                             : 0;
+	if (rc != 0)
+		cadre__leave(sys, w);
+	return rc;
+}
+
+/* The running actor, if self is it on this thread (else NULL); and the same
+ * as an error code (CADRE_EINVAL for NULL or not running). */
+struct cadre__actor *cadre__running(const cadre_actor *self);
+int cadre__self_check(const cadre_actor *self, struct cadre__actor **a);
+
+/* A message that will not be handled: counted, shown to the dead-letter
+ * hook, freed. w: the calling worker, or NULL. */
+void cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
+                        struct cadre__msg *m, int why);
+/* Live actors, and spawns in progress anywhere (seq_cst: spawn's Dekker
+ * pair with shutdown). */
+uint64_t cadre__alive(struct cadre_system *sys);
+uint32_t cadre__spawning(struct cadre_system *sys);
+/* Dead actors not yet reclaimed (their queued mail not yet dead-lettered). */
+uint64_t cadre__unreclaimed(struct cadre_system *sys);
+
+/* The calling worker's limbo, polled with the system's reclaim hook. */
+static inline void
+cadre__reclaim_poll(struct cadre__worker *w)
+{
+	cadre__limbo_poll(&w->limbo, &w->sys->qsbr, w->sys->hooks.reclaim, w);
+}
+
+#endif /* CADRE__SYSTEM_H */

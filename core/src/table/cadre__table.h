@@ -1,0 +1,164 @@
+/* Cadre internal: the actor table (table/). The actor's control block,
+ * refs, and the table that maps a ref to a live actor: slots in pages,
+ * free indexes in per-worker caches and magazines, and the lookup.
+ * Uses: msg/ and mailbox/. See table.c's Design notes. */
+#ifndef CADRE__TABLE_H
+#define CADRE__TABLE_H
+
+#include "cadre__msg.h"
+
+/* Actor states (owner-only except where noted). */
+enum {
+	CADRE__A_NEW = 0, /* start not run yet */
+	CADRE__A_RUNNING = 1,
+	CADRE__A_STOPPING = 2, /* cadre_stop called in a callback */
+	CADRE__A_DEAD = 3,     /* stop ran; waiting for reclamation */
+};
+
+/* Lives just before the user's struct (whose first member is cadre_actor).
+ * Kept at 96 bytes: with the smallest user struct and its table slot, an
+ * idle actor costs 120 bytes (jemalloc's 112-byte class plus 8). */
+struct cadre__actor {
+	struct cadre_mailbox mb;    /* 48: producers touch mb.head / sys_head */
+	cadre_mb_node rq_node;      /* run-queue inject link, then limbo link */
+	cadre_mb_node stop_node;    /* the embedded stop request (system lane) */
+	uint32_t sig;               /* CADRE__SIG_F_*: cross-thread bits, atomic RMW only */
+	uint32_t index;             /* slot; immutable */
+	uint32_t gen;               /* generation; immutable */
+	uint8_t state;              /* CADRE__A_*; owner only */
+	uint8_t flags;              /* CADRE__F_*; owner only */
+	uint8_t overflow;           /* cadre_overflow; immutable */
+	uint8_t blocking;           /* runs on the blocking pool; immutable */
+	const cadre_behaviour *beh; /* owner only; beh->size is the allocation's */
+	void *start_arg;            /* until start runs */
+	                            /* the user's struct follows, aligned to 16 */
+};
+
+/* Bits of struct cadre__actor.sig (read by senders, set by RMW). */
+enum {
+	CADRE__SIG_F_STOP = 1,       /* stop_node was pushed (at most once) */
+	CADRE__SIG_F_OVERLOADED = 2, /* a full batch left mail behind: mute senders */
+};
+
+enum {
+	CADRE__F_TRAP_EXITS = 1,    /* exit signals become CADRE_MSG_EXIT messages */
+	CADRE__F_STARTED_LATER = 2, /* STARTED is sent by cadre_started(), not at start's end */
+	CADRE__F_KEEP_MAIL = 4,     /* leftover mail goes to the parent at death */
+	CADRE__F_REPLAY = 8,        /* unstashed messages wait in ext->replay */
+};
+
+_Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
+
+static inline struct cadre__actor *
+cadre__actor_of(const cadre_actor *a)
+{
+	return (struct cadre__actor *)((char *)(uintptr_t)a - sizeof(struct cadre__actor));
+}
+
+static inline cadre_actor *
+cadre__user_of(struct cadre__actor *a)
+{
+	return (cadre_actor *)(void *)((char *)a + sizeof(struct cadre__actor));
+}
+
+/* The actor's extension block: links and monitors, become and stash,
+ * muted senders. */
+/* Owner only, allocated on first use and
+ * reached through the private word of the user's cadre_actor header
+ * (the per-actor "ext"; threads that are not workers are "outside"). */
+struct cadre__watch {
+	uint64_t monitor;
+	cadre_ref ref;
+};
+
+struct cadre__ext {
+	cadre_ref *links;
+	uint32_t nlinks, caplinks;
+	struct cadre__watch *watchers; /* who monitors this actor */
+	uint32_t nwatchers, capwatchers;
+	struct cadre__watch *monitors; /* whom this actor monitors */
+	uint32_t nmonitors, capmonitors;
+	cadre_ref notify_started;     /* CADRE_SPAWN_NOTIFY_STARTED: the spawner */
+	cadre_ref parent;             /* the spawner, with LINK or NOTIFY_STARTED */
+	const cadre_behaviour **behs; /* become / unbecome stack */
+	uint32_t nbehs, capbehs;
+	uint32_t stash_cap; /* 0 = default */
+	uint32_t nstash;
+	cadre_mb_node *stash_first, *stash_last;   /* stashed messages */
+	cadre_mb_node *replay_first, *replay_last; /* unstashed, to run first */
+	cadre_ref *muted; /* senders muted on this actor, to wake when it copes */
+	uint32_t nmuted, capmuted;
+};
+
+/* a's extension block (create: allocate it if missing; NULL if that
+ * fails), and its freeing when a is reclaimed. */
+struct cadre__ext *cadre__ext_of(struct cadre__actor *a, bool create);
+void cadre__ext_free(struct cadre__actor *a);
+
+/* Slot index -> actor pointer, in pages published once and never moved, so
+ * a lookup is two loads with no lock. A slot holds an actor pointer (even),
+ * NULL (fresh) or, while free, (gen_next << 32 | next_free << 1 | 1). */
+#define CADRE__PAGE_BITS 12
+#define CADRE__PAGE_SLOTS (1u << CADRE__PAGE_BITS)
+#define CADRE__DIR_PAGES 4096u
+#define CADRE__MAX_ACTORS (CADRE__PAGE_SLOTS * CADRE__DIR_PAGES - 1u)
+
+/* Free slot indexes a worker keeps (32 KiB). Beyond it, half of them move
+ * to the system as one magazine (system.c), and an empty cache takes one
+ * back: one CAS per CADRE__MAG indexes, not one per index. */
+#define CADRE__SLOT_CACHE 4096u
+#define CADRE__MAG (CADRE__SLOT_CACHE / 2u)
+#define CADRE__MAX_MAGS (CADRE__MAX_ACTORS / CADRE__MAG + 256u)
+#define CADRE__FRESH_BATCH 64u /* never-used indexes a worker takes at once */
+struct cadre__mag {
+	uint32_t next1; /* the next magazine's id + 1 in its stack; 0: none */
+	uint32_t n;
+	uint64_t e[CADRE__MAG]; /* (gen << 32 | index), as in free_slots */
+};
+
+/* A system's table. */
+struct cadre__table {
+	uint32_t id;                         /* the system's id, in every ref */
+	void **dir[CADRE__DIR_PAGES];        /* pages of slots, published once */
+	uint64_t fresh_index CADRE__ALIGNED; /* next never-used slot index */
+	uint64_t free_head;                  /* global free slot stack: tag << 32 | index+1 */
+	uint64_t mags_full CADRE__ALIGNED;   /* magazine stacks: tag << 32 | id+1 */
+	uint64_t mags_empty;
+	uint32_t nmags;                           /* magazines made (ids 0 .. nmags-1) */
+	struct cadre__mag *mags[CADRE__MAX_MAGS]; /* by id; freed with the system */
+};
+
+/* A worker's cache of free slot indexes (owner only). */
+struct cadre__slot_cache {
+	uint64_t *e; /* (gen << 32 | index) */
+	unsigned n;
+};
+
+/* The live actor ref names, or NULL. The caller must be a worker between
+ * runs' quiescent states, or inside an outside section (reclaim/). */
+struct cadre__actor *cadre__table_get(struct cadre__table *t, cadre_ref ref);
+/* A free index and its generation: from c (a worker's cache; NULL for
+ * other threads), magazines, the global stack or never-used indexes.
+ * CADRE_ENOMEM when the table is full. */
+int cadre__slot_alloc(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t *index,
+                      uint32_t *gen);
+void cadre__slot_free(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t index,
+                      uint32_t gen);
+void cadre__slot_publish(struct cadre__table *t, uint32_t index, struct cadre__actor *a);
+void cadre__slot_clear(struct cadre__table *t, uint32_t index, uint32_t next_gen);
+int cadre__slot_cache_init(struct cadre__slot_cache *c);
+void cadre__slot_cache_fini(struct cadre__slot_cache *c);
+/* Calls fn on every live actor (shutdown's walk: no spawn in flight; the
+ * caller holds the system, reclaim/). */
+void cadre__table_each(struct cadre__table *t, void (*fn)(void *ctx, struct cadre__actor *a),
+                       void *ctx);
+/* Single-threaded, when the system is freed: pages and magazines. */
+void cadre__table_fini(struct cadre__table *t);
+
+static inline cadre_ref
+cadre__table_ref(const struct cadre__table *t, const struct cadre__actor *a)
+{
+	return (cadre_ref){t->id, a->index, a->gen, 0};
+}
+
+#endif /* CADRE__TABLE_H */
