@@ -20,6 +20,7 @@
 #include <cadre/ask.h>
 
 #include "check.h"
+#include "waits.h"
 
 #define WAIT_ROUNDS 20000 /* x 1 ms: bound of every wait */
 
@@ -28,33 +29,6 @@ enum { T_REQ = 100, T_GO = 200, T_FLUSH, T_TICK, T_RESULT };
 static cadre_system *sys;
 static const char *only;
 static atomic_ulong dead_replies, dead_total;
-
-static inline void
-nap_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0) {
-	}
-}
-
-static inline uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-#define WAIT_FOR(cond)                                                     \
-	do {                                                               \
-		int wait_i_ = 0;                                           \
-		while (!(cond) && wait_i_++ < WAIT_ROUNDS)                 \
-			nap_ms(1);                                         \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "timed out waiting: %s\n", #cond); \
-			abort();                                           \
-		}                                                          \
-	} while (0)
 
 static inline void
 on_dead(void *ctx, cadre_ref to, const cadre_msg *m, int why)

@@ -22,6 +22,7 @@
 #include <cadre/router.h>
 
 #include "check.h"
+#include "waits.h"
 
 #define WAIT_ROUNDS 20000 /* x 1 ms: bound of every wait */
 #define T_MS 10000L
@@ -30,25 +31,6 @@ enum { T_WORK = 1, T_SLOW, T_CRASH, T_ECHO, T_GO, T_BECOME, T_STASH };
 
 static cadre_system *sys;
 static const char *only;
-
-static inline void
-nap_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0) {
-	}
-}
-
-#define WAIT_FOR(cond)                                                     \
-	do {                                                               \
-		int wait_i_ = 0;                                           \
-		while (!(cond) && wait_i_++ < WAIT_ROUNDS)                 \
-			nap_ms(1);                                         \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "timed out waiting: %s\n", #cond); \
-			abort();                                           \
-		}                                                          \
-	} while (0)
 
 /* ---- the shared log ------------------------------------------------------------------- */
 #define MAXR 256

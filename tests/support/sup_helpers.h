@@ -34,6 +34,7 @@
 #include <cadre/supervisor.h>
 
 #include "check.h"
+#include "waits.h"
 
 #define T_MS 10000L       /* timeout of every blocking call */
 #define WAIT_ROUNDS 10000 /* x 1 ms: bound of every wait */
@@ -46,22 +47,6 @@
 static cadre_system *sys;
 
 static const char *only;
-
-static inline void
-nap_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0) {
-	}
-}
-
-static inline uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the event log ------------------------------------------------------------------ */
 enum {
