@@ -2,8 +2,8 @@
  *
  * Every allocation Cadre makes goes through these functions. Normal builds
  * link jemalloc, which then is the process's malloc; sanitizer builds, where
- * jemalloc and the sanitizer's allocator cannot be mixed (shared/
- * CK-JEMALLOC.md 6.4), use libc's. The hot path calls malloc / free (not
+ * jemalloc and the sanitizer's allocator cannot be mixed (Debian's jemalloc
+ * 5.3.0 is unprefixed: it replaces malloc, and a sanitizer wants it too), use libc's. The hot path calls malloc / free (not
  * mallocx / sdallocx: measured slower here, see alloc.c); aligned blocks use
  * mallocx with MALLOCX_ALIGN. One family per pointer, never mixed.
  *

@@ -14,8 +14,8 @@
  * weaker machines the same fences become real barriers, so the names stay
  * true there too.
  *
- * ThreadSanitizer cannot see ck_pr's inline assembly (shared/CK-JEMALLOC.md,
- * 6.2): it would see neither the accesses nor the ordering. Instead of
+ * ThreadSanitizer cannot see ck_pr's inline assembly (measured
+ * with Debian's CK 0.7.1): it would see neither the accesses nor the ordering. Instead of
  * annotating every hand-off with __tsan_acquire/__tsan_release, the TSan
  * build maps the same functions to the compiler's C11-model __atomic builtins
  * with exactly the ordering in the name. TSan then checks the orderings

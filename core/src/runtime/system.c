@@ -24,6 +24,30 @@
 /* Process-wide source of system ids (0 is never used: CADRE_REF_NONE). */
 static uint32_t next_system_id;
 
+/* The configuration, zero fields meaning the defaults. */
+static int
+configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
+{
+	sys->nworkers = n;
+	sys->nblocking = cfg->blocking_threads != 0 ? cfg->blocking_threads : 2;
+	if (sys->nblocking > 256)
+		return CADRE_EINVAL;
+	sys->nall = n + sys->nblocking;
+	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
+	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
+	sys->steal_age = (cfg->steal_after_us != 0 ? cfg->steal_after_us : 100u) * UINT64_C(1000);
+	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
+	sys->pin = !cfg->no_pinning;
+	sys->run_next = !cfg->no_run_next;
+	sys->backpressure = !cfg->no_backpressure;
+	sys->coalesce = !cfg->no_coalesce;
+	sys->dead_letter = cfg->dead_letter;
+	sys->dead_letter_ctx = cfg->dead_letter_ctx;
+	sys->table.fresh_index = 1; /* index 0 is never used */
+	sys->hooks = cadre__actor_hooks;
+	return 0;
+}
+
 int
 cadre_system_new(cadre_system **out, const cadre_config *cfg)
 {
@@ -51,25 +75,10 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
 	if (sys->table.id == 0) /* wrapped after 4 billion systems */
 		sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
-	sys->nworkers = n;
-	sys->nblocking = cfg->blocking_threads != 0 ? cfg->blocking_threads : 2;
-	if (sys->nblocking > 256) {
+	if (configure(sys, cfg, n) != 0) {
 		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
 		return CADRE_EINVAL;
 	}
-	sys->nall = n + sys->nblocking;
-	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
-	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
-	sys->steal_age = (cfg->steal_after_us != 0 ? cfg->steal_after_us : 100u) * UINT64_C(1000);
-	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
-	sys->pin = !cfg->no_pinning;
-	sys->run_next = !cfg->no_run_next;
-	sys->backpressure = !cfg->no_backpressure;
-	sys->coalesce = !cfg->no_coalesce;
-	sys->dead_letter = cfg->dead_letter;
-	sys->dead_letter_ctx = cfg->dead_letter_ctx;
-	sys->table.fresh_index = 1; /* index 0 is never used */
-	sys->hooks = cadre__actor_hooks;
 	pthread_mutex_init(&sys->shutdown_lock, NULL);
 	sys->workers =
 	        cadre__alloc_aligned(sys->nall * sizeof(struct cadre__worker), CADRE__CACHELINE);
