@@ -42,7 +42,6 @@
  * Process-wide counters (late, dropped, timed out) are relaxed atomics:
  * statistics only, they publish nothing.
  */
-#define _GNU_SOURCE
 #include <cadre/ask.h>
 
 #include <linux/futex.h>

@@ -54,7 +54,6 @@
  * callback sends its pool routees the exit signal `shutdown` (a link alone
  * would not stop them if the router stopped normally).
  */
-#define _GNU_SOURCE
 #include <cadre/router.h>
 
 #include <pthread.h>

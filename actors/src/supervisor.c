@@ -29,7 +29,6 @@
  * word in the request, with a timeout; the request is freed by whichever
  * of the two sides lets go last (a reference count).
  */
-#define _GNU_SOURCE
 #include <cadre/supervisor.h>
 
 #include <linux/futex.h>
