@@ -57,13 +57,13 @@
 #include <cadre/router.h>
 
 #include <pthread.h>
-#include <limits.h>
 #include <stdalign.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "cadre__atomic.h"
+#include "cadre__clock.h"
 
 #define ROUTE_MAGIC 0x54554F52u  /* "ROUT" */
 #define ROUTEE_DRAIN 0xFFFF0381u /* to a pool routee: stop after what is queued before */
@@ -128,9 +128,9 @@ cadre_route_unwrap(const cadre_msg *msg, cadre_msg *out)
 
 /* ---- pool routees: the wrapper ------------------------------------------------------ */
 struct incarnation {
-	atomic_uint refs;     /* the router's and the routee's */
-	atomic_long inflight; /* SMALLEST_MAILBOX: forwarded - handled */
-	void *arg;            /* the user's start arg */
+	uint32_t refs;     /* the router's and the routee's */
+	uint64_t inflight; /* SMALLEST_MAILBOX: forwarded - handled (an int64_t) */
+	void *arg;         /* the user's start arg */
 	cadre_ref router;
 };
 
@@ -147,9 +147,9 @@ static struct wrap *wraps; /* interned, never freed (see the Design notes) */
 static void
 inc_unref(struct incarnation *inc)
 {
-	/* acq_rel: the last one to let go sees the other side's writes
-	 * (pairs with the other side's fetch_sub). */
-	if (inc != NULL && atomic_fetch_sub_explicit(&inc->refs, 1, memory_order_acq_rel) == 1)
+	/* acq_rel add of -1: the last one to let go sees the other side's
+	 * writes (pairs with the other side's same decrement). */
+	if (inc != NULL && cadre__faa_acqrel_u32(&inc->refs, UINT32_MAX) == 1)
 		free(inc);
 }
 
@@ -189,8 +189,9 @@ w_receive(cadre_actor *self, const cadre_msg *m)
 		return w->user->receive(self, m);
 	int rc = w->user->receive(self, &view);
 	if (cadre_ref_eq(m->sender, inc->router)) {
-		/* Relaxed: a hint for the router (see the Design notes). */
-		atomic_fetch_sub_explicit(&inc->inflight, 1, memory_order_relaxed);
+		/* Relaxed add of -1: a hint for the router (see the Design
+		 * notes); pairs with nothing (smallest's relaxed load reads it). */
+		cadre__faa_rlx_u64(&inc->inflight, UINT64_MAX);
 	}
 	return rc;
 }
@@ -270,14 +271,6 @@ static cadre_system *
 sys_of(struct router *r)
 {
 	return cadre_actor_system(&r->base);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static uint64_t
@@ -367,9 +360,10 @@ spawn_into(struct router *r, uint32_t i, cadre_mail *mail)
 		cadre_mail_drop(sys, mail);
 		return CADRE_ENOMEM;
 	}
-	/* Relaxed: published to the routee by the spawn. */
-	atomic_init(&inc->refs, 2);
-	atomic_init(&inc->inflight, mail != NULL ? (long)cadre_mail_count(mail) : 0);
+	/* Plain initialisation: not shared yet; published to the routee by
+	 * the spawn. */
+	inc->refs = 2;
+	inc->inflight = mail != NULL ? (uint64_t)cadre_mail_count(mail) : 0;
 	inc->arg = r->arg;
 	inc->router = cadre_self(&r->base);
 	cadre_spawn_opts o = {.mailbox_capacity = r->capacity,
@@ -430,7 +424,7 @@ resize(struct router *r, uint32_t n)
 static bool
 record_restart(struct router *r)
 {
-	uint64_t now = now_ms(), horizon = now > r->period_ms ? now - r->period_ms : 0;
+	uint64_t now = cadre__now_ms(), horizon = now > r->period_ms ? now - r->period_ms : 0;
 	uint32_t j = 0;
 	for (uint32_t i = 0; i < r->nrestarts; i++)
 		if (r->restarts[i] > horizon)
@@ -527,16 +521,16 @@ try_send(struct router *r, uint32_t i, const struct fwd *f)
 	bool count = r->strategy == CADRE_ROUTE_SMALLEST_MAILBOX && s->inc != NULL;
 	s->tried = r->stamp;
 	/* Before the send, so the routee's decrement never comes first.
-	 * Relaxed: a hint (see the Design notes). */
+	 * Relaxed add: a hint (see the Design notes); pairs with nothing. */
 	if (count)
-		atomic_fetch_add_explicit(&s->inc->inflight, 1, memory_order_relaxed);
+		cadre__faa_rlx_u64(&s->inc->inflight, 1);
 	int rc = cadre_send(sys_of(r), s->ref, f->type, f->data, f->size);
 	if (rc == 0) {
 		r->st.forwarded++;
 		return TRY_OK;
 	}
-	if (count) /* not sent: take it back. Relaxed: a hint, as above. */
-		atomic_fetch_sub_explicit(&s->inc->inflight, 1, memory_order_relaxed);
+	if (count) /* not sent: take it back. Relaxed add of -1: a hint, as above. */
+		cadre__faa_rlx_u64(&s->inc->inflight, UINT64_MAX);
 	if (rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED)
 		r->st.dead++; /* core counted it as a dead letter */
 	/* Gone (its EXIT or DOWN is on the way) or full: try another. */
@@ -605,11 +599,12 @@ static uint32_t
 smallest(struct router *r, uint64_t start)
 {
 	uint32_t best = r->live[start % r->nlive];
-	long bestn = LONG_MAX;
+	int64_t bestn = INT64_MAX;
 	for (uint32_t k = 0; k < r->nlive; k++) {
 		uint32_t i = r->live[(start + k) % r->nlive];
-		/* Relaxed: a hint (see the Design notes). */
-		long n = atomic_load_explicit(&r->slots[i].inc->inflight, memory_order_relaxed);
+		/* Relaxed load: a hint (see the Design notes); pairs with
+		 * nothing (the routees' and try_send's relaxed adds). */
+		int64_t n = (int64_t)cadre__load_rlx_u64(&r->slots[i].inc->inflight);
 		if (n < bestn) {
 			bestn = n;
 			best = i;
@@ -740,7 +735,7 @@ router_start(cadre_actor *self, void *arg)
 	r->key_size = sp->key_size;
 	r->hash = sp->hash;
 	r->hash_ctx = sp->hash_ctx;
-	r->rng = sp->seed != 0 ? sp->seed : mix64((uint64_t)(uintptr_t)r ^ now_ms());
+	r->rng = sp->seed != 0 ? sp->seed : mix64((uint64_t)(uintptr_t)r ^ cadre__now_ms());
 	if (r->rng == 0)
 		r->rng = 1;
 	r->dirty = true;

@@ -31,13 +31,12 @@
  */
 #include <cadre/supervisor.h>
 
-#include <linux/futex.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "cadre__atomic.h"
+#include "cadre__await.h"
+#include "cadre__clock.h"
 
 /* Cadre's own message types for supervisors (inside the reserved range). */
 #define SUP_REQ 0xFFFF0101u   /* data: struct sup_req (moved) */
@@ -56,9 +55,11 @@ enum req_op {
 };
 
 struct sup_req {
-	atomic_uint refs;
-	atomic_uint done; /* futex word: 0 until answered */
-	bool taken;       /* the supervisor owns the answer (stashed or pending) */
+	/* 64 bits: the supervisor's extra reference is a relaxed add, which
+	 * cadre__atomic.h has for uint64_t only. */
+	uint64_t refs;
+	uint32_t done; /* futex word: 0 until answered */
+	bool taken;    /* the supervisor owns the answer (stashed or pending) */
 	enum req_op op;
 	/* in */
 	const cadre_sup_spec *spec;
@@ -79,9 +80,9 @@ struct sup_req {
 static void
 req_unref(struct sup_req *r)
 {
-	/* acq_rel: the last one to let go sees every write of the other side
-	 * (pairs with the other side's fetch_sub). */
-	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+	/* acq_rel add of -1: the last one to let go sees every write of the
+	 * other side (pairs with the other side's same decrement). */
+	if (cadre__faa_acqrel_u64(&r->refs, UINT64_MAX) == 1) {
 		free(r->infos);
 		free(r);
 	}
@@ -90,13 +91,15 @@ req_unref(struct sup_req *r)
 static void
 req_complete(struct sup_req *r, int rc)
 {
-	if (atomic_load_explicit(&r->done, memory_order_relaxed)) /* own write: relaxed */
+	/* Relaxed load: only this side writes the word (its own earlier
+	 * store); pairs with nothing. */
+	if (cadre__load_rlx_u32(&r->done))
 		return;
 	r->rc = rc;
-	/* Release: the answer before the flag; pairs with the acquire load in
-	 * req_wait. */
-	atomic_store_explicit(&r->done, 1, memory_order_release);
-	syscall(SYS_futex, (uint32_t *)&r->done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	/* Release store: the answer before the flag; pairs with the acquire
+	 * load in cadre__await_change (req_wait). */
+	cadre__store_rel_u32(&r->done, 1);
+	cadre__futex_wake(&r->done, 1);
 }
 
 /* The destructor of the moved request payload: runs after the supervisor
@@ -111,35 +114,12 @@ req_dtor(void *data, size_t size)
 	req_unref(r);
 }
 
+/* Waits until answered (0) or timeout_ms (negative: never) has passed
+ * (CADRE_ETIMEDOUT). */
 static int
 req_wait(struct sup_req *r, long timeout_ms)
 {
-	struct timespec end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	if (timeout_ms >= 0) {
-		end.tv_sec += timeout_ms / 1000;
-		end.tv_nsec += (timeout_ms % 1000) * 1000000L;
-		if (end.tv_nsec >= 1000000000L) {
-			end.tv_sec++;
-			end.tv_nsec -= 1000000000L;
-		}
-	}
-	/* Acquire: pairs with req_complete's release store. */
-	while (!atomic_load_explicit(&r->done, memory_order_acquire)) {
-		struct timespec now, rel, *relp = NULL;
-		if (timeout_ms >= 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			long ns = (end.tv_sec - now.tv_sec) * 1000000000L +
-			          (end.tv_nsec - now.tv_nsec);
-			if (ns <= 0)
-				return CADRE_ETIMEDOUT;
-			rel.tv_sec = ns / 1000000000L;
-			rel.tv_nsec = ns % 1000000000L;
-			relp = &rel;
-		}
-		syscall(SYS_futex, (uint32_t *)&r->done, FUTEX_WAIT_PRIVATE, 0, relp, NULL, 0);
-	}
-	return 0;
+	return cadre__await_change(&r->done, 0, cadre__deadline_ms(timeout_ms));
 }
 
 /* ---- the supervisor's state ------------------------------------------------------ */
@@ -192,14 +172,6 @@ struct sup {
 	size_t shead, stail, scap;
 	uint64_t rng;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static cadre_system *
 sys_of(struct sup *s)
@@ -495,7 +467,8 @@ begin_shutdown(struct sup *s, cadre_exit reason)
 static bool
 record_restart(struct sup *s)
 {
-	uint64_t now = now_ms(), horizon = now > s->spec->period_ms ? now - s->spec->period_ms : 0;
+	uint64_t now = cadre__now_ms(),
+	         horizon = now > s->spec->period_ms ? now - s->spec->period_ms : 0;
 	uint32_t j = 0;
 	for (uint32_t i = 0; i < s->nrestarts; i++)
 		if (s->restarts[i] > horizon)
@@ -921,9 +894,10 @@ sup_receive(cadre_actor *self, const cadre_msg *m)
 	case SUP_REQ: {
 		struct sup_req *r = (struct sup_req *)(uintptr_t)m->data;
 		r->taken = true;
-		/* Relaxed: taking a reference publishes nothing; the release is
-		 * req_unref's acq_rel fetch_sub. */
-		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+		/* Relaxed add: taking a reference publishes nothing, so it
+		 * pairs with nothing; the release is req_unref's acq_rel
+		 * decrement. */
+		cadre__faa_rlx_u64(&r->refs, 1);
 		if (!handle_req(s, r) && !stash_push(s, r))
 			reply(r, CADRE_ENOMEM);
 		break;
@@ -986,10 +960,10 @@ req_new(enum req_op op)
 	struct sup_req *r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return NULL;
-	/* Plain initialisation: published to the supervisor by the send (or
-	 * the spawn), a release. */
-	atomic_init(&r->refs, 2);
-	atomic_init(&r->done, 0);
+	/* Plain initialisation: not shared yet; published to the supervisor
+	 * by the send (or the spawn), a release. */
+	r->refs = 2;
+	r->done = 0;
 	r->op = op;
 	return r;
 }
