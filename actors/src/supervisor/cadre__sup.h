@@ -4,7 +4,8 @@
  * describe):
  *   supervisor.c  the behaviour: start, receive (dispatch), stop
  *   spec.c        validation, the child table, events
- *   ops.c         the operation queue (START, STOP, DELAY, ...)
+ *   ops.c         the operation queue (START, STOP, DELAY, ...) and the
+ *                 messages that end its waits
  *   restart.c     restart strategies, intensity, backoff, auto-shutdown
  *   request.c     requests: the callers' blocking API, the reply futex,
  *                 and the supervisor's handling (queries, the stash)
@@ -146,6 +147,10 @@ void cadre__sup_run_ops(struct sup *s);
 void cadre__sup_cancel_ops(struct sup *s);
 void cadre__sup_begin_shutdown(struct sup *s, cadre_exit reason);
 void cadre__sup_start_failed(struct sup *s, struct child *c, cadre_exit reason);
+void cadre__sup_child_started(struct sup *s, const cadre_started_msg *st);
+void cadre__sup_child_exit(struct sup *s, struct child *c, const cadre_exit_msg *e);
+void cadre__sup_delay_done(struct sup *s, uint32_t seq);
+void cadre__sup_kill_due(struct sup *s, uint64_t serial);
 
 /* ---- restart.c: strategies, intensity, backoff ------------------------------------- */
 void cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail);

@@ -190,3 +190,83 @@ cadre__sup_begin_shutdown(struct sup *s, cadre_exit reason)
 	}
 	cadre__sup_push_op(s, (struct op){OP_SELF_STOP, 0, 0, NULL});
 }
+
+/* ---- the messages that end a wait ------------------------------------------------- */
+void
+cadre__sup_child_started(struct sup *s, const cadre_started_msg *st)
+{
+	struct child *c = cadre__sup_by_ref(s, st->actor);
+	if (c == NULL || c->st != C_STARTING)
+		return;
+	c->st = C_RUNNING;
+	cadre__sup_emit(s, CADRE_SUP_CHILD_STARTED, c, SUP_NO_REASON, 0, 0);
+	if (c->start_req != NULL) {
+		c->start_req->out_ref = c->ref;
+		cadre__sup_reply(c->start_req, 0);
+		c->start_req = NULL;
+	}
+	/* (If it came up while we are shutting down, its stop is queued.) */
+	if (s->waiting == W_STARTED && s->wait_serial == c->serial)
+		s->waiting = W_NONE;
+}
+
+/* The end of a STOP: c is down, its mail kept for its next start. */
+static void
+child_stopped(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
+{
+	if (c->kill_armed)
+		cadre_timer_cancel(sys_of(s), c->kill_timer);
+	c->kill_armed = false;
+	cadre__sup_emit(s, CADRE_SUP_CHILD_STOPPED, c, reason, 0, 0);
+	c->ref = CADRE_REF_NONE;
+	c->st = C_TERMINATED;
+	cadre_mail_drop(sys_of(s), c->mail);
+	c->mail = mail;
+	if (s->waiting == W_EXIT && s->wait_serial == c->serial)
+		s->waiting = W_NONE;
+}
+
+/* The EXIT of child c: the end of its STOP, the failure of its START, or
+ * a death (restarted, unless the supervisor is going down). */
+void
+cadre__sup_child_exit(struct sup *s, struct child *c, const cadre_exit_msg *e)
+{
+	cadre_mail *mail = c->spec->handover_mail ? cadre_mail_claim(&s->base, e) : NULL;
+	if (c->st == C_STOPPING) {
+		child_stopped(s, c, e->reason, mail);
+	} else if (c->st == C_STARTING) {
+		cadre_mail_drop(sys_of(s), mail);
+		if (s->waiting == W_STARTED && s->wait_serial == c->serial)
+			s->waiting = W_NONE;
+		cadre__sup_start_failed(s, c, e->reason);
+	} else {
+		cadre__sup_emit(s, CADRE_SUP_CHILD_EXITED, c, e->reason, 0,
+		                (uint32_t)cadre_mail_count(mail));
+		if (s->phase == P_DOWN) {
+			c->ref = CADRE_REF_NONE;
+			c->st = C_TERMINATED;
+			cadre_mail_drop(sys_of(s), mail);
+		} else {
+			cadre__sup_on_child_exit(s, c, e->reason, mail);
+		}
+	}
+}
+
+/* SUP_DELAY: the timer of a DELAY (an older one's is ignored). */
+void
+cadre__sup_delay_done(struct sup *s, uint32_t seq)
+{
+	if (s->waiting == W_DELAY && seq == s->delay_seq)
+		s->waiting = W_NONE;
+}
+
+/* SUP_KILL: a STOP's shutdown time is up. */
+void
+cadre__sup_kill_due(struct sup *s, uint64_t serial)
+{
+	struct child *c = cadre__sup_by_serial(s, serial);
+	if (c != NULL && c->st == C_STOPPING) {
+		c->kill_armed = false;
+		cadre_kill(sys_of(s), c->ref);
+	}
+}

@@ -97,118 +97,167 @@ fill_info(const struct child *c, cadre_child_info *i)
 	*i = (cadre_child_info){c->spec->id, c->ref, map[c->st], c->spec->type, c->spec->restart};
 }
 
+/* ---- queries: answered at once --------------------------------------------------- */
+static void
+answer_which(struct sup *s, struct sup_req *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nkids; i++) {
+		if (s->kids[i]->removed)
+			continue;
+		if (n < r->max)
+			fill_info(s->kids[i], &r->infos[n]);
+		n++;
+	}
+	r->n = n;
+	cadre__sup_reply(r, 0);
+}
+
+static void
+answer_count(struct sup *s, struct sup_req *r)
+{
+	cadre_child_counts k = {0};
+	for (size_t i = 0; i < s->nkids; i++) {
+		const struct child *x = s->kids[i];
+		if (x->removed)
+			continue;
+		k.specs++;
+		k.active += x->st == C_RUNNING;
+		k.supervisors += x->spec->type == CADRE_SUPERVISOR;
+		k.workers += x->spec->type == CADRE_WORKER;
+	}
+	r->counts = k;
+	cadre__sup_reply(r, 0);
+}
+
+/* ---- the others: queued once the queue is empty ---------------------------------- */
+/* Each returns false when it answered at once with an error, before changing
+ * anything; true when run_ops is to follow (the queue or the children
+ * changed). */
+static bool
+req_start_child(struct sup *s, struct sup_req *r)
+{
+	struct child *c;
+	if (s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE) {
+		c = cadre__sup_add_child(s, &s->spec->children[0], r->arg, true);
+	} else {
+		if (r->child_spec == NULL || r->child_spec->beh == NULL ||
+		    r->child_spec->id == NULL ||
+		    (r->child_spec->significant && r->child_spec->restart == CADRE_PERMANENT)) {
+			cadre__sup_reply(r, CADRE_EINVAL);
+			return false;
+		}
+		if (cadre__sup_by_id(s, r->child_spec->id) != NULL) {
+			cadre__sup_reply(r, CADRE_EEXIST);
+			return false;
+		}
+		c = cadre__sup_add_child(s, r->child_spec, r->child_spec->arg, false);
+	}
+	if (c == NULL) {
+		cadre__sup_reply(r, CADRE_ENOMEM);
+		return false;
+	}
+	c->start_req = r;
+	r->out_ref = CADRE_REF_NONE;
+	cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
+	return true;
+}
+
+static bool
+req_terminate_child(struct sup *s, struct sup_req *r)
+{
+	bool simple = s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE;
+	struct child *c = simple ? cadre__sup_by_ref(s, r->ref) : cadre__sup_by_id(s, r->id);
+	if (c == NULL) {
+		cadre__sup_reply(r, CADRE_ENOENT);
+		return false;
+	}
+	cadre__sup_push_op(s, (struct op){OP_STOP, c->serial, 0, NULL});
+	if (simple || c->spec->restart == CADRE_TEMPORARY)
+		cadre__sup_push_op(s, (struct op){OP_REMOVE, c->serial, 0, NULL});
+	cadre__sup_push_op(s, (struct op){OP_REPLY, 0, 0, r});
+	return true;
+}
+
+/* The child named by r->id, if it is terminated; else answers r (ENOENT,
+ * EBUSY) and returns NULL. SIMPLE_ONE_FOR_ONE children have no id. */
+static struct child *
+terminated_by_id(struct sup *s, struct sup_req *r)
+{
+	struct child *c =
+	        s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE ? NULL : cadre__sup_by_id(s, r->id);
+	if (c == NULL) {
+		cadre__sup_reply(r, CADRE_ENOENT);
+		return NULL;
+	}
+	if (c->st != C_TERMINATED) {
+		cadre__sup_reply(r, CADRE_EBUSY);
+		return NULL;
+	}
+	return c;
+}
+
+static bool
+req_restart_child(struct sup *s, struct sup_req *r)
+{
+	struct child *c = terminated_by_id(s, r);
+	if (c == NULL)
+		return false;
+	c->start_req = r;
+	cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
+	return true;
+}
+
+static bool
+req_delete_child(struct sup *s, struct sup_req *r)
+{
+	struct child *c = terminated_by_id(s, r);
+	if (c == NULL)
+		return false;
+	c->removed = true;
+	cadre__sup_reply(r, 0);
+	return true;
+}
+
+/* Queues (or answers) a request that needs an idle queue. */
+static bool
+queue_req(struct sup *s, struct sup_req *r)
+{
+	switch (r->op) {
+	case R_START_CHILD:
+		return req_start_child(s, r);
+	case R_TERMINATE_CHILD:
+		return req_terminate_child(s, r);
+	case R_RESTART_CHILD:
+		return req_restart_child(s, r);
+	case R_DELETE_CHILD:
+		return req_delete_child(s, r);
+	case R_STOP:
+		s->stop_req = r;
+		cadre__sup_begin_shutdown(s, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL});
+		return true;
+	default:
+		cadre__sup_reply(r, CADRE_EINVAL);
+		return true;
+	}
+}
+
 /* Handles one request; returns false if it has to wait for the queue. */
 static bool
 handle_req(struct sup *s, struct sup_req *r)
 {
-	bool simple = s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE;
-	struct child *c;
-	switch (r->op) {
-	case R_WHICH: {
-		size_t n = 0;
-		for (size_t i = 0; i < s->nkids; i++) {
-			if (s->kids[i]->removed)
-				continue;
-			if (n < r->max)
-				fill_info(s->kids[i], &r->infos[n]);
-			n++;
-		}
-		r->n = n;
-		cadre__sup_reply(r, 0);
+	if (r->op == R_WHICH) {
+		answer_which(s, r);
 		return true;
 	}
-	case R_COUNT: {
-		cadre_child_counts k = {0};
-		for (size_t i = 0; i < s->nkids; i++) {
-			const struct child *x = s->kids[i];
-			if (x->removed)
-				continue;
-			k.specs++;
-			k.active += x->st == C_RUNNING;
-			k.supervisors += x->spec->type == CADRE_SUPERVISOR;
-			k.workers += x->spec->type == CADRE_WORKER;
-		}
-		r->counts = k;
-		cadre__sup_reply(r, 0);
+	if (r->op == R_COUNT) {
+		answer_count(s, r);
 		return true;
-	}
-	default:
-		break;
 	}
 	if (busy(s))
 		return false;
-	switch (r->op) {
-	case R_START_CHILD:
-		if (simple) {
-			c = cadre__sup_add_child(s, &s->spec->children[0], r->arg, true);
-		} else {
-			if (r->child_spec == NULL || r->child_spec->beh == NULL ||
-			    r->child_spec->id == NULL ||
-			    (r->child_spec->significant &&
-			     r->child_spec->restart == CADRE_PERMANENT)) {
-				cadre__sup_reply(r, CADRE_EINVAL);
-				return true;
-			}
-			if (cadre__sup_by_id(s, r->child_spec->id) != NULL) {
-				cadre__sup_reply(r, CADRE_EEXIST);
-				return true;
-			}
-			c = cadre__sup_add_child(s, r->child_spec, r->child_spec->arg, false);
-		}
-		if (c == NULL) {
-			cadre__sup_reply(r, CADRE_ENOMEM);
-			return true;
-		}
-		c->start_req = r;
-		r->out_ref = CADRE_REF_NONE;
-		cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
-		break;
-	case R_TERMINATE_CHILD:
-		c = simple ? cadre__sup_by_ref(s, r->ref) : cadre__sup_by_id(s, r->id);
-		if (c == NULL) {
-			cadre__sup_reply(r, CADRE_ENOENT);
-			return true;
-		}
-		cadre__sup_push_op(s, (struct op){OP_STOP, c->serial, 0, NULL});
-		if (simple || c->spec->restart == CADRE_TEMPORARY)
-			cadre__sup_push_op(s, (struct op){OP_REMOVE, c->serial, 0, NULL});
-		cadre__sup_push_op(s, (struct op){OP_REPLY, 0, 0, r});
-		break;
-	case R_RESTART_CHILD:
-		c = simple ? NULL : cadre__sup_by_id(s, r->id);
-		if (c == NULL) {
-			cadre__sup_reply(r, CADRE_ENOENT);
-			return true;
-		}
-		if (c->st != C_TERMINATED) {
-			cadre__sup_reply(r, CADRE_EBUSY);
-			return true;
-		}
-		c->start_req = r;
-		cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
-		break;
-	case R_DELETE_CHILD:
-		c = simple ? NULL : cadre__sup_by_id(s, r->id);
-		if (c == NULL) {
-			cadre__sup_reply(r, CADRE_ENOENT);
-			return true;
-		}
-		if (c->st != C_TERMINATED) {
-			cadre__sup_reply(r, CADRE_EBUSY);
-			return true;
-		}
-		c->removed = true;
-		cadre__sup_reply(r, 0);
-		break;
-	case R_STOP:
-		s->stop_req = r;
-		cadre__sup_begin_shutdown(s, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL});
-		break;
-	default:
-		cadre__sup_reply(r, CADRE_EINVAL);
-		break;
-	}
-	cadre__sup_run_ops(s);
+	if (queue_req(s, r))
+		cadre__sup_run_ops(s);
 	return true;
 }
 

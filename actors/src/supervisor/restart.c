@@ -65,6 +65,37 @@ queue_restart(struct sup *s, struct child *c, uint32_t delay)
 	cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
 }
 
+/* ONE_FOR_ALL: all; REST_FOR_ONE: c and those started after it.
+ * Stop the others in reverse order, then start them all in order. */
+static void
+restart_group(struct sup *s, struct child *c, uint32_t delay)
+{
+	size_t idx = 0;
+	while (s->kids[idx] != c)
+		idx++;
+	size_t from = s->spec->strategy == CADRE_ONE_FOR_ALL ? 0 : idx;
+	for (size_t i = s->nkids; i-- > from;) {
+		struct child *k = s->kids[i];
+		if (k != c && !k->removed && (k->st == C_RUNNING || k->st == C_STARTING))
+			cadre__sup_push_op(s, (struct op){OP_STOP, k->serial, 0, NULL});
+	}
+	if (delay != 0)
+		cadre__sup_push_op(s, (struct op){OP_DELAY, 0, delay, NULL});
+	for (size_t i = from; i < s->nkids; i++) {
+		struct child *k = s->kids[i];
+		if (k->removed)
+			continue;
+		if (k != c && k->spec->restart == CADRE_TEMPORARY) {
+			/* stopped with the group, not restarted: it goes */
+			cadre__sup_push_op(s, (struct op){OP_REMOVE, k->serial, 0, NULL});
+			continue;
+		}
+		queue_restart(s, k, k == c ? delay : 0);
+	}
+}
+
+/* Child c died (its EXIT, or a failed restart): restart it (and, by the
+ * strategy, its siblings), or forget it, or give up. */
 void
 cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
 {
@@ -90,9 +121,6 @@ cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadr
 	cadre_mail_drop(sys, c->mail);
 	c->mail = mail; /* NULL unless handover_mail */
 	uint32_t delay = backoff(s);
-	size_t idx = 0;
-	while (s->kids[idx] != c)
-		idx++;
 	cadre_strategy st = s->spec->strategy;
 	if (st == CADRE_ONE_FOR_ONE || st == CADRE_SIMPLE_ONE_FOR_ONE) {
 		if (delay != 0)
@@ -100,25 +128,5 @@ cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadr
 		queue_restart(s, c, delay);
 		return;
 	}
-	/* ONE_FOR_ALL: all; REST_FOR_ONE: this one and those started after it.
-	 * Stop the others in reverse order, then start them all in order. */
-	size_t from = st == CADRE_ONE_FOR_ALL ? 0 : idx;
-	for (size_t i = s->nkids; i-- > from;) {
-		struct child *k = s->kids[i];
-		if (k != c && !k->removed && (k->st == C_RUNNING || k->st == C_STARTING))
-			cadre__sup_push_op(s, (struct op){OP_STOP, k->serial, 0, NULL});
-	}
-	if (delay != 0)
-		cadre__sup_push_op(s, (struct op){OP_DELAY, 0, delay, NULL});
-	for (size_t i = from; i < s->nkids; i++) {
-		struct child *k = s->kids[i];
-		if (k->removed)
-			continue;
-		if (k != c && k->spec->restart == CADRE_TEMPORARY) {
-			/* stopped with the group, not restarted: it goes */
-			cadre__sup_push_op(s, (struct op){OP_REMOVE, k->serial, 0, NULL});
-			continue;
-		}
-		queue_restart(s, k, k == c ? delay : 0);
-	}
+	restart_group(s, c, delay);
 }

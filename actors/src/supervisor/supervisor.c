@@ -63,80 +63,37 @@ sup_start_blocking(cadre_actor *self, void *arg)
 	return rc;
 }
 
+/* An EXIT: from a child, or, from anyone else, an order to go. */
+static void
+on_exit_msg(struct sup *s, const cadre_exit_msg *e)
+{
+	struct child *c = cadre__sup_by_ref(s, e->from);
+	if (c != NULL) {
+		cadre__sup_child_exit(s, c, e);
+	} else if (cadre_ref_eq(e->from, cadre_parent(&s->base)) ||
+	           (!e->linked && e->reason.kind != CADRE_EXIT_NORMAL)) {
+		/* our parent (or anyone, directly) asks us to go: in order */
+		cadre__sup_begin_shutdown(s, e->reason);
+	}
+}
+
 static int
 sup_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct sup *s = (struct sup *)self;
 	switch (m->type) {
-	case CADRE_MSG_STARTED: {
-		const cadre_started_msg *st = m->data;
-		struct child *c = cadre__sup_by_ref(s, st->actor);
-		if (c == NULL || c->st != C_STARTING)
-			break;
-		c->st = C_RUNNING;
-		cadre__sup_emit(s, CADRE_SUP_CHILD_STARTED, c, SUP_NO_REASON, 0, 0);
-		if (c->start_req != NULL) {
-			c->start_req->out_ref = c->ref;
-			cadre__sup_reply(c->start_req, 0);
-			c->start_req = NULL;
-		}
-		/* (If it came up while we are shutting down, its stop is queued.) */
-		if (s->waiting == W_STARTED && s->wait_serial == c->serial)
-			s->waiting = W_NONE;
+	case CADRE_MSG_STARTED:
+		cadre__sup_child_started(s, m->data);
 		break;
-	}
-	case CADRE_MSG_EXIT: {
-		const cadre_exit_msg *e = m->data;
-		struct child *c = cadre__sup_by_ref(s, e->from);
-		if (c != NULL) {
-			cadre_mail *mail =
-			        c->spec->handover_mail ? cadre_mail_claim(self, e) : NULL;
-			if (c->st == C_STOPPING) {
-				if (c->kill_armed)
-					cadre_timer_cancel(sys_of(s), c->kill_timer);
-				c->kill_armed = false;
-				cadre__sup_emit(s, CADRE_SUP_CHILD_STOPPED, c, e->reason, 0, 0);
-				c->ref = CADRE_REF_NONE;
-				c->st = C_TERMINATED;
-				cadre_mail_drop(sys_of(s), c->mail);
-				c->mail = mail;
-				if (s->waiting == W_EXIT && s->wait_serial == c->serial)
-					s->waiting = W_NONE;
-			} else if (c->st == C_STARTING) {
-				cadre_mail_drop(sys_of(s), mail);
-				if (s->waiting == W_STARTED && s->wait_serial == c->serial)
-					s->waiting = W_NONE;
-				cadre__sup_start_failed(s, c, e->reason);
-			} else {
-				cadre__sup_emit(s, CADRE_SUP_CHILD_EXITED, c, e->reason, 0,
-				                (uint32_t)cadre_mail_count(mail));
-				if (s->phase == P_DOWN) {
-					c->ref = CADRE_REF_NONE;
-					c->st = C_TERMINATED;
-					cadre_mail_drop(sys_of(s), mail);
-				} else {
-					cadre__sup_on_child_exit(s, c, e->reason, mail);
-				}
-			}
-		} else if (cadre_ref_eq(e->from, cadre_parent(self)) ||
-		           (!e->linked && e->reason.kind != CADRE_EXIT_NORMAL)) {
-			/* our parent (or anyone, directly) asks us to go: in order */
-			cadre__sup_begin_shutdown(s, e->reason);
-		}
+	case CADRE_MSG_EXIT:
+		on_exit_msg(s, m->data);
 		break;
-	}
 	case SUP_DELAY:
-		if (s->waiting == W_DELAY && *(const uint32_t *)m->data == s->delay_seq)
-			s->waiting = W_NONE;
+		cadre__sup_delay_done(s, *(const uint32_t *)m->data);
 		break;
-	case SUP_KILL: {
-		struct child *c = cadre__sup_by_serial(s, *(const uint64_t *)m->data);
-		if (c != NULL && c->st == C_STOPPING) {
-			c->kill_armed = false;
-			cadre_kill(sys_of(s), c->ref);
-		}
+	case SUP_KILL:
+		cadre__sup_kill_due(s, *(const uint64_t *)m->data);
 		break;
-	}
 	case SUP_REQ:
 		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data);
 		break;
