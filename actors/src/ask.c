@@ -42,16 +42,14 @@
  * Process-wide counters (late, dropped, timed out) are relaxed atomics:
  * statistics only, they publish nothing.
  */
-#define _GNU_SOURCE
 #include <cadre/ask.h>
 
-#include <linux/futex.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "cadre__atomic.h"
+#include "cadre__await.h"
+#include "cadre__clock.h"
 
 #define REQ_MAGIC 0x51455243u /* "CREQ" */
 #define REQ_F_FUTURE 0x1u
@@ -71,21 +69,21 @@ struct rep_hdr {
 
 _Static_assert(sizeof(struct req_hdr) == CADRE_ASK_REQUEST_HEADER, "request header size");
 _Static_assert(sizeof(struct rep_hdr) == CADRE_ASK_REPLY_HEADER, "reply header size");
-_Static_assert(sizeof(atomic_uint) == sizeof(uint32_t), "futex word");
 
 /* Payloads up to this size are assembled on the stack. */
 #define STACK_PAYLOAD 512u
 
 /* Process-wide counters. Relaxed everywhere: statistics, no data hangs off
  * them. */
-static atomic_uint_least64_t g_late, g_dropped, g_timed_out;
-static atomic_uint_least64_t g_future_ids;
+static uint64_t g_late, g_dropped, g_timed_out;
+static uint64_t g_future_ids;
 
 static void
-count(atomic_uint_least64_t *c)
+count(uint64_t *c)
 {
-	/* Relaxed: a statistic (see above). */
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+	/* Relaxed add: a statistic (see above); pairs with nothing (the
+	 * relaxed loads in cadre_ask_global_stats read it). */
+	cadre__faa_rlx_u64(c, 1);
 }
 
 /* Sends hdr (hn bytes) followed by size bytes at data as one message. */
@@ -383,11 +381,12 @@ cadre_ask_global_stats(cadre_ask_stats *out)
 {
 	if (out == NULL)
 		return;
-	/* Relaxed: snapshots of statistics. */
+	/* Relaxed loads: snapshots of statistics; they pair with nothing
+	 * (count's relaxed adds publish nothing). */
 	*out = (cadre_ask_stats){
-	        .timed_out = atomic_load_explicit(&g_timed_out, memory_order_relaxed),
-	        .replies_late = atomic_load_explicit(&g_late, memory_order_relaxed),
-	        .replies_dropped = atomic_load_explicit(&g_dropped, memory_order_relaxed),
+	        .timed_out = cadre__load_rlx_u64(&g_timed_out),
+	        .replies_late = cadre__load_rlx_u64(&g_late),
+	        .replies_dropped = cadre__load_rlx_u64(&g_dropped),
 	};
 }
 
@@ -437,8 +436,8 @@ cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *msg)
 enum { F_PENDING = 0, F_CLAIMED = 1, F_DONE = 2, F_TIMEDOUT = 3 };
 
 struct future {
-	atomic_uint refs;  /* the waiter's and the proxy's */
-	atomic_uint state; /* futex word: F_* */
+	uint32_t refs;  /* the waiter's and the proxy's */
+	uint32_t state; /* futex word: F_* */
 	uint64_t id;
 	/* the caller's buffer, written by the proxy between CLAIMED and DONE */
 	void *buf;
@@ -452,9 +451,9 @@ struct future {
 static void
 future_unref(struct future *f)
 {
-	/* acq_rel: the last one to let go sees every write of the other side
-	 * (pairs with the other side's fetch_sub). */
-	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
+	/* acq_rel add of -1: the last one to let go sees every write of the
+	 * other side (pairs with the other side's same decrement). */
+	if (cadre__faa_acqrel_u32(&f->refs, UINT32_MAX) == 1)
 		free(f);
 }
 
@@ -463,20 +462,21 @@ future_unref(struct future *f)
 static bool
 future_claim(struct future *f)
 {
-	unsigned expect = F_PENDING;
-	/* acq_rel on success: one total order on the state word with the
-	 * waiter's CAS; nothing of ours moves above the claim. */
-	return atomic_compare_exchange_strong_explicit(&f->state, &expect, F_CLAIMED,
-	                                               memory_order_acq_rel, memory_order_relaxed);
+	/* acq_rel CAS: one total order on the state word with the waiter's
+	 * CAS in future_wait; nothing of ours moves above the claim. (On
+	 * failure it is an acquire load, where a relaxed one would do: the
+	 * header's one 32-bit CAS.) */
+	return cadre__cas_acqrel_u32(&f->state, F_PENDING, F_CLAIMED);
 }
 
 static void
 future_done(struct future *f)
 {
-	/* Release: the answer (rc, size, type, the caller's buffer) before
-	 * DONE; pairs with the acquire load in future_wait. */
-	atomic_store_explicit(&f->state, F_DONE, memory_order_release);
-	syscall(SYS_futex, (uint32_t *)&f->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	/* Release store: the answer (rc, size, type, the caller's buffer)
+	 * before DONE; pairs with the acquire load in cadre__await_change
+	 * (future_wait). */
+	cadre__store_rel_u32(&f->state, F_DONE);
+	cadre__futex_wake(&f->state, 1);
 }
 
 struct proxy {
@@ -547,43 +547,16 @@ static const cadre_behaviour proxy_beh = {.size = sizeof(struct proxy),
 static int
 future_wait(struct future *f, long timeout_ms)
 {
-	struct timespec end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
+	if (cadre__await_change(&f->state, F_PENDING, cadre__deadline_ms(timeout_ms)) != 0) {
+		/* acq_rel CAS: the other side of future_claim's CAS; whoever
+		 * leaves PENDING first decides. */
+		if (cadre__cas_acqrel_u32(&f->state, F_PENDING, F_TIMEDOUT))
+			return CADRE_ETIMEDOUT;
 	}
-	for (;;) {
-		/* Acquire: pairs with future_done's release store. */
-		unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
-		if (s == F_DONE)
-			return 0;
-		if (s == F_CLAIMED) {
-			/* The proxy is copying the reply: DONE comes next, soon. */
-			syscall(SYS_futex, (uint32_t *)&f->state, FUTEX_WAIT_PRIVATE, F_CLAIMED,
-			        NULL, NULL, 0);
-			continue;
-		}
-		struct timespec now, rel;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long ns = (end.tv_sec - now.tv_sec) * 1000000000L + (end.tv_nsec - now.tv_nsec);
-		if (ns <= 0) {
-			unsigned expect = F_PENDING;
-			/* acq_rel: the other side of future_claim's CAS; whoever
-			 * leaves PENDING first decides. */
-			if (atomic_compare_exchange_strong_explicit(&f->state, &expect, F_TIMEDOUT,
-			                                            memory_order_acq_rel,
-			                                            memory_order_relaxed))
-				return CADRE_ETIMEDOUT;
-			continue; /* claimed meanwhile: wait for DONE */
-		}
-		rel.tv_sec = ns / 1000000000L;
-		rel.tv_nsec = ns % 1000000000L;
-		syscall(SYS_futex, (uint32_t *)&f->state, FUTEX_WAIT_PRIVATE, F_PENDING, &rel, NULL,
-		        0);
-	}
+	/* CLAIMED (the proxy is copying the reply: DONE comes next, soon) or
+	 * DONE already. */
+	cadre__await_change(&f->state, F_CLAIMED, UINT64_MAX);
+	return 0;
 }
 
 int
@@ -599,11 +572,12 @@ cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
 	struct future *f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return CADRE_ENOMEM;
-	/* Relaxed: published to the proxy by the spawn. */
-	atomic_init(&f->refs, 2);
-	atomic_init(&f->state, F_PENDING);
-	/* Relaxed: only uniqueness matters. */
-	f->id = atomic_fetch_add_explicit(&g_future_ids, 1, memory_order_relaxed) + 1;
+	/* Plain initialisation: not shared yet; published to the proxy by
+	 * the spawn. */
+	f->refs = 2;
+	f->state = F_PENDING;
+	/* Relaxed add: only uniqueness matters; pairs with nothing. */
+	f->id = cadre__faa_rlx_u64(&g_future_ids, 1) + 1;
 	f->buf = reply_buf;
 	f->cap = buf_size;
 	cadre_ref proxy;

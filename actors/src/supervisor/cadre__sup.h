@@ -1,0 +1,166 @@
+/* Cadre internal (actors/): what the supervisor's sources share.
+ *
+ * The supervisor, by mechanism (the design notes are with the code they
+ * describe):
+ *   supervisor.c  the behaviour: start, receive (dispatch), stop
+ *   spec.c        validation, the child table, events
+ *   ops.c         the operation queue (START, STOP, DELAY, ...) and the
+ *                 messages that end its waits
+ *   restart.c     restart strategies, intensity, backoff, auto-shutdown
+ *   request.c     requests: the callers' blocking API, the reply futex,
+ *                 and the supervisor's handling (queries, the stash)
+ */
+#ifndef CADRE__SUP_H
+#define CADRE__SUP_H
+
+#include <cadre/supervisor.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Cadre's own message types for supervisors (inside the reserved range). */
+#define SUP_REQ 0xFFFF0101u   /* data: struct sup_req (moved) */
+#define SUP_DELAY 0xFFFF0102u /* data: uint32_t seq */
+#define SUP_KILL 0xFFFF0103u  /* data: uint64_t child serial */
+
+/* ---- requests ---------------------------------------------------------------------- */
+enum req_op {
+	R_START_SUP, /* the blocking cadre_supervisor_start */
+	R_START_CHILD,
+	R_TERMINATE_CHILD,
+	R_RESTART_CHILD,
+	R_DELETE_CHILD,
+	R_WHICH,
+	R_COUNT,
+	R_STOP,
+};
+
+struct sup_req {
+	/* 64 bits: the supervisor's extra reference is a relaxed add, which
+	 * cadre__atomic.h has for uint64_t only. */
+	uint64_t refs;
+	uint32_t done; /* futex word: 0 until answered */
+	bool taken;    /* the supervisor owns the answer (stashed or pending) */
+	enum req_op op;
+	/* in */
+	const cadre_sup_spec *spec;
+	const cadre_child_spec *child_spec;
+	void *arg;
+	const char *id;
+	cadre_ref ref;
+	cadre_child_info *infos;
+	size_t max;
+	/* out */
+	int rc;
+	cadre_ref out_ref;
+	size_t n;
+	cadre_child_counts counts;
+	const char *failed_id;
+};
+
+/* ---- the supervisor's state ------------------------------------------------------ */
+enum child_st { C_RUNNING, C_STARTING, C_STOPPING, C_RESTARTING, C_TERMINATED };
+
+struct child {
+	const cadre_child_spec *spec;
+	void *arg;
+	uint64_t serial;
+	cadre_ref ref;
+	enum child_st st;
+	cadre_mail *mail; /* handed over to the next start */
+	cadre_timer kill_timer;
+	bool kill_armed;
+	bool removed;
+	bool dynamic;              /* a SIMPLE_ONE_FOR_ONE child */
+	struct sup_req *start_req; /* answered when its start ends */
+};
+
+enum op_kind { OP_START, OP_STOP, OP_DELAY, OP_REPLY, OP_REMOVE, OP_STARTED_SELF, OP_SELF_STOP };
+
+struct op {
+	enum op_kind k;
+	uint64_t serial;
+	uint32_t delay;
+	struct sup_req *req;
+};
+
+enum { W_NONE, W_STARTED, W_EXIT, W_DELAY };
+enum { P_INIT, P_RUN, P_DOWN };
+
+struct sup {
+	cadre_actor base;
+	const cadre_sup_spec *spec;
+	struct sup_req *starter; /* the blocking cadre_supervisor_start, if any */
+	struct sup_req *stop_req;
+	struct child **kids;
+	size_t nkids, capkids;
+	uint64_t next_serial;
+	uint64_t *restarts; /* restart times (ms) within the period */
+	uint32_t nrestarts;
+	struct op *ops;
+	size_t ohead, otail, ocap;
+	int waiting;
+	uint64_t wait_serial;
+	uint32_t delay_seq;
+	int phase;
+	cadre_exit final_reason;
+	struct sup_req **stash;
+	size_t shead, stail, scap;
+	uint64_t rng;
+};
+
+#define SUP_NO_REASON ((cadre_exit){CADRE_EXIT_NORMAL, 0, NULL})
+
+static inline cadre_system *
+sys_of(struct sup *s)
+{
+	return cadre_actor_system(&s->base);
+}
+
+static inline bool
+ops_empty(const struct sup *s)
+{
+	return s->ohead == s->otail;
+}
+
+static inline bool
+alive(const struct child *c)
+{
+	return c->st == C_RUNNING || c->st == C_STARTING || c->st == C_STOPPING;
+}
+
+/* ---- spec.c: validation, the child table, events ------------------------------------- */
+int cadre__sup_validate(const cadre_sup_spec *sp);
+void cadre__sup_emit(struct sup *s, cadre_sup_event_kind kind, const struct child *c,
+                     cadre_exit reason, uint32_t delay, uint32_t mail);
+struct child *cadre__sup_add_child(struct sup *s, const cadre_child_spec *spec, void *arg,
+                                   bool dynamic);
+struct child *cadre__sup_by_serial(struct sup *s, uint64_t serial);
+struct child *cadre__sup_by_ref(struct sup *s, cadre_ref r);
+struct child *cadre__sup_by_id(struct sup *s, const char *id);
+void cadre__sup_compact(struct sup *s);
+
+/* ---- ops.c: the operation queue ------------------------------------------------------ */
+bool cadre__sup_push_op(struct sup *s, struct op o);
+void cadre__sup_run_ops(struct sup *s);
+void cadre__sup_cancel_ops(struct sup *s);
+void cadre__sup_begin_shutdown(struct sup *s, cadre_exit reason);
+void cadre__sup_start_failed(struct sup *s, struct child *c, cadre_exit reason);
+void cadre__sup_child_started(struct sup *s, const cadre_started_msg *st);
+void cadre__sup_child_exit(struct sup *s, struct child *c, const cadre_exit_msg *e);
+void cadre__sup_delay_done(struct sup *s, uint32_t seq);
+void cadre__sup_kill_due(struct sup *s, uint64_t serial);
+
+/* ---- restart.c: strategies, intensity, backoff ------------------------------------- */
+void cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail);
+
+/* ---- request.c: requests ------------------------------------------------------------- */
+void cadre__sup_reply(struct sup_req *r, int rc);
+void cadre__sup_on_request(struct sup *s, struct sup_req *r);
+void cadre__sup_drain_stash(struct sup *s);
+
+/* ---- supervisor.c: the behaviour ----------------------------------------------------- */
+const cadre_behaviour *cadre__sup_blocking_behaviour(void);
+
+#endif /* CADRE__SUP_H */

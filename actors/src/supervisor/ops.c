@@ -1,0 +1,272 @@
+/* Cadre: supervisors, the operation queue.
+ *
+ * Design notes.
+ *
+ * Everything OTP does "synchronously" (start in order, stop in reverse
+ * order, each child done before the next) is a queue of operations run one
+ * at a time: START(child) waits for CADRE_MSG_STARTED or the child's EXIT;
+ * STOP(child) sends the exit signal `shutdown` (or a kill) and waits for the
+ * child's EXIT, with a timer that kills it when its shutdown time is up;
+ * DELAY(ms) waits for a timer (restart backoff); REPLY answers a request;
+ * REMOVE forgets a child; STARTED_SELF and SELF_STOP end the start and the
+ * life of the supervisor.
+ * Exit signals arrive on the system lane, ahead of requests, so a child's
+ * death is always seen before any request that was sent after it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cadre__sup.h"
+
+bool
+cadre__sup_push_op(struct sup *s, struct op o)
+{
+	if (s->otail == s->ocap) {
+		if (s->ohead > 0) {
+			memmove(s->ops, s->ops + s->ohead, (s->otail - s->ohead) * sizeof *s->ops);
+			s->otail -= s->ohead;
+			s->ohead = 0;
+		} else {
+			size_t ncap = s->ocap == 0 ? 16 : s->ocap * 2;
+			struct op *n = realloc(s->ops, ncap * sizeof *n);
+			if (n == NULL)
+				return false;
+			s->ops = n;
+			s->ocap = ncap;
+		}
+	}
+	s->ops[s->otail++] = o;
+	return true;
+}
+
+void
+cadre__sup_start_failed(struct sup *s, struct child *c, cadre_exit reason)
+{
+	cadre__sup_emit(s, CADRE_SUP_START_FAILED, c, reason, 0, 0);
+	c->ref = CADRE_REF_NONE;
+	c->st = C_TERMINATED;
+	if (s->phase == P_INIT) {
+		s->final_reason =
+		        (cadre_exit){CADRE_EXIT_FAILURE,
+		                     reason.code != 0 ? reason.code : CADRE_ECANCELED, c->spec->id};
+		if (s->starter != NULL)
+			s->starter->failed_id = c->spec->id;
+		cadre__sup_begin_shutdown(s, s->final_reason);
+		return;
+	}
+	if (c->start_req != NULL) {
+		/* start_child / restart_child: the caller learns it failed; a
+		 * child that start_child was adding is not added (as OTP). */
+		bool adding = c->start_req->op == R_START_CHILD;
+		c->start_req->failed_id = c->spec->id;
+		cadre__sup_reply(c->start_req, CADRE_ECANCELED);
+		c->start_req = NULL;
+		if (adding || c->dynamic || c->spec->restart == CADRE_TEMPORARY)
+			c->removed = true;
+		return;
+	}
+	if (s->phase == P_RUN)
+		cadre__sup_on_child_exit(s, c, reason, NULL); /* a failed restart: try again */
+}
+
+static void
+do_start(struct sup *s, struct child *c)
+{
+	cadre_spawn_opts o = {.mailbox_capacity = c->spec->mailbox_capacity,
+	                      .flags = CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED |
+	                               (c->spec->handover_mail ? CADRE_SPAWN_KEEP_MAIL : 0u),
+	                      .inherit_mail = c->mail};
+	cadre_ref ref;
+	int rc = cadre_spawn(sys_of(s), c->spec->beh, &o, c->arg, &ref);
+	if (rc != 0) {
+		cadre__sup_start_failed(s, c, (cadre_exit){CADRE_EXIT_FAILURE, rc, "spawn failed"});
+		return;
+	}
+	c->mail = NULL; /* consumed by the spawn */
+	c->ref = ref;
+	c->st = C_STARTING;
+	s->waiting = W_STARTED;
+	s->wait_serial = c->serial;
+}
+
+static void
+do_stop(struct sup *s, struct child *c)
+{
+	cadre_system *sys = sys_of(s);
+	c->st = C_STOPPING;
+	s->waiting = W_EXIT;
+	s->wait_serial = c->serial;
+	uint32_t t = c->spec->shutdown_ms;
+	if (t == CADRE_SHUTDOWN_BRUTAL) {
+		cadre_kill(sys, c->ref);
+		return;
+	}
+	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
+	cadre_send_exit(sys, c->ref, &shut);
+	if (t != CADRE_SHUTDOWN_INFINITY) {
+		c->kill_armed = cadre_send_after(sys, cadre_self(&s->base), SUP_KILL, &c->serial,
+		                                 sizeof c->serial, t, &c->kill_timer) == 0;
+	}
+}
+
+void
+cadre__sup_run_ops(struct sup *s)
+{
+	while (s->waiting == W_NONE && !ops_empty(s)) {
+		struct op o = s->ops[s->ohead++];
+		struct child *c = cadre__sup_by_serial(s, o.serial);
+		switch (o.k) {
+		case OP_START:
+			if (c == NULL || alive(c))
+				break; /* removed meanwhile, or already up */
+			do_start(s, c);
+			break;
+		case OP_STOP:
+			if (c == NULL || c->st != C_RUNNING)
+				break; /* already down (or never came up) */
+			do_stop(s, c);
+			break;
+		case OP_DELAY: {
+			uint32_t seq = ++s->delay_seq;
+			if (cadre_send_after(sys_of(s), cadre_self(&s->base), SUP_DELAY, &seq,
+			                     sizeof seq, o.delay, NULL) == 0) {
+				s->waiting = W_DELAY;
+			}
+			break;
+		}
+		case OP_REPLY:
+			cadre__sup_reply(o.req, 0);
+			break;
+		case OP_REMOVE:
+			if (c != NULL)
+				c->removed = true;
+			break;
+		case OP_STARTED_SELF:
+			s->phase = P_RUN;
+			cadre_started(&s->base);
+			if (s->starter != NULL) {
+				s->starter->out_ref = cadre_self(&s->base);
+				cadre__sup_reply(s->starter, 0);
+				s->starter = NULL;
+			}
+			break;
+		case OP_SELF_STOP:
+			cadre__sup_emit(s, CADRE_SUP_SHUTDOWN, NULL, s->final_reason, 0, 0);
+			cadre_stop_with(&s->base, &s->final_reason);
+			return;
+		}
+	}
+	cadre__sup_compact(s);
+}
+
+/* Pending operations are void; their callers learn it. */
+void
+cadre__sup_cancel_ops(struct sup *s)
+{
+	while (!ops_empty(s)) {
+		struct op o = s->ops[s->ohead++];
+		if (o.req != NULL)
+			cadre__sup_reply(o.req, CADRE_ECANCELED);
+	}
+	s->ohead = s->otail = 0;
+}
+
+void
+cadre__sup_begin_shutdown(struct sup *s, cadre_exit reason)
+{
+	if (s->phase == P_DOWN)
+		return;
+	s->phase = P_DOWN;
+	s->final_reason = reason;
+	cadre__sup_cancel_ops(s);
+	if (s->waiting == W_DELAY)
+		s->waiting = W_NONE;
+	for (size_t i = s->nkids; i-- > 0;) {
+		struct child *c = s->kids[i];
+		if (!c->removed && (c->st == C_RUNNING || c->st == C_STARTING))
+			cadre__sup_push_op(s, (struct op){OP_STOP, c->serial, 0, NULL});
+		if (c->st == C_RESTARTING)
+			c->st = C_TERMINATED;
+	}
+	cadre__sup_push_op(s, (struct op){OP_SELF_STOP, 0, 0, NULL});
+}
+
+/* ---- the messages that end a wait ------------------------------------------------- */
+void
+cadre__sup_child_started(struct sup *s, const cadre_started_msg *st)
+{
+	struct child *c = cadre__sup_by_ref(s, st->actor);
+	if (c == NULL || c->st != C_STARTING)
+		return;
+	c->st = C_RUNNING;
+	cadre__sup_emit(s, CADRE_SUP_CHILD_STARTED, c, SUP_NO_REASON, 0, 0);
+	if (c->start_req != NULL) {
+		c->start_req->out_ref = c->ref;
+		cadre__sup_reply(c->start_req, 0);
+		c->start_req = NULL;
+	}
+	/* (If it came up while we are shutting down, its stop is queued.) */
+	if (s->waiting == W_STARTED && s->wait_serial == c->serial)
+		s->waiting = W_NONE;
+}
+
+/* The end of a STOP: c is down, its mail kept for its next start. */
+static void
+child_stopped(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
+{
+	if (c->kill_armed)
+		cadre_timer_cancel(sys_of(s), c->kill_timer);
+	c->kill_armed = false;
+	cadre__sup_emit(s, CADRE_SUP_CHILD_STOPPED, c, reason, 0, 0);
+	c->ref = CADRE_REF_NONE;
+	c->st = C_TERMINATED;
+	cadre_mail_drop(sys_of(s), c->mail);
+	c->mail = mail;
+	if (s->waiting == W_EXIT && s->wait_serial == c->serial)
+		s->waiting = W_NONE;
+}
+
+/* The EXIT of child c: the end of its STOP, the failure of its START, or
+ * a death (restarted, unless the supervisor is going down). */
+void
+cadre__sup_child_exit(struct sup *s, struct child *c, const cadre_exit_msg *e)
+{
+	cadre_mail *mail = c->spec->handover_mail ? cadre_mail_claim(&s->base, e) : NULL;
+	if (c->st == C_STOPPING) {
+		child_stopped(s, c, e->reason, mail);
+	} else if (c->st == C_STARTING) {
+		cadre_mail_drop(sys_of(s), mail);
+		if (s->waiting == W_STARTED && s->wait_serial == c->serial)
+			s->waiting = W_NONE;
+		cadre__sup_start_failed(s, c, e->reason);
+	} else {
+		cadre__sup_emit(s, CADRE_SUP_CHILD_EXITED, c, e->reason, 0,
+		                (uint32_t)cadre_mail_count(mail));
+		if (s->phase == P_DOWN) {
+			c->ref = CADRE_REF_NONE;
+			c->st = C_TERMINATED;
+			cadre_mail_drop(sys_of(s), mail);
+		} else {
+			cadre__sup_on_child_exit(s, c, e->reason, mail);
+		}
+	}
+}
+
+/* SUP_DELAY: the timer of a DELAY (an older one's is ignored). */
+void
+cadre__sup_delay_done(struct sup *s, uint32_t seq)
+{
+	if (s->waiting == W_DELAY && seq == s->delay_seq)
+		s->waiting = W_NONE;
+}
+
+/* SUP_KILL: a STOP's shutdown time is up. */
+void
+cadre__sup_kill_due(struct sup *s, uint64_t serial)
+{
+	struct child *c = cadre__sup_by_serial(s, serial);
+	if (c != NULL && c->st == C_STOPPING) {
+		c->kill_armed = false;
+		cadre_kill(sys_of(s), c->ref);
+	}
+}

@@ -1,0 +1,132 @@
+/* Cadre: supervisors, restarts: the strategies (which children a death
+ * restarts), the intensity (how many restarts within the period before the
+ * supervisor gives up), the backoff between restarts, auto-shutdown. */
+#include "cadre__clock.h"
+#include "cadre__sup.h"
+
+static bool
+record_restart(struct sup *s)
+{
+	uint64_t now = cadre__now_ms(),
+	         horizon = now > s->spec->period_ms ? now - s->spec->period_ms : 0;
+	uint32_t j = 0;
+	for (uint32_t i = 0; i < s->nrestarts; i++)
+		if (s->restarts[i] > horizon)
+			s->restarts[j++] = s->restarts[i];
+	s->nrestarts = j;
+	if (s->nrestarts >= s->spec->intensity)
+		return false;
+	s->restarts[s->nrestarts++] = now;
+	return true;
+}
+
+static uint32_t
+backoff(struct sup *s)
+{
+	const cadre_sup_spec *sp = s->spec;
+	if (sp->backoff_min_ms == 0)
+		return 0;
+	uint32_t n = s->nrestarts > 0 ? s->nrestarts - 1 : 0;
+	double d = (double)sp->backoff_min_ms;
+	for (uint32_t i = 0; i < n && d < sp->backoff_max_ms; i++)
+		d *= 2;
+	if (d > sp->backoff_max_ms)
+		d = sp->backoff_max_ms;
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 7;
+	s->rng ^= s->rng << 17;
+	double r = (double)(s->rng >> 11) / (double)(1ull << 53);
+	return (uint32_t)(d * (1.0 + r * sp->backoff_jitter));
+}
+
+static void
+auto_shutdown_check(struct sup *s, const struct child *gone)
+{
+	if (!gone->spec->significant || s->spec->auto_shutdown == CADRE_AUTO_NEVER)
+		return;
+	if (s->spec->auto_shutdown == CADRE_AUTO_ALL_SIGNIFICANT) {
+		for (size_t i = 0; i < s->nkids; i++) {
+			const struct child *c = s->kids[i];
+			if (c != gone && !c->removed && c->spec->significant &&
+			    (alive(c) || c->st == C_RESTARTING))
+				return;
+		}
+	}
+	cadre__sup_begin_shutdown(s, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, "auto-shutdown"});
+}
+
+static void
+queue_restart(struct sup *s, struct child *c, uint32_t delay)
+{
+	/* A sibling still running keeps its state until its queued stop. */
+	if (!alive(c))
+		c->st = C_RESTARTING;
+	cadre__sup_emit(s, CADRE_SUP_CHILD_RESTARTING, c, SUP_NO_REASON, delay, 0);
+	cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
+}
+
+/* ONE_FOR_ALL: all; REST_FOR_ONE: c and those started after it.
+ * Stop the others in reverse order, then start them all in order. */
+static void
+restart_group(struct sup *s, struct child *c, uint32_t delay)
+{
+	size_t idx = 0;
+	while (s->kids[idx] != c)
+		idx++;
+	size_t from = s->spec->strategy == CADRE_ONE_FOR_ALL ? 0 : idx;
+	for (size_t i = s->nkids; i-- > from;) {
+		struct child *k = s->kids[i];
+		if (k != c && !k->removed && (k->st == C_RUNNING || k->st == C_STARTING))
+			cadre__sup_push_op(s, (struct op){OP_STOP, k->serial, 0, NULL});
+	}
+	if (delay != 0)
+		cadre__sup_push_op(s, (struct op){OP_DELAY, 0, delay, NULL});
+	for (size_t i = from; i < s->nkids; i++) {
+		struct child *k = s->kids[i];
+		if (k->removed)
+			continue;
+		if (k != c && k->spec->restart == CADRE_TEMPORARY) {
+			/* stopped with the group, not restarted: it goes */
+			cadre__sup_push_op(s, (struct op){OP_REMOVE, k->serial, 0, NULL});
+			continue;
+		}
+		queue_restart(s, k, k == c ? delay : 0);
+	}
+}
+
+/* Child c died (its EXIT, or a failed restart): restart it (and, by the
+ * strategy, its siblings), or forget it, or give up. */
+void
+cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
+{
+	cadre_system *sys = sys_of(s);
+	c->ref = CADRE_REF_NONE;
+	c->st = C_TERMINATED;
+	bool abnormal = reason.kind != CADRE_EXIT_NORMAL && reason.kind != CADRE_EXIT_SHUTDOWN;
+	cadre_restart rt = c->spec->restart;
+	if (rt == CADRE_TEMPORARY || (rt == CADRE_TRANSIENT && !abnormal)) {
+		cadre_mail_drop(sys, mail);
+		if (rt == CADRE_TEMPORARY || c->dynamic)
+			c->removed = true;
+		auto_shutdown_check(s, c);
+		return;
+	}
+	if (!record_restart(s)) {
+		cadre_mail_drop(sys, mail);
+		cadre__sup_emit(s, CADRE_SUP_INTENSITY, c, reason, 0, 0);
+		cadre__sup_begin_shutdown(
+		        s, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, "reached max restart intensity"});
+		return;
+	}
+	cadre_mail_drop(sys, c->mail);
+	c->mail = mail; /* NULL unless handover_mail */
+	uint32_t delay = backoff(s);
+	cadre_strategy st = s->spec->strategy;
+	if (st == CADRE_ONE_FOR_ONE || st == CADRE_SIMPLE_ONE_FOR_ONE) {
+		if (delay != 0)
+			cadre__sup_push_op(s, (struct op){OP_DELAY, 0, delay, NULL});
+		queue_restart(s, c, delay);
+		return;
+	}
+	restart_group(s, c, delay);
+}

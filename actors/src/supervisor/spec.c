@@ -1,0 +1,114 @@
+/* Cadre: supervisors, the specs: validation, the child table (children
+ * made from their specs, found by serial, ref or id, freed once removed)
+ * and the events reported to the spec's on_event. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cadre__sup.h"
+
+int
+cadre__sup_validate(const cadre_sup_spec *sp)
+{
+	if (sp == NULL || sp->period_ms == 0 || (sp->nchildren != 0 && sp->children == NULL))
+		return CADRE_EINVAL;
+	if (sp->strategy == CADRE_SIMPLE_ONE_FOR_ONE && sp->nchildren != 1)
+		return CADRE_EINVAL;
+	if (sp->backoff_min_ms > sp->backoff_max_ms && sp->backoff_max_ms != 0)
+		return CADRE_EINVAL;
+	for (size_t i = 0; i < sp->nchildren; i++) {
+		const cadre_child_spec *c = &sp->children[i];
+		if (c->id == NULL || c->beh == NULL)
+			return CADRE_EINVAL;
+		if (c->significant && c->restart == CADRE_PERMANENT)
+			return CADRE_EINVAL; /* as OTP: significant children are not permanent */
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(sp->children[j].id, c->id) == 0)
+				return CADRE_EINVAL;
+	}
+	return 0;
+}
+
+void
+cadre__sup_emit(struct sup *s, cadre_sup_event_kind kind, const struct child *c, cadre_exit reason,
+                uint32_t delay, uint32_t mail)
+{
+	if (s->spec->on_event == NULL)
+		return;
+	cadre_sup_event ev = {kind,
+	                      c != NULL ? c->spec->id : NULL,
+	                      c != NULL ? c->ref : CADRE_REF_NONE,
+	                      reason,
+	                      delay,
+	                      mail};
+	s->spec->on_event(s->spec->event_ctx, &ev);
+}
+
+/* ---- the child table ------------------------------------------------------------------ */
+struct child *
+cadre__sup_by_serial(struct sup *s, uint64_t serial)
+{
+	for (size_t i = 0; i < s->nkids; i++)
+		if (s->kids[i]->serial == serial && !s->kids[i]->removed)
+			return s->kids[i];
+	return NULL;
+}
+
+struct child *
+cadre__sup_by_ref(struct sup *s, cadre_ref r)
+{
+	for (size_t i = 0; i < s->nkids; i++)
+		if (!s->kids[i]->removed && cadre_ref_eq(s->kids[i]->ref, r))
+			return s->kids[i];
+	return NULL;
+}
+
+struct child *
+cadre__sup_by_id(struct sup *s, const char *id)
+{
+	for (size_t i = 0; id != NULL && i < s->nkids; i++)
+		if (!s->kids[i]->removed && strcmp(s->kids[i]->spec->id, id) == 0)
+			return s->kids[i];
+	return NULL;
+}
+
+struct child *
+cadre__sup_add_child(struct sup *s, const cadre_child_spec *spec, void *arg, bool dynamic)
+{
+	if (s->nkids == s->capkids) {
+		size_t ncap = s->capkids == 0 ? 8 : s->capkids * 2;
+		struct child **n = realloc(s->kids, ncap * sizeof *n);
+		if (n == NULL)
+			return NULL;
+		s->kids = n;
+		s->capkids = ncap;
+	}
+	struct child *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	c->spec = spec;
+	c->arg = arg;
+	c->serial = ++s->next_serial;
+	c->st = C_TERMINATED;
+	c->dynamic = dynamic;
+	s->kids[s->nkids++] = c;
+	return c;
+}
+
+/* Frees removed children; only when no operation can refer to them. */
+void
+cadre__sup_compact(struct sup *s)
+{
+	if (!ops_empty(s) || s->waiting != W_NONE)
+		return;
+	size_t j = 0;
+	for (size_t i = 0; i < s->nkids; i++) {
+		struct child *c = s->kids[i];
+		if (c->removed) {
+			cadre_mail_drop(sys_of(s), c->mail);
+			free(c);
+		} else {
+			s->kids[j++] = c;
+		}
+	}
+	s->nkids = j;
+}

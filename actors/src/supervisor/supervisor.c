@@ -1,0 +1,156 @@
+/* Cadre: supervisors (the contract is in cadre/supervisor.h): the
+ * behaviour, whose callbacks hand each message to its mechanism (the files
+ * are listed in cadre__sup.h).
+ *
+ * Design notes.
+ *
+ * A supervisor is an ordinary actor built on core's public API: it traps
+ * exits, spawns each child with CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED
+ * (so it learns both "started" and "died"), and uses timers for shutdown
+ * timeouts and restart backoff. Nothing in it blocks. (The operation queue's
+ * design notes are in ops.c, the requests' in request.c.)
+ */
+#include <stdlib.h>
+
+#include "cadre__sup.h"
+
+static int
+sup_init(struct sup *s, const cadre_sup_spec *spec)
+{
+	int rc = cadre__sup_validate(spec);
+	if (rc != 0)
+		return rc;
+	s->spec = spec;
+	s->phase = P_INIT;
+	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
+	s->restarts = calloc(spec->intensity + 1u, sizeof *s->restarts);
+	if (s->restarts == NULL)
+		return CADRE_ENOMEM;
+	cadre_trap_exits(&s->base, true);
+	cadre_started_later(&s->base);
+	if (spec->strategy != CADRE_SIMPLE_ONE_FOR_ONE) {
+		for (size_t i = 0; i < spec->nchildren; i++) {
+			struct child *c = cadre__sup_add_child(s, &spec->children[i],
+			                                       spec->children[i].arg, false);
+			if (c == NULL)
+				return CADRE_ENOMEM;
+			cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
+		}
+	}
+	cadre__sup_push_op(s, (struct op){OP_STARTED_SELF, 0, 0, NULL});
+	cadre__sup_run_ops(s);
+	return 0;
+}
+
+static int
+sup_start(cadre_actor *self, void *arg)
+{
+	return sup_init((struct sup *)self, arg);
+}
+
+static int
+sup_start_blocking(cadre_actor *self, void *arg)
+{
+	struct sup *s = (struct sup *)self;
+	struct sup_req *r = arg;
+	r->taken = true;
+	s->starter = r;
+	int rc = sup_init(s, r->spec);
+	if (rc != 0) {
+		cadre__sup_reply(r, rc);
+		s->starter = NULL;
+	}
+	return rc;
+}
+
+/* An EXIT: from a child, or, from anyone else, an order to go. */
+static void
+on_exit_msg(struct sup *s, const cadre_exit_msg *e)
+{
+	struct child *c = cadre__sup_by_ref(s, e->from);
+	if (c != NULL) {
+		cadre__sup_child_exit(s, c, e);
+	} else if (cadre_ref_eq(e->from, cadre_parent(&s->base)) ||
+	           (!e->linked && e->reason.kind != CADRE_EXIT_NORMAL)) {
+		/* our parent (or anyone, directly) asks us to go: in order */
+		cadre__sup_begin_shutdown(s, e->reason);
+	}
+}
+
+static int
+sup_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct sup *s = (struct sup *)self;
+	switch (m->type) {
+	case CADRE_MSG_STARTED:
+		cadre__sup_child_started(s, m->data);
+		break;
+	case CADRE_MSG_EXIT:
+		on_exit_msg(s, m->data);
+		break;
+	case SUP_DELAY:
+		cadre__sup_delay_done(s, *(const uint32_t *)m->data);
+		break;
+	case SUP_KILL:
+		cadre__sup_kill_due(s, *(const uint64_t *)m->data);
+		break;
+	case SUP_REQ:
+		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data);
+		break;
+	default:
+		break; /* not ours: ignored */
+	}
+	cadre__sup_run_ops(s);
+	cadre__sup_drain_stash(s);
+	return 0;
+}
+
+static void
+sup_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct sup *s = (struct sup *)self;
+	(void)why;
+	if (s->starter != NULL) {
+		cadre__sup_reply(s->starter, CADRE_ECANCELED);
+		s->starter = NULL;
+	}
+	cadre__sup_reply(s->stop_req, 0);
+	cadre__sup_cancel_ops(s);
+	for (size_t i = s->shead; i < s->stail; i++)
+		cadre__sup_reply(s->stash[i], CADRE_ECANCELED);
+	for (size_t i = 0; i < s->nkids; i++) {
+		if (s->kids[i]->start_req != NULL)
+			cadre__sup_reply(s->kids[i]->start_req, CADRE_ECANCELED);
+		cadre_mail_drop(sys_of(s), s->kids[i]->mail);
+		free(s->kids[i]);
+	}
+	free(s->kids);
+	free(s->ops);
+	free(s->stash);
+	free(s->restarts);
+}
+
+static const cadre_behaviour supervisor = {.size = sizeof(struct sup),
+                                           .start = sup_start,
+                                           .receive = sup_receive,
+                                           .stop = sup_stop,
+                                           .name = "supervisor"};
+
+static const cadre_behaviour supervisor_blocking = {.size = sizeof(struct sup),
+                                                    .start = sup_start_blocking,
+                                                    .receive = sup_receive,
+                                                    .stop = sup_stop,
+                                                    .name = "supervisor"};
+
+const cadre_behaviour *
+cadre_supervisor_behaviour(void)
+{
+	return &supervisor;
+}
+
+/* The behaviour of the blocking cadre_supervisor_start (request.c). */
+const cadre_behaviour *
+cadre__sup_blocking_behaviour(void)
+{
+	return &supervisor_blocking;
+}
