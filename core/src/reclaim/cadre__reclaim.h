@@ -65,9 +65,25 @@ cadre__limbo_add(struct cadre__limbo *l, cadre_mb_node *dead)
  * one. */
 void cadre__limbo_poll(struct cadre__limbo *l, struct cadre__qsbr *q, cadre__reclaim_fn *fn,
                        void *ctx);
-/* After each run (tick counts runs): amortised polling and announcing. */
-void cadre__limbo_quiescent(struct cadre__limbo *l, struct cadre__qsbr *q, unsigned tick,
-                            cadre__reclaim_fn *fn, void *ctx);
+/* A quiescent point: the thread holds no actor pointer from before. */
+void cadre__qsbr_announce(struct cadre__qsbr *q, unsigned index);
+
+/* After each run (tick counts runs). Both halves are amortised: a grace
+ * check (a read of every thread's qs word) every 32 runs, and an
+ * announcement (a fence) every 8, only while some limbo is pending; a
+ * reclaimer only waits a little longer for it. An idle thread polls its
+ * limbo before parking, and parking announces anyway. Inline: it runs
+ * after every run. */
+static inline void
+cadre__limbo_quiescent(struct cadre__limbo *l, struct cadre__qsbr *q, unsigned tick,
+                       cadre__reclaim_fn *fn, void *ctx)
+{
+	if (cadre__limbo_has(l) && (tick & 31u) == 0)
+		cadre__limbo_poll(l, q, fn, ctx);
+	/* Relaxed: a hint; a late announcement only delays a reclaimer. */
+	if ((tick & 7u) == 0 && cadre__load_rlx_u32(&q->pending) != 0)
+		cadre__qsbr_announce(q, l->index);
+}
 /* Single-threaded, after every thread has stopped: frees everything. */
 void cadre__limbo_free_all(struct cadre__limbo *l, cadre__reclaim_fn *fn, void *ctx);
 

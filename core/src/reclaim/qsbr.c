@@ -67,8 +67,8 @@ cadre__limbo_fini(struct cadre__limbo *l, const struct cadre__qsbr *q)
 	l->snap = NULL;
 }
 
-static void
-announce(struct cadre__qsbr *q, unsigned index)
+void
+cadre__qsbr_announce(struct cadre__qsbr *q, unsigned index)
 {
 	uint64_t *qs = qs_word(q, index);
 	/* Release: our uses of actor memory before this point happen before a
@@ -139,7 +139,7 @@ cadre__limbo_poll(struct cadre__limbo *l, struct cadre__qsbr *q, cadre__reclaim_
 		 * the fence below orders what matters. */
 		cadre__faa_sc_u32(&q->pending, 1);
 		/* seq_cst fence: the slot clears of these actors come before the
-		 * snapshot (pairs with announce / online / outside_enter). */
+		 * snapshot (pairs with cadre__qsbr_announce / online / outside_enter). */
 		cadre__fence_sc();
 		/* Acquire: pair with announce / offline's release and with
 		 * outside_leave's release. */
@@ -149,21 +149,6 @@ cadre__limbo_poll(struct cadre__limbo *l, struct cadre__qsbr *q, cadre__reclaim_
 		l->sealed = l->fresh;
 		l->fresh = NULL;
 	}
-}
-
-/* Both halves are amortised: a grace check (a read of every thread's qs
- * word) every 32 runs, and an announcement (a fence) every 8; a reclaimer
- * only waits a little longer for it. An idle thread polls its limbo before
- * parking, and parking announces anyway. */
-void
-cadre__limbo_quiescent(struct cadre__limbo *l, struct cadre__qsbr *q, unsigned tick,
-                       cadre__reclaim_fn *fn, void *ctx)
-{
-	if (cadre__limbo_has(l) && (tick & 31u) == 0)
-		cadre__limbo_poll(l, q, fn, ctx);
-	/* Relaxed: a hint; a late announcement only delays a reclaimer. */
-	if ((tick & 7u) == 0 && cadre__load_rlx_u32(&q->pending) != 0)
-		announce(q, l->index);
 }
 
 void
