@@ -46,6 +46,7 @@
 
 #include <cadre.h>
 
+#include "bench_cli.h"
 #include "bench_progress.h"
 
 #ifndef CK_F_FIFO_MPMC
@@ -702,62 +703,37 @@ usage(FILE *f)
 	        DEFAULT_MSGS, DEFAULT_MSGS_LOCAL, DEFAULT_PRODUCERS, DEFAULT_RUNS);
 }
 
+/* --only's value: one bench by name. */
+static int
+parse_only(struct bench_args *a)
+{
+	const char *val = bench_args_value(a);
+
+	for (int b = 0; b < BENCH_COUNT; b++)
+		if (strcmp(val, bench_names[b]) == 0)
+			return b;
+	bench_args_bad(a);
+}
+
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		const char *eq = strchr(a, '=');
-		size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-		uint64_t v;
+	struct bench_args a;
 
-#define IS(name) (len == strlen(name) && strncmp(a, name, len) == 0)
-#define VALUE()                                                                \
-	do {                                                                   \
-		val = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL); \
-		if (val == NULL)                                               \
-			goto bad;                                              \
-	} while (0)
-		if (IS("--help") || IS("-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (IS("--quick")) {
+	bench_args_init(&a, argc, argv, "cadre-bench-mailbox", usage);
+	while (bench_args_next(&a)) {
+		if (bench_args_is(&a, "--quick"))
 			o->quick = true;
-		} else if (IS("--msgs")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, UINT32_MAX, &v))
-				goto bad;
-			o->msgs = v;
-		} else if (IS("--producers")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, MAX_PRODUCERS, &v))
-				goto bad;
-			o->producers = (uint32_t)v;
-		} else if (IS("--runs")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, 1000, &v))
-				goto bad;
-			o->runs = (uint32_t)v;
-		} else if (IS("--only")) {
-			VALUE();
-			o->only = -1;
-			for (int b = 0; b < BENCH_COUNT; b++)
-				if (strcmp(val, bench_names[b]) == 0)
-					o->only = b;
-			if (o->only < 0)
-				goto bad;
-		} else {
-			goto bad;
-		}
-		continue;
-	bad:
-		fprintf(stderr, "cadre-bench-mailbox: bad argument: %s%s%s\n", a,
-		        val != NULL && eq == NULL ? " " : "", val != NULL && eq == NULL ? val : "");
-		usage(stderr);
-		exit(2);
-#undef IS
-#undef VALUE
+		else if (bench_args_is(&a, "--msgs"))
+			o->msgs = bench_args_u64(&a, 1, UINT32_MAX);
+		else if (bench_args_is(&a, "--producers"))
+			o->producers = (uint32_t)bench_args_u64(&a, 1, MAX_PRODUCERS);
+		else if (bench_args_is(&a, "--runs"))
+			o->runs = (uint32_t)bench_args_u64(&a, 1, 1000);
+		else if (bench_args_is(&a, "--only"))
+			o->only = parse_only(&a);
+		else
+			bench_args_bad(&a);
 	}
 }
 

@@ -73,6 +73,7 @@
 
 #include <cadre.h>
 
+#include "bench_cli.h"
 #include "bench_progress.h"
 
 extern char **environ;
@@ -3679,7 +3680,7 @@ run_stress(const struct options *o)
 		struct sample s;
 		memset(&s, 0, sizeof s);
 		g_bench = wl_names[w];
-		if (stderr_tty || el >= shown + 5) { /* plain lines: one per 5 s */
+		if (progress_tty() || el >= shown + 5) { /* plain lines: one per 5 s */
 			shown = el;
 			progress_lines("stress (workers %u): %" PRIu64 " runs, %.0f s, %" PRIu64
 			               " msgs; now %s",
@@ -3943,12 +3944,13 @@ usage(FILE *f)
 	fprintf(f, "JSON Lines on stdout (shared/BENCH.md), progress and a summary on stderr.\n");
 }
 
-static bool
-parse_only(const char *val, unsigned *mask)
+/* --only's value: a mask of workloads, one bit per name. */
+static unsigned
+parse_only(struct bench_args *a)
 {
-	const char *p = val;
+	const char *p = bench_args_value(a);
+	unsigned mask = 0;
 
-	*mask = 0;
 	while (*p != '\0') {
 		size_t len = strcspn(p, ",");
 		int found = -1;
@@ -3957,117 +3959,95 @@ parse_only(const char *val, unsigned *mask)
 			if (strlen(wl_names[w]) == len && strncmp(p, wl_names[w], len) == 0)
 				found = w;
 		if (found < 0)
-			return false;
-		*mask |= 1u << found;
+			bench_args_bad(a);
+		mask |= 1u << found;
 		p += len;
 		if (*p == ',')
 			p++;
 	}
-	return *mask != 0;
+	if (mask == 0)
+		bench_args_bad(a);
+	return mask;
+}
+
+/* A size option (--pingpong-n ...): true if the current argument is one. */
+static bool
+parse_size(struct bench_args *a, struct options *o)
+{
+	for (size_t k = 0; k < NSIZES; k++) {
+		const struct size_opt *so = &size_opts[k];
+
+		if (!bench_args_is(a, so->name))
+			continue;
+		*size_at(&o->sz, so->off) = bench_args_u64(a, so->min, so->max);
+		return true;
+	}
+	return false;
+}
+
+/* The options that are no size and no mode: true if the current argument
+ * is one. */
+static bool
+parse_setting(struct bench_args *a, struct options *o)
+{
+	if (bench_args_is(a, "--quick"))
+		o->quick = true;
+	else if (bench_args_is(a, "--idle-child"))
+		o->idle_child = true;
+	else if (bench_args_is(a, "--no-run-next"))
+		o->no_run_next = true;
+	else if (bench_args_is(a, "--no-backpressure"))
+		o->no_backpressure = true;
+	else if (bench_args_is(a, "--no-coalesce"))
+		o->no_coalesce = true;
+	else if (bench_args_is(a, "--stats"))
+		g_stats = true;
+	else if (bench_args_is(a, "--steal-after-us"))
+		o->steal_after_us = (unsigned)bench_args_u64(a, 1, 10000000);
+	else if (bench_args_is(a, "--workers"))
+		o->workers = (unsigned)bench_args_u64(a, 1, 64);
+	else if (bench_args_is(a, "--runs"))
+		o->runs = (uint32_t)bench_args_u64(a, 1, 1000);
+	else if (bench_args_is(a, "--timeout"))
+		o->timeout_s = bench_args_u64(a, 1, 86400);
+	else if (bench_args_is(a, "--only"))
+		o->only = parse_only(a);
+	else
+		return false;
+	return true;
+}
+
+/* The modes (--stress, --save, --baseline, --compare): true if the current
+ * argument is one of their options. */
+static bool
+parse_mode(struct bench_args *a, struct options *o)
+{
+	if (bench_args_is(a, "--stress"))
+		o->stress_secs = bench_args_u64(a, 1, 100000000);
+	else if (bench_args_is(a, "--stress-msgs"))
+		o->stress_msgs = bench_args_u64(a, 1, UINT64_MAX);
+	else if (bench_args_is(a, "--save"))
+		o->save_path = bench_args_value(a);
+	else if (bench_args_is(a, "--baseline"))
+		o->baseline_path = bench_args_value(a);
+	else if (bench_args_is(a, "--compare"))
+		o->compare = true;
+	else if (bench_args_is(a, "--peers-script"))
+		o->peers_script = bench_args_value(a);
+	else
+		return false;
+	return true;
 }
 
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		const char *eq = strchr(a, '=');
-		size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-		uint64_t v;
-		bool sized = false;
+	struct bench_args a;
 
-#define IS(name) (len == strlen(name) && strncmp(a, name, len) == 0)
-#define VALUE()                                                                \
-	do {                                                                   \
-		val = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL); \
-		if (val == NULL)                                               \
-			goto bad;                                              \
-	} while (0)
-		if (IS("--help") || IS("-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (IS("--quick")) {
-			o->quick = true;
-		} else if (IS("--idle-child")) {
-			o->idle_child = true;
-		} else if (IS("--stress")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, 100000000, &v))
-				goto bad;
-			o->stress_secs = v;
-		} else if (IS("--stress-msgs")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, UINT64_MAX, &v))
-				goto bad;
-			o->stress_msgs = v;
-		} else if (IS("--save")) {
-			VALUE();
-			o->save_path = val;
-		} else if (IS("--baseline")) {
-			VALUE();
-			o->baseline_path = val;
-		} else if (IS("--compare")) {
-			o->compare = true;
-		} else if (IS("--no-run-next")) {
-			o->no_run_next = true;
-		} else if (IS("--no-backpressure")) {
-			o->no_backpressure = true;
-		} else if (IS("--no-coalesce")) {
-			o->no_coalesce = true;
-		} else if (IS("--stats")) {
-			g_stats = true;
-		} else if (IS("--steal-after-us")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, 10000000, &v))
-				goto bad;
-			o->steal_after_us = (unsigned)v;
-		} else if (IS("--peers-script")) {
-			VALUE();
-			o->peers_script = val;
-		} else if (IS("--workers")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, 64, &v))
-				goto bad;
-			o->workers = (unsigned)v;
-		} else if (IS("--runs")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, 1000, &v))
-				goto bad;
-			o->runs = (uint32_t)v;
-		} else if (IS("--timeout")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, 86400, &v))
-				goto bad;
-			o->timeout_s = v;
-		} else if (IS("--only")) {
-			VALUE();
-			if (!parse_only(val, &o->only))
-				goto bad;
-		} else {
-			for (size_t k = 0; k < NSIZES && !sized; k++) {
-				const struct size_opt *so = &size_opts[k];
-
-				if (!IS(so->name))
-					continue;
-				VALUE();
-				if (!bench_parse_u64(val, so->min, so->max, &v))
-					goto bad;
-				*size_at(&o->sz, so->off) = v;
-				sized = true;
-			}
-			if (!sized)
-				goto bad;
-		}
-		continue;
-	bad:
-		fprintf(stderr, "cadre-bench: bad argument: %s%s%s\n", a,
-		        val != NULL && eq == NULL ? " " : "", val != NULL && eq == NULL ? val : "");
-		usage(stderr);
-		exit(2);
-#undef IS
-#undef VALUE
-	}
+	bench_args_init(&a, argc, argv, "cadre-bench", usage);
+	while (bench_args_next(&a))
+		if (!parse_setting(&a, o) && !parse_mode(&a, o) && !parse_size(&a, o))
+			bench_args_bad(&a);
 }
 
 static void
