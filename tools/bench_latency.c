@@ -1,5 +1,5 @@
 /* cadre-bench-latency: request/response latency at a fixed offered rate
- * (shared/BENCH.md, workload "latency").
+ * (docs/benchmarks.md, workload "latency").
  *
  * Method. A `service` actor answers every request at once (cadre_reply,
  * an 8-byte payload). A `requester` actor asks it (cadre_ask_cb, with a

@@ -1,6 +1,6 @@
 /* cadre-bench-mailbox: the mailbox queue alone, against two baselines.
  *
- * Output follows shared/BENCH.md: one JSON object per case on stdout,
+ * Output follows docs/benchmarks.md: one JSON object per case on stdout,
  * progress and a summary table on stderr, exit status 1 if any check fails.
  *
  * Benches:
@@ -589,7 +589,7 @@ usage(FILE *f)
 	        "  --quick        divide the sizes by 10\n"
 	        "  --only NAME    run one bench: mailbox_spsc, mailbox_mpsc, mailbox_local,\n"
 	        "                 mailbox_local_batch\n"
-	        "JSON Lines on stdout (shared/BENCH.md), progress and a summary on stderr.\n",
+	        "JSON Lines on stdout (docs/benchmarks.md), progress and a summary on stderr.\n",
 	        DEFAULT_MSGS, DEFAULT_MSGS_LOCAL, DEFAULT_PRODUCERS, DEFAULT_RUNS);
 }
 

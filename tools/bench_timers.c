@@ -1,4 +1,4 @@
-/* Timer benchmark (shared/BENCH.md output): arm N timers (default
+/* Timer benchmark (docs/benchmarks.md output): arm N timers (default
  * 1,000,000) with random delays of 1 to 2 s, all to one sink actor, cancel
  * half of them, and wait until the other half has fired. Reports the cost
  * of arming and cancelling per timer, and for firing the lag of the last

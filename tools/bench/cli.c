@@ -106,7 +106,8 @@ usage(FILE *f)
 	for (size_t i = 0; i < nsize_opts; i++)
 		fprintf(f, "  %-18s %s (%" PRIu64 ")%s\n", size_opts[i].name, size_opts[i].help,
 		        size_opts[i].dflt, size_opts[i].quick ? " *" : "");
-	fprintf(f, "JSON Lines on stdout (shared/BENCH.md), progress and a summary on stderr.\n");
+	fprintf(f,
+	        "JSON Lines on stdout (docs/benchmarks.md), progress and a summary on stderr.\n");
 }
 
 /* --only's value: a mask of workloads, one bit per name. */

@@ -1,6 +1,6 @@
-/* cadre-bench: Cadre's actor workloads (shared/BENCH.md).
+/* cadre-bench: Cadre's actor workloads (docs/benchmarks.md).
  *
- * Output follows shared/BENCH.md: one JSON object per workload on stdout,
+ * Output follows docs/benchmarks.md: one JSON object per workload on stdout,
  * progress and a summary table on stderr; exit status 1 if any check
  * fails, 3 if the watchdog had to end a run that hung.
  *

@@ -1,6 +1,6 @@
 /* bench_wheel: the timing wheel alone (core/src/wheel.c), by hand.
  *
- * Output follows shared/BENCH.md: one JSON object per measure on stdout,
+ * Output follows docs/benchmarks.md: one JSON object per measure on stdout,
  * progress and a summary on stderr, exit status 1 if a check fails.
  *
  * Workload (defaults): arm T = 1,000,000 timers with random deadlines in
