@@ -1,5 +1,5 @@
 /* cadre-bench-latency: request/response latency at a fixed offered rate
- * (shared/BENCH.md, workload "latency").
+ * (docs/benchmarks.md, workload "latency").
  *
  * Method. A `service` actor answers every request at once (cadre_reply,
  * an 8-byte payload). A `requester` actor asks it (cadre_ask_cb, with a
@@ -32,6 +32,7 @@
 #define _GNU_SOURCE
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,8 +44,10 @@
 
 #include <cadre.h>
 
-#include "bench_progress.h"
 #include <cadre/ask.h>
+
+#include "bench_cli.h"
+#include "bench_progress.h"
 
 #define T_REQ 1
 #define T_GO 2
@@ -58,14 +61,6 @@ struct opts {
 	uint64_t tick_ns;
 	bool quick;
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the actors ----------------------------------------------------------------------- */
 static int
@@ -101,7 +96,7 @@ on_reply(cadre_actor *self, void *ctx, const cadre_response *r)
 {
 	struct requester *q = (struct requester *)self;
 	struct shared *sh = q->sh;
-	uint64_t t1 = now_ns(), t0, i = (uint64_t)(uintptr_t)ctx;
+	uint64_t t1 = bench_now_ns(), t0, i = (uint64_t)(uintptr_t)ctx;
 	if (r->status == 0 && r->size == sizeof t0) {
 		memcpy(&t0, r->data, sizeof t0);
 		sh->lat[i] = t1 - t0;
@@ -132,7 +127,7 @@ requester_receive(cadre_actor *self, const cadre_msg *m)
 	if (q->next == sh->n)
 		return 0;
 	uint64_t i = q->next++;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	int rc = cadre_ask_cb(self, &q->asker, sh->service, T_REQ, &t0, sizeof t0, sh->timeout_ms,
 	                      on_reply, (void *)(uintptr_t)i, NULL);
 	if (rc != 0) {
@@ -179,6 +174,81 @@ pct(const uint64_t *v, uint64_t n, double p)
 	return v[k < n ? k : n - 1];
 }
 
+/* The pacer: n GO messages to the requester on the schedule (see the top).
+ * Returns false if a send failed; *start gets the first due time, *max_lag
+ * how late the pacer was at most. */
+static bool
+pace(cadre_system *sys, cadre_ref req, const struct opts *o, uint64_t n, uint64_t *start,
+     uint64_t *max_lag)
+{
+	double period = 1e9 / (double)o->rate;
+	bool ok = true;
+
+	*start = bench_now_ns() + 1000000; /* 1 ms from now */
+	*max_lag = 0;
+	for (uint64_t i = 0; ok && i < n; i++) {
+		uint64_t due = *start + (uint64_t)((double)i * period);
+		uint64_t now = bench_now_ns();
+		if (now < due) {
+			/* Sleep to the next tick at or after due (tick 0: to due). */
+			uint64_t wake = due;
+			if (o->tick_ns != 0)
+				wake = *start +
+				       (due - *start + o->tick_ns - 1) / o->tick_ns * o->tick_ns;
+			struct timespec ts = {(time_t)(wake / 1000000000u),
+			                      (long)(wake % 1000000000u)};
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			now = bench_now_ns();
+		}
+		if (now - due > *max_lag)
+			*max_lag = now - due;
+		ok = cadre_send(sys, req, T_GO, NULL, 0) == 0;
+	}
+	return ok;
+}
+
+/* Waits until every request has ended (replied or failed); false if they
+ * never do. */
+static bool
+await_ended(struct shared *sh, const struct opts *o)
+{
+	/* Acquire: pairs with the requester's release store. */
+	uint64_t deadline = bench_now_ns() + (uint64_t)o->timeout_ms * 1000000u + 5000000000u;
+	while (atomic_load_explicit(&sh->ended, memory_order_acquire) < sh->n) {
+		if (bench_now_ns() > deadline) {
+			fprintf(stderr, "cadre-bench-latency: requests never ended\n");
+			return false;
+		}
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+/* After the run: the checks, then the percentiles (sorts sh->lat). */
+static bool
+check_run(struct shared *sh, const cadre_stats *st, bool ok, struct result *res)
+{
+	uint64_t n = sh->n;
+
+	ok = ok && sh->replied == n && sh->failed == 0 && st->dead_letters == 0 &&
+	     st->sent == st->handled + st->dead_letters;
+	if (!ok) {
+		fprintf(stderr,
+		        "cadre-bench-latency: check failed: %" PRIu64 " replied, %" PRIu64
+		        " failed of %" PRIu64 "; sent %" PRIu64 " handled %" PRIu64 " dead %" PRIu64
+		        "\n",
+		        sh->replied, sh->failed, n, st->sent, st->handled, st->dead_letters);
+		return false;
+	}
+	qsort(sh->lat, n, sizeof *sh->lat, cmp_u64);
+	res->p50 = pct(sh->lat, n, 0.50);
+	res->p99 = pct(sh->lat, n, 0.99);
+	res->p999 = pct(sh->lat, n, 0.999);
+	res->max = sh->lat[n - 1];
+	return true;
+}
+
 static struct result
 run_once(const struct opts *o, uint64_t n)
 {
@@ -202,61 +272,16 @@ run_once(const struct opts *o, uint64_t n)
 	sh->lat = lat;
 	sh->timeout_ms = o->timeout_ms;
 	cadre_ref req;
+	uint64_t start = 0, max_lag = 0;
 	bool ok = cadre_spawn(sys, &service_beh, NULL, NULL, &sh->service) == 0 &&
 	          cadre_spawn(sys, &requester_beh, NULL, sh, &req) == 0;
-	/* The pacer. */
-	double period = 1e9 / (double)o->rate;
-	uint64_t start = now_ns() + 1000000; /* 1 ms from now */
-	uint64_t max_lag = 0;
-	for (uint64_t i = 0; ok && i < n; i++) {
-		uint64_t due = start + (uint64_t)((double)i * period);
-		uint64_t now = now_ns();
-		if (now < due) {
-			/* Sleep to the next tick at or after due (tick 0: to due). */
-			uint64_t wake = due;
-			if (o->tick_ns != 0)
-				wake = start +
-				       (due - start + o->tick_ns - 1) / o->tick_ns * o->tick_ns;
-			struct timespec ts = {(time_t)(wake / 1000000000u),
-			                      (long)(wake % 1000000000u)};
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-			now = now_ns();
-		}
-		if (now - due > max_lag)
-			max_lag = now - due;
-		ok = cadre_send(sys, req, T_GO, NULL, 0) == 0;
-	}
-	/* Acquire: pairs with the requester's release store. */
-	uint64_t deadline = now_ns() + (uint64_t)o->timeout_ms * 1000000u + 5000000000u;
-	while (ok && atomic_load_explicit(&sh->ended, memory_order_acquire) < n) {
-		if (now_ns() > deadline) {
-			fprintf(stderr, "cadre-bench-latency: requests never ended\n");
-			ok = false;
-			break;
-		}
-		struct timespec ts = {0, 200000};
-		nanosleep(&ts, NULL);
-	}
-	uint64_t end = now_ns();
+	ok = ok && pace(sys, req, o, n, &start, &max_lag);
+	ok = ok && await_ended(sh, o);
+	uint64_t end = bench_now_ns();
 	cadre_system_shutdown(sys);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
-	ok = ok && sh->replied == n && sh->failed == 0 && st.dead_letters == 0 &&
-	     st.sent == st.handled + st.dead_letters;
-	if (ok) {
-		qsort(lat, n, sizeof *lat, cmp_u64);
-		res.p50 = pct(lat, n, 0.50);
-		res.p99 = pct(lat, n, 0.99);
-		res.p999 = pct(lat, n, 0.999);
-		res.max = lat[n - 1];
-	} else {
-		fprintf(stderr,
-		        "cadre-bench-latency: check failed: %" PRIu64 " replied, %" PRIu64
-		        " failed of %" PRIu64 "; sent %" PRIu64 " handled %" PRIu64 " dead %" PRIu64
-		        "\n",
-		        sh->replied, sh->failed, n, st.sent, st.handled, st.dead_letters);
-	}
-	res.ok = ok;
+	res.ok = check_run(sh, &st, ok, &res);
 	res.secs = (double)(end - start) / 1e9;
 	res.max_lag_us = (double)max_lag / 1e3;
 	cadre_system_free(sys);
@@ -267,18 +292,74 @@ run_once(const struct opts *o, uint64_t n)
 
 /* ---- main ---------------------------------------------------------------------------- */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
-	        "usage: cadre-bench-latency [--workers N] [--rate R] [--secs S] [--runs K]\n"
-	        "                           [--timeout-ms T] [--tick-us U] [--quick]\n"
-	        "  --workers N     worker threads (default 2)\n"
-	        "  --rate R        offered requests per second (default 100000)\n"
-	        "  --secs S        measured seconds per run (default 2) *\n"
-	        "  --runs K        runs after one warm-up; medians are reported (default 3)\n"
-	        "  --timeout-ms T  each request's timeout (default 1000)\n"
-	        "  --tick-us U     the pacer's sleep grid (default 100; 0: per request)\n"
-	        "  --quick         divide the sizes marked * by 10\n");
+	fprintf(f, "usage: cadre-bench-latency [--workers N] [--rate R] [--secs S] [--runs K]\n"
+	           "                           [--timeout-ms T] [--tick-us U] [--quick]\n"
+	           "  --workers N     worker threads (default 2)\n"
+	           "  --rate R        offered requests per second (default 100000)\n"
+	           "  --secs S        measured seconds per run (default 2) *\n"
+	           "  --runs K        runs after one warm-up; medians are reported (default 3)\n"
+	           "  --timeout-ms T  each request's timeout (default 1000)\n"
+	           "  --tick-us U     the pacer's sleep grid (default 100; 0: per request)\n"
+	           "  --quick         divide the sizes marked * by 10\n");
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	struct bench_args a;
+
+	bench_args_init(&a, argc, argv, "cadre-bench-latency", usage);
+	while (bench_args_next(&a)) {
+		if (bench_args_is(&a, "--quick"))
+			o->quick = true;
+		else if (bench_args_is(&a, "--workers"))
+			o->workers = (unsigned)bench_args_u64(&a, 1, UINT_MAX);
+		else if (bench_args_is(&a, "--rate"))
+			o->rate = bench_args_u64(&a, 1, UINT64_MAX);
+		else if (bench_args_is(&a, "--secs"))
+			o->secs = bench_args_double(&a, 1e-9, 1e9);
+		else if (bench_args_is(&a, "--runs"))
+			o->runs = (unsigned)bench_args_u64(&a, 1, UINT_MAX);
+		else if (bench_args_is(&a, "--tick-us"))
+			o->tick_ns = bench_args_u64(&a, 0, UINT64_MAX / 1000) * 1000u;
+		else if (bench_args_is(&a, "--timeout-ms"))
+			o->timeout_ms = (uint32_t)bench_args_u64(&a, 0, UINT32_MAX);
+		else
+			bench_args_bad(&a);
+	}
+}
+
+/* The medians over the runs (not the warm-up). */
+struct medians {
+	double *secs, *p50, *p99, *p999;
+};
+
+/* The warm-up and the runs; false if one failed. */
+static bool
+run_all(const struct opts *o, uint64_t n, struct medians *m)
+{
+	bool ok = true;
+
+	for (unsigned r = 0; r <= o->runs && ok; r++) {
+		struct result res = run_once(o, n);
+		ok = res.ok;
+		fprintf(stderr,
+		        "latency w%u %s %" PRIu64 " req at %" PRIu64 "/s: p50 %" PRIu64
+		        " ns, p99 %" PRIu64 " ns, p99.9 %" PRIu64 " ns, max %" PRIu64
+		        " ns; pacer late by %.1f us at most"
+		        "%s\n",
+		        o->workers, r == 0 ? "warm-up" : "run    ", n, o->rate, res.p50, res.p99,
+		        res.p999, res.max, res.max_lag_us, ok ? "" : " FAILED");
+		if (r == 0)
+			continue;
+		m->secs[r - 1] = res.secs;
+		m->p50[r - 1] = (double)res.p50;
+		m->p99[r - 1] = (double)res.p99;
+		m->p999[r - 1] = (double)res.p999;
+	}
+	return ok;
 }
 
 int
@@ -290,81 +371,32 @@ main(int argc, char **argv)
 	                 .runs = 3,
 	                 .timeout_ms = 1000,
 	                 .tick_ns = 100000};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--quick") == 0) {
-			o.quick = true;
-		} else if (strcmp(a, "--workers") == 0 && v != NULL) {
-			o.workers = (unsigned)strtoul(v, NULL, 10);
-			i++;
-		} else if (strcmp(a, "--rate") == 0 && v != NULL) {
-			o.rate = strtoull(v, NULL, 10);
-			i++;
-		} else if (strcmp(a, "--secs") == 0 && v != NULL) {
-			o.secs = strtod(v, NULL);
-			i++;
-		} else if (strcmp(a, "--runs") == 0 && v != NULL) {
-			o.runs = (unsigned)strtoul(v, NULL, 10);
-			i++;
-		} else if (strcmp(a, "--tick-us") == 0 && v != NULL) {
-			o.tick_ns = strtoull(v, NULL, 10) * 1000u;
-			i++;
-		} else if (strcmp(a, "--timeout-ms") == 0 && v != NULL) {
-			o.timeout_ms = (uint32_t)strtoul(v, NULL, 10);
-			i++;
-		} else {
-			usage();
-			return 2;
-		}
-	}
+	parse_args(argc, argv, &o);
 	if (o.quick)
 		o.secs /= 10;
-	if (o.workers == 0 || o.rate == 0 || o.secs <= 0 || o.runs == 0) {
-		usage();
-		return 2;
-	}
 	uint64_t n = (uint64_t)((double)o.rate * o.secs);
 	if (n == 0)
 		n = 1;
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* the pacer's sleeps: as precise as can be */
-	double *secs = calloc(o.runs, sizeof *secs), *p50 = calloc(o.runs, sizeof *p50);
-	double *p99 = calloc(o.runs, sizeof *p99), *p999 = calloc(o.runs, sizeof *p999);
-	if (secs == NULL || p50 == NULL || p99 == NULL || p999 == NULL)
+	struct medians m = {calloc(o.runs, sizeof(double)), calloc(o.runs, sizeof(double)),
+	                    calloc(o.runs, sizeof(double)), calloc(o.runs, sizeof(double))};
+	if (m.secs == NULL || m.p50 == NULL || m.p99 == NULL || m.p999 == NULL)
 		return 1;
-	bool ok = true;
-	for (unsigned r = 0; r <= o.runs && ok; r++) {
-		struct result res = run_once(&o, n);
-		ok = res.ok;
-		fprintf(stderr,
-		        "latency w%u %s %" PRIu64 " req at %" PRIu64 "/s: p50 %" PRIu64
-		        " ns, p99 %" PRIu64 " ns, p99.9 %" PRIu64 " ns, max %" PRIu64
-		        " ns; pacer late by %.1f us at most"
-		        "%s\n",
-		        o.workers, r == 0 ? "warm-up" : "run    ", n, o.rate, res.p50, res.p99,
-		        res.p999, res.max, res.max_lag_us, ok ? "" : " FAILED");
-		if (r == 0)
-			continue;
-		secs[r - 1] = res.secs;
-		p50[r - 1] = (double)res.p50;
-		p99[r - 1] = (double)res.p99;
-		p999[r - 1] = (double)res.p999;
-	}
-	if (!ok) {
+	if (!run_all(&o, n, &m)) {
 		printf("{\"bench\":\"latency\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":0,"
 		       "\"secs\":0,\"mps\":0,\"runs\":0,\"stat\":\"median\",\"check\":\"fail\"}\n",
 		       o.workers);
 		return 1;
 	}
-	double s = bench_median(secs, o.runs);
+	double s = bench_median(m.secs, o.runs);
 	printf("{\"bench\":\"latency\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
 	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%u,\"stat\":\"median\",\"check\":\"ok\","
 	       "\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}\n",
-	       o.workers, 2 * n, s, (double)(2 * n) / s, o.runs, bench_median(p50, o.runs),
-	       bench_median(p99, o.runs), bench_median(p999, o.runs));
-	free(secs);
-	free(p50);
-	free(p99);
-	free(p999);
+	       o.workers, 2 * n, s, (double)(2 * n) / s, o.runs, bench_median(m.p50, o.runs),
+	       bench_median(m.p99, o.runs), bench_median(m.p999, o.runs));
+	free(m.secs);
+	free(m.p50);
+	free(m.p99);
+	free(m.p999);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* cadre-bench-mailbox: the mailbox queue alone, against two baselines.
  *
- * Output follows shared/BENCH.md: one JSON object per case on stdout,
+ * Output follows docs/benchmarks.md: one JSON object per case on stdout,
  * progress and a summary table on stderr, exit status 1 if any check fails.
  *
  * Benches:
@@ -13,8 +13,9 @@
  *   cadre         the public cadre_mailbox API (intrusive MPSC)
  *   ck_fifo_mpmc  Concurrency Kit's ck_fifo_mpmc; not intrusive: one
  *                 preallocated entry per message, garbage entries are not
- *                 freed or reused during a run (CK-JEMALLOC.md 2.2)
+ *                 freed or reused during a run
  *   mutex_list    a pthread mutex around an intrusive singly linked list
+ * (bench_mailbox_queues.h: the three behind one push / pop interface).
  *
  * Method. Messages carry a producer id and a sequence number. They are
  * allocated and touched before timing, one array per producer, so only the
@@ -41,29 +42,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ck_fifo.h>
-#include <ck_pr.h>
-
 #include <cadre.h>
 
+#include "bench_cli.h"
+#include "bench_mailbox_queues.h"
 #include "bench_progress.h"
 
-#ifndef CK_F_FIFO_MPMC
-#error "ck_fifo_mpmc needs CK_F_PR_CAS_PTR_2 (CK's native x86-64 ck_pr backend)"
-#endif
-
-#define CACHELINE 64
-#define BATCH 64        /* mailbox_local_batch: pushes per pop phase */
-#define SPIN_PAUSES 128 /* pauses before an idle thread starts yielding */
+#define BATCH 64 /* mailbox_local_batch: pushes per pop phase */
 #define MAX_PRODUCERS 1024
 #define DEFAULT_MSGS 8000000ULL        /* spsc, mpsc */
 #define DEFAULT_MSGS_LOCAL 20000000ULL /* local, local_batch */
 #define DEFAULT_PRODUCERS 8
 #define DEFAULT_RUNS 5
-
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-
-enum impl { IMPL_CADRE, IMPL_CK, IMPL_MUTEX, IMPL_COUNT };
 
 static const char *const impl_names[IMPL_COUNT] = {"cadre", "ck_fifo_mpmc", "mutex_list"};
 
@@ -74,42 +64,6 @@ static const char *const bench_names[BENCH_COUNT] = {
         "mailbox_mpsc",
         "mailbox_local",
         "mailbox_local_batch",
-};
-
-/* A message: 16 bytes for every queue. `link` is the intrusive hook, cadre's
- * node or the mutex list's next pointer; ck_fifo_mpmc leaves it alone (its
- * entries are separate). */
-struct msg {
-	union {
-		cadre_mb_node mb;
-		struct msg *next;
-	} link;
-	uint32_t producer;
-	uint32_t seq;
-};
-
-_Static_assert(sizeof(struct msg) == 16, "messages are the same size for every queue");
-
-#define MSG_OF(node) ((struct msg *)(void *)((char *)(node)-offsetof(struct msg, link.mb)))
-
-/* The mutex_list baseline. The consumer takes the whole list under the lock
- * at once and then walks it privately: one lock round trip per batch instead
- * of per message, the faster of the two idiomatic variants. */
-struct mutex_list {
-	pthread_mutex_t lock;
-	struct msg *head; /* guarded by lock */
-	struct msg *tail; /* guarded by lock */
-};
-
-/* One queue of the impl being measured. */
-struct queue {
-	/* Read by every thread, written only before the run. */
-	cadre_mailbox *mb;
-	ck_fifo_mpmc_t *fifo;       /* cache-line aligned */
-	ck_fifo_mpmc_entry_t *stub; /* the fifo's initial stub entry */
-	struct mutex_list *ml;      /* cache-line aligned */
-	/* Consumer only, on its own line: mutex_list's list taken whole. */
-	_Alignas(CACHELINE) struct msg *pending;
 };
 
 struct run;
@@ -169,87 +123,6 @@ xaligned_alloc(size_t size)
 		exit(1);
 	}
 	return p;
-}
-
-/* An idle thread: spin a little, then give the CPU away. */
-static ALWAYS_INLINE void
-idle(unsigned *spins)
-{
-	if (*spins < SPIN_PAUSES) {
-		(*spins)++;
-		ck_pr_stall();
-	} else {
-		sched_yield();
-	}
-}
-
-/* ---- the three queues ---------------------------------------------------
- * q_push and q_pop are always inlined with a constant impl, so each impl's
- * loops are compiled separately with no dispatch in them. */
-
-static ALWAYS_INLINE int
-q_push(struct queue *q, enum impl impl, struct msg *m, ck_fifo_mpmc_entry_t *e)
-{
-	switch (impl) {
-	case IMPL_CADRE:
-		/* 1 ("woke an idle mailbox") does not matter here. */
-		return cadre_mailbox_push(q->mb, &m->link.mb, CADRE_LANE_NORMAL) < 0 ? -1 : 0;
-	case IMPL_CK:
-		ck_fifo_mpmc_enqueue(q->fifo, e, m);
-		return 0;
-	case IMPL_MUTEX:
-		m->link.next = NULL;
-		pthread_mutex_lock(&q->ml->lock);
-		if (q->ml->tail != NULL)
-			q->ml->tail->link.next = m;
-		else
-			q->ml->head = m;
-		q->ml->tail = m;
-		pthread_mutex_unlock(&q->ml->lock);
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-/* Returns the next message, or NULL if nothing is visible yet. */
-static ALWAYS_INLINE struct msg *
-q_pop(struct queue *q, enum impl impl)
-{
-	switch (impl) {
-	case IMPL_CADRE: {
-		cadre_mb_node *n = cadre_mailbox_pop(q->mb, NULL);
-
-		return n != NULL ? MSG_OF(n) : NULL;
-	}
-	case IMPL_CK: {
-		void *v;
-		ck_fifo_mpmc_entry_t *garbage;
-
-		/* garbage is the old stub: ours, left alone until teardown. */
-		if (!ck_fifo_mpmc_dequeue(q->fifo, &v, &garbage))
-			return NULL;
-		return v;
-	}
-	case IMPL_MUTEX: {
-		struct msg *m = q->pending;
-
-		if (m == NULL) {
-			/* Take the whole list; producers never touch it again. */
-			pthread_mutex_lock(&q->ml->lock);
-			m = q->ml->head;
-			q->ml->head = NULL;
-			q->ml->tail = NULL;
-			pthread_mutex_unlock(&q->ml->lock);
-			if (m == NULL)
-				return NULL;
-		}
-		q->pending = m->link.next;
-		return m;
-	}
-	default:
-		return NULL;
-	}
 }
 
 static ALWAYS_INLINE void
@@ -435,26 +308,101 @@ queue_open(struct bcase *bc, struct queue *q)
 static bool
 queue_close(struct bcase *bc, struct queue *q)
 {
-	bool empty = true;
+	bool empty = q_pop(q, bc->impl) == NULL;
 
-	switch (bc->impl) {
-	case IMPL_CADRE:
-		empty = q_pop(q, IMPL_CADRE) == NULL;
+	if (bc->impl == IMPL_CADRE) {
 		/* Also the mailbox's own view: idle succeeds only if empty. */
 		if (empty && cadre_mailbox_mark_idle(q->mb) != 0)
 			empty = false;
 		cadre_mailbox_free(q->mb);
-		break;
-	case IMPL_CK:
-		empty = q_pop(q, IMPL_CK) == NULL;
-		break;
-	case IMPL_MUTEX:
-		empty = q_pop(q, IMPL_MUTEX) == NULL;
-		break;
-	default:
-		break;
 	}
 	return empty;
+}
+
+/* A failed check of one run: "bench/impl: what" on stderr. */
+static void __attribute__((format(printf, 2, 3))) fail(const struct bcase *bc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s/%s: ", bench_names[bc->bench], impl_names[bc->impl]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The threaded benches: the producers push, the main thread consumes.
+ * Returns false if a producer could not be started; *secs gets the time
+ * from the opening of the start barrier to the last message received. */
+static bool
+run_threaded(struct bcase *bc, struct run *r, struct check *c, double *secs)
+{
+	uint32_t started = 0;
+	bool ok = true;
+
+	for (; started < bc->nproducers; started++) {
+		struct producer *p = &bc->producers[started];
+
+		if (pthread_create(&p->thread, NULL, produce_fns[bc->impl], p) != 0) {
+			fprintf(stderr, "pthread_create failed\n");
+			ok = false;
+			break;
+		}
+	}
+	if (!ok) {
+		/* Release the started ones with nothing to wait for. */
+		for (uint32_t i = started; i < bc->nproducers; i++)
+			atomic_fetch_add(&r->done, 1);
+	}
+	unsigned spins = 0;
+
+	/* Acquire: pairs with the producers' increment of ready. */
+	while (atomic_load_explicit(&r->ready, memory_order_acquire) < started)
+		idle(&spins);
+	double t0 = bench_now();
+	/* Release: opens the barrier (pairs with the producers' acquire). */
+	atomic_store_explicit(&r->go, 1, memory_order_release);
+	consume_fns[bc->impl](r, c, bc->total);
+	*secs = bench_now() - t0;
+	for (uint32_t i = 0; i < started; i++)
+		pthread_join(bc->producers[i].thread, NULL);
+	return ok;
+}
+
+/* The checks after a run (the queue is released). */
+static bool
+check_run(struct bcase *bc, struct run *r, const struct check *c)
+{
+	bool ok = true;
+
+	for (uint32_t i = 0; i < bc->nproducers; i++) {
+		if (bc->producers[i].failed) {
+			fail(bc, "producer %" PRIu32 ": push failed", i);
+			ok = false;
+		}
+	}
+	if (c->bad) {
+		fail(bc, "order: producer %" PRIu32 " seq %" PRIu32 ", expected %" PRIu32,
+		     c->bad_producer, c->bad_seq, c->bad_expected);
+		ok = false;
+	}
+	if (c->got != bc->total) {
+		fail(bc, "received %" PRIu64 " of %" PRIu64 " messages", c->got, bc->total);
+		ok = false;
+	}
+	for (uint32_t i = 0; i < bc->nproducers; i++) {
+		if (bc->next[i] != bc->count[i]) {
+			fail(bc, "producer %" PRIu32 ": %" PRIu32 " of %" PRIu32 " received", i,
+			     bc->next[i], bc->count[i]);
+			ok = false;
+			break;
+		}
+	}
+	if (!queue_close(bc, &r->q)) {
+		fail(bc, "queue not empty after the run");
+		ok = false;
+	}
+	return ok;
 }
 
 /* One run. Returns true if every check passed; *secs gets the time. */
@@ -467,9 +415,7 @@ run_once(struct bcase *bc, double *secs)
 	        .count = bc->count,
 	        .nproducers = bc->nproducers,
 	};
-	uint32_t started = 0;
 	bool ok = true;
-	double t0, t1;
 
 	memset(&r, 0, sizeof r);
 	r.nproducers = bc->nproducers;
@@ -483,81 +429,53 @@ run_once(struct bcase *bc, double *secs)
 		bc->producers[i].run = &r;
 		bc->producers[i].failed = 0;
 	}
-
 	if (bc->threaded) {
-		for (; started < bc->nproducers; started++) {
-			struct producer *p = &bc->producers[started];
-
-			if (pthread_create(&p->thread, NULL, produce_fns[bc->impl], p) != 0) {
-				fprintf(stderr, "pthread_create failed\n");
-				ok = false;
-				break;
-			}
-		}
-		if (!ok) {
-			/* Release the started ones with nothing to wait for. */
-			for (uint32_t i = started; i < bc->nproducers; i++)
-				atomic_fetch_add(&r.done, 1);
-		}
-		unsigned spins = 0;
-
-		/* Acquire: pairs with the producers' increment of ready. */
-		while (atomic_load_explicit(&r.ready, memory_order_acquire) < started)
-			idle(&spins);
-		t0 = bench_now();
-		/* Release: opens the barrier (pairs with the producers' acquire). */
-		atomic_store_explicit(&r.go, 1, memory_order_release);
-		consume_fns[bc->impl](&r, &c, bc->total);
-		t1 = bench_now();
-		for (uint32_t i = 0; i < started; i++)
-			pthread_join(bc->producers[i].thread, NULL);
+		ok = run_threaded(bc, &r, &c, secs);
 	} else {
-		t0 = bench_now();
+		double t0 = bench_now();
 		if (bc->bench == BENCH_LOCAL_BATCH)
 			local_batch_fns[bc->impl](&r, &bc->producers[0], &c);
 		else
 			local_fns[bc->impl](&r, &bc->producers[0], &c);
-		t1 = bench_now();
+		*secs = bench_now() - t0;
 	}
-	*secs = t1 - t0;
+	return check_run(bc, &r, &c) && ok;
+}
 
-	for (uint32_t i = 0; i < bc->nproducers; i++) {
-		if (bc->producers[i].failed) {
-			fprintf(stderr, "%s/%s: producer %" PRIu32 ": push failed\n",
-			        bench_names[bc->bench], impl_names[bc->impl], i);
-			ok = false;
+/* The state of the baselines shared by the runs of one case. */
+static void
+case_open(struct bcase *bc)
+{
+	if (bc->impl == IMPL_CK) {
+		bc->fifo = xaligned_alloc(sizeof *bc->fifo);
+		bc->stub = xaligned_alloc(sizeof *bc->stub);
+		for (uint32_t i = 0; i < bc->nproducers; i++) {
+			struct producer *p = &bc->producers[i];
+			size_t sz = (size_t)p->n * sizeof *p->entries;
+
+			p->entries = xaligned_alloc(sz);
+			memset(p->entries, 0, sz); /* fault the pages in before timing */
 		}
+	} else if (bc->impl == IMPL_MUTEX) {
+		bc->ml = xaligned_alloc(sizeof *bc->ml);
+		pthread_mutex_init(&bc->ml->lock, NULL);
 	}
-	if (c.bad) {
-		fprintf(stderr,
-		        "%s/%s: order: producer %" PRIu32 " seq %" PRIu32 ", expected %" PRIu32
-		        "\n",
-		        bench_names[bc->bench], impl_names[bc->impl], c.bad_producer, c.bad_seq,
-		        c.bad_expected);
-		ok = false;
-	}
-	if (c.got != bc->total) {
-		fprintf(stderr, "%s/%s: received %" PRIu64 " of %" PRIu64 " messages\n",
-		        bench_names[bc->bench], impl_names[bc->impl], c.got, bc->total);
-		ok = false;
-	}
-	for (uint32_t i = 0; i < bc->nproducers; i++) {
-		if (bc->next[i] != bc->count[i]) {
-			fprintf(stderr,
-			        "%s/%s: producer %" PRIu32 ": %" PRIu32 " of %" PRIu32
-			        " received\n",
-			        bench_names[bc->bench], impl_names[bc->impl], i, bc->next[i],
-			        bc->count[i]);
-			ok = false;
-			break;
+}
+
+static void
+case_close(struct bcase *bc)
+{
+	if (bc->impl == IMPL_CK) {
+		for (uint32_t i = 0; i < bc->nproducers; i++) {
+			free(bc->producers[i].entries);
+			bc->producers[i].entries = NULL;
 		}
+		free(bc->stub);
+		free(bc->fifo);
+	} else if (bc->impl == IMPL_MUTEX) {
+		pthread_mutex_destroy(&bc->ml->lock);
+		free(bc->ml);
 	}
-	if (!queue_close(bc, &r.q)) {
-		fprintf(stderr, "%s/%s: queue not empty after the run\n", bench_names[bc->bench],
-		        impl_names[bc->impl]);
-		ok = false;
-	}
-	return ok;
 }
 
 /* Warm-up plus o->runs runs of one bench/impl; prints its JSON line. */
@@ -573,21 +491,7 @@ run_case(struct bcase *bc, const struct options *o)
 		fprintf(stderr, "out of memory\n");
 		exit(1);
 	}
-	if (bc->impl == IMPL_CK) {
-		bc->fifo = xaligned_alloc(sizeof *bc->fifo);
-		bc->stub = xaligned_alloc(sizeof *bc->stub);
-		for (uint32_t i = 0; i < bc->nproducers; i++) {
-			struct producer *p = &bc->producers[i];
-			size_t sz = (size_t)p->n * sizeof *p->entries;
-
-			p->entries = xaligned_alloc(sz);
-			memset(p->entries, 0, sz); /* fault the pages in before timing */
-		}
-	} else if (bc->impl == IMPL_MUTEX) {
-		bc->ml = xaligned_alloc(sizeof *bc->ml);
-		pthread_mutex_init(&bc->ml->lock, NULL);
-	}
-
+	case_open(bc);
 	for (uint32_t i = 0; i <= o->runs && res.ok; i++) {
 		double secs = 0;
 
@@ -596,10 +500,8 @@ run_case(struct bcase *bc, const struct options *o)
 		else
 			progress("%s %s: run %" PRIu32 "/%" PRIu32, bn, in, i, o->runs);
 		res.ok = run_once(bc, &secs);
-		if (i > 0)
+		if (i > 0 || !res.ok) /* a failed warm-up is all we have */
 			times[done++] = secs;
-		else if (!res.ok)
-			times[done++] = secs; /* the failed warm-up is all we have */
 	}
 
 	double lo = 0, hi = 0;
@@ -621,18 +523,7 @@ run_case(struct bcase *bc, const struct options *o)
 	fflush(stdout);
 	note("%-20s %-13s %9.3f Mmsg/s %8.2f ns/msg  median %.4f s [%.4f .. %.4f]  %s", bn, in,
 	     mps / 1e6, ns, res.secs, lo, hi, res.ok ? "ok" : "FAILED");
-
-	if (bc->impl == IMPL_CK) {
-		for (uint32_t i = 0; i < bc->nproducers; i++) {
-			free(bc->producers[i].entries);
-			bc->producers[i].entries = NULL;
-		}
-		free(bc->stub);
-		free(bc->fifo);
-	} else if (bc->impl == IMPL_MUTEX) {
-		pthread_mutex_destroy(&bc->ml->lock);
-		free(bc->ml);
-	}
+	case_close(bc);
 	free(times);
 	return res;
 }
@@ -698,66 +589,41 @@ usage(FILE *f)
 	        "  --quick        divide the sizes by 10\n"
 	        "  --only NAME    run one bench: mailbox_spsc, mailbox_mpsc, mailbox_local,\n"
 	        "                 mailbox_local_batch\n"
-	        "JSON Lines on stdout (shared/BENCH.md), progress and a summary on stderr.\n",
+	        "JSON Lines on stdout (docs/benchmarks.md), progress and a summary on stderr.\n",
 	        DEFAULT_MSGS, DEFAULT_MSGS_LOCAL, DEFAULT_PRODUCERS, DEFAULT_RUNS);
+}
+
+/* --only's value: one bench by name. */
+static int
+parse_only(struct bench_args *a)
+{
+	const char *val = bench_args_value(a);
+
+	for (int b = 0; b < BENCH_COUNT; b++)
+		if (strcmp(val, bench_names[b]) == 0)
+			return b;
+	bench_args_bad(a);
 }
 
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		const char *eq = strchr(a, '=');
-		size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-		uint64_t v;
+	struct bench_args a;
 
-#define IS(name) (len == strlen(name) && strncmp(a, name, len) == 0)
-#define VALUE()                                                                \
-	do {                                                                   \
-		val = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL); \
-		if (val == NULL)                                               \
-			goto bad;                                              \
-	} while (0)
-		if (IS("--help") || IS("-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (IS("--quick")) {
+	bench_args_init(&a, argc, argv, "cadre-bench-mailbox", usage);
+	while (bench_args_next(&a)) {
+		if (bench_args_is(&a, "--quick"))
 			o->quick = true;
-		} else if (IS("--msgs")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, UINT32_MAX, &v))
-				goto bad;
-			o->msgs = v;
-		} else if (IS("--producers")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, MAX_PRODUCERS, &v))
-				goto bad;
-			o->producers = (uint32_t)v;
-		} else if (IS("--runs")) {
-			VALUE();
-			if (!bench_parse_u64(val, 1, 1000, &v))
-				goto bad;
-			o->runs = (uint32_t)v;
-		} else if (IS("--only")) {
-			VALUE();
-			o->only = -1;
-			for (int b = 0; b < BENCH_COUNT; b++)
-				if (strcmp(val, bench_names[b]) == 0)
-					o->only = b;
-			if (o->only < 0)
-				goto bad;
-		} else {
-			goto bad;
-		}
-		continue;
-	bad:
-		fprintf(stderr, "cadre-bench-mailbox: bad argument: %s%s%s\n", a,
-		        val != NULL && eq == NULL ? " " : "", val != NULL && eq == NULL ? val : "");
-		usage(stderr);
-		exit(2);
-#undef IS
-#undef VALUE
+		else if (bench_args_is(&a, "--msgs"))
+			o->msgs = bench_args_u64(&a, 1, UINT32_MAX);
+		else if (bench_args_is(&a, "--producers"))
+			o->producers = (uint32_t)bench_args_u64(&a, 1, MAX_PRODUCERS);
+		else if (bench_args_is(&a, "--runs"))
+			o->runs = (uint32_t)bench_args_u64(&a, 1, 1000);
+		else if (bench_args_is(&a, "--only"))
+			o->only = parse_only(&a);
+		else
+			bench_args_bad(&a);
 	}
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# plot.sh: plots JSON Lines from cadre-bench and its peers (shared/BENCH.md).
+# plot.sh: plots JSON Lines from cadre-bench and its peers (docs/benchmarks.md).
 #
 #   tools/lab/plot.sh [-o DIR] [-w WORKERS] FILE.jsonl...
 #

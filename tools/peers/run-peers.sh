@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs Cadre's benchmark peers (shared/BENCH.md, Peers): the same
+# Builds and runs Cadre's benchmark peers (docs/benchmarks.md, Peers): the same
 # standard workloads written for Go, Erlang/OTP, CAF and rawc (bare pthreads
 # plus Cadre's mailbox). Prints every peer's JSON Lines on stdout; progress,
 # build logs and skips go to stderr.

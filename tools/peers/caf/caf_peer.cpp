@@ -1,4 +1,4 @@
-// cadre-peer-caf: Cadre's standard workloads (shared/BENCH.md) written as
+// cadre-peer-caf: Cadre's standard workloads (docs/benchmarks.md) written as
 // CAF 0.17 event-based actors, printing the same JSON Lines as cadre-bench
 // (impl "caf").
 //

@@ -1,4 +1,4 @@
-%% cadre_peer: Cadre's standard workloads (shared/BENCH.md) written as plain
+%% cadre_peer: Cadre's standard workloads (docs/benchmarks.md) written as plain
 %% Erlang processes, printing the same JSON Lines as cadre-bench (impl
 %% "erlang").
 %%

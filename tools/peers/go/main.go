@@ -1,4 +1,4 @@
-// cadre-peer-go: Cadre's standard workloads (shared/BENCH.md) written as
+// cadre-peer-go: Cadre's standard workloads (docs/benchmarks.md) written as
 // idiomatic Go: one goroutine per actor, one channel per mailbox.
 //
 // It prints the same JSON Lines as cadre-bench (impl "go") and takes the same

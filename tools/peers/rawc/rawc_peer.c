@@ -1,5 +1,5 @@
 /* cadre-peer-rawc: the physical floor for Cadre's standard workloads
- * (shared/BENCH.md): bare pthreads and Cadre's bare mailbox queue (the
+ * (docs/benchmarks.md): bare pthreads and Cadre's bare mailbox queue (the
  * public cadre_mailbox_* API), no actor runtime. It prints the same JSON
  * Lines as cadre-bench (impl "rawc") and takes the same options.
  *

@@ -1,6 +1,6 @@
 /* bench_wheel: the timing wheel alone (core/src/wheel.c), by hand.
  *
- * Output follows shared/BENCH.md: one JSON object per measure on stdout,
+ * Output follows docs/benchmarks.md: one JSON object per measure on stdout,
  * progress and a summary on stderr, exit status 1 if a check fails.
  *
  * Workload (defaults): arm T = 1,000,000 timers with random deadlines in
@@ -19,7 +19,8 @@
  * at exactly its deadline (1-tick steps), no cancelled one fired, and the
  * wheel's count was exact throughout.
  *
- * Build: cc -std=c11 -O2 -I core/src core/src/wheel.c tools/bench_wheel.c
+ * Built from tools/CMakeLists.txt (target bench_wheel, not installed): it
+ * includes the wheel's internal header, as only tools/micro/ may.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -36,6 +37,7 @@
 
 #include "cadre__wheel.h"
 
+#include "bench_cli.h"
 #include "bench_progress.h"
 
 #define DEFAULT_TIMERS 1000000u
@@ -62,15 +64,6 @@ struct options {
 	uint64_t seed;
 };
 
-static double
-now_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static uint64_t rng;
 
 static uint64_t
@@ -92,21 +85,6 @@ xmalloc(size_t size)
 		exit(1);
 	}
 	return p;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, uint32_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* The drawn workload, shared by every run. */
@@ -135,17 +113,17 @@ run_once(const struct workload *wl, struct item *items, struct cadre__wheel *w,
 		items[i].state = ST_ARMED;
 	}
 
-	t0 = now_secs();
+	t0 = bench_now();
 	for (uint32_t i = 0; i < n; i++)
 		cadre__wheel_add(w, &items[i].timer, wl->deadline[i]);
-	t1 = now_secs();
+	t1 = bench_now();
 	for (uint32_t k = 0; k < wl->ncancel; k++) {
 		struct item *it = &items[wl->cancel[k]];
 
 		cadre__wheel_del(w, &it->timer);
 		it->state = ST_CANCELLED;
 	}
-	t2 = now_secs();
+	t2 = bench_now();
 	for (uint64_t tick = START_TICK + 1; tick <= START_TICK + wl->span; tick++) {
 		struct cadre__timer *t;
 
@@ -158,7 +136,7 @@ run_once(const struct workload *wl, struct item *items, struct cadre__wheel *w,
 			it->state = ST_FIRED;
 		}
 	}
-	t3 = now_secs();
+	t3 = bench_now();
 
 	secs[M_ADD] = t1 - t0;
 	secs[M_CANCEL] = t2 - t1;
@@ -183,10 +161,12 @@ run_once(const struct workload *wl, struct item *items, struct cadre__wheel *w,
 	return ok;
 }
 
+static const char *argv0;
+
 static void
-usage(const char *argv0)
+usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	        "usage: %s [--timers N] [--span TICKS] [--runs R] [--seed S] [--quick]\n"
 	        "  --timers N     timers armed per run (default %u)\n"
 	        "  --span TICKS   deadlines in (now, now + TICKS], advanced 1 tick at a time "
@@ -197,17 +177,73 @@ usage(const char *argv0)
 	        argv0, DEFAULT_TIMERS, DEFAULT_SPAN, DEFAULT_RUNS);
 }
 
-static uint32_t
-parse_u32(const char *s, const char *argv0)
+static void
+parse_args(int argc, char **argv, struct options *o, bool *quick)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
+	struct bench_args a;
 
-	if (*s == '\0' || *end != '\0' || v == 0 || v > UINT32_MAX) {
-		usage(argv0);
-		exit(2);
+	argv0 = argv[0];
+	bench_args_init(&a, argc, argv, "bench_wheel", usage);
+	while (bench_args_next(&a)) {
+		if (bench_args_is(&a, "--quick"))
+			*quick = true;
+		else if (bench_args_is(&a, "--timers"))
+			o->timers = (uint32_t)bench_args_u64(&a, 1, UINT32_MAX);
+		else if (bench_args_is(&a, "--span"))
+			o->span = (uint32_t)bench_args_u64(&a, 1, UINT32_MAX);
+		else if (bench_args_is(&a, "--runs"))
+			o->runs = (uint32_t)bench_args_u64(&a, 1, UINT32_MAX);
+		else if (bench_args_is(&a, "--seed"))
+			o->seed = bench_args_u64(&a, 0, UINT64_MAX);
+		else
+			bench_args_bad(&a);
 	}
-	return (uint32_t)v;
+}
+
+/* Draws the workload (deadlines, the cancel order) before timing. */
+static void
+draw_workload(struct workload *wl, const struct options *o)
+{
+	*wl = (struct workload){.n = o->timers, .ncancel = o->timers / 2, .span = o->span};
+	wl->deadline = xmalloc((size_t)wl->n * sizeof *wl->deadline);
+	wl->cancel = xmalloc((size_t)wl->n * sizeof *wl->cancel);
+	rng = o->seed;
+	for (uint32_t i = 0; i < wl->n; i++) {
+		wl->deadline[i] = START_TICK + 1 + rnd() % wl->span;
+		wl->cancel[i] = i;
+	}
+	for (uint32_t i = wl->n; i > 1; i--) { /* Fisher-Yates; the first half is cancelled */
+		uint32_t j = (uint32_t)(rnd() % i), tmp = wl->cancel[i - 1];
+		wl->cancel[i - 1] = wl->cancel[j];
+		wl->cancel[j] = tmp;
+	}
+}
+
+/* The JSON line and the note of each measure (sorts times). */
+static void
+report(const struct workload *wl, double *times[M_COUNT], uint32_t done, uint64_t fired, bool ok)
+{
+	uint64_t msgs[M_COUNT] = {wl->n, wl->ncancel, fired, wl->n};
+
+	note("timer wheel: %" PRIu32 " timers, deadlines within %" PRIu32 " ticks, %" PRIu32
+	     " cancelled, %" PRIu64 " fired in %" PRIu32 " 1-tick advances",
+	     wl->n, wl->span, wl->ncancel, fired, wl->span);
+	for (int m = 0; m < M_COUNT; m++) {
+		double med = bench_median(times[m], done); /* sorts */
+		double lo = times[m][0], hi = times[m][done - 1];
+		double mps = med > 0 ? (double)msgs[m] / med : 0;
+		double ns = msgs[m] > 0 ? med * 1e9 / (double)msgs[m] : 0;
+
+		printf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":1,\"msgs\":%" PRIu64
+		       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
+		       ",\"stat\":\"median\",\"check\":\"%s\""
+		       ",\"min_secs\":%.6f,\"max_secs\":%.6f,\"ns_per_op\":%.2f}\n",
+		       measure_names[m], msgs[m], med, mps, done, ok ? "ok" : "fail", lo, hi, ns);
+		note("%-13s %10" PRIu64
+		     " ops  %8.2f ns/op  %9.3f Mops/s  median %.4f s [%.4f .. %.4f]  %s",
+		     measure_names[m], msgs[m], ns, mps / 1e6, med, lo, hi, ok ? "ok" : "FAILED");
+	}
+	fflush(stdout);
 }
 
 int
@@ -216,45 +252,15 @@ main(int argc, char **argv)
 	struct options o = {DEFAULT_TIMERS, DEFAULT_SPAN, DEFAULT_RUNS, 1};
 	bool quick = false;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--quick") == 0) {
-			quick = true;
-		} else if (strcmp(a, "--timers") == 0 && v != NULL) {
-			o.timers = parse_u32(v, argv[0]), i++;
-		} else if (strcmp(a, "--span") == 0 && v != NULL) {
-			o.span = parse_u32(v, argv[0]), i++;
-		} else if (strcmp(a, "--runs") == 0 && v != NULL) {
-			o.runs = parse_u32(v, argv[0]), i++;
-		} else if (strcmp(a, "--seed") == 0 && v != NULL) {
-			o.seed = strtoull(v, NULL, 10), i++;
-		} else {
-			usage(argv[0]);
-			return strcmp(a, "--help") == 0 ? 0 : 2;
-		}
-	}
+	parse_args(argc, argv, &o, &quick);
 	if (quick && o.timers >= 10)
 		o.timers /= 10;
 	progress_init();
 
-	/* Draw the workload and touch all memory before timing. */
-	struct workload wl = {.n = o.timers, .ncancel = o.timers / 2, .span = o.span};
-	wl.deadline = xmalloc((size_t)wl.n * sizeof *wl.deadline);
-	wl.cancel = xmalloc((size_t)wl.n * sizeof *wl.cancel);
-	rng = o.seed;
-	for (uint32_t i = 0; i < wl.n; i++) {
-		wl.deadline[i] = START_TICK + 1 + rnd() % wl.span;
-		wl.cancel[i] = i;
-	}
-	for (uint32_t i = wl.n; i > 1; i--) { /* Fisher-Yates; the first half is cancelled */
-		uint32_t j = (uint32_t)(rnd() % i), tmp = wl.cancel[i - 1];
-		wl.cancel[i - 1] = wl.cancel[j];
-		wl.cancel[j] = tmp;
-	}
+	struct workload wl;
+	draw_workload(&wl, &o);
 	struct item *items = xmalloc((size_t)wl.n * sizeof *items);
-	memset(items, 0, (size_t)wl.n * sizeof *items);
+	memset(items, 0, (size_t)wl.n * sizeof *items); /* touched before timing */
 	struct cadre__wheel *w = xmalloc(sizeof *w);
 
 	double *times[M_COUNT];
@@ -278,27 +284,7 @@ main(int argc, char **argv)
 			done++;
 		}
 	}
-
-	uint64_t msgs[M_COUNT] = {wl.n, wl.ncancel, fired, wl.n};
-	note("timer wheel: %" PRIu32 " timers, deadlines within %" PRIu32 " ticks, %" PRIu32
-	     " cancelled, %" PRIu64 " fired in %" PRIu32 " 1-tick advances",
-	     wl.n, wl.span, wl.ncancel, fired, wl.span);
-	for (int m = 0; m < M_COUNT; m++) {
-		double med = median(times[m], done); /* sorts */
-		double lo = times[m][0], hi = times[m][done - 1];
-		double mps = med > 0 ? (double)msgs[m] / med : 0;
-		double ns = msgs[m] > 0 ? med * 1e9 / (double)msgs[m] : 0;
-
-		printf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":1,\"msgs\":%" PRIu64
-		       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
-		       ",\"stat\":\"median\",\"check\":\"%s\""
-		       ",\"min_secs\":%.6f,\"max_secs\":%.6f,\"ns_per_op\":%.2f}\n",
-		       measure_names[m], msgs[m], med, mps, done, ok ? "ok" : "fail", lo, hi, ns);
-		note("%-13s %10" PRIu64
-		     " ops  %8.2f ns/op  %9.3f Mops/s  median %.4f s [%.4f .. %.4f]  %s",
-		     measure_names[m], msgs[m], ns, mps / 1e6, med, lo, hi, ok ? "ok" : "FAILED");
-	}
-	fflush(stdout);
+	report(&wl, times, done, fired, ok);
 
 	for (int m = 0; m < M_COUNT; m++)
 		free(times[m]);
