@@ -74,10 +74,25 @@ struct cadre__outbox {
 struct cadre__msg *cadre__msg_alloc(size_t bytes);
 /* The block only, back to this thread's pool or to free(). */
 void cadre__msg_release(struct cadre__msg *m);
-/* The message: a moved payload's dtor, then the block. */
-void cadre__msg_free(struct cadre__msg *m);
+/* The message: a moved payload's dtor, then the block. Inline, as the
+ * view: both run once per message received. */
+static inline void
+cadre__msg_free(struct cadre__msg *m)
+{
+	if (m->kind == CADRE__MSG_MOVED && m->dtor != NULL)
+		m->dtor(m->data, m->size);
+	cadre__msg_release(m);
+}
+
 /* The view receive gets. */
-void cadre__msg_view(const struct cadre__msg *m, cadre_msg *view);
+static inline void
+cadre__msg_view(const struct cadre__msg *m, cadre_msg *view)
+{
+	view->type = m->type;
+	view->size = m->size;
+	view->data = m->size != 0 ? m->data : NULL;
+	view->sender = m->sender;
+}
 /* A worker thread attaches its pool (an array of CADRE__POOL_CLASSES) when
  * it starts and finishes it when it exits: its cached blocks are freed and
  * the thread's later messages use malloc / free. */

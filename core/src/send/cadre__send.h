@@ -15,10 +15,8 @@ int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, cons
 /* Pushes a's embedded stop request (at most once in its life). The caller
  * holds sys (cadre__hold). */
 int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);
-/* The outbox (outbox.c): a chained send, and the linking of every chain
- * (before a signal, and at the end of every run). */
-void cadre__outbox_put(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
-                       cadre_mb_node *n);
+/* The outbox: the linking of every chain (before a signal, and at the end
+ * of every run). */
 void cadre__outbox_flush(struct cadre_system *sys, struct cadre__worker *w);
 
 #endif /* CADRE__SEND_H */
