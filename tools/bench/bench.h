@@ -11,6 +11,7 @@
  *   savina_NAME.c       one Savina workload each: chameneos, bank,
  *                       philosophers, barber, dictionary, logmap,
  *                       trapezoid, nqueens
+ *   chaos.c             the chaos soak (tools/common/chaos.c) as a workload
  *   stress.c            --stress: the workloads over and over
  *   baseline.c          --baseline: this run against saved JSON lines
  *   compare.c           --compare: the peers, side by side
@@ -65,6 +66,7 @@ struct sizes {
 	uint64_t logmap_s, logmap_t;
 	uint64_t trapezoid_w, trapezoid_n;
 	uint64_t nqueens_n, nqueens_t, nqueens_w;
+	uint64_t chaos_n;
 };
 
 /* A size option: --NAME, the field of struct sizes at off. */
@@ -124,6 +126,7 @@ enum wl {
 	WL_TRAPEZOID,
 	WL_NQUEENS,
 	WL_IDLE,
+	WL_CHAOS, /* only when named (--only chaos) or soaking (--stress) */
 	WL_COUNT
 };
 
@@ -151,6 +154,7 @@ wl_fn wl_pingpong, wl_counting, wl_threadring, wl_fanin, wl_fjthrput; /* core_me
 wl_fn wl_skynet, wl_big, wl_idle;                                     /* core_population.c */
 wl_fn wl_chameneos, wl_bank, wl_philosophers, wl_barber;              /* savina_NAME.c */
 wl_fn wl_dictionary, wl_logmap, wl_trapezoid, wl_nqueens;             /* savina_NAME.c */
+wl_fn wl_chaos;                                                       /* chaos.c */
 
 /* --idle-child: one idle measurement in this process, printed for the
  * parent's wl_idle; the exit status. */

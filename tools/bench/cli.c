@@ -57,6 +57,8 @@ const struct size_opt size_opts[] = {
         {"--nqueens-t", SZ(nqueens_t), 4, 0, 18, false,
          "nqueens: queens placed in parallel, then sequentially"},
         {"--nqueens-w", SZ(nqueens_w), 20, 1, 100000, false, "nqueens: workers"},
+        {"--chaos-n", SZ(chaos_n), 2000000, 1000, BIG_MAX, true,
+         "chaos: WORK messages from outside threads, among crashes and restarts"},
 };
 
 const size_t nsize_opts = sizeof size_opts / sizeof size_opts[0];
@@ -81,7 +83,8 @@ usage(FILE *f)
 	        "                  pingpong, counting, threadring, fanin, fjthrput, skynet, "
 	        "big,\n"
 	        "                  chameneos, bank, philosophers, barber, dictionary, logmap,\n"
-	        "                  trapezoid, nqueens, idle\n"
+	        "                  trapezoid, nqueens, idle; and chaos (only when named,\n"
+	        "                  or with --stress)\n"
 	        "  --timeout SECS  a run that takes longer fails (default %d)\n"
 	        "  --stress SECS   soak: run the workloads (--only, else all but idle) in turn\n"
 	        "                  at --quick sizes, one run each, until SECS pass; every\n"

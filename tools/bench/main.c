@@ -74,6 +74,7 @@ const struct workload workloads[WL_COUNT] = {
         [WL_TRAPEZOID] = {"trapezoid", wl_trapezoid},
         [WL_NQUEENS] = {"nqueens", wl_nqueens},
         [WL_IDLE] = {"idle", wl_idle},
+        [WL_CHAOS] = {"chaos", wl_chaos},
 };
 
 static void
@@ -100,7 +101,7 @@ run_all(const struct options *o)
 
 	memset(res, 0, sizeof res);
 	for (int w = 0; w < WL_COUNT; w++) {
-		if (o->only != 0 && (o->only & (1u << w)) == 0)
+		if (o->only != 0 ? (o->only & (1u << w)) == 0 : w == WL_CHAOS)
 			continue;
 		res[w] = run_case((enum wl)w, o);
 		ok = ok && res[w].ok;

@@ -47,6 +47,9 @@ sizes_text(enum wl w, const struct sizes *z, char *buf, size_t len)
 	case WL_IDLE:
 		snprintf(buf, len, "actors=%" PRIu64 " ms=%" PRIu64, z->idle_actors, z->idle_ms);
 		break;
+	case WL_CHAOS:
+		snprintf(buf, len, "N=%" PRIu64, z->chaos_n);
+		break;
 	case WL_CHAMENEOS:
 		snprintf(buf, len, "C=%" PRIu64 " N=%" PRIu64, z->chameneos_c, z->chameneos_n);
 		break;
