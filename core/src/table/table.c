@@ -27,6 +27,7 @@
  * ABA; workers use it only when no magazine can be had. Never-used indexes
  * come from a fetch-and-add counter, 64 at a time for a worker.
  *
+ *
  */
 #include <string.h>
 
@@ -130,6 +131,26 @@ global_push(struct cadre__table *t, uint32_t index, uint32_t gen)
 		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
 			return;
 	}
+}
+
+/* The highest index that may be handed out. */
+static uint64_t
+table_cap(struct cadre__table *t)
+{
+	/* Relaxed: set once before the first spawn (tests); the spawn that
+	 * reaches us was ordered after it by whatever started it. */
+	uint32_t cap = cadre__load_rlx_u32(&t->cap);
+	return cap != 0 ? cap : CADRE__MAX_ACTORS;
+}
+
+int
+cadre__table_set_capacity(struct cadre__table *t, uint32_t max_actors)
+{
+	if (max_actors == 0 || max_actors > CADRE__MAX_ACTORS)
+		return CADRE_EINVAL;
+	/* Relaxed: read by table_cap (see there). */
+	cadre__store_rlx_u32(&t->cap, max_actors);
+	return 0;
 }
 
 /* ---- magazines ------------------------------------------------------------
@@ -251,8 +272,8 @@ cache_fill(struct cadre__table *t, struct cadre__slot_cache *c)
 	/* Relaxed add: only uniqueness matters. */
 	uint64_t i = cadre__faa_rlx_u64(&t->fresh_index, CADRE__FRESH_BATCH);
 	uint64_t end = i + CADRE__FRESH_BATCH - 1;
-	if (end > CADRE__MAX_ACTORS)
-		end = CADRE__MAX_ACTORS;
+	if (end > table_cap(t))
+		end = table_cap(t);
 	if (i > end)
 		return CADRE_ENOMEM;
 	if (ensure_page(t, (uint32_t)i) != 0 || ensure_page(t, (uint32_t)end) != 0)
@@ -282,7 +303,7 @@ cadre__slot_alloc(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t 
 		return 0;
 	/* Relaxed add: only uniqueness matters. */
 	uint64_t i = cadre__faa_rlx_u64(&t->fresh_index, 1);
-	if (i > CADRE__MAX_ACTORS)
+	if (i > table_cap(t))
 		return CADRE_ENOMEM;
 	if (ensure_page(t, (uint32_t)i) != 0)
 		return CADRE_ENOMEM;
