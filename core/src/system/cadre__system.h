@@ -53,7 +53,8 @@ struct cadre__hooks {
 /* ---- the dispatcher's data (sched/) -------------------------------------- */
 #define CADRE__RUNQ_SIZE 256u /* power of two */
 
-/* The blocking pool's run queue: a bounded MPMC ring. */
+/* The blocking pool's run queue: a bounded MPMC ring, and an unbounded
+ * overflow list behind it (sched/bpool.c). */
 #define CADRE__BPOOL_CAP 65536u /* power of two */
 struct cadre__bcell {
 	uint64_t seq;
@@ -65,6 +66,11 @@ struct cadre__bpool {
 	uint64_t deq CADRE__ALIGNED;
 	uint32_t parked CADRE__ALIGNED; /* pool threads parked (or parking) */
 	uint32_t wake;                  /* futex word */
+	/* Overflow: MPSC through the actors' rq_node; its consumer side
+	 * belongs to the pool thread that holds `draining`. */
+	struct cadre_mailbox over CADRE__ALIGNED;
+	uint64_t over_n;   /* actors in over, or being linked into it */
+	uint32_t draining; /* 1: a pool thread holds over's consumer side */
 };
 
 /* One thread that runs actors: a per-core worker or a blocking-pool thread.
