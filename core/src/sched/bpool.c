@@ -87,7 +87,7 @@ bpool_push(struct cadre__bpool *q, struct cadre__actor *a)
 		int64_t dif = (int64_t)(cadre__load_acq_u64(&c->seq) - pos);
 		if (dif == 0) {
 			/* seq_cst CAS: claims the cell; also the pusher's half of the
-			 * Dekker pair with park_blocking. */
+			 * Dekker pair with cadre__bpool_park. */
 			if (cadre__cas_sc_u64(&q->enq, pos, pos + 1)) {
 				cadre__store_rlx_ptr((void **)&c->actor, a); /* published below */
 				/* Release: the actor before the turn; pairs with the

@@ -71,9 +71,8 @@
  * ring, with an unbounded overflow list behind it: bpool.c), so any free
  * pool thread takes the next runnable blocking actor, and scheduling one
  * never waits; the wake-up is the same Dekker pattern on a `parked`
- * count. A pool thread
- * that runs a per-core actor's wake-up hands it to the workers as an
- * outside thread would. Pool threads take part in QSBR like workers, so a
+ * count. A pool thread that runs a per-core actor's wake-up hands it to
+ * the workers as an outside thread would. Pool threads take part in QSBR like workers, so a
  * callback blocked for long delays the freeing of dead actors (memory
  * only), not anything else.
  */
