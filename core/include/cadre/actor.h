@@ -221,7 +221,8 @@ CADRE_API int cadre_system_stats(const cadre_system *sys, int worker, cadre_stat
 /* Spawns an actor. Its start callback runs first, on a worker, with arg
  * (which must stay valid until then). *out receives its ref. Any thread,
  * including inside a callback. Returns 0, CADRE_EINVAL (NULL, no receive,
- * size < sizeof(cadre_actor)), CADRE_ENOMEM or CADRE_ECLOSED. */
+ * size < sizeof(cadre_actor)), CADRE_ENOMEM (out of memory, or the actor
+ * table is full: 16,777,215 live actors) or CADRE_ECLOSED. */
 CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
                           const cadre_spawn_opts *opts, void *arg, cadre_ref *out);
 

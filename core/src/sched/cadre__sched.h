@@ -31,7 +31,8 @@ void cadre__wake_all(struct cadre_system *sys);
 /* A worker's queues, before its thread starts. */
 void cadre__sched_init(struct cadre__worker *w);
 
-/* The blocking pool (bpool.c): one MPMC queue shared by the pool threads. */
+/* The blocking pool (bpool.c): one MPMC queue shared by the pool threads;
+ * scheduling never waits (a ring, and an overflow list behind it). */
 int cadre__bpool_init(struct cadre_system *sys);
 void cadre__bpool_fini(struct cadre_system *sys);
 void cadre__bpool_schedule(struct cadre_system *sys, struct cadre__actor *a);

@@ -67,11 +67,12 @@
  * The blocking pool. Actors spawned with CADRE_SPAWN_BLOCKING run on
  * extra threads (workers[nworkers .. nall)) that only take from their own
  * queues, never steal and are never stolen from; a blocking callback stalls
- * only its pool thread. The pool shares one bounded MPMC queue (Vyukov's),
- * so any free pool thread takes the next runnable blocking actor; the wake-
- * up is the same Dekker pattern on a `parked` count. A pool thread
- * that runs a per-core actor's wake-up hands it to the workers as an
- * outside thread would. Pool threads take part in QSBR like workers, so a
+ * only its pool thread. The pool shares one MPMC queue (Vyukov's bounded
+ * ring, with an unbounded overflow list behind it: bpool.c), so any free
+ * pool thread takes the next runnable blocking actor, and scheduling one
+ * never waits; the wake-up is the same Dekker pattern on a `parked`
+ * count. A pool thread that runs a per-core actor's wake-up hands it to
+ * the workers as an outside thread would. Pool threads take part in QSBR like workers, so a
  * callback blocked for long delays the freeing of dead actors (memory
  * only), not anything else.
  */

@@ -246,7 +246,12 @@ cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monitor)
 	if (x == NULL ||
 	    !cadre__grow((void **)&x->monitors, x->nmonitors, &x->capmonitors, sizeof *x->monitors))
 		return CADRE_ENOMEM;
-	uint64_t id = (++w->monitor_seq << 6) | w->index;
+	/* Unique in the system for its lifetime: this thread's own sequence
+	 * (55 bits: it does not wrap) above its index (< CADRE__MAX_THREADS,
+	 * which fits in CADRE__MONITOR_INDEX_BITS: static assert). Only a
+	 * thread running self gets here (cadre__running), so w is a worker or
+	 * pool thread of self's system; an outside thread got CADRE_ESTATE. */
+	uint64_t id = (++w->monitor_seq << CADRE__MONITOR_INDEX_BITS) | w->index;
 	x->monitors[x->nmonitors++] = (struct cadre__watch){id, target};
 	*monitor = id;
 	cadre_ref me = cadre__ref_of(w->sys, a);

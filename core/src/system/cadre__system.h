@@ -50,10 +50,25 @@ struct cadre__hooks {
 	cadre__reclaim_fn *reclaim;
 };
 
+/* Threads that run actors, as runtime/ limits them: per-core workers (one
+ * bit each in idle_mask) and blocking-pool threads; a thread's index is
+ * below CADRE__MAX_THREADS. A monitor id is (the thread's monitor_seq <<
+ * CADRE__MONITOR_INDEX_BITS) | its index, so it is unique in the system
+ * for its lifetime only while every index fits in those bits (with 6 bits,
+ * threads i and i + 64 made equal ids). */
+#define CADRE__MAX_WORKERS 64u
+#define CADRE__MAX_BLOCKING 256u
+#define CADRE__MAX_THREADS (CADRE__MAX_WORKERS + CADRE__MAX_BLOCKING)
+#define CADRE__MONITOR_INDEX_BITS 9u
+_Static_assert(CADRE__MAX_THREADS <= (1u << CADRE__MONITOR_INDEX_BITS),
+               "every thread index fits below a monitor id's sequence");
+_Static_assert(CADRE__MAX_WORKERS <= 64u, "one bit per worker in idle_mask");
+
 /* ---- the dispatcher's data (sched/) -------------------------------------- */
 #define CADRE__RUNQ_SIZE 256u /* power of two */
 
-/* The blocking pool's run queue: a bounded MPMC ring. */
+/* The blocking pool's run queue: a bounded MPMC ring, and an unbounded
+ * overflow list behind it (sched/bpool.c). */
 #define CADRE__BPOOL_CAP 65536u /* power of two */
 struct cadre__bcell {
 	uint64_t seq;
@@ -65,6 +80,11 @@ struct cadre__bpool {
 	uint64_t deq CADRE__ALIGNED;
 	uint32_t parked CADRE__ALIGNED; /* pool threads parked (or parking) */
 	uint32_t wake;                  /* futex word */
+	/* Overflow: MPSC through the actors' rq_node; its consumer side
+	 * belongs to the pool thread that holds `draining`. */
+	struct cadre_mailbox over CADRE__ALIGNED;
+	uint64_t over_n;   /* actors in over, or being linked into it */
+	uint32_t draining; /* 1: a pool thread holds over's consumer side */
 };
 
 /* One thread that runs actors: a per-core worker or a blocking-pool thread.
@@ -94,7 +114,7 @@ struct cadre__worker {
 	struct cadre__pool pool[CADRE__POOL_CLASSES]; /* this thread's, see msg/pool.c */
 	struct cadre__outbox outbox[CADRE__OUTBOX_WAYS];
 	unsigned tick;
-	uint64_t monitor_seq; /* monitor ids: (seq << 6) | index */
+	uint64_t monitor_seq; /* monitor ids: seq << CADRE__MONITOR_INDEX_BITS | index */
 	uint32_t spawning; /* spawns in progress on this worker (RMW by owner, read by shutdown) */
 	unsigned index;
 	bool blocking; /* a thread of the blocking pool */

@@ -122,7 +122,8 @@ struct cadre__table {
 	void **dir[CADRE__DIR_PAGES];        /* pages of slots, published once */
 	uint64_t fresh_index CADRE__ALIGNED; /* next never-used slot index */
 	uint64_t free_head;                  /* global free slot stack: tag << 32 | index+1 */
-	uint64_t mags_full CADRE__ALIGNED;   /* magazine stacks: tag << 32 | id+1 */
+	uint32_t cap; /* highest usable index; 0: CADRE__MAX_ACTORS (tests lower it) */
+	uint64_t mags_full CADRE__ALIGNED; /* magazine stacks: tag << 32 | id+1 */
 	uint64_t mags_empty;
 	uint32_t nmags;                           /* magazines made (ids 0 .. nmags-1) */
 	struct cadre__mag *mags[CADRE__MAX_MAGS]; /* by id; freed with the system */
@@ -144,6 +145,11 @@ int cadre__slot_alloc(struct cadre__table *t, struct cadre__slot_cache *c, uint3
                       uint32_t *gen);
 void cadre__slot_free(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t index,
                       uint32_t gen);
+/* Tests only: lowers the table's capacity to max_actors live actors (the
+ * highest index handed out), so that exhausting it takes seconds, not 16.7
+ * million spawns. Call it on a new system, before its first spawn.
+ * CADRE_EINVAL if max_actors is 0 or above CADRE__MAX_ACTORS. */
+int cadre__table_set_capacity(struct cadre__table *t, uint32_t max_actors);
 void cadre__slot_publish(struct cadre__table *t, uint32_t index, struct cadre__actor *a);
 void cadre__slot_clear(struct cadre__table *t, uint32_t index, uint32_t next_gen);
 int cadre__slot_cache_init(struct cadre__slot_cache *c);

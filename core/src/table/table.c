@@ -27,6 +27,20 @@
  * ABA; workers use it only when no magazine can be had. Never-used indexes
  * come from a fetch-and-add counter, 64 at a time for a worker.
  *
+ * Indexes freed on workers reach other threads too. Actors spawned from a
+ * thread that is not a worker die on workers, so their indexes end in
+ * worker caches and magazines; such a thread that finds the global stack
+ * empty takes a full magazine, keeps one index and pushes the rest onto
+ * the global stack as one linked chain (one CAS), before it takes a
+ * never-used index. So every free index is reusable everywhere, except at
+ * most CADRE__SLOT_CACHE per worker waiting in that worker's cache (0.4%
+ * of the table with 64 workers; before, main's spawns failed for good
+ * after 16.7 million, however few actors were alive). The worker's path is
+ * unchanged. A spawn beyond the capacity (CADRE__MAX_ACTORS live actors,
+ * or what a test set with cadre__table_set_capacity) fails with
+ * CADRE_ENOMEM ("table full": the table's pages are memory, and a
+ * distinct code would change the public error table).
+ *
  */
 #include <string.h>
 
@@ -127,6 +141,50 @@ global_push(struct cadre__table *t, uint32_t index, uint32_t gen)
 		cadre__store_rlx_ptr(slot, (void *)(uintptr_t)FREE_WORD(gen, (uint32_t)h));
 		uint64_t nh = cadre__retag(h, index + 1);
 		/* acq_rel: releases the free word; pairs with global_pop. */
+		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
+			return;
+	}
+}
+
+/* The highest index that may be handed out. */
+static uint64_t
+table_cap(struct cadre__table *t)
+{
+	/* Relaxed: set once before the first spawn (tests); the spawn that
+	 * reaches us was ordered after it by whatever started it. */
+	uint32_t cap = cadre__load_rlx_u32(&t->cap);
+	return cap != 0 ? cap : CADRE__MAX_ACTORS;
+}
+
+int
+cadre__table_set_capacity(struct cadre__table *t, uint32_t max_actors)
+{
+	if (max_actors == 0 || max_actors > CADRE__MAX_ACTORS)
+		return CADRE_EINVAL;
+	/* Relaxed: read by table_cap (see there). */
+	cadre__store_rlx_u32(&t->cap, max_actors);
+	return 0;
+}
+
+/* Pushes e[0..n) (n >= 1, indexes we own) as one chain, e[0] on top: the
+ * free words are linked first, then one CAS publishes them all. */
+static void
+global_push_chain(struct cadre__table *t, const uint64_t *e, uint32_t n)
+{
+	for (uint32_t i = 0; i + 1 < n; i++) {
+		uint32_t next1 = (uint32_t)e[i + 1] + 1u;
+		/* Relaxed: published by the release side of the CAS below. */
+		cadre__store_rlx_ptr(slot_at(t, (uint32_t)e[i]),
+		                     (void *)(uintptr_t)FREE_WORD((uint32_t)(e[i] >> 32), next1));
+	}
+	void **last = slot_at(t, (uint32_t)e[n - 1]);
+	for (;;) {
+		uint64_t h = cadre__load_rlx_u64(&t->free_head); /* the CAS decides */
+		/* Relaxed: published by the release CAS below. */
+		cadre__store_rlx_ptr(last, (void *)(uintptr_t)FREE_WORD((uint32_t)(e[n - 1] >> 32),
+		                                                        (uint32_t)h));
+		uint64_t nh = cadre__retag(h, (uint32_t)e[0] + 1u);
+		/* acq_rel: releases the chain's free words; pairs with global_pop. */
 		if (cadre__cas_acqrel_u64(&t->free_head, h, nh))
 			return;
 	}
@@ -251,8 +309,8 @@ cache_fill(struct cadre__table *t, struct cadre__slot_cache *c)
 	/* Relaxed add: only uniqueness matters. */
 	uint64_t i = cadre__faa_rlx_u64(&t->fresh_index, CADRE__FRESH_BATCH);
 	uint64_t end = i + CADRE__FRESH_BATCH - 1;
-	if (end > CADRE__MAX_ACTORS)
-		end = CADRE__MAX_ACTORS;
+	if (end > table_cap(t))
+		end = table_cap(t);
 	if (i > end)
 		return CADRE_ENOMEM;
 	if (ensure_page(t, (uint32_t)i) != 0 || ensure_page(t, (uint32_t)end) != 0)
@@ -261,6 +319,29 @@ cache_fill(struct cadre__table *t, struct cadre__slot_cache *c)
 	for (uint64_t k = end + 1; k-- > i;)
 		c->e[c->n++] = (uint64_t)1 << 32 | k;
 	return 0;
+}
+
+/* A thread without a cache found the global stack empty: it takes a full
+ * magazine (indexes that died on workers), keeps one index and pushes the
+ * rest onto the global stack as one chain, then returns the magazine to
+ * the empty ones: three CASes per CADRE__MAG indexes. False if no full
+ * magazine can be had. */
+static bool
+mag_to_global(struct cadre__table *t, uint32_t *index, uint32_t *gen)
+{
+	int id = mag_pop(t, &t->mags_full);
+	if (id < 0)
+		return false;
+	/* Ours now: its entries were acquired by mag_pop (pairs with mag_push). */
+	struct cadre__mag *m = mag_at(t, (uint32_t)id);
+	uint32_t n = m->n - 1u;
+	*index = (uint32_t)m->e[n];
+	*gen = (uint32_t)(m->e[n] >> 32);
+	if (n != 0)
+		global_push_chain(t, m->e, n);
+	m->n = 0;
+	mag_push(t, &t->mags_empty, (uint32_t)id);
+	return true;
 }
 
 int
@@ -278,11 +359,13 @@ cadre__slot_alloc(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t 
 		*gen = (uint32_t)(e >> 32);
 		return 0;
 	}
-	if (global_pop(t, index, gen))
+	/* A thread without a cache: the global stack, then what died on the
+	 * workers (a magazine), then a never-used index. */
+	if (global_pop(t, index, gen) || mag_to_global(t, index, gen))
 		return 0;
 	/* Relaxed add: only uniqueness matters. */
 	uint64_t i = cadre__faa_rlx_u64(&t->fresh_index, 1);
-	if (i > CADRE__MAX_ACTORS)
+	if (i > table_cap(t))
 		return CADRE_ENOMEM;
 	if (ensure_page(t, (uint32_t)i) != 0)
 		return CADRE_ENOMEM;
