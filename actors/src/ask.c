@@ -47,9 +47,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__ask.h"
 #include "cadre__atomic.h"
 #include "cadre__await.h"
 #include "cadre__clock.h"
+#include "cadre__reserved.h"
 
 #define REQ_MAGIC 0x51455243u /* "CREQ" */
 #define REQ_F_FUTURE 0x1u
@@ -99,7 +101,7 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		memcpy(buf, hdr, hn);
 		if (size != 0)
 			memcpy(buf + hn, data, size);
-		return cadre_send(sys, to, type, buf, n);
+		return cadre__send_reserved(sys, to, type, buf, n);
 	}
 	/* cadre_send (not a move) so that max_message_size applies as usual. */
 	unsigned char *p = malloc(n);
@@ -107,7 +109,7 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		return CADRE_ENOMEM;
 	memcpy(p, hdr, hn);
 	memcpy(p + hn, data, size);
-	int rc = cadre_send(sys, to, type, p, n);
+	int rc = cadre__send_reserved(sys, to, type, p, n);
 	free(p);
 	return rc;
 }
@@ -224,7 +226,7 @@ ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const
 	/* The timeout first: a request must never be out without one. */
 	struct rep_hdr t = {id, CADRE_ETIMEDOUT, 0};
 	cadre_timer timer;
-	rc = cadre_send_after(sys, me, CADRE_MSG_REPLY, &t, sizeof t, timeout_ms, &timer);
+	rc = cadre__send_after_reserved(sys, me, CADRE_MSG_REPLY, &t, sizeof t, timeout_ms, &timer);
 	if (rc != 0)
 		return rc;
 	struct req_hdr h = {REQ_MAGIC, 0, id, me};
@@ -563,6 +565,16 @@ int
 cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
                long timeout_ms, void *reply_buf, size_t buf_size, size_t *reply_size,
                uint32_t *reply_type)
+{
+	return cadre__ask_wait_reserved(sys, to, type, data, size, timeout_ms, reply_buf, buf_size,
+	                                reply_size, reply_type);
+}
+
+/* cadre_ask_wait for any type (cadre__ask.h): cadre_router_query. */
+int
+cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                         size_t size, long timeout_ms, void *reply_buf, size_t buf_size,
+                         size_t *reply_size, uint32_t *reply_type)
 {
 	if (sys == NULL || timeout_ms < 0 || (data == NULL && size != 0) ||
 	    (reply_buf == NULL && buf_size != 0))

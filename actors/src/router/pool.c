@@ -38,6 +38,7 @@
 
 #include "cadre__atomic.h"
 #include "cadre__clock.h"
+#include "cadre__reserved.h"
 #include "cadre__router.h"
 
 #define ROUTEE_DRAIN 0xFFFF0381u /* to a pool routee: stop after what is queued before */
@@ -201,7 +202,7 @@ cadre__router_resize(struct router *r, uint32_t n)
 		r->dirty = true;
 		/* Behind everything already forwarded to it (FIFO from us); a
 		 * full mailbox gets the exit signal instead. */
-		if (cadre_send(sys_of(r), s->ref, ROUTEE_DRAIN, NULL, 0) == CADRE_EFULL)
+		if (cadre__send_reserved(sys_of(r), s->ref, ROUTEE_DRAIN, NULL, 0) == CADRE_EFULL)
 			cadre_send_exit(sys_of(r), s->ref, &shut);
 		up--;
 	}

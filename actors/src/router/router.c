@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__ask.h"
 #include "cadre__clock.h"
+#include "cadre__reserved.h"
 #include "cadre__router.h"
 
 #define DEFAULT_VNODES 160u
@@ -228,19 +230,19 @@ cadre_router_spawn(cadre_system *sys, const cadre_router_spec *spec, cadre_ref *
 int
 cadre_router_resize(cadre_system *sys, cadre_ref router, uint32_t n)
 {
-	return cadre_send(sys, router, CADRE_ROUTER_RESIZE, &n, sizeof n);
+	return cadre__send_reserved(sys, router, CADRE_ROUTER_RESIZE, &n, sizeof n);
 }
 
 int
 cadre_router_add(cadre_system *sys, cadre_ref router, cadre_ref routee)
 {
-	return cadre_send(sys, router, CADRE_ROUTER_ADD, &routee, sizeof routee);
+	return cadre__send_reserved(sys, router, CADRE_ROUTER_ADD, &routee, sizeof routee);
 }
 
 int
 cadre_router_remove(cadre_system *sys, cadre_ref router, cadre_ref routee)
 {
-	return cadre_send(sys, router, CADRE_ROUTER_REMOVE, &routee, sizeof routee);
+	return cadre__send_reserved(sys, router, CADRE_ROUTER_REMOVE, &routee, sizeof routee);
 }
 
 int
@@ -257,8 +259,8 @@ cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stat
 		return CADRE_ENOMEM;
 	size_t got = 0;
 	uint32_t type = 0;
-	int rc = cadre_ask_wait(sys, router, CADRE_ROUTER_QUERY, NULL, 0, timeout_ms, buf, cap,
-	                        &got, &type);
+	int rc = cadre__ask_wait_reserved(sys, router, CADRE_ROUTER_QUERY, NULL, 0, timeout_ms, buf,
+	                                  cap, &got, &type);
 	if (rc == CADRE_ETOOBIG)
 		rc = 0; /* more routees than max: the first max are here */
 	if (rc == 0 && (type != CADRE_ROUTER_QUERY || got < sizeof(cadre_router_stats)))

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__reserved.h"
 #include "cadre__sup.h"
 
 bool
@@ -104,8 +105,9 @@ do_stop(struct sup *s, struct child *c)
 	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
 	cadre_send_exit(sys, c->ref, &shut);
 	if (t != CADRE_SHUTDOWN_INFINITY) {
-		c->kill_armed = cadre_send_after(sys, cadre_self(&s->base), SUP_KILL, &c->serial,
-		                                 sizeof c->serial, t, &c->kill_timer) == 0;
+		c->kill_armed =
+		        cadre__send_after_reserved(sys, cadre_self(&s->base), SUP_KILL, &c->serial,
+		                                   sizeof c->serial, t, &c->kill_timer) == 0;
 	}
 }
 
@@ -128,8 +130,8 @@ cadre__sup_run_ops(struct sup *s)
 			break;
 		case OP_DELAY: {
 			uint32_t seq = ++s->delay_seq;
-			if (cadre_send_after(sys_of(s), cadre_self(&s->base), SUP_DELAY, &seq,
-			                     sizeof seq, o.delay, NULL) == 0) {
+			if (cadre__send_after_reserved(sys_of(s), cadre_self(&s->base), SUP_DELAY,
+			                               &seq, sizeof seq, o.delay, NULL) == 0) {
 				s->waiting = W_DELAY;
 			}
 			break;

@@ -21,6 +21,7 @@
 #include "cadre__atomic.h"
 #include "cadre__await.h"
 #include "cadre__clock.h"
+#include "cadre__reserved.h"
 #include "cadre__sup.h"
 
 static void
@@ -324,7 +325,7 @@ req_new(enum req_op op)
 static int
 call(cadre_system *sys, cadre_ref sup, struct sup_req *r, long timeout_ms, bool *sent)
 {
-	int rc = cadre_send_move(sys, sup, SUP_REQ, r, sizeof *r, req_dtor);
+	int rc = cadre__send_move_reserved(sys, sup, SUP_REQ, r, sizeof *r, req_dtor);
 	*sent = !(rc == CADRE_EINVAL || rc == CADRE_ENOMEM || rc == CADRE_EFULL);
 	if (!*sent) {
 		/* not handed over: both references are ours */

@@ -190,6 +190,13 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 int
 cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size)
 {
+	return cadre__send_reserved(sys, to, type, data, size);
+}
+
+/* cadre_send for any type (cadre__reserved.h): the library's own actors. */
+int
+cadre__send_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size)
+{
 	if (sys == NULL || (data == NULL && size != 0))
 		return CADRE_EINVAL;
 	if (size > sys->max_msg)
@@ -220,6 +227,14 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 int
 cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size_t size,
                 void (*dtor)(void *data, size_t size))
+{
+	return cadre__send_move_reserved(sys, to, type, data, size, dtor);
+}
+
+/* cadre_send_move for any type (cadre__reserved.h). */
+int
+cadre__send_move_reserved(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size_t size,
+                          void (*dtor)(void *data, size_t size))
 {
 	if (sys == NULL || (data == NULL && size != 0) || size > UINT32_MAX)
 		return CADRE_EINVAL;

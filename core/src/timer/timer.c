@@ -242,6 +242,15 @@ cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *dat
 	return arm(sys, to, type, data, size, delay_ms, 0, out);
 }
 
+/* cadre_send_after for any type (cadre__reserved.h): the library's own
+ * actors (a supervisor's kill and backoff timers, an ask's timeout). */
+int
+cadre__send_after_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                           size_t size, uint64_t delay_ms, cadre_timer *out)
+{
+	return arm(sys, to, type, data, size, delay_ms, 0, out);
+}
+
 int
 cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
                     uint64_t period_ms, cadre_timer *out)
