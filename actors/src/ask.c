@@ -12,6 +12,13 @@
  * both outcomes as the same message type. cadre_reply always sends status
  * 0, which is how dispatch tells a reply from a timeout.
  *
+ * Reserved types. A request's type is the caller's, so the asking calls
+ * refuse Cadre's reserved types (CADRE_EINVAL) as cadre_send does; the
+ * replies and timeouts (CADRE_MSG_REPLY) go out through the library's own
+ * sends (cadre__reserved.h), and cadre_router_query asks with
+ * cadre__ask_wait_reserved (cadre__ask.h). A CADRE_MSG_REPLY is trusted
+ * only after cadre_reply_read has checked its size.
+ *
  * Actors: the asker. A per-actor hash table (open addressing, linear
  * probing, backward-shift deletion, at most half full) maps the pending
  * request ids to their handler (a callback, or none for message mode) and
@@ -211,7 +218,7 @@ static int
 ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const void *data,
            size_t size, uint32_t timeout_ms, cadre_response_fn fn, void *ctx, uint64_t *idp)
 {
-	if (self == NULL || a == NULL || (data == NULL && size != 0))
+	if (self == NULL || a == NULL || (data == NULL && size != 0) || cadre__type_reserved(type))
 		return CADRE_EINVAL;
 	cadre_system *sys = cadre_actor_system(self);
 	if (sys == NULL || a->closed_)
@@ -431,7 +438,7 @@ cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *msg)
 	cadre_request req;
 	if (sys == NULL || cadre_ask_request(msg, &req) != 0)
 		return CADRE_EINVAL;
-	return cadre_send(sys, to, msg->type, msg->data, msg->size);
+	return cadre_send(sys, to, msg->type, msg->data, msg->size); /* refuses reserved types */
 }
 
 /* ---- futures ------------------------------------------------------------------------ */
@@ -566,6 +573,8 @@ cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                long timeout_ms, void *reply_buf, size_t buf_size, size_t *reply_size,
                uint32_t *reply_type)
 {
+	if (cadre__type_reserved(type))
+		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h) */
 	return cadre__ask_wait_reserved(sys, to, type, data, size, timeout_ms, reply_buf, buf_size,
 	                                reply_size, reply_type);
 }

@@ -224,10 +224,13 @@ record_restart(struct router *r)
 	return true;
 }
 
+/* e: an EXIT core delivered (router.c checked its size and sender). A pool
+ * routee dies through its link; an exit signal it sends itself is, like
+ * anyone's, an order to go. */
 void
 cadre__router_on_exit(struct router *r, const cadre_exit_msg *e)
 {
-	struct slot *s = r->pool ? cadre__router_slot_by_ref(r, e->from) : NULL;
+	struct slot *s = r->pool && e->linked ? cadre__router_slot_by_ref(r, e->from) : NULL;
 	if (s == NULL) {
 		/* Not a routee: our parent (or anyone, directly) asks us to go. */
 		if (!e->linked || cadre_ref_eq(e->from, cadre_parent(&r->base)))

@@ -11,6 +11,13 @@
  * callback sends its pool routees the exit signal `shutdown` (a link alone
  * would not stop them if the router stopped normally).
  *
+ * Trust. The router's reserved types come from core (EXIT, DOWN) or from
+ * the library's helpers; the public sends refuse them. Even so an EXIT or
+ * a DOWN is taken only with its exact size and from the actor it names
+ * (core delivers them so); a DOWN removes a routee only with the monitor
+ * id the router holds for it, and an EXIT is a pool routee's death only
+ * through its link, from its current incarnation (pool.c).
+ *
  * (The routees' table, the ring and the envelope: route.c's design
  * notes; the pool routees' wrapper and shrinking: pool.c's.)
  */
@@ -137,21 +144,36 @@ router_start(cadre_actor *self, void *arg)
 	return 0;
 }
 
+/* A DOWN of a group routee: its own, with the id of our monitor. */
+static void
+on_down(struct router *r, const cadre_msg *m)
+{
+	cadre_down_msg d;
+	if (r->pool || m->size != sizeof d || m->data == NULL)
+		return;
+	memcpy(&d, m->data, sizeof d);
+	struct slot *s = cadre__router_slot_by_ref(r, d.actor);
+	if (s != NULL && s->monitor == d.monitor && cadre_ref_eq(m->sender, d.actor))
+		group_drop(r, s, false);
+}
+
 static int
 router_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct router *r = (struct router *)self;
 	switch (m->type) {
-	case CADRE_MSG_EXIT:
-		cadre__router_on_exit(r, m->data);
-		break;
-	case CADRE_MSG_DOWN: {
-		const cadre_down_msg *d = m->data;
-		struct slot *s = r->pool ? NULL : cadre__router_slot_by_ref(r, d->actor);
-		if (s != NULL && s->monitor == d->monitor)
-			group_drop(r, s, false);
+	case CADRE_MSG_EXIT: {
+		cadre_exit_msg e;
+		if (m->size != sizeof e || m->data == NULL)
+			break;
+		memcpy(&e, m->data, sizeof e);
+		if (cadre_ref_eq(m->sender, e.from)) /* core's, not forged */
+			cadre__router_on_exit(r, &e);
 		break;
 	}
+	case CADRE_MSG_DOWN:
+		on_down(r, m);
+		break;
 	case CADRE_ROUTER_RESIZE: {
 		uint32_t n;
 		if (!r->pool || m->size != sizeof n)

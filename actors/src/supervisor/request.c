@@ -313,6 +313,7 @@ req_new(enum req_op op)
 		return NULL;
 	/* Plain initialisation: not shared yet; published to the supervisor
 	 * by the send (or the spawn), a release. */
+	r->magic = SUP_REQ_MAGIC;
 	r->refs = 2;
 	r->done = 0;
 	r->op = op;
