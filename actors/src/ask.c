@@ -58,6 +58,7 @@
 #include "cadre__atomic.h"
 #include "cadre__await.h"
 #include "cadre__clock.h"
+#include "cadre__mem.h"
 #include "cadre__reserved.h"
 
 #define REQ_MAGIC 0x51455243u /* "CREQ" */
@@ -111,7 +112,7 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		return cadre__send_reserved(sys, to, type, buf, n);
 	}
 	/* cadre_send (not a move) so that max_message_size applies as usual. */
-	unsigned char *p = malloc(n);
+	unsigned char *p = cadre__a_malloc(n);
 	if (p == NULL)
 		return CADRE_ENOMEM;
 	memcpy(p, hdr, hn);
@@ -169,7 +170,7 @@ tbl_reserve(cadre_asker *a)
 	uint32_t ncap = a->cap_ == 0 ? 16 : a->cap_ * 2;
 	if (ncap == 0 || ncap > (1u << 30))
 		return CADRE_ENOMEM;
-	struct cadre__ask_slot *n = calloc(ncap, sizeof *n);
+	struct cadre__ask_slot *n = cadre__a_calloc(ncap, sizeof *n);
 	if (n == NULL)
 		return CADRE_ENOMEM;
 	for (uint32_t i = 0; i < a->cap_; i++) {
@@ -590,7 +591,7 @@ cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const v
 		return CADRE_EINVAL;
 	if (cadre_on_worker())
 		return CADRE_EWOULDBLOCK;
-	struct future *f = calloc(1, sizeof *f);
+	struct future *f = cadre__a_calloc(1, sizeof *f);
 	if (f == NULL)
 		return CADRE_ENOMEM;
 	/* Plain initialisation: not shared yet; published to the proxy by

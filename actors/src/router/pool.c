@@ -38,6 +38,7 @@
 
 #include "cadre__atomic.h"
 #include "cadre__clock.h"
+#include "cadre__mem.h"
 #include "cadre__reserved.h"
 #include "cadre__router.h"
 
@@ -122,7 +123,7 @@ cadre__router_wrap_for(const cadre_behaviour *user)
 	struct wrap *w = wraps;
 	while (w != NULL && w->user != user)
 		w = w->next;
-	if (w == NULL && (w = calloc(1, sizeof *w)) != NULL) {
+	if (w == NULL && (w = cadre__a_calloc(1, sizeof *w)) != NULL) {
 		size_t a = alignof(max_align_t);
 		w->user = user;
 		w->ext_off = (user->size + a - 1) / a * a;
@@ -143,7 +144,7 @@ static int
 spawn_into(struct router *r, uint32_t i, cadre_mail *mail)
 {
 	cadre_system *sys = sys_of(r);
-	struct incarnation *inc = calloc(1, sizeof *inc);
+	struct incarnation *inc = cadre__a_calloc(1, sizeof *inc);
 	if (inc == NULL) {
 		cadre_mail_drop(sys, mail);
 		return CADRE_ENOMEM;

@@ -26,6 +26,7 @@
 
 #include "cadre__ask.h"
 #include "cadre__clock.h"
+#include "cadre__mem.h"
 #include "cadre__reserved.h"
 #include "cadre__router.h"
 
@@ -78,7 +79,7 @@ answer_query(struct router *r, const cadre_msg *m)
 	st.strategy = (uint32_t)r->strategy;
 	st.routees = r->nlive;
 	size_t n = sizeof st + (size_t)r->nlive * sizeof(cadre_ref);
-	unsigned char *buf = malloc(n);
+	unsigned char *buf = cadre__a_malloc(n);
 	if (buf == NULL)
 		return; /* the asker times out */
 	memcpy(buf, &st, sizeof st);
@@ -133,7 +134,7 @@ router_start(cadre_actor *self, void *arg)
 	r->dirty = true;
 	cadre_trap_exits(self, true);
 	if (r->pool) {
-		r->restarts = calloc(r->intensity + 1u, sizeof *r->restarts);
+		r->restarts = cadre__a_calloc(r->intensity + 1u, sizeof *r->restarts);
 		r->wrapped = cadre__router_wrap_for(sp->beh);
 		if (r->restarts == NULL || r->wrapped == NULL)
 			return CADRE_ENOMEM;
@@ -276,7 +277,7 @@ cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stat
 	if (max > (SIZE_MAX - sizeof(cadre_router_stats)) / sizeof(cadre_ref))
 		return CADRE_EINVAL;
 	size_t cap = sizeof(cadre_router_stats) + max * sizeof(cadre_ref);
-	unsigned char *buf = malloc(cap);
+	unsigned char *buf = cadre__a_malloc(cap);
 	if (buf == NULL)
 		return CADRE_ENOMEM;
 	size_t got = 0;

@@ -106,6 +106,7 @@ struct sup {
 	uint64_t wait_serial;
 	uint32_t delay_seq;
 	int phase;
+	bool start_oom; /* P_INIT: a child's spawn ran out of memory */
 	cadre_exit final_reason;
 	struct sup_req **stash;
 	size_t shead, stail, scap;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__mem.h"
 #include "cadre__reserved.h"
 #include "cadre__sup.h"
 
@@ -29,7 +30,7 @@ cadre__sup_push_op(struct sup *s, struct op o)
 			s->ohead = 0;
 		} else {
 			size_t ncap = s->ocap == 0 ? 16 : s->ocap * 2;
-			struct op *n = realloc(s->ops, ncap * sizeof *n);
+			struct op *n = cadre__a_realloc(s->ops, ncap * sizeof *n);
 			if (n == NULL)
 				return false;
 			s->ops = n;
@@ -80,6 +81,7 @@ do_start(struct sup *s, struct child *c)
 	cadre_ref ref;
 	int rc = cadre_spawn(sys_of(s), c->spec->beh, &o, c->arg, &ref);
 	if (rc != 0) {
+		s->start_oom |= rc == CADRE_ENOMEM && s->phase == P_INIT; /* supervisor.c */
 		cadre__sup_start_failed(s, c, (cadre_exit){CADRE_EXIT_FAILURE, rc, "spawn failed"});
 		return;
 	}

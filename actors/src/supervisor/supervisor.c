@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__mem.h"
 #include "cadre__sup.h"
 
 static int
@@ -33,7 +34,7 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 	s->spec = spec;
 	s->phase = P_INIT;
 	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
-	s->restarts = calloc(spec->intensity + 1u, sizeof *s->restarts);
+	s->restarts = cadre__a_calloc(spec->intensity + 1u, sizeof *s->restarts);
 	if (s->restarts == NULL)
 		return CADRE_ENOMEM;
 	cadre_trap_exits(&s->base, true);
@@ -42,12 +43,13 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 		for (size_t i = 0; i < spec->nchildren; i++) {
 			struct child *c = cadre__sup_add_child(s, &spec->children[i],
 			                                       spec->children[i].arg, false);
-			if (c == NULL)
-				return CADRE_ENOMEM;
-			cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
+			if (c == NULL ||
+			    !cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL}))
+				return CADRE_ENOMEM; /* nothing started yet */
 		}
 	}
-	cadre__sup_push_op(s, (struct op){OP_STARTED_SELF, 0, 0, NULL});
+	if (!cadre__sup_push_op(s, (struct op){OP_STARTED_SELF, 0, 0, NULL}))
+		return CADRE_ENOMEM;
 	cadre__sup_run_ops(s);
 	return 0;
 }
@@ -156,7 +158,10 @@ sup_stop(cadre_actor *self, const cadre_exit *why)
 	struct sup *s = (struct sup *)self;
 	(void)why;
 	if (s->starter != NULL) {
-		cadre__sup_reply(s->starter, CADRE_ECANCELED);
+		/* The start failed, and the children it started are stopped: a
+		 * child's spawn out of memory is CADRE_ENOMEM, a child's failed
+		 * start CADRE_ECANCELED. */
+		cadre__sup_reply(s->starter, s->start_oom ? CADRE_ENOMEM : CADRE_ECANCELED);
 		s->starter = NULL;
 	}
 	cadre__sup_reply(s->stop_req, 0);
