@@ -12,6 +12,13 @@
  * both outcomes as the same message type. cadre_reply always sends status
  * 0, which is how dispatch tells a reply from a timeout.
  *
+ * Reserved types. A request's type is the caller's, so the asking calls
+ * refuse Cadre's reserved types (CADRE_EINVAL) as cadre_send does; the
+ * replies and timeouts (CADRE_MSG_REPLY) go out through the library's own
+ * sends (cadre__reserved.h), and cadre_router_query asks with
+ * cadre__ask_wait_reserved (cadre__ask.h). A CADRE_MSG_REPLY is trusted
+ * only after cadre_reply_read has checked its size.
+ *
  * Actors: the asker. A per-actor hash table (open addressing, linear
  * probing, backward-shift deletion, at most half full) maps the pending
  * request ids to their handler (a callback, or none for message mode) and
@@ -47,9 +54,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__ask.h"
 #include "cadre__atomic.h"
 #include "cadre__await.h"
 #include "cadre__clock.h"
+#include "cadre__mem.h"
+#include "cadre__reserved.h"
 
 #define REQ_MAGIC 0x51455243u /* "CREQ" */
 #define REQ_F_FUTURE 0x1u
@@ -99,15 +109,15 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		memcpy(buf, hdr, hn);
 		if (size != 0)
 			memcpy(buf + hn, data, size);
-		return cadre_send(sys, to, type, buf, n);
+		return cadre__send_reserved(sys, to, type, buf, n);
 	}
 	/* cadre_send (not a move) so that max_message_size applies as usual. */
-	unsigned char *p = malloc(n);
+	unsigned char *p = cadre__a_malloc(n);
 	if (p == NULL)
 		return CADRE_ENOMEM;
 	memcpy(p, hdr, hn);
 	memcpy(p + hn, data, size);
-	int rc = cadre_send(sys, to, type, p, n);
+	int rc = cadre__send_reserved(sys, to, type, p, n);
 	free(p);
 	return rc;
 }
@@ -160,7 +170,7 @@ tbl_reserve(cadre_asker *a)
 	uint32_t ncap = a->cap_ == 0 ? 16 : a->cap_ * 2;
 	if (ncap == 0 || ncap > (1u << 30))
 		return CADRE_ENOMEM;
-	struct cadre__ask_slot *n = calloc(ncap, sizeof *n);
+	struct cadre__ask_slot *n = cadre__a_calloc(ncap, sizeof *n);
 	if (n == NULL)
 		return CADRE_ENOMEM;
 	for (uint32_t i = 0; i < a->cap_; i++) {
@@ -209,7 +219,7 @@ static int
 ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const void *data,
            size_t size, uint32_t timeout_ms, cadre_response_fn fn, void *ctx, uint64_t *idp)
 {
-	if (self == NULL || a == NULL || (data == NULL && size != 0))
+	if (self == NULL || a == NULL || (data == NULL && size != 0) || cadre__type_reserved(type))
 		return CADRE_EINVAL;
 	cadre_system *sys = cadre_actor_system(self);
 	if (sys == NULL || a->closed_)
@@ -224,7 +234,7 @@ ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const
 	/* The timeout first: a request must never be out without one. */
 	struct rep_hdr t = {id, CADRE_ETIMEDOUT, 0};
 	cadre_timer timer;
-	rc = cadre_send_after(sys, me, CADRE_MSG_REPLY, &t, sizeof t, timeout_ms, &timer);
+	rc = cadre__send_after_reserved(sys, me, CADRE_MSG_REPLY, &t, sizeof t, timeout_ms, &timer);
 	if (rc != 0)
 		return rc;
 	struct req_hdr h = {REQ_MAGIC, 0, id, me};
@@ -429,7 +439,7 @@ cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *msg)
 	cadre_request req;
 	if (sys == NULL || cadre_ask_request(msg, &req) != 0)
 		return CADRE_EINVAL;
-	return cadre_send(sys, to, msg->type, msg->data, msg->size);
+	return cadre_send(sys, to, msg->type, msg->data, msg->size); /* refuses reserved types */
 }
 
 /* ---- futures ------------------------------------------------------------------------ */
@@ -564,12 +574,24 @@ cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                long timeout_ms, void *reply_buf, size_t buf_size, size_t *reply_size,
                uint32_t *reply_type)
 {
+	if (cadre__type_reserved(type))
+		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h) */
+	return cadre__ask_wait_reserved(sys, to, type, data, size, timeout_ms, reply_buf, buf_size,
+	                                reply_size, reply_type);
+}
+
+/* cadre_ask_wait for any type (cadre__ask.h): cadre_router_query. */
+int
+cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                         size_t size, long timeout_ms, void *reply_buf, size_t buf_size,
+                         size_t *reply_size, uint32_t *reply_type)
+{
 	if (sys == NULL || timeout_ms < 0 || (data == NULL && size != 0) ||
 	    (reply_buf == NULL && buf_size != 0))
 		return CADRE_EINVAL;
 	if (cadre_on_worker())
 		return CADRE_EWOULDBLOCK;
-	struct future *f = calloc(1, sizeof *f);
+	struct future *f = cadre__a_calloc(1, sizeof *f);
 	if (f == NULL)
 		return CADRE_ENOMEM;
 	/* Plain initialisation: not shared yet; published to the proxy by

@@ -51,7 +51,10 @@
  * the proxy's mailbox just as the proxy stops, dead-lettered (counted by
  * core).
  *
- * Message types: Cadre's request/response uses 0xFFFF0200..0xFFFF02FF.
+ * Message types: Cadre's request/response uses 0xFFFF0200..0xFFFF02FF. A
+ * request's type is the caller's, and like cadre_send the asking calls
+ * (cadre_ask, cadre_ask_cb, cadre_ask_wait, cadre_forward) refuse Cadre's
+ * reserved types (>= 0xFFFF0000) with CADRE_EINVAL.
  *
  * What is not guaranteed: a request that the receiver never answers (it
  * stopped, or the request was dead-lettered) simply times out; cadre_reply
@@ -152,8 +155,8 @@ CADRE_API void cadre_asker_fini(cadre_actor *self, cadre_asker *a);
  * copied) to `to`; its outcome comes back as a CADRE_MSG_REPLY message:
  * the reply, or status CADRE_ETIMEDOUT after timeout_ms (at the first timer
  * tick at or after it; 0: the next tick). *id (may be NULL) receives the
- * request id. Returns 0, CADRE_EINVAL (NULL, data NULL with size > 0),
- * CADRE_ESTATE (not in self's callback, or the asker is finalized),
+ * request id. Returns 0, CADRE_EINVAL (NULL, data NULL with size > 0, a
+ * reserved type), CADRE_ESTATE (not in self's callback, or the asker is finalized),
  * CADRE_ETOOBIG, CADRE_ENOMEM, CADRE_EFULL, CADRE_ENOACTOR or
  * CADRE_ECLOSED; on an error, no outcome will come. */
 CADRE_API int cadre_ask(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type,
@@ -212,7 +215,7 @@ CADRE_API int cadre_reply(cadre_system *sys, const cadre_reply_to *to, uint32_t 
 /* Resends the request msg, unchanged (same type, id, reply-to and payload),
  * to `to`, who then answers the original requester. Any thread (normally
  * inside the receive that got msg). Returns cadre_send's codes, or
- * CADRE_EINVAL if msg is not a request. */
+ * CADRE_EINVAL if msg is not a request or its type is reserved. */
 CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *msg);
 
 /* ---- futures: asking from a thread that is not a worker ------------------------------- */
@@ -224,7 +227,8 @@ CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *ms
  * CADRE_ETOOBIG (the reply was larger than buf_size: truncated, *reply_size
  * says how big it was), CADRE_ETIMEDOUT (no reply in time: a later reply
  * is counted late), CADRE_EWOULDBLOCK (called on a worker thread),
- * CADRE_EINVAL, CADRE_ENOMEM, CADRE_EFULL, CADRE_ENOACTOR, CADRE_ECLOSED,
+ * CADRE_EINVAL (NULL, timeout_ms < 0, data NULL with size > 0, a reserved
+ * type), CADRE_ENOMEM, CADRE_EFULL, CADRE_ENOACTOR, CADRE_ECLOSED,
  * or CADRE_ECANCELED (the system shut down while waiting). */
 CADRE_API int cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                              size_t size, long timeout_ms, void *reply_buf, size_t buf_size,

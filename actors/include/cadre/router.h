@@ -64,9 +64,10 @@
  * stops.
  *
  * Control messages (reserved types 0xFFFF0300..0xFFFF03FF) may come from
- * any actor or thread; send them with the helpers below. A router answers
- * CADRE_ROUTER_QUERY requests (cadre_ask, or cadre_router_query from a
- * thread that is not a worker) with its counters and its routees.
+ * any actor or thread, through the helpers below: cadre_send, like every
+ * public send, refuses reserved types (CADRE_EINVAL). A router answers
+ * CADRE_ROUTER_QUERY requests (cadre_router_query, from a thread that is
+ * not a worker) with its counters and its routees.
  *
  * The spec is read at start only (spec.arg and spec.hash_ctx must live as
  * long as the routees and the router that use them). */

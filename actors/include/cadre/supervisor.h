@@ -130,9 +130,11 @@ CADRE_API const cadre_behaviour *cadre_supervisor_behaviour(void);
 
 /* From a thread that is not a worker: spawns a supervisor and waits until
  * all its children have started (0, *out set), or it failed, or timeout_ms
- * passed. Returns 0, CADRE_EINVAL, CADRE_ENOMEM, CADRE_ECLOSED,
- * CADRE_ETIMEDOUT, CADRE_EWOULDBLOCK (on a worker), or CADRE_ECANCELED: a
- * child failed to start; *failed_id (may be NULL) receives its id. */
+ * passed. Returns 0, CADRE_EINVAL, CADRE_ENOMEM (out of memory, in the
+ * supervisor or in a child's spawn: the children already started have been
+ * stopped), CADRE_ECLOSED, CADRE_ETIMEDOUT, CADRE_EWOULDBLOCK (on a
+ * worker), or CADRE_ECANCELED: a child failed to start (its start callback
+ * failed); *failed_id (may be NULL) receives its id. */
 CADRE_API int cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref *out,
                                      const char **failed_id, long timeout_ms);
 

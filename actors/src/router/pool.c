@@ -38,6 +38,8 @@
 
 #include "cadre__atomic.h"
 #include "cadre__clock.h"
+#include "cadre__mem.h"
+#include "cadre__reserved.h"
 #include "cadre__router.h"
 
 #define ROUTEE_DRAIN 0xFFFF0381u /* to a pool routee: stop after what is queued before */
@@ -121,7 +123,7 @@ cadre__router_wrap_for(const cadre_behaviour *user)
 	struct wrap *w = wraps;
 	while (w != NULL && w->user != user)
 		w = w->next;
-	if (w == NULL && (w = calloc(1, sizeof *w)) != NULL) {
+	if (w == NULL && (w = cadre__a_calloc(1, sizeof *w)) != NULL) {
 		size_t a = alignof(max_align_t);
 		w->user = user;
 		w->ext_off = (user->size + a - 1) / a * a;
@@ -142,7 +144,7 @@ static int
 spawn_into(struct router *r, uint32_t i, cadre_mail *mail)
 {
 	cadre_system *sys = sys_of(r);
-	struct incarnation *inc = calloc(1, sizeof *inc);
+	struct incarnation *inc = cadre__a_calloc(1, sizeof *inc);
 	if (inc == NULL) {
 		cadre_mail_drop(sys, mail);
 		return CADRE_ENOMEM;
@@ -201,7 +203,7 @@ cadre__router_resize(struct router *r, uint32_t n)
 		r->dirty = true;
 		/* Behind everything already forwarded to it (FIFO from us); a
 		 * full mailbox gets the exit signal instead. */
-		if (cadre_send(sys_of(r), s->ref, ROUTEE_DRAIN, NULL, 0) == CADRE_EFULL)
+		if (cadre__send_reserved(sys_of(r), s->ref, ROUTEE_DRAIN, NULL, 0) == CADRE_EFULL)
 			cadre_send_exit(sys_of(r), s->ref, &shut);
 		up--;
 	}
@@ -223,10 +225,13 @@ record_restart(struct router *r)
 	return true;
 }
 
+/* e: an EXIT core delivered (router.c checked its size and sender). A pool
+ * routee dies through its link; an exit signal it sends itself is, like
+ * anyone's, an order to go. */
 void
 cadre__router_on_exit(struct router *r, const cadre_exit_msg *e)
 {
-	struct slot *s = r->pool ? cadre__router_slot_by_ref(r, e->from) : NULL;
+	struct slot *s = r->pool && e->linked ? cadre__router_slot_by_ref(r, e->from) : NULL;
 	if (s == NULL) {
 		/* Not a routee: our parent (or anyone, directly) asks us to go. */
 		if (!e->linked || cadre_ref_eq(e->from, cadre_parent(&r->base)))

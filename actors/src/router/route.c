@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cadre__atomic.h"
+#include "cadre__mem.h"
 #include "cadre__router.h"
 
 #define ROUTE_MAGIC 0x54554F52u /* "ROUT" */
@@ -81,7 +82,7 @@ cadre__router_slot_take(struct router *r)
 			return i;
 	if (r->nslots == r->capslots) {
 		uint32_t ncap = r->capslots == 0 ? 8 : r->capslots * 2;
-		struct slot *n = realloc(r->slots, ncap * sizeof *n);
+		struct slot *n = cadre__a_realloc(r->slots, ncap * sizeof *n);
 		if (n == NULL)
 			return UINT32_MAX;
 		r->slots = n;
@@ -113,7 +114,7 @@ point_cmp(const void *a, const void *b)
 int
 cadre__router_rebuild(struct router *r)
 {
-	uint32_t *live = realloc(r->live, (r->nslots + 1u) * sizeof *live);
+	uint32_t *live = cadre__a_realloc(r->live, (r->nslots + 1u) * sizeof *live);
 	if (live == NULL)
 		return CADRE_ENOMEM;
 	r->live = live;
@@ -123,7 +124,7 @@ cadre__router_rebuild(struct router *r)
 			r->live[r->nlive++] = i;
 	if (r->strategy == CADRE_ROUTE_CONSISTENT_HASH) {
 		size_t n = (size_t)r->nlive * r->vnodes;
-		struct point *ring = realloc(r->ring, (n + 1) * sizeof *ring);
+		struct point *ring = cadre__a_realloc(r->ring, (n + 1) * sizeof *ring);
 		if (ring == NULL)
 			return CADRE_ENOMEM;
 		r->ring = ring;
@@ -282,7 +283,7 @@ cadre__router_route(struct router *r, const cadre_msg *m)
 		struct route_hdr h = {ROUTE_MAGIC, ~ROUTE_MAGIC, m->sender};
 		size_t n = sizeof h + m->size;
 		unsigned char *buf = stackbuf;
-		if (n > sizeof stackbuf && (buf = heap = malloc(n)) == NULL) {
+		if (n > sizeof stackbuf && (buf = heap = cadre__a_malloc(n)) == NULL) {
 			r->st.unroutable++;
 			return;
 		}

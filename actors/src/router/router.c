@@ -11,13 +11,23 @@
  * callback sends its pool routees the exit signal `shutdown` (a link alone
  * would not stop them if the router stopped normally).
  *
+ * Trust. The router's reserved types come from core (EXIT, DOWN) or from
+ * the library's helpers; the public sends refuse them. Even so an EXIT or
+ * a DOWN is taken only with its exact size and from the actor it names
+ * (core delivers them so); a DOWN removes a routee only with the monitor
+ * id the router holds for it, and an EXIT is a pool routee's death only
+ * through its link, from its current incarnation (pool.c).
+ *
  * (The routees' table, the ring and the envelope: route.c's design
  * notes; the pool routees' wrapper and shrinking: pool.c's.)
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__ask.h"
 #include "cadre__clock.h"
+#include "cadre__mem.h"
+#include "cadre__reserved.h"
 #include "cadre__router.h"
 
 #define DEFAULT_VNODES 160u
@@ -69,7 +79,7 @@ answer_query(struct router *r, const cadre_msg *m)
 	st.strategy = (uint32_t)r->strategy;
 	st.routees = r->nlive;
 	size_t n = sizeof st + (size_t)r->nlive * sizeof(cadre_ref);
-	unsigned char *buf = malloc(n);
+	unsigned char *buf = cadre__a_malloc(n);
 	if (buf == NULL)
 		return; /* the asker times out */
 	memcpy(buf, &st, sizeof st);
@@ -124,7 +134,7 @@ router_start(cadre_actor *self, void *arg)
 	r->dirty = true;
 	cadre_trap_exits(self, true);
 	if (r->pool) {
-		r->restarts = calloc(r->intensity + 1u, sizeof *r->restarts);
+		r->restarts = cadre__a_calloc(r->intensity + 1u, sizeof *r->restarts);
 		r->wrapped = cadre__router_wrap_for(sp->beh);
 		if (r->restarts == NULL || r->wrapped == NULL)
 			return CADRE_ENOMEM;
@@ -135,21 +145,36 @@ router_start(cadre_actor *self, void *arg)
 	return 0;
 }
 
+/* A DOWN of a group routee: its own, with the id of our monitor. */
+static void
+on_down(struct router *r, const cadre_msg *m)
+{
+	cadre_down_msg d;
+	if (r->pool || m->size != sizeof d || m->data == NULL)
+		return;
+	memcpy(&d, m->data, sizeof d);
+	struct slot *s = cadre__router_slot_by_ref(r, d.actor);
+	if (s != NULL && s->monitor == d.monitor && cadre_ref_eq(m->sender, d.actor))
+		group_drop(r, s, false);
+}
+
 static int
 router_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct router *r = (struct router *)self;
 	switch (m->type) {
-	case CADRE_MSG_EXIT:
-		cadre__router_on_exit(r, m->data);
-		break;
-	case CADRE_MSG_DOWN: {
-		const cadre_down_msg *d = m->data;
-		struct slot *s = r->pool ? NULL : cadre__router_slot_by_ref(r, d->actor);
-		if (s != NULL && s->monitor == d->monitor)
-			group_drop(r, s, false);
+	case CADRE_MSG_EXIT: {
+		cadre_exit_msg e;
+		if (m->size != sizeof e || m->data == NULL)
+			break;
+		memcpy(&e, m->data, sizeof e);
+		if (cadre_ref_eq(m->sender, e.from)) /* core's, not forged */
+			cadre__router_on_exit(r, &e);
 		break;
 	}
+	case CADRE_MSG_DOWN:
+		on_down(r, m);
+		break;
 	case CADRE_ROUTER_RESIZE: {
 		uint32_t n;
 		if (!r->pool || m->size != sizeof n)
@@ -228,19 +253,19 @@ cadre_router_spawn(cadre_system *sys, const cadre_router_spec *spec, cadre_ref *
 int
 cadre_router_resize(cadre_system *sys, cadre_ref router, uint32_t n)
 {
-	return cadre_send(sys, router, CADRE_ROUTER_RESIZE, &n, sizeof n);
+	return cadre__send_reserved(sys, router, CADRE_ROUTER_RESIZE, &n, sizeof n);
 }
 
 int
 cadre_router_add(cadre_system *sys, cadre_ref router, cadre_ref routee)
 {
-	return cadre_send(sys, router, CADRE_ROUTER_ADD, &routee, sizeof routee);
+	return cadre__send_reserved(sys, router, CADRE_ROUTER_ADD, &routee, sizeof routee);
 }
 
 int
 cadre_router_remove(cadre_system *sys, cadre_ref router, cadre_ref routee)
 {
-	return cadre_send(sys, router, CADRE_ROUTER_REMOVE, &routee, sizeof routee);
+	return cadre__send_reserved(sys, router, CADRE_ROUTER_REMOVE, &routee, sizeof routee);
 }
 
 int
@@ -252,13 +277,13 @@ cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stat
 	if (max > (SIZE_MAX - sizeof(cadre_router_stats)) / sizeof(cadre_ref))
 		return CADRE_EINVAL;
 	size_t cap = sizeof(cadre_router_stats) + max * sizeof(cadre_ref);
-	unsigned char *buf = malloc(cap);
+	unsigned char *buf = cadre__a_malloc(cap);
 	if (buf == NULL)
 		return CADRE_ENOMEM;
 	size_t got = 0;
 	uint32_t type = 0;
-	int rc = cadre_ask_wait(sys, router, CADRE_ROUTER_QUERY, NULL, 0, timeout_ms, buf, cap,
-	                        &got, &type);
+	int rc = cadre__ask_wait_reserved(sys, router, CADRE_ROUTER_QUERY, NULL, 0, timeout_ms, buf,
+	                                  cap, &got, &type);
 	if (rc == CADRE_ETOOBIG)
 		rc = 0; /* more routees than max: the first max are here */
 	if (rc == 0 && (type != CADRE_ROUTER_QUERY || got < sizeof(cadre_router_stats)))

@@ -20,9 +20,10 @@
 #include <stdint.h>
 
 /* Cadre's own message types for supervisors (inside the reserved range). */
-#define SUP_REQ 0xFFFF0101u   /* data: struct sup_req (moved) */
-#define SUP_DELAY 0xFFFF0102u /* data: uint32_t seq */
-#define SUP_KILL 0xFFFF0103u  /* data: uint64_t child serial */
+#define SUP_REQ 0xFFFF0101u       /* data: struct sup_req (moved) */
+#define SUP_DELAY 0xFFFF0102u     /* data: uint32_t seq */
+#define SUP_KILL 0xFFFF0103u      /* data: uint64_t child serial */
+#define SUP_REQ_MAGIC 0x53555052u /* "SUPR": struct sup_req's first word */
 
 /* ---- requests ---------------------------------------------------------------------- */
 enum req_op {
@@ -37,6 +38,7 @@ enum req_op {
 };
 
 struct sup_req {
+	uint32_t magic; /* SUP_REQ_MAGIC */
 	/* 64 bits: the supervisor's extra reference is a relaxed add, which
 	 * cadre__atomic.h has for uint64_t only. */
 	uint64_t refs;
@@ -104,6 +106,7 @@ struct sup {
 	uint64_t wait_serial;
 	uint32_t delay_seq;
 	int phase;
+	bool start_oom; /* P_INIT: a child's spawn ran out of memory */
 	cadre_exit final_reason;
 	struct sup_req **stash;
 	size_t shead, stail, scap;

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__mem.h"
+#include "cadre__reserved.h"
 #include "cadre__sup.h"
 
 bool
@@ -28,7 +30,7 @@ cadre__sup_push_op(struct sup *s, struct op o)
 			s->ohead = 0;
 		} else {
 			size_t ncap = s->ocap == 0 ? 16 : s->ocap * 2;
-			struct op *n = realloc(s->ops, ncap * sizeof *n);
+			struct op *n = cadre__a_realloc(s->ops, ncap * sizeof *n);
 			if (n == NULL)
 				return false;
 			s->ops = n;
@@ -79,6 +81,7 @@ do_start(struct sup *s, struct child *c)
 	cadre_ref ref;
 	int rc = cadre_spawn(sys_of(s), c->spec->beh, &o, c->arg, &ref);
 	if (rc != 0) {
+		s->start_oom |= rc == CADRE_ENOMEM && s->phase == P_INIT; /* supervisor.c */
 		cadre__sup_start_failed(s, c, (cadre_exit){CADRE_EXIT_FAILURE, rc, "spawn failed"});
 		return;
 	}
@@ -104,8 +107,9 @@ do_stop(struct sup *s, struct child *c)
 	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
 	cadre_send_exit(sys, c->ref, &shut);
 	if (t != CADRE_SHUTDOWN_INFINITY) {
-		c->kill_armed = cadre_send_after(sys, cadre_self(&s->base), SUP_KILL, &c->serial,
-		                                 sizeof c->serial, t, &c->kill_timer) == 0;
+		c->kill_armed =
+		        cadre__send_after_reserved(sys, cadre_self(&s->base), SUP_KILL, &c->serial,
+		                                   sizeof c->serial, t, &c->kill_timer) == 0;
 	}
 }
 
@@ -128,8 +132,8 @@ cadre__sup_run_ops(struct sup *s)
 			break;
 		case OP_DELAY: {
 			uint32_t seq = ++s->delay_seq;
-			if (cadre_send_after(sys_of(s), cadre_self(&s->base), SUP_DELAY, &seq,
-			                     sizeof seq, o.delay, NULL) == 0) {
+			if (cadre__send_after_reserved(sys_of(s), cadre_self(&s->base), SUP_DELAY,
+			                               &seq, sizeof seq, o.delay, NULL) == 0) {
 				s->waiting = W_DELAY;
 			}
 			break;

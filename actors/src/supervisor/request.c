@@ -21,6 +21,8 @@
 #include "cadre__atomic.h"
 #include "cadre__await.h"
 #include "cadre__clock.h"
+#include "cadre__mem.h"
+#include "cadre__reserved.h"
 #include "cadre__sup.h"
 
 static void
@@ -266,7 +268,7 @@ stash_push(struct sup *s, struct sup_req *r)
 {
 	if (s->stail == s->scap) {
 		size_t ncap = s->scap == 0 ? 8 : s->scap * 2;
-		struct sup_req **n = realloc(s->stash, ncap * sizeof *n);
+		struct sup_req **n = cadre__a_realloc(s->stash, ncap * sizeof *n);
 		if (n == NULL)
 			return false;
 		s->stash = n;
@@ -307,11 +309,12 @@ cadre__sup_drain_stash(struct sup *s)
 static struct sup_req *
 req_new(enum req_op op)
 {
-	struct sup_req *r = calloc(1, sizeof *r);
+	struct sup_req *r = cadre__a_calloc(1, sizeof *r);
 	if (r == NULL)
 		return NULL;
 	/* Plain initialisation: not shared yet; published to the supervisor
 	 * by the send (or the spawn), a release. */
+	r->magic = SUP_REQ_MAGIC;
 	r->refs = 2;
 	r->done = 0;
 	r->op = op;
@@ -324,7 +327,7 @@ req_new(enum req_op op)
 static int
 call(cadre_system *sys, cadre_ref sup, struct sup_req *r, long timeout_ms, bool *sent)
 {
-	int rc = cadre_send_move(sys, sup, SUP_REQ, r, sizeof *r, req_dtor);
+	int rc = cadre__send_move_reserved(sys, sup, SUP_REQ, r, sizeof *r, req_dtor);
 	*sent = !(rc == CADRE_EINVAL || rc == CADRE_ENOMEM || rc == CADRE_EFULL);
 	if (!*sent) {
 		/* not handed over: both references are ours */
@@ -455,7 +458,7 @@ cadre_supervisor_which_children(cadre_system *sys, cadre_ref sup, cadre_child_in
 		return CADRE_ENOMEM;
 	/* The supervisor writes into a copy owned by the request, so that a
 	 * caller that timed out is never written to. */
-	r->infos = max != 0 ? calloc(max, sizeof *r->infos) : NULL;
+	r->infos = max != 0 ? cadre__a_calloc(max, sizeof *r->infos) : NULL;
 	if (max != 0 && r->infos == NULL) {
 		free(r);
 		return CADRE_ENOMEM;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadre__mem.h"
 #include "cadre__sup.h"
 
 int
@@ -76,13 +77,13 @@ cadre__sup_add_child(struct sup *s, const cadre_child_spec *spec, void *arg, boo
 {
 	if (s->nkids == s->capkids) {
 		size_t ncap = s->capkids == 0 ? 8 : s->capkids * 2;
-		struct child **n = realloc(s->kids, ncap * sizeof *n);
+		struct child **n = cadre__a_realloc(s->kids, ncap * sizeof *n);
 		if (n == NULL)
 			return NULL;
 		s->kids = n;
 		s->capkids = ncap;
 	}
-	struct child *c = calloc(1, sizeof *c);
+	struct child *c = cadre__a_calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
 	c->spec = spec;

@@ -9,9 +9,20 @@
  * (so it learns both "started" and "died"), and uses timers for shutdown
  * timeouts and restart backoff. Nothing in it blocks. (The operation queue's
  * design notes are in ops.c, the requests' in request.c.)
+ *
+ * Trust. Its message types are reserved (>= 0xFFFF0000): the public sends
+ * refuse them, so they come from core (EXIT, STARTED) or from the library
+ * (requests, timers). Even so, receive takes a payload only in the shape
+ * its sender gives it: the exact size, and the sender core or the library
+ * puts there (an EXIT or STARTED comes from the actor it names; a timer's
+ * or an outside request's from nobody; a request carries its magic). A
+ * child's death is an EXIT through its link, from its current incarnation
+ * (the ref, generation included). Anything else is ignored.
  */
 #include <stdlib.h>
+#include <string.h>
 
+#include "cadre__mem.h"
 #include "cadre__sup.h"
 
 static int
@@ -23,7 +34,7 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 	s->spec = spec;
 	s->phase = P_INIT;
 	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
-	s->restarts = calloc(spec->intensity + 1u, sizeof *s->restarts);
+	s->restarts = cadre__a_calloc(spec->intensity + 1u, sizeof *s->restarts);
 	if (s->restarts == NULL)
 		return CADRE_ENOMEM;
 	cadre_trap_exits(&s->base, true);
@@ -32,12 +43,13 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 		for (size_t i = 0; i < spec->nchildren; i++) {
 			struct child *c = cadre__sup_add_child(s, &spec->children[i],
 			                                       spec->children[i].arg, false);
-			if (c == NULL)
-				return CADRE_ENOMEM;
-			cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
+			if (c == NULL ||
+			    !cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL}))
+				return CADRE_ENOMEM; /* nothing started yet */
 		}
 	}
-	cadre__sup_push_op(s, (struct op){OP_STARTED_SELF, 0, 0, NULL});
+	if (!cadre__sup_push_op(s, (struct op){OP_STARTED_SELF, 0, 0, NULL}))
+		return CADRE_ENOMEM;
 	cadre__sup_run_ops(s);
 	return 0;
 }
@@ -63,18 +75,57 @@ sup_start_blocking(cadre_actor *self, void *arg)
 	return rc;
 }
 
-/* An EXIT: from a child, or, from anyone else, an order to go. */
-static void
-on_exit_msg(struct sup *s, const cadre_exit_msg *e)
+/* m's payload, copied into out, if it has exactly that size (see Trust). */
+static bool
+payload(const cadre_msg *m, void *out, size_t size)
 {
-	struct child *c = cadre__sup_by_ref(s, e->from);
+	if (m->size != size || m->data == NULL)
+		return false;
+	memcpy(out, m->data, size);
+	return true;
+}
+
+/* An EXIT: a child's death (through its link), or, from anyone else, an
+ * order to go. Core delivers an EXIT with its sender in `from`. */
+static void
+on_exit_msg(struct sup *s, const cadre_msg *m)
+{
+	cadre_exit_msg e;
+	if (!payload(m, &e, sizeof e) || !cadre_ref_eq(m->sender, e.from))
+		return; /* not core's: forged */
+	struct child *c = e.linked ? cadre__sup_by_ref(s, e.from) : NULL;
 	if (c != NULL) {
-		cadre__sup_child_exit(s, c, e);
-	} else if (cadre_ref_eq(e->from, cadre_parent(&s->base)) ||
-	           (!e->linked && e->reason.kind != CADRE_EXIT_NORMAL)) {
+		cadre__sup_child_exit(s, c, &e);
+	} else if (cadre_ref_eq(e.from, cadre_parent(&s->base)) ||
+	           (!e.linked && e.reason.kind != CADRE_EXIT_NORMAL)) {
 		/* our parent (or anyone, directly) asks us to go: in order */
-		cadre__sup_begin_shutdown(s, e->reason);
+		cadre__sup_begin_shutdown(s, e.reason);
 	}
+}
+
+static void
+on_started_msg(struct sup *s, const cadre_msg *m)
+{
+	cadre_started_msg st;
+	if (payload(m, &st, sizeof st) && cadre_ref_eq(m->sender, st.actor))
+		cadre__sup_child_started(s, &st);
+}
+
+/* Our own timers' messages and requests come from no actor. */
+static void
+on_internal_msg(struct sup *s, const cadre_msg *m)
+{
+	uint32_t seq;
+	uint64_t serial;
+	if (!cadre_ref_is_none(m->sender))
+		return;
+	if (m->type == SUP_DELAY && payload(m, &seq, sizeof seq))
+		cadre__sup_delay_done(s, seq);
+	else if (m->type == SUP_KILL && payload(m, &serial, sizeof serial))
+		cadre__sup_kill_due(s, serial);
+	else if (m->type == SUP_REQ && m->size == sizeof(struct sup_req) && m->data != NULL &&
+	         ((const struct sup_req *)m->data)->magic == SUP_REQ_MAGIC)
+		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data); /* moved to us */
 }
 
 static int
@@ -83,19 +134,15 @@ sup_receive(cadre_actor *self, const cadre_msg *m)
 	struct sup *s = (struct sup *)self;
 	switch (m->type) {
 	case CADRE_MSG_STARTED:
-		cadre__sup_child_started(s, m->data);
+		on_started_msg(s, m);
 		break;
 	case CADRE_MSG_EXIT:
-		on_exit_msg(s, m->data);
+		on_exit_msg(s, m);
 		break;
 	case SUP_DELAY:
-		cadre__sup_delay_done(s, *(const uint32_t *)m->data);
-		break;
 	case SUP_KILL:
-		cadre__sup_kill_due(s, *(const uint64_t *)m->data);
-		break;
 	case SUP_REQ:
-		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data);
+		on_internal_msg(s, m);
 		break;
 	default:
 		break; /* not ours: ignored */
@@ -111,7 +158,10 @@ sup_stop(cadre_actor *self, const cadre_exit *why)
 	struct sup *s = (struct sup *)self;
 	(void)why;
 	if (s->starter != NULL) {
-		cadre__sup_reply(s->starter, CADRE_ECANCELED);
+		/* The start failed, and the children it started are stopped: a
+		 * child's spawn out of memory is CADRE_ENOMEM, a child's failed
+		 * start CADRE_ECANCELED. */
+		cadre__sup_reply(s->starter, s->start_oom ? CADRE_ENOMEM : CADRE_ECANCELED);
 		s->starter = NULL;
 	}
 	cadre__sup_reply(s->stop_req, 0);

@@ -81,7 +81,7 @@ typedef struct cadre_system cadre_system;
 
 /* A received message, valid only during the receive callback. */
 typedef struct cadre_msg {
-	uint32_t type;    /* the sender's tag; types >= 0xFFFF0000 are Cadre's */
+	uint32_t type;    /* the sender's tag; types >= 0xFFFF0000 are Cadre's (not sendable) */
 	uint32_t size;    /* payload bytes */
 	const void *data; /* the payload (NULL if size is 0) */
 	cadre_ref sender; /* CADRE_REF_NONE if sent from outside any actor */
@@ -231,8 +231,10 @@ CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
  * the message; larger ones are copied once into the same allocation.
  * Inside a callback the sender is the running actor; elsewhere it is none.
  * FIFO per sender-receiver pair. Never blocks, never takes a lock.
- * Returns 0, or: CADRE_EINVAL (sys NULL, data NULL with size > 0),
- * CADRE_ETOOBIG (size > max_message_size), CADRE_ENOMEM, CADRE_EFULL
+ * Types from 0xFFFF0000 up are reserved for Cadre's own messages
+ * (CADRE_MSG_EXIT, CADRE_MSG_DOWN, ...): refused.
+ * Returns 0, or: CADRE_EINVAL (sys NULL, data NULL with size > 0, a
+ * reserved type), CADRE_ETOOBIG (size > max_message_size), CADRE_ENOMEM, CADRE_EFULL
  * (bounded mailbox full: not sent, not counted), CADRE_ENOACTOR (counted as
  * a dead letter), CADRE_ECLOSED (counted as a dead letter). */
 CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
@@ -242,7 +244,8 @@ CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const v
  * data and calls dtor(data, size) exactly once after the message is handled
  * or dead. On CADRE_EINVAL, CADRE_ENOMEM and CADRE_EFULL the caller still
  * owns data; on CADRE_ENOACTOR and CADRE_ECLOSED Cadre has already called
- * dtor. dtor may be NULL (nothing to free). */
+ * dtor. dtor may be NULL (nothing to free). A reserved type (>= 0xFFFF0000)
+ * is refused with CADRE_EINVAL, as by cadre_send. */
 CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data,
                               size_t size, void (*dtor)(void *data, size_t size));
 

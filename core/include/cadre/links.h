@@ -64,7 +64,11 @@ typedef struct cadre_started_msg {
 
 /* Links self and other. If other does not exist, self receives an exit
  * signal from it with reason NOPROC (trapped, or stopping self). Linking
- * twice is one link. Returns 0, CADRE_EINVAL or CADRE_ESTATE. */
+ * twice is one link. The exit signals the link promises are allocated now:
+ * CADRE_ENOMEM means nothing changed. If other cannot record the link (out
+ * of memory), it stops with reason FAILURE (code CADRE_ENOMEM) and self
+ * receives that exit signal. Returns 0, CADRE_EINVAL, CADRE_ENOMEM or
+ * CADRE_ESTATE. */
 CADRE_API int cadre_link(cadre_actor *self, cadre_ref other);
 
 /* Removes the link; no exit signal from other arrives afterwards. Returns 0
@@ -75,7 +79,10 @@ CADRE_API int cadre_unlink(cadre_actor *self, cadre_ref other);
  * CADRE_ESTATE. */
 CADRE_API int cadre_trap_exits(cadre_actor *self, bool on);
 
-/* Monitors target; *monitor receives an id unique in the system. Returns 0,
+/* Monitors target; *monitor receives an id unique in the system. The DOWN
+ * is allocated now: CADRE_ENOMEM means nothing changed (no DOWN will come).
+ * If target cannot record the monitor (out of memory), it stops with
+ * reason FAILURE (code CADRE_ENOMEM), which the DOWN carries. Returns 0,
  * CADRE_EINVAL, CADRE_ENOMEM or CADRE_ESTATE. */
 CADRE_API int cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monitor);
 

@@ -33,9 +33,10 @@ typedef struct cadre_timer {
 } cadre_timer;
 
 /* Sends a copy of data to `to` after delay_ms (0: at the next tick). The
- * payload is limited like cadre_send's. *out (may be NULL) receives the
- * handle. Any thread. Returns 0, CADRE_EINVAL, CADRE_ETOOBIG, CADRE_ENOMEM
- * or CADRE_ECLOSED. */
+ * payload is limited like cadre_send's, and its type too (a reserved type,
+ * >= 0xFFFF0000, is refused). *out (may be NULL) receives the handle. Any
+ * thread. Returns 0, CADRE_EINVAL (sys NULL, data NULL with size > 0, a
+ * reserved type), CADRE_ETOOBIG, CADRE_ENOMEM or CADRE_ECLOSED. */
 CADRE_API int cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                                size_t size, uint64_t delay_ms, cadre_timer *out);
 

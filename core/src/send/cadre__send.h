@@ -6,6 +6,7 @@
 #ifndef CADRE__SEND_H
 #define CADRE__SEND_H
 
+#include "cadre__reserved.h"
 #include "cadre__sched.h"
 
 /* cadre_send without its argument checks. quiet: a dead target frees the

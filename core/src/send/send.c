@@ -21,6 +21,11 @@
  * a dead or unknown actor, during shutdown, or left in a mailbox when its
  * actor stopped). A refused send (EFULL, EINVAL, ETOOBIG, ENOMEM) is not a
  * message and is counted nowhere.
+ *
+ * Reserved types. Types from 0xFFFF0000 up are Cadre's (cadre__reserved.h):
+ * their receivers trust the payload, so the public sends refuse them with
+ * CADRE_EINVAL; the library's actors send theirs with the _reserved
+ * variants, which differ only in that check.
  */
 #include <string.h>
 
@@ -190,6 +195,15 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 int
 cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size)
 {
+	if (cadre__type_reserved(type))
+		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h) */
+	return cadre__send_reserved(sys, to, type, data, size);
+}
+
+/* cadre_send for any type (cadre__reserved.h): the library's own actors. */
+int
+cadre__send_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size)
+{
 	if (sys == NULL || (data == NULL && size != 0))
 		return CADRE_EINVAL;
 	if (size > sys->max_msg)
@@ -220,6 +234,16 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 int
 cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size_t size,
                 void (*dtor)(void *data, size_t size))
+{
+	if (cadre__type_reserved(type))
+		return CADRE_EINVAL; /* Cadre's own; the caller keeps data */
+	return cadre__send_move_reserved(sys, to, type, data, size, dtor);
+}
+
+/* cadre_send_move for any type (cadre__reserved.h). */
+int
+cadre__send_move_reserved(cadre_system *sys, cadre_ref to, uint32_t type, void *data, size_t size,
+                          void (*dtor)(void *data, size_t size))
 {
 	if (sys == NULL || (data == NULL && size != 0) || size > UINT32_MAX)
 		return CADRE_EINVAL;

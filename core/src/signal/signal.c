@@ -32,6 +32,29 @@
  *
  * Signals are not ordinary messages: they are not counted in sent /
  * handled / dead_letters, and during shutdown (closing) they are dropped.
+ *
+ * Promises are paid for up front. A link promises an EXIT to each side when
+ * the other stops, a monitor a DOWN, NOTIFY_STARTED a STARTED; a signal that
+ * could not be allocated when it is due would be lost without a trace. So
+ * the block of every promised signal is allocated when the promise is made,
+ * and the call that makes it fails with CADRE_ENOMEM, having changed
+ * nothing, if it cannot be (a block has room for any signal's payload):
+ *   cadre_link     two blocks: ours, kept with our link (our EXIT to the
+ *                  partner at our death, or the UNLINK), and the partner's,
+ *                  carried by the LINK itself: the partner keeps it with its
+ *                  link (its EXIT to us at its death); if it cannot record
+ *                  the link it sends it back at once as the EXIT of its own
+ *                  failure (reason FAILURE, CADRE_ENOMEM) and stops; if it
+ *                  is gone, the block comes back as EXIT noproc (from the
+ *                  caller at once, or from the reclaimer of its mailbox);
+ *   cadre_monitor  one block, carried by the MONITOR: the watcher's DOWN,
+ *                  kept by the target with its watcher entry, or sent back
+ *                  at once in the same three cases;
+ *   spawn          LINK: both sides' blocks; NOTIFY_STARTED: the STARTED.
+ * At death every block is sent or, if its receiver is gone, released.
+ * Unlink sends the UNLINK in our link's block; only DEMONITOR (at demonitor
+ * and at death) is allocated when sent: if it is lost, the target keeps a
+ * stale watcher whose DOWN finds the watcher gone, or finds no monitor.
  */
 #include <string.h>
 
@@ -56,17 +79,119 @@ cadre__grow(void **arr, uint32_t n, uint32_t *cap, size_t sz)
 	return true;
 }
 
+/* ---- signal blocks ------------------------------------------------------------------ */
+/* Room for any signal's payload: a block carries a LINK, then the EXIT it
+ * promised; a MONITOR, then the DOWN. */
+union sig_payload {
+	struct cadre__sig_exit exit;
+	struct cadre__sig_ref ref;
+	cadre_down_msg down;
+	cadre_started_msg started;
+};
+
+static struct cadre__msg *
+sig_block(void)
+{
+	struct cadre__msg *m =
+	        cadre__msg_alloc(sizeof(struct cadre__msg) + sizeof(union sig_payload));
+	if (m != NULL) {
+		m->kind = CADRE__MSG_INLINE;
+		m->dtor = NULL;
+		m->data = (char *)m + sizeof(struct cadre__msg);
+	}
+	return m;
+}
+
+static void
+sig_release(struct cadre__msg *m)
+{
+	if (m != NULL)
+		cadre__msg_release(m);
+}
+
+static void
+sig_fill(struct cadre__msg *m, uint32_t type, const void *payload, size_t size)
+{
+	m->type = type;
+	m->size = (uint32_t)size;
+	memcpy(m->data, payload, size);
+}
+
+static void
+exit_fill(struct cadre__msg *m, cadre_ref from, const cadre_exit *reason, bool linked,
+          struct cadre_mail *mail)
+{
+	struct cadre__sig_exit e = {from, *reason, linked, mail};
+	sig_fill(m, CADRE__SIG_EXIT, &e, sizeof e);
+}
+
+static void
+down_fill(struct cadre__msg *m, uint64_t monitor, cadre_ref actor, const cadre_exit *reason)
+{
+	cadre_down_msg d = {monitor, actor, *reason};
+	sig_fill(m, CADRE__SIG_DOWN, &d, sizeof d);
+}
+
+/* Pushes the signal m to `to`, from the running actor if any, after the
+ * mail it sent before. 0, or CADRE_ENOACTOR / CADRE_ECLOSED: m is still the
+ * caller's. */
+static int
+sig_post(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m)
+{
+	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
+	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
+	if (w != NULL)
+		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a);
+	if (rc != 0)
+		return rc;
+	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	cadre__leave(sys, w);
+	return 0;
+}
+
+/* Posts m, or releases it when nobody is there to take it. */
+static void
+sig_post_or_release(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
+                    struct cadre__msg *m)
+{
+	if (sig_post(sys, w, to, m) != 0)
+		cadre__msg_release(m);
+}
+
+int
+cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, uint32_t type,
+              const void *payload, size_t size)
+{
+	struct cadre__msg *m = cadre__msg_alloc(sizeof(struct cadre__msg) + size);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	m->kind = CADRE__MSG_INLINE;
+	m->dtor = NULL;
+	m->data = (char *)m + sizeof(struct cadre__msg);
+	sig_fill(m, type, payload, size);
+	int rc = sig_post(sys, w, to, m);
+	if (rc != 0)
+		cadre__msg_release(m);
+	return rc;
+}
+
+/* ---- links and watchers --------------------------------------------------------------- */
 static int
 find_link(const struct cadre__ext *x, cadre_ref r)
 {
 	for (uint32_t i = 0; x != NULL && i < x->nlinks; i++)
-		if (cadre_ref_eq(x->links[i], r))
+		if (cadre_ref_eq(x->links[i].ref, r))
 			return (int)i;
 	return -1;
 }
 
+/* Links a to r, keeping sig (the signal a owes r). 1: added; 0: linked
+ * already (sig not taken); CADRE_ENOMEM. */
 static int
-add_link(struct cadre__actor *a, cadre_ref r)
+add_link(struct cadre__actor *a, cadre_ref r, struct cadre__msg *sig)
 {
 	struct cadre__ext *x = cadre__ext_of(a, true);
 	if (x == NULL)
@@ -75,19 +200,21 @@ add_link(struct cadre__actor *a, cadre_ref r)
 		return 0;
 	if (!cadre__grow((void **)&x->links, x->nlinks, &x->caplinks, sizeof *x->links))
 		return CADRE_ENOMEM;
-	x->links[x->nlinks++] = r;
-	return 0;
+	x->links[x->nlinks++] = (struct cadre__link){r, sig};
+	return 1;
 }
 
-static bool
-remove_link(struct cadre__actor *a, cadre_ref r)
+/* Unlinks a from r; the link's block, or NULL if there was no link. */
+static struct cadre__msg *
+take_link(struct cadre__actor *a, cadre_ref r)
 {
 	struct cadre__ext *x = cadre__ext_of(a, false);
 	int i = find_link(x, r);
 	if (i < 0)
-		return false;
+		return NULL;
+	struct cadre__msg *sig = x->links[i].sig;
 	x->links[i] = x->links[--x->nlinks];
-	return true;
+	return sig;
 }
 
 static int
@@ -97,53 +224,6 @@ find_watch(const struct cadre__watch *v, uint32_t n, uint64_t monitor)
 		if (v[i].monitor == monitor)
 			return (int)i;
 	return -1;
-}
-
-/* ---- sending signals ------------------------------------------------------------ */
-int
-cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, uint32_t type,
-              const void *payload, size_t size)
-{
-	struct cadre__msg *m = cadre__msg_alloc(sizeof(struct cadre__msg) + size);
-	if (m == NULL)
-		return CADRE_ENOMEM;
-	m->type = type;
-	m->size = (uint32_t)size;
-	m->kind = CADRE__MSG_INLINE;
-	m->dtor = NULL;
-	m->data = (char *)m + sizeof(struct cadre__msg);
-	memcpy(m->data, payload, size);
-	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
-	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
-
-	if (w != NULL)
-		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
-	struct cadre__actor *a;
-	int rc = cadre__hold(sys, w, to, &a);
-	if (rc != 0) {
-		cadre__msg_release(m);
-		return rc;
-	}
-	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
-		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
-	cadre__leave(sys, w);
-	return 0;
-}
-
-static void
-send_exit_mail(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, cadre_ref from,
-               const cadre_exit *reason, bool linked, struct cadre_mail *mail)
-{
-	struct cadre__sig_exit e = {from, *reason, linked, mail};
-	if (cadre__signal(sys, w, to, CADRE__SIG_EXIT, &e, sizeof e) != 0)
-		cadre__mail_drop(sys, w, mail); /* nobody to hand it to */
-}
-
-static void
-send_exit(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, cadre_ref from,
-          const cadre_exit *reason, bool linked)
-{
-	send_exit_mail(sys, w, to, from, reason, linked, NULL);
 }
 
 /* At death: the ordinary mail visible now, as a bundle (NULL if none). */
@@ -173,14 +253,6 @@ take_leftovers(struct cadre_system *sys, struct cadre__actor *a)
 	return mail;
 }
 
-static void
-send_down(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, uint64_t monitor,
-          cadre_ref actor, const cadre_exit *reason)
-{
-	cadre_down_msg d = {monitor, actor, *reason};
-	(void)cadre__signal(sys, w, to, CADRE__SIG_DOWN, &d, sizeof d);
-}
-
 static const cadre_exit noproc = {CADRE_EXIT_NOPROC, 0, "no such actor"};
 
 /* ---- the public API -------------------------------------------------------------- */
@@ -195,12 +267,24 @@ cadre_link(cadre_actor *self, cadre_ref other)
 	cadre_ref me = cadre__ref_of(w->sys, a);
 	if (cadre_ref_eq(me, other))
 		return 0; /* linking to oneself is a no-op, as in Erlang */
-	int rc = add_link(a, other);
-	if (rc != 0)
-		return rc;
+	/* The partner's block (the LINK carries it), and ours, unless we are
+	 * linked already (then the LINK only makes sure the partner is). */
+	bool linked = find_link(cadre__ext_of(a, false), other) >= 0;
+	struct cadre__msg *theirs = sig_block(), *mine = linked ? NULL : sig_block();
+	if (theirs == NULL || (!linked && (mine == NULL || add_link(a, other, mine) < 0))) {
+		sig_release(theirs);
+		sig_release(mine);
+		return CADRE_ENOMEM; /* nothing changed */
+	}
 	struct cadre__sig_ref l = {me, 0};
-	if (cadre__signal(w->sys, w, other, CADRE__SIG_LINK, &l, sizeof l) == CADRE_ENOACTOR)
-		send_exit(w->sys, w, me, other, &noproc, true); /* it is gone: noproc */
+	sig_fill(theirs, CADRE__SIG_LINK, &l, sizeof l);
+	int rc = sig_post(w->sys, w, other, theirs);
+	if (rc == CADRE_ENOACTOR) { /* it is gone: noproc, in its block */
+		exit_fill(theirs, other, &noproc, true, NULL);
+		rc = sig_post(w->sys, w, me, theirs);
+	}
+	if (rc != 0)
+		cadre__msg_release(theirs); /* closing: signals are dropped */
 	return 0;
 }
 
@@ -212,9 +296,11 @@ cadre_unlink(cadre_actor *self, cadre_ref other)
 	if (err != 0)
 		return err;
 	struct cadre__worker *w = cadre__tls_worker;
-	if (remove_link(a, other)) {
+	struct cadre__msg *sig = take_link(a, other);
+	if (sig != NULL) { /* the UNLINK, in the block we kept for this link */
 		struct cadre__sig_ref l = {cadre__ref_of(w->sys, a), 0};
-		(void)cadre__signal(w->sys, w, other, CADRE__SIG_UNLINK, &l, sizeof l);
+		sig_fill(sig, CADRE__SIG_UNLINK, &l, sizeof l);
+		sig_post_or_release(w->sys, w, other, sig);
 	}
 	return 0;
 }
@@ -246,19 +332,27 @@ cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monitor)
 	if (x == NULL ||
 	    !cadre__grow((void **)&x->monitors, x->nmonitors, &x->capmonitors, sizeof *x->monitors))
 		return CADRE_ENOMEM;
+	struct cadre__msg *sig = sig_block(); /* the DOWN's block: the MONITOR carries it */
+	if (sig == NULL)
+		return CADRE_ENOMEM; /* nothing changed */
 	/* Unique in the system for its lifetime: this thread's own sequence
 	 * (55 bits: it does not wrap) above its index (< CADRE__MAX_THREADS,
 	 * which fits in CADRE__MONITOR_INDEX_BITS: static assert). Only a
 	 * thread running self gets here (cadre__running), so w is a worker or
 	 * pool thread of self's system; an outside thread got CADRE_ESTATE. */
 	uint64_t id = (++w->monitor_seq << CADRE__MONITOR_INDEX_BITS) | w->index;
-	x->monitors[x->nmonitors++] = (struct cadre__watch){id, target};
+	x->monitors[x->nmonitors++] = (struct cadre__watch){id, target, NULL};
 	*monitor = id;
 	cadre_ref me = cadre__ref_of(w->sys, a);
 	struct cadre__sig_ref m = {me, id};
-	int rc = cadre__signal(w->sys, w, target, CADRE__SIG_MONITOR, &m, sizeof m);
-	if (rc == CADRE_ENOACTOR)
-		send_down(w->sys, w, me, id, target, &noproc);
+	sig_fill(sig, CADRE__SIG_MONITOR, &m, sizeof m);
+	int rc = sig_post(w->sys, w, target, sig);
+	if (rc == CADRE_ENOACTOR) { /* it is gone: DOWN noproc, in its block */
+		down_fill(sig, id, target, &noproc);
+		rc = sig_post(w->sys, w, me, sig);
+	}
+	if (rc != 0)
+		cadre__msg_release(sig); /* closing: signals are dropped */
 	return 0;
 }
 
@@ -318,27 +412,38 @@ cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, uint3
 	if (x == NULL)
 		return CADRE_ENOMEM;
 	x->parent = pref;
-	if (flags & CADRE_SPAWN_NOTIFY_STARTED)
+	if (flags & CADRE_SPAWN_NOTIFY_STARTED) {
+		if ((x->started = sig_block()) == NULL)
+			return CADRE_ENOMEM;
 		x->notify_started = pref;
-	if (flags & CADRE_SPAWN_LINK) {
-		/* Both sides before the child can run: no signal can be missed. */
-		if (add_link(child, pref) != 0)
-			return CADRE_ENOMEM;
-		if (add_link(parent, cadre__ref_of(w->sys, child)) != 0)
-			return CADRE_ENOMEM;
 	}
-	return 0;
+	if ((flags & CADRE_SPAWN_LINK) == 0)
+		return 0;
+	/* Both sides, each with the EXIT it owes the other, before the child
+	 * can run: no signal can be missed. */
+	struct cadre__msg *up = sig_block(), *down = sig_block();
+	if (up != NULL && down != NULL && add_link(child, pref, up) == 1) {
+		if (add_link(parent, cadre__ref_of(w->sys, child), down) == 1)
+			return 0;
+		(void)take_link(child, pref); /* up, released below */
+	}
+	sig_release(up);
+	sig_release(down);
+	sig_release(x->started); /* the rest of x goes with the failed spawn */
+	x->started = NULL;
+	return CADRE_ENOMEM;
 }
 
 void
 cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a)
 {
 	struct cadre__ext *x = cadre__ext_of(a, false);
-	if (x == NULL || cadre_ref_is_none(x->notify_started) ||
-	    (a->flags & CADRE__F_STARTED_LATER))
+	if (x == NULL || x->started == NULL || (a->flags & CADRE__F_STARTED_LATER))
 		return;
 	cadre_started_msg s = {cadre__ref_of(w->sys, a)};
-	(void)cadre__signal(w->sys, w, x->notify_started, CADRE__SIG_STARTED, &s, sizeof s);
+	sig_fill(x->started, CADRE__SIG_STARTED, &s, sizeof s);
+	sig_post_or_release(w->sys, w, x->notify_started, x->started);
+	x->started = NULL;
 	x->notify_started = CADRE_REF_NONE;
 }
 
@@ -353,12 +458,23 @@ cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a, const c
 	struct cadre_mail *mail = NULL;
 	if ((a->flags & CADRE__F_KEEP_MAIL) && find_link(x, x->parent) >= 0)
 		mail = take_leftovers(sys, a);
-	for (uint32_t i = 0; i < x->nlinks; i++) {
-		bool to_parent = cadre_ref_eq(x->links[i], x->parent);
-		send_exit_mail(sys, w, x->links[i], me, why, true, to_parent ? mail : NULL);
+	for (uint32_t i = 0; i < x->nlinks; i++) { /* the EXITs, in their blocks */
+		struct cadre__link *l = &x->links[i];
+		struct cadre_mail *m = cadre_ref_eq(l->ref, x->parent) ? mail : NULL;
+		exit_fill(l->sig, me, why, true, m);
+		if (sig_post(sys, w, l->ref, l->sig) != 0) {
+			cadre__msg_release(l->sig);
+			cadre__mail_drop(sys, w, m); /* nobody to hand it to */
+		}
 	}
-	for (uint32_t i = 0; i < x->nwatchers; i++)
-		send_down(sys, w, x->watchers[i].ref, x->watchers[i].monitor, me, why);
+	for (uint32_t i = 0; i < x->nwatchers; i++) { /* the DOWNs, in theirs */
+		struct cadre__watch *v = &x->watchers[i];
+		down_fill(v->sig, v->monitor, me, why);
+		sig_post_or_release(sys, w, v->ref, v->sig);
+	}
+	x->nlinks = x->nwatchers = 0;
+	sig_release(x->started); /* it never started */
+	x->started = NULL;
 	cadre__unmute_all(w, a);
 	for (uint32_t i = 0; i < x->nmonitors; i++) {
 		struct cadre__sig_ref m = {me, x->monitors[i].monitor};
@@ -373,13 +489,17 @@ cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct 
                       struct cadre__msg *m)
 {
 	cadre_ref me = cadre__ref_of(sys, a);
-	if (m->type == CADRE__SIG_LINK) {
-		const struct cadre__sig_ref *l = m->data;
-		send_exit(sys, w, l->from, me, &noproc, true);
-	} else if (m->type == CADRE__SIG_MONITOR) {
-		const struct cadre__sig_ref *mo = m->data;
-		send_down(sys, w, mo->from, mo->monitor, me, &noproc);
-	} else if (m->type == CADRE__SIG_EXIT) {
+	if (m->type == CADRE__SIG_LINK || m->type == CADRE__SIG_MONITOR) {
+		/* the block it carries comes back: EXIT / DOWN noproc */
+		struct cadre__sig_ref r = *(const struct cadre__sig_ref *)m->data;
+		if (m->type == CADRE__SIG_LINK)
+			exit_fill(m, me, &noproc, true, NULL);
+		else
+			down_fill(m, r.monitor, me, &noproc);
+		sig_post_or_release(sys, w, r.from, m);
+		return;
+	}
+	if (m->type == CADRE__SIG_EXIT) {
 		const struct cadre__sig_exit *e = m->data;
 		cadre__mail_drop(sys, w, e->mail);
 	} else if (m->type == CADRE__SIG_MUTE && w != NULL &&
@@ -409,9 +529,13 @@ handle_exit(struct cadre__worker *w, struct cadre__actor *a, const struct cadre_
 		cadre__mail_drop(w->sys, w, mail);
 		return w->sys->hooks.finish(w, a, e->reason); /* a kill cannot be trapped */
 	}
-	if (e->linked && !remove_link(a, e->from)) {
-		cadre__mail_drop(w->sys, w, mail);
-		return CADRE__RUN_AGAIN; /* unlinked meanwhile: no signal after unlink */
+	if (e->linked) {
+		struct cadre__msg *mine = take_link(a, e->from); /* it is gone: ours is not due */
+		if (mine == NULL) {
+			cadre__mail_drop(w->sys, w, mail);
+			return CADRE__RUN_AGAIN; /* unlinked meanwhile: no signal after unlink */
+		}
+		cadre__msg_release(mine);
 	}
 	if (!(a->flags & CADRE__F_TRAP_EXITS)) {
 		cadre__mail_drop(w->sys, w, mail);
@@ -427,17 +551,42 @@ handle_exit(struct cadre__worker *w, struct cadre__actor *a, const struct cadre_
 	return r;
 }
 
+/* LINK (m carries the block of the EXIT we will owe its sender): kept
+ * with the new link, or, if we cannot record it, sent back at once as the
+ * EXIT of our failure (Erlang's system_limit) before we stop. Takes m. */
 static int
-handle_monitor(struct cadre__worker *w, struct cadre__actor *a, const struct cadre__sig_ref *mo)
+handle_link(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *m)
 {
+	cadre_ref from = ((const struct cadre__sig_ref *)m->data)->from;
+	int rc = add_link(a, from, m);
+	if (rc >= 0) {
+		if (rc == 0)
+			cadre__msg_release(m); /* linked already: one link */
+		return CADRE__RUN_AGAIN;
+	}
+	cadre_exit why = {CADRE_EXIT_FAILURE, CADRE_ENOMEM, "link: out of memory"};
+	exit_fill(m, cadre__ref_of(w->sys, a), &why, true, NULL);
+	sig_post_or_release(w->sys, w, from, m);
+	return w->sys->hooks.finish(w, a, why);
+}
+
+/* MONITOR (m carries the block of the DOWN we will owe its sender): kept
+ * with the new watcher, or, if we cannot record it, sent back at once as
+ * the DOWN of our failure before we stop. Takes m. */
+static int
+handle_monitor(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *m)
+{
+	struct cadre__sig_ref mo = *(const struct cadre__sig_ref *)m->data;
 	struct cadre__ext *x = cadre__ext_of(a, true);
-	if (x == NULL ||
-	    !cadre__grow((void **)&x->watchers, x->nwatchers, &x->capwatchers, sizeof *x->watchers))
-		return w->sys->hooks.finish(
-		        w, a,
-		        (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM, "monitor: out of memory"});
-	x->watchers[x->nwatchers++] = (struct cadre__watch){mo->monitor, mo->from};
-	return CADRE__RUN_AGAIN;
+	if (x != NULL && cadre__grow((void **)&x->watchers, x->nwatchers, &x->capwatchers,
+	                             sizeof *x->watchers)) {
+		x->watchers[x->nwatchers++] = (struct cadre__watch){mo.monitor, mo.from, m};
+		return CADRE__RUN_AGAIN;
+	}
+	cadre_exit why = {CADRE_EXIT_FAILURE, CADRE_ENOMEM, "monitor: out of memory"};
+	down_fill(m, mo.monitor, cadre__ref_of(w->sys, a), &why);
+	sig_post_or_release(w->sys, w, mo.from, m);
+	return w->sys->hooks.finish(w, a, why);
 }
 
 static void
@@ -445,8 +594,10 @@ handle_demonitor(struct cadre__actor *a, const struct cadre__sig_ref *mo)
 {
 	struct cadre__ext *x = cadre__ext_of(a, false);
 	int i = x == NULL ? -1 : find_watch(x->watchers, x->nwatchers, mo->monitor);
-	if (i >= 0)
+	if (i >= 0) {
+		cadre__msg_release(x->watchers[i].sig); /* its DOWN is not due */
 		x->watchers[i] = x->watchers[--x->nwatchers];
+	}
 }
 
 static int
@@ -478,24 +629,18 @@ handle_mute(struct cadre__worker *w, struct cadre__actor *a, const struct cadre_
 int
 cadre__signal_handle(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *m)
 {
+	if (m->type == CADRE__SIG_LINK)
+		return handle_link(w, a, m); /* m becomes a block of ours */
+	if (m->type == CADRE__SIG_MONITOR)
+		return handle_monitor(w, a, m);
 	int r = CADRE__RUN_AGAIN;
 	const struct cadre__sig_ref *ref = m->data;
 	switch (m->type) {
 	case CADRE__SIG_EXIT:
 		r = handle_exit(w, a, m->data);
 		break;
-	case CADRE__SIG_LINK:
-		if (add_link(a, ref->from) !=
-		    0) /* cannot keep it: fail like Erlang's system_limit */
-			r = w->sys->hooks.finish(w, a,
-			                         (cadre_exit){CADRE_EXIT_FAILURE, CADRE_ENOMEM,
-			                                      "link: out of memory"});
-		break;
 	case CADRE__SIG_UNLINK:
-		remove_link(a, ref->from);
-		break;
-	case CADRE__SIG_MONITOR:
-		r = handle_monitor(w, a, ref);
+		sig_release(take_link(a, ref->from)); /* the EXIT we owed it is not due */
 		break;
 	case CADRE__SIG_DEMONITOR:
 		handle_demonitor(a, ref);

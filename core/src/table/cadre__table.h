@@ -69,16 +69,25 @@ cadre__user_of(struct cadre__actor *a)
 struct cadre__watch {
 	uint64_t monitor;
 	cadre_ref ref;
+	struct cadre__msg *sig; /* watchers: the DOWN for ref, preallocated (signal/) */
+};
+
+/* A link, and the signal this actor owes its partner: the EXIT at its
+ * death (or the UNLINK), allocated when the link was made (signal/). */
+struct cadre__link {
+	cadre_ref ref;
+	struct cadre__msg *sig;
 };
 
 struct cadre__ext {
-	cadre_ref *links;
+	struct cadre__link *links;
 	uint32_t nlinks, caplinks;
 	struct cadre__watch *watchers; /* who monitors this actor */
 	uint32_t nwatchers, capwatchers;
 	struct cadre__watch *monitors; /* whom this actor monitors */
 	uint32_t nmonitors, capmonitors;
 	cadre_ref notify_started;     /* CADRE_SPAWN_NOTIFY_STARTED: the spawner */
+	struct cadre__msg *started;   /* ... and its STARTED notice, preallocated */
 	cadre_ref parent;             /* the spawner, with LINK or NOTIFY_STARTED */
 	const cadre_behaviour **behs; /* become / unbecome stack */
 	uint32_t nbehs, capbehs;

@@ -239,6 +239,17 @@ int
 cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
                  uint64_t delay_ms, cadre_timer *out)
 {
+	if (cadre__type_reserved(type))
+		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h) */
+	return arm(sys, to, type, data, size, delay_ms, 0, out);
+}
+
+/* cadre_send_after for any type (cadre__reserved.h): the library's own
+ * actors (a supervisor's kill and backoff timers, an ask's timeout). */
+int
+cadre__send_after_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                           size_t size, uint64_t delay_ms, cadre_timer *out)
+{
 	return arm(sys, to, type, data, size, delay_ms, 0, out);
 }
 
@@ -246,7 +257,7 @@ int
 cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
                     uint64_t period_ms, cadre_timer *out)
 {
-	if (period_ms == 0)
+	if (period_ms == 0 || cadre__type_reserved(type))
 		return CADRE_EINVAL;
 	return arm(sys, to, type, data, size, period_ms, period_ms, out);
 }
