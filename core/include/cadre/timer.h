@@ -12,7 +12,19 @@
  *
  * Cancelling is exact: cadre_timer_cancel returns 0 if and only if the
  * timer's message will not be sent (for an interval timer: no message
- * after the one possibly being sent at that moment). */
+ * after the one possibly being sent at that moment).
+ *
+ * A fired timer's message is never lost: it is handled, or counted as a
+ * dead letter. A bounded mailbox never refuses it: whatever its overflow
+ * policy, a full one admits the message beyond its capacity (a timer is a
+ * message its receiver asked for; a request's timeout, cadre/ask.h, must
+ * arrive). So a bounded mailbox may hold more than its capacity, by one
+ * message per timer fired into it while it was full; ordinary sends are
+ * refused until it is back under. Under CADRE_OVERFLOW_DROP_OLDEST the
+ * admitted message is then queued mail like any other: the actor drops it
+ * (a dead letter, CADRE_EFULL) if `capacity` newer messages are behind it
+ * when it gets to it. If the message cannot be allocated when the timer
+ * fires, the timer tries again at the next tick. */
 #ifndef CADRE_TIMER_H
 #define CADRE_TIMER_H
 

@@ -33,6 +33,24 @@
  * wake-up tick. While the service is awake, sleep_until is 0, so arming
  * costs no wake-up at all; the futex wait compares the wake word read
  * before publishing, so a wake-up in between is not lost.
+ *
+ * Delivery: a timer's message is never lost. The service sends it with
+ * cadre__send_copy's `quiet`: a target that is gone is no dead letter (the
+ * timer is cancelled, as cadre/timer.h says), and a full bounded mailbox
+ * admits it beyond its capacity whatever its policy (send.c push, as
+ * DROP_OLDEST admits every message). Why: a timer is a message its
+ * receiver asked for, or one armed on its behalf (a request's timeout,
+ * cadre/ask.h), and when it fires there is nobody to tell: the arming call
+ * returned long ago. Refused (FAIL's EFULL goes to the sender, here the
+ * timer thread) it would vanish uncounted; dropped (DROP_NEWEST) it would
+ * be counted, but either way a request waiting for its timeout would wait
+ * forever. Erlang's timers are not subject to mailbox limits either. The
+ * price: a bounded mailbox may hold more than its capacity, by one message
+ * per timer fired into it while full (ordinary sends stay refused until it
+ * is back under); under DROP_OLDEST the admitted message then ages like
+ * any other (dropped, counted, if `capacity` newer ones are behind it). A
+ * fire that cannot allocate its message (CADRE_ENOMEM) leaves the timer
+ * armed for the next tick.
  */
 #include <string.h>
 #include <time.h>
@@ -302,13 +320,20 @@ fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t 
 		return;
 	}
 	const void *data = r->heap != NULL ? r->heap : r->inl;
+	/* quiet: never refused by a full mailbox; a dead target is no letter. */
 	int rc = cadre__send_copy(sys, r->to, r->type, data, r->size, true);
-	if (r->period == 0 || rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED) {
+	uint64_t next;
+	if (rc == CADRE_ENOMEM) {
+		next = now + 1; /* no message was made: try again at the next tick */
+	} else if (r->period == 0 || rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED) {
 		rec_free(t, r); /* one-shot done, or its target is gone */
 		return;
+	} else {
+		next = r->deadline + r->period;
+		if (next <= now)
+			next = now + 1; /* no burst after a stall */
 	}
-	uint64_t next = r->deadline + r->period;
-	r->deadline = next > now ? next : now + 1; /* no burst after a stall */
+	r->deadline = next;
 	uint64_t firing = (s & ~(uint64_t)3) | T_FIRING;
 	/* acq_rel CAS: a cancel during the send wins here. */
 	if (!cadre__cas_acqrel_u64(&r->state, firing, (s & ~(uint64_t)3) | T_ARMED)) {
