@@ -73,23 +73,24 @@ await_fired(cadre_system *sys, uint64_t left)
 	return 1;
 }
 
-/* Arms the timers, fills the own mailbox to the capacity, and stays until
+/* Fills the own mailbox to the capacity, arms the timers, and stays until
  * the one-shot timers have fired into the full mailbox. */
 static void
 go(cadre_actor *self, struct box *b)
 {
 	cadre_system *sys = cadre_actor_system(self);
 	cadre_ref me = cadre_self(self);
-	for (uint32_t i = 0; i < b->ntimers; i++)
-		CHECK_EQ(cadre_send_after(sys, me, T_TICK, &i, sizeof i, 1 + i, NULL), 0);
-	cadre_timer ivl;
-	if (b->interval)
-		CHECK_EQ(cadre_send_interval(sys, me, T_IVL, NULL, 0, 1, &ivl), 0);
 	for (int i = 0; i < CAP; i++)
 		CHECK_EQ(cadre_send(sys, me, T_FILL, NULL, 0), 0);
 	if (b->overflow == CADRE_OVERFLOW_FAIL &&
 	    cadre_send(sys, me, T_FILL, NULL, 0) == CADRE_EFULL)
 		add(&b->refused, 1);
+	/* Full: now the timers, which all fire into the full mailbox. */
+	for (uint32_t i = 0; i < b->ntimers; i++)
+		CHECK_EQ(cadre_send_after(sys, me, T_TICK, &i, sizeof i, 1 + i, NULL), 0);
+	cadre_timer ivl;
+	if (b->interval)
+		CHECK_EQ(cadre_send_interval(sys, me, T_IVL, NULL, 0, 1, &ivl), 0);
 	if (!await_fired(sys, b->interval ? 1 : 0))
 		add(&b->wait_timedout, 1);
 	if (b->interval) {
@@ -277,11 +278,12 @@ asker_go(cadre_actor *self, struct asker *me)
 {
 	struct ask_box *b = me->b;
 	cadre_system *sys = cadre_actor_system(self);
-	CHECK_EQ(cadre_ask(self, &me->asker, b->service, 7, NULL, 0, 5, NULL), 0);
 	for (int i = 0; i < CAP; i++)
 		CHECK_EQ(cadre_send(sys, cadre_self(self), T_FILL, NULL, 0), 0);
 	if (cadre_send(sys, cadre_self(self), T_FILL, NULL, 0) == CADRE_EFULL)
 		add(&b->refused, 1);
+	/* Full: now the request, whose timeout fires into the full mailbox. */
+	CHECK_EQ(cadre_ask(self, &me->asker, b->service, 7, NULL, 0, 5, NULL), 0);
 	if (!await_fired(sys, 0)) /* the timeout fires into the full mailbox */
 		add(&b->wait_timedout, 1);
 	add(&b->go_done, 1);
