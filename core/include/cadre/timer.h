@@ -8,11 +8,30 @@
  * deadline, never before. Cost: arming and cancelling are O(1) and take no
  * lock; the timer service keeps pending timers in a hierarchical timing
  * wheel, so the cost does not grow with the number of timers. A cancelled
- * timer's memory is reclaimed when its deadline comes.
+ * timer's memory is reclaimed when its deadline comes (a far one's, below:
+ * when the system is freed).
  *
  * Cancelling is exact: cadre_timer_cancel returns 0 if and only if the
  * timer's message will not be sent (for an interval timer: no message
- * after the one possibly being sent at that moment). */
+ * after the one possibly being sent at that moment).
+ *
+ * A fired timer's message is never lost: it is handled, or counted as a
+ * dead letter. A bounded mailbox never refuses it: whatever its overflow
+ * policy, a full one admits the message beyond its capacity (a timer is a
+ * message its receiver asked for; a request's timeout, cadre/ask.h, must
+ * arrive). So a bounded mailbox may hold more than its capacity, by one
+ * message per timer fired into it while it was full; ordinary sends are
+ * refused until it is back under. Under CADRE_OVERFLOW_DROP_OLDEST the
+ * admitted message is then queued mail like any other: the actor drops it
+ * (a dead letter, CADRE_EFULL) if `capacity` newer messages are behind it
+ * when it gets to it. If the message cannot be allocated when the timer
+ * fires, the timer tries again at the next tick.
+ *
+ * Far deadlines saturate: a deadline (arm time + delay, or the previous
+ * deadline + period) beyond 2^64 - 1 ms after the system started is taken
+ * as that tick, which never comes (over 500 million years): a delay or
+ * period of UINT64_MAX means "never", and such a timer stays pending until
+ * cancelled. Far timers cost the timer thread one wake-up an hour. */
 #ifndef CADRE_TIMER_H
 #define CADRE_TIMER_H
 
@@ -32,16 +51,17 @@ typedef struct cadre_timer {
 	uint32_t gen;
 } cadre_timer;
 
-/* Sends a copy of data to `to` after delay_ms (0: at the next tick). The
- * payload is limited like cadre_send's, and its type too (a reserved type,
- * >= 0xFFFF0000, is refused). *out (may be NULL) receives the handle. Any
- * thread. Returns 0, CADRE_EINVAL (sys NULL, data NULL with size > 0, a
- * reserved type), CADRE_ETOOBIG, CADRE_ENOMEM or CADRE_ECLOSED. */
+/* Sends a copy of data to `to` after delay_ms (0: at the next tick; any
+ * value is valid, far ones saturate, above). The payload is limited like
+ * cadre_send's, and its type too (a reserved type, >= 0xFFFF0000, is
+ * refused). *out (may be NULL) receives the handle. Any thread. Returns 0,
+ * CADRE_EINVAL (sys NULL, data NULL with size > 0, a reserved type),
+ * CADRE_ETOOBIG, CADRE_ENOMEM or CADRE_ECLOSED. */
 CADRE_API int cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                                size_t size, uint64_t delay_ms, cadre_timer *out);
 
-/* As cadre_send_after, then again every period_ms (>= 1) until cancelled or
- * until the target stops. */
+/* As cadre_send_after, then again every period_ms (>= 1; CADRE_EINVAL for
+ * 0) until cancelled or until the target stops. */
 CADRE_API int cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                                   size_t size, uint64_t period_ms, cadre_timer *out);
 

@@ -9,8 +9,10 @@
 #include "cadre__reserved.h"
 #include "cadre__sched.h"
 
-/* cadre_send without its argument checks. quiet: a dead target frees the
- * message uncounted (a timer whose target is gone is not a dead letter). */
+/* cadre_send without its argument checks. quiet (a timer's message): a
+ * dead target frees the message uncounted (a timer whose target is gone is
+ * not a dead letter), and a full bounded mailbox admits it beyond its
+ * capacity whatever its policy, so it never fails with CADRE_EFULL. */
 int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                      size_t size, bool quiet);
 /* Pushes a's embedded stop request (at most once in its life). The caller

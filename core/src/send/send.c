@@ -135,10 +135,12 @@ note_overloaded(struct cadre_system *sys, struct cadre__worker *w, struct cadre_
  * dead-lettered and freed; with `quiet`, freed uncounted instead: a timer
  * whose target is gone is cancelled, not a dead letter). */
 /* Pushes m into a's mailbox (or w's outbox), schedules a if it woke.
- * Returns 0 or CADRE_EFULL (not queued; the caller still owns m). */
+ * Returns 0 or CADRE_EFULL (not queued; the caller still owns m). A
+ * timer's message is never refused: a full bounded mailbox admits it beyond
+ * its capacity, whatever its policy (cadre/timer.h). */
 static int
 push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, cadre_ref to,
-     struct cadre__msg *m)
+     struct cadre__msg *m, bool timer)
 {
 	if (w != NULL && coalesces(sys, w, a)) {
 		outbox_put(sys, w, a, &m->node);
@@ -147,14 +149,15 @@ push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, 
 		return 0;
 	}
 	int rc = cadre__mb_push_normal(&a->mb, &m->node);
-	if (rc == CADRE_EFULL && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
+	if (rc == CADRE_EFULL && !timer && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
 		count_sent(sys, w);
 		cadre__dead_letter(sys, w, to, m, CADRE_EFULL); /* the newest goes */
 		return 0;
 	}
-	if (rc == CADRE_EFULL && a->overflow == CADRE_OVERFLOW_DROP_OLDEST) {
-		/* Admitted beyond the capacity; the actor drops the oldest when it
-		 * gets to them (actor/run.c). acq_rel add: as the admission CAS. */
+	if (rc == CADRE_EFULL && (timer || a->overflow == CADRE_OVERFLOW_DROP_OLDEST)) {
+		/* Admitted beyond the capacity; DROP_OLDEST's actor drops the
+		 * oldest when it gets to them (actor/run.c). acq_rel add: as the
+		 * admission CAS. */
 		cadre__faa_acqrel_u32(&a->mb.count, 1);
 		rc = cadre__mb_link(&a->mb, &m->node, &m->node);
 	}
@@ -171,7 +174,8 @@ push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, 
 /* Delivers m to `to`. Returns 0 (queued), CADRE_EFULL (not queued; the
  * caller still owns m) or CADRE_ENOACTOR / CADRE_ECLOSED (m was
  * dead-lettered and freed; with `quiet`, freed uncounted instead: a timer
- * whose target is gone is cancelled, not a dead letter). */
+ * whose target is gone is cancelled, not a dead letter). `quiet` is a
+ * timer's message: never refused by a full mailbox either (push). */
 static int
 deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m,
         bool quiet)
@@ -187,7 +191,7 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 		}
 		return rc;
 	}
-	rc = push(sys, w, a, to, m);
+	rc = push(sys, w, a, to, m, quiet);
 	cadre__leave(sys, w);
 	return rc;
 }

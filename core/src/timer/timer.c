@@ -33,6 +33,32 @@
  * wake-up tick. While the service is awake, sleep_until is 0, so arming
  * costs no wake-up at all; the futex wait compares the wake word read
  * before publishing, so a wake-up in between is not lost.
+ *
+ * Delivery: a timer's message is never lost. The service sends it with
+ * cadre__send_copy's `quiet`: a target that is gone is no dead letter (the
+ * timer is cancelled, as cadre/timer.h says), and a full bounded mailbox
+ * admits it beyond its capacity whatever its policy (send.c push, as
+ * DROP_OLDEST admits every message). Why: a timer is a message its
+ * receiver asked for, or one armed on its behalf (a request's timeout,
+ * cadre/ask.h), and when it fires there is nobody to tell: the arming call
+ * returned long ago. Refused (FAIL's EFULL goes to the sender, here the
+ * timer thread) it would vanish uncounted; dropped (DROP_NEWEST) it would
+ * be counted, but either way a request waiting for its timeout would wait
+ * forever. Erlang's timers are not subject to mailbox limits either. The
+ * price: a bounded mailbox may hold more than its capacity, by one message
+ * per timer fired into it while full (ordinary sends stay refused until it
+ * is back under); under DROP_OLDEST the admitted message then ages like
+ * any other (dropped, counted, if `capacity` newer ones are behind it). A
+ * fire that cannot allocate its message (CADRE_ENOMEM) leaves the timer
+ * armed for the next tick.
+ *
+ * Far deadlines saturate: now + delay and deadline + period never wrap; a
+ * sum beyond 2^64 - 1 ticks is UINT64_MAX, a tick that never comes (584
+ * million years), so such a timer waits in the wheel's overflow list until
+ * cancelled. The service's timed sleep is at most SLEEP_MAX_MS: a farther
+ * deadline is slept towards in steps, so the sleep in ns always fits a
+ * long (unbounded, a deadline 1e13 ms away overflowed it: a negative
+ * timeout, which the futex refused at once, and the service spun).
  */
 #include <string.h>
 #include <time.h>
@@ -45,6 +71,9 @@
 #define TDIR 16384u
 #define TMAX (TPAGE * TDIR - 1u)
 #define TINLINE 40
+/* The longest timed sleep of the service (1 hour): a farther deadline is
+ * slept towards in steps, so the sleep in ns always fits a long. */
+#define SLEEP_MAX_MS 3600000u
 
 enum { T_FREE = 0, T_ARMED = 1, T_FIRING = 2, T_CANCELLED = 3 };
 
@@ -92,12 +121,19 @@ now_ms(const struct cadre__timers *t)
 	return now_ns(t) / 1000000u;
 }
 
+/* a + b, or UINT64_MAX when that does not fit: a tick that never comes. */
+static uint64_t
+add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* A deadline delay ms from now, rounded up to a whole tick, so that a
- * timer never fires before arm time + delay. */
+ * timer never fires before arm time + delay; saturated (never wraps). */
 static uint64_t
 deadline_ms(const struct cadre__timers *t, uint64_t delay)
 {
-	return (now_ns(t) + 999999u) / 1000000u + delay;
+	return add_sat((now_ns(t) + 999999u) / 1000000u, delay);
 }
 
 static struct tmr *
@@ -313,13 +349,20 @@ fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t 
 		return;
 	}
 	const void *data = r->heap != NULL ? r->heap : r->inl;
+	/* quiet: never refused by a full mailbox; a dead target is no letter. */
 	int rc = cadre__send_copy(sys, r->to, r->type, data, r->size, true);
-	if (r->period == 0 || rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED) {
+	uint64_t next;
+	if (rc == CADRE_ENOMEM) {
+		next = now + 1; /* no message was made: try again at the next tick */
+	} else if (r->period == 0 || rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED) {
 		rec_free(t, r); /* one-shot done, or its target is gone */
 		return;
+	} else {
+		next = add_sat(r->deadline, r->period);
+		if (next <= now)
+			next = now + 1; /* no burst after a stall */
 	}
-	uint64_t next = r->deadline + r->period;
-	r->deadline = next > now ? next : now + 1; /* no burst after a stall */
+	r->deadline = next;
 	uint64_t firing = (s & ~(uint64_t)3) | T_FIRING;
 	/* acq_rel CAS: a cancel during the send wins here. */
 	if (!cadre__cas_acqrel_u64(&r->state, firing, (s & ~(uint64_t)3) | T_ARMED)) {
@@ -362,7 +405,11 @@ service_main(void *arg)
 		uint32_t seq = cadre__load_acq_u32(&t->wake); /* pairs with wake_service */
 		uint64_t next_tick;
 		bool timed = cadre__wheel_next_deadline(&t->wheel, &next_tick);
-		uint64_t until = timed ? (next_tick > now ? next_tick : now + 1) : UINT64_MAX;
+		/* A far deadline: wake up after SLEEP_MAX_MS and look again. */
+		uint64_t until = !timed                           ? UINT64_MAX
+		                 : next_tick <= now               ? now + 1
+		                 : next_tick - now > SLEEP_MAX_MS ? now + SLEEP_MAX_MS
+		                                                  : next_tick;
 		/* seq_cst exchange: publish the wake-up tick, then look at the
 		 * queue once more (Dekker with arm). */
 		cadre__xchg_sc_u64(&t->sleep_until, until);
@@ -374,7 +421,7 @@ service_main(void *arg)
 			cadre__xchg_sc_u64(&t->sleep_until, 0);
 			continue;
 		}
-		/* 0.1 ms past the tick */
+		/* 0.1 ms past the tick; until - now <= SLEEP_MAX_MS: no overflow */
 		long ns = timed ? (long)(until - now) * 1000000L + 100000L : 0;
 		cadre__futex_wait(&t->wake, seq, ns);
 		/* seq_cst: awake, armers need not wake us; read by arm's load. */
