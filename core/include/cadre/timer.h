@@ -21,10 +21,10 @@
  * message its receiver asked for; a request's timeout, cadre/ask.h, must
  * arrive). So a bounded mailbox may hold more than its capacity, by one
  * message per timer fired into it while it was full; ordinary sends are
- * refused until it is back under. Under CADRE_OVERFLOW_DROP_OLDEST the
- * admitted message is then queued mail like any other: the actor drops it
- * (a dead letter, CADRE_EFULL) if `capacity` newer messages are behind it
- * when it gets to it. If the message cannot be allocated when the timer
+ * refused until it is back under. Under CADRE_OVERFLOW_DROP_OLDEST a
+ * timer's message is never the one dropped: the actor drops the oldest
+ * ordinary messages instead (dead letters, CADRE_EFULL), so it may see
+ * more than `capacity` messages, the extra ones timers'. If the message cannot be allocated when the timer
  * fires, the timer tries again at the next tick.
  *
  * Far deadlines saturate: a deadline (arm time + delay, or the previous

@@ -122,6 +122,9 @@ next_node(struct run *r, cadre_lane *lane)
 		return replay_pop(a);
 	while ((node = cadre__mb_pop_normal_at(&a->mb, &r->tail)) != NULL &&
 	       a->overflow == CADRE_OVERFLOW_DROP_OLDEST &&
+	       /* a timer's message is never the one dropped: its receiver
+	        * asked for it (an ask's timeout must arrive) */
+	       !(((struct cadre__msg *)node)->flags & CADRE__MSGF_TIMER) &&
 	       /* Relaxed: count is a snapshot; the newer ones are ours to pop
 	        * either way. */
 	       cadre__load_rlx_u32(&a->mb.count) >= a->mb.capacity)

@@ -25,14 +25,19 @@ enum {
 	CADRE__MSG_MOVED = 1,  /* payload owned through dtor */
 };
 
+/* Bits of struct cadre__msg.flags. */
+enum {
+	CADRE__MSGF_TIMER = 1, /* a timer's message: never dropped as the oldest (timer/) */
+};
+
 struct cadre__msg {
 	cadre_mb_node node; /* first: the mailbox link */
 	uint32_t type;
 	uint32_t size;
 	cadre_ref sender;
-	uint8_t kind; /* CADRE__MSG_INLINE or CADRE__MSG_MOVED */
-	uint8_t pool; /* size class of the message pool (pool.c), or CADRE__POOL_NONE */
-	uint16_t unused;
+	uint8_t kind;   /* CADRE__MSG_INLINE or CADRE__MSG_MOVED */
+	uint8_t pool;   /* size class of the message pool (pool.c), or CADRE__POOL_NONE */
+	uint16_t flags; /* CADRE__MSGF_* */
 	uint32_t alloc; /* bytes allocated for this block (for the sized free) */
 	void *data;
 	void (*dtor)(void *, size_t);

@@ -91,6 +91,7 @@ msg_header(struct cadre__msg *m, struct cadre_system *sys, struct cadre__worker 
 {
 	m->type = type;
 	m->size = (uint32_t)size;
+	m->flags = 0;
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
 	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
 }
@@ -229,6 +230,8 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 	m->data = (char *)m + sizeof(struct cadre__msg);
 	if (size != 0)
 		memcpy(m->data, data, size);
+	if (quiet)
+		m->flags = CADRE__MSGF_TIMER;
 	int rc = deliver(sys, w, to, m, quiet);
 	if (rc == CADRE_EFULL)
 		cadre__msg_release(m);

@@ -96,6 +96,7 @@ sig_block(void)
 	        cadre__msg_alloc(sizeof(struct cadre__msg) + sizeof(union sig_payload));
 	if (m != NULL) {
 		m->kind = CADRE__MSG_INLINE;
+		m->flags = 0;
 		m->dtor = NULL;
 		m->data = (char *)m + sizeof(struct cadre__msg);
 	}
@@ -169,6 +170,7 @@ cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, u
 	if (m == NULL)
 		return CADRE_ENOMEM;
 	m->kind = CADRE__MSG_INLINE;
+	m->flags = 0;
 	m->dtor = NULL;
 	m->data = (char *)m + sizeof(struct cadre__msg);
 	sig_fill(m, type, payload, size);

@@ -73,6 +73,25 @@ await_fired(cadre_system *sys, uint64_t left)
 	return 1;
 }
 
+/* drop_oldest_keeps_timers: the timers fire first, the fills come after. */
+static int g_timers_first;
+
+/* The timers fire into the empty mailbox; then CAP fills arrive behind
+ * them, so that the timers' messages are the oldest when the actor runs. */
+static void
+go_timers_first(cadre_actor *self, struct box *b)
+{
+	cadre_system *sys = cadre_actor_system(self);
+	cadre_ref me = cadre_self(self);
+	for (uint32_t i = 0; i < b->ntimers; i++)
+		CHECK_EQ(cadre_send_after(sys, me, T_TICK, &i, sizeof i, 1 + i, NULL), 0);
+	if (!await_fired(sys, 0))
+		add(&b->wait_timedout, 1);
+	for (int i = 0; i < CAP; i++)
+		CHECK_EQ(cadre_send(sys, me, T_FILL, NULL, 0), 0);
+	add(&b->go_done, 1);
+}
+
 /* Fills the own mailbox to the capacity, arms the timers, and stays until
  * the one-shot timers have fired into the full mailbox. */
 static void
@@ -80,6 +99,10 @@ go(cadre_actor *self, struct box *b)
 {
 	cadre_system *sys = cadre_actor_system(self);
 	cadre_ref me = cadre_self(self);
+	if (g_timers_first) {
+		go_timers_first(self, b);
+		return;
+	}
 	for (int i = 0; i < CAP; i++)
 		CHECK_EQ(cadre_send(sys, me, T_FILL, NULL, 0), 0);
 	if (b->overflow == CADRE_OVERFLOW_FAIL &&
@@ -156,7 +179,8 @@ run_filler(struct box *b, struct dl_log *dl, cadre_overflow policy, int interval
 	CHECK(wait_at_least(&b->go_done, 1, 20000));
 	CHECK_EQ(ld(&b->wait_timedout), 0);
 	/* Wait for what the policy keeps: everything but DROP_OLDEST's drops. */
-	long want = policy == CADRE_OVERFLOW_DROP_OLDEST ? CAP : CAP + NTIMERS;
+	long want =
+	        policy == CADRE_OVERFLOW_DROP_OLDEST && !g_timers_first ? NTIMERS : CAP + NTIMERS;
 	long t0 = now_ms();
 	while (ld(&b->fills) + ld(&b->ticks) < want) {
 		if (now_ms() - t0 > 10000) {
@@ -233,8 +257,9 @@ drop_newest_admits_timers(void)
 	dl_fini(&dl);
 }
 
-/* DROP_OLDEST (unchanged: it always admitted beyond the capacity): the
- * actor keeps the newest CAP and drops the others as counted dead letters. */
+/* DROP_OLDEST admits the timers beyond the capacity; the actor then drops
+ * the oldest ordinary messages as counted dead letters, never a timer's
+ * (drop_oldest_keeps_timers has the timers oldest). */
 static void
 drop_oldest_counts_timers(void)
 {
@@ -242,11 +267,33 @@ drop_oldest_counts_timers(void)
 	struct dl_log dl;
 	dl_init(&dl);
 	cadre_stats st = run_filler(&b, &dl, CADRE_OVERFLOW_DROP_OLDEST, 0);
-	CHECK_EQ(ld(&b.fills) + ld(&b.ticks), CAP);
+	/* The fills are the oldest and go; every timer's message stays. */
+	CHECK_EQ(ld(&b.ticks), NTIMERS);
+	CHECK_EQ(ld(&b.fills), 0);
 	CHECK_EQ(st.sent, 1 + CAP + NTIMERS + 1);
-	CHECK_EQ(st.dead_letters, NTIMERS);
-	CHECK_EQ(st.handled, 1 + CAP + 1);
-	CHECK_EQ(ld(&dl.efull), NTIMERS);
+	CHECK_EQ(st.dead_letters, CAP);
+	CHECK_EQ(st.handled, 1 + NTIMERS + 1);
+	CHECK_EQ(ld(&dl.efull), CAP);
+	dl_fini(&dl);
+}
+
+/* DROP_OLDEST never drops a timer's message, even when it is the oldest
+ * with `capacity` newer ones behind it (an ask's timeout must arrive):
+ * the oldest ordinary messages go instead. Before: all 16 timer messages
+ * were dropped as dead letters. */
+static void
+drop_oldest_keeps_timers(void)
+{
+	static struct box b;
+	struct dl_log dl;
+	dl_init(&dl);
+	g_timers_first = 1;
+	cadre_stats st = run_filler(&b, &dl, CADRE_OVERFLOW_DROP_OLDEST, 0);
+	g_timers_first = 0;
+	CHECK_EQ(ld(&b.ticks), NTIMERS);
+	CHECK_EQ(ld(&b.fills), CAP); /* behind the timers, under the capacity */
+	CHECK_EQ(st.dead_letters, 0);
+	CHECK_EQ(st.sent, st.handled);
 	dl_fini(&dl);
 }
 
@@ -486,6 +533,7 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, fail_policy_interval);
 	TEST_CASE_IF(only, drop_newest_admits_timers);
 	TEST_CASE_IF(only, drop_oldest_counts_timers);
+	TEST_CASE_IF(only, drop_oldest_keeps_timers);
 	TEST_CASE_IF(only, ask_timeout_into_full_mailbox);
 	TEST_CASE_IF(only, fire_without_memory);
 	fprintf(stderr, "test_timer_full: ok\n");
