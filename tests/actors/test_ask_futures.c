@@ -150,7 +150,14 @@ future_on_shutdown(void)
 	cadre_ref silent = spawn(&silent_beh, NULL);
 	pthread_t th;
 	CHECK_EQ(pthread_create(&th, NULL, shut_waiter, &silent), 0);
-	nap_ms(50);
+	/* The request is in flight once the silent actor has received it (a
+	 * fixed nap raced the waiter on a loaded machine: ECLOSED). */
+	cadre_stats st = {0};
+	for (int i = 0; i < 20000 && st.handled < 1; i++) {
+		nap_ms(1);
+		CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
+	}
+	CHECK(st.handled >= 1);
 	CHECK_EQ(cadre_system_shutdown(sys), 0);
 	CHECK_EQ(pthread_join(th, NULL), 0);
 	/* cancelled by the shutdown, not timed out after 60 s (ETIMEDOUT) */

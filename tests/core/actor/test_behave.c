@@ -313,7 +313,7 @@ stash_bounded(void)
 	for (int v = 20; v < 23; v++)
 		send_int(a, v); /* stashed? no: the stasher is open now */
 	send_int(a, -1);
-	CHECK_EQ(cadre_system_await_idle(sys, 10000), 0);
+	CHECK_EQ(cadre_system_await_idle(sys, 60000), 0); /* a hang detector, not a timing */
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.dead_letters - before.dead_letters, 3); /* 6, 7, 8 */
