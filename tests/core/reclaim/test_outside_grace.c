@@ -1,0 +1,318 @@
+/* Regression: busy outside threads must not block reclamation or shutdown.
+ *
+ * Threads that are not workers ("outside threads") hold actor pointers
+ * only inside a short section around each send. Grace periods and
+ * shutdown's last step used to wait for a moment when no outside thread
+ * at all was inside one; with more busy senders than cores that moment
+ * almost never comes (observed: no dead actor freed, shutdown waiting
+ * forever). Here it never comes: besides THREADS senders, a relay of two
+ * outside threads keeps sections open back to back (each enters before
+ * the other leaves, through the internal cadre__enter / cadre__leave that
+ * every send uses), so "no outside thread inside" never happens, yet every
+ * single section ends. A rule that waits only for the sections in progress
+ * when it starts must make progress; one that waits for zero hangs.
+ *
+ *   reclaim_under_outside_senders: while the senders (to a bounded sink:
+ *     EFULL pushes back, memory stays bounded) and the relay run, the test
+ *     spawns CHURN actors that each leave one message in their mailbox and
+ *     stop at once. That message is dead-lettered only when its actor is
+ *     reclaimed, so the dead-letter count says how far reclamation got:
+ *     all CHURN must arrive, and await_idle must return 0 once the sink is
+ *     stopped too, all while the outside threads go on.
+ *   shutdown_under_outside_senders: SHUT_THREADS senders and the relay go
+ *     on before, during and after shutdown (the senders then see
+ *     CADRE_ECLOSED); shutdown must return.
+ *
+ * Every wait is a hang detector (HANG_MS, generous), not a timing assert.
+ * Both cases check sent == handled + dead_letters exactly. */
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include <cadre.h>
+
+#include "cadre__atomic.h"
+#include "cadre__system.h"
+#include "check.h"
+
+enum { THREADS = 8, SHUT_THREADS = 12, CHURN = 50000, HANG_MS = 20000 };
+enum { T_LOAD = 1, T_LEFT = 2 };
+
+static uint64_t left_dead; /* T_LEFT messages dead-lettered (at reclamation) */
+static uint64_t dead_h;    /* dead letters seen by the hook */
+
+static void
+nap_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&t, &t) != 0) {
+	}
+}
+
+static void
+on_dead(void *ctx, cadre_ref to, const cadre_msg *m, int why)
+{
+	(void)ctx, (void)to, (void)why;
+	if (m->type == T_LEFT)
+		cadre__faa_acqrel_u64(&left_dead, 1); /* acq_rel: the test polls it (acquire) */
+	cadre__faa_rlx_u64(&dead_h, 1);               /* relaxed: read after shutdown */
+}
+
+static int
+sink_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)self, (void)m;
+	return 0;
+}
+
+static const cadre_behaviour sink = {.size = sizeof(cadre_actor), .receive = sink_receive};
+
+/* Leaves one message in its own mailbox and stops: the message becomes a
+ * dead letter when the actor is reclaimed, not before. */
+static int
+leaver_start(cadre_actor *self, void *arg)
+{
+	(void)arg;
+	CHECK_EQ(cadre_send(cadre_actor_system(self), cadre_self(self), T_LEFT, NULL, 0), 0);
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour leaver = {
+        .size = sizeof(cadre_actor), .start = leaver_start, .receive = sink_receive};
+
+struct outside {
+	cadre_system *sys;
+	cadre_ref to;
+	uint32_t *stop;
+	uint32_t saw_closed; /* set once it got CADRE_ECLOSED (release) */
+	long ok, full, closed, closed_then_ok;
+};
+
+static void *
+outside_main(void *arg)
+{
+	struct outside *o = arg;
+	for (long i = 0; !cadre__load_acq_u32(o->stop); i++) { /* pairs with stop_all */
+		int rc = cadre_send(o->sys, o->to, T_LOAD, &i, sizeof i);
+		if (rc == 0 && o->closed != 0)
+			o->closed_then_ok++;
+		if (rc == 0)
+			o->ok++;
+		else if (rc == CADRE_EFULL)
+			o->full++;
+		else if (rc != CADRE_ECLOSED)
+			CHECK_EQ(rc, CADRE_ENOACTOR); /* the sink stopped */
+		else if (o->closed++ == 0)
+			cadre__store_rel_u32(&o->saw_closed, 1); /* pairs with the test's acquire */
+	}
+	return NULL;
+}
+
+static void
+start_all(pthread_t *th, struct outside *o, int n, cadre_system *sys, cadre_ref to, uint32_t *stop)
+{
+	cadre__store_rel_u32(stop, 0);
+	for (int i = 0; i < n; i++) {
+		o[i] = (struct outside){.sys = sys, .to = to, .stop = stop};
+		CHECK_EQ(pthread_create(&th[i], NULL, outside_main, &o[i]), 0);
+	}
+}
+
+static void
+stop_all(pthread_t *th, int n, uint32_t *stop)
+{
+	cadre__store_rel_u32(stop, 1); /* pairs with outside_main's acquire */
+	for (int i = 0; i < n; i++)
+		CHECK_EQ(pthread_join(th[i], NULL), 0);
+}
+
+/* The relay: two outside threads whose sections overlap, so that at every
+ * moment one of them is inside one; each section ends as soon as the other
+ * thread has entered its next. seq_cst counters: each thread's increment
+ * and its read of the other's form Dekker's pattern, so the two can never
+ * both see the other move on and leave at once. */
+struct relay {
+	cadre_system *sys;
+	uint64_t entered[2]; /* sections entered by each */
+	uint32_t stop;
+	pthread_t th[2];
+};
+
+struct relay_arg {
+	struct relay *r;
+	int me;
+};
+
+static void *
+relay_main(void *arg)
+{
+	struct relay_arg *ra = arg;
+	struct relay *r = ra->r;
+	uint64_t *mine = &r->entered[ra->me], *other = &r->entered[1 - ra->me];
+	cadre__enter(r->sys, NULL);
+	for (;;) {
+		cadre__faa_sc_u64(mine, 1);                /* seq_cst: see above */
+		uint64_t seen = cadre__load_sc_u64(other); /* seq_cst: see above */
+		while (cadre__load_sc_u64(other) == seen && !cadre__load_acq_u32(&r->stop))
+			sched_yield();             /* acquire: pairs with relay_stop's release */
+		if (cadre__load_acq_u32(&r->stop)) /* as above */
+			break;
+		cadre__leave(r->sys, NULL); /* the other one is inside */
+		cadre__enter(r->sys, NULL);
+	}
+	cadre__leave(r->sys, NULL);
+	return NULL;
+}
+
+static struct relay_arg relay_args[2];
+
+static void
+relay_start(struct relay *r, cadre_system *sys)
+{
+	*r = (struct relay){.sys = sys};
+	for (int i = 0; i < 2; i++) {
+		relay_args[i] = (struct relay_arg){r, i};
+		CHECK_EQ(pthread_create(&r->th[i], NULL, relay_main, &relay_args[i]), 0);
+	}
+	while (cadre__load_sc_u64(&r->entered[0]) < 2 || cadre__load_sc_u64(&r->entered[1]) < 2)
+		nap_ms(1); /* relaying */
+}
+
+static void
+relay_stop(struct relay *r)
+{
+	cadre__store_rel_u32(&r->stop, 1); /* pairs with relay_main's acquire */
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(pthread_join(r->th[i], NULL), 0);
+	CHECK(cadre__load_sc_u64(&r->entered[0]) > 2); /* it relayed */
+}
+
+static void
+print_stats(cadre_system *sys, const char *what)
+{
+	cadre_stats st;
+	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
+	fprintf(stderr,
+	        "%s: spawned %llu stopped %llu sent %llu handled %llu dead %llu left_dead %llu\n",
+	        what, (unsigned long long)st.spawned, (unsigned long long)st.stopped,
+	        (unsigned long long)st.sent, (unsigned long long)st.handled,
+	        (unsigned long long)st.dead_letters,
+	        (unsigned long long)cadre__load_acq_u64(&left_dead));
+}
+
+static void
+check_accounting(cadre_system *sys)
+{
+	cadre_stats st;
+	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
+	CHECK_EQ(st.sent, st.handled + st.dead_letters);
+	CHECK_EQ(st.dead_letters, cadre__load_rlx_u64(&dead_h));
+	CHECK_EQ(st.spawned, st.stopped);
+}
+
+static cadre_system *
+new_system(cadre_ref *sink_ref)
+{
+	cadre__store_rel_u64(&left_dead, 0);
+	cadre__store_rel_u64(&dead_h, 0);
+	cadre_config cfg = {.workers = 2, .dead_letter = on_dead};
+	cadre_system *sys;
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	cadre_spawn_opts so = {.mailbox_capacity = 1024, .overflow = CADRE_OVERFLOW_FAIL};
+	CHECK_EQ(cadre_spawn(sys, &sink, &so, NULL, sink_ref), 0);
+	return sys;
+}
+
+static void
+reclaim_under_outside_senders(void)
+{
+	long churn = test_size("CADRE_STRESS_CHURN", CHURN);
+	cadre_ref to, r;
+	cadre_system *sys = new_system(&to);
+	pthread_t th[THREADS];
+	struct outside o[THREADS];
+	uint32_t stop;
+	struct relay rl;
+	start_all(th, o, THREADS, sys, to, &stop);
+	relay_start(&rl, sys);
+	for (long i = 0; i < churn; i++)
+		CHECK_EQ(cadre_spawn(sys, &leaver, NULL, NULL, &r), 0);
+	/* Reclamation goes on while the outside threads keep sending. */
+	for (int i = 0; i < HANG_MS && cadre__load_acq_u64(&left_dead) < (uint64_t)churn; i++)
+		nap_ms(1);
+	print_stats(sys, "churned");
+	CHECK_EQ(cadre__load_acq_u64(&left_dead), churn); /* every dead actor reclaimed */
+	CHECK_EQ(cadre_stop_ref(sys, to), 0);
+	CHECK_EQ(cadre_system_await_idle(sys, HANG_MS), 0); /* still sending (ENOACTOR) */
+	relay_stop(&rl);
+	stop_all(th, THREADS, &stop);
+	long ok = 0;
+	for (int i = 0; i < THREADS; i++)
+		ok += o[i].ok;
+	CHECK(ok > 0);
+	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	check_accounting(sys);
+	cadre_system_free(sys);
+}
+
+struct shut {
+	cadre_system *sys;
+	uint32_t done;
+	int rc;
+};
+
+static void *
+shut_main(void *arg)
+{
+	struct shut *s = arg;
+	s->rc = cadre_system_shutdown(s->sys);
+	cadre__store_rel_u32(&s->done, 1); /* pairs with the test's acquire load */
+	return NULL;
+}
+
+static void
+shutdown_under_outside_senders(void)
+{
+	cadre_ref to;
+	cadre_system *sys = new_system(&to);
+	pthread_t th[SHUT_THREADS];
+	struct outside o[SHUT_THREADS];
+	uint32_t stop;
+	struct relay rl;
+	start_all(th, o, SHUT_THREADS, sys, to, &stop);
+	relay_start(&rl, sys);
+	nap_ms(50); /* load */
+	struct shut s = {.sys = sys};
+	pthread_t sh;
+	CHECK_EQ(pthread_create(&sh, NULL, shut_main, &s), 0);
+	for (int i = 0; i < HANG_MS && !cadre__load_acq_u32(&s.done); i++)
+		nap_ms(1);
+	if (!cadre__load_acq_u32(&s.done)) {
+		print_stats(sys, "shutdown hung");
+		CHECK(!"shutdown returned");
+	}
+	CHECK_EQ(pthread_join(sh, NULL), 0);
+	CHECK_EQ(s.rc, 0);
+	for (int i = 0; i < SHUT_THREADS; i++) /* each sender sees the closed system */
+		for (int k = 0; k < HANG_MS && !cadre__load_acq_u32(&o[i].saw_closed); k++)
+			nap_ms(1);
+	relay_stop(&rl);
+	stop_all(th, SHUT_THREADS, &stop);
+	for (int i = 0; i < SHUT_THREADS; i++) {
+		CHECK(o[i].closed > 0);
+		CHECK_EQ(o[i].closed_then_ok, 0);
+	}
+	print_stats(sys, "shut down");
+	check_accounting(sys);
+	cadre_system_free(sys);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	TEST_CASE_IF(only, reclaim_under_outside_senders);
+	TEST_CASE_IF(only, shutdown_under_outside_senders);
+	fprintf(stderr, "test_outside_grace: ok\n");
+	return 0;
+}
