@@ -22,6 +22,11 @@
  *   shutdown_under_outside_senders: SHUT_THREADS senders and the relay go
  *     on before, during and after shutdown (the senders then see
  *     CADRE_ECLOSED); shutdown must return.
+ *   nested_sections_two_systems: sections nest, also across systems. The
+ *     senders flood system A's DROP_NEWEST sink; its dead-letter hook,
+ *     called inside the sender's section of A, sends into system B (a
+ *     section of B inside one of A). Both systems churn, with a relay on
+ *     each: both must reclaim everything and shut down, their counts exact.
  *
  * Every wait is a hang detector (HANG_MS, generous), not a timing assert.
  * Both cases check sent == handled + dead_letters exactly. */
@@ -38,8 +43,14 @@
 enum { THREADS = 8, SHUT_THREADS = 12, CHURN = 50000, HANG_MS = 20000 };
 enum { T_LOAD = 1, T_LEFT = 2 };
 
-static uint64_t left_dead; /* T_LEFT messages dead-lettered (at reclamation) */
-static uint64_t dead_h;    /* dead letters seen by the hook */
+/* A system's dead letters, as its hook saw them (the hook's ctx). */
+struct dl {
+	uint64_t left;      /* T_LEFT messages (dead-lettered at reclamation) */
+	uint64_t total;     /* all of them */
+	uint64_t forwarded; /* T_LOAD ones sent on to fwd_sys (accepted) */
+	cadre_system *fwd_sys;
+	cadre_ref fwd_to;
+};
 
 static void
 nap_ms(long ms)
@@ -52,10 +63,19 @@ nap_ms(long ms)
 static void
 on_dead(void *ctx, cadre_ref to, const cadre_msg *m, int why)
 {
-	(void)ctx, (void)to, (void)why;
+	struct dl *d = ctx;
+	(void)to, (void)why;
 	if (m->type == T_LEFT)
-		cadre__faa_acqrel_u64(&left_dead, 1); /* acq_rel: the test polls it (acquire) */
-	cadre__faa_rlx_u64(&dead_h, 1);               /* relaxed: read after shutdown */
+		cadre__faa_acqrel_u64(&d->left, 1); /* acq_rel: the test polls it (acquire) */
+	if (m->type == T_LOAD && d->fwd_sys != NULL) {
+		/* Inside the sender's section of this system, often: a section
+		 * of the other system nested in it. */
+		int rc = cadre_send(d->fwd_sys, d->fwd_to, T_LOAD, m->data, m->size);
+		CHECK(rc == 0 || rc == CADRE_EFULL || rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED);
+		if (rc == 0)
+			cadre__faa_rlx_u64(&d->forwarded, 1); /* relaxed: read after joins */
+	}
+	cadre__faa_rlx_u64(&d->total, 1); /* relaxed: read after shutdown */
 }
 
 static int
@@ -131,16 +151,18 @@ stop_all(pthread_t *th, int n, uint32_t *stop)
  * thread has entered its next. seq_cst counters: each thread's increment
  * and its read of the other's form Dekker's pattern, so the two can never
  * both see the other move on and leave at once. */
+struct relay;
+struct relay_arg {
+	struct relay *r;
+	int me;
+};
+
 struct relay {
 	cadre_system *sys;
 	uint64_t entered[2]; /* sections entered by each */
 	uint32_t stop;
 	pthread_t th[2];
-};
-
-struct relay_arg {
-	struct relay *r;
-	int me;
+	struct relay_arg arg[2];
 };
 
 static void *
@@ -164,15 +186,13 @@ relay_main(void *arg)
 	return NULL;
 }
 
-static struct relay_arg relay_args[2];
-
 static void
 relay_start(struct relay *r, cadre_system *sys)
 {
 	*r = (struct relay){.sys = sys};
 	for (int i = 0; i < 2; i++) {
-		relay_args[i] = (struct relay_arg){r, i};
-		CHECK_EQ(pthread_create(&r->th[i], NULL, relay_main, &relay_args[i]), 0);
+		r->arg[i] = (struct relay_arg){r, i};
+		CHECK_EQ(pthread_create(&r->th[i], NULL, relay_main, &r->arg[i]), 0);
 	}
 	while (cadre__load_sc_u64(&r->entered[0]) < 2 || cadre__load_sc_u64(&r->entered[1]) < 2)
 		nap_ms(1); /* relaying */
@@ -188,7 +208,7 @@ relay_stop(struct relay *r)
 }
 
 static void
-print_stats(cadre_system *sys, const char *what)
+print_stats(cadre_system *sys, struct dl *d, const char *what)
 {
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
@@ -197,51 +217,60 @@ print_stats(cadre_system *sys, const char *what)
 	        what, (unsigned long long)st.spawned, (unsigned long long)st.stopped,
 	        (unsigned long long)st.sent, (unsigned long long)st.handled,
 	        (unsigned long long)st.dead_letters,
-	        (unsigned long long)cadre__load_acq_u64(&left_dead));
+	        (unsigned long long)cadre__load_acq_u64(&d->left));
 }
 
 static void
-check_accounting(cadre_system *sys)
+check_accounting(cadre_system *sys, struct dl *d)
 {
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
-	CHECK_EQ(st.dead_letters, cadre__load_rlx_u64(&dead_h));
+	CHECK_EQ(st.dead_letters, cadre__load_rlx_u64(&d->total));
 	CHECK_EQ(st.spawned, st.stopped);
 }
 
+/* A system whose dead letters d counts, with a sink that takes at most
+ * 1024 queued messages (overflow: what happens beyond). */
 static cadre_system *
-new_system(cadre_ref *sink_ref)
+new_system(struct dl *d, cadre_overflow overflow, cadre_ref *sink_ref)
 {
-	cadre__store_rel_u64(&left_dead, 0);
-	cadre__store_rel_u64(&dead_h, 0);
-	cadre_config cfg = {.workers = 2, .dead_letter = on_dead};
+	cadre_config cfg = {.workers = 2, .dead_letter = on_dead, .dead_letter_ctx = d};
 	cadre_system *sys;
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
-	cadre_spawn_opts so = {.mailbox_capacity = 1024, .overflow = CADRE_OVERFLOW_FAIL};
+	cadre_spawn_opts so = {.mailbox_capacity = 1024, .overflow = overflow};
 	CHECK_EQ(cadre_spawn(sys, &sink, &so, NULL, sink_ref), 0);
 	return sys;
+}
+
+/* Spawns n leavers, then waits (a hang detector) until reclamation has
+ * dead-lettered the message each left behind. */
+static void
+churn(cadre_system *sys, struct dl *d, long n, const char *what)
+{
+	cadre_ref r;
+	for (long i = 0; i < n; i++)
+		CHECK_EQ(cadre_spawn(sys, &leaver, NULL, NULL, &r), 0);
+	for (int i = 0; i < HANG_MS && cadre__load_acq_u64(&d->left) < (uint64_t)n; i++)
+		nap_ms(1);
+	print_stats(sys, d, what);
+	CHECK_EQ(cadre__load_acq_u64(&d->left), n); /* every dead actor reclaimed */
 }
 
 static void
 reclaim_under_outside_senders(void)
 {
-	long churn = test_size("CADRE_STRESS_CHURN", CHURN);
-	cadre_ref to, r;
-	cadre_system *sys = new_system(&to);
+	struct dl d = {0};
+	cadre_ref to;
+	cadre_system *sys = new_system(&d, CADRE_OVERFLOW_FAIL, &to);
 	pthread_t th[THREADS];
 	struct outside o[THREADS];
 	uint32_t stop;
 	struct relay rl;
 	start_all(th, o, THREADS, sys, to, &stop);
 	relay_start(&rl, sys);
-	for (long i = 0; i < churn; i++)
-		CHECK_EQ(cadre_spawn(sys, &leaver, NULL, NULL, &r), 0);
 	/* Reclamation goes on while the outside threads keep sending. */
-	for (int i = 0; i < HANG_MS && cadre__load_acq_u64(&left_dead) < (uint64_t)churn; i++)
-		nap_ms(1);
-	print_stats(sys, "churned");
-	CHECK_EQ(cadre__load_acq_u64(&left_dead), churn); /* every dead actor reclaimed */
+	churn(sys, &d, test_size("CADRE_STRESS_CHURN", CHURN), "churned");
 	CHECK_EQ(cadre_stop_ref(sys, to), 0);
 	CHECK_EQ(cadre_system_await_idle(sys, HANG_MS), 0); /* still sending (ENOACTOR) */
 	relay_stop(&rl);
@@ -251,7 +280,7 @@ reclaim_under_outside_senders(void)
 		ok += o[i].ok;
 	CHECK(ok > 0);
 	CHECK_EQ(cadre_system_shutdown(sys), 0);
-	check_accounting(sys);
+	check_accounting(sys, &d);
 	cadre_system_free(sys);
 }
 
@@ -273,8 +302,9 @@ shut_main(void *arg)
 static void
 shutdown_under_outside_senders(void)
 {
+	struct dl d = {0};
 	cadre_ref to;
-	cadre_system *sys = new_system(&to);
+	cadre_system *sys = new_system(&d, CADRE_OVERFLOW_FAIL, &to);
 	pthread_t th[SHUT_THREADS];
 	struct outside o[SHUT_THREADS];
 	uint32_t stop;
@@ -288,7 +318,7 @@ shutdown_under_outside_senders(void)
 	for (int i = 0; i < HANG_MS && !cadre__load_acq_u32(&s.done); i++)
 		nap_ms(1);
 	if (!cadre__load_acq_u32(&s.done)) {
-		print_stats(sys, "shutdown hung");
+		print_stats(sys, &d, "shutdown hung");
 		CHECK(!"shutdown returned");
 	}
 	CHECK_EQ(pthread_join(sh, NULL), 0);
@@ -302,9 +332,40 @@ shutdown_under_outside_senders(void)
 		CHECK(o[i].closed > 0);
 		CHECK_EQ(o[i].closed_then_ok, 0);
 	}
-	print_stats(sys, "shut down");
-	check_accounting(sys);
+	print_stats(sys, &d, "shut down");
+	check_accounting(sys, &d);
 	cadre_system_free(sys);
+}
+
+static void
+nested_sections_two_systems(void)
+{
+	struct dl da = {0}, db = {0};
+	cadre_ref to_a, to_b;
+	cadre_system *b = new_system(&db, CADRE_OVERFLOW_FAIL, &to_b);
+	da.fwd_sys = b;
+	da.fwd_to = to_b;
+	cadre_system *a = new_system(&da, CADRE_OVERFLOW_DROP_NEWEST, &to_a);
+	pthread_t th[THREADS];
+	struct outside o[THREADS];
+	uint32_t stop;
+	struct relay ra, rb;
+	start_all(th, o, THREADS, a, to_a, &stop);
+	relay_start(&ra, a);
+	relay_start(&rb, b);
+	long n = test_size("CADRE_STRESS_CHURN", CHURN) / 2;
+	churn(a, &da, n, "A churned");
+	churn(b, &db, n, "B churned");
+	relay_stop(&ra);
+	relay_stop(&rb);
+	stop_all(th, THREADS, &stop);
+	CHECK(cadre__load_rlx_u64(&da.forwarded) > 0); /* sections did nest */
+	CHECK_EQ(cadre_system_shutdown(a), 0);         /* A first: its hook sends to B */
+	CHECK_EQ(cadre_system_shutdown(b), 0);
+	check_accounting(a, &da);
+	check_accounting(b, &db);
+	cadre_system_free(a);
+	cadre_system_free(b);
 }
 
 int
@@ -313,6 +374,7 @@ main(int argc, char **argv)
 	const char *only = argc > 1 ? argv[1] : NULL;
 	TEST_CASE_IF(only, reclaim_under_outside_senders);
 	TEST_CASE_IF(only, shutdown_under_outside_senders);
+	TEST_CASE_IF(only, nested_sections_two_systems);
 	fprintf(stderr, "test_outside_grace: ok\n");
 	return 0;
 }
