@@ -10,8 +10,10 @@
  * been offline (parked) at the snapshot or announced a quiescent state
  * since, and when the outside sections in progress at the seal have ended
  * (below). Workers announce (a release store and a seq_cst fence, pairing
- * with the reclaimer's fence) every 8th run, and only while some limbo is
- * pending: with no deaths, QSBR costs one relaxed load per 8 runs. Freeing
+ * with the reclaimer's fence) every 8th run, and when they find nothing to
+ * run (runtime/loop.c: a closing system's workers do not park, so parking
+ * alone would not do), only while some limbo is pending: with no deaths,
+ * QSBR costs one relaxed load per 8 runs. Freeing
  * an actor dead-letters what its mailbox still holds: after the grace
  * period no sender can be pushing into it. The layer above hands dead
  * actors in as nodes (their rq_node) and frees them through a
