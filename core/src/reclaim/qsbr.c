@@ -47,7 +47,7 @@
  *   leave: count -1 in the same counter (the parity is remembered on a
  *          thread-local stack of bits: sections nest, e.g. a dead-letter
  *          hook that sends, even into another system).
- *   seal:  fence; target = load(E) + 2 (after the seal's fence).
+ *   seal:  fence; target = load(E) + 3 (after the seal's fence).
  *   grace: over once E >= target. Whoever checks advances E from e to
  *          e + 1 when every stripe's counter of the other parity, the one
  *          of e - 1, is zero (CAS, so concurrent checkers advance it once).
@@ -55,21 +55,26 @@
  * holds sections that began before E was reached (and a thread that read E
  * just before it moved, whose late increment lands there once), each of
  * which ends. A grace period therefore waits for the sections in progress
- * at its seal, plus at most one more round of those that were entering,
- * and never for a moment with none inside. Shutdown's last wait uses the
+ * at its seal (three moves of E, each after the sections of one parity
+ * ended), and never for a moment with none inside. Shutdown's last wait uses the
  * same rule (cadre__outside_mark / _passed): the sections in progress
  * after closing was set and the workers joined, not zero.
  *
- * Why E + 2 is enough. A section that loads a pointer to actor X before
- * X's slot clear is visible to it has its fence before the sealer's fence
- * (seq_cst order), so its increment comes before the seal's load of E (e),
- * and it read an epoch <= e. With parity e & 1, it blocks the move from
- * e + 1 to e + 2 (whose scan comes after the seal's load, so it sees the
- * increment); with the other parity (it read e - 1, or earlier), it blocks
- * the move from e to e + 1. Either way E cannot reach e + 2 while it is
- * inside. A late increment (E moved since the thread read it) that a scan
- * missed comes after that scan in seq_cst order, so after the seal: the
- * section then sees X's slot cleared.
+ * Why E + 3. A section that loads a pointer to actor X before X's slot
+ * clear is visible to it has its fence before the sealer's fence (in the
+ * seq_cst order S), so its increment I comes before the seal's load of E,
+ * which reads e. The moves e + 1 -> e + 2 and e + 2 -> e + 3 each begin by
+ * loading E == e + 1 or e + 2, written after that load: their scans come
+ * after the seal in S, so after I, and between them they scan both
+ * parities. Whichever the section counted in, one of them sees it (or its
+ * release decrement: it has left, and the free happens after its uses).
+ * So E cannot reach e + 3 while it is inside. E + 2 is not enough: the
+ * scan of the move e -> e + 1 may come before the seal (another checker,
+ * which also read e), and miss a thread that had read E == e - 1 long
+ * ago and counts in that parity only now, just before the seal; it is
+ * then in neither of the parities the moves to e + 2 scan after the seal.
+ * A section whose increment comes after the seal's fence sees X's slot
+ * cleared, whatever epoch it read.
  *
  * Orderings (each names its pair):
  *   E, load in enter: seq_cst (pairs with the CAS that advances E and the
@@ -252,7 +257,7 @@ cadre__outside_mark(struct cadre__qsbr *q)
 	/* seq_cst fence: what we did before (clearing slots, closing) comes
 	 * before the epoch we read; pairs with the enter's fence. */
 	cadre__fence_sc();
-	return cadre__load_sc_u64(&q->epoch) + 2; /* seq_cst: pairs with the CAS */
+	return cadre__load_sc_u64(&q->epoch) + 3; /* seq_cst: pairs with the CAS */
 }
 
 bool
@@ -312,7 +317,7 @@ cadre__limbo_poll(struct cadre__limbo *l, struct cadre__qsbr *q, cadre__reclaim_
 			l->snap[j] = cadre__load_acq_u64(qs_word(q, j));
 		/* seq_cst, after the fence: the outside epoch to wait for
 		 * (Design notes); pairs with the CAS that advances it. */
-		l->outside_at = cadre__load_sc_u64(&q->epoch) + 2;
+		l->outside_at = cadre__load_sc_u64(&q->epoch) + 3;
 		l->sealed = l->fresh;
 		l->fresh = NULL;
 	}
