@@ -18,12 +18,23 @@
 #include "cadre__atomic.h"
 #include "cadre__mailbox.h"
 
+/* Outside sections are counted in stripes (qsbr.c's Design notes): an
+ * outside thread always uses the same stripe (given at its first section), and
+ * counts each section in the stripe's counter of the epoch's parity. */
+#define CADRE__OUTSIDE_STRIPES 32u
+struct cadre__stripe {
+	uint64_t n[2]; /* sections in progress, per epoch parity */
+} __attribute__((aligned(64)));
+
 /* A system's side of QSBR. */
 struct cadre__qsbr {
 	uint64_t *qs;     /* per thread, one cache line each: counter << 1 | online */
 	unsigned n;       /* threads taking part */
 	uint32_t pending; /* threads with a limbo awaiting grace (a hint) */
-	uint64_t outside __attribute__((aligned(64))); /* outside threads inside a section */
+	/* Outside threads: the epoch (written only when it advances) and the
+	 * stripes' counters. */
+	uint64_t epoch __attribute__((aligned(64)));
+	struct cadre__stripe stripe[CADRE__OUTSIDE_STRIPES];
 };
 
 /* One thread's side: its dead nodes. Owner only. */
@@ -32,7 +43,7 @@ struct cadre__limbo {
 	cadre_mb_node *fresh;  /* not yet sealed */
 	cadre_mb_node *sealed; /* sealed: waits for every other thread */
 	uint64_t *snap;        /* qs snapshot at the seal, one per thread */
-	bool outside_clear;    /* outside threads seen drained since the seal */
+	uint64_t outside_at;   /* ... and the outside epoch it waits for */
 };
 
 /* Frees one dead node after its grace period (the layer above: an actor). */
@@ -87,8 +98,16 @@ cadre__limbo_quiescent(struct cadre__limbo *l, struct cadre__qsbr *q, unsigned t
 /* Single-threaded, after every thread has stopped: frees everything. */
 void cadre__limbo_free_all(struct cadre__limbo *l, cadre__reclaim_fn *fn, void *ctx);
 
-/* An outside thread's section: actor pointers may be held in between. */
+/* An outside thread's section: actor pointers may be held in between.
+ * Sections nest (a dead-letter hook called inside one may send), also
+ * across systems. */
 void cadre__outside_enter(struct cadre__qsbr *q);
 void cadre__outside_leave(struct cadre__qsbr *q);
+/* Waiting for the outside sections in progress now (and for none that
+ * begins later): cadre__outside_mark says what to wait for,
+ * cadre__outside_passed whether it is over (it never blocks; it advances
+ * the epoch when it can). Shutdown's last wait uses them. */
+uint64_t cadre__outside_mark(struct cadre__qsbr *q);
+bool cadre__outside_passed(struct cadre__qsbr *q, uint64_t mark);
 
 #endif /* CADRE__RECLAIM_H */

@@ -52,7 +52,12 @@ run_one(struct cadre__worker *w, struct cadre__actor *a)
 }
 
 /* The loop of either kind of thread: run what there is; with nothing,
- * reclaim, exit if the system is done, else park. */
+ * reclaim, exit if the system is done, else park. With nothing to run the
+ * thread holds no actor pointer: a quiescent point, announced if some limbo
+ * waits for it. Parking would announce it too (offline), but a closing
+ * system's workers do not sleep (sched_park returns at once) while actors
+ * still have to stop: without this, a limbo would wait for them for ever
+ * and what it holds (a MUTE that wakes a muted sender) with it. */
 static void
 thread_loop(struct cadre__worker *w)
 {
@@ -62,6 +67,9 @@ thread_loop(struct cadre__worker *w)
 			run_one(w, a);
 			continue;
 		}
+		/* Relaxed: a hint, as in cadre__limbo_quiescent. */
+		if (cadre__load_rlx_u32(&w->sys->qsbr.pending) != 0)
+			cadre__qsbr_announce(&w->sys->qsbr, w->index);
 		if (cadre__limbo_has(&w->limbo))
 			cadre__reclaim_poll(w);
 		if (should_exit(w))

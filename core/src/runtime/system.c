@@ -6,8 +6,10 @@
  * flight are waited for (spawn does [RMW spawning ; load closing], shutdown
  * does [RMW closing ; load spawning]: Dekker, so no spawn slips past the
  * walk); every live actor gets a stop request; workers exit when no actor
- * is alive; then the shutting-down thread waits for external senders to
- * leave and reclaims what is left, dead-lettering every queued message.
+ * is alive; then the shutting-down thread waits for the outside sections
+ * in progress (those that began before closing was set among them; not for
+ * a moment with no outside thread inside one, which busy senders may never
+ * give) and reclaims what is left, dead-lettering every queued message.
  */
 #include <errno.h>
 #include <sched.h>
@@ -159,9 +161,13 @@ cadre_system_shutdown(cadre_system *sys)
 	cadre__wake_all(sys);
 	cadre__workers_join(sys);
 
-	/* 4. External senders that passed the closing check before it was set
-	 * may still be pushing: wait for them, then reclaim everything. */
-	while (cadre__load_acq_u64(&sys->qsbr.outside) != 0) /* pairs with outside_leave */
+	/* 4. Outside threads that passed the closing check before it was set
+	 * may still be pushing: wait for the sections in progress now (not for
+	 * a moment with none: busy senders may never leave one), then reclaim
+	 * everything. A section that begins after the mark sees closing set
+	 * and every slot cleared (reclaim/qsbr.c's Design notes). */
+	uint64_t mark = cadre__outside_mark(&sys->qsbr);
+	while (!cadre__outside_passed(&sys->qsbr, mark))
 		nap(100000);
 	for (unsigned i = 0; i < sys->nall; i++)
 		cadre__limbo_free_all(&sys->workers[i].limbo, sys->hooks.reclaim, &sys->workers[i]);

@@ -16,12 +16,32 @@
  * in a list while it is overloaded and schedules it again (exactly once)
  * when a run of it ends without a full batch, or when it dies. A sender
  * whose receiver is already gone is not muted. Outside threads are never
- * muted (they cannot be descheduled); bounded mailboxes push back on them. */
+ * muted (they cannot be descheduled); bounded mailboxes push back on them.
+ *
+ * Every mute has exactly one unmute (stats: mutes == unmutes once quiet).
+ * The MUTE signal is consumed exactly once, by one of:
+ *   - the live receiver (handle_mute, signal.c): woken at once, or kept in
+ *     its list and woken when it copes or dies (cadre__signals_on_death);
+ *   - the receiver's reclamation, when the MUTE reached its mailbox after
+ *     it stopped taking signals (cadre__signal_to_dead): woken then, also
+ *     while the system is closing. A muted sender stays out of every run
+ *     queue with an active mailbox, so not even its stop request schedules
+ *     it: a MUTE dropped during shutdown left it alive for ever, and
+ *     shutdown (whose workers exit only when no actor is alive) never
+ *     returned.
+ * Shutdown's final reclamation runs after the workers exit, so when no
+ * actor is alive: every muted sender was woken before (its MUTE was
+ * consumed on a worker), ran its stop request and its stop callback once
+ * (OTP: every process gets its shutdown exit; Pony: a muted actor is
+ * unmuted when its receiver is gone). A MUTE found then only counts its
+ * unmute: the sender's lookup finds it dead. */
 void
 cadre__unmute(struct cadre__worker *w, cadre_ref who)
 {
-	/* Inside a run (QSBR protects the pointer); the muted actor has mail
-	 * and an active mailbox that nobody else schedules: we own it. */
+	/* On a worker, inside a run or at reclamation; the muted actor has
+	 * mail and an active mailbox that nobody else schedules, so it cannot
+	 * stop before this wakes it: we own it, and it is alive. (At
+	 * shutdown's final reclamation no actor is alive: nothing found.) */
 	struct cadre__actor *s = cadre__table_get(&w->sys->table, who);
 	if (s != NULL)
 		cadre__schedule(w->sys, s, CADRE__SCHED_SPAWNED);

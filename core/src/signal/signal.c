@@ -19,8 +19,8 @@
  * every actor it monitors gets DEMONITOR. A signal that reaches an actor
  * that is already dead (it waits in the dead mailbox until reclamation)
  * is answered as Erlang does: LINK with EXIT(noproc), MONITOR with
- * DOWN(noproc); MUTE wakes the muted sender (unless closing); the rest
- * are dropped.
+ * DOWN(noproc); MUTE wakes the muted sender (always, during shutdown
+ * too: see mute.c); the rest are dropped.
  *
  * Races. unlink removes the link at once on the caller's side, so an EXIT
  * that was already on its way from the old partner finds no link and is
@@ -31,7 +31,9 @@
  * after the lookup.
  *
  * Signals are not ordinary messages: they are not counted in sent /
- * handled / dead_letters, and during shutdown (closing) they are dropped.
+ * handled / dead_letters, and during shutdown (closing) new ones are
+ * refused (CADRE_ECLOSED); one already queued is still handled, or
+ * answered at reclamation as above.
  *
  * Promises are paid for up front. A link promises an EXIT to each side when
  * the other stops, a monitor a DOWN, NOTIFY_STARTED a STARTED; a signal that
@@ -504,10 +506,12 @@ cadre__signal_to_dead(struct cadre_system *sys, struct cadre__worker *w, struct 
 	if (m->type == CADRE__SIG_EXIT) {
 		const struct cadre__sig_exit *e = m->data;
 		cadre__mail_drop(sys, w, e->mail);
-	} else if (m->type == CADRE__SIG_MUTE && w != NULL &&
-	           !cadre__load_acq_u32(&sys->closing)) { /* acquire: as in cadre__signal */
+	} else if (m->type == CADRE__SIG_MUTE && w != NULL) {
+		/* We are dead: the sender must not wait for us, closing or not
+		 * (mute.c: a muted sender that is never woken never runs its
+		 * stop request, and shutdown would wait for it forever). */
 		const struct cadre__sig_ref *mu = m->data;
-		cadre__unmute(w, mu->from); /* we are dead: it must not wait for us */
+		cadre__unmute(w, mu->from);
 	}
 	cadre__msg_free(m);
 }

@@ -158,7 +158,7 @@ struct cadre_system {
 	uint64_t idle_mask CADRE__ALIGNED; /* parked (or parking) workers, bit per worker */
 	uint64_t sleep_mask;     /* parked with no timeout (nothing was queued anywhere) */
 	uint32_t spinning;       /* workers searching for work */
-	struct cadre__qsbr qsbr; /* reclaim/: qs words, limbo hint, outside threads */
+	struct cadre__qsbr qsbr; /* reclaim/: qs words, limbo hint, outside sections */
 	uint32_t inject_rr;      /* round-robin target for outside wakes */
 	/* Counters of work done by outside threads (atomic adds). */
 	cadre_stats outside_st CADRE__ALIGNED;
