@@ -27,9 +27,9 @@ soak(uint64_t seed, uint64_t work)
 	fprintf(stderr,
 	        "seed %" PRIu64 ": %" PRIu64 " WORK made, %" PRIu64 " handled, %" PRIu64
 	        " dead, %" PRIu64 " refused; %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64
-	        " timers, %" PRIu64 " temps, %" PRIu64 " mutes; %.2f s\n",
+	        " timers, %" PRIu64 " temps, %" PRIu64 " mutes, %" PRIu64 " stalls; %.2f s\n",
 	        seed, r.accepted, r.handled, r.dead, r.refused, r.crashes, r.restarts,
-	        r.ticks_armed, r.spawned_temp, r.st.mutes, r.secs);
+	        r.ticks_armed, r.spawned_temp, r.st.mutes, r.stalls, r.secs);
 	if (rc != 0) {
 		fprintf(stderr,
 		        "soak FAILED with seed %" PRIu64 " (replay: CADRE_SOAK_SEED=%" PRIu64

@@ -27,7 +27,10 @@ wl_chaos(const struct options *o, struct sample *s)
 	s->dead = r.st.dead_letters;
 	if (!ok)
 		note("%s: FAILED (seed %" PRIu64 "): %s", g_bench, p.seed, r.why);
-	else if (!g_stress)
+	if (r.stalls != 0)
+		note("%s: seed %" PRIu64 ": %" PRIu64 " stall(s) (see chaos.h)", g_bench, p.seed,
+		     r.stalls);
+	if (ok && !g_stress)
 		note("%s: seed %" PRIu64 ": %" PRIu64 " accepted, %" PRIu64 " dead, %" PRIu64
 		     " crashes, %" PRIu64 " restarts, %" PRIu64 " timers, %" PRIu64 " mutes",
 		     g_bench, p.seed, r.accepted, r.dead, r.crashes, r.restarts, r.ticks_armed,

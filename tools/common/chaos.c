@@ -13,7 +13,7 @@
 #include <cadre/supervisor.h>
 
 enum { WORK = 0x100, TICK = 0x101 };
-enum { NMIDS = 3, PER_MID = 4, NWORKERS = NMIDS * PER_MID, IN_FLIGHT = 4000 };
+enum { NMIDS = 3, PER_MID = 4, NWORKERS = NMIDS * PER_MID, IN_FLIGHT = 4000, STALL_S = 5 };
 
 /* Counters shared by the actors and the outside threads of one run. A
  * counter is atomic with relaxed adds: only the totals matter, read after
@@ -22,7 +22,7 @@ struct chaos {
 	const struct chaos_params *p;
 	cadre_system *sys;
 	atomic_uint_fast64_t accepted, handled, dead, refused, crashes, restarts;
-	atomic_uint_fast64_t ticks_armed, ticks_seen, spawned_temp, outside_accepted;
+	atomic_uint_fast64_t ticks_armed, ticks_seen, spawned_temp, outside_accepted, stalls;
 	atomic_bool senders_done;
 };
 
@@ -269,6 +269,28 @@ struct sender {
 	pthread_t th;
 };
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A sender paced for long: what is in flight, and where (for debugging). */
+static void
+stall_report(struct chaos *c)
+{
+	cadre_stats st;
+	cadre_system_stats(c->sys, -1, &st);
+	fprintf(stderr,
+	        "chaos: stalled: accepted %" PRIu64 " handled %" PRIu64 " dead %" PRIu64
+	        "; sent %" PRIu64 " handled %" PRIu64 " dead %" PRIu64 " alive %" PRIu64
+	        " mutes %" PRIu64 " unmutes %" PRIu64 "\n",
+	        get(&c->accepted), get(&c->handled), get(&c->dead), st.sent, st.handled,
+	        st.dead_letters, st.actors_alive, st.mutes, st.unmutes);
+}
+
 static void *
 sender_main(void *arg)
 {
@@ -278,8 +300,19 @@ sender_main(void *arg)
 	while (done < s->quota) {
 		/* Paced: at most IN_FLIGHT messages not yet handled or dead, so
 		 * that the soak exercises handling, not only the final drain. */
-		while (get(&c->accepted) - get(&c->handled) - get(&c->dead) > IN_FLIGHT)
+		double since = now_s();
+		while (get(&c->accepted) - get(&c->handled) - get(&c->dead) > IN_FLIGHT) {
 			sched_yield();
+			if (now_s() - since > STALL_S) {
+				/* No progress for STALL_S: messages sit in mailboxes
+				 * while the workers idle. Report it, count it, stop
+				 * pacing: the shutdown at the end still accounts for
+				 * every message (see chaos.h, "stalls"). */
+				stall_report(c);
+				count(&c->stalls);
+				break;
+			}
+		}
 		uint64_t r = next_rand(&s->rng);
 		char name[16];
 		snprintf(name, sizeof name, "c%u", (unsigned)(r % NWORKERS));
@@ -321,13 +354,6 @@ spawner_main(void *arg)
 }
 
 /* ---- the run ------------------------------------------------------------------------------ */
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int
 fail(struct chaos_result *r, const char *what)
@@ -348,6 +374,7 @@ check(struct chaos *c, struct chaos_result *r)
 	r->ticks_armed = get(&c->ticks_armed);
 	r->ticks_seen = get(&c->ticks_seen);
 	r->spawned_temp = get(&c->spawned_temp);
+	r->stalls = get(&c->stalls);
 	if (r->accepted != r->handled + r->dead) {
 		snprintf(r->why, sizeof r->why,
 		         "WORK: %" PRIu64 " accepted != %" PRIu64 " handled + %" PRIu64 " dead",
