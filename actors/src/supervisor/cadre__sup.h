@@ -96,8 +96,9 @@ struct sup {
 	struct child **kids;
 	size_t nkids, capkids;
 	uint64_t next_serial;
-	uint64_t *restarts; /* restart times (ms) within the period */
-	uint32_t nrestarts;
+	uint64_t *restarts; /* restart times (ms) within the period: a ring (restart.c) */
+	uint32_t rhead, nrestarts, rcap;
+	bool closing; /* a spawn met CADRE_ECLOSED: the system is shutting down */
 	struct op *ops;
 	size_t ohead, otail, ocap;
 	int waiting;

@@ -65,8 +65,15 @@ cadre__sup_start_failed(struct sup *s, struct child *c, cadre_exit reason)
 			c->removed = true;
 		return;
 	}
-	if (s->phase == P_RUN)
-		cadre__sup_on_child_exit(s, c, reason, NULL); /* a failed restart: try again */
+	if (s->phase != P_RUN)
+		return;
+	if (s->closing) {
+		/* The system is shutting down: no more restarts (each would fail
+		 * at once, and be tried again, inside this one callback). */
+		cadre__sup_begin_shutdown(s, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL});
+		return;
+	}
+	cadre__sup_on_child_exit(s, c, reason, NULL); /* a failed restart: try again */
 }
 
 static void
@@ -78,6 +85,8 @@ do_start(struct sup *s, struct child *c)
 	                      .inherit_mail = c->mail};
 	cadre_ref ref;
 	int rc = cadre_spawn(sys_of(s), c->spec->beh, &o, c->arg, &ref);
+	if (rc == CADRE_ECLOSED)
+		s->closing = true;
 	if (rc != 0) {
 		cadre__sup_start_failed(s, c, (cadre_exit){CADRE_EXIT_FAILURE, rc, "spawn failed"});
 		return;
@@ -97,13 +106,19 @@ do_stop(struct sup *s, struct child *c)
 	s->waiting = W_EXIT;
 	s->wait_serial = c->serial;
 	uint32_t t = c->spec->shutdown_ms;
-	if (t == CADRE_SHUTDOWN_BRUTAL) {
-		cadre_kill(sys, c->ref);
+	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
+	int rc = t == CADRE_SHUTDOWN_BRUTAL ? cadre_kill(sys, c->ref)
+	                                    : cadre_send_exit(sys, c->ref, &shut);
+	if (rc == CADRE_ECLOSED) {
+		/* The system is shutting down and stops the child itself; its
+		 * EXIT will not reach us: nothing to wait for. */
+		s->closing = true;
+		c->ref = CADRE_REF_NONE;
+		c->st = C_TERMINATED;
+		s->waiting = W_NONE;
 		return;
 	}
-	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
-	cadre_send_exit(sys, c->ref, &shut);
-	if (t != CADRE_SHUTDOWN_INFINITY) {
+	if (t != CADRE_SHUTDOWN_BRUTAL && t != CADRE_SHUTDOWN_INFINITY) {
 		c->kill_armed = cadre_send_after(sys, cadre_self(&s->base), SUP_KILL, &c->serial,
 		                                 sizeof c->serial, t, &c->kill_timer) == 0;
 	}

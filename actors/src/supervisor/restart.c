@@ -1,22 +1,52 @@
 /* Cadre: supervisors, restarts: the strategies (which children a death
  * restarts), the intensity (how many restarts within the period before the
  * supervisor gives up), the backoff between restarts, auto-shutdown. */
+#include <stdlib.h>
+
 #include "cadre__clock.h"
 #include "cadre__sup.h"
 
+/* The restarts within the period: a ring of their times, oldest first
+ * (s->restarts[s->rhead], s->nrestarts of them, s->rcap slots). Each
+ * restart is added once and dropped once, when it leaves the period, so
+ * recording one costs O(1) amortised; the ring grows by doubling, to at
+ * most `intensity` slots (it never holds more). */
+static bool
+ring_grow(struct sup *s)
+{
+	uint32_t ncap = s->rcap == 0 ? 8 : s->rcap * 2;
+	if (ncap > s->spec->intensity || ncap < s->rcap)
+		ncap = s->spec->intensity;
+	uint64_t *n = malloc((size_t)ncap * sizeof *n);
+	if (n == NULL)
+		return false;
+	for (uint32_t i = 0; i < s->nrestarts; i++)
+		n[i] = s->restarts[(s->rhead + i) % s->rcap];
+	free(s->restarts);
+	s->restarts = n;
+	s->rcap = ncap;
+	s->rhead = 0;
+	return true;
+}
+
+/* Records a restart now; false if it would be one too many within the
+ * period (or, out of memory, one that cannot be counted: the supervisor
+ * then gives up as if it were). */
 static bool
 record_restart(struct sup *s)
 {
 	uint64_t now = cadre__now_ms(),
 	         horizon = now > s->spec->period_ms ? now - s->spec->period_ms : 0;
-	uint32_t j = 0;
-	for (uint32_t i = 0; i < s->nrestarts; i++)
-		if (s->restarts[i] > horizon)
-			s->restarts[j++] = s->restarts[i];
-	s->nrestarts = j;
+	while (s->nrestarts > 0 && s->restarts[s->rhead] <= horizon) {
+		s->rhead = (s->rhead + 1) % s->rcap;
+		s->nrestarts--;
+	}
 	if (s->nrestarts >= s->spec->intensity)
 		return false;
-	s->restarts[s->nrestarts++] = now;
+	if (s->nrestarts == s->rcap && !ring_grow(s))
+		return false;
+	s->restarts[(s->rhead + s->nrestarts) % s->rcap] = now;
+	s->nrestarts++;
 	return true;
 }
 

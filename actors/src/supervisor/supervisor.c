@@ -23,9 +23,6 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 	s->spec = spec;
 	s->phase = P_INIT;
 	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
-	s->restarts = calloc(spec->intensity + 1u, sizeof *s->restarts);
-	if (s->restarts == NULL)
-		return CADRE_ENOMEM;
 	cadre_trap_exits(&s->base, true);
 	cadre_started_later(&s->base);
 	if (spec->strategy != CADRE_SIMPLE_ONE_FOR_ONE) {
