@@ -31,8 +31,10 @@
  *
  * A supervisor shuts down in order (children in reverse, then itself) when
  * its parent's exit signal arrives, when a direct exit signal
- * (cadre_send_exit) with an abnormal reason arrives from anyone, or on
- * cadre_supervisor_stop; a direct NORMAL exit signal is ignored.
+ * (cadre_send_exit) with an abnormal reason arrives from a thread that is
+ * not an actor, or on cadre_supervisor_stop; a direct NORMAL exit signal is
+ * ignored, and so is any exit signal from an actor that is neither its
+ * parent nor one of its children (as OTP's supervisor).
  *
  * The spec, its children array and the strings in it are read, not copied:
  * they must outlive the supervisor. */

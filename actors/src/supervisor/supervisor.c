@@ -60,16 +60,19 @@ sup_start_blocking(cadre_actor *self, void *arg)
 	return rc;
 }
 
-/* An EXIT: from a child, or, from anyone else, an order to go. */
+/* An EXIT: from a child; from our parent, or directly from no actor (an
+ * outside thread), an order to go; from any other actor, ignored (as
+ * OTP's supervisor: an EXIT that is no child's is dropped). */
 static void
 on_exit_msg(struct sup *s, const cadre_exit_msg *e)
 {
 	struct child *c = cadre__sup_by_ref(s, e->from);
+	bool outside = cadre_ref_is_none(e->from);
 	if (c != NULL) {
 		cadre__sup_child_exit(s, c, e);
-	} else if (cadre_ref_eq(e->from, cadre_parent(&s->base)) ||
-	           (!e->linked && e->reason.kind != CADRE_EXIT_NORMAL)) {
-		/* our parent (or anyone, directly) asks us to go: in order */
+	} else if ((!outside && cadre_ref_eq(e->from, cadre_parent(&s->base))) ||
+	           (outside && !e->linked && e->reason.kind != CADRE_EXIT_NORMAL)) {
+		/* asked to go: in order */
 		cadre__sup_begin_shutdown(s, e->reason);
 	}
 }

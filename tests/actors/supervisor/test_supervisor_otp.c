@@ -1,0 +1,99 @@
+/* Supervisors, rule by rule (cadre/supervisor.h, docs/supervision.md):
+ * the points where Cadre follows OTP's supervisor.erl closely. Exit
+ * signals from strangers are ignored. The probes, the event log and its
+ * traces are in tests/support/sup_helpers.h. Run one case with:
+ * test_supervisor_otp <case>. */
+#include "sup_helpers.h"
+
+static struct cfg ca, cb;
+
+/* ---- strangers ------------------------------------------------------------------------ */
+enum { S_EXIT_FAILURE, S_EXIT_SHUTDOWN, S_LINK_AND_FAIL };
+
+struct stranger_arg {
+	cadre_ref sup;
+	int mode;
+};
+
+static int
+stranger_start(cadre_actor *self, void *arg)
+{
+	const struct stranger_arg *a = arg;
+	cadre_system *s = cadre_actor_system(self);
+	int mode = a->mode;
+	if (mode == S_LINK_AND_FAIL) {
+		CHECK_EQ(cadre_link(self, a->sup), 0);
+		log_add((struct ev){.what = E_WATCHING, .name = "stranger"});
+		return 9; /* fails: its link carries FAILURE to the supervisor */
+	}
+	cadre_exit r = mode == S_EXIT_FAILURE ? (cadre_exit){CADRE_EXIT_FAILURE, 9, "stranger"}
+	                                      : (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL};
+	CHECK_EQ(cadre_send_exit(s, a->sup, &r), 0);
+	log_add((struct ev){.what = E_WATCHING, .name = "stranger"});
+	return cadre_stop(self);
+}
+
+static int
+stranger_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)self;
+	(void)m;
+	return 0;
+}
+
+static const cadre_behaviour stranger_beh = {
+        .size = sizeof(cadre_actor), .start = stranger_start, .receive = stranger_receive};
+
+/* An exit signal from an actor that is neither the supervisor's parent nor
+ * one of its children is ignored, whatever its reason, linked or not (OTP:
+ * handle_info({'EXIT', Pid, _}) finds no child and does nothing). */
+static void
+strangers_ignored(void)
+{
+	cfg_reset(&ca, "A");
+	cfg_reset(&cb, "B");
+	static cadre_child_spec kids[2];
+	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
+	kids[1] = wspec(&cb, CADRE_PERMANENT, 1000);
+	static cadre_sup_spec sp;
+	sp = sspec(CADRE_ONE_FOR_ONE, 5, 5000, kids, 2, "sup");
+	cadre_ref sup = start_sup(sys, &sp);
+	watch(sys, "w", sup);
+	int modes[] = {S_EXIT_FAILURE, S_EXIT_SHUTDOWN, S_LINK_AND_FAIL};
+	for (int i = 0; i < 3; i++) {
+		struct stranger_arg a = {sup, modes[i]};
+		cadre_ref r;
+		CHECK_EQ(cadre_spawn(sys, &stranger_beh, NULL, &a, &r), 0);
+		WAIT(count_ev(E_WATCHING, "stranger") == i + 1);
+		/* a request after the signal: the supervisor has seen it by the
+		 * answer (signals overtake mail) */
+		CHECK_COUNTS(counts(sys, sup), 2, 2, 0, 2);
+	}
+	/* a NORMAL exit signal from an outside thread: ignored (header) */
+	cadre_exit normal = {CADRE_EXIT_NORMAL, 0, NULL};
+	CHECK_EQ(cadre_send_exit(sys, sup, &normal), 0);
+	CHECK_COUNTS(counts(sys, sup), 2, 2, 0, 2);
+	settle();
+	CHECK_EQ(count_sup("sup", CADRE_SUP_SHUTDOWN, NULL), 0);
+	CHECK_EQ(count_ev(E_DOWN, "w"), 0);
+	CHECK_EQ(count_ev(E_STOP, NULL), 0);
+	CHECK_EQ(info_of(sys, sup, "A").state, CADRE_CHILD_RUNNING);
+	/* an outside thread's exit signal still stops it, in order (not an
+	 * actor: the program that owns the tree, as a top supervisor's parent) */
+	unsigned from = log_n();
+	cadre_exit shut = {CADRE_EXIT_FAILURE, 3, NULL};
+	CHECK_EQ(cadre_send_exit(sys, sup, &shut), 0);
+	WAIT(count_ev(E_DOWN, "w") == 1);
+	CHECK_TRACE(from, "-B:S -A:S");
+	CHECK_EQ(ev_at(nth_ev(E_DOWN, "w", 0))->kind, CADRE_EXIT_FAILURE);
+	wait_sup_gone(sys, sup);
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+int
+main(int argc, char **argv)
+{
+	sup_begin(argc, argv);
+	RUN(strangers_ignored);
+	return sup_end("test_supervisor_otp");
+}
