@@ -73,6 +73,7 @@ struct child {
 	bool kill_armed;
 	bool removed;
 	bool dynamic;              /* a SIMPLE_ONE_FOR_ONE child */
+	bool in_group;             /* a group restart is to stop it (restart.c) */
 	struct sup_req *start_req; /* answered when its start ends */
 };
 

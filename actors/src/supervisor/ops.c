@@ -232,6 +232,7 @@ child_stopped(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mai
 	if (c->kill_armed)
 		cadre_timer_cancel(sys_of(s), c->kill_timer);
 	c->kill_armed = false;
+	c->in_group = false;
 	cadre__sup_emit(s, CADRE_SUP_CHILD_STOPPED, c, reason, 0, 0);
 	c->ref = CADRE_REF_NONE;
 	c->st = C_TERMINATED;
@@ -239,6 +240,20 @@ child_stopped(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mai
 	c->mail = mail;
 	if (s->waiting == W_EXIT && s->wait_serial == c->serial)
 		s->waiting = W_NONE;
+}
+
+/* A sibling that a group restart was about to stop died by itself: it is
+ * down, as its stop would have left it; its queued stop finds nothing to
+ * do and its queued start (or removal) follows. Not another restart. */
+static void
+group_member_died(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
+{
+	cadre__sup_emit(s, CADRE_SUP_CHILD_EXITED, c, reason, 0, (uint32_t)cadre_mail_count(mail));
+	c->in_group = false;
+	c->ref = CADRE_REF_NONE;
+	c->st = c->spec->restart == CADRE_TEMPORARY ? C_TERMINATED : C_RESTARTING;
+	cadre_mail_drop(sys_of(s), c->mail);
+	c->mail = mail;
 }
 
 /* The EXIT of child c: the end of its STOP, the failure of its START, or
@@ -254,6 +269,8 @@ cadre__sup_child_exit(struct sup *s, struct child *c, const cadre_exit_msg *e)
 		if (s->waiting == W_STARTED && s->wait_serial == c->serial)
 			s->waiting = W_NONE;
 		cadre__sup_start_failed(s, c, e->reason);
+	} else if (c->in_group && s->phase == P_RUN) {
+		group_member_died(s, c, e->reason, mail);
 	} else {
 		cadre__sup_emit(s, CADRE_SUP_CHILD_EXITED, c, e->reason, 0,
 		                (uint32_t)cadre_mail_count(mail));

@@ -96,7 +96,10 @@ queue_restart(struct sup *s, struct child *c, uint32_t delay)
 }
 
 /* ONE_FOR_ALL: all; REST_FOR_ONE: c and those started after it.
- * Stop the others in reverse order, then start them all in order. */
+ * Stop the others in reverse order, then start them all in order. A
+ * sibling marked in_group that dies by itself before its stop is part of
+ * this restart (ops.c), not another one: OTP's terminate_children takes
+ * such an EXIT as the child's stop. */
 static void
 restart_group(struct sup *s, struct child *c, uint32_t delay)
 {
@@ -106,8 +109,10 @@ restart_group(struct sup *s, struct child *c, uint32_t delay)
 	size_t from = s->spec->strategy == CADRE_ONE_FOR_ALL ? 0 : idx;
 	for (size_t i = s->nkids; i-- > from;) {
 		struct child *k = s->kids[i];
-		if (k != c && !k->removed && (k->st == C_RUNNING || k->st == C_STARTING))
+		if (k != c && !k->removed && (k->st == C_RUNNING || k->st == C_STARTING)) {
+			k->in_group = true;
 			cadre__sup_push_op(s, (struct op){OP_STOP, k->serial, 0, NULL});
+		}
 	}
 	if (delay != 0)
 		cadre__sup_push_op(s, (struct op){OP_DELAY, 0, delay, NULL});

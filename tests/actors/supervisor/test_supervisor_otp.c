@@ -1,11 +1,12 @@
 /* Supervisors, rule by rule (cadre/supervisor.h, docs/supervision.md):
  * the points where Cadre follows OTP's supervisor.erl closely. Exit
- * signals from strangers are ignored. The probes, the event log and its
+ * signals from strangers are ignored; a sibling that dies while a group
+ * restart stops it is part of that restart, not another one. The probes, the event log and its
  * traces are in tests/support/sup_helpers.h. Run one case with:
  * test_supervisor_otp <case>. */
 #include "sup_helpers.h"
 
-static struct cfg ca, cb;
+static struct cfg ca, cb, cc;
 
 /* ---- strangers ------------------------------------------------------------------------ */
 enum { S_EXIT_FAILURE, S_EXIT_SHUTDOWN, S_LINK_AND_FAIL };
@@ -89,11 +90,60 @@ strangers_ignored(void)
 	wait_sup_gone(sys, sup);
 }
 
+/* ---- group restarts --------------------------------------------------------------------- */
+/* While a ONE_FOR_ALL or REST_FOR_ONE restart stops the siblings, a sibling
+ * that dies by itself before its turn is part of that restart: one restart,
+ * counted once (OTP's terminate_children takes its EXIT as its stop). */
+static void
+group_exits_fold_into_one_restart(void)
+{
+	cadre_strategy strategies[] = {CADRE_ONE_FOR_ALL, CADRE_REST_FOR_ONE};
+	for (int s = 0; s < 2; s++) {
+		log_reset();
+		cfg_reset(&ca, "A");
+		cfg_reset(&cb, "B");
+		cfg_reset(&cc, "C");
+		cc.trap_ignore = true; /* holds the group's stop until told */
+		static cadre_child_spec kids[3];
+		kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
+		kids[1] = wspec(&cb, CADRE_PERMANENT, 1000);
+		kids[2] = wspec(&cc, CADRE_PERMANENT, 10000);
+		static cadre_sup_spec sp;
+		sp = sspec(strategies[s], 1, 60000, kids, 3, "sup");
+		cadre_ref sup = start_sup(sys, &sp);
+		unsigned from = log_n();
+		crash(sys, "A");
+		/* C is told first (reverse order) and holds; B waits its turn */
+		WAIT(count_ev(E_EXIT, "C") == 1);
+		crash(sys, "B");
+		WAIT(count_sup("sup", CADRE_SUP_CHILD_EXITED, "B") == 1);
+		send_cmd(sys, last_ref("C"), CMD_SHUTDOWN, 0);
+		wait_starts("C", 2);
+		settle();
+		CHECK_TRACE(from, "-A:F -B:F -C:S +A +B +C");
+		CHECK_EQ(count_sup("sup", CADRE_SUP_INTENSITY, NULL), 0);
+		CHECK_EQ(count_sup("sup", CADRE_SUP_SHUTDOWN, NULL), 0);
+		CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_RESTARTING, NULL), 3);
+		CHECK_COUNTS(counts(sys, sup), 3, 3, 0, 3);
+		/* that was one restart: the next one exceeds intensity 1 */
+		from = log_n();
+		crash(sys, "B");
+		WAIT(count_ev(E_EXIT, "C") == 2); /* C holds again: let it go */
+		send_cmd(sys, last_ref("C"), CMD_SHUTDOWN, 0);
+		WAIT(count_sup("sup", CADRE_SUP_SHUTDOWN, NULL) == 1);
+		CHECK_SUP_TRACE(from, "sup", SK(CADRE_SUP_CHILD_EXITED) | SK(CADRE_SUP_INTENSITY),
+		                "exited:B:F intensity:B:F");
+		wait_sup_gone(sys, sup);
+		CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+	}
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 int
 main(int argc, char **argv)
 {
 	sup_begin(argc, argv);
 	RUN(strangers_ignored);
+	RUN(group_exits_fold_into_one_restart);
 	return sup_end("test_supervisor_otp");
 }
