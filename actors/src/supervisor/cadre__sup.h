@@ -77,7 +77,16 @@ struct child {
 	struct sup_req *start_req; /* answered when its start ends */
 };
 
-enum op_kind { OP_START, OP_STOP, OP_DELAY, OP_REPLY, OP_REMOVE, OP_STARTED_SELF, OP_SELF_STOP };
+enum op_kind {
+	OP_START,
+	OP_STOP,
+	OP_STOP_ALL, /* all dynamic children at once (SIMPLE_ONE_FOR_ONE's shutdown) */
+	OP_DELAY,
+	OP_REPLY,
+	OP_REMOVE,
+	OP_STARTED_SELF,
+	OP_SELF_STOP
+};
 
 struct op {
 	enum op_kind k;
@@ -86,7 +95,7 @@ struct op {
 	struct sup_req *req;
 };
 
-enum { W_NONE, W_STARTED, W_EXIT, W_DELAY };
+enum { W_NONE, W_STARTED, W_EXIT, W_EXITS, W_DELAY }; /* W_EXITS: OP_STOP_ALL's */
 enum { P_INIT, P_RUN, P_DOWN };
 
 struct sup {
@@ -104,6 +113,9 @@ struct sup {
 	size_t ohead, otail, ocap;
 	int waiting;
 	uint64_t wait_serial;
+	uint32_t nstopping; /* W_EXITS: children still to stop */
+	cadre_timer all_timer;
+	bool all_armed;
 	uint32_t delay_seq;
 	int phase;
 	cadre_exit final_reason;

@@ -98,30 +98,63 @@ do_start(struct sup *s, struct child *c)
 	s->wait_serial = c->serial;
 }
 
-static void
-do_stop(struct sup *s, struct child *c)
+/* Tells c to stop, by its shutdown mode; false if no EXIT will come: the
+ * system is shutting down, and stops the child itself. */
+static bool
+tell_stop(struct sup *s, struct child *c)
 {
-	cadre_system *sys = sys_of(s);
-	c->st = C_STOPPING;
-	s->waiting = W_EXIT;
-	s->wait_serial = c->serial;
-	uint32_t t = c->spec->shutdown_ms;
 	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
-	int rc = t == CADRE_SHUTDOWN_BRUTAL ? cadre_kill(sys, c->ref)
-	                                    : cadre_send_exit(sys, c->ref, &shut);
+	int rc = c->spec->shutdown_ms == CADRE_SHUTDOWN_BRUTAL
+	                 ? cadre_kill(sys_of(s), c->ref)
+	                 : cadre_send_exit(sys_of(s), c->ref, &shut);
 	if (rc == CADRE_ECLOSED) {
-		/* The system is shutting down and stops the child itself; its
-		 * EXIT will not reach us: nothing to wait for. */
 		s->closing = true;
 		c->ref = CADRE_REF_NONE;
 		c->st = C_TERMINATED;
-		s->waiting = W_NONE;
+		return false;
+	}
+	c->st = C_STOPPING;
+	return true;
+}
+
+/* A kill timer for a shutdown time t (none for BRUTAL and INFINITY). */
+static bool
+arm_kill(struct sup *s, uint32_t t, const uint64_t *serial, cadre_timer *timer)
+{
+	return t != CADRE_SHUTDOWN_BRUTAL && t != CADRE_SHUTDOWN_INFINITY &&
+	       cadre_send_after(sys_of(s), cadre_self(&s->base), SUP_KILL, serial, sizeof *serial,
+	                        t, timer) == 0;
+}
+
+static void
+do_stop(struct sup *s, struct child *c)
+{
+	if (!tell_stop(s, c))
 		return;
+	s->waiting = W_EXIT;
+	s->wait_serial = c->serial;
+	c->kill_armed = arm_kill(s, c->spec->shutdown_ms, &c->serial, &c->kill_timer);
+}
+
+/* The dynamic children of a SIMPLE_ONE_FOR_ONE supervisor that shuts down
+ * stop together (OTP's terminate_dynamic_children): all are told at once,
+ * and waited for under one deadline, whose kill timer carries serial 0
+ * (no child has it). */
+static void
+do_stop_all(struct sup *s)
+{
+	static const uint64_t all = 0;
+	uint32_t n = 0;
+	for (size_t i = 0; i < s->nkids; i++) {
+		struct child *k = s->kids[i];
+		if (!k->removed && k->st == C_RUNNING && tell_stop(s, k))
+			n++;
 	}
-	if (t != CADRE_SHUTDOWN_BRUTAL && t != CADRE_SHUTDOWN_INFINITY) {
-		c->kill_armed = cadre_send_after(sys, cadre_self(&s->base), SUP_KILL, &c->serial,
-		                                 sizeof c->serial, t, &c->kill_timer) == 0;
-	}
+	if (n == 0)
+		return;
+	s->nstopping = n;
+	s->waiting = W_EXITS;
+	s->all_armed = arm_kill(s, s->spec->children[0].shutdown_ms, &all, &s->all_timer);
 }
 
 void
@@ -140,6 +173,9 @@ cadre__sup_run_ops(struct sup *s)
 			if (c == NULL || c->st != C_RUNNING)
 				break; /* already down (or never came up) */
 			do_stop(s, c);
+			break;
+		case OP_STOP_ALL:
+			do_stop_all(s);
 			break;
 		case OP_DELAY: {
 			uint32_t seq = ++s->delay_seq;
@@ -196,13 +232,16 @@ cadre__sup_begin_shutdown(struct sup *s, cadre_exit reason)
 	cadre__sup_cancel_ops(s);
 	if (s->waiting == W_DELAY)
 		s->waiting = W_NONE;
+	bool together = s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE;
 	for (size_t i = s->nkids; i-- > 0;) {
 		struct child *c = s->kids[i];
-		if (!c->removed && (c->st == C_RUNNING || c->st == C_STARTING))
+		if (!together && !c->removed && (c->st == C_RUNNING || c->st == C_STARTING))
 			cadre__sup_push_op(s, (struct op){OP_STOP, c->serial, 0, NULL});
 		if (c->st == C_RESTARTING)
 			c->st = C_TERMINATED;
 	}
+	if (together)
+		cadre__sup_push_op(s, (struct op){OP_STOP_ALL, 0, 0, NULL});
 	cadre__sup_push_op(s, (struct op){OP_SELF_STOP, 0, 0, NULL});
 }
 
@@ -240,6 +279,12 @@ child_stopped(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mai
 	c->mail = mail;
 	if (s->waiting == W_EXIT && s->wait_serial == c->serial)
 		s->waiting = W_NONE;
+	if (s->waiting == W_EXITS && --s->nstopping == 0) {
+		if (s->all_armed)
+			cadre_timer_cancel(sys_of(s), s->all_timer);
+		s->all_armed = false;
+		s->waiting = W_NONE;
+	}
 }
 
 /* A sibling that a group restart was about to stop died by itself: it is
@@ -292,10 +337,18 @@ cadre__sup_delay_done(struct sup *s, uint32_t seq)
 		s->waiting = W_NONE;
 }
 
-/* SUP_KILL: a STOP's shutdown time is up. */
+/* SUP_KILL: a STOP's shutdown time is up (serial 0: the dynamic
+ * children's, all those still stopping). */
 void
 cadre__sup_kill_due(struct sup *s, uint64_t serial)
 {
+	if (serial == 0) {
+		s->all_armed = false;
+		for (size_t i = 0; i < s->nkids; i++)
+			if (s->kids[i]->st == C_STOPPING)
+				cadre_kill(sys_of(s), s->kids[i]->ref);
+		return;
+	}
 	struct child *c = cadre__sup_by_serial(s, serial);
 	if (c != NULL && c->st == C_STOPPING) {
 		c->kill_armed = false;

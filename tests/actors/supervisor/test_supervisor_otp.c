@@ -1,7 +1,8 @@
 /* Supervisors, rule by rule (cadre/supervisor.h, docs/supervision.md):
  * the points where Cadre follows OTP's supervisor.erl closely. Exit
  * signals from strangers are ignored; a sibling that dies while a group
- * restart stops it is part of that restart, not another one. The probes, the event log and its
+ * restart stops it is part of that restart, not another one; dynamic
+ * children stop together, under one deadline. The probes, the event log and its
  * traces are in tests/support/sup_helpers.h. Run one case with:
  * test_supervisor_otp <case>. */
 #include "sup_helpers.h"
@@ -138,6 +139,80 @@ group_exits_fold_into_one_restart(void)
 	}
 }
 
+/* ---- dynamic children stop together -------------------------------------------------- */
+#define NDYN 19
+static struct cfg dyn[NDYN];
+static char dyn_names[NDYN][8];
+
+/* A SIMPLE_ONE_FOR_ONE supervisor of NDYN children that trap exits and
+ * ignore `shutdown`, with shutdown_ms. */
+static cadre_ref
+start_dynamic(uint32_t shutdown_ms)
+{
+	static cadre_child_spec tmpl[1];
+	tmpl[0] = (cadre_child_spec){.id = "d",
+	                             .beh = &child_beh,
+	                             .restart = CADRE_PERMANENT,
+	                             .shutdown_ms = shutdown_ms,
+	                             .type = CADRE_WORKER};
+	static cadre_sup_spec sp;
+	sp = sspec(CADRE_SIMPLE_ONE_FOR_ONE, 5, 5000, tmpl, 1, "sup");
+	cadre_ref sup = start_sup(sys, &sp);
+	for (int i = 0; i < NDYN; i++) {
+		snprintf(dyn_names[i], sizeof dyn_names[i], "d%d", i + 1);
+		cfg_reset(&dyn[i], dyn_names[i]);
+		dyn[i].trap_ignore = true;
+		cadre_ref r;
+		CHECK_EQ(cadre_supervisor_start_child(sys, sup, NULL, &dyn[i], &r, T_MS), 0);
+	}
+	return sup;
+}
+
+/* OTP's terminate_dynamic_children: all are told at once, and waited for
+ * together. Here they hold `shutdown` (INFINITY): all of them must have it
+ * before any has stopped (one at a time, only the first would). */
+static void
+dynamic_children_told_together(void)
+{
+	cadre_ref sup = start_dynamic(CADRE_SHUTDOWN_INFINITY);
+	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
+	CHECK_EQ(cadre_send_exit(sys, sup, &shut), 0);
+	WAIT(count_ev(E_EXIT, NULL) == NDYN);
+	CHECK_EQ(count_ev(E_STOP, NULL), 0);
+	for (int i = NDYN; i-- > 0;)
+		send_cmd(sys, last_ref(dyn_names[i]), CMD_SHUTDOWN, 0);
+	wait_sup_gone(sys, sup);
+	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_STOPPED, NULL), NDYN);
+	for (int i = 0; i < NDYN; i++)
+		CHECK_EQ(ev_at(nth_ev(E_STOP, dyn_names[i], 0))->kind, CADRE_EXIT_SHUTDOWN);
+}
+
+/* One deadline for all: with shutdown_ms and children that ignore
+ * `shutdown`, every one is told before the first kill (one at a time, the
+ * first would be killed before the second is told). */
+static void
+dynamic_children_one_deadline(void)
+{
+	cadre_ref sup = start_dynamic(500);
+	unsigned from = log_n();
+	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
+	CHECK_EQ(cadre_send_exit(sys, sup, &shut), 0);
+	wait_sup_gone(sys, sup);
+	CHECK_EQ(count_ev(E_EXIT, NULL), NDYN);
+	CHECK_EQ(count_ev(E_STOP, NULL), NDYN);
+	int last_told = -1, first_stop = -1;
+	for (unsigned i = from; i < log_n(); i++) {
+		if (evlog[i].what == E_EXIT)
+			last_told = (int)i;
+		if (evlog[i].what == E_STOP && first_stop < 0)
+			first_stop = (int)i;
+	}
+	CHECK(last_told < first_stop);
+	for (int i = 0; i < NDYN; i++)
+		CHECK_EQ(ev_at(nth_ev(E_STOP, dyn_names[i], 0))->kind, CADRE_EXIT_KILLED);
+	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_STOPPED, NULL), NDYN);
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 int
 main(int argc, char **argv)
@@ -145,5 +220,7 @@ main(int argc, char **argv)
 	sup_begin(argc, argv);
 	RUN(strangers_ignored);
 	RUN(group_exits_fold_into_one_restart);
+	RUN(dynamic_children_told_together);
+	RUN(dynamic_children_one_deadline);
 	return sup_end("test_supervisor_otp");
 }
