@@ -99,6 +99,12 @@ typedef enum cadre_sup_event_kind {
 	CADRE_SUP_START_FAILED = 4,
 	CADRE_SUP_INTENSITY = 5, /* too many restarts: shutting down */
 	CADRE_SUP_SHUTDOWN = 6,  /* the supervisor itself stops (reason) */
+	/* A child that the supervisor stops, or would have stopped (shutting
+	 * down, or a group restart), ended with a reason its shutdown mode does
+	 * not expect (OTP's shutdown_error): killed when its shutdown time was
+	 * up, a crash, or NORMAL for a permanent child. Follows the child's
+	 * CHILD_STOPPED or CHILD_EXITED; reason: the one it ended with. */
+	CADRE_SUP_SHUTDOWN_ERROR = 7,
 } cadre_sup_event_kind;
 
 typedef struct cadre_sup_event {

@@ -264,6 +264,22 @@ cadre__sup_child_started(struct sup *s, const cadre_started_msg *st)
 		s->waiting = W_NONE;
 }
 
+/* Reports c's end while it is stopped (or was about to be) if its
+ * shutdown mode did not expect that reason: OTP's shutdown_error. Expected:
+ * SHUTDOWN (KILLED for a brutal kill), and also NORMAL or SHUTDOWN for a
+ * child that is not permanent. */
+static void
+check_shutdown_reason(struct sup *s, const struct child *c, cadre_exit reason)
+{
+	bool brutal = c->spec->shutdown_ms == CADRE_SHUTDOWN_BRUTAL;
+	if (reason.kind == (brutal ? CADRE_EXIT_KILLED : CADRE_EXIT_SHUTDOWN))
+		return;
+	if (c->spec->restart != CADRE_PERMANENT &&
+	    (reason.kind == CADRE_EXIT_NORMAL || reason.kind == CADRE_EXIT_SHUTDOWN))
+		return;
+	cadre__sup_emit(s, CADRE_SUP_SHUTDOWN_ERROR, c, reason, 0, 0);
+}
+
 /* The end of a STOP: c is down, its mail kept for its next start. */
 static void
 child_stopped(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
@@ -273,6 +289,7 @@ child_stopped(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mai
 	c->kill_armed = false;
 	c->in_group = false;
 	cadre__sup_emit(s, CADRE_SUP_CHILD_STOPPED, c, reason, 0, 0);
+	check_shutdown_reason(s, c, reason);
 	c->ref = CADRE_REF_NONE;
 	c->st = C_TERMINATED;
 	cadre_mail_drop(sys_of(s), c->mail);
@@ -294,6 +311,7 @@ static void
 group_member_died(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
 {
 	cadre__sup_emit(s, CADRE_SUP_CHILD_EXITED, c, reason, 0, (uint32_t)cadre_mail_count(mail));
+	check_shutdown_reason(s, c, reason);
 	c->in_group = false;
 	c->ref = CADRE_REF_NONE;
 	c->st = c->spec->restart == CADRE_TEMPORARY ? C_TERMINATED : C_RESTARTING;
@@ -320,6 +338,7 @@ cadre__sup_child_exit(struct sup *s, struct child *c, const cadre_exit_msg *e)
 		cadre__sup_emit(s, CADRE_SUP_CHILD_EXITED, c, e->reason, 0,
 		                (uint32_t)cadre_mail_count(mail));
 		if (s->phase == P_DOWN) {
+			check_shutdown_reason(s, c, e->reason); /* before its turn */
 			c->ref = CADRE_REF_NONE;
 			c->st = C_TERMINATED;
 			cadre_mail_drop(sys_of(s), mail);

@@ -2,7 +2,8 @@
  * the points where Cadre follows OTP's supervisor.erl closely. Exit
  * signals from strangers are ignored; a sibling that dies while a group
  * restart stops it is part of that restart, not another one; dynamic
- * children stop together, under one deadline. The probes, the event log and its
+ * children stop together, under one deadline; a child that ends with an
+ * unexpected reason while it is stopped is reported (SHUTDOWN_ERROR). The probes, the event log and its
  * traces are in tests/support/sup_helpers.h. Run one case with:
  * test_supervisor_otp <case>. */
 #include "sup_helpers.h"
@@ -122,6 +123,7 @@ group_exits_fold_into_one_restart(void)
 		wait_starts("C", 2);
 		settle();
 		CHECK_TRACE(from, "-A:F -B:F -C:S +A +B +C");
+		CHECK_EQ(count_sup("sup", CADRE_SUP_SHUTDOWN_ERROR, "B"), 1); /* a crash */
 		CHECK_EQ(count_sup("sup", CADRE_SUP_INTENSITY, NULL), 0);
 		CHECK_EQ(count_sup("sup", CADRE_SUP_SHUTDOWN, NULL), 0);
 		CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_RESTARTING, NULL), 3);
@@ -211,6 +213,144 @@ dynamic_children_one_deadline(void)
 	for (int i = 0; i < NDYN; i++)
 		CHECK_EQ(ev_at(nth_ev(E_STOP, dyn_names[i], 0))->kind, CADRE_EXIT_KILLED);
 	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_STOPPED, NULL), NDYN);
+	CHECK_EQ(count_sup("sup", CADRE_SUP_SHUTDOWN_ERROR, NULL), NDYN); /* killed: reported */
+}
+
+/* ---- shutdown errors ------------------------------------------------------------------ */
+/* The SHUTDOWN_ERROR events of supervisor sup from `from` on, as
+ * "id:R ..." (R: the reason's letter). */
+static void
+shutdown_errors(unsigned from, const char *sup, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (unsigned i = from; i < log_n(); i++) {
+		const struct ev *e = &evlog[i];
+		if (e->what != E_SUP || e->sup_kind != CADRE_SUP_SHUTDOWN_ERROR ||
+		    !same(e->sup, sup))
+			continue;
+		char one[64];
+		snprintf(one, sizeof one, "%s:%c", e->name, reason_letter(e->kind));
+		append(buf, cap, one);
+	}
+}
+
+#define CHECK_ERRORS(from, sup, expect)                                                         \
+	do {                                                                                    \
+		char errs_[512];                                                                \
+		shutdown_errors((from), (sup), errs_, sizeof errs_);                            \
+		if (strcmp(errs_, (expect)) != 0) {                                             \
+			fprintf(stderr, "%s:%d: shutdown errors\n  got:    %s\n  wanted: %s\n", \
+			        __FILE__, __LINE__, errs_, (expect));                           \
+			dump_log();                                                             \
+			abort();                                                                \
+		}                                                                               \
+	} while (0)
+
+/* A child that answers `shutdown` its own way: stops NORMAL, or fails. */
+enum { ANSWER_NORMAL, ANSWER_FAIL };
+
+struct answer_arg {
+	const char *name;
+	int how;
+};
+
+struct answerer {
+	cadre_actor base;
+	const struct answer_arg *a;
+};
+
+static int
+answer_start(cadre_actor *self, void *arg)
+{
+	struct answerer *x = (struct answerer *)self;
+	x->a = arg;
+	CHECK_EQ(cadre_trap_exits(self, true), 0);
+	log_add((struct ev){.what = E_START, .name = x->a->name, .ref = cadre_self(self)});
+	return 0;
+}
+
+static int
+answer_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct answerer *x = (struct answerer *)self;
+	if (m->type != CADRE_MSG_EXIT)
+		return 0;
+	return x->a->how == ANSWER_NORMAL ? cadre_stop(self) : 5;
+}
+
+static void
+answer_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct answerer *x = (struct answerer *)self;
+	log_add((struct ev){.what = E_STOP, .name = x->a->name, .kind = (int)why->kind});
+}
+
+static const cadre_behaviour answer_beh = {.size = sizeof(struct answerer),
+                                           .start = answer_start,
+                                           .receive = answer_receive,
+                                           .stop = answer_stop};
+
+static struct cfg cp, ck, ct, cx, cz;
+
+/* OTP's shutdown/1: the expected reason is `shutdown` (`killed` for a
+ * brutal kill), and also NORMAL for a child that is not permanent; any
+ * other one is a shutdown_error. */
+static void
+shutdown_errors_reported(void)
+{
+	cfg_reset(&cp, "P");
+	cfg_reset(&ck, "K");
+	cfg_reset(&ct, "T");
+	ct.trap_ignore = true; /* killed when its 100 ms are up */
+	cfg_reset(&cx, "X");
+	static const struct answer_arg np = {"NP", ANSWER_NORMAL}, nt = {"NT", ANSWER_NORMAL},
+	                               fl = {"FL", ANSWER_FAIL};
+	static cadre_child_spec kids[7];
+	kids[0] = wspec(&cx, CADRE_PERMANENT, 1000); /* crashes while the others stop */
+	kids[1] = wspec(&cp, CADRE_PERMANENT, 1000);
+	kids[2] = wspec(&ck, CADRE_PERMANENT, CADRE_SHUTDOWN_BRUTAL);
+	kids[3] = wspec(&ct, CADRE_PERMANENT, 100);
+	kids[4] = (cadre_child_spec){.id = "NP",
+	                             .beh = &answer_beh,
+	                             .arg = (void *)&np,
+	                             .restart = CADRE_PERMANENT,
+	                             .shutdown_ms = 1000};
+	kids[5] = (cadre_child_spec){.id = "NT",
+	                             .beh = &answer_beh,
+	                             .arg = (void *)&nt,
+	                             .restart = CADRE_TRANSIENT,
+	                             .shutdown_ms = 1000};
+	kids[6] = (cadre_child_spec){.id = "FL",
+	                             .beh = &answer_beh,
+	                             .arg = (void *)&fl,
+	                             .restart = CADRE_PERMANENT,
+	                             .shutdown_ms = 1000};
+	static cadre_sup_spec sp;
+	sp = sspec(CADRE_ONE_FOR_ONE, 5, 5000, kids, 7, "sup");
+	cadre_ref sup = start_sup(sys, &sp);
+	cfg_reset(&cz, "Z");
+	cz.trap_ignore = true; /* holds the shutdown until X has crashed */
+	static cadre_child_spec z;
+	z = wspec(&cz, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
+	cadre_ref r;
+	CHECK_EQ(cadre_supervisor_start_child(sys, sup, &z, NULL, &r, T_MS), 0);
+	unsigned from = log_n();
+	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
+	CHECK_EQ(cadre_send_exit(sys, sup, &shut), 0);
+	WAIT(count_ev(E_EXIT, "Z") == 1);
+	crash(sys, "X"); /* X dies by itself before its turn: a crash */
+	WAIT(count_sup("sup", CADRE_SUP_CHILD_EXITED, "X") == 1);
+	send_cmd(sys, last_ref("Z"), CMD_SHUTDOWN, 0);
+	wait_sup_gone(sys, sup);
+	CHECK_TRACE(from, "-X:F -Z:S -FL:F -NT:N -NP:N -T:K -K:K -P:S");
+	CHECK_SUP_TRACE(from, "sup", SK_ALL,
+	                "exited:X:F stopped:Z:S stopped:FL:F stopped:NT:N stopped:NP:N stopped:T:K "
+	                "stopped:K:K stopped:P:S shutdown:S");
+	CHECK_ERRORS(from, "sup", "X:F FL:F NP:N T:K");
+	/* each error right after its child's stop (or exit) */
+	int i = nth_sup("sup", CADRE_SUP_SHUTDOWN_ERROR, "FL", 0);
+	CHECK(i > 0 && evlog[i - 1].sup_kind == CADRE_SUP_CHILD_STOPPED);
+	CHECK(strcmp(evlog[i - 1].name, "FL") == 0);
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
@@ -222,5 +362,6 @@ main(int argc, char **argv)
 	RUN(group_exits_fold_into_one_restart);
 	RUN(dynamic_children_told_together);
 	RUN(dynamic_children_one_deadline);
+	RUN(shutdown_errors_reported);
 	return sup_end("test_supervisor_otp");
 }
