@@ -20,6 +20,9 @@
  *     and the supervisor stops all children (reverse order) and then itself
  *     with reason SHUTDOWN, which escalates to its own supervisor. A
  *     ONE_FOR_ALL or REST_FOR_ONE restart counts once.
+ *   - A child's start may answer "ignore" (cadre_ignore): its spec is kept
+ *     with no actor (a temporary or dynamic child is dropped), and the
+ *     supervisor goes on.
  *   - Auto-shutdown (OTP 24+): with ANY_SIGNIFICANT / ALL_SIGNIFICANT, the
  *     supervisor shuts down when any / all significant children (transient
  *     or temporary) have ended without being restarted.
@@ -105,6 +108,7 @@ typedef enum cadre_sup_event_kind {
 	 * up, a crash, or NORMAL for a permanent child. Follows the child's
 	 * CHILD_STOPPED or CHILD_EXITED; reason: the one it ended with. */
 	CADRE_SUP_SHUTDOWN_ERROR = 7,
+	CADRE_SUP_CHILD_IGNORED = 8, /* its start answered "ignore" (cadre_ignore) */
 } cadre_sup_event_kind;
 
 typedef struct cadre_sup_event {
@@ -130,6 +134,22 @@ typedef struct cadre_sup_spec {
 	void (*on_event)(void *ctx, const cadre_sup_event *ev);
 	void *event_ctx;
 } cadre_sup_spec;
+
+/* Inside a child's start callback: the child does not start, and that is
+ * not a failure (OTP's `ignore`). The child stops once start returns, with
+ * reason NORMAL, code CADRE_IGNORE_CODE, detail "ignore" (start should
+ * then return 0). Its supervisor keeps its spec with no actor (TERMINATED,
+ * ref CADRE_REF_NONE; restart_child may start it again), or forgets it if
+ * it is TEMPORARY or a SIMPLE_ONE_FOR_ONE child; it reports
+ * CHILD_IGNORED, does not restart it, and goes on: its own start,
+ * start_child and restart_child succeed (the latter two with
+ * CADRE_REF_NONE as the child's ref). Called elsewhere than in start, it
+ * stops self with that reason like cadre_stop_with, which a supervisor
+ * takes as a NORMAL exit. Returns 0, CADRE_EINVAL or CADRE_ESTATE (not in
+ * one of self's callbacks). */
+CADRE_API int cadre_ignore(cadre_actor *self);
+
+#define CADRE_IGNORE_CODE 0x49474E /* "IGN" */
 
 /* The supervisor behaviour: spawn it with the spec as arg, as a child of
  * another supervisor or with cadre_spawn. It traps exits and defers its

@@ -319,14 +319,45 @@ group_member_died(struct sup *s, struct child *c, cadre_exit reason, cadre_mail 
 	c->mail = mail;
 }
 
-/* The EXIT of child c: the end of its STOP, the failure of its START, or
- * a death (restarted, unless the supervisor is going down). */
+/* Child c's start answered "ignore" (cadre_ignore): not a failure. Its
+ * spec stays with no actor (a temporary or dynamic child goes), it is not
+ * restarted, and its START ends: the supervisor goes on (OTP's `ignore`). */
+static void
+child_ignored(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
+{
+	cadre__sup_emit(s, CADRE_SUP_CHILD_IGNORED, c, reason, 0, 0);
+	if (s->waiting == W_STARTED && s->wait_serial == c->serial)
+		s->waiting = W_NONE;
+	c->ref = CADRE_REF_NONE;
+	c->st = C_TERMINATED;
+	cadre_mail_drop(sys_of(s), c->mail);
+	c->mail = mail; /* for its next start, as after a stop */
+	if (c->dynamic || c->spec->restart == CADRE_TEMPORARY)
+		c->removed = true;
+	if (c->start_req != NULL) {
+		c->start_req->out_ref = CADRE_REF_NONE;
+		cadre__sup_reply(c->start_req, 0);
+		c->start_req = NULL;
+	}
+}
+
+static bool
+is_ignore(cadre_exit r)
+{
+	return r.kind == CADRE_EXIT_NORMAL && r.code == CADRE_IGNORE_CODE;
+}
+
+/* The EXIT of child c: the end of its STOP, the failure of its START (or
+ * its "ignore"), or a death (restarted, unless the supervisor is going
+ * down). */
 void
 cadre__sup_child_exit(struct sup *s, struct child *c, const cadre_exit_msg *e)
 {
 	cadre_mail *mail = c->spec->handover_mail ? cadre_mail_claim(&s->base, e) : NULL;
 	if (c->st == C_STOPPING) {
 		child_stopped(s, c, e->reason, mail);
+	} else if (c->st == C_STARTING && is_ignore(e->reason)) {
+		child_ignored(s, c, e->reason, mail);
 	} else if (c->st == C_STARTING) {
 		cadre_mail_drop(sys_of(s), mail);
 		if (s->waiting == W_STARTED && s->wait_serial == c->serial)

@@ -1,6 +1,7 @@
 /* Cadre: supervisors, the specs: validation, the child table (children
- * made from their specs, found by serial, ref or id, freed once removed)
- * and the events reported to the spec's on_event. */
+ * made from their specs, found by serial, ref or id, freed once removed),
+ * the events reported to the spec's on_event, and cadre_ignore (a child's
+ * "ignore" answer). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,14 @@ cadre__sup_emit(struct sup *s, cadre_sup_event_kind kind, const struct child *c,
 	                      delay,
 	                      mail};
 	s->spec->on_event(s->spec->event_ctx, &ev);
+}
+
+/* ---- a child's answer ------------------------------------------------------------------- */
+int
+cadre_ignore(cadre_actor *self)
+{
+	static const cadre_exit ignore = {CADRE_EXIT_NORMAL, CADRE_IGNORE_CODE, "ignore"};
+	return cadre_stop_with(self, &ignore);
 }
 
 /* ---- the child table ------------------------------------------------------------------ */
