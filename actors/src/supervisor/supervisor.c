@@ -5,7 +5,8 @@
  * Design notes.
  *
  * A supervisor is an ordinary actor built on core's public API: it traps
- * exits, spawns each child with CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED
+ * exits and its own stop request (so every stop but a kill stops its
+ * children in order), spawns each child with CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED
  * (so it learns both "started" and "died"), and uses timers for shutdown
  * timeouts and restart backoff. Nothing in it blocks. (The operation queue's
  * design notes are in ops.c, the requests' in request.c.)
@@ -24,6 +25,9 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 	s->phase = P_INIT;
 	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
 	cadre_trap_exits(&s->base, true);
+	/* cadre_stop_ref and the system's shutdown: an exit signal `shutdown`
+	 * from no actor, so an ordered stop (children in reverse) */
+	cadre_trap_stop(&s->base, true);
 	cadre_started_later(&s->base);
 	if (spec->strategy != CADRE_SIMPLE_ONE_FOR_ONE) {
 		for (size_t i = 0; i < spec->nchildren; i++) {

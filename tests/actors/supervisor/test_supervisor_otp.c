@@ -1,5 +1,6 @@
 /* Supervisors, rule by rule (cadre/supervisor.h, docs/supervision.md):
- * the points where Cadre follows OTP's supervisor.erl closely. Exit
+ * the points where Cadre follows OTP's supervisor.erl closely. Every stop
+ * path stops the children in order (cadre_stop_ref included). Exit
  * signals from strangers are ignored; a sibling that dies while a group
  * restart stops it is part of that restart, not another one; dynamic
  * children stop together, under one deadline; a child that ends with an
@@ -9,6 +10,46 @@
 #include "sup_helpers.h"
 
 static struct cfg ca, cb, cc;
+
+/* ---- every stop path is ordered --------------------------------------------------------- */
+/* cadre_stop_ref on a supervisor: it traps its stop request and stops its
+ * children in reverse order, each fully before the next, then itself (as
+ * OTP's terminate/2 on any stop). A tree stops depth first. */
+static void
+stop_ref_in_order(void)
+{
+	cfg_reset(&ca, "A");
+	cfg_reset(&cb, "B");
+	cfg_reset(&cc, "C");
+	ca.stop_sleep_ms = cb.stop_sleep_ms = cc.stop_sleep_ms = 30;
+	static cadre_child_spec kids[3];
+	kids[0] = wspec(&ca, CADRE_PERMANENT, 5000);
+	kids[1] = wspec(&cb, CADRE_PERMANENT, 5000);
+	kids[2] = wspec(&cc, CADRE_PERMANENT, 5000);
+	static cadre_sup_spec sp;
+	sp = sspec(CADRE_ONE_FOR_ONE, 3, 5000, kids, 3, "sup");
+	cadre_ref sup = start_sup(sys, &sp);
+	watch(sys, "w", sup);
+	unsigned from = log_n();
+	CHECK_EQ(cadre_stop_ref(sys, sup), 0);
+	WAIT(count_ev(E_DOWN, "w") == 1);
+	CHECK_TRACE(from, "<C -C:S <B -B:S <A -A:S");
+	CHECK_SUP_TRACE(from, "sup", SK_ALL, "stopped:C:S stopped:B:S stopped:A:S shutdown:S");
+	CHECK_EQ(ev_at(nth_ev(E_DOWN, "w", 0))->kind, CADRE_EXIT_SHUTDOWN);
+	wait_sup_gone(sys, sup);
+
+	/* a tree: depth first */
+	log_reset();
+	cadre_ref topr = start_nested_tree();
+	watch(sys, "w-top", topr);
+	from = log_n();
+	CHECK_EQ(cadre_stop_ref(sys, topr), 0);
+	WAIT(count_ev(E_DOWN, "w-top") == 1);
+	CHECK_TRACE(from, "-W2:S -W:S");
+	CHECK_SUP_TRACE(from, NULL, SK_ALL,
+	                "stopped:W2:S stopped:W:S shutdown:S stopped:CS:S shutdown:S");
+	wait_sup_gone(sys, topr);
+}
 
 /* ---- strangers ------------------------------------------------------------------------ */
 enum { S_EXIT_FAILURE, S_EXIT_SHUTDOWN, S_LINK_AND_FAIL };
@@ -358,6 +399,7 @@ int
 main(int argc, char **argv)
 {
 	sup_begin(argc, argv);
+	RUN(stop_ref_in_order);
 	RUN(strangers_ignored);
 	RUN(group_exits_fold_into_one_restart);
 	RUN(dynamic_children_told_together);
