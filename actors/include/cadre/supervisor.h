@@ -9,8 +9,12 @@
  *     already started are stopped in reverse order and the supervisor stops
  *     with reason FAILURE, whose detail is the failed child's id.
  *   - Stopping goes in reverse order, each child fully stopped before the
- *     next: BRUTAL (kill), a timeout (exit signal `shutdown`, then kill when
- *     the time is up) or INFINITY (exit signal `shutdown`, and wait).
+ *     next: BRUTAL (kill; unlike OTP, the child's stop callback still runs,
+ *     with KILLED), a timeout (exit signal `shutdown`, then kill when the
+ *     time is up) or INFINITY (exit signal `shutdown`, and wait). The
+ *     dynamic children of a SIMPLE_ONE_FOR_ONE supervisor are stopped
+ *     together, under one deadline. A child that ends with a reason its
+ *     mode does not expect is reported (SHUTDOWN_ERROR).
  *   - Restart types: PERMANENT (always restarted), TRANSIENT (restarted only
  *     after an abnormal reason: anything but NORMAL and SHUTDOWN),
  *     TEMPORARY (never restarted; removed when it ends).
@@ -19,7 +23,9 @@
  *   - Intensity: at most `intensity` restarts within `period_ms`. One more,
  *     and the supervisor stops all children (reverse order) and then itself
  *     with reason SHUTDOWN, which escalates to its own supervisor. A
- *     ONE_FOR_ALL or REST_FOR_ONE restart counts once.
+ *     ONE_FOR_ALL or REST_FOR_ONE restart counts once, and so do the
+ *     siblings that die by themselves while it stops them. Once its system
+ *     is closing, a supervisor restarts nothing.
  *   - A child's start may answer "ignore" (cadre_ignore): its spec is kept
  *     with no actor (a temporary or dynamic child is dropped), and the
  *     supervisor goes on.
@@ -32,12 +38,15 @@
  *     leaves queued is dead-lettered (and counted), as in OTP; a child spec
  *     with handover_mail hands it to the restarted child instead.
  *
- * A supervisor shuts down in order (children in reverse, then itself) when
- * its parent's exit signal arrives, when a direct exit signal
- * (cadre_send_exit) with an abnormal reason arrives from a thread that is
- * not an actor, or on cadre_supervisor_stop; a direct NORMAL exit signal is
- * ignored, and so is any exit signal from an actor that is neither its
- * parent nor one of its children (as OTP's supervisor).
+ * A supervisor shuts down in order (children in reverse, then itself) on
+ * every stop but a kill: cadre_supervisor_stop; cadre_stop_ref and
+ * cadre_system_shutdown (it traps its stop request, cadre_trap_stop; the
+ * system's shutdown stops supervision trees top-down first); its parent's
+ * exit signal; a direct exit signal (cadre_send_exit) with an abnormal
+ * reason from a thread that is not an actor. A direct NORMAL exit signal
+ * is ignored, and so is any exit signal from an actor that is neither its
+ * parent nor one of its children (as OTP's supervisor). A kill
+ * (cadre_kill) stops it at once; its links then take its children down.
  *
  * The spec, its children array and the strings in it are read, not copied:
  * they must outlive the supervisor. */

@@ -3,9 +3,10 @@
  * The supervisor, by mechanism (the design notes are with the code they
  * describe):
  *   supervisor.c  the behaviour: start, receive (dispatch), stop
- *   spec.c        validation, the child table, events
- *   ops.c         the operation queue (START, STOP, DELAY, ...) and the
- *                 messages that end its waits
+ *   spec.c        validation, the child table, events, cadre_ignore
+ *   ops.c         the operation queue (START, STOP, STOP_ALL, DELAY, ...)
+ *                 and the messages that end its waits; ignore and
+ *                 shutdown errors
  *   restart.c     restart strategies, intensity, backoff, auto-shutdown
  *   request.c     requests: the callers' blocking API, the reply futex,
  *                 and the supervisor's handling (queries, the stash)

@@ -7,11 +7,20 @@
  * at a time: START(child) waits for CADRE_MSG_STARTED or the child's EXIT;
  * STOP(child) sends the exit signal `shutdown` (or a kill) and waits for the
  * child's EXIT, with a timer that kills it when its shutdown time is up;
- * DELAY(ms) waits for a timer (restart backoff); REPLY answers a request;
- * REMOVE forgets a child; STARTED_SELF and SELF_STOP end the start and the
- * life of the supervisor.
+ * STOP_ALL does the same for all the dynamic children of a
+ * SIMPLE_ONE_FOR_ONE supervisor at once, under one timer (OTP's
+ * terminate_dynamic_children); DELAY(ms) waits for a timer (restart
+ * backoff); REPLY answers a request; REMOVE forgets a child; STARTED_SELF
+ * and SELF_STOP end the start and the life of the supervisor.
  * Exit signals arrive on the system lane, ahead of requests, so a child's
  * death is always seen before any request that was sent after it.
+ *
+ * A START ends with STARTED, or with the child's EXIT: a failure, or its
+ * "ignore" (cadre_ignore: reason NORMAL, code CADRE_IGNORE_CODE), which
+ * leaves it terminated and is not a failure. A child that ends while it is
+ * stopped with a reason its shutdown mode does not expect is reported as
+ * SHUTDOWN_ERROR. A spawn or a signal that meets CADRE_ECLOSED means the
+ * system is closing: nothing is restarted any more, and no EXIT will come.
  */
 #include <stdlib.h>
 #include <string.h>
