@@ -62,10 +62,12 @@ cadre__sup_by_serial(struct sup *s, uint64_t serial)
 	return NULL;
 }
 
+/* The child whose actor is r; never one with no actor (r NONE: an exit
+ * signal from no actor is no child's). */
 struct child *
 cadre__sup_by_ref(struct sup *s, cadre_ref r)
 {
-	for (size_t i = 0; i < s->nkids; i++)
+	for (size_t i = 0; !cadre_ref_is_none(r) && i < s->nkids; i++)
 		if (!s->kids[i]->removed && cadre_ref_eq(s->kids[i]->ref, r))
 			return s->kids[i];
 	return NULL;

@@ -51,6 +51,29 @@ stop_ref_in_order(void)
 	wait_sup_gone(sys, topr);
 }
 
+/* A terminated child (no actor, ref NONE) is not the sender of an exit
+ * signal from no actor: the supervisor stops, and restarts nothing. */
+static void
+stop_ref_with_a_terminated_child(void)
+{
+	cfg_reset(&ca, "A");
+	cfg_reset(&cb, "B");
+	static cadre_child_spec kids[2];
+	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
+	kids[1] = wspec(&cb, CADRE_PERMANENT, 1000);
+	static cadre_sup_spec sp;
+	sp = sspec(CADRE_ONE_FOR_ONE, 3, 5000, kids, 2, "sup");
+	cadre_ref sup = start_sup(sys, &sp);
+	watch(sys, "w", sup);
+	CHECK_EQ(cadre_supervisor_terminate_child(sys, sup, "A", CADRE_REF_NONE, T_MS), 0);
+	unsigned from = log_n();
+	CHECK_EQ(cadre_stop_ref(sys, sup), 0);
+	WAIT(count_ev(E_DOWN, "w") == 1);
+	CHECK_TRACE(from, "-B:S");
+	CHECK_SUP_TRACE(from, "sup", SK_ALL, "stopped:B:S shutdown:S");
+	wait_sup_gone(sys, sup);
+}
+
 /* ---- strangers ------------------------------------------------------------------------ */
 enum { S_EXIT_FAILURE, S_EXIT_SHUTDOWN, S_LINK_AND_FAIL };
 
@@ -400,6 +423,7 @@ main(int argc, char **argv)
 {
 	sup_begin(argc, argv);
 	RUN(stop_ref_in_order);
+	RUN(stop_ref_with_a_terminated_child);
 	RUN(strangers_ignored);
 	RUN(group_exits_fold_into_one_restart);
 	RUN(dynamic_children_told_together);
