@@ -9,8 +9,12 @@
  *     already started are stopped in reverse order and the supervisor stops
  *     with reason FAILURE, whose detail is the failed child's id.
  *   - Stopping goes in reverse order, each child fully stopped before the
- *     next: BRUTAL (kill), a timeout (exit signal `shutdown`, then kill when
- *     the time is up) or INFINITY (exit signal `shutdown`, and wait).
+ *     next: BRUTAL (kill; unlike OTP, the child's stop callback still runs,
+ *     with KILLED), a timeout (exit signal `shutdown`, then kill when the
+ *     time is up) or INFINITY (exit signal `shutdown`, and wait). The
+ *     dynamic children of a SIMPLE_ONE_FOR_ONE supervisor are stopped
+ *     together, under one deadline. A child that ends with a reason its
+ *     mode does not expect is reported (SHUTDOWN_ERROR).
  *   - Restart types: PERMANENT (always restarted), TRANSIENT (restarted only
  *     after an abnormal reason: anything but NORMAL and SHUTDOWN),
  *     TEMPORARY (never restarted; removed when it ends).
@@ -19,7 +23,12 @@
  *   - Intensity: at most `intensity` restarts within `period_ms`. One more,
  *     and the supervisor stops all children (reverse order) and then itself
  *     with reason SHUTDOWN, which escalates to its own supervisor. A
- *     ONE_FOR_ALL or REST_FOR_ONE restart counts once.
+ *     ONE_FOR_ALL or REST_FOR_ONE restart counts once, and so do the
+ *     siblings that die by themselves while it stops them. Once its system
+ *     is closing, a supervisor restarts nothing.
+ *   - A child's start may answer "ignore" (cadre_ignore): its spec is kept
+ *     with no actor (a temporary or dynamic child is dropped), and the
+ *     supervisor goes on.
  *   - Auto-shutdown (OTP 24+): with ANY_SIGNIFICANT / ALL_SIGNIFICANT, the
  *     supervisor shuts down when any / all significant children (transient
  *     or temporary) have ended without being restarted.
@@ -29,10 +38,15 @@
  *     leaves queued is dead-lettered (and counted), as in OTP; a child spec
  *     with handover_mail hands it to the restarted child instead.
  *
- * A supervisor shuts down in order (children in reverse, then itself) when
- * its parent's exit signal arrives, when a direct exit signal
- * (cadre_send_exit) with an abnormal reason arrives from anyone, or on
- * cadre_supervisor_stop; a direct NORMAL exit signal is ignored.
+ * A supervisor shuts down in order (children in reverse, then itself) on
+ * every stop but a kill: cadre_supervisor_stop; cadre_stop_ref and
+ * cadre_system_shutdown (it traps its stop request, cadre_trap_stop; the
+ * system's shutdown stops supervision trees top-down first); its parent's
+ * exit signal; a direct exit signal (cadre_send_exit) with an abnormal
+ * reason from a thread that is not an actor. A direct NORMAL exit signal
+ * is ignored, and so is any exit signal from an actor that is neither its
+ * parent nor one of its children (as OTP's supervisor). A kill
+ * (cadre_kill) stops it at once; its links then take its children down.
  *
  * The spec, its children array and the strings in it are read, not copied:
  * they must outlive the supervisor. */
@@ -97,6 +111,13 @@ typedef enum cadre_sup_event_kind {
 	CADRE_SUP_START_FAILED = 4,
 	CADRE_SUP_INTENSITY = 5, /* too many restarts: shutting down */
 	CADRE_SUP_SHUTDOWN = 6,  /* the supervisor itself stops (reason) */
+	/* A child that the supervisor stops, or would have stopped (shutting
+	 * down, or a group restart), ended with a reason its shutdown mode does
+	 * not expect (OTP's shutdown_error): killed when its shutdown time was
+	 * up, a crash, or NORMAL for a permanent child. Follows the child's
+	 * CHILD_STOPPED or CHILD_EXITED; reason: the one it ended with. */
+	CADRE_SUP_SHUTDOWN_ERROR = 7,
+	CADRE_SUP_CHILD_IGNORED = 8, /* its start answered "ignore" (cadre_ignore) */
 } cadre_sup_event_kind;
 
 typedef struct cadre_sup_event {
@@ -122,6 +143,22 @@ typedef struct cadre_sup_spec {
 	void (*on_event)(void *ctx, const cadre_sup_event *ev);
 	void *event_ctx;
 } cadre_sup_spec;
+
+/* Inside a child's start callback: the child does not start, and that is
+ * not a failure (OTP's `ignore`). The child stops once start returns, with
+ * reason NORMAL, code CADRE_IGNORE_CODE, detail "ignore" (start should
+ * then return 0). Its supervisor keeps its spec with no actor (TERMINATED,
+ * ref CADRE_REF_NONE; restart_child may start it again), or forgets it if
+ * it is TEMPORARY or a SIMPLE_ONE_FOR_ONE child; it reports
+ * CHILD_IGNORED, does not restart it, and goes on: its own start,
+ * start_child and restart_child succeed (the latter two with
+ * CADRE_REF_NONE as the child's ref). Called elsewhere than in start, it
+ * stops self with that reason like cadre_stop_with, which a supervisor
+ * takes as a NORMAL exit. Returns 0, CADRE_EINVAL or CADRE_ESTATE (not in
+ * one of self's callbacks). */
+CADRE_API int cadre_ignore(cadre_actor *self);
+
+#define CADRE_IGNORE_CODE 0x49474E /* "IGN" */
 
 /* The supervisor behaviour: spawn it with the spec as arg, as a child of
  * another supervisor or with cadre_spawn. It traps exits and defers its

@@ -3,9 +3,10 @@
  * The supervisor, by mechanism (the design notes are with the code they
  * describe):
  *   supervisor.c  the behaviour: start, receive (dispatch), stop
- *   spec.c        validation, the child table, events
- *   ops.c         the operation queue (START, STOP, DELAY, ...) and the
- *                 messages that end its waits
+ *   spec.c        validation, the child table, events, cadre_ignore
+ *   ops.c         the operation queue (START, STOP, STOP_ALL, DELAY, ...)
+ *                 and the messages that end its waits; ignore and
+ *                 shutdown errors
  *   restart.c     restart strategies, intensity, backoff, auto-shutdown
  *   request.c     requests: the callers' blocking API, the reply futex,
  *                 and the supervisor's handling (queries, the stash)
@@ -75,10 +76,20 @@ struct child {
 	bool kill_armed;
 	bool removed;
 	bool dynamic;              /* a SIMPLE_ONE_FOR_ONE child */
+	bool in_group;             /* a group restart is to stop it (restart.c) */
 	struct sup_req *start_req; /* answered when its start ends */
 };
 
-enum op_kind { OP_START, OP_STOP, OP_DELAY, OP_REPLY, OP_REMOVE, OP_STARTED_SELF, OP_SELF_STOP };
+enum op_kind {
+	OP_START,
+	OP_STOP,
+	OP_STOP_ALL, /* all dynamic children at once (SIMPLE_ONE_FOR_ONE's shutdown) */
+	OP_DELAY,
+	OP_REPLY,
+	OP_REMOVE,
+	OP_STARTED_SELF,
+	OP_SELF_STOP
+};
 
 struct op {
 	enum op_kind k;
@@ -87,7 +98,7 @@ struct op {
 	struct sup_req *req;
 };
 
-enum { W_NONE, W_STARTED, W_EXIT, W_DELAY };
+enum { W_NONE, W_STARTED, W_EXIT, W_EXITS, W_DELAY }; /* W_EXITS: OP_STOP_ALL's */
 enum { P_INIT, P_RUN, P_DOWN };
 
 struct sup {
@@ -98,12 +109,16 @@ struct sup {
 	struct child **kids;
 	size_t nkids, capkids;
 	uint64_t next_serial;
-	uint64_t *restarts; /* restart times (ms) within the period */
-	uint32_t nrestarts;
+	uint64_t *restarts; /* restart times (ms) within the period: a ring (restart.c) */
+	uint32_t rhead, nrestarts, rcap;
+	bool closing; /* a spawn met CADRE_ECLOSED: the system is shutting down */
 	struct op *ops;
 	size_t ohead, otail, ocap;
 	int waiting;
 	uint64_t wait_serial;
+	uint32_t nstopping; /* W_EXITS: children still to stop */
+	cadre_timer all_timer;
+	bool all_armed;
 	uint32_t delay_seq;
 	int phase;
 	bool start_oom; /* P_INIT: a child's spawn ran out of memory */

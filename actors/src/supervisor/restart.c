@@ -1,22 +1,53 @@
 /* Cadre: supervisors, restarts: the strategies (which children a death
  * restarts), the intensity (how many restarts within the period before the
  * supervisor gives up), the backoff between restarts, auto-shutdown. */
+#include <stdlib.h>
+
 #include "cadre__clock.h"
+#include "cadre__mem.h"
 #include "cadre__sup.h"
 
+/* The restarts within the period: a ring of their times, oldest first
+ * (s->restarts[s->rhead], s->nrestarts of them, s->rcap slots). Each
+ * restart is added once and dropped once, when it leaves the period, so
+ * recording one costs O(1) amortised; the ring grows by doubling, to at
+ * most `intensity` slots (it never holds more). */
+static bool
+ring_grow(struct sup *s)
+{
+	uint32_t ncap = s->rcap == 0 ? 8 : s->rcap * 2;
+	if (ncap > s->spec->intensity || ncap < s->rcap)
+		ncap = s->spec->intensity;
+	uint64_t *n = cadre__a_malloc((size_t)ncap * sizeof *n);
+	if (n == NULL)
+		return false;
+	for (uint32_t i = 0; i < s->nrestarts; i++)
+		n[i] = s->restarts[(s->rhead + i) % s->rcap];
+	free(s->restarts);
+	s->restarts = n;
+	s->rcap = ncap;
+	s->rhead = 0;
+	return true;
+}
+
+/* Records a restart now; false if it would be one too many within the
+ * period (or, out of memory, one that cannot be counted: the supervisor
+ * then gives up as if it were). */
 static bool
 record_restart(struct sup *s)
 {
 	uint64_t now = cadre__now_ms(),
 	         horizon = now > s->spec->period_ms ? now - s->spec->period_ms : 0;
-	uint32_t j = 0;
-	for (uint32_t i = 0; i < s->nrestarts; i++)
-		if (s->restarts[i] > horizon)
-			s->restarts[j++] = s->restarts[i];
-	s->nrestarts = j;
+	while (s->nrestarts > 0 && s->restarts[s->rhead] <= horizon) {
+		s->rhead = (s->rhead + 1) % s->rcap;
+		s->nrestarts--;
+	}
 	if (s->nrestarts >= s->spec->intensity)
 		return false;
-	s->restarts[s->nrestarts++] = now;
+	if (s->nrestarts == s->rcap && !ring_grow(s))
+		return false;
+	s->restarts[(s->rhead + s->nrestarts) % s->rcap] = now;
+	s->nrestarts++;
 	return true;
 }
 
@@ -66,7 +97,10 @@ queue_restart(struct sup *s, struct child *c, uint32_t delay)
 }
 
 /* ONE_FOR_ALL: all; REST_FOR_ONE: c and those started after it.
- * Stop the others in reverse order, then start them all in order. */
+ * Stop the others in reverse order, then start them all in order. A
+ * sibling marked in_group that dies by itself before its stop is part of
+ * this restart (ops.c), not another one: OTP's terminate_children takes
+ * such an EXIT as the child's stop. */
 static void
 restart_group(struct sup *s, struct child *c, uint32_t delay)
 {
@@ -76,8 +110,10 @@ restart_group(struct sup *s, struct child *c, uint32_t delay)
 	size_t from = s->spec->strategy == CADRE_ONE_FOR_ALL ? 0 : idx;
 	for (size_t i = s->nkids; i-- > from;) {
 		struct child *k = s->kids[i];
-		if (k != c && !k->removed && (k->st == C_RUNNING || k->st == C_STARTING))
+		if (k != c && !k->removed && (k->st == C_RUNNING || k->st == C_STARTING)) {
+			k->in_group = true;
 			cadre__sup_push_op(s, (struct op){OP_STOP, k->serial, 0, NULL});
+		}
 	}
 	if (delay != 0)
 		cadre__sup_push_op(s, (struct op){OP_DELAY, 0, delay, NULL});

@@ -1,6 +1,7 @@
 /* Cadre: supervisors, the specs: validation, the child table (children
- * made from their specs, found by serial, ref or id, freed once removed)
- * and the events reported to the spec's on_event. */
+ * made from their specs, found by serial, ref or id, freed once removed),
+ * the events reported to the spec's on_event, and cadre_ignore (a child's
+ * "ignore" answer). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,14 @@ cadre__sup_emit(struct sup *s, cadre_sup_event_kind kind, const struct child *c,
 	s->spec->on_event(s->spec->event_ctx, &ev);
 }
 
+/* ---- a child's answer ------------------------------------------------------------------- */
+int
+cadre_ignore(cadre_actor *self)
+{
+	static const cadre_exit ignore = {CADRE_EXIT_NORMAL, CADRE_IGNORE_CODE, "ignore"};
+	return cadre_stop_with(self, &ignore);
+}
+
 /* ---- the child table ------------------------------------------------------------------ */
 struct child *
 cadre__sup_by_serial(struct sup *s, uint64_t serial)
@@ -54,10 +63,12 @@ cadre__sup_by_serial(struct sup *s, uint64_t serial)
 	return NULL;
 }
 
+/* The child whose actor is r; never one with no actor (r NONE: an exit
+ * signal from no actor is no child's). */
 struct child *
 cadre__sup_by_ref(struct sup *s, cadre_ref r)
 {
-	for (size_t i = 0; i < s->nkids; i++)
+	for (size_t i = 0; !cadre_ref_is_none(r) && i < s->nkids; i++)
 		if (!s->kids[i]->removed && cadre_ref_eq(s->kids[i]->ref, r))
 			return s->kids[i];
 	return NULL;

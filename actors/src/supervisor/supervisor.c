@@ -5,7 +5,8 @@
  * Design notes.
  *
  * A supervisor is an ordinary actor built on core's public API: it traps
- * exits, spawns each child with CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED
+ * exits and its own stop request (so every stop but a kill stops its
+ * children in order), spawns each child with CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED
  * (so it learns both "started" and "died"), and uses timers for shutdown
  * timeouts and restart backoff. Nothing in it blocks. (The operation queue's
  * design notes are in ops.c, the requests' in request.c.)
@@ -34,10 +35,10 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 	s->spec = spec;
 	s->phase = P_INIT;
 	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
-	s->restarts = cadre__a_calloc(spec->intensity + 1u, sizeof *s->restarts);
-	if (s->restarts == NULL)
-		return CADRE_ENOMEM;
 	cadre_trap_exits(&s->base, true);
+	/* cadre_stop_ref and the system's shutdown: an exit signal `shutdown`
+	 * from no actor, so an ordered stop (children in reverse) */
+	cadre_trap_stop(&s->base, true);
 	cadre_started_later(&s->base);
 	if (spec->strategy != CADRE_SIMPLE_ONE_FOR_ONE) {
 		for (size_t i = 0; i < spec->nchildren; i++) {
@@ -85,8 +86,11 @@ payload(const cadre_msg *m, void *out, size_t size)
 	return true;
 }
 
-/* An EXIT: a child's death (through its link), or, from anyone else, an
- * order to go. Core delivers an EXIT with its sender in `from`. */
+/* An EXIT: a child's death (through its link); from our parent, or directly
+ * from no actor (an outside thread, or our trapped stop request), an order
+ * to go; from any other actor, ignored (as OTP's supervisor: an EXIT that is
+ * no child's is dropped). Core delivers an EXIT with its sender in `from`,
+ * so one whose sender differs is forged. */
 static void
 on_exit_msg(struct sup *s, const cadre_msg *m)
 {
@@ -94,11 +98,12 @@ on_exit_msg(struct sup *s, const cadre_msg *m)
 	if (!payload(m, &e, sizeof e) || !cadre_ref_eq(m->sender, e.from))
 		return; /* not core's: forged */
 	struct child *c = e.linked ? cadre__sup_by_ref(s, e.from) : NULL;
+	bool outside = cadre_ref_is_none(e.from);
 	if (c != NULL) {
 		cadre__sup_child_exit(s, c, &e);
-	} else if (cadre_ref_eq(e.from, cadre_parent(&s->base)) ||
-	           (!e.linked && e.reason.kind != CADRE_EXIT_NORMAL)) {
-		/* our parent (or anyone, directly) asks us to go: in order */
+	} else if ((!outside && cadre_ref_eq(e.from, cadre_parent(&s->base))) ||
+	           (outside && !e.linked && e.reason.kind != CADRE_EXIT_NORMAL)) {
+		/* asked to go: in order */
 		cadre__sup_begin_shutdown(s, e.reason);
 	}
 }

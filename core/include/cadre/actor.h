@@ -160,6 +160,9 @@ typedef struct cadre_config {
 	                         not in chains (docs/architecture.md, coalescing) */
 	cadre_dead_letter_fn dead_letter; /* optional */
 	void *dead_letter_ctx;
+	uint32_t tree_shutdown_ms; /* cadre_system_shutdown: how long supervision trees get to
+	                              stop in order before every actor left is stopped at
+	                              once; 0 = 5000 */
 } cadre_config;
 
 /* Creates a system and starts its workers. cfg may be NULL (defaults).
@@ -168,10 +171,15 @@ typedef struct cadre_config {
  * run in one process. */
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 
-/* Shuts the system down, in this order: refuses new spawns and sends
- * (they fail with CADRE_ECLOSED); stops every actor (their stop callbacks
- * run, reason CADRE_EXIT_SHUTDOWN); dead-letters every message still
- * queued; joins the worker threads. Blocks until done; must not be called
+/* Shuts the system down, in this order: first, while the system still
+ * runs, stops its supervision trees top-down (each actor that traps its
+ * stop request, cadre/links.h, and was not spawned linked by one: a
+ * supervisor's tree stops in order) and waits until they are gone or
+ * cfg.tree_shutdown_ms has passed; then refuses new spawns and sends (they
+ * fail with CADRE_ECLOSED); stops every actor left at once (their stop
+ * callbacks run, reason CADRE_EXIT_SHUTDOWN; a stop request is no longer
+ * trapped); dead-letters every message still queued; joins the worker
+ * threads. Blocks until done; must not be called
  * from one of this system's workers (CADRE_EWOULDBLOCK). Idempotent: a
  * second call returns 0. Counters stay readable afterwards. */
 CADRE_API int cadre_system_shutdown(cadre_system *sys);

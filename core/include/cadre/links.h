@@ -79,6 +79,17 @@ CADRE_API int cadre_unlink(cadre_actor *self, cadre_ref other);
  * CADRE_ESTATE. */
 CADRE_API int cadre_trap_exits(cadre_actor *self, bool on);
 
+/* Turns trapping of self's stop request on or off. While on, the stop
+ * request (cadre_stop_ref, and the first phase of cadre_system_shutdown)
+ * does not stop self: it arrives as a CADRE_MSG_EXIT message from
+ * CADRE_REF_NONE, reason SHUTDOWN, not linked, and self is expected to stop
+ * soon, in its own order (a supervisor stops its children first). The
+ * request may then be made again. Once the system is closing, a stop
+ * request is never trapped. An actor spawned with CADRE_SPAWN_LINK by an
+ * actor that traps its stop request is left to it by the first phase of
+ * cadre_system_shutdown. Returns 0, CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_trap_stop(cadre_actor *self, bool on);
+
 /* Monitors target; *monitor receives an id unique in the system. The DOWN
  * is allocated now: CADRE_ENOMEM means nothing changed (no DOWN will come).
  * If target cannot record the monitor (out of memory), it stops with

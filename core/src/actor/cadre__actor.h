@@ -15,6 +15,9 @@ int cadre__deliver_view(struct cadre__worker *w, struct cadre__actor *a, const c
 /* Ends the actor's life on its worker (stop.c): stop(), exit and down
  * signals, slot, counters. CADRE__RUN_DEAD. */
 int cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason);
+/* The embedded stop request, popped (stop.c): finishes a, or delivers it
+ * as an exit signal to an actor that traps it (cadre_trap_stop). */
+int cadre__stop_request(struct cadre__worker *w, struct cadre__actor *a);
 /* After the grace period: what its mailbox holds is dead-lettered (signals
  * answered), then it is freed. */
 void cadre__actor_reclaim(struct cadre__worker *w, struct cadre__actor *a);

@@ -133,7 +133,7 @@ next_node(struct run *r, cadre_lane *lane)
 	return node;
 }
 
-/* A signal, or the embedded stop request (which cannot be trapped). The
+/* A signal, or the embedded stop request (trapped only by cadre_trap_stop). The
  * cursor goes back first: a signal may end the actor, whose leftover mail
  * is then taken from the mailbox. */
 static int
@@ -142,9 +142,8 @@ handle_system(struct run *r, cadre_mb_node *node)
 	struct cadre__worker *w = r->w;
 	struct cadre__actor *a = r->a;
 	a->mb.tail = r->tail;
-	int res = node == &a->stop_node
-	                  ? cadre__finish(w, a, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, NULL})
-	                  : cadre__signal_handle(w, a, (struct cadre__msg *)node);
+	int res = node == &a->stop_node ? cadre__stop_request(w, a)
+	                                : cadre__signal_handle(w, a, (struct cadre__msg *)node);
 	r->tail = a->mb.tail;
 	if (res == CADRE__RUN_DEAD)
 		return DEAD;

@@ -70,6 +70,14 @@ actor_extras(struct cadre__worker *w, struct cadre__actor *a, const cadre_spawn_
 	if ((flags & ~(uint32_t)CADRE_SPAWN_BLOCKING) != 0 &&
 	    cadre__links_at_spawn(w, a, flags) != 0)
 		return CADRE_ENOMEM;
+	/* A child linked to a parent that traps its stop request is the
+	 * parent's to stop (cadre_system_shutdown's first walk leaves it).
+	 * Relaxed load: the spawner's own bit (its own earlier RMW); pairs with
+	 * nothing. Relaxed store: a is not published yet; the slot's release
+	 * store (cadre__slot_publish) publishes it. */
+	if ((flags & CADRE_SPAWN_LINK) &&
+	    (cadre__load_rlx_u32(&cadre__tls_actor->sig) & CADRE__SIG_F_TRAP_STOP))
+		cadre__store_rlx_u32(&a->sig, CADRE__SIG_F_PARENT_STOPS);
 	return 0;
 }
 

@@ -70,6 +70,49 @@ cadre_fail(cadre_actor *self, int code, const char *detail)
 }
 
 int
+cadre_trap_stop(cadre_actor *self, bool on)
+{
+	struct cadre__actor *a;
+	int err = cadre__self_check(self, &a);
+	if (err != 0)
+		return err;
+	/* acq_rel RMWs: the word's other bits are set concurrently by RMW; the
+	 * bit pairs with the acquire load of shutdown's first walk (runtime/). */
+	if (on)
+		cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_TRAP_STOP);
+	else
+		cadre__fetch_and_acqrel_u32(&a->sig, ~(uint32_t)CADRE__SIG_F_TRAP_STOP);
+	return 0;
+}
+
+/* The embedded stop request, popped by a's run: a stops (SHUTDOWN), or, if
+ * it traps its stop request and the system is not closing, gets it as an
+ * exit signal from no one. The STOP bit is cleared first, so that a
+ * request made after it (shutdown's second walk) is pushed again: either
+ * that walk's fetch-or comes after our fetch-and, and pushes the node
+ * anew, or it comes before, and our fetch-and, reading it, sees `closing`
+ * set before it (acq_rel RMW chain on sig, then the acquire load). */
+int
+cadre__stop_request(struct cadre__worker *w, struct cadre__actor *a)
+{
+	static const cadre_exit shutdown = {CADRE_EXIT_SHUTDOWN, 0, NULL};
+	/* Relaxed: the TRAP_STOP bit is only changed by a itself (its own
+	 * earlier RMW, ordered before this run); pairs with nothing. */
+	if (cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_TRAP_STOP) {
+		/* acq_rel fetch-and: pairs with cadre__request_stop's acq_rel
+		 * fetch-or of the STOP bit (see above). */
+		cadre__fetch_and_acqrel_u32(&a->sig, ~(uint32_t)CADRE__SIG_F_STOP);
+		/* Acquire: pairs with shutdown's seq_cst exchange of closing. */
+		if (!cadre__load_acq_u32(&w->sys->closing)) {
+			cadre_exit_msg em = {CADRE_REF_NONE, shutdown, false, NULL};
+			cadre_msg view = {CADRE_MSG_EXIT, sizeof em, &em, CADRE_REF_NONE};
+			return cadre__deliver_view(w, a, &view);
+		}
+	}
+	return cadre__finish(w, a, shutdown);
+}
+
+int
 cadre_stop_ref(cadre_system *sys, cadre_ref target)
 {
 	if (sys == NULL)

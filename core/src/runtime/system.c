@@ -2,7 +2,11 @@
  *
  * Design notes.
  *
- * Shutdown (cadre_system_shutdown): closing is set (seq_cst); spawns in
+ * Shutdown (cadre_system_shutdown): first, while the system still runs,
+ * the roots of supervision trees (actors that trap their stop request,
+ * not spawned linked by one) get their stop request and stop their trees
+ * in order; shutdown waits until they are gone, or tree_ms. Then closing
+ * is set (seq_cst); spawns in
  * flight are waited for (spawn does [RMW spawning ; load closing], shutdown
  * does [RMW closing ; load spawning]: Dekker, so no spawn slips past the
  * walk); every live actor gets a stop request; workers exit when no actor
@@ -39,6 +43,7 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
 	sys->steal_age = (cfg->steal_after_us != 0 ? cfg->steal_after_us : 100u) * UINT64_C(1000);
 	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
+	sys->tree_ms = cfg->tree_shutdown_ms != 0 ? cfg->tree_shutdown_ms : 5000;
 	sys->pin = !cfg->no_pinning;
 	sys->run_next = !cfg->no_run_next;
 	sys->backpressure = !cfg->no_backpressure;
@@ -131,6 +136,73 @@ stop_one(void *ctx, struct cadre__actor *a)
 	cadre__request_stop(ctx, a);
 }
 
+/* ---- 0. supervision trees, top-down ----------------------------------------- */
+struct trees {
+	struct cadre_system *sys;
+	cadre_ref *roots;
+	size_t n, cap;
+};
+
+static bool
+is_root(struct cadre__actor *a)
+{
+	/* Acquire: pairs with the acq_rel RMW of cadre_trap_stop (the bits are
+	 * all we read). */
+	uint32_t sig = cadre__load_acq_u32(&a->sig);
+	return (sig & (CADRE__SIG_F_TRAP_STOP | CADRE__SIG_F_PARENT_STOPS)) ==
+	       CADRE__SIG_F_TRAP_STOP;
+}
+
+static void
+count_root(void *ctx, struct cadre__actor *a)
+{
+	struct trees *t = ctx;
+	t->cap += is_root(a);
+}
+
+static void
+stop_root(void *ctx, struct cadre__actor *a)
+{
+	struct trees *t = ctx;
+	if (t->n == t->cap || !is_root(a))
+		return; /* (a root spawned since the count: stopped with the rest) */
+	t->roots[t->n++] = cadre__ref_of(t->sys, a);
+	cadre__request_stop(t->sys, a);
+}
+
+static bool
+roots_alive(struct trees *t)
+{
+	bool any = false;
+	cadre__enter(t->sys, NULL);
+	for (size_t i = 0; i < t->n && !any; i++)
+		any = cadre__table_get(&t->sys->table, t->roots[i]) != NULL;
+	cadre__leave(t->sys, NULL);
+	return any;
+}
+
+/* Asks each root of a supervision tree to stop (it traps the request and
+ * stops its tree in order) and waits until they are gone, or tree_ms. The
+ * system still runs meanwhile: a stopping tree signals its children, and
+ * its timers fire. The walks hold actor pointers: outside sections. */
+static void
+stop_trees(struct cadre_system *sys)
+{
+	struct trees t = {sys, NULL, 0, 0};
+	cadre__enter(sys, NULL);
+	cadre__table_each(&sys->table, count_root, &t);
+	cadre__leave(sys, NULL);
+	if (t.cap == 0 || (t.roots = cadre__alloc(t.cap * sizeof *t.roots)) == NULL)
+		return; /* none, or no memory: all stop at once */
+	cadre__enter(sys, NULL);
+	cadre__table_each(&sys->table, stop_root, &t);
+	cadre__leave(sys, NULL);
+	uint64_t deadline = cadre__deadline_ms(sys->tree_ms);
+	while (roots_alive(&t) && cadre__now_ns() < deadline)
+		nap(1000000);
+	cadre__free(t.roots, t.cap * sizeof *t.roots);
+}
+
 int
 cadre_system_shutdown(cadre_system *sys)
 {
@@ -143,6 +215,9 @@ cadre_system_shutdown(cadre_system *sys)
 		pthread_mutex_unlock(&sys->shutdown_lock);
 		return 0;
 	}
+	/* 0. Supervision trees stop top-down, in order. */
+	stop_trees(sys);
+
 	/* 1. Refuse new spawns, sends and timers. seq_cst: Dekker with spawn.
 	 * Pending timers are dropped: never sent, never counted. */
 	cadre__xchg_sc_u32(&sys->closing, 1);

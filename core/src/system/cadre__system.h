@@ -138,6 +138,7 @@ struct cadre_system {
 	unsigned spin_rounds;
 	uint64_t steal_age; /* ns a queued actor waits before it may be stolen */
 	uint32_t max_msg;
+	uint32_t tree_ms; /* shutdown: how long supervision trees get to stop in order */
 	bool pin;
 	bool run_next;
 	bool backpressure;

@@ -36,8 +36,10 @@ struct cadre__actor {
 
 /* Bits of struct cadre__actor.sig (read by senders, set by RMW). */
 enum {
-	CADRE__SIG_F_STOP = 1,       /* stop_node was pushed (at most once) */
-	CADRE__SIG_F_OVERLOADED = 2, /* a full batch left mail behind: mute senders */
+	CADRE__SIG_F_STOP = 1,         /* stop_node was pushed (at most once) */
+	CADRE__SIG_F_OVERLOADED = 2,   /* a full batch left mail behind: mute senders */
+	CADRE__SIG_F_TRAP_STOP = 4,    /* the stop request arrives as a message (cadre_trap_stop) */
+	CADRE__SIG_F_PARENT_STOPS = 8, /* spawned linked by a TRAP_STOP actor, which stops it */
 };
 
 enum {
