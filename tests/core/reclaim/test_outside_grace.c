@@ -39,6 +39,7 @@
 #include "cadre__atomic.h"
 #include "cadre__system.h"
 #include "check.h"
+#include "shut_bounded.h"
 
 enum { THREADS = 8, SHUT_THREADS = 12, CHURN = 50000, HANG_MS = 20000 };
 enum { T_LOAD = 1, T_LEFT = 2 };
@@ -296,21 +297,6 @@ reclaim_under_outside_senders(void)
 	cadre_system_free(sys);
 }
 
-struct shut {
-	cadre_system *sys;
-	uint32_t done;
-	int rc;
-};
-
-static void *
-shut_main(void *arg)
-{
-	struct shut *s = arg;
-	s->rc = cadre_system_shutdown(s->sys);
-	cadre__store_rel_u32(&s->done, 1); /* pairs with the test's acquire load */
-	return NULL;
-}
-
 static void
 shutdown_under_outside_senders(void)
 {
@@ -324,16 +310,12 @@ shutdown_under_outside_senders(void)
 	start_all(th, o, SHUT_THREADS, sys, to, &stop);
 	relay_start(&rl, sys);
 	nap_ms(50); /* load */
-	struct shut s = {.sys = sys};
-	pthread_t sh;
-	CHECK_EQ(pthread_create(&sh, NULL, shut_main, &s), 0);
-	for (int i = 0; i < HANG_MS && !cadre__load_acq_u32(&s.done); i++)
-		nap_ms(1);
-	if (!cadre__load_acq_u32(&s.done)) {
+	struct shut s;
+	shut_start(&s, sys);
+	if (!shut_wait(&s, HANG_MS)) {
 		print_stats(sys, &d, "shutdown hung");
 		CHECK(!"shutdown returned");
 	}
-	CHECK_EQ(pthread_join(sh, NULL), 0);
 	CHECK_EQ(s.rc, 0);
 	for (int i = 0; i < SHUT_THREADS; i++) /* each sender sees the closed system */
 		for (int k = 0; k < HANG_MS && !cadre__load_acq_u32(&o[i].saw_closed); k++)

@@ -17,6 +17,7 @@
 
 #include "cadre__atomic.h"
 #include "check.h"
+#include "shut_bounded.h"
 
 enum { SENDERS = 40, SLICE = 200, CRASH_AT = 3000, ROUNDS = 20, HANG_MS = 20000 };
 
@@ -113,32 +114,14 @@ static const cadre_behaviour sender = {.size = sizeof(struct sender),
                                        .receive = sender_receive,
                                        .stop = sender_stop};
 
-struct shut {
-	cadre_system *sys;
-	uint32_t done;
-	int rc;
-};
-
-static void *
-shut_main(void *arg)
-{
-	struct shut *s = arg;
-	s->rc = cadre_system_shutdown(s->sys);
-	cadre__store_rel_u32(&s->done, 1); /* pairs with the test's acquire load */
-	return NULL;
-}
-
 /* Shuts sys down on another thread; aborts if that does not return within
  * HANG_MS (a hang detector). */
 static void
 shutdown_bounded(cadre_system *sys, int round)
 {
-	struct shut s = {.sys = sys};
-	pthread_t th;
-	CHECK_EQ(pthread_create(&th, NULL, shut_main, &s), 0);
-	for (int i = 0; i < HANG_MS && !cadre__load_acq_u32(&s.done); i++)
-		nap_ms(1);
-	if (!cadre__load_acq_u32(&s.done)) {
+	struct shut s;
+	shut_start(&s, sys);
+	if (!shut_wait(&s, HANG_MS)) {
 		cadre_stats st;
 		CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 		fprintf(stderr,
@@ -149,7 +132,6 @@ shutdown_bounded(cadre_system *sys, int round)
 		        (unsigned long long)cadre__load_acq_u64(&stops));
 		CHECK(!"shutdown returned");
 	}
-	CHECK_EQ(pthread_join(th, NULL), 0);
 	CHECK_EQ(s.rc, 0);
 }
 
