@@ -517,6 +517,19 @@ wspec(struct cfg *c, cadre_restart r, uint32_t shutdown_ms)
 	                          .type = CADRE_WORKER};
 }
 
+/* A child that is a supervisor (permanent, shutdown infinity, as OTP's
+ * default for a supervisor child). */
+static inline cadre_child_spec
+supspec(const char *id, const cadre_sup_spec *spec)
+{
+	return (cadre_child_spec){.id = id,
+	                          .beh = cadre_supervisor_behaviour(),
+	                          .arg = (void *)(uintptr_t)spec,
+	                          .restart = CADRE_PERMANENT,
+	                          .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+	                          .type = CADRE_SUPERVISOR};
+}
+
 static inline cadre_sup_spec
 sspec(cadre_strategy st, uint32_t intensity, uint32_t period_ms, const cadre_child_spec *kids,
       size_t n, const char *name)
@@ -683,12 +696,7 @@ start_nested_tree(void)
 	static cadre_sup_spec inner;
 	inner = sspec(CADRE_ONE_FOR_ONE, 1, 60000, inner_kids, 2, "inner");
 	static cadre_child_spec top_kids[1];
-	top_kids[0] = (cadre_child_spec){.id = "CS",
-	                                 .beh = cadre_supervisor_behaviour(),
-	                                 .arg = &inner,
-	                                 .restart = CADRE_PERMANENT,
-	                                 .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
-	                                 .type = CADRE_SUPERVISOR};
+	top_kids[0] = supspec("CS", &inner);
 	static cadre_sup_spec top;
 	top = sspec(CADRE_ONE_FOR_ONE, 3, 60000, top_kids, 1, "top");
 	return start_sup(sys, &top);

@@ -1,6 +1,6 @@
 /* Cadre: become / unbecome and the stash (the contract is in
  * cadre/behave.h). All of it is owner-only state in the actor's extension
- * block: no atomics. The run loop (actor.c) takes unstashed messages
+ * block: no atomics. The run loop (run.c) takes unstashed messages
  * (ext->replay) before the mailbox, and asks cur_disp what to do with the
  * message receive just handled. */
 #include "cadre__actor.h"

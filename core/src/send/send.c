@@ -43,7 +43,7 @@
  * the chain is CADRE__OUTBOX_CHAIN long, when another receiver needs its
  * way, before the sender sends a signal, and at the end of the run. The
  * receiver's pointer stays valid meanwhile: the worker is not quiescent
- * during a run (worker.c, reclamation). */
+ * during a run (reclaim/). */
 static void
 outbox_link(struct cadre_system *sys, struct cadre__worker *w, unsigned i)
 {
@@ -116,7 +116,7 @@ coalesces(const struct cadre_system *sys, struct cadre__worker *w, const struct 
 }
 
 /* Backpressure: a running actor that sends to an overloaded one is muted
- * at the end of its run (worker.c run_one). */
+ * at the end of its run (runtime/loop.c run_one). */
 static void
 note_overloaded(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a,
                 cadre_ref to)

@@ -115,7 +115,7 @@ void cadre__ext_free(struct cadre__actor *a);
 #define CADRE__MAX_ACTORS (CADRE__PAGE_SLOTS * CADRE__DIR_PAGES - 1u)
 
 /* Free slot indexes a worker keeps (32 KiB). Beyond it, half of them move
- * to the system as one magazine (system.c), and an empty cache takes one
+ * to the system as one magazine (table.c), and an empty cache takes one
  * back: one CAS per CADRE__MAG indexes, not one per index. */
 #define CADRE__SLOT_CACHE 4096u
 #define CADRE__MAG (CADRE__SLOT_CACHE / 2u)

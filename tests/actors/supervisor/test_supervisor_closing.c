@@ -102,12 +102,7 @@ system_shutdown_top_down(void)
 	inner = sspec(CADRE_ONE_FOR_ONE, 1, 60000, inner_kids, 2, "inner");
 	static cadre_child_spec top_kids[3];
 	top_kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
-	top_kids[1] = (cadre_child_spec){.id = "CS",
-	                                 .beh = cadre_supervisor_behaviour(),
-	                                 .arg = &inner,
-	                                 .restart = CADRE_PERMANENT,
-	                                 .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
-	                                 .type = CADRE_SUPERVISOR};
+	top_kids[1] = supspec("CS", &inner);
 	top_kids[2] = wspec(&cx, CADRE_PERMANENT, 1000);
 	static cadre_sup_spec top;
 	top = sspec(CADRE_ONE_FOR_ONE, 3, 60000, top_kids, 3, "top");

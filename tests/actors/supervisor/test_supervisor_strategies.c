@@ -107,12 +107,7 @@ start_failure_unwinds(void)
 	inner = sspec(CADRE_ONE_FOR_ONE, 3, 5000, inner_kids, 2, "inner");
 	static cadre_child_spec top_kids[2];
 	top_kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
-	top_kids[1] = (cadre_child_spec){.id = "CS",
-	                                 .beh = cadre_supervisor_behaviour(),
-	                                 .arg = &inner,
-	                                 .restart = CADRE_PERMANENT,
-	                                 .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
-	                                 .type = CADRE_SUPERVISOR};
+	top_kids[1] = supspec("CS", &inner);
 	static cadre_sup_spec top;
 	top = sspec(CADRE_ONE_FOR_ONE, 3, 5000, top_kids, 2, "top");
 	failed = NULL;

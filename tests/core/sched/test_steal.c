@@ -1,4 +1,4 @@
-/* Stealing under the locality-first rule (core/src/worker.c): a queued
+/* Stealing under the locality-first rule (core/src/sched/sched.c): a queued
  * actor stays with its worker until it has waited steal_after_us or the
  * queue is long, and idle workers nap while anything is queued anywhere.
  *
