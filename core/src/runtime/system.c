@@ -36,7 +36,7 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 {
 	sys->nworkers = n;
 	sys->nblocking = cfg->blocking_threads != 0 ? cfg->blocking_threads : 2;
-	if (sys->nblocking > 256)
+	if (sys->nblocking > CADRE__MAX_BLOCKING)
 		return CADRE_EINVAL;
 	sys->nall = n + sys->nblocking;
 	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
@@ -69,10 +69,10 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		n = cpus > 0 ? (unsigned)cpus : 1u;
-		if (n > 64)
-			n = 64;
+		if (n > CADRE__MAX_WORKERS)
+			n = CADRE__MAX_WORKERS;
 	}
-	if (n > 64)
+	if (n > CADRE__MAX_WORKERS)
 		return CADRE_EINVAL; /* one bit per worker in idle_mask */
 
 	struct cadre_system *sys = cadre__alloc_aligned(sizeof *sys, CADRE__CACHELINE);
