@@ -134,7 +134,7 @@ main(void)
 			return 1;
 	}
 	/* the crunchers stop themselves; then let the logger catch up */
-	while (cadre_system_await_idle(sys, 100) == CADRE_ETIMEDOUT) {
+	while (cadre_system_await_stopped(sys, 100) == CADRE_ETIMEDOUT) {
 		cadre_stats st;
 		cadre_system_stats(sys, -1, &st);
 		if (st.actors_alive == 1 && st.sent == st.handled)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 enum { SQUARE = 1, STORE = 2 };
@@ -175,7 +176,7 @@ main(void)
 	}
 	printf("main: %ld requests accepted; stopping the service\n", sent);
 	cadre_supervisor_stop(sys, root, 10000);
-	cadre_system_shutdown(sys);
+	cadre_system_shutdown(sys, CADRE_FOREVER);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("main: messages sent %llu = handled %llu + dead letters %llu\n",

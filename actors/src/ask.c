@@ -49,6 +49,7 @@
  * Process-wide counters (late, dropped, timed out) are relaxed atomics:
  * statistics only, they publish nothing.
  */
+#include <cadre.h>
 #include <cadre/ask.h>
 
 #include <stdlib.h>
@@ -217,9 +218,10 @@ cadre_asker_init(cadre_asker *a)
 
 static int
 ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const void *data,
-           size_t size, uint32_t timeout_ms, cadre_response_fn fn, void *ctx, uint64_t *idp)
+           size_t size, cadre_timeout timeout_ms, cadre_response_fn fn, void *ctx, uint64_t *idp)
 {
-	if (self == NULL || a == NULL || (data == NULL && size != 0) || cadre__type_reserved(type))
+	if (self == NULL || a == NULL || (data == NULL && size != 0) ||
+	    cadre__type_reserved(type) || timeout_ms < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	cadre_system *sys = cadre_actor_system(self);
 	if (sys == NULL || a->closed_)
@@ -234,7 +236,8 @@ ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const
 	/* The timeout first: a request must never be out without one. */
 	struct rep_hdr t = {id, CADRE_ETIMEDOUT, 0};
 	cadre_timer timer;
-	rc = cadre__send_after_reserved(sys, me, CADRE_MSG_REPLY, &t, sizeof t, timeout_ms, &timer);
+	uint64_t after = timeout_ms == CADRE_FOREVER ? UINT64_MAX : (uint64_t)timeout_ms;
+	rc = cadre__send_after_reserved(sys, me, CADRE_MSG_REPLY, &t, sizeof t, after, &timer);
 	if (rc != 0)
 		return rc;
 	struct req_hdr h = {REQ_MAGIC, 0, id, me};
@@ -260,14 +263,14 @@ ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const
 
 int
 cadre_ask(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const void *data,
-          size_t size, uint32_t timeout_ms, uint64_t *id)
+          size_t size, cadre_timeout timeout_ms, uint64_t *id)
 {
 	return ask_common(self, a, to, type, data, size, timeout_ms, NULL, NULL, id);
 }
 
 int
 cadre_ask_cb(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const void *data,
-             size_t size, uint32_t timeout_ms, cadre_response_fn fn, void *ctx, uint64_t *id)
+             size_t size, cadre_timeout timeout_ms, cadre_response_fn fn, void *ctx, uint64_t *id)
 {
 	if (fn == NULL)
 		return CADRE_EINVAL;
@@ -292,22 +295,24 @@ cadre_reply_read(const cadre_msg *msg, cadre_response *out)
 	return 0;
 }
 
-bool
+int
 cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg)
 {
-	if (a == NULL || msg == NULL || msg->type != CADRE_MSG_REPLY)
-		return false;
+	if (self == NULL || a == NULL || msg == NULL)
+		return CADRE_EINVAL;
+	if (msg->type != CADRE_MSG_REPLY)
+		return 0;
 	cadre_response r;
 	if (cadre_reply_read(msg, &r) != 0) {
 		a->stats_.replies_dropped++; /* malformed: ours (the type), but no request */
 		count(&g_dropped);
-		return true;
+		return 1;
 	}
 	bool timeout = r.status == CADRE_ETIMEDOUT;
 	struct cadre__ask_slot *s = tbl_find(a, r.id);
 	if (s == NULL) {
 		if (timeout)
-			return true; /* the reply won; its cancel came too late */
+			return 1; /* the reply won; its cancel came too late */
 		if (r.id != 0 && r.id < a->next_id_) {
 			a->stats_.replies_late++;
 			count(&g_late);
@@ -315,7 +320,7 @@ cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg)
 			a->stats_.replies_dropped++;
 			count(&g_dropped);
 		}
-		return true;
+		return 1;
 	}
 	struct cadre__ask_slot e = *s;
 	tbl_erase(a, s);
@@ -329,9 +334,9 @@ cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg)
 			cadre_timer_cancel(sys, e.timer); /* ENOENT: firing; dropped above */
 	}
 	if (e.fn == NULL)
-		return false; /* message mode: receive handles this outcome */
+		return 0; /* message mode: receive handles this outcome */
 	e.fn(self, e.ctx, &r);
-	return true;
+	return 1;
 }
 
 int
@@ -351,11 +356,11 @@ cadre_ask_cancel(cadre_actor *self, cadre_asker *a, uint64_t id)
 	return 0;
 }
 
-void
+int
 cadre_asker_fini(cadre_actor *self, cadre_asker *a)
 {
 	if (a == NULL)
-		return;
+		return CADRE_EINVAL;
 	a->closed_ = true;
 	struct cadre__ask_slot *slots = a->slots_;
 	uint32_t cap = a->cap_;
@@ -375,22 +380,24 @@ cadre_asker_fini(cadre_actor *self, cadre_asker *a)
 		}
 	}
 	free(slots);
+	return 0;
 }
 
-void
+int
 cadre_asker_stats(const cadre_asker *a, cadre_ask_stats *out)
 {
 	if (a == NULL || out == NULL)
-		return;
+		return CADRE_EINVAL;
 	*out = a->stats_;
 	out->pending = a->count_;
+	return 0;
 }
 
-void
+int
 cadre_ask_global_stats(cadre_ask_stats *out)
 {
 	if (out == NULL)
-		return;
+		return CADRE_EINVAL;
 	/* Relaxed loads: snapshots of statistics; they pair with nothing
 	 * (count's relaxed adds publish nothing). */
 	*out = (cadre_ask_stats){
@@ -398,6 +405,7 @@ cadre_ask_global_stats(cadre_ask_stats *out)
 	        .replies_late = cadre__load_rlx_u64(&g_late),
 	        .replies_dropped = cadre__load_rlx_u64(&g_dropped),
 	};
+	return 0;
 }
 
 /* ---- the receiving side ------------------------------------------------------------ */
@@ -555,7 +563,7 @@ static const cadre_behaviour proxy_beh = {.size = sizeof(struct proxy),
 /* Waits until DONE (0) or the deadline, at which it tries PENDING ->
  * TIMEDOUT (CADRE_ETIMEDOUT if that wins). */
 static int
-future_wait(struct future *f, long timeout_ms)
+future_wait(struct future *f, cadre_timeout timeout_ms)
 {
 	if (cadre__await_change(&f->state, F_PENDING, cadre__deadline_ms(timeout_ms)) != 0) {
 		/* acq_rel CAS: the other side of future_claim's CAS; whoever
@@ -571,7 +579,7 @@ future_wait(struct future *f, long timeout_ms)
 
 int
 cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
-               long timeout_ms, void *reply_buf, size_t buf_size, size_t *reply_size,
+               cadre_timeout timeout_ms, void *reply_buf, size_t buf_size, size_t *reply_size,
                uint32_t *reply_type)
 {
 	if (cadre__type_reserved(type))
@@ -583,13 +591,13 @@ cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
 /* cadre_ask_wait for any type (cadre__ask.h): cadre_router_query. */
 int
 cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
-                         size_t size, long timeout_ms, void *reply_buf, size_t buf_size,
+                         size_t size, cadre_timeout timeout_ms, void *reply_buf, size_t buf_size,
                          size_t *reply_size, uint32_t *reply_type)
 {
-	if (sys == NULL || timeout_ms < 0 || (data == NULL && size != 0) ||
+	if (sys == NULL || timeout_ms < CADRE_FOREVER || (data == NULL && size != 0) ||
 	    (reply_buf == NULL && buf_size != 0))
 		return CADRE_EINVAL;
-	if (cadre_on_worker())
+	if (cadre_is_worker_thread())
 		return CADRE_EWOULDBLOCK;
 	struct future *f = cadre__a_calloc(1, sizeof *f);
 	if (f == NULL)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 enum { WORK = 0x100, TICK = 0x101 };
@@ -430,7 +431,7 @@ chaos_run(const struct chaos_params *p, struct chaos_result *r)
 	if (rc == 0 && run_load(&c, p) != 0)
 		rc = CADRE_ESYS;
 	/* Shut down under load: the tree, timers in flight, muted senders. */
-	if (cadre_system_shutdown(c.sys) != 0 && rc == 0)
+	if (cadre_system_shutdown(c.sys, CADRE_FOREVER) != 0 && rc == 0)
 		rc = -1;
 	r->secs = now_s() - t0;
 	cadre_system_stats(c.sys, -1, &r->st);

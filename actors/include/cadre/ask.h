@@ -28,7 +28,7 @@
  *     static int receive(cadre_actor *self, const cadre_msg *m)
  *     {
  *             struct me *me = (struct me *)self;
- *             if (cadre_ask_dispatch(self, &me->asker, m))
+ *             if (cadre_ask_dispatch(self, &me->asker, m) > 0)
  *                     return 0; // a callback ran, or a late reply was dropped
  *             if (m->type == CADRE_MSG_REPLY) { // a cadre_ask outcome
  *                     cadre_response r;
@@ -67,7 +67,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cadre.h>
+#include <cadre/actor.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -148,8 +148,8 @@ CADRE_API int cadre_asker_init(cadre_asker *a);
  * pending request with status CADRE_ECANCELED (callbacks run, in no
  * particular order; message-mode requests just end), cancels their timers
  * and frees the table. Later asks fail with CADRE_ESTATE; replies to the
- * ended requests count as late. NULL is ignored. */
-CADRE_API void cadre_asker_fini(cadre_actor *self, cadre_asker *a);
+ * ended requests count as late. Returns 0 or CADRE_EINVAL (a NULL). */
+CADRE_API int cadre_asker_fini(cadre_actor *self, cadre_asker *a);
 
 /* Inside a callback of self: sends a request (type, size bytes at data,
  * copied) to `to`; its outcome comes back as a CADRE_MSG_REPLY message:
@@ -160,23 +160,25 @@ CADRE_API void cadre_asker_fini(cadre_actor *self, cadre_asker *a);
  * CADRE_ETOOBIG, CADRE_ENOMEM, CADRE_EFULL, CADRE_ENOACTOR or
  * CADRE_ECLOSED; on an error, no outcome will come. */
 CADRE_API int cadre_ask(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type,
-                        const void *data, size_t size, uint32_t timeout_ms, uint64_t *id);
+                        const void *data, size_t size, cadre_timeout timeout_ms, uint64_t *id);
 
 /* As cadre_ask, but the outcome is given to fn(self, ctx, reply) by
  * cadre_ask_dispatch instead of being left to receive. */
 CADRE_API int cadre_ask_cb(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type,
-                           const void *data, size_t size, uint32_t timeout_ms, cadre_response_fn fn,
-                           void *ctx, uint64_t *id);
+                           const void *data, size_t size, cadre_timeout timeout_ms,
+                           cadre_response_fn fn, void *ctx, uint64_t *id);
 
-/* Inside self's receive, first thing: returns true if it consumed msg:
+/* Inside self's receive, first thing: returns how many messages it
+ * consumed, 1 or 0 (or CADRE_EINVAL for a NULL argument). It consumes msg
+ * if msg is:
  *   - the outcome (reply or timeout) of a cadre_ask_cb request: the
  *     callback ran;
  *   - a reply for a request that has already ended (counted late), or for
  *     no request this asker made (counted dropped), or the timeout of a
  *     request that has already been answered: dropped.
- * Returns false for every other message, including the one outcome of a
+ * It returns 0 for every other message, including the one outcome of a
  * cadre_ask request: receive handles that CADRE_MSG_REPLY itself. */
-CADRE_API bool cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg);
+CADRE_API int cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg);
 
 /* Ends a pending request now (counted cancelled): no outcome will be
  * delivered; its reply, if one comes, counts as late. Returns 0,
@@ -187,14 +189,15 @@ CADRE_API int cadre_ask_cancel(cadre_actor *self, cadre_asker *a, uint64_t id);
  * reply, malformed). */
 CADRE_API int cadre_reply_read(const cadre_msg *msg, cadre_response *out);
 
-/* The asker's counters (pending: requests not ended). NULL is ignored. */
-CADRE_API void cadre_asker_stats(const cadre_asker *a, cadre_ask_stats *out);
+/* The asker's counters (pending: requests not ended). Returns 0 or
+ * CADRE_EINVAL (a NULL). */
+CADRE_API int cadre_asker_stats(const cadre_asker *a, cadre_ask_stats *out);
 
 /* Process-wide counters, summed over every asker and future of every system
  * (atomic snapshots; asked, replied and pending are not kept here: see the
  * askers'). replies_dropped also counts cadre_reply calls that found no
  * requester. */
-CADRE_API void cadre_ask_global_stats(cadre_ask_stats *out);
+CADRE_API int cadre_ask_global_stats(cadre_ask_stats *out);
 
 /* ---- the receiving side ------------------------------------------------------------ */
 
@@ -231,8 +234,8 @@ CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *ms
  * type), CADRE_ENOMEM, CADRE_EFULL, CADRE_ENOACTOR, CADRE_ECLOSED,
  * or CADRE_ECANCELED (the system shut down while waiting). */
 CADRE_API int cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
-                             size_t size, long timeout_ms, void *reply_buf, size_t buf_size,
-                             size_t *reply_size, uint32_t *reply_type);
+                             size_t size, cadre_timeout timeout_ms, void *reply_buf,
+                             size_t buf_size, size_t *reply_size, uint32_t *reply_type);
 
 #ifdef __cplusplus
 }

@@ -78,7 +78,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cadre.h>
+#include <cadre/actor.h>
 #include <cadre/ask.h>
 
 #ifdef __cplusplus
@@ -165,13 +165,16 @@ typedef struct cadre_router_stats {
  * NULL, receives how many there are). Control messages sent before by the
  * same thread are already applied. Returns 0, or cadre_ask_wait's codes. */
 CADRE_API int cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stats,
-                                 cadre_ref *refs, size_t max, size_t *n, long timeout_ms);
+                                 cadre_ref *refs, size_t max, size_t *n, cadre_timeout timeout_ms);
 
 /* Inside a group routee's receive: *out becomes the message as the router
  * got it (type, payload after the router's header, original sender). A
- * message that did not come through a router is copied as is. Returns 1 if
- * msg came through a router, 0 if not, CADRE_EINVAL for NULL. */
+ * message that did not come through a router is copied as is. Returns 0 or
+ * CADRE_EINVAL for NULL. */
 CADRE_API int cadre_route_unwrap(const cadre_msg *msg, cadre_msg *out);
+
+/* True if msg came through a router (carries its header); false for NULL. */
+CADRE_API bool cadre_route_is_routed(const cadre_msg *msg);
 
 /* The hash a CONSISTENT_HASH router uses for a key (without spec.hash). */
 CADRE_API uint64_t cadre_route_hash(const void *key, size_t size);

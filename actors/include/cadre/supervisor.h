@@ -57,7 +57,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cadre.h>
+#include <cadre/actor.h>
+#include <cadre/links.h>
+#include <cadre/timer.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -144,21 +146,14 @@ typedef struct cadre_sup_spec {
 	void *event_ctx;
 } cadre_sup_spec;
 
-/* Inside a child's start callback: the child does not start, and that is
- * not a failure (OTP's `ignore`). The child stops once start returns, with
- * reason NORMAL, code CADRE_IGNORE_CODE, detail "ignore" (start should
- * then return 0). Its supervisor keeps its spec with no actor (TERMINATED,
- * ref CADRE_REF_NONE; restart_child may start it again), or forgets it if
- * it is TEMPORARY or a SIMPLE_ONE_FOR_ONE child; it reports
- * CHILD_IGNORED, does not restart it, and goes on: its own start,
- * start_child and restart_child succeed (the latter two with
- * CADRE_REF_NONE as the child's ref). Called elsewhere than in start, it
- * stops self with that reason like cadre_stop_with, which a supervisor
- * takes as a NORMAL exit. Returns 0, CADRE_EINVAL or CADRE_ESTATE (not in
- * one of self's callbacks). */
-CADRE_API int cadre_ignore(cadre_actor *self);
-
-#define CADRE_IGNORE_CODE 0x49474E /* "IGN" */
+/* A child's start may call cadre_ignore (cadre/actor.h): the child does
+ * not start, and that is not a failure. The supervisor keeps its spec with
+ * no actor (TERMINATED, ref CADRE_REF_NONE; restart_child may start it
+ * again), or forgets it if it is TEMPORARY or a SIMPLE_ONE_FOR_ONE child;
+ * it reports CHILD_IGNORED, does not restart it, and goes on: its own
+ * start, start_child and restart_child succeed (the latter two with
+ * CADRE_REF_NONE as the child's ref). Elsewhere than in start, the reason
+ * cadre_ignore gives is taken as a NORMAL exit. */
 
 /* The supervisor behaviour: spawn it with the spec as arg, as a child of
  * another supervisor or with cadre_spawn. It traps exits and defers its
@@ -173,7 +168,7 @@ CADRE_API const cadre_behaviour *cadre_supervisor_behaviour(void);
  * worker), or CADRE_ECANCELED: a child failed to start (its start callback
  * failed); *failed_id (may be NULL) receives its id. */
 CADRE_API int cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref *out,
-                                     const char **failed_id, long timeout_ms);
+                                     const char **failed_id, cadre_timeout timeout_ms);
 
 /* Dynamic operations, from a thread that is not a worker; each waits for
  * the supervisor's answer at most timeout_ms (negative: no limit).
@@ -191,14 +186,14 @@ CADRE_API int cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *sp
  * CADRE_EWOULDBLOCK or CADRE_ENOMEM. */
 CADRE_API int cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup,
                                            const cadre_child_spec *spec, void *arg,
-                                           cadre_ref *child, long timeout_ms);
+                                           cadre_ref *child, cadre_timeout timeout_ms);
 CADRE_API int cadre_supervisor_terminate_child(cadre_system *sys, cadre_ref sup, const char *id,
-                                               cadre_ref child, long timeout_ms);
+                                               cadre_ref child, cadre_timeout timeout_ms);
 CADRE_API int cadre_supervisor_restart_child(cadre_system *sys, cadre_ref sup, const char *id,
-                                             cadre_ref *child, long timeout_ms);
+                                             cadre_ref *child, cadre_timeout timeout_ms);
 CADRE_API int cadre_supervisor_delete_child(cadre_system *sys, cadre_ref sup, const char *id,
-                                            long timeout_ms);
-CADRE_API int cadre_supervisor_stop(cadre_system *sys, cadre_ref sup, long timeout_ms);
+                                            cadre_timeout timeout_ms);
+CADRE_API int cadre_supervisor_stop(cadre_system *sys, cadre_ref sup, cadre_timeout timeout_ms);
 
 typedef enum cadre_child_state {
 	CADRE_CHILD_RUNNING = 0,
@@ -227,9 +222,9 @@ typedef struct cadre_child_counts {
  * exceed max: only max are written). */
 CADRE_API int cadre_supervisor_which_children(cadre_system *sys, cadre_ref sup,
                                               cadre_child_info *out, size_t max, size_t *n,
-                                              long timeout_ms);
+                                              cadre_timeout timeout_ms);
 CADRE_API int cadre_supervisor_count_children(cadre_system *sys, cadre_ref sup,
-                                              cadre_child_counts *out, long timeout_ms);
+                                              cadre_child_counts *out, cadre_timeout timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -43,7 +43,7 @@ ref_id(cadre_ref ref)
 static void
 group_add(struct router *r, cadre_ref ref)
 {
-	if (cadre_ref_is_none(ref) || cadre_ref_eq(ref, cadre_self(&r->base)) ||
+	if (cadre_ref_is_none(ref) || cadre_ref_is_equal(ref, cadre_self(&r->base)) ||
 	    cadre__router_slot_by_ref(r, ref) != NULL)
 		return; /* (itself: a message would go round for ever) */
 	uint32_t i = cadre__router_slot_take(r);
@@ -154,7 +154,7 @@ on_down(struct router *r, const cadre_msg *m)
 		return;
 	memcpy(&d, m->data, sizeof d);
 	struct slot *s = cadre__router_slot_by_ref(r, d.actor);
-	if (s != NULL && s->monitor == d.monitor && cadre_ref_eq(m->sender, d.actor))
+	if (s != NULL && s->monitor == d.monitor && cadre_ref_is_equal(m->sender, d.actor))
 		group_drop(r, s, false);
 }
 
@@ -168,7 +168,7 @@ router_receive(cadre_actor *self, const cadre_msg *m)
 		if (m->size != sizeof e || m->data == NULL)
 			break;
 		memcpy(&e, m->data, sizeof e);
-		if (cadre_ref_eq(m->sender, e.from)) /* core's, not forged */
+		if (cadre_ref_is_equal(m->sender, e.from)) /* core's, not forged */
 			cadre__router_on_exit(r, &e);
 		break;
 	}
@@ -270,7 +270,7 @@ cadre_router_remove(cadre_system *sys, cadre_ref router, cadre_ref routee)
 
 int
 cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stats, cadre_ref *refs,
-                   size_t max, size_t *n, long timeout_ms)
+                   size_t max, size_t *n, cadre_timeout timeout_ms)
 {
 	if (refs == NULL && max != 0)
 		return CADRE_EINVAL;

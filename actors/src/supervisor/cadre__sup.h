@@ -14,6 +14,7 @@
 #ifndef CADRE__SUP_H
 #define CADRE__SUP_H
 
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 #include <stdbool.h>

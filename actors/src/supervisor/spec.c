@@ -45,14 +45,6 @@ cadre__sup_emit(struct sup *s, cadre_sup_event_kind kind, const struct child *c,
 	s->spec->on_event(s->spec->event_ctx, &ev);
 }
 
-/* ---- a child's answer ------------------------------------------------------------------- */
-int
-cadre_ignore(cadre_actor *self)
-{
-	static const cadre_exit ignore = {CADRE_EXIT_NORMAL, CADRE_IGNORE_CODE, "ignore"};
-	return cadre_stop_with(self, &ignore);
-}
-
 /* ---- the child table ------------------------------------------------------------------ */
 struct child *
 cadre__sup_by_serial(struct sup *s, uint64_t serial)
@@ -69,7 +61,7 @@ struct child *
 cadre__sup_by_ref(struct sup *s, cadre_ref r)
 {
 	for (size_t i = 0; !cadre_ref_is_none(r) && i < s->nkids; i++)
-		if (!s->kids[i]->removed && cadre_ref_eq(s->kids[i]->ref, r))
+		if (!s->kids[i]->removed && cadre_ref_is_equal(s->kids[i]->ref, r))
 			return s->kids[i];
 	return NULL;
 }

@@ -95,13 +95,13 @@ static void
 on_exit_msg(struct sup *s, const cadre_msg *m)
 {
 	cadre_exit_msg e;
-	if (!payload(m, &e, sizeof e) || !cadre_ref_eq(m->sender, e.from))
+	if (!payload(m, &e, sizeof e) || !cadre_ref_is_equal(m->sender, e.from))
 		return; /* not core's: forged */
 	struct child *c = e.linked ? cadre__sup_by_ref(s, e.from) : NULL;
 	bool outside = cadre_ref_is_none(e.from);
 	if (c != NULL) {
 		cadre__sup_child_exit(s, c, &e);
-	} else if ((!outside && cadre_ref_eq(e.from, cadre_parent(&s->base))) ||
+	} else if ((!outside && cadre_ref_is_equal(e.from, cadre_parent(&s->base))) ||
 	           (outside && !e.linked && e.reason.kind != CADRE_EXIT_NORMAL)) {
 		/* asked to go: in order */
 		cadre__sup_begin_shutdown(s, e.reason);
@@ -112,7 +112,7 @@ static void
 on_started_msg(struct sup *s, const cadre_msg *m)
 {
 	cadre_started_msg st;
-	if (payload(m, &st, sizeof st) && cadre_ref_eq(m->sender, st.actor))
+	if (payload(m, &st, sizeof st) && cadre_ref_is_equal(m->sender, st.actor))
 		cadre__sup_child_started(s, &st);
 }
 

@@ -40,6 +40,17 @@
 extern "C" {
 #endif
 
+/* ---- timeouts ---------------------------------------------------------- */
+
+/* Every wait, deadline, delay and request timeout in the API has this type:
+ * milliseconds. CADRE_FOREVER means no limit; CADRE_NOWAIT means do not wait
+ * (for a timer's delay or a request's timeout: the next 1 ms tick). Any
+ * other negative value is refused with CADRE_EINVAL. */
+typedef int64_t cadre_timeout;
+
+#define CADRE_FOREVER ((cadre_timeout)-1)
+#define CADRE_NOWAIT ((cadre_timeout)0)
+
 /* ---- refs -------------------------------------------------------------- */
 
 /* A reference to an actor: a small value (system id, slot index and the
@@ -57,7 +68,7 @@ typedef struct cadre_ref {
 #define CADRE_REF_NONE ((cadre_ref){0, 0, 0, 0})
 
 static inline bool
-cadre_ref_eq(cadre_ref a, cadre_ref b)
+cadre_ref_is_equal(cadre_ref a, cadre_ref b)
 {
 	return a.sys == b.sys && a.index == b.index && a.gen == b.gen;
 }
@@ -126,10 +137,22 @@ typedef enum cadre_overflow {
 	                                   actor gets to it: a dead letter */
 } cadre_overflow;
 
+/* Spawn flags (cadre_spawn_opts.flags), all in this one place. LINK and NOTIFY_STARTED need the
+ * spawner to be an actor (the call made from one of its callbacks); from
+ * elsewhere cadre_spawn fails with CADRE_EINVAL. */
+#define CADRE_SPAWN_LINK 0x1u           /* link spawner and child before the child runs */
+#define CADRE_SPAWN_TRAP_EXITS 0x2u     /* the child traps exits from the start */
+#define CADRE_SPAWN_NOTIFY_STARTED 0x4u /* CADRE_MSG_STARTED to the spawner once start returned 0 */
+#define CADRE_SPAWN_KEEP_MAIL 0x8u      /* with LINK: leftover mail goes to the parent, not dead */
+/* The actor runs on the system's blocking pool (cadre_config.blocking_threads),
+ * not on the per-core workers: its callbacks may block (file I/O, a legacy
+ * library, sleep) without stalling other actors. Any spawner. */
+#define CADRE_SPAWN_BLOCKING 0x10u
+
 typedef struct cadre_spawn_opts {
 	uint32_t mailbox_capacity;       /* 0 = unbounded */
 	cadre_overflow overflow;         /* with a capacity */
-	uint32_t flags;                  /* CADRE_SPAWN_* (cadre/links.h) */
+	uint32_t flags;                  /* CADRE_SPAWN_* (above) */
 	uint32_t stash_capacity;         /* 0 = 1000 (cadre/behave.h) */
 	struct cadre_mail *inherit_mail; /* queued first, in order, if the spawn succeeds (it is
 	                                    then consumed); may exceed the capacity */
@@ -160,9 +183,9 @@ typedef struct cadre_config {
 	                         not in chains (docs/architecture.md, coalescing) */
 	cadre_dead_letter_fn dead_letter; /* optional */
 	void *dead_letter_ctx;
-	uint32_t tree_shutdown_ms; /* cadre_system_shutdown: how long supervision trees get to
-	                              stop in order before every actor left is stopped at
-	                              once; 0 = 5000 */
+	cadre_timeout shutdown_timeout; /* cadre_system_free's deadline for
+	                                   cadre_system_shutdown; 0 = 5000 ms,
+	                                   CADRE_FOREVER: no deadline */
 } cadre_config;
 
 /* Creates a system and starts its workers. cfg may be NULL (defaults).
@@ -174,30 +197,34 @@ CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 /* Shuts the system down, in this order: first, while the system still
  * runs, stops its supervision trees top-down (each actor that traps its
  * stop request, cadre/links.h, and was not spawned linked by one: a
- * supervisor's tree stops in order) and waits until they are gone or
- * cfg.tree_shutdown_ms has passed; then refuses new spawns and sends (they
- * fail with CADRE_ECLOSED); stops every actor left at once (their stop
- * callbacks run, reason CADRE_EXIT_SHUTDOWN; a stop request is no longer
- * trapped); dead-letters every message still queued; joins the worker
- * threads. Blocks until done; must not be called
- * from one of this system's workers (CADRE_EWOULDBLOCK). Idempotent: a
- * second call returns 0. Counters stay readable afterwards. */
-CADRE_API int cadre_system_shutdown(cadre_system *sys);
+ * supervisor's tree stops in order) and waits until they are gone or the
+ * deadline (timeout from now; CADRE_FOREVER: none; CADRE_NOWAIT: at once)
+ * has passed; then refuses new spawns and sends (they fail with
+ * CADRE_ECLOSED); stops every actor left at once (their stop callbacks
+ * run, reason CADRE_EXIT_SHUTDOWN; a stop request is no longer trapped);
+ * dead-letters every message still queued; joins the worker threads.
+ * Blocks until done; must not be called from one of this system's workers
+ * (CADRE_EWOULDBLOCK). Idempotent: a second call returns 0. Counters stay
+ * readable afterwards. Returns 0, CADRE_EINVAL (sys NULL, a negative
+ * timeout other than CADRE_FOREVER) or CADRE_EWOULDBLOCK. */
+CADRE_API int cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout);
 
-/* Shuts down if needed, then frees the system. NULL is ignored. After it
+/* Shuts down if needed (with cadre_config.shutdown_timeout), then frees the
+ * system. NULL is ignored. After it
  * returns, no function may be called on sys. */
 CADRE_API void cadre_system_free(cadre_system *sys);
 
-/* Blocks the calling (non-worker) thread until the system has no live
- * actors and every stopped actor has been reclaimed (so its queued mail is
- * dead-lettered and the counters are settled), or until timeout_ms passes
- * (negative: no limit). Returns 0, CADRE_ETIMEDOUT, CADRE_EINVAL or
+/* Blocks the calling thread until the system has no live actors and every
+ * stopped actor has been reclaimed (so its queued mail is dead-lettered
+ * and the counters are settled), or until timeout passes. Returns 0,
+ * CADRE_ETIMEDOUT, CADRE_EINVAL (sys NULL, a bad timeout) or
  * CADRE_EWOULDBLOCK (called on a worker). */
-CADRE_API int cadre_system_await_idle(cadre_system *sys, long timeout_ms);
+CADRE_API int cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout);
 
 /* True if the calling thread is a worker of any Cadre system (where
- * blocking calls are refused with CADRE_EWOULDBLOCK). */
-CADRE_API bool cadre_on_worker(void);
+ * blocking calls are refused with CADRE_EWOULDBLOCK). The threads of the
+ * blocking pool are not workers in this sense: their actors may block. */
+CADRE_API bool cadre_is_worker_thread(void);
 
 /* Worker threads of the system. */
 CADRE_API unsigned cadre_system_workers(const cadre_system *sys);
@@ -259,6 +286,11 @@ CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, vo
 
 #define CADRE_INLINE_PAYLOAD 64
 
+/* ---- stopping and failing ----------------------------------------------
+ * Every way to stop or fail an actor, in one place. Each ends the actor
+ * with a reason (cadre_exit, above) that its links and monitors see
+ * (cadre/links.h). */
+
 /* Asks an actor to stop (reason CADRE_EXIT_SHUTDOWN). The request travels as
  * a system message, ahead of ordinary mail; messages queued behind it become
  * dead letters. Returns 0 (also if it is already stopping), CADRE_EINVAL,
@@ -269,6 +301,42 @@ CADRE_API int cadre_stop_ref(cadre_system *sys, cadre_ref target);
  * reason CADRE_EXIT_NORMAL. Messages still queued become dead letters.
  * Returns 0, CADRE_EINVAL or CADRE_ESTATE (not called from self's callback). */
 CADRE_API int cadre_stop(cadre_actor *self);
+
+/* Sends target an exit signal with reason, as erlang:exit/2 does:
+ *   - KILLED is a kill: it cannot be trapped and stops target with KILLED;
+ *   - a target that traps exits receives a CADRE_MSG_EXIT message;
+ *   - otherwise NORMAL is ignored and any other reason stops the target.
+ * Any thread. Returns 0, CADRE_EINVAL, CADRE_ENOACTOR, CADRE_ECLOSED or
+ * CADRE_ENOMEM. reason->detail must be a static string or NULL. */
+CADRE_API int cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason);
+
+/* cadre_send_exit with reason KILLED. */
+CADRE_API int cadre_kill(cadre_system *sys, cadre_ref target);
+
+/* Inside a callback of self: stop after it returns, with reason FAILURE,
+ * code (non-zero) and detail (static string or NULL). Returns 0,
+ * CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_fail(cadre_actor *self, int code, const char *detail);
+
+/* Inside a callback of self: stop after it returns, with this reason
+ * (cadre_stop and cadre_fail are the common cases). reason->detail must be
+ * a static string or outlive everyone who may read the reason. Returns 0,
+ * CADRE_EINVAL or CADRE_ESTATE. */
+CADRE_API int cadre_stop_with(cadre_actor *self, const cadre_exit *reason);
+
+/* Inside a child's start callback: the actor does not start, and that is
+ * not a failure (OTP's `ignore`). It stops once start returns, with reason
+ * NORMAL, code CADRE_IGNORE_CODE, detail "ignore" (start should then
+ * return 0). A supervisor keeps the child's spec with no actor, or forgets
+ * it if it is TEMPORARY or a SIMPLE_ONE_FOR_ONE child, and goes on
+ * (cadre/supervisor.h). Called elsewhere than in start, it stops self with
+ * that reason like cadre_stop_with. Returns 0, CADRE_EINVAL or CADRE_ESTATE
+ * (not in one of self's callbacks). */
+CADRE_API int cadre_ignore(cadre_actor *self);
+
+#define CADRE_IGNORE_CODE 0x49474E /* "IGN" */
+
+/* ---- inside a callback ---------------------------------------------------- */
 
 /* Inside a callback of self: self's ref, and self's system. */
 CADRE_API cadre_ref cadre_self(const cadre_actor *self);

@@ -1,5 +1,5 @@
-/* Cadre: the asynchronous toolkit of one actor: a named registry, behaviour
- * switching (become / unbecome), and a bounded stash.
+/* Cadre: the asynchronous toolkit of one actor: behaviour switching
+ * (become / unbecome) and a bounded stash.
  *
  * Functions taking `self` must be called from one of self's callbacks;
  * none of them blocks. */
@@ -15,24 +15,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- the registry ----------------------------------------------------------
- * Names are per system, at most CADRE_NAME_MAX bytes. A name is freed when
- * its actor stops: whereis then answers CADRE_ENOENT and the name can be
- * registered again. Lookups take no lock. Any thread. */
-#define CADRE_NAME_MAX 255
-
-/* Returns 0, CADRE_EEXIST (taken by a live actor), CADRE_ENOACTOR (ref is
- * not a live actor of sys), CADRE_EINVAL (NULL, empty or too long name),
- * CADRE_ENOMEM or CADRE_ECLOSED. */
-CADRE_API int cadre_register(cadre_system *sys, const char *name, cadre_ref ref);
-
-/* Returns 0 or CADRE_ENOENT (not registered, or its actor stopped),
- * CADRE_EINVAL. */
-CADRE_API int cadre_unregister(cadre_system *sys, const char *name);
-
-/* Returns 0 (*out set), CADRE_ENOENT or CADRE_EINVAL. */
-CADRE_API int cadre_whereis(cadre_system *sys, const char *name, cadre_ref *out);
 
 /* ---- become / unbecome -------------------------------------------------------
  * From the next message on, self's callbacks are beh's (receive and stop;

@@ -101,28 +101,6 @@ CADRE_API int cadre_monitor(cadre_actor *self, cadre_ref target, uint64_t *monit
  * way. Returns 0, CADRE_ENOENT (unknown id), CADRE_EINVAL or CADRE_ESTATE. */
 CADRE_API int cadre_demonitor(cadre_actor *self, uint64_t monitor);
 
-/* Sends target an exit signal with reason, as erlang:exit/2 does:
- *   - KILLED is a kill: it cannot be trapped and stops target with KILLED;
- *   - a target that traps exits receives a CADRE_MSG_EXIT message;
- *   - otherwise NORMAL is ignored and any other reason stops the target.
- * Any thread. Returns 0, CADRE_EINVAL, CADRE_ENOACTOR, CADRE_ECLOSED or
- * CADRE_ENOMEM. reason->detail must be a static string or NULL. */
-CADRE_API int cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason);
-
-/* cadre_send_exit with reason KILLED. */
-CADRE_API int cadre_kill(cadre_system *sys, cadre_ref target);
-
-/* Inside a callback of self: stop after it returns, with reason FAILURE,
- * code (non-zero) and detail (static string or NULL). Returns 0,
- * CADRE_EINVAL or CADRE_ESTATE. */
-CADRE_API int cadre_fail(cadre_actor *self, int code, const char *detail);
-
-/* Inside a callback of self: stop after it returns, with this reason
- * (cadre_stop and cadre_fail are the common cases). reason->detail must be
- * a static string or outlive everyone who may read the reason. Returns 0,
- * CADRE_EINVAL or CADRE_ESTATE. */
-CADRE_API int cadre_stop_with(cadre_actor *self, const cadre_exit *reason);
-
 /* Inside start: do not send CADRE_MSG_STARTED to the parent when start
  * returns; send it later with cadre_started() (an actor whose start goes on
  * asynchronously, like a supervisor starting its children). Returns 0,
@@ -146,20 +124,8 @@ CADRE_API cadre_mail *cadre_mail_claim(cadre_actor *self, const cadre_exit_msg *
 CADRE_API size_t cadre_mail_count(const cadre_mail *mail);
 
 /* Dead-letters every message of a claimed bundle and frees it. Any thread.
- * NULL is ignored. */
-CADRE_API void cadre_mail_drop(cadre_system *sys, cadre_mail *mail);
-
-/* Spawn flags (cadre_spawn_opts.flags). LINK and NOTIFY_STARTED need the
- * spawner to be an actor (the call made from one of its callbacks); from
- * elsewhere cadre_spawn fails with CADRE_EINVAL. */
-#define CADRE_SPAWN_LINK 0x1u           /* link spawner and child before the child runs */
-#define CADRE_SPAWN_TRAP_EXITS 0x2u     /* the child traps exits from the start */
-#define CADRE_SPAWN_NOTIFY_STARTED 0x4u /* CADRE_MSG_STARTED to the spawner once start returned 0 */
-#define CADRE_SPAWN_KEEP_MAIL 0x8u      /* with LINK: leftover mail goes to the parent, not dead */
-/* The actor runs on the system's blocking pool (cadre_config.blocking_threads),
- * not on the per-core workers: its callbacks may block (file I/O, a legacy
- * library, sleep) without stalling other actors. Any spawner. */
-#define CADRE_SPAWN_BLOCKING 0x10u
+ * Returns 0 or CADRE_EINVAL (a NULL). */
+CADRE_API int cadre_mail_drop(cadre_system *sys, cadre_mail *mail);
 
 #ifdef __cplusplus
 }

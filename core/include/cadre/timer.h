@@ -29,9 +29,9 @@
  *
  * Far deadlines saturate: a deadline (arm time + delay, or the previous
  * deadline + period) beyond 2^64 - 1 ms after the system started is taken
- * as that tick, which never comes (over 500 million years): a delay or
- * period of UINT64_MAX means "never", and such a timer stays pending until
- * cancelled. Far timers cost the timer thread one wake-up an hour. */
+ * as that tick, which never comes (over 500 million years); a delay or
+ * period of CADRE_FOREVER means "never", and such a timer stays pending
+ * until cancelled. Far timers cost the timer thread one wake-up an hour. */
 #ifndef CADRE_TIMER_H
 #define CADRE_TIMER_H
 
@@ -51,19 +51,21 @@ typedef struct cadre_timer {
 	uint32_t gen;
 } cadre_timer;
 
-/* Sends a copy of data to `to` after delay_ms (0: at the next tick; any
- * value is valid, far ones saturate, above). The payload is limited like
+/* Sends a copy of data to `to` after delay_ms (CADRE_NOWAIT: at the next
+ * tick; CADRE_FOREVER: never; far ones saturate, above; other negative
+ * values: CADRE_EINVAL). The payload is limited like
  * cadre_send's, and its type too (a reserved type, >= 0xFFFF0000, is
  * refused). *out (may be NULL) receives the handle. Any thread. Returns 0,
  * CADRE_EINVAL (sys NULL, data NULL with size > 0, a reserved type),
  * CADRE_ETOOBIG, CADRE_ENOMEM or CADRE_ECLOSED. */
 CADRE_API int cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
-                               size_t size, uint64_t delay_ms, cadre_timer *out);
+                               size_t size, cadre_timeout delay_ms, cadre_timer *out);
 
-/* As cadre_send_after, then again every period_ms (>= 1; CADRE_EINVAL for
- * 0) until cancelled or until the target stops. */
+/* As cadre_send_after, then again every period_ms (>= 1, or CADRE_FOREVER;
+ * CADRE_EINVAL for 0 or another negative value) until cancelled or until
+ * the target stops. */
 CADRE_API int cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
-                                  size_t size, uint64_t period_ms, cadre_timer *out);
+                                  size_t size, cadre_timeout period_ms, cadre_timer *out);
 
 /* Cancels a timer. Returns 0 if its (next) message will not be sent,
  * CADRE_ENOENT if it already fired (a one-shot timer), was cancelled, or

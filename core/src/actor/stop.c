@@ -70,6 +70,13 @@ cadre_fail(cadre_actor *self, int code, const char *detail)
 }
 
 int
+cadre_ignore(cadre_actor *self)
+{
+	static const cadre_exit ignore = {CADRE_EXIT_NORMAL, CADRE_IGNORE_CODE, "ignore"};
+	return cadre_stop_with(self, &ignore);
+}
+
+int
 cadre_trap_stop(cadre_actor *self, bool on)
 {
 	struct cadre__actor *a;

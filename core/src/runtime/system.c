@@ -5,7 +5,7 @@
  * Shutdown (cadre_system_shutdown): first, while the system still runs,
  * the roots of supervision trees (actors that trap their stop request,
  * not spawned linked by one) get their stop request and stop their trees
- * in order; shutdown waits until they are gone, or tree_ms. Then closing
+ * in order; shutdown waits until they are gone, or its deadline. Then closing
  * is set (seq_cst); spawns in
  * flight are waited for (spawn does [RMW spawning ; load closing], shutdown
  * does [RMW closing ; load spawning]: Dekker, so no spawn slips past the
@@ -36,14 +36,14 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 {
 	sys->nworkers = n;
 	sys->nblocking = cfg->blocking_threads != 0 ? cfg->blocking_threads : 2;
-	if (sys->nblocking > CADRE__MAX_BLOCKING)
+	if (sys->nblocking > CADRE__MAX_BLOCKING || cfg->shutdown_timeout < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	sys->nall = n + sys->nblocking;
 	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
 	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
 	sys->steal_age = (cfg->steal_after_us != 0 ? cfg->steal_after_us : 100u) * UINT64_C(1000);
 	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
-	sys->tree_ms = cfg->tree_shutdown_ms != 0 ? cfg->tree_shutdown_ms : 5000;
+	sys->shutdown_ms = cfg->shutdown_timeout != 0 ? cfg->shutdown_timeout : 5000;
 	sys->pin = !cfg->no_pinning;
 	sys->run_next = !cfg->no_run_next;
 	sys->backpressure = !cfg->no_backpressure;
@@ -182,11 +182,11 @@ roots_alive(struct trees *t)
 }
 
 /* Asks each root of a supervision tree to stop (it traps the request and
- * stops its tree in order) and waits until they are gone, or tree_ms. The
+ * stops its tree in order) and waits until they are gone, or the deadline. The
  * system still runs meanwhile: a stopping tree signals its children, and
  * its timers fire. The walks hold actor pointers: outside sections. */
 static void
-stop_trees(struct cadre_system *sys)
+stop_trees(struct cadre_system *sys, uint64_t deadline)
 {
 	struct trees t = {sys, NULL, 0, 0};
 	cadre__enter(sys, NULL);
@@ -197,16 +197,15 @@ stop_trees(struct cadre_system *sys)
 	cadre__enter(sys, NULL);
 	cadre__table_each(&sys->table, stop_root, &t);
 	cadre__leave(sys, NULL);
-	uint64_t deadline = cadre__deadline_ms(sys->tree_ms);
 	while (roots_alive(&t) && cadre__now_ns() < deadline)
 		nap(1000000);
 	cadre__free(t.roots, t.cap * sizeof *t.roots);
 }
 
 int
-cadre_system_shutdown(cadre_system *sys)
+cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 {
-	if (sys == NULL)
+	if (sys == NULL || timeout < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	if (cadre__tls_worker != NULL)
 		return CADRE_EWOULDBLOCK; /* it would block a worker thread */
@@ -216,7 +215,7 @@ cadre_system_shutdown(cadre_system *sys)
 		return 0;
 	}
 	/* 0. Supervision trees stop top-down, in order. */
-	stop_trees(sys);
+	stop_trees(sys, cadre__deadline_ms(timeout));
 
 	/* 1. Refuse new spawns, sends and timers. seq_cst: Dekker with spawn.
 	 * Pending timers are dropped: never sent, never counted. */
@@ -254,9 +253,9 @@ cadre_system_shutdown(cadre_system *sys)
 }
 
 int
-cadre_system_await_idle(cadre_system *sys, long timeout_ms)
+cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout_ms)
 {
-	if (sys == NULL)
+	if (sys == NULL || timeout_ms < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	if (cadre__tls_worker != NULL)
 		return CADRE_EWOULDBLOCK;
@@ -277,7 +276,7 @@ cadre_system_free(cadre_system *sys)
 {
 	if (sys == NULL)
 		return;
-	if (cadre_system_shutdown(sys) != 0)
+	if (cadre_system_shutdown(sys, sys->shutdown_ms) != 0)
 		return; /* called on a worker: refusing beats freeing under it */
 	cadre__timers_free(sys);
 	cadre__registry_free(sys);

@@ -187,7 +187,7 @@ static int
 find_link(const struct cadre__ext *x, cadre_ref r)
 {
 	for (uint32_t i = 0; x != NULL && i < x->nlinks; i++)
-		if (cadre_ref_eq(x->links[i].ref, r))
+		if (cadre_ref_is_equal(x->links[i].ref, r))
 			return (int)i;
 	return -1;
 }
@@ -269,7 +269,7 @@ cadre_link(cadre_actor *self, cadre_ref other)
 		return err;
 	struct cadre__worker *w = cadre__tls_worker;
 	cadre_ref me = cadre__ref_of(w->sys, a);
-	if (cadre_ref_eq(me, other))
+	if (cadre_ref_is_equal(me, other))
 		return 0; /* linking to oneself is a no-op, as in Erlang */
 	/* The partner's block (the LINK carries it), and ours, unless we are
 	 * linked already (then the LINK only makes sure the partner is). */
@@ -464,7 +464,7 @@ cadre__signals_on_death(struct cadre__worker *w, struct cadre__actor *a, const c
 		mail = take_leftovers(sys, a);
 	for (uint32_t i = 0; i < x->nlinks; i++) { /* the EXITs, in their blocks */
 		struct cadre__link *l = &x->links[i];
-		struct cadre_mail *m = cadre_ref_eq(l->ref, x->parent) ? mail : NULL;
+		struct cadre_mail *m = cadre_ref_is_equal(l->ref, x->parent) ? mail : NULL;
 		exit_fill(l->sig, me, why, true, m);
 		if (sig_post(sys, w, l->ref, l->sig) != 0) {
 			cadre__msg_release(l->sig);

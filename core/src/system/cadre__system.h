@@ -13,7 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cadre.h>
+#include <cadre/actor.h>
+#include <cadre/behave.h>
+#include <cadre/links.h>
+#include <cadre/registry.h>
+#include <cadre/timer.h>
 
 #include "cadre__alloc.h"
 #include "cadre__atomic.h"
@@ -138,7 +142,7 @@ struct cadre_system {
 	unsigned spin_rounds;
 	uint64_t steal_age; /* ns a queued actor waits before it may be stolen */
 	uint32_t max_msg;
-	uint32_t tree_ms; /* shutdown: how long supervision trees get to stop in order */
+	int64_t shutdown_ms; /* cadre_system_free's shutdown deadline (cfg.shutdown_timeout) */
 	bool pin;
 	bool run_next;
 	bool backpressure;

@@ -113,7 +113,7 @@ cadre__unreclaimed(struct cadre_system *sys)
 
 /* ---- life cycle ----------------------------------------------------------- */
 bool
-cadre_on_worker(void)
+cadre_is_worker_thread(void)
 {
 	return cadre__tls_worker != NULL;
 }

@@ -271,13 +271,21 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	return 0;
 }
 
+/* A cadre_timeout as the timer service's delay: CADRE_FOREVER is the tick
+ * that never comes. */
+static uint64_t
+timer_ms(cadre_timeout t)
+{
+	return t == CADRE_FOREVER ? UINT64_MAX : (uint64_t)t;
+}
+
 int
 cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
-                 uint64_t delay_ms, cadre_timer *out)
+                 cadre_timeout delay_ms, cadre_timer *out)
 {
-	if (cadre__type_reserved(type))
-		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h) */
-	return arm(sys, to, type, data, size, delay_ms, 0, out);
+	if (cadre__type_reserved(type) || delay_ms < CADRE_FOREVER)
+		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h), or a bad delay */
+	return arm(sys, to, type, data, size, timer_ms(delay_ms), 0, out);
 }
 
 /* cadre_send_after for any type (cadre__reserved.h): the library's own
@@ -291,11 +299,12 @@ cadre__send_after_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const
 
 int
 cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
-                    uint64_t period_ms, cadre_timer *out)
+                    cadre_timeout period_ms, cadre_timer *out)
 {
-	if (period_ms == 0 || cadre__type_reserved(type))
+	if (period_ms == 0 || period_ms < CADRE_FOREVER || cadre__type_reserved(type))
 		return CADRE_EINVAL;
-	return arm(sys, to, type, data, size, period_ms, period_ms, out);
+	uint64_t p = timer_ms(period_ms);
+	return arm(sys, to, type, data, size, p, p, out);
 }
 
 int

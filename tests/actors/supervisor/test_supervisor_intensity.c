@@ -46,7 +46,7 @@ intensity_attempt(void)
 		CHECK(seen - t0 + TICK_NS > INTENSITY_PERIOD_MS * 1000000ull);
 		stop_sup(sys, sup);
 		WAIT(count_ev(E_DOWN, "w") == 1);
-		CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, T_MS), 0);
 		return false;
 	}
 	/* two restarts allowed; the third exit stops everything in reverse
@@ -58,7 +58,7 @@ intensity_attempt(void)
 	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_RESTARTING, "B"), 2);
 	const struct ev *down = ev_at(nth_ev(E_DOWN, "w", 0));
 	CHECK_EQ(down->kind, CADRE_EXIT_SHUTDOWN);
-	CHECK(cadre_ref_eq(down->ref, sup));
+	CHECK(cadre_ref_is_equal(down->ref, sup));
 	wait_sup_gone(sys, sup);
 	cadre_child_info inf[1];
 	size_t n;
@@ -159,7 +159,7 @@ group_restart_counts_once(void)
 		CHECK_SUP_TRACE(from, "sup", SK_ALL,
 		                "exited:C:F intensity:C:F stopped:B:S stopped:A:S shutdown:S");
 		wait_sup_gone(sys, sup);
-		CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, T_MS), 0);
 	}
 }
 
@@ -177,7 +177,7 @@ escalation(void)
 	CHECK_EQ(cs.type, CADRE_SUPERVISOR);
 	CHECK_COUNTS(counts(sys, topr), 1, 1, 1, 0);
 	cadre_ref in0 = cs.ref;
-	CHECK(cadre_ref_eq(info_of(sys, in0, "W").ref, last_ref("W")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in0, "W").ref, last_ref("W")));
 	CHECK_COUNTS(counts(sys, in0), 2, 2, 0, 2);
 	watch(sys, "w-inner", in0);
 	/* one crash: the inner supervisor copes */
@@ -199,11 +199,11 @@ escalation(void)
 	const struct ev *down = ev_at(nth_ev(E_DOWN, "w-inner", 0));
 	CHECK_EQ(down->kind, CADRE_EXIT_SHUTDOWN);
 	cadre_ref in1 = info_of(sys, topr, "CS").ref;
-	CHECK(!cadre_ref_eq(in1, in0));
+	CHECK(!cadre_ref_is_equal(in1, in0));
 	CHECK(sup_gone(sys, in0));
 	/* the new inner supervisor runs fresh workers */
-	CHECK(cadre_ref_eq(info_of(sys, in1, "W").ref, last_ref("W")));
-	CHECK(cadre_ref_eq(info_of(sys, in1, "W2").ref, last_ref("W2")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in1, "W").ref, last_ref("W")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in1, "W2").ref, last_ref("W2")));
 	CHECK_EQ(info_of(sys, in1, "W").state, CADRE_CHILD_RUNNING);
 	/* with a fresh intensity: one crash is fine again */
 	crash(sys, "W");
@@ -223,7 +223,7 @@ escalation(void)
 	CHECK_SUP_TRACE(from, "inner", SK_ALL, "started:W started:W2");
 	CHECK_EQ(count_ev(E_START, "W"), 5);
 	cadre_ref in2 = info_of(sys, topr, "CS").ref;
-	CHECK(cadre_ref_eq(info_of(sys, in2, "W").ref, last_ref("W")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in2, "W").ref, last_ref("W")));
 	/* stopping the top stops the tree depth first, in order */
 	from = log_n();
 	CHECK_EQ(cadre_supervisor_stop(sys, topr, T_MS), 0);

@@ -202,7 +202,7 @@ group_exits_fold_into_one_restart(void)
 		CHECK_SUP_TRACE(from, "sup", SK(CADRE_SUP_CHILD_EXITED) | SK(CADRE_SUP_INTENSITY),
 		                "exited:B:F intensity:B:F");
 		wait_sup_gone(sys, sup);
-		CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, T_MS), 0);
 	}
 }
 

@@ -117,7 +117,7 @@ note(struct obs *o, long *counter, cadre_ref who, const cadre_exit *why)
 {
 	put(&o->kind, (long)why->kind);
 	put(&o->code, why->code);
-	put(&o->from_ok, cadre_ref_eq(who, o->partner) || cadre_ref_eq(who, o->child));
+	put(&o->from_ok, cadre_ref_is_equal(who, o->partner) || cadre_ref_is_equal(who, o->child));
 	bump(counter);
 }
 
