@@ -2,7 +2,10 @@
 """Checks the contract of every public function against its header comment,
 docs/api.md and the code (run by .ci/check-api, after Doxygen).
 
-1. Comments. Every function declared in a public header (mailbox/include,
+1. Comments. Every enum value in a public header has a Doxygen comment
+   (Doxygen does not warn about undocumented enum values; each CADRE_E*
+   code, made by the X-macro table, has its `@var` block in cadre/error.h).
+   Every function declared in a public header (mailbox/include,
    core/include, actors/include) has a Doxygen comment (/** ... */) right
    above it with @threads and @blocks; one returning int also has at least
    one @retval; one that takes or hands out a payload (a parameter named
@@ -49,6 +52,16 @@ PAYLOAD_FUNCS = {
 # (function, code) pairs whose @retval the code closure cannot see, each
 # with why. Keep this short: an entry is a place where the check is blind.
 EXCEPTIONS = {
+}
+
+# References the code makes through a message rather than a call: the
+# caller's function -> the function that computes the answer, each with why.
+MESSAGE_EDGES = {
+    # actors/src/supervisor/request.c: call() sends a supervisor request
+    # (SUP_REQ) and waits; the supervisor's receive hands it to
+    # cadre__sup_on_request, whose code (EEXIST, ENOENT, EBUSY, ECANCELED
+    # ...) comes back as the request's answer.
+    "call": ["cadre__sup_on_request"],
 }
 
 problems = []
@@ -129,6 +142,28 @@ def check_comments(funcs):
         seen = [c for c in t["retval"] if c.startswith("CADRE_E")]
         if len(seen) != len(set(seen)):
             fail(f"{where}: a @retval code is listed twice")
+
+
+def check_enums():
+    for h in HEADERS:
+        text = open(h).read()
+        for m in re.finditer(r"\benum\s+\w*\s*\{(.*?)\}", text, re.S):
+            lines = m.group(1).split("\n")
+            prev_doc = False
+            for k, line in enumerate(lines):
+                s = line.strip()
+                v = re.match(r"([A-Z][A-Z0-9_]*)\s*(=|,|$)", s)
+                if v and not v.group(1).startswith("CADRE__") and "ERRNO_MAP" not in s:
+                    if "/**<" not in s and not prev_doc:
+                        n = text.count("\n", 0, m.start(1)) + k + 1
+                        fail(f"{h}:{n}: enum value {v.group(1)} has no Doxygen comment")
+                if s:
+                    prev_doc = s.endswith("*/") and ("/**" in s or not s.startswith("/*")) and \
+                        not v
+    text = open("mailbox/include/cadre/error.h").read()
+    for code in sorted(CODES):
+        if not re.search(r"@var\s+" + code + r"\b", text):
+            fail(f"mailbox/include/cadre/error.h: {code} has no @var block")
 
 
 def documented_codes(f):
@@ -251,6 +286,11 @@ def code_graph():
             files += [os.path.join(dirpath, n) for n in names if n.endswith((".c", ".h"))]
     for f in sorted(files) + HEADERS:
         definitions(f, graph)
+    for caller, callees in MESSAGE_EDGES.items():
+        if caller not in graph or any(c not in graph for c in callees):
+            fail(f".ci/check_api.py: MESSAGE_EDGES names {caller} -> {callees}, not all defined")
+            continue
+        graph[caller][1].update(callees)
     return graph
 
 
@@ -285,6 +325,7 @@ def check_code(funcs):
 
 def main():
     funcs = header_functions()
+    check_enums()
     check_comments(funcs)
     check_api_md(funcs)
     check_code(funcs)
