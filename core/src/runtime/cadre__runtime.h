@@ -6,8 +6,8 @@
 
 #include "cadre__actor.h"
 
-/* Where the per-core workers run (placement.c): cpu[i % n] for worker i,
- * or no pinning (cpu NULL). allowed: how many CPUs the creating thread may
+/* Where the per-core workers run (placement.c): cpu[i % n] for worker i
+ * (n <= CADRE__MAX_WORKERS), or no pinning (cpu NULL). allowed: how many CPUs the creating thread may
  * run on (the default worker count). */
 struct cadre__placement {
 	int *cpu;

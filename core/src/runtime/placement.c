@@ -57,11 +57,15 @@ check_list(const cadre_config *cfg, const cpu_set_t *set, size_t bytes)
 	return 0;
 }
 
-/* p->cpu: the config's list, or the allowed CPUs in increasing order. */
+/* p->cpu: the config's list, or the allowed CPUs in increasing order; the
+ * first CADRE__MAX_WORKERS of them only, which is all that worker i's
+ * cpu[i % n] can reach. */
 static int
 fill(struct cadre__placement *p, const cadre_config *cfg, const cpu_set_t *set, size_t bytes)
 {
 	unsigned n = cfg->ncpus != 0 ? cfg->ncpus : p->allowed;
+	if (n > CADRE__MAX_WORKERS)
+		n = CADRE__MAX_WORKERS;
 	p->cpu = cadre__alloc(n * sizeof *p->cpu);
 	if (p->cpu == NULL)
 		return CADRE_ENOMEM;

@@ -205,6 +205,19 @@ explicit_list(void)
 	for (unsigned i = 0; i < 5; i++)
 		CHECK_EQ(cadre_system_worker_cpu(sys, i), list[i % 2]);
 	cadre_system_free(sys);
+	/* A list longer than the most workers: workers 0 gives 64. */
+	static int longlist[100];
+	for (int i = 0; i < 100; i++)
+		longlist[i] = allowed[(unsigned)i % nallowed];
+	cfg.cpus = longlist;
+	cfg.ncpus = 100;
+	cfg.workers = 0;
+	cfg.no_pinning = false;
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	CHECK_EQ(cadre_system_workers(sys), 64);
+	for (unsigned i = 0; i < 64; i++)
+		CHECK_EQ(cadre_system_worker_cpu(sys, i), longlist[i]);
+	cadre_system_free(sys);
 }
 
 /* ---- (c) every invalid list is refused ------------------------------------- */
@@ -234,6 +247,16 @@ invalid_lists(void)
 		cfg.cpus = &bad[i];
 		refused(&cfg);
 	}
+	/* An entry beyond the 64 that workers can reach is checked too. */
+	static int longlist[100];
+	for (int i = 0; i < 100; i++)
+		longlist[i] = last;
+	longlist[99] = -1;
+	cfg.cpus = longlist;
+	cfg.ncpus = 100;
+	refused(&cfg);
+	longlist[99] = beyond;
+	refused(&cfg);
 	cfg.cpus = NULL; /* NULL with ncpus > 0 */
 	cfg.ncpus = 1;
 	refused(&cfg);
