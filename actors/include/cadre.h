@@ -18,6 +18,7 @@
 #include <cadre/mailbox.h>
 #include <cadre/actor.h>
 #include <cadre/links.h>
+#include <cadre/log.h>
 #include <cadre/behave.h>
 #include <cadre/registry.h>
 #include <cadre/timer.h>

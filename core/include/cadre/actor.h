@@ -105,13 +105,39 @@ typedef enum cadre_exit_kind {
 	CADRE_EXIT_KILLED = 2,   /* killed; cannot be trapped */
 	CADRE_EXIT_FAILURE = 3,  /* a callback failed: code says how */
 	CADRE_EXIT_NOPROC = 4,   /* (monitors) the actor did not exist */
+	/** Cadre itself ended the actor: `code` is a CADRE_E* code (for
+	 *  example CADRE_ENOMEM when a link or monitor could not be recorded).
+	 *  Abnormal, like FAILURE: links, monitors and supervisors treat it
+	 *  as a failure. */
+	CADRE_EXIT_ERROR = 5,
 } cadre_exit_kind;
 
 typedef struct cadre_exit {
 	cadre_exit_kind kind;
-	int code;           /* FAILURE: the callback's non-zero result */
+	int code; /* FAILURE: the user's own non-zero code (a callback's result or
+	             cadre_fail's), never read as a CADRE_E*; ERROR: a CADRE_E* */
 	const char *detail; /* static string or NULL */
 } cadre_exit;
+
+/**
+ * Writes reason as text into buf, like snprintf: "normal", "shutdown",
+ * "killed", "noproc", "failure(42)", "failure(42, \"detail\")",
+ * "error(CADRE_ENOMEM)", "normal(ignore)" (cadre_ignore's reason),
+ * "shutdown(\"detail\")" (a detail is shown when present).
+ *
+ * At most size bytes are written, always NUL-terminated when size > 0; the
+ * text is cut short if it does not fit.
+ *
+ * @param reason the reason to format
+ * @param buf    where to write; may be NULL when size is 0
+ * @param size   bytes at buf
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @return the length of the whole text (a count, excluding the NUL), which
+ *         may be more than size - 1 if it was cut short
+ * @retval CADRE_EINVAL reason NULL, or buf NULL with size > 0
+ */
+CADRE_API int cadre_exit_format(const cadre_exit *reason, char *buf, size_t size);
 
 /* The callbacks. receive is required; start and stop may be NULL. A
  * behaviour must outlive every actor that uses it, until the actor's memory
@@ -168,6 +194,20 @@ typedef struct cadre_spawn_opts {
  * DROP_NEWEST / DROP_OLDEST policy, or by a full stash). */
 typedef void (*cadre_dead_letter_fn)(void *ctx, cadre_ref to, const cadre_msg *msg, int why);
 
+/** A log event (cadre/log.h). */
+typedef struct cadre_log_event cadre_log_event;
+
+/**
+ * The log hook (cadre_config.log): called for every log event of the
+ * system (cadre/log.h), on the thread where it happens, most often a
+ * worker in the middle of a run.
+ *
+ * @threads called on any thread of the system, concurrently: must be
+ *          thread-safe
+ * @blocks  must not block (it stalls the worker that calls it)
+ */
+typedef void (*cadre_log_fn)(void *ctx, const cadre_log_event *ev);
+
 typedef struct cadre_config {
 	unsigned workers;          /* worker threads; 0 = one per online CPU */
 	bool no_pinning;           /* true: do not pin worker i to CPU i */
@@ -186,6 +226,14 @@ typedef struct cadre_config {
 	cadre_timeout shutdown_timeout; /* cadre_system_free's deadline for
 	                                   cadre_system_shutdown; 0 = 5000 ms,
 	                                   CADRE_FOREVER: no deadline */
+	cadre_log_fn log; /**< log hook (cadre/log.h); NULL: the default printer, one
+	                       line on stderr per unhandled actor failure, reached
+	                       restart intensity and dead-letter rate exceeded */
+	void *log_ctx;    /**< passed to log */
+	bool quiet;       /**< true (and log NULL): the default printer prints nothing */
+	uint32_t dead_letter_rate; /**< dead letters per second above which a
+	                                CADRE_LOG_DEAD_LETTERS event is logged (at
+	                                most one a second); 0 = 1000 */
 } cadre_config;
 
 /* Creates a system and starts its workers. cfg may be NULL (defaults).
