@@ -37,7 +37,7 @@ put(char *buf, size_t size, int *len, const char *fmt, ...)
 		*len += n;
 }
 
-static const char *const kind_names[] = {"normal", "shutdown", "killed", "noproc", "failure",
+static const char *const kind_names[] = {"normal", "shutdown", "killed", "failure", "noproc",
                                          "error"};
 
 static void
