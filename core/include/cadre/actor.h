@@ -114,8 +114,9 @@ typedef enum cadre_exit_kind {
 
 typedef struct cadre_exit {
 	cadre_exit_kind kind;
-	int code; /* FAILURE: the user's own non-zero code (a callback's result or
-	             cadre_fail's), never read as a CADRE_E*; ERROR: a CADRE_E* */
+	/** FAILURE: the user's own non-zero code (a callback's result or
+	 *  cadre_fail's), never read as a CADRE_E*; ERROR: a CADRE_E* code. */
+	int code;
 	const char *detail; /* static string or NULL */
 } cadre_exit;
 
@@ -226,14 +227,17 @@ typedef struct cadre_config {
 	cadre_timeout shutdown_timeout; /* cadre_system_free's deadline for
 	                                   cadre_system_shutdown; 0 = 5000 ms,
 	                                   CADRE_FOREVER: no deadline */
-	cadre_log_fn log; /**< log hook (cadre/log.h); NULL: the default printer, one
-	                       line on stderr per unhandled actor failure, reached
-	                       restart intensity and dead-letter rate exceeded */
-	void *log_ctx;    /**< passed to log */
-	bool quiet;       /**< true (and log NULL): the default printer prints nothing */
-	uint32_t dead_letter_rate; /**< dead letters per second above which a
-	                                CADRE_LOG_DEAD_LETTERS event is logged (at
-	                                most one a second); 0 = 1000 */
+	/** The log hook (cadre/log.h); NULL: the default printer, one line on
+	 *  stderr per unhandled actor failure, restart intensity reached and
+	 *  dead-letter rate exceeded. */
+	cadre_log_fn log;
+	/** Passed to log. */
+	void *log_ctx;
+	/** True (with log NULL): the default printer prints nothing. */
+	bool quiet;
+	/** Dead letters per second above which a CADRE_LOG_DEAD_LETTERS event
+	 *  is made (at most one a second); 0 = 1000. */
+	uint32_t dead_letter_rate;
 } cadre_config;
 
 /* Creates a system and starts its workers. cfg may be NULL (defaults).

@@ -179,7 +179,8 @@ report_failure(struct cadre__worker *w, struct cadre__actor *a, const cadre_exit
 	if (why->kind != CADRE_EXIT_FAILURE && why->kind != CADRE_EXIT_ERROR)
 		return;
 	struct cadre__ext *x = cadre__ext_of(a, false);
-	bool heard = x != NULL && (x->nlinks > 0 || x->nwatchers > 0 || !cadre_ref_is_none(x->parent));
+	bool heard =
+	        x != NULL && (x->nlinks > 0 || x->nwatchers > 0 || !cadre_ref_is_none(x->parent));
 	const char *name = a->beh->name;
 	cadre_log_event ev = {
 	        .kind = CADRE_LOG_ACTOR_FAILED,

@@ -533,8 +533,9 @@ handle_exit(struct cadre__worker *w, struct cadre__actor *a, const struct cadre_
 	struct cadre_mail *mail = e->mail;
 	if (!e->linked && e->reason.kind == CADRE_EXIT_KILLED) {
 		cadre__mail_drop(w->sys, w, mail);
-		w->exit_signalled = true;                      /* for the log (actor/) */
-		return w->sys->hooks.finish(w, a, e->reason); /* a kill cannot be trapped */
+		w->exit_signalled = true; /* for the crash report (actor/) */
+		/* a kill cannot be trapped */
+		return w->sys->hooks.finish(w, a, e->reason);
 	}
 	if (e->linked) {
 		struct cadre__msg *mine = take_link(a, e->from); /* it is gone: ours is not due */
@@ -547,7 +548,7 @@ handle_exit(struct cadre__worker *w, struct cadre__actor *a, const struct cadre_
 	if (!(a->flags & CADRE__F_TRAP_EXITS)) {
 		cadre__mail_drop(w->sys, w, mail);
 		if (e->reason.kind != CADRE_EXIT_NORMAL) { /* the same reason spreads */
-			w->exit_signalled = true;          /* for the log (actor/) */
+			w->exit_signalled = true;          /* for the crash report (actor/) */
 			return w->sys->hooks.finish(w, a, e->reason);
 		}
 		return CADRE__RUN_AGAIN;

@@ -37,8 +37,8 @@ put(char *buf, size_t size, int *len, const char *fmt, ...)
 		*len += n;
 }
 
-static const char *const kind_names[] = {"normal", "shutdown", "killed", "failure", "noproc",
-                                         "error"};
+static const char *const kind_names[] = {"normal",  "shutdown", "killed",
+                                         "failure", "noproc",   "error"};
 
 static void
 put_exit(char *buf, size_t size, int *len, const cadre_exit *r)
@@ -52,8 +52,8 @@ put_exit(char *buf, size_t size, int *len, const cadre_exit *r)
 		return;
 	}
 	put(buf, size, len, "%s", kind_names[r->kind]);
-	bool args = r->kind == CADRE_EXIT_FAILURE || r->kind == CADRE_EXIT_ERROR ||
-	            r->detail != NULL;
+	bool args =
+	        r->kind == CADRE_EXIT_FAILURE || r->kind == CADRE_EXIT_ERROR || r->detail != NULL;
 	if (!args)
 		return;
 	put(buf, size, len, "(");

@@ -135,9 +135,10 @@ parent_start(cadre_actor *self, void *arg)
 	return cadre_send(cadre_actor_system(self), c, M_FAIL, NULL, 0);
 }
 
-static const cadre_behaviour parent = {
-        .size = sizeof(cadre_actor), .start = parent_start, .receive = noop_receive,
-        .name = "parent"};
+static const cadre_behaviour parent = {.size = sizeof(cadre_actor),
+                                       .start = parent_start,
+                                       .receive = noop_receive,
+                                       .name = "parent"};
 
 static int
 watcher_start(cadre_actor *self, void *arg)
@@ -158,9 +159,10 @@ watcher_receive(cadre_actor *self, const cadre_msg *m)
 	return 0;
 }
 
-static const cadre_behaviour watcher = {
-        .size = sizeof(cadre_actor), .start = watcher_start, .receive = watcher_receive,
-        .name = "watcher"};
+static const cadre_behaviour watcher = {.size = sizeof(cadre_actor),
+                                        .start = watcher_start,
+                                        .receive = watcher_receive,
+                                        .name = "watcher"};
 
 /* ---- cases --------------------------------------------------------------------------- */
 static void
@@ -291,8 +293,8 @@ kid_start(cadre_actor *self, void *arg)
 	return 0;
 }
 
-static const cadre_behaviour kid = {.size = sizeof(cadre_actor), .start = kid_start,
-                                    .receive = crasher_receive, .name = "kid"};
+static const cadre_behaviour kid = {
+        .size = sizeof(cadre_actor), .start = kid_start, .receive = crasher_receive, .name = "kid"};
 
 static cadre_ref
 kid_now(void)
@@ -307,11 +309,13 @@ static void
 supervisor_events(void)
 {
 	cadre_system *sys = new_sys(true, false, 0);
-	static const cadre_child_spec kids[] = {{.id = "k1", .beh = &kid,
-	                                         .restart = CADRE_PERMANENT,
-	                                         .shutdown_ms = 1000}};
-	cadre_sup_spec spec = {.strategy = CADRE_ONE_FOR_ONE, .intensity = 1, .period_ms = 60000,
-	                       .children = kids, .nchildren = 1};
+	static const cadre_child_spec kids[] = {
+	        {.id = "k1", .beh = &kid, .restart = CADRE_PERMANENT, .shutdown_ms = 1000}};
+	cadre_sup_spec spec = {.strategy = CADRE_ONE_FOR_ONE,
+	                       .intensity = 1,
+	                       .period_ms = 60000,
+	                       .children = kids,
+	                       .nchildren = 1};
 	cadre_ref sup;
 	CHECK_EQ(cadre_supervisor_start(sys, &spec, &sup, NULL, 10000), 0);
 	cadre_ref first = kid_now();

@@ -95,13 +95,19 @@ log_lines(void)
 	ev.name = NULL; /* shown as "?" */
 	CHECK(cadre_log_format(&ev, buf, sizeof buf) > 0);
 	CHECK(strstr(buf, "(?)") != NULL);
-	ev = (cadre_log_event){.kind = CADRE_LOG_DEAD_LETTERS, .actor = {1, 2, 3, 0},
-	                       .count = 1001, .window_ms = 350};
+	ev = (cadre_log_event){.kind = CADRE_LOG_DEAD_LETTERS,
+	                       .actor = {1, 2, 3, 0},
+	                       .count = 1001,
+	                       .window_ms = 350};
 	CHECK(cadre_log_format(&ev, buf, sizeof buf) > 0);
 	CHECK(strcmp(buf, "cadre: 1001 dead letters in 350 ms (the last to <1.2.3>)") == 0);
-	ev = (cadre_log_event){.kind = CADRE_LOG_INTENSITY, .actor = {1, 5, 1, 0},
-	                       .supervisor = {1, 2, 1, 0}, .name = "w", .child_id = "kid",
-	                       .reason = {CADRE_EXIT_FAILURE, 7, NULL}, .count = 1,
+	ev = (cadre_log_event){.kind = CADRE_LOG_INTENSITY,
+	                       .actor = {1, 5, 1, 0},
+	                       .supervisor = {1, 2, 1, 0},
+	                       .name = "w",
+	                       .child_id = "kid",
+	                       .reason = {CADRE_EXIT_FAILURE, 7, NULL},
+	                       .count = 1,
 	                       .window_ms = 5000};
 	CHECK(cadre_log_format(&ev, buf, sizeof buf) > 0);
 	CHECK(strstr(buf, "<1.2.1>") != NULL && strstr(buf, "\"kid\" <1.5.1> (w)") != NULL &&
