@@ -1,5 +1,6 @@
 /* Cadre: the public API, one header. It declares everything libcadre
- * exports: the core (systems, actors, messages, links and monitors, timers,
+ * exports: the core (systems, actors, messages, links and monitors, log
+ * events, timers,
  * the registry, become and the stash, the mailbox), request/response,
  * supervisors and routers.
  *
