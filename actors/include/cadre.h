@@ -1,8 +1,7 @@
 /* Cadre: the public API, one header. It declares everything libcadre
  * exports: the core (systems, actors, messages, links and monitors, log
- * events, timers,
- * the registry, become and the stash, the mailbox), request/response,
- * supervisors and routers.
+ * events, timers, the registry, become and the stash, the mailbox),
+ * request/response, supervisors and routers.
  *
  * Conventions (docs/api.md, "Conventions", says them in full): `cadre_` is
  * public, `cadre__` internal. A function that can fail returns 0 or a
