@@ -25,7 +25,7 @@
 /* ---- formatting ---------------------------------------------------------- */
 
 /* An snprintf that appends at *len (the length the whole text needs). */
-static void
+__attribute__((format(printf, 4, 5))) static void
 put(char *buf, size_t size, int *len, const char *fmt, ...)
 {
 	va_list ap;
