@@ -9,9 +9,10 @@
  *     already started are stopped in reverse order and the supervisor stops
  *     with reason FAILURE, whose detail is the failed child's id.
  *   - Stopping goes in reverse order, each child fully stopped before the
- *     next: BRUTAL (kill; unlike OTP, the child's stop callback still runs,
- *     with KILLED), a timeout (exit signal `shutdown`, then kill when the
- *     time is up) or INFINITY (exit signal `shutdown`, and wait). The
+ *     next: CADRE_SHUTDOWN_BRUTAL (kill; unlike OTP, the child's stop
+ *     callback still runs, with KILLED), a timeout (exit signal `shutdown`,
+ *     then kill when the time is up) or CADRE_FOREVER (exit signal
+ *     `shutdown`, and wait). The
  *     dynamic children of a SIMPLE_ONE_FOR_ONE supervisor are stopped
  *     together, under one deadline. A child that ends with a reason its
  *     mode does not expect is reported (SHUTDOWN_ERROR).
@@ -47,6 +48,13 @@
  * is ignored, and so is any exit signal from an actor that is neither its
  * parent nor one of its children (as OTP's supervisor). A kill
  * (cadre_kill) stops it at once; its links then take its children down.
+ *
+ * Zero means OTP's default in every field of a spec (docs/supervision.md
+ * has the table): intensity 1, period 5000 ms, a worker child's shutdown
+ * 5000 ms and a supervisor child's CADRE_FOREVER, no backoff. "None" and
+ * "brutal" have names: CADRE_NO_RESTARTS, CADRE_SHUTDOWN_BRUTAL. A spec
+ * OTP would refuse is refused (CADRE_EINVAL): cadre_supervisor_check says
+ * why.
  *
  * The spec, its children array and the strings in it are read, not copied:
  * they must outlive the supervisor. */
@@ -89,17 +97,35 @@ typedef enum cadre_auto_shutdown {
 	CADRE_AUTO_ALL_SIGNIFICANT = 2,
 } cadre_auto_shutdown;
 
-#define CADRE_SHUTDOWN_BRUTAL 0u
-#define CADRE_SHUTDOWN_INFINITY UINT32_MAX
+/**
+ * A child spec's shutdown_ms: the supervisor kills the child at once (OTP's
+ * brutal_kill; the child's stop callback still runs, with KILLED).
+ */
+#define CADRE_SHUTDOWN_BRUTAL ((cadre_timeout)-2)
+
+/**
+ * A supervisor spec's (or a router spec's) intensity: no restart is allowed;
+ * the first child exit that calls for one shuts the supervisor down (OTP's
+ * intensity 0; Cadre's 0 is OTP's default, 1).
+ */
+#ifndef CADRE_NO_RESTARTS
+#define CADRE_NO_RESTARTS UINT32_MAX
+#endif
 
 typedef struct cadre_child_spec {
 	const char *id;             /* unique in the supervisor */
 	const cadre_behaviour *beh; /* a child supervisor: cadre_supervisor_behaviour() */
 	void *arg; /* to start(), at every (re)start; a child supervisor: its spec */
 	cadre_restart restart;
-	uint32_t shutdown_ms;  /* CADRE_SHUTDOWN_BRUTAL, a timeout in ms, or _INFINITY */
-	cadre_child_type type; /* WORKER or SUPERVISOR (informative, counted) */
-	bool significant;      /* for auto-shutdown; needs TRANSIENT or TEMPORARY */
+	/** How the supervisor stops the child, in ms: the exit signal
+	 * `shutdown`, then a kill when the time is up. 0: OTP's default, 5000 ms
+	 * for a CADRE_WORKER and CADRE_FOREVER for a CADRE_SUPERVISOR;
+	 * CADRE_FOREVER: `shutdown`, and wait; CADRE_SHUTDOWN_BRUTAL: a kill at
+	 * once. Any other negative value: CADRE_EINVAL. */
+	cadre_timeout shutdown_ms;
+	cadre_child_type type; /* WORKER or SUPERVISOR (counted; picks the default shutdown) */
+	bool significant;      /* for auto-shutdown; needs TRANSIENT or TEMPORARY and an
+	                          auto_shutdown other than NEVER */
 	bool handover_mail;    /* a restart inherits the mail the dead child left */
 	uint32_t mailbox_capacity;
 } cadre_child_spec;
@@ -133,12 +159,16 @@ typedef struct cadre_sup_event {
 
 typedef struct cadre_sup_spec {
 	cadre_strategy strategy;
-	uint32_t intensity; /* restarts allowed within period_ms (OTP default: 1) */
-	uint32_t period_ms; /* >= 1 (OTP default: 5000) */
+	uint32_t intensity; /**< restarts allowed within period_ms; 0: OTP's default, 1;
+	                         CADRE_NO_RESTARTS: none (the first exit that calls
+	                         for a restart shuts the supervisor down) */
+	uint32_t period_ms; /**< the intensity's window in ms; 0: OTP's default, 5000 */
 	cadre_auto_shutdown auto_shutdown;
-	uint32_t backoff_min_ms; /* 0: restart at once */
-	uint32_t backoff_max_ms;
-	double backoff_jitter; /* 0.0 .. 1.0 */
+	uint32_t backoff_min_ms; /**< the first restart's delay in ms; 0: no backoff
+	                              (restart at once, as OTP) */
+	uint32_t backoff_max_ms; /**< the longest delay in ms, >= backoff_min_ms; 0: 30000
+	                              (with backoff_min_ms 0: unused) */
+	double backoff_jitter;   /**< 0.0 .. 1.0 (NaN or outside: CADRE_EINVAL); 0: none */
 	const cadre_child_spec *children;
 	size_t nchildren; /* SIMPLE_ONE_FOR_ONE: exactly 1, the template */
 	/* Called on the supervisor's worker for each event; must not block. */
@@ -155,14 +185,41 @@ typedef struct cadre_sup_spec {
  * CADRE_REF_NONE as the child's ref). Elsewhere than in start, the reason
  * cadre_ignore gives is taken as a NORMAL exit. */
 
+/**
+ * Checks a supervisor spec as cadre_supervisor_start does, starting
+ * nothing.
+ *
+ * Refused, as OTP refuses them: spec NULL; strategy or auto_shutdown out of
+ * range; children NULL with nchildren > 0; SIMPLE_ONE_FOR_ONE with
+ * nchildren other than 1; backoff_jitter NaN or outside [0, 1];
+ * backoff_min_ms above backoff_max_ms (after defaults); a child with id
+ * NULL or empty, beh NULL, restart or type out of range, shutdown_ms
+ * negative but not CADRE_FOREVER or CADRE_SHUTDOWN_BRUTAL, significant and
+ * PERMANENT, or significant under CADRE_AUTO_NEVER; two children with one
+ * id. docs/supervision.md lists the reasons.
+ *
+ * @param spec  the spec to check
+ * @param why   may be NULL; receives NULL (valid) or a static string saying
+ *              what is wrong, such as "duplicate child id"
+ * @threads any thread
+ * @blocks  no
+ * @retval 0 the spec is valid
+ * @retval CADRE_EINVAL the spec is refused (*why says why)
+ */
+CADRE_API int cadre_supervisor_check(const cadre_sup_spec *spec, const char **why);
+
 /* The supervisor behaviour: spawn it with the spec as arg, as a child of
  * another supervisor or with cadre_spawn. It traps exits and defers its
- * STARTED until every child has started. */
+ * STARTED until every child has started. A spec that cadre_supervisor_check
+ * refuses fails its start: reason FAILURE, code CADRE_EINVAL, detail the
+ * check's reason. */
 CADRE_API const cadre_behaviour *cadre_supervisor_behaviour(void);
 
 /* From a thread that is not a worker: spawns a supervisor and waits until
  * all its children have started (0, *out set), or it failed, or timeout_ms
- * passed. Returns 0, CADRE_EINVAL, CADRE_ENOMEM (out of memory, in the
+ * passed. Returns 0, CADRE_EINVAL (sys, spec or out NULL, a bad timeout, or
+ * a spec that cadre_supervisor_check refuses: nothing is spawned),
+ * CADRE_ENOMEM (out of memory, in the
  * supervisor or in a child's spawn: the children already started have been
  * stopped), CADRE_ECLOSED, CADRE_ETIMEDOUT, CADRE_EWOULDBLOCK (on a
  * worker), or CADRE_ECANCELED: a child failed to start (its start callback
@@ -173,7 +230,11 @@ CADRE_API int cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *sp
 /* Dynamic operations, from a thread that is not a worker; each waits for
  * the supervisor's answer at most timeout_ms (negative: no limit).
  *   start_child: adds and starts a child; SIMPLE_ONE_FOR_ONE takes spec NULL
- *     and uses arg for the new child. CADRE_EEXIST (id taken),
+ *     and uses arg for the new child. CADRE_EINVAL (spec NULL, or a child
+ *     spec that cadre_supervisor_check would refuse in this supervisor's
+ *     spec: bad id, beh, restart, type or shutdown_ms, or significant when
+ *     PERMANENT or under CADRE_AUTO_NEVER), CADRE_EEXIST (id taken by a
+ *     child the supervisor has: OTP's already_present / already_started),
  *     CADRE_ECANCELED (its start failed: not added).
  *   terminate_child: stops a child (by id; for SIMPLE_ONE_FOR_ONE by ref);
  *     its spec stays (restart_child / delete_child), except for temporary
