@@ -32,7 +32,7 @@
 
 #define DEFAULT_VNODES 160u
 #define DEFAULT_PERIOD_MS 5000u /* OTP's default period */
-#define DEFAULT_INTENSITY 1u     /* OTP's default intensity */
+#define DEFAULT_INTENSITY 1u    /* OTP's default intensity */
 
 /* ---- groups --------------------------------------------------------------------------- */
 static uint64_t

@@ -153,9 +153,9 @@ alive(const struct child *c)
 }
 
 /* ---- defaults: zero means OTP's ----------------------------------------------------- */
-#define SUP_DEFAULT_INTENSITY 1u        /* OTP's */
-#define SUP_DEFAULT_PERIOD_MS 5000u     /* OTP's */
-#define SUP_DEFAULT_SHUTDOWN_MS 5000    /* OTP's, for a worker; a supervisor: infinity */
+#define SUP_DEFAULT_INTENSITY 1u          /* OTP's */
+#define SUP_DEFAULT_PERIOD_MS 5000u       /* OTP's */
+#define SUP_DEFAULT_SHUTDOWN_MS 5000      /* OTP's, for a worker; a supervisor: infinity */
 #define SUP_DEFAULT_BACKOFF_MAX_MS 30000u /* with backoff_min_ms set */
 
 static inline uint32_t

@@ -135,9 +135,8 @@ static bool
 arm_kill(struct sup *s, const cadre_child_spec *c, const uint64_t *serial, cadre_timer *timer)
 {
 	cadre_timeout t = cadre__sup_shutdown(c);
-	return t > 0 &&
-	       cadre__send_after_reserved(sys_of(s), cadre_self(&s->base), SUP_KILL, serial,
-	                                  sizeof *serial, (uint64_t)t, timer) == 0;
+	return t > 0 && cadre__send_after_reserved(sys_of(s), cadre_self(&s->base), SUP_KILL,
+	                                           serial, sizeof *serial, (uint64_t)t, timer) == 0;
 }
 
 static void

@@ -144,7 +144,8 @@ req_start_child(struct sup *s, struct sup_req *r)
 		c = cadre__sup_add_child(s, &s->spec->children[0], r->arg, true);
 	} else {
 		/* as cadre_supervisor_check would in this supervisor's spec */
-		if (r->child_spec == NULL || cadre__sup_check_child(s->spec, r->child_spec) != NULL) {
+		if (r->child_spec == NULL ||
+		    cadre__sup_check_child(s->spec, r->child_spec) != NULL) {
 			cadre__sup_reply(r, CADRE_EINVAL);
 			return false;
 		}

@@ -36,8 +36,7 @@ ring_grow(struct sup *s)
 static bool
 record_restart(struct sup *s)
 {
-	uint64_t now = cadre__now_ms(),
-	         horizon = now > s->period_ms ? now - s->period_ms : 0;
+	uint64_t now = cadre__now_ms(), horizon = now > s->period_ms ? now - s->period_ms : 0;
 	while (s->nrestarts > 0 && s->restarts[s->rhead] <= horizon) {
 		s->rhead = (s->rhead + 1) % s->rcap;
 		s->nrestarts--;

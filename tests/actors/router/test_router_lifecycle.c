@@ -294,10 +294,8 @@ zero_intensity_default(void)
 {
 	sys_up();
 	struct plog *l = plog_new();
-	cadre_router_spec spec = {.strategy = CADRE_ROUTE_ROUND_ROBIN,
-	                          .beh = &worker_beh,
-	                          .arg = l,
-	                          .pool_size = 1};
+	cadre_router_spec spec = {
+	        .strategy = CADRE_ROUTE_ROUND_ROBIN, .beh = &worker_beh, .arg = l, .pool_size = 1};
 	cadre_ref r;
 	CHECK_EQ(cadre_router_spawn(sys, &spec, &r), 0);
 	WAIT_FOR(atomic_load(&l->started) == 1);
