@@ -12,10 +12,10 @@
  *     next: CADRE_SHUTDOWN_BRUTAL (kill; unlike OTP, the child's stop
  *     callback still runs, with KILLED), a timeout (exit signal `shutdown`,
  *     then kill when the time is up) or CADRE_FOREVER (exit signal
- *     `shutdown`, and wait). The
- *     dynamic children of a SIMPLE_ONE_FOR_ONE supervisor are stopped
- *     together, under one deadline. A child that ends with a reason its
- *     mode does not expect is reported (SHUTDOWN_ERROR).
+ *     `shutdown`, and wait). The dynamic children of a SIMPLE_ONE_FOR_ONE
+ *     supervisor are stopped together, under one deadline. A child that
+ *     ends with a reason its mode does not expect is reported
+ *     (SHUTDOWN_ERROR).
  *   - Restart types: PERMANENT (always restarted), TRANSIENT (restarted only
  *     after an abnormal reason: anything but NORMAL and SHUTDOWN),
  *     TEMPORARY (never restarted; removed when it ends).
