@@ -236,7 +236,7 @@ start_dynamic(cadre_timeout shutdown_ms)
 }
 
 /* OTP's terminate_dynamic_children: all are told at once, and waited for
- * together. Here they hold `shutdown` (INFINITY): all of them must have it
+ * together. Here they hold `shutdown` (CADRE_FOREVER): all of them must have it
  * before any has stopped (one at a time, only the first would). */
 static void
 dynamic_children_told_together(void)
