@@ -26,13 +26,21 @@
 #include "cadre__mem.h"
 #include "cadre__sup.h"
 
+/* A spec that cadre_supervisor_check refuses fails the start: reason
+ * FAILURE, code CADRE_EINVAL, detail the check's reason (cadre_fail, and
+ * start returns 0: the actor stops without ever being STARTED). */
 static int
 sup_init(struct sup *s, const cadre_sup_spec *spec)
 {
-	int rc = cadre__sup_validate(spec);
-	if (rc != 0)
-		return rc;
+	const char *why;
+	if (cadre_supervisor_check(spec, &why) != 0) {
+		cadre_fail(&s->base, CADRE_EINVAL, why);
+		return CADRE_EINVAL;
+	}
 	s->spec = spec;
+	s->intensity = cadre__sup_intensity(spec);
+	s->period_ms = cadre__sup_period(spec);
+	s->backoff_max_ms = cadre__sup_backoff_max(spec);
 	s->phase = P_INIT;
 	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
 	cadre_trap_exits(&s->base, true);
@@ -58,7 +66,8 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 static int
 sup_start(cadre_actor *self, void *arg)
 {
-	return sup_init((struct sup *)self, arg);
+	int rc = sup_init((struct sup *)self, arg);
+	return rc == CADRE_EINVAL ? 0 : rc; /* EINVAL: failed by sup_init, with its reason */
 }
 
 static int
@@ -73,7 +82,7 @@ sup_start_blocking(cadre_actor *self, void *arg)
 		cadre__sup_reply(r, rc);
 		s->starter = NULL;
 	}
-	return rc;
+	return rc == CADRE_EINVAL ? 0 : rc; /* EINVAL: failed by sup_init, with its reason */
 }
 
 /* m's payload, copied into out, if it has exactly that size (see Trust). */
