@@ -97,11 +97,15 @@ count(uint64_t *c)
 	cadre__faa_rlx_u64(c, 1);
 }
 
-/* Sends hdr (hn bytes) followed by size bytes at data as one message. */
+/* Sends hdr (hn bytes) followed by size bytes at data as one message: a
+ * request (cadre__send_reserved's codes) or, with reply, a reply
+ * (cadre__respond_reserved's: 1 when dead-lettered). */
 static int
 send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, size_t hn,
-              const void *data, size_t size)
+              const void *data, size_t size, bool reply)
 {
+	int (*send)(cadre_system *, cadre_ref, uint32_t, const void *, size_t) =
+	        reply ? cadre__respond_reserved : cadre__send_reserved;
 	if (size > UINT32_MAX - hn)
 		return CADRE_ETOOBIG;
 	size_t n = hn + size;
@@ -110,7 +114,7 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		memcpy(buf, hdr, hn);
 		if (size != 0)
 			memcpy(buf + hn, data, size);
-		return cadre__send_reserved(sys, to, type, buf, n);
+		return send(sys, to, type, buf, n);
 	}
 	/* cadre_send (not a move) so that max_message_size applies as usual. */
 	unsigned char *p = cadre__a_malloc(n);
@@ -118,7 +122,7 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		return CADRE_ENOMEM;
 	memcpy(p, hdr, hn);
 	memcpy(p + hn, data, size);
-	int rc = cadre__send_reserved(sys, to, type, p, n);
+	int rc = send(sys, to, type, p, n);
 	free(p);
 	return rc;
 }
@@ -241,7 +245,7 @@ ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const
 	if (rc != 0)
 		return rc;
 	struct req_hdr h = {REQ_MAGIC, 0, id, me};
-	rc = send_prefixed(sys, to, type, &h, sizeof h, data, size);
+	rc = send_prefixed(sys, to, type, &h, sizeof h, data, size, false);
 	if (rc != 0) {
 		/* If the timer is already firing, its message finds no pending id
 		 * and is dropped by dispatch. */
@@ -435,10 +439,10 @@ cadre_reply(cadre_system *sys, const cadre_reply_to *to, uint32_t type, const vo
 	if (sys == NULL || to == NULL || (data == NULL && size != 0) || cadre_ref_is_none(to->to))
 		return CADRE_EINVAL;
 	struct rep_hdr h = {to->id, 0, type};
-	int rc = send_prefixed(sys, to->to, CADRE_MSG_REPLY, &h, sizeof h, data, size);
-	if (rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED)
+	int rc = send_prefixed(sys, to->to, CADRE_MSG_REPLY, &h, sizeof h, data, size, true);
+	if (rc > 0) /* dead-lettered: the requester is gone, full or closing */
 		count((to->flags_ & REQ_F_FUTURE) != 0 ? &g_late : &g_dropped);
-	return rc;
+	return rc > 0 ? 0 : rc;
 }
 
 int
@@ -617,7 +621,7 @@ cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const v
 		return rc;
 	}
 	struct req_hdr h = {REQ_MAGIC, REQ_F_FUTURE, f->id, proxy};
-	rc = send_prefixed(sys, to, type, &h, sizeof h, data, size);
+	rc = send_prefixed(sys, to, type, &h, sizeof h, data, size, false);
 	if (rc != 0) {
 		/* No request is out: the proxy's stop callback finds it PENDING,
 		 * completes it for nobody and lets go. */
