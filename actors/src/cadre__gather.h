@@ -45,8 +45,8 @@ CADRE__HIDDEN uint64_t cadre__ask_new_id(cadre_asker *a);
 CADRE__HIDDEN int cadre__ask_arm(cadre_system *sys, cadre_ref self, uint64_t id,
                                  cadre_timeout timeout_ms, cadre_timer *out);
 /* Sends a request (id, replies to reply_to) with the caller's payload. */
-CADRE__HIDDEN int cadre__ask_send(cadre_system *sys, cadre_ref to, uint32_t type,
-                                  const void *data, size_t size, uint64_t id, cadre_ref reply_to);
+CADRE__HIDDEN int cadre__ask_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                                  size_t size, uint64_t id, cadre_ref reply_to);
 /* Adds n to the process-wide timed_out counter. */
 CADRE__HIDDEN void cadre__ask_count_timeouts(uint64_t n);
 

@@ -145,9 +145,8 @@ router_query_from_pool(void)
 {
 	sys_up();
 	cadre_ref routees[2] = {spawn(&silent_beh, NULL), spawn(&silent_beh, NULL)};
-	cadre_router_spec rs = {.strategy = CADRE_ROUTE_ROUND_ROBIN,
-	                        .routees = routees,
-	                        .nroutees = 2};
+	cadre_router_spec rs = {
+	        .strategy = CADRE_ROUTE_ROUND_ROBIN, .routees = routees, .nroutees = 2};
 	cadre_ref router;
 	CHECK_EQ(cadre_router_spawn(sys, &rs, &router), 0);
 	CHECK_EQ(run_op(spawn_runner(true), OP_QUERY, router), 0);

@@ -75,9 +75,9 @@ struct go {
 	uint32_t quorum;
 	cadre_timeout timeout;
 	uint32_t n;
-	uint32_t times;    /* > 1: the stress loop, 4 gathers in flight */
-	uint32_t payload;  /* sent to every target */
-	int cancel, fini;  /* cancel the gather at once / finalize the asker at once */
+	uint32_t times;   /* > 1: the stress loop, 4 gathers in flight */
+	uint32_t payload; /* sent to every target */
+	int cancel, fini; /* cancel the gather at once / finalize the asker at once */
 	cadre_ref to[MAXT];
 };
 
@@ -169,8 +169,8 @@ issue(cadre_actor *self)
 	const struct go *o = &t->go;
 	/* in the stress loop: ALL and ANY, messages and callbacks, by turns */
 	int form = o->times > 1 ? (int)(t->issued & 1) : o->form;
-	cadre_gather_mode mode = o->times > 1 ? ((t->issued & 2) ? CADRE_GATHER_ANY : o->mode)
-	                                      : o->mode;
+	cadre_gather_mode mode =
+	        o->times > 1 ? ((t->issued & 2) ? CADRE_GATHER_ANY : o->mode) : o->mode;
 	t->issued++;
 	uint64_t id = 0;
 	int rc = cadre_ask_gather(self, &t->asker, o->to, o->n, T_REQ, &o->payload,
@@ -241,8 +241,8 @@ stats_of(cadre_ref g)
 }
 
 static struct go
-go_of(int form, cadre_gather_mode mode, uint32_t quorum, cadre_timeout timeout,
-      const cadre_ref *to, uint32_t n)
+go_of(int form, cadre_gather_mode mode, uint32_t quorum, cadre_timeout timeout, const cadre_ref *to,
+      uint32_t n)
 {
 	struct go o = {.form = form,
 	               .mode = mode,
@@ -382,8 +382,7 @@ dead_target(void)
 	cadre_ref dead = spawn(&silent_beh, NULL);
 	CHECK_EQ(cadre_stop_ref(sys, dead), 0);
 	char buf[4];
-	while (cadre_ask_wait(sys, dead, T_REQ, NULL, 0, 10, buf, 0, NULL, NULL) !=
-	       CADRE_ENOACTOR)
+	while (cadre_ask_wait(sys, dead, T_REQ, NULL, 0, 10, buf, 0, NULL, NULL) != CADRE_ENOACTOR)
 		nap_ms(1);
 	cadre_ref to[2] = {spawn(&echo_beh, NULL), dead};
 	cadre_ref g = spawn(&gat_beh, NULL);
@@ -448,17 +447,17 @@ bad_receive(cadre_actor *self, const cadre_msg *m)
 	CHECK_EQ(cadre_ask_gather(NULL, &a, to, 2, 1, NULL, 0, CADRE_GATHER_ALL, 0, T, NULL, NULL,
 	                          NULL),
 	         CADRE_EINVAL);
-	CHECK_EQ(cadre_ask_gather(self, NULL, to, 2, 1, NULL, 0, CADRE_GATHER_ALL, 0, T, NULL,
-	                          NULL, NULL),
+	CHECK_EQ(cadre_ask_gather(self, NULL, to, 2, 1, NULL, 0, CADRE_GATHER_ALL, 0, T, NULL, NULL,
+	                          NULL),
 	         CADRE_EINVAL);
-	CHECK_EQ(cadre_ask_gather(self, &a, NULL, 2, 1, NULL, 0, CADRE_GATHER_ALL, 0, T, NULL,
-	                          NULL, NULL),
+	CHECK_EQ(cadre_ask_gather(self, &a, NULL, 2, 1, NULL, 0, CADRE_GATHER_ALL, 0, T, NULL, NULL,
+	                          NULL),
 	         CADRE_EINVAL);
 	CHECK_EQ(cadre_ask_gather(self, &a, to, 0, 1, NULL, 0, CADRE_GATHER_ALL, 0, T, NULL, NULL,
 	                          NULL),
 	         CADRE_EINVAL);
-	CHECK_EQ(cadre_ask_gather(self, &a, to, CADRE_GATHER_MAX + 1u, 1, NULL, 0,
-	                          CADRE_GATHER_ALL, 0, T, NULL, NULL, NULL),
+	CHECK_EQ(cadre_ask_gather(self, &a, to, CADRE_GATHER_MAX + 1u, 1, NULL, 0, CADRE_GATHER_ALL,
+	                          0, T, NULL, NULL, NULL),
 	         CADRE_EINVAL);
 	CHECK_EQ(cadre_ask_gather(self, &a, to, 2, 1, NULL, 0, (cadre_gather_mode)7, 0, T, NULL,
 	                          NULL, NULL),
@@ -507,8 +506,8 @@ bad_input(void)
 	cadre_asker_init(&a);
 	cadre_actor fake = {0};
 	cadre_ref to[1] = {b};
-	CHECK_EQ(cadre_ask_gather(&fake, &a, to, 1, 1, NULL, 0, CADRE_GATHER_ALL, 0, 10, NULL,
-	                          NULL, NULL),
+	CHECK_EQ(cadre_ask_gather(&fake, &a, to, 1, 1, NULL, 0, CADRE_GATHER_ALL, 0, 10, NULL, NULL,
+	                          NULL),
 	         CADRE_ESTATE);
 	cadre_gather *out = NULL;
 	CHECK_EQ(cadre_ask_gather_wait(NULL, to, 1, 1, NULL, 0, CADRE_GATHER_ALL, 0, 10, &out),
@@ -542,8 +541,7 @@ static void
 wait_form(void)
 {
 	sys_up();
-	cadre_ref to[3] = {spawn(&echo_beh, NULL), spawn(&echo_beh, NULL),
-	                   spawn(&echo_beh, NULL)};
+	cadre_ref to[3] = {spawn(&echo_beh, NULL), spawn(&echo_beh, NULL), spawn(&echo_beh, NULL)};
 	cadre_gather *g = NULL;
 	uint32_t v = 77;
 	CHECK_EQ(cadre_ask_gather_wait(sys, to, 3, T_REQ, &v, sizeof v, CADRE_GATHER_ALL, 0, 20000,
@@ -575,8 +573,7 @@ wait_form(void)
 	cadre_ref dead = spawn(&silent_beh, NULL);
 	CHECK_EQ(cadre_stop_ref(sys, dead), 0);
 	char buf[4];
-	while (cadre_ask_wait(sys, dead, T_REQ, NULL, 0, 10, buf, 0, NULL, NULL) !=
-	       CADRE_ENOACTOR)
+	while (cadre_ask_wait(sys, dead, T_REQ, NULL, 0, 10, buf, 0, NULL, NULL) != CADRE_ENOACTOR)
 		nap_ms(1);
 	cadre_ref withdead[2] = {to[0], dead};
 	CHECK_EQ(cadre_ask_gather_wait(sys, withdead, 2, T_REQ, NULL, 0, CADRE_GATHER_ALL, 0, 20000,

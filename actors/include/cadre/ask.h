@@ -10,7 +10,8 @@
  * another actor, which then answers the original requester.
  *
  * The requester is an actor (cadre_ask, cadre_ask_cb) or a thread that is
- * not a worker (cadre_ask_wait, a future). An asking actor embeds one
+ * not a per-core worker (cadre_ask_wait, a future: an outside thread, or an
+ * actor of the blocking pool). An asking actor embeds one
  * cadre_asker in its state: its table of pending requests, touched only by
  * the actor's own callbacks, so it needs no lock. Every request it makes
  * ends exactly once, in one of two ways:
@@ -58,8 +59,12 @@
  *
  * What is not guaranteed: a request that the receiver never answers (it
  * stopped, or the request was dead-lettered) simply times out; cadre_reply
- * returning 0 means the reply was queued, not that it was handled (the
- * requester may stop first: then it is a dead letter, counted by core). */
+ * returning 0 means the reply was queued or dead-lettered, not that it was
+ * handled (the requester may stop first: then it is a dead letter, counted
+ * by core).
+ *
+ * Scatter-gather (cadre_ask_gather, below) sends one request to many
+ * actors and delivers their replies together, on the same asker. */
 #ifndef CADRE_ASK_H
 #define CADRE_ASK_H
 
@@ -207,11 +212,13 @@ CADRE_API int cadre_ask_global_stats(cadre_ask_stats *out);
 CADRE_API int cadre_ask_request(const cadre_msg *msg, cadre_request *out);
 
 /* Sends a reply (type, size bytes at data, copied) to the requester. Any
- * thread, any time (a deferred reply keeps the token). Returns 0 (queued),
- * CADRE_EINVAL, CADRE_ETOOBIG, CADRE_ENOMEM, CADRE_EFULL (the requester's
- * bounded mailbox is full: not sent, may be retried), or CADRE_ENOACTOR /
- * CADRE_ECLOSED: the requester is gone (counted in the global
- * replies_late if it was a future, replies_dropped otherwise). */
+ * thread, any time (a deferred reply keeps the token). A reply never fails
+ * the replier because of the requester: if the requester is gone, its
+ * bounded mailbox is full or the system is closing, the reply is a dead
+ * letter (counted by core, seen by the dead-letter hook), counted in the
+ * global replies_late if it was a future, replies_dropped otherwise, and 0
+ * is returned. Returns 0 (queued, or that dead letter), CADRE_EINVAL,
+ * CADRE_ETOOBIG or CADRE_ENOMEM. */
 CADRE_API int cadre_reply(cadre_system *sys, const cadre_reply_to *to, uint32_t type,
                           const void *data, size_t size);
 
@@ -229,7 +236,8 @@ CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *ms
  * receives its full size and *reply_type (may be NULL) its type. Returns 0,
  * CADRE_ETOOBIG (the reply was larger than buf_size: truncated, *reply_size
  * says how big it was), CADRE_ETIMEDOUT (no reply in time: a later reply
- * is counted late), CADRE_EWOULDBLOCK (called on a worker thread),
+ * is counted late), CADRE_EWOULDBLOCK (called on a per-core worker thread;
+ * an actor of the blocking pool may wait),
  * CADRE_EINVAL (NULL, timeout_ms < 0, data NULL with size > 0, a reserved
  * type), CADRE_ENOMEM, CADRE_EFULL, CADRE_ENOACTOR, CADRE_ECLOSED,
  * or CADRE_ECANCELED (the system shut down while waiting). */
@@ -261,21 +269,22 @@ typedef enum cadre_gather_mode {
  * from cadre_ask_gather_wait is the caller's until cadre_gather_free.
  */
 typedef struct cadre_gather {
-	uint64_t id;            /**< the gather's id (cadre_ask_gather's *id) */
-	int status;             /**< 0: the mode's condition was met; CADRE_ETIMEDOUT: not
-	                             in time (the replies that came are here);
-	                             CADRE_ECANCELED: the asker was finalized, or the
-	                             system shut down (cadre_ask_gather_wait) */
+	uint64_t id; /**< the gather's id (cadre_ask_gather's *id) */
+	/** 0: the mode's condition was met; CADRE_ETIMEDOUT: not in time (the
+	 * replies that came are here); CADRE_ECANCELED: the asker was
+	 * finalized, or the system shut down (cadre_ask_gather_wait) */
+	int status;
 	cadre_gather_mode mode; /**< the mode asked for */
 	uint32_t needed;        /**< replies the mode needs: n (ALL), 1 (ANY), quorum */
 	uint32_t asked;         /**< targets the request was sent to */
 	uint32_t failed;        /**< targets it could not be sent to (gone, full, ...) */
 	uint32_t nreplies;      /**< replies received (<= asked) */
-	const cadre_response *replies; /**< the replies, in arrival order (status 0; a
-	                                    reply whose payload could not be copied has
-	                                    status CADRE_ENOMEM and no data) */
-	const uint32_t *targets;       /**< targets[i]: the index in `to` of the target
-	                                    that replies[i] answers */
+	/** the replies, in arrival order (status 0; a reply whose payload could
+	 * not be copied has status CADRE_ENOMEM and no data); NULL if none */
+	const cadre_response *replies;
+	/** targets[i]: the index in `to` of the target that replies[i]
+	 * answers; NULL if no reply */
+	const uint32_t *targets;
 } cadre_gather;
 
 /**
@@ -307,7 +316,10 @@ typedef void (*cadre_gather_fn)(cadre_actor *self, void *ctx, const cadre_gather
  * that stops after it got the request just does not answer (the timeout
  * ends the gather). Each target's request counts in the asker's stats
  * (asked, then replied, or cancelled when the gather completes without it,
- * or timed_out). cadre_ask_cancel(id) ends a gather with no outcome.
+ * or timed_out). cadre_ask_cancel(id) ends a gather with no outcome. The
+ * outcome message is sent to self like any message: self's own bounded
+ * mailbox (CADRE_OVERFLOW_FAIL) that is full refuses it, and it is lost
+ * (counted in replies_dropped); such an actor should use a callback.
  *
  * @param self    the asking actor
  * @param a       its asker
@@ -337,9 +349,9 @@ typedef void (*cadre_gather_fn)(cadre_actor *self, void *ctx, const cadre_gather
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_ask_gather(cadre_actor *self, cadre_asker *a, const cadre_ref *to, size_t n,
-                               uint32_t type, const void *data, size_t size,
-                               cadre_gather_mode mode, uint32_t quorum, cadre_timeout timeout,
-                               cadre_gather_fn fn, void *ctx, uint64_t *id);
+                               uint32_t type, const void *data, size_t size, cadre_gather_mode mode,
+                               uint32_t quorum, cadre_timeout timeout, cadre_gather_fn fn,
+                               void *ctx, uint64_t *id);
 
 /**
  * Reads a CADRE_MSG_GATHER message (the outcome of a cadre_ask_gather
@@ -388,10 +400,9 @@ CADRE_API int cadre_gather_read(const cadre_msg *msg, cadre_gather *out);
  * @retval CADRE_ENOACTOR too few targets asked: the first failure was a gone target
  * @retval CADRE_ECLOSED the system is shutting down
  */
-CADRE_API int cadre_ask_gather_wait(cadre_system *sys, const cadre_ref *to, size_t n,
-                                    uint32_t type, const void *data, size_t size,
-                                    cadre_gather_mode mode, uint32_t quorum,
-                                    cadre_timeout timeout, cadre_gather **out);
+CADRE_API int cadre_ask_gather_wait(cadre_system *sys, const cadre_ref *to, size_t n, uint32_t type,
+                                    const void *data, size_t size, cadre_gather_mode mode,
+                                    uint32_t quorum, cadre_timeout timeout, cadre_gather **out);
 
 /**
  * Frees an outcome returned by cadre_ask_gather_wait (and only those).

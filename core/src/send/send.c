@@ -276,8 +276,7 @@ cadre__respond_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const vo
 }
 
 int
-cadre_respond(cadre_actor *self, const cadre_msg *msg, uint32_t type, const void *data,
-              size_t size)
+cadre_respond(cadre_actor *self, const cadre_msg *msg, uint32_t type, const void *data, size_t size)
 {
 	struct cadre__actor *a;
 	if (msg == NULL || cadre__type_reserved(type) || (data == NULL && size != 0))
