@@ -16,7 +16,8 @@
  * (requests, timers). Even so, receive takes a payload only in the shape
  * its sender gives it: the exact size, and the sender core or the library
  * puts there (an EXIT or STARTED comes from the actor it names; a timer's
- * or an outside request's from nobody; a request carries its magic). A
+ * from nobody; a request carries its magic, and comes from nobody or from
+ * an actor of the blocking pool). A
  * child's death is an EXIT through its link, from its current incarnation
  * (the ref, generation included). Anything else is ignored.
  */
@@ -125,21 +126,25 @@ on_started_msg(struct sup *s, const cadre_msg *m)
 		cadre__sup_child_started(s, &st);
 }
 
-/* Our own timers' messages and requests come from no actor. */
+/* Our own timers' messages come from no actor; a request from a thread
+ * outside the system (no actor) or from an actor of the blocking pool,
+ * whose callbacks may make the blocking calls (request.c). */
 static void
 on_internal_msg(struct sup *s, const cadre_msg *m)
 {
 	uint32_t seq;
 	uint64_t serial;
+	if (m->type == SUP_REQ && m->size == sizeof(struct sup_req) && m->data != NULL &&
+	    ((const struct sup_req *)m->data)->magic == SUP_REQ_MAGIC) {
+		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data); /* moved to us */
+		return;
+	}
 	if (!cadre_ref_is_none(m->sender))
 		return;
 	if (m->type == SUP_DELAY && payload(m, &seq, sizeof seq))
 		cadre__sup_delay_done(s, seq);
 	else if (m->type == SUP_KILL && payload(m, &serial, sizeof serial))
 		cadre__sup_kill_due(s, serial);
-	else if (m->type == SUP_REQ && m->size == sizeof(struct sup_req) && m->data != NULL &&
-	         ((const struct sup_req *)m->data)->magic == SUP_REQ_MAGIC)
-		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data); /* moved to us */
 }
 
 static int

@@ -343,9 +343,13 @@ CADRE_API void cadre_system_free(cadre_system *sys);
 CADRE_API int cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout);
 
 /**
- * True if the calling thread is a worker of any Cadre system (where
- * blocking calls are refused with CADRE_EWOULDBLOCK). The threads of the
- * blocking pool are not workers in this sense: their actors may block.
+ * True if the calling thread is a per-core worker of any Cadre system
+ * (where blocking calls are refused with CADRE_EWOULDBLOCK). The threads of
+ * the blocking pool are not workers in this sense: false there, so an actor
+ * spawned with CADRE_SPAWN_BLOCKING may call cadre_ask_wait, the
+ * cadre_supervisor_* calls and cadre_router_query. (cadre_system_shutdown
+ * and cadre_system_await_stopped are still refused on every thread of a
+ * system, blocking pool included: they would wait for themselves.)
  *
  * @threads any thread
  * @blocks  no
@@ -474,6 +478,37 @@ CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const v
  */
 CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data,
                               size_t size, void (*dtor)(void *data, size_t size));
+
+/**
+ * Inside a callback of self: replies to msg, sending a copy of size bytes
+ * at data, with this type, to msg->sender.
+ *
+ * A reply never fails the replier because of the requester: when the
+ * sender is CADRE_REF_NONE (msg came from a thread outside any actor), has
+ * stopped or is gone, its bounded mailbox is full, or the system is
+ * closing, the reply is counted as a dead letter instead (the dead-letter
+ * hook sees it with why CADRE_ENOACTOR, CADRE_EFULL or CADRE_ECLOSED;
+ * cadre_stats counts it in sent and in dead_letters) and 0 is returned.
+ * This is the reply idiom: `return cadre_respond(self, msg, PONG, ...);`
+ * (`return cadre_send(sys, msg->sender, ...)` would fail the replier when
+ * the requester is not there).
+ *
+ * @param self  the replying actor (the one whose callback is running)
+ * @param msg   the message replied to (its sender gets the reply)
+ * @param type  the reply's type (not a reserved type, >= 0xFFFF0000)
+ * @param data  the payload (may be NULL if size is 0)
+ * @param size  payload bytes
+ * @threads only in one of self's callbacks, on its thread
+ * @blocks  no
+ * @payload copied before the call returns; data may be reused at once
+ * @retval 0 replied, or counted as a dead letter (requester not there)
+ * @retval CADRE_EINVAL self or msg NULL, data NULL with size > 0, a reserved type
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ETOOBIG size > max_message_size
+ * @retval CADRE_ENOMEM out of memory (nothing sent)
+ */
+CADRE_API int cadre_respond(cadre_actor *self, const cadre_msg *msg, uint32_t type,
+                            const void *data, size_t size);
 
 /** Payloads up to this many bytes travel inside the message itself. */
 #define CADRE_INLINE_PAYLOAD 64

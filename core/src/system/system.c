@@ -116,7 +116,9 @@ cadre__unreclaimed(struct cadre_system *sys)
 bool
 cadre_is_worker_thread(void)
 {
-	return cadre__tls_worker != NULL;
+	/* A blocking-pool thread runs actors that are spawned to block. */
+	struct cadre__worker *w = cadre__tls_worker;
+	return w != NULL && !w->blocking;
 }
 
 unsigned
