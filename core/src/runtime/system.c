@@ -202,6 +202,40 @@ stop_trees(struct cadre_system *sys, uint64_t deadline)
 	cadre__free(t.roots, t.cap * sizeof *t.roots);
 }
 
+/* ---- 1. the actors left: asked, then killed at the deadline -------------- */
+
+/* Waits until no actor is alive or the deadline has passed; true if none
+ * is alive. The workers run the stops meanwhile. */
+static bool
+await_none_alive(struct cadre_system *sys, uint64_t deadline)
+{
+	long step = 10000;
+	while (cadre__alive(sys) != 0) {
+		if (cadre__now_ns() >= deadline)
+			return false;
+		nap(step);
+		if (step < 1000000)
+			step *= 2;
+	}
+	return true;
+}
+
+/* From now on a stop request stops its actor with KILLED (actor/stop.c).
+ * Every live actor already has its request queued (the walk of phase 1),
+ * or is in a callback and gets to it when that returns. Release store:
+ * pairs with cadre__stop_request's acquire load. A request already taken
+ * runs its stop with SHUTDOWN; the walk again for the requests a root
+ * trapped before closing, whose STOP bit it cleared (a no-op for others). */
+static void
+kill_rest(struct cadre_system *sys)
+{
+	cadre__store_rel_u32(&sys->killing, 1);
+	cadre__enter(sys, NULL);
+	cadre__table_each(&sys->table, stop_one, sys);
+	cadre__leave(sys, NULL);
+	cadre__wake_all(sys);
+}
+
 int
 cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 {
@@ -214,8 +248,11 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 		pthread_mutex_unlock(&sys->shutdown_lock);
 		return 0;
 	}
-	/* 0. Supervision trees stop top-down, in order. */
-	stop_trees(sys, cadre__deadline_ms(timeout));
+	uint64_t deadline = cadre__deadline_ms(timeout);
+	/* 0. Supervision trees stop top-down, in order (not with NOWAIT:
+	 * everything is killed at once). */
+	if (timeout != CADRE_NOWAIT)
+		stop_trees(sys, deadline);
 
 	/* 1. Refuse new spawns, sends and timers. seq_cst: Dekker with spawn.
 	 * Pending timers are dropped: never sent, never counted. */
@@ -224,15 +261,21 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 		sched_yield();
 	cadre__timers_stop(sys);
 
-	/* 2. Ask every live actor to stop. The walk holds actor pointers, so it
-	 * is an outside section for the grace period. */
+	/* 2. Ask every live actor to stop (SHUTDOWN; or KILLED if the deadline
+	 * has passed already). The walk holds actor pointers, so it is an
+	 * outside section for the grace period. */
+	if (cadre__now_ns() >= deadline)
+		cadre__store_rel_u32(&sys->killing, 1); /* as in kill_rest */
 	cadre__enter(sys, NULL);
 	cadre__table_each(&sys->table, stop_one, sys);
 	cadre__leave(sys, NULL);
-
-	/* 3. Workers run the stops and exit when no actor is alive; wake them
-	 * all so that parked ones notice. */
 	cadre__wake_all(sys);
+
+	/* 3. Workers run the stops and exit when no actor is alive; at the
+	 * deadline, what is left is killed. A callback in progress is never
+	 * interrupted: the join waits for it to return. */
+	if (!await_none_alive(sys, deadline))
+		kill_rest(sys);
 	cadre__workers_join(sys);
 
 	/* 4. Outside threads that passed the closing check before it was set
@@ -269,6 +312,45 @@ cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout_ms)
 			step *= 2;
 	}
 	return 0;
+}
+
+/* ---- quiescence ------------------------------------------------------------- */
+
+/* One look: is the system quiescent now? See the Design notes above. */
+static bool
+is_quiescent(struct cadre_system *sys)
+{
+	uint64_t settled = cadre__settled(sys); /* first: acquire loads (system/) */
+	if (cadre__timers_due(sys))             /* then the timers (acquire) */
+		return false;
+	return cadre__woken(sys) == settled; /* last: acquire loads (system/) */
+}
+
+int
+cadre_system_await_quiescent(cadre_system *sys, cadre_timeout timeout)
+{
+	if (sys == NULL || timeout < CADRE_FOREVER)
+		return CADRE_EINVAL;
+	if (cadre__tls_worker != NULL)
+		return CADRE_EWOULDBLOCK;
+	uint64_t deadline = cadre__deadline_ms(timeout);
+	/* The outside sections in progress now (a send or a timer's fire
+	 * between its push and its wake's count) end before we look. */
+	uint64_t mark = cadre__outside_mark(&sys->qsbr);
+	long step = 10000;
+	for (;;) {
+		/* Acquire: pairs with shutdown's release store; a shut-down
+		 * system is quiescent (its counters are final). */
+		if (cadre__load_acq_u32(&sys->shut_down))
+			return 0;
+		if (cadre__outside_passed(&sys->qsbr, mark) && is_quiescent(sys))
+			return 0;
+		if (cadre__now_ns() >= deadline)
+			return CADRE_ETIMEDOUT;
+		nap(step);
+		if (step < 1000000)
+			step *= 2;
+	}
 }
 
 void
