@@ -134,7 +134,7 @@ cadre__woken(struct cadre_system *sys)
 {
 	uint64_t n = cadre__load_acq_u64(&sys->outside_woken); /* as above */
 	for (unsigned i = 0; i < sys->nall; i++) {
-		n += cadre__load_acq_u64(&sys->workers[i].woken);    /* as above */
+		n += cadre__load_acq_u64(&sys->workers[i].woken);      /* as above */
 		n += cadre__load_acq_u64(&sys->workers[i].st.stopped); /* as above */
 	}
 	n += cadre__load_acq_u64(&sys->outside_st.stopped); /* as above */

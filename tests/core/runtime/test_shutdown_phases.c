@@ -189,10 +189,10 @@ int
 main(int argc, char **argv)
 {
 	only = argc > 1 ? argv[1] : NULL;
-#define CASE(fn)                                          \
-	do {                                              \
+#define CASE(fn)                                            \
+	do {                                                \
 		if (only == NULL || strcmp(only, #fn) == 0) \
-			fn();                             \
+			fn();                               \
 	} while (0)
 	CASE(order);
 	CASE(tree_deadline);
