@@ -14,6 +14,27 @@
  * in progress (those that began before closing was set among them; not for
  * a moment with no outside thread inside one, which busy senders may never
  * give) and reclaims what is left, dead-lettering every queued message.
+ * One deadline bounds the phases: at it, `killing` is set (release; read
+ * with acquire by actor/stop.c) and every stop request taken from then on
+ * stops its actor with KILLED. A callback in progress is not interrupted:
+ * the join waits for it (cadre/actor.h says so).
+ *
+ * Quiescence (cadre_system_await_quiescent): work items, each begun before
+ * it can be finished: an actor made runnable (a thread's `woken`, counted
+ * in cadre__schedule before the actor is queued) is finished by the run
+ * that leaves it idle or dead (`settled`, loop.c, after the run's outbox
+ * flush and wakes); a dead actor (`stopped`) by its reclamation
+ * (`reclaimed`, after its mail is dead-lettered); a timer by its fire. The
+ * check waits for the outside sections in progress at the call (a send's
+ * or a timer fire's push comes before its wake is counted, inside one),
+ * then reads the finished counters, then the timers, then the begun
+ * counters, all with acquire, each paired with its writer's release store
+ * (or acq_rel add) made after everything its item did. A finished item
+ * seen makes every item it began visible to the later loads, so each item
+ * seen finished is seen begun; and for work the caller caused, the first
+ * item of its chain not seen finished is seen begun. So begun == finished
+ * (with no timer due) cannot hold while such work is left: no false
+ * positive. docs/architecture.md ("Quiescence") has the argument.
  */
 #include <errno.h>
 #include <sched.h>

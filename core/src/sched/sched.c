@@ -329,9 +329,8 @@ local_push(struct cadre__worker *w, struct cadre__actor *a)
  * writer) or acq_rel add (outside threads): pairs with the acquire loads
  * of cadre__woken (system/). */
 static void
-count_woken(struct cadre_system *sys)
+count_woken(struct cadre_system *sys, struct cadre__worker *w)
 {
-	struct cadre__worker *w = cadre__my_worker(sys);
 	if (w != NULL)
 		cadre__store_rel_u64(&w->woken, cadre__load_rlx_u64(&w->woken) + 1);
 	else
@@ -341,13 +340,13 @@ count_woken(struct cadre_system *sys)
 void
 cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 {
+	struct cadre__worker *w = cadre__my_worker(sys);
 	if (how != CADRE__SCHED_UNMUTED)
-		count_woken(sys);
+		count_woken(sys, w); /* w: this thread, a worker or a pool thread */
 	if (a->blocking) {
 		cadre__bpool_schedule(sys, a);
 		return;
 	}
-	struct cadre__worker *w = cadre__my_worker(sys);
 	if (w != NULL && w->blocking)
 		w = NULL; /* a pool thread hands per-core actors to the workers */
 	if (w != NULL) {
