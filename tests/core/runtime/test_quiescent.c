@@ -2,6 +2,7 @@
  * run and due timer the caller caused is done, while long-lived actors stay
  * alive; it times out while work is left.
  *   pingpong:  N exchanges between two live actors; counted exactly.
+ *   burst:     one run sends to many actors (the outbox's chains).
  *   cascade:   an exit signal travels down a chain of linked actors whose
  *              stop callbacks sleep; signals are not in the message
  *              counters, so a check of sent == handled + dead_letters alone
@@ -105,6 +106,52 @@ test_pingpong(void)
 		CHECK_EQ(st.dead_letters, 0u);
 		CHECK_EQ(st.handled, st.sent);
 	}
+	cadre_system_free(sys);
+}
+
+/* ---- burst: one run fans out through the outbox ------------------------------------ */
+enum { SINKS = 8, PER_SINK = 500 };
+
+static atomic_long sunk;
+static cadre_ref sinks[SINKS];
+
+static int
+sink_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)self;
+	(void)m;
+	atomic_fetch_add(&sunk, 1);
+	return 0;
+}
+
+static int
+fan_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)m;
+	cadre_system *sys = cadre_actor_system(self);
+	for (int i = 0; i < PER_SINK; i++)
+		for (int k = 0; k < SINKS; k++)
+			CHECK_EQ(cadre_send(sys, sinks[k], 1, &i, sizeof i), 0);
+	return 0;
+}
+
+static const cadre_behaviour sink_beh = {.size = sizeof(cadre_actor), .receive = sink_receive};
+static const cadre_behaviour fan_beh = {.size = sizeof(cadre_actor), .receive = fan_receive};
+
+static void
+test_burst(void)
+{
+	cadre_system *sys = new_sys(2);
+	for (int k = 0; k < SINKS; k++)
+		CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, NULL, &sinks[k]), 0);
+	cadre_ref f;
+	CHECK_EQ(cadre_spawn(sys, &fan_beh, NULL, NULL, &f), 0);
+	for (long round = 1; round <= 20; round++) {
+		CHECK_EQ(cadre_send(sys, f, 1, NULL, 0), 0);
+		CHECK_EQ(cadre_system_await_quiescent(sys, CADRE_FOREVER), 0);
+		CHECK_EQ(atomic_load(&sunk), round * SINKS * PER_SINK);
+	}
+	check_settled(sys);
 	cadre_system_free(sys);
 }
 
@@ -331,6 +378,8 @@ main(void)
 		atomic_store(&pings, 0);
 		atomic_store(&pongs, 0);
 		test_pingpong();
+		atomic_store(&sunk, 0);
+		test_burst();
 		atomic_store(&linked_up, 0);
 		atomic_store(&chain_stops, 0);
 		test_cascade();
