@@ -229,11 +229,11 @@ CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
  * @param sys     the system
  * @param timeout the deadline, in ms from the call; CADRE_FOREVER or
  *                CADRE_NOWAIT
- * @threads any thread but this system's workers and pool threads
+ * @threads any thread but a worker or pool thread of a Cadre system
  * @blocks  yes: until the threads are joined (see above)
  * @retval 0 shut down (or it was already)
  * @retval CADRE_EINVAL sys NULL, or a negative timeout other than CADRE_FOREVER
- * @retval CADRE_EWOULDBLOCK called on a worker of a Cadre system
+ * @retval CADRE_EWOULDBLOCK called on a worker or pool thread of a Cadre system
  */
 CADRE_API int cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout);
 
