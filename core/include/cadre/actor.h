@@ -299,22 +299,45 @@ typedef struct cadre_config {
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 
 /**
- * Shuts the system down, in this order: first, while the system still
- * runs, stops its supervision trees top-down (each actor that traps its
- * stop request, cadre/links.h, and was not spawned linked by one: a
- * supervisor's tree stops in order) and waits until they are gone or the
- * deadline (timeout from now; CADRE_FOREVER: none; CADRE_NOWAIT: at once)
- * has passed; then refuses new spawns and sends (they fail with
- * CADRE_ECLOSED); stops every actor left at once (their stop callbacks
- * run, reason CADRE_EXIT_SHUTDOWN; a stop request is no longer trapped);
- * dead-letters every message still queued; joins the worker threads.
- * Idempotent: a second call returns 0. Counters stay readable afterwards.
+ * Shuts the system down, in these phases, all under one deadline (timeout
+ * from the call; CADRE_FOREVER: none; CADRE_NOWAIT: it has passed at once):
  *
- * @threads any thread that is not a worker
- * @blocks  until done
- * @retval 0 shut down
- * @retval CADRE_EINVAL sys NULL, a negative timeout other than CADRE_FOREVER
- * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * 0. Supervision trees, while the system still runs: each root of a tree
+ *    (an actor that traps its stop request, cadre/links.h, and was not
+ *    spawned linked by one; a supervisor) gets its stop request and stops
+ *    its tree top-down, each child with its spec's shutdown mode, in
+ *    reverse start order (docs/supervision.md). Shutdown waits until the
+ *    roots are gone or the deadline. Skipped with CADRE_NOWAIT.
+ * 1. Closing: new spawns, sends, signals and timers are refused
+ *    (CADRE_ECLOSED); pending timers are dropped.
+ * 2. Every actor left (those outside any tree, and what is left of a tree)
+ *    gets a stop request, no longer trappable: it stops with reason
+ *    CADRE_EXIT_SHUTDOWN, its stop callback runs, its mail is
+ *    dead-lettered. Shutdown waits for them until the deadline.
+ * 3. At the deadline, every actor still alive is killed: it stops with
+ *    reason CADRE_EXIT_KILLED (its stop callback still runs, with KILLED;
+ *    its mail is dead-lettered). If the deadline has passed before phase
+ *    2, the actors left are killed at once.
+ * 4. The worker threads are joined; every message still queued is
+ *    dead-lettered.
+ *
+ * A callback cannot be interrupted in C: an actor in the middle of a
+ * callback (start, receive, stop; a blocking-pool actor sleeping in one)
+ * stops when that callback returns, and shutdown waits for it before it
+ * joins the threads. The deadline bounds everything else; a callback that
+ * never returns makes shutdown never return.
+ *
+ * Counters stay readable afterwards. Idempotent: a later call returns 0
+ * at once.
+ *
+ * @param sys     the system
+ * @param timeout the deadline, in ms from the call; CADRE_FOREVER or
+ *                CADRE_NOWAIT
+ * @threads any thread but a worker or pool thread of a Cadre system
+ * @blocks  yes: until the threads are joined (see above)
+ * @retval 0 shut down (or it was already)
+ * @retval CADRE_EINVAL sys NULL, or a negative timeout other than CADRE_FOREVER
+ * @retval CADRE_EWOULDBLOCK called on a worker or pool thread of a Cadre system
  */
 CADRE_API int cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout);
 
@@ -341,6 +364,36 @@ CADRE_API void cadre_system_free(cadre_system *sys);
  * @retval CADRE_EWOULDBLOCK called on a worker thread
  */
 CADRE_API int cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout);
+
+/**
+ * Waits until the system is quiescent: no actor runnable or running (run
+ * queues, inject queues and the blocking pool empty, no thread in an
+ * actor's callback), no mail or signal in flight (every message sent has
+ * been handled or dead-lettered; exits, downs and stop requests have been
+ * taken), no dead actor waiting to be reclaimed (its mail not yet
+ * dead-lettered), and no timer due within the next tick (1 ms) or being
+ * fired. A timer due later does not prevent quiescence: an actor waiting
+ * for a timeout is idle. Unlike cadre_system_await_stopped, live actors do
+ * not prevent it: a system whose actors all wait for mail is quiescent.
+ *
+ * Exact for the work the caller caused: everything sent, spawned or armed
+ * before the call (by this thread, or by threads that synchronised with
+ * it), and all it led to, is done when it returns 0. Work that other
+ * threads start during the call may or may not be seen. Messages an
+ * actor keeps in its stash (cadre/behave.h) are its own: they do not
+ * prevent quiescence. After cadre_system_shutdown the system is quiescent
+ * (0 at once).
+ *
+ * @param sys     the system
+ * @param timeout ms to wait; CADRE_FOREVER: no limit; CADRE_NOWAIT: look once
+ * @threads any thread but a worker or pool thread of a Cadre system
+ * @blocks  yes, until quiescent or the timeout
+ * @retval 0 quiescent (or shut down)
+ * @retval CADRE_ETIMEDOUT not quiescent within timeout
+ * @retval CADRE_EINVAL sys NULL, or a negative timeout other than CADRE_FOREVER
+ * @retval CADRE_EWOULDBLOCK called on a worker or pool thread of a Cadre system
+ */
+CADRE_API int cadre_system_await_quiescent(cadre_system *sys, cadre_timeout timeout);
 
 /**
  * True if the calling thread is a per-core worker of any Cadre system
