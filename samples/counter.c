@@ -34,14 +34,18 @@ counter_receive(cadre_actor *self, const cadre_msg *msg)
 	case MSG_DONE:
 		return cadre_stop(self); /* stop after this message */
 	default:
-		return -1; /* an unknown message is a failure */
+		/* an unknown message is a failure: the code is ours (any non-zero
+		 * int), the detail shows in the reason */
+		return cadre_fail(self, 1, "unknown message");
 	}
 }
 
 static void
 counter_stop(cadre_actor *self, const cadre_exit *why)
 {
-	printf("counter: stopped (reason %d), total %ld\n", why->kind, ((struct counter *)self)->n);
+	char reason[96];
+	cadre_exit_format(why, reason, sizeof reason);
+	printf("counter: stopped (%s), total %ld\n", reason, ((struct counter *)self)->n);
 }
 
 static const cadre_behaviour counter = {
@@ -69,7 +73,7 @@ main(void)
 		cadre_send(sys, c, MSG_ADD, &one, sizeof one);
 	}
 	cadre_send(sys, c, MSG_DONE, NULL, 0);
-	cadre_system_await_idle(sys, -1); /* until every actor has stopped */
+	cadre_system_await_stopped(sys, CADRE_FOREVER); /* until every actor has stopped */
 
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);

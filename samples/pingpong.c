@@ -1,5 +1,5 @@
 /* Ping-pong: two actors, each answering the other, a fixed number of round
- * trips. Shows spawning with an init argument, replying to msg->sender, and
+ * trips. Shows spawning with an init argument, replying with cadre_respond, and
  * actors stopping themselves. */
 #include <stdio.h>
 
@@ -17,10 +17,11 @@ pong_receive(cadre_actor *self, const cadre_msg *msg)
 {
 	struct pong *p = (struct pong *)self;
 	if (msg->type != PING)
-		return -1;
+		return cadre_fail(self, 1, "not a ping");
 	p->served++;
-	/* Reply to whoever asked: the sender's ref came with the message. */
-	return cadre_send(cadre_actor_system(self), msg->sender, PONG, msg->data, msg->size);
+	/* Reply to whoever asked (msg->sender). A reply never fails the
+	 * replier: if the asker is gone, it is counted as a dead letter. */
+	return cadre_respond(self, msg, PONG, msg->data, msg->size);
 }
 
 static void
@@ -61,7 +62,7 @@ ping_receive(cadre_actor *self, const cadre_msg *msg)
 	struct ping *p = (struct ping *)self;
 	cadre_system *sys = cadre_actor_system(self);
 	if (msg->type != PONG || *(const long *)msg->data != p->left)
-		return -1; /* a wrong or out-of-order answer fails the actor */
+		return cadre_fail(self, 2, "wrong answer"); /* fails the actor */
 	if (--p->left == 0) {
 		cadre_stop_ref(sys, p->peer);
 		return cadre_stop(self);
@@ -73,7 +74,9 @@ ping_receive(cadre_actor *self, const cadre_msg *msg)
 static void
 ping_stop(cadre_actor *self, const cadre_exit *why)
 {
-	printf("ping: done, %ld rounds left, reason %d\n", ((struct ping *)self)->left, why->kind);
+	char reason[96];
+	cadre_exit_format(why, reason, sizeof reason);
+	printf("ping: done, %ld rounds left, reason %s\n", ((struct ping *)self)->left, reason);
 }
 
 static const cadre_behaviour ping = {.size = sizeof(struct ping),
@@ -92,7 +95,7 @@ main(void)
 	    cadre_spawn(sys, &pong, NULL, NULL, &args.peer) != 0 ||
 	    cadre_spawn(sys, &ping, NULL, &args, &ping_ref) != 0)
 		return 1;
-	cadre_system_await_idle(sys, -1); /* args lives until here */
+	cadre_system_await_stopped(sys, CADRE_FOREVER); /* args lives until here */
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("pingpong: %llu messages handled, %llu dead letters\n",

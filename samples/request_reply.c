@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/ask.h>
 
 enum { SQUARE = 1, ANSWER = 2, GO = 3 };
@@ -47,8 +48,8 @@ service_receive(cadre_actor *self, const cadre_msg *m)
 	if (m->type == ANSWER) { /* the timer fired: answer now */
 		const struct later *l = m->data;
 		long sq = l->n * l->n;
-		cadre_reply(sys, &l->to, ANSWER, &sq, sizeof sq);
-		return 0;
+		/* 0 also when the client is gone: a reply never fails us */
+		return cadre_reply(sys, &l->to, ANSWER, &sq, sizeof sq);
 	}
 	cadre_request req;
 	if (m->type != SQUARE || cadre_ask_request(m, &req) != 0 || req.size != sizeof(long))
@@ -95,7 +96,7 @@ static int
 client_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct client *c = (struct client *)self;
-	if (cadre_ask_dispatch(self, &c->asker, m)) {
+	if (cadre_ask_dispatch(self, &c->asker, m) > 0) {
 		cadre_ask_stats st;
 		cadre_asker_stats(&c->asker, &st);
 		/* done when every request ended and every reply came, late or not */
@@ -171,7 +172,7 @@ main(void)
 	cadre_ask_global_stats(&g);
 	printf("main: in all, %llu requests timed out and %llu replies came too late\n",
 	       (unsigned long long)g.timed_out, (unsigned long long)g.replies_late);
-	cadre_system_shutdown(sys);
+	cadre_system_shutdown(sys, CADRE_FOREVER);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("main: messages sent %llu = handled %llu + dead letters %llu\n",

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 enum { SQUARE = 1, STORE = 2 };
@@ -42,8 +43,9 @@ static void
 cache_stop(cadre_actor *self, const cadre_exit *why)
 {
 	struct cache *c = (struct cache *)self;
-	printf("cache: stopping (reason %d) with %ld answers, sum %lld\n", why->kind, c->stored,
-	       c->sum);
+	char reason[96];
+	cadre_exit_format(why, reason, sizeof reason);
+	printf("cache: stopping (%s) with %ld answers, sum %lld\n", reason, c->stored, c->sum);
 }
 
 static const cadre_behaviour cache = {.size = sizeof(struct cache),
@@ -91,13 +93,15 @@ static const cadre_behaviour worker = {.size = sizeof(struct worker),
 static void
 print_event(void *ctx, const cadre_sup_event *ev)
 {
-	static const char *what[] = {"started",      "exited",          "restarting",
-	                             "stopped",      "failed to start", "too many restarts",
-	                             "shutting down"};
+	static const char *what[] = {"started",       "exited",          "restarting",
+	                             "stopped",       "failed to start", "too many restarts",
+	                             "shutting down", "shutdown error",  "ignored"};
 	printf("[%s] %s %s", (const char *)ctx, ev->id != NULL ? ev->id : "supervisor",
 	       what[ev->kind]);
+	char reason[96];
+	cadre_exit_format(&ev->reason, reason, sizeof reason);
 	if (ev->kind == CADRE_SUP_CHILD_EXITED || ev->kind == CADRE_SUP_SHUTDOWN)
-		printf(" (reason %d, code %d)", ev->reason.kind, ev->reason.code);
+		printf(" (%s)", reason);
 	if (ev->kind == CADRE_SUP_CHILD_EXITED && ev->mail != 0)
 		printf(", %u queued requests handed over", ev->mail);
 	if (ev->kind == CADRE_SUP_CHILD_RESTARTING)
@@ -127,7 +131,7 @@ static const cadre_child_spec service_children[] = {
         {.id = "workers",
          .beh = NULL, /* set in main: cadre_supervisor_behaviour() */
          .arg = (void *)&workers_spec,
-         .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+         .shutdown_ms = CADRE_FOREVER,
          .type = CADRE_SUPERVISOR},
 };
 
@@ -175,7 +179,7 @@ main(void)
 	}
 	printf("main: %ld requests accepted; stopping the service\n", sent);
 	cadre_supervisor_stop(sys, root, 10000);
-	cadre_system_shutdown(sys);
+	cadre_system_shutdown(sys, CADRE_FOREVER);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("main: messages sent %llu = handled %llu + dead letters %llu\n",

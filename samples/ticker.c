@@ -65,7 +65,7 @@ main(void)
 	cadre_ref t;
 	if (cadre_system_new(&sys, NULL) != 0 || cadre_spawn(sys, &ticker, NULL, NULL, &t) != 0)
 		return 1;
-	int rc = cadre_system_await_idle(sys, 10000);
+	int rc = cadre_system_await_stopped(sys, 10000);
 	cadre_system_free(sys);
 	return rc == 0 ? 0 : 1;
 }

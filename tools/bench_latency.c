@@ -121,7 +121,7 @@ static int
 requester_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct requester *q = (struct requester *)self;
-	if (cadre_ask_dispatch(self, &q->asker, m) || m->type != T_GO)
+	if (cadre_ask_dispatch(self, &q->asker, m) > 0 || m->type != T_GO)
 		return 0;
 	struct shared *sh = q->sh;
 	if (q->next == sh->n)
@@ -278,7 +278,7 @@ run_once(const struct opts *o, uint64_t n)
 	ok = ok && pace(sys, req, o, n, &start, &max_lag);
 	ok = ok && await_ended(sh, o);
 	uint64_t end = bench_now_ns();
-	cadre_system_shutdown(sys);
+	cadre_system_shutdown(sys, CADRE_FOREVER);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	res.ok = check_run(sh, &st, ok, &res);

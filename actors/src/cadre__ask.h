@@ -8,13 +8,14 @@
 #ifndef CADRE__ASK_H
 #define CADRE__ASK_H
 
+#include <cadre.h>
 #include <cadre/ask.h>
 
 #include "cadre__reserved.h"
 
 /* cadre_ask_wait, any type. */
 CADRE__HIDDEN int cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type,
-                                           const void *data, size_t size, long timeout_ms,
+                                           const void *data, size_t size, cadre_timeout timeout_ms,
                                            void *reply_buf, size_t buf_size, size_t *reply_size,
                                            uint32_t *reply_type);
 

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include <cadre.h>
 #include <cadre/error.h>
 
 #include "cadre__atomic.h"

@@ -24,7 +24,7 @@ cadre__now_ms(void)
 /* The monotonic instant timeout_ms from now; a negative timeout: never
  * (UINT64_MAX). */
 static inline uint64_t
-cadre__deadline_ms(long timeout_ms)
+cadre__deadline_ms(int64_t timeout_ms)
 {
 	return timeout_ms < 0 ? UINT64_MAX : cadre__now_ns() + (uint64_t)timeout_ms * 1000000u;
 }

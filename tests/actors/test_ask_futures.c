@@ -158,7 +158,7 @@ future_on_shutdown(void)
 		CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	}
 	CHECK(st.handled >= 1);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(pthread_join(th, NULL), 0);
 	/* cancelled by the shutdown, not timed out after 60 s (ETIMEDOUT) */
 	CHECK_EQ(atomic_load(&shut_rc), CADRE_ECANCELED);

@@ -150,7 +150,7 @@ static int
 req_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct requester *q = (struct requester *)self;
-	if (cadre_ask_dispatch(self, &q->asker, m)) {
+	if (cadre_ask_dispatch(self, &q->asker, m) > 0) {
 		maybe_done(q);
 		return 0;
 	}
@@ -244,7 +244,7 @@ reply_as_message(void)
 	struct result *res = run_requests(echo, M_MSG, 100, 5000, 0, 0, 0, 0);
 	CHECK_EQ(res->replied, 100);
 	for (int i = 0; i < 100; i++)
-		CHECK(cadre_ref_eq(res->from[i], echo));
+		CHECK(cadre_ref_is_equal(res->from[i], echo));
 	CHECK_EQ(res->stats.pending, 0);
 	free(res);
 	/* a timeout, as a message */
@@ -343,7 +343,7 @@ forward_keeps_reply_to(void)
 	struct result *res = run_requests(front, M_MIX, 50, 5000, 0, 0, 0, 0);
 	CHECK_EQ(res->replied, 50);
 	for (int i = 0; i < 50; i++)
-		CHECK(cadre_ref_eq(res->from[i], echo)); /* the reply came from the back */
+		CHECK(cadre_ref_is_equal(res->from[i], echo)); /* the reply came from the back */
 	CHECK_EQ(atomic_load(&forwarded), 50);
 	free(res);
 	/* two hops, and a future */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 #include "check.h"
@@ -152,7 +153,7 @@ chaos(void)
 		mid_children[i] = (cadre_child_spec){.id = mid_ids[i],
 		                                     .beh = cadre_supervisor_behaviour(),
 		                                     .arg = &mid_specs[i],
-		                                     .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+		                                     .shutdown_ms = CADRE_FOREVER,
 		                                     .type = CADRE_SUPERVISOR};
 	}
 	cadre_sup_spec root_spec = {.strategy = CADRE_ONE_FOR_ONE,
@@ -200,7 +201,7 @@ chaos(void)
 			break;
 	}
 	CHECK_EQ(cadre_supervisor_stop(sys, root, 10000), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	unsigned long cr = atomic_load(&crashes), seen = atomic_load(&exits_seen);

@@ -118,7 +118,7 @@ static void
 sys_down(cadre_system *sys)
 {
 	cadre_stats st;
-	CHECK_EQ(cadre_system_await_idle(sys, WAIT_MS), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, WAIT_MS), 0);
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
 	cadre_system_free(sys);
@@ -153,7 +153,7 @@ static int
 asker_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct asker *a = (struct asker *)self;
-	if (cadre_ask_dispatch(self, &a->asker, m))
+	if (cadre_ask_dispatch(self, &a->asker, m) > 0)
 		return 0; /* a late reply or timeout, dropped */
 	if (m->type == CADRE_MSG_REPLY) {
 		cadre_response r;
@@ -280,7 +280,7 @@ sup_round(long n, struct tally *t)
 	} else {
 		CHECK(failed == NULL);
 	}
-	CHECK_EQ(cadre_system_await_idle(sys, WAIT_MS), 0); /* nothing left alive */
+	CHECK_EQ(cadre_system_await_stopped(sys, WAIT_MS), 0); /* nothing left alive */
 	CHECK_EQ(ld(&stopped), ld(&started));
 	sys_down(sys);
 	return used;
@@ -315,7 +315,7 @@ router_round(long n, struct tally *t)
 		CHECK_EQ(st.routees, 2);
 		CHECK_EQ(cadre_stop_ref(sys, r), 0);
 	}
-	CHECK_EQ(cadre_system_await_idle(sys, WAIT_MS), 0); /* no routee left behind */
+	CHECK_EQ(cadre_system_await_stopped(sys, WAIT_MS), 0); /* no routee left behind */
 	CHECK_EQ(ld(&stopped), ld(&started));
 	sys_down(sys);
 	return used;

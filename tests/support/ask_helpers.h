@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/ask.h>
 
 #include "check.h"
@@ -53,7 +54,7 @@ sys_up(void)
 static inline void
 sys_down(void)
 {
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);

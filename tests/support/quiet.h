@@ -67,7 +67,7 @@ stats_of(cadre_system *sys)
 static inline cadre_stats
 await_quiet(cadre_system *sys)
 {
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 30000), 0);
 	cadre_stats st = stats_of(sys);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
 	CHECK_EQ(st.actors_alive, 0);

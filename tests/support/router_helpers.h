@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/ask.h>
 #include <cadre/router.h>
 
@@ -80,7 +81,8 @@ on_dead(void *ctx, cadre_ref to, const cadre_msg *m, int why)
 	/* Relaxed: counters read after waits that order them, or after
 	 * shutdown. */
 	atomic_fetch_add_explicit(&dead_all, 1, memory_order_relaxed);
-	bool routed = cadre_route_unwrap(m, &v) == 1;
+	bool routed = cadre_route_is_routed(m);
+	CHECK_EQ(cadre_route_unwrap(m, &v), 0);
 	if (routed)
 		atomic_fetch_add_explicit(&dead_enveloped, 1, memory_order_relaxed);
 	if (m->type != T_WORK)
@@ -105,7 +107,7 @@ sys_up(void)
 static inline void
 sys_down(void)
 {
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
@@ -149,7 +151,7 @@ worker_receive(cadre_actor *self, const cadre_msg *m)
 			atomic_fetch_add(&l->bad, 1); /* the router's header leaked through */
 			return 0;
 		}
-		if (l->check_sender && !cadre_ref_eq(m->sender, l->expect_sender))
+		if (l->check_sender && !cadre_ref_is_equal(m->sender, l->expect_sender))
 			atomic_fetch_add(&l->bad, 1);
 		memcpy(&k, m->data, sizeof k);
 		if (k.key < NKEYS)
@@ -255,8 +257,8 @@ member_receive(cadre_actor *self, const cadre_msg *m)
 	cadre_msg v;
 	if (m->type != T_WORK)
 		return 0;
-	if (cadre_route_unwrap(m, &v) != 1 || v.size != sizeof(struct work) || v.type != T_WORK ||
-	    !cadre_ref_is_none(v.sender))
+	if (!cadre_route_is_routed(m) || cadre_route_unwrap(m, &v) != 0 ||
+	    v.size != sizeof(struct work) || v.type != T_WORK || !cadre_ref_is_none(v.sender))
 		atomic_fetch_add(&member_bad, 1);
 	atomic_fetch_add(mb->count, 1);
 	return 0;

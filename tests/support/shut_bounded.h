@@ -26,7 +26,7 @@ static void *
 shut_main(void *arg)
 {
 	struct shut *s = arg;
-	s->rc = cadre_system_shutdown(s->sys);
+	s->rc = cadre_system_shutdown(s->sys, CADRE_FOREVER);
 	cadre__store_rel_u32(&s->done, 1); /* pairs with shut_wait's acquire load */
 	return NULL;
 }

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 #include "check.h"
@@ -507,7 +508,7 @@ on_event(void *ctx, const cadre_sup_event *e)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 static inline cadre_child_spec
-wspec(struct cfg *c, cadre_restart r, uint32_t shutdown_ms)
+wspec(struct cfg *c, cadre_restart r, cadre_timeout shutdown_ms)
 {
 	return (cadre_child_spec){.id = c->name,
 	                          .beh = &child_beh,
@@ -526,7 +527,7 @@ supspec(const char *id, const cadre_sup_spec *spec)
 	                          .beh = cadre_supervisor_behaviour(),
 	                          .arg = (void *)(uintptr_t)spec,
 	                          .restart = CADRE_PERMANENT,
-	                          .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+	                          .shutdown_ms = CADRE_FOREVER,
 	                          .type = CADRE_SUPERVISOR};
 }
 
@@ -584,7 +585,7 @@ sup_saw_started(cadre_ref child)
 	unsigned n = log_n();
 	for (unsigned i = 0; i < n; i++)
 		if (evlog[i].what == E_SUP && evlog[i].sup_kind == CADRE_SUP_CHILD_STARTED &&
-		    cadre_ref_eq(evlog[i].ref, child))
+		    cadre_ref_is_equal(evlog[i].ref, child))
 			return true;
 	return false;
 }
@@ -703,17 +704,17 @@ start_nested_tree(void)
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
-#define RUN(fn)                                                         \
-	do {                                                            \
-		if (only == NULL || strcmp(only, #fn) == 0) {           \
-			log_reset();                                    \
-			TEST_CASE(fn);                                  \
-			/* every case leaves nothing behind */          \
-			if (cadre_system_await_idle(sys, T_MS) != 0) {  \
-				dump_log();                             \
-				CHECK(!"actors left alive after " #fn); \
-			}                                               \
-		}                                                       \
+#define RUN(fn)                                                           \
+	do {                                                              \
+		if (only == NULL || strcmp(only, #fn) == 0) {             \
+			log_reset();                                      \
+			TEST_CASE(fn);                                    \
+			/* every case leaves nothing behind */            \
+			if (cadre_system_await_stopped(sys, T_MS) != 0) { \
+				dump_log();                               \
+				CHECK(!"actors left alive after " #fn);   \
+			}                                                 \
+		}                                                         \
 	} while (0)
 
 /* The start of each program's main: the system its cases share. */
@@ -729,7 +730,7 @@ sup_begin(int argc, char **argv)
 static inline int
 sup_end(const char *name)
 {
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);

@@ -76,7 +76,7 @@ ping_receive(cadre_actor *self, const cadre_msg *m)
 	uint64_t r = 0;
 
 	if (m->type != M_PONG || !get_u64(m, &r) || r != p->left ||
-	    !cadre_ref_eq(m->sender, p->pong))
+	    !cadre_ref_is_equal(m->sender, p->pong))
 		return BAD("ping: answer %" PRIu64 " (type %" PRIu32 "), expected %" PRIu64, r,
 		           m->type, p->left);
 	if (--p->left == 0) {
@@ -162,7 +162,7 @@ producer_receive(cadre_actor *self, const cadre_msg *m)
 
 	if (m->type == M_CONT)
 		return producer_step(self);
-	if (m->type != M_TOTAL || !get_u64(m, &total) || !cadre_ref_eq(m->sender, p->counter))
+	if (m->type != M_TOTAL || !get_u64(m, &total) || !cadre_ref_is_equal(m->sender, p->counter))
 		return BAD("producer: unexpected message type %" PRIu32, m->type);
 	g_run.result = total;
 	if (total != p->n)

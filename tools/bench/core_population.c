@@ -216,7 +216,7 @@ big_receive(cadre_actor *self, const cadre_msg *m)
 	case M_PONG:
 		if (!get_u64(m, &v))
 			break;
-		if (b->sent == 0 || v != b->sent - 1u || !cadre_ref_eq(m->sender, b->target))
+		if (b->sent == 0 || v != b->sent - 1u || !cadre_ref_is_equal(m->sender, b->target))
 			return BAD("big: actor %" PRIu32 ": pong %" PRIu64 ", expected %" PRIu32,
 			           b->index, v, b->sent - 1u);
 		if (b->sent < b->m)

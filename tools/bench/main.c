@@ -24,7 +24,7 @@
  * clock starts just before the workload's first actor is spawned and stops
  * when the actor that completes the workload has posted a semaphore (actors
  * never block; the main thread waits). Then every actor must stop by itself
- * (cadre_system_await_idle), the system is shut down (so that its counters
+ * (cadre_system_await_stopped), the system is shut down (so that its counters
  * are final) and checked: each workload verifies its own result exactly, and
  * cadre_system_stats must show sent == handled + dead, no dead letters, and
  * exactly the handled messages and spawns the workload implies. One warm-up

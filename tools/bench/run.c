@@ -204,13 +204,13 @@ static bool
 await_idle(cadre_system *sys)
 {
 	cadre_stats st;
-	int rc = cadre_system_await_idle(sys, ms_left());
+	int rc = cadre_system_await_stopped(sys, ms_left());
 
 	if (rc == 0)
 		return true;
 	cadre_system_stats(sys, -1, &st);
 	note("%s: FAILED: the workload is done but actors are still alive: "
-	     "cadre_system_await_idle: %s",
+	     "cadre_system_await_stopped: %s",
 	     g_bench, cadre_strerror(rc));
 	print_stats("counters", &st);
 	return false;
@@ -249,7 +249,7 @@ check_counters(const cadre_stats *st, const cadre_stats *st_idle, bool idle_ok,
 	                st_idle->dead_letters != st->dead_letters)) {
 		/* Not a failure: a worker adds its handled count after the last
 		 * stop it ran is counted, so await_idle can return first. */
-		note("%s: note: counters read right after cadre_system_await_idle lagged: "
+		note("%s: note: counters read right after cadre_system_await_stopped lagged: "
 		     "handled %" PRIu64 " (final %" PRIu64 "), sent %" PRIu64 " (final %" PRIu64
 		     ")",
 		     g_bench, st_idle->handled, st->handled, st_idle->sent, st->sent);
@@ -268,7 +268,7 @@ run_finish(cadre_system *sys, bool ok, const struct expect *e, struct sample *s)
 		ok = idle_ok;
 	}
 	cadre_system_stats(sys, -1, &st_idle);
-	int rc = cadre_system_shutdown(sys);
+	int rc = cadre_system_shutdown(sys, CADRE_FOREVER);
 	if (rc != 0) {
 		note("%s: FAILED: cadre_system_shutdown: %s", g_bench, cadre_strerror(rc));
 		ok = false;

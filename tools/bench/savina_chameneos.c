@@ -88,7 +88,7 @@ ch_creature_receive(cadre_actor *self, const cadre_msg *m)
 	if (m->type == M_MATE && m->size == sizeof(struct ch_mate)) {
 		struct ch_mate mate;
 		memcpy(&mate, m->data, sizeof mate);
-		if (mate.index == c->index || cadre_ref_eq(mate.ref, cadre_self(self)))
+		if (mate.index == c->index || cadre_ref_is_equal(mate.ref, cadre_self(self)))
 			return BAD("chameneos: creature %" PRIu32 " met itself", c->index);
 		struct ch_change ch = {.old_colour = c->colour,
 		                       .new_colour = ch_complement(c->colour, mate.colour),

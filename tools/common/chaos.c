@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 enum { WORK = 0x100, TICK = 0x101 };
@@ -245,7 +246,7 @@ tree_init(struct tree *t, struct chaos *c)
 		                               .beh = cadre_supervisor_behaviour(),
 		                               .arg = &t->mids[m],
 		                               .restart = CADRE_PERMANENT,
-		                               .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+		                               .shutdown_ms = CADRE_FOREVER,
 		                               .type = CADRE_SUPERVISOR};
 	}
 	t->top[NMIDS] = (cadre_child_spec){.id = "sink",
@@ -418,8 +419,12 @@ chaos_run(const struct chaos_params *p, struct chaos_result *r)
 	static struct chaos c; /* one run at a time; the actors point into it */
 	memset(&c, 0, sizeof c);
 	c.p = p;
-	cadre_config cfg = {
-	        .workers = p->workers, .dead_letter = dead_letter, .dead_letter_ctx = &c};
+	/* quiet: the chaos fails actors on purpose, thousands a second; its
+	 * report counts them */
+	cadre_config cfg = {.workers = p->workers,
+	                    .dead_letter = dead_letter,
+	                    .dead_letter_ctx = &c,
+	                    .quiet = true};
 	if (cadre_system_new(&c.sys, &cfg) != 0)
 		return fail(r, "cadre_system_new failed");
 	struct tree t;
@@ -430,7 +435,7 @@ chaos_run(const struct chaos_params *p, struct chaos_result *r)
 	if (rc == 0 && run_load(&c, p) != 0)
 		rc = CADRE_ESYS;
 	/* Shut down under load: the tree, timers in flight, muted senders. */
-	if (cadre_system_shutdown(c.sys) != 0 && rc == 0)
+	if (cadre_system_shutdown(c.sys, CADRE_FOREVER) != 0 && rc == 0)
 		rc = -1;
 	r->secs = now_s() - t0;
 	cadre_system_stats(c.sys, -1, &r->st);

@@ -12,6 +12,7 @@
 #ifndef CADRE__ROUTER_H
 #define CADRE__ROUTER_H
 
+#include <cadre.h>
 #include <cadre/router.h>
 
 #include <stdbool.h>

@@ -91,15 +91,15 @@ w_receive(cadre_actor *self, const cadre_msg *m)
 	const struct wrap *w = wrap_of(self);
 	struct incarnation *inc = *inc_slot(self, w);
 	cadre_msg view;
-	if (m->type == ROUTEE_DRAIN && cadre_ref_eq(m->sender, inc->router)) {
+	if (m->type == ROUTEE_DRAIN && cadre_ref_is_equal(m->sender, inc->router)) {
 		cadre_exit shrink = {CADRE_EXIT_SHUTDOWN, 0, "pool shrink"};
 		cadre_stop_with(self, &shrink);
 		return 0;
 	}
-	if (cadre_route_unwrap(m, &view) != 1)
+	if (!cadre_route_is_routed(m) || cadre_route_unwrap(m, &view) != 0)
 		return w->user->receive(self, m);
 	int rc = w->user->receive(self, &view);
-	if (cadre_ref_eq(m->sender, inc->router)) {
+	if (cadre_ref_is_equal(m->sender, inc->router)) {
 		/* Relaxed add of -1: a hint for the router (see the Design
 		 * notes); pairs with nothing (smallest's relaxed load reads it). */
 		cadre__faa_rlx_u64(&inc->inflight, UINT64_MAX);
@@ -234,7 +234,7 @@ cadre__router_on_exit(struct router *r, const cadre_exit_msg *e)
 	struct slot *s = r->pool && e->linked ? cadre__router_slot_by_ref(r, e->from) : NULL;
 	if (s == NULL) {
 		/* Not a routee: our parent (or anyone, directly) asks us to go. */
-		if (!e->linked || cadre_ref_eq(e->from, cadre_parent(&r->base)))
+		if (!e->linked || cadre_ref_is_equal(e->from, cadre_parent(&r->base)))
 			cadre_stop_with(&r->base, &e->reason);
 		return;
 	}

@@ -53,23 +53,37 @@ cadre_route_hash(const void *key, size_t size)
 }
 
 /* ---- the envelope ------------------------------------------------------------------- */
+/* True, and *h filled, if msg carries a router's header. */
+static bool
+route_header(const cadre_msg *msg, struct route_hdr *h)
+{
+	if (msg->type >= CADRE_RESERVED_TYPES || msg->size < sizeof(struct route_hdr) ||
+	    msg->data == NULL)
+		return false;
+	memcpy(h, msg->data, sizeof *h);
+	return h->magic == ROUTE_MAGIC && h->magic2 == ~ROUTE_MAGIC;
+}
+
+bool
+cadre_route_is_routed(const cadre_msg *msg)
+{
+	struct route_hdr h;
+	return msg != NULL && route_header(msg, &h);
+}
+
 int
 cadre_route_unwrap(const cadre_msg *msg, cadre_msg *out)
 {
 	if (msg == NULL || out == NULL)
 		return CADRE_EINVAL;
 	*out = *msg;
-	if (msg->type >= CADRE_RESERVED_TYPES || msg->size < sizeof(struct route_hdr) ||
-	    msg->data == NULL)
-		return 0;
 	struct route_hdr h;
-	memcpy(&h, msg->data, sizeof h);
-	if (h.magic != ROUTE_MAGIC || h.magic2 != ~ROUTE_MAGIC)
+	if (!route_header(msg, &h))
 		return 0;
 	out->size = msg->size - (uint32_t)sizeof h;
 	out->data = out->size != 0 ? (const char *)msg->data + sizeof h : NULL;
 	out->sender = h.sender;
-	return 1;
+	return 0;
 }
 
 /* ---- the slots, `live` and the ring ------------------------------------------------ */
@@ -96,7 +110,7 @@ struct slot *
 cadre__router_slot_by_ref(struct router *r, cadre_ref ref)
 {
 	for (uint32_t i = 0; i < r->nslots; i++)
-		if (r->slots[i].st != SL_FREE && cadre_ref_eq(r->slots[i].ref, ref))
+		if (r->slots[i].st != SL_FREE && cadre_ref_is_equal(r->slots[i].ref, ref))
 			return &r->slots[i];
 	return NULL;
 }
@@ -278,8 +292,9 @@ cadre__router_route(struct router *r, const cadre_msg *m)
 	unsigned char stackbuf[STACK_PAYLOAD];
 	unsigned char *heap = NULL;
 	struct fwd f = {m->data, m->size, m->type};
-	cadre_msg v;
-	if (cadre_route_unwrap(m, &v) == 0) {
+	cadre_msg v;                     /* the message as first sent: the key's source */
+	(void)cadre_route_unwrap(m, &v); /* cannot fail: m and &v are not NULL */
+	if (!cadre_route_is_routed(m)) {
 		struct route_hdr h = {ROUTE_MAGIC, ~ROUTE_MAGIC, m->sender};
 		size_t n = sizeof h + m->size;
 		unsigned char *buf = stackbuf;

@@ -31,7 +31,8 @@
 #include "cadre__router.h"
 
 #define DEFAULT_VNODES 160u
-#define DEFAULT_PERIOD_MS 5000u
+#define DEFAULT_PERIOD_MS 5000u /* OTP's default period */
+#define DEFAULT_INTENSITY 1u    /* OTP's default intensity */
 
 /* ---- groups --------------------------------------------------------------------------- */
 static uint64_t
@@ -43,7 +44,7 @@ ref_id(cadre_ref ref)
 static void
 group_add(struct router *r, cadre_ref ref)
 {
-	if (cadre_ref_is_none(ref) || cadre_ref_eq(ref, cadre_self(&r->base)) ||
+	if (cadre_ref_is_none(ref) || cadre_ref_is_equal(ref, cadre_self(&r->base)) ||
 	    cadre__router_slot_by_ref(r, ref) != NULL)
 		return; /* (itself: a message would go round for ever) */
 	uint32_t i = cadre__router_slot_take(r);
@@ -119,7 +120,10 @@ router_start(cadre_actor *self, void *arg)
 	r->pool = sp->beh != NULL;
 	r->arg = sp->arg;
 	r->capacity = sp->mailbox_capacity;
-	r->intensity = sp->intensity;
+	/* zero means OTP's default; CADRE_NO_RESTARTS, none */
+	r->intensity = sp->intensity == 0                   ? DEFAULT_INTENSITY
+	               : sp->intensity == CADRE_NO_RESTARTS ? 0
+	                                                    : sp->intensity;
 	r->period_ms = sp->period_ms != 0 ? sp->period_ms : DEFAULT_PERIOD_MS;
 	r->handover = sp->handover_mail;
 	r->spawn_flags = sp->spawn_flags &
@@ -154,7 +158,7 @@ on_down(struct router *r, const cadre_msg *m)
 		return;
 	memcpy(&d, m->data, sizeof d);
 	struct slot *s = cadre__router_slot_by_ref(r, d.actor);
-	if (s != NULL && s->monitor == d.monitor && cadre_ref_eq(m->sender, d.actor))
+	if (s != NULL && s->monitor == d.monitor && cadre_ref_is_equal(m->sender, d.actor))
 		group_drop(r, s, false);
 }
 
@@ -168,7 +172,7 @@ router_receive(cadre_actor *self, const cadre_msg *m)
 		if (m->size != sizeof e || m->data == NULL)
 			break;
 		memcpy(&e, m->data, sizeof e);
-		if (cadre_ref_eq(m->sender, e.from)) /* core's, not forged */
+		if (cadre_ref_is_equal(m->sender, e.from)) /* core's, not forged */
 			cadre__router_on_exit(r, &e);
 		break;
 	}
@@ -270,7 +274,7 @@ cadre_router_remove(cadre_system *sys, cadre_ref router, cadre_ref routee)
 
 int
 cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stats, cadre_ref *refs,
-                   size_t max, size_t *n, long timeout_ms)
+                   size_t max, size_t *n, cadre_timeout timeout_ms)
 {
 	if (refs == NULL && max != 0)
 		return CADRE_EINVAL;

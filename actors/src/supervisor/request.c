@@ -76,7 +76,7 @@ req_dtor(void *data, size_t size)
 /* Waits until answered (0) or timeout_ms (negative: never) has passed
  * (CADRE_ETIMEDOUT). */
 static int
-req_wait(struct sup_req *r, long timeout_ms)
+req_wait(struct sup_req *r, cadre_timeout timeout_ms)
 {
 	return cadre__await_change(&r->done, 0, cadre__deadline_ms(timeout_ms));
 }
@@ -143,9 +143,9 @@ req_start_child(struct sup *s, struct sup_req *r)
 	if (s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE) {
 		c = cadre__sup_add_child(s, &s->spec->children[0], r->arg, true);
 	} else {
-		if (r->child_spec == NULL || r->child_spec->beh == NULL ||
-		    r->child_spec->id == NULL ||
-		    (r->child_spec->significant && r->child_spec->restart == CADRE_PERMANENT)) {
+		/* as cadre_supervisor_check would in this supervisor's spec */
+		if (r->child_spec == NULL ||
+		    cadre__sup_check_child(s->spec, r->child_spec) != NULL) {
 			cadre__sup_reply(r, CADRE_EINVAL);
 			return false;
 		}
@@ -325,7 +325,7 @@ req_new(enum req_op op)
  * reference (to read the answer, then drop): false when the send failed
  * before handing r over (then r is freed here). */
 static int
-call(cadre_system *sys, cadre_ref sup, struct sup_req *r, long timeout_ms, bool *sent)
+call(cadre_system *sys, cadre_ref sup, struct sup_req *r, cadre_timeout timeout_ms, bool *sent)
 {
 	int rc = cadre__send_move_reserved(sys, sup, SUP_REQ, r, sizeof *r, req_dtor);
 	*sent = !(rc == CADRE_EINVAL || rc == CADRE_ENOMEM || rc == CADRE_EFULL);
@@ -344,24 +344,24 @@ call(cadre_system *sys, cadre_ref sup, struct sup_req *r, long timeout_ms, bool 
 }
 
 static int
-prelude(cadre_system *sys)
+prelude(cadre_system *sys, cadre_timeout timeout_ms)
 {
-	if (sys == NULL)
+	if (sys == NULL || timeout_ms < CADRE_FOREVER)
 		return CADRE_EINVAL;
-	if (cadre_on_worker())
+	if (cadre_is_worker_thread())
 		return CADRE_EWOULDBLOCK;
 	return 0;
 }
 
 int
 cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref *out,
-                       const char **failed_id, long timeout_ms)
+                       const char **failed_id, cadre_timeout timeout_ms)
 {
-	int rc = prelude(sys);
+	int rc = prelude(sys, timeout_ms);
 	if (rc != 0)
 		return rc;
-	if (spec == NULL || out == NULL)
-		return CADRE_EINVAL;
+	if (spec == NULL || out == NULL || cadre_supervisor_check(spec, NULL) != 0)
+		return CADRE_EINVAL; /* refused before anything is spawned */
 	struct sup_req *r = req_new(R_START_SUP);
 	if (r == NULL)
 		return CADRE_ENOMEM;
@@ -387,9 +387,9 @@ cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref 
  * NULL). The inputs an op does not use are NULL / CADRE_REF_NONE. */
 static int
 simple_call(cadre_system *sys, cadre_ref sup, enum req_op op, const cadre_child_spec *spec,
-            void *arg, const char *id, cadre_ref ref, cadre_ref *out, long timeout_ms)
+            void *arg, const char *id, cadre_ref ref, cadre_ref *out, cadre_timeout timeout_ms)
 {
-	int rc = prelude(sys);
+	int rc = prelude(sys, timeout_ms);
 	if (rc != 0)
 		return rc;
 	struct sup_req *r = req_new(op);
@@ -410,7 +410,7 @@ simple_call(cadre_system *sys, cadre_ref sup, enum req_op op, const cadre_child_
 
 int
 cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup, const cadre_child_spec *spec,
-                             void *arg, cadre_ref *child, long timeout_ms)
+                             void *arg, cadre_ref *child, cadre_timeout timeout_ms)
 {
 	return simple_call(sys, sup, R_START_CHILD, spec, arg, NULL, CADRE_REF_NONE, child,
 	                   timeout_ms);
@@ -418,37 +418,38 @@ cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup, const cadre_child
 
 int
 cadre_supervisor_terminate_child(cadre_system *sys, cadre_ref sup, const char *id, cadre_ref child,
-                                 long timeout_ms)
+                                 cadre_timeout timeout_ms)
 {
 	return simple_call(sys, sup, R_TERMINATE_CHILD, NULL, NULL, id, child, NULL, timeout_ms);
 }
 
 int
 cadre_supervisor_restart_child(cadre_system *sys, cadre_ref sup, const char *id, cadre_ref *child,
-                               long timeout_ms)
+                               cadre_timeout timeout_ms)
 {
 	return simple_call(sys, sup, R_RESTART_CHILD, NULL, NULL, id, CADRE_REF_NONE, child,
 	                   timeout_ms);
 }
 
 int
-cadre_supervisor_delete_child(cadre_system *sys, cadre_ref sup, const char *id, long timeout_ms)
+cadre_supervisor_delete_child(cadre_system *sys, cadre_ref sup, const char *id,
+                              cadre_timeout timeout_ms)
 {
 	return simple_call(sys, sup, R_DELETE_CHILD, NULL, NULL, id, CADRE_REF_NONE, NULL,
 	                   timeout_ms);
 }
 
 int
-cadre_supervisor_stop(cadre_system *sys, cadre_ref sup, long timeout_ms)
+cadre_supervisor_stop(cadre_system *sys, cadre_ref sup, cadre_timeout timeout_ms)
 {
 	return simple_call(sys, sup, R_STOP, NULL, NULL, NULL, CADRE_REF_NONE, NULL, timeout_ms);
 }
 
 int
 cadre_supervisor_which_children(cadre_system *sys, cadre_ref sup, cadre_child_info *out, size_t max,
-                                size_t *n, long timeout_ms)
+                                size_t *n, cadre_timeout timeout_ms)
 {
-	int rc = prelude(sys);
+	int rc = prelude(sys, timeout_ms);
 	if (rc != 0)
 		return rc;
 	if ((out == NULL && max != 0) || n == NULL)
@@ -478,9 +479,9 @@ cadre_supervisor_which_children(cadre_system *sys, cadre_ref sup, cadre_child_in
 
 int
 cadre_supervisor_count_children(cadre_system *sys, cadre_ref sup, cadre_child_counts *out,
-                                long timeout_ms)
+                                cadre_timeout timeout_ms)
 {
-	int rc = prelude(sys);
+	int rc = prelude(sys, timeout_ms);
 	if (rc != 0)
 		return rc;
 	if (out == NULL)

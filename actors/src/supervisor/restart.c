@@ -16,8 +16,8 @@ static bool
 ring_grow(struct sup *s)
 {
 	uint32_t ncap = s->rcap == 0 ? 8 : s->rcap * 2;
-	if (ncap > s->spec->intensity || ncap < s->rcap)
-		ncap = s->spec->intensity;
+	if (ncap > s->intensity || ncap < s->rcap)
+		ncap = s->intensity;
 	uint64_t *n = cadre__a_malloc((size_t)ncap * sizeof *n);
 	if (n == NULL)
 		return false;
@@ -36,13 +36,12 @@ ring_grow(struct sup *s)
 static bool
 record_restart(struct sup *s)
 {
-	uint64_t now = cadre__now_ms(),
-	         horizon = now > s->spec->period_ms ? now - s->spec->period_ms : 0;
+	uint64_t now = cadre__now_ms(), horizon = now > s->period_ms ? now - s->period_ms : 0;
 	while (s->nrestarts > 0 && s->restarts[s->rhead] <= horizon) {
 		s->rhead = (s->rhead + 1) % s->rcap;
 		s->nrestarts--;
 	}
-	if (s->nrestarts >= s->spec->intensity)
+	if (s->nrestarts >= s->intensity)
 		return false;
 	if (s->nrestarts == s->rcap && !ring_grow(s))
 		return false;
@@ -59,10 +58,10 @@ backoff(struct sup *s)
 		return 0;
 	uint32_t n = s->nrestarts > 0 ? s->nrestarts - 1 : 0;
 	double d = (double)sp->backoff_min_ms;
-	for (uint32_t i = 0; i < n && d < sp->backoff_max_ms; i++)
+	for (uint32_t i = 0; i < n && d < s->backoff_max_ms; i++)
 		d *= 2;
-	if (d > sp->backoff_max_ms)
-		d = sp->backoff_max_ms;
+	if (d > s->backoff_max_ms)
+		d = s->backoff_max_ms;
 	s->rng ^= s->rng << 13;
 	s->rng ^= s->rng >> 7;
 	s->rng ^= s->rng << 17;
@@ -130,12 +129,34 @@ restart_group(struct sup *s, struct child *c, uint32_t delay)
 	}
 }
 
+/* Reports a restart of c, or the intensity reached, to the system's log
+ * (cadre/log.h); was: the actor that ended. */
+static void
+log_restart(struct sup *s, cadre_log_kind kind, const struct child *c, cadre_ref was,
+            cadre_exit reason)
+{
+	const char *name = c->spec->beh != NULL ? c->spec->beh->name : NULL;
+	cadre_log_event ev = {
+	        .kind = kind,
+	        .level = kind == CADRE_LOG_INTENSITY ? CADRE_LOG_LEVEL_ERROR : CADRE_LOG_LEVEL_INFO,
+	        .actor = was,
+	        .name = name != NULL ? name : "?",
+	        .reason = reason,
+	        .supervisor = cadre_self(&s->base),
+	        .child_id = c->spec->id,
+	        .count = kind == CADRE_LOG_INTENSITY ? s->spec->intensity : s->nrestarts,
+	        .window_ms = s->spec->period_ms,
+	};
+	(void)cadre_system_log(sys_of(s), &ev);
+}
+
 /* Child c died (its EXIT, or a failed restart): restart it (and, by the
  * strategy, its siblings), or forget it, or give up. */
 void
 cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
 {
 	cadre_system *sys = sys_of(s);
+	cadre_ref was = c->ref;
 	c->ref = CADRE_REF_NONE;
 	c->st = C_TERMINATED;
 	bool abnormal = reason.kind != CADRE_EXIT_NORMAL && reason.kind != CADRE_EXIT_SHUTDOWN;
@@ -150,10 +171,12 @@ cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadr
 	if (!record_restart(s)) {
 		cadre_mail_drop(sys, mail);
 		cadre__sup_emit(s, CADRE_SUP_INTENSITY, c, reason, 0, 0);
+		log_restart(s, CADRE_LOG_INTENSITY, c, was, reason);
 		cadre__sup_begin_shutdown(
 		        s, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, "reached max restart intensity"});
 		return;
 	}
+	log_restart(s, CADRE_LOG_CHILD_RESTARTED, c, was, reason);
 	cadre_mail_drop(sys, c->mail);
 	c->mail = mail; /* NULL unless handover_mail */
 	uint32_t delay = backoff(s);

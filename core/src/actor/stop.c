@@ -16,7 +16,7 @@ stop_running(struct cadre__actor *a, cadre_exit reason)
 int
 cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
 {
-	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_NOPROC)
+	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_ERROR)
 		return CADRE_EINVAL;
 	struct cadre__actor *a = cadre__running(self);
 	if (a == NULL)
@@ -70,6 +70,13 @@ cadre_fail(cadre_actor *self, int code, const char *detail)
 }
 
 int
+cadre_ignore(cadre_actor *self)
+{
+	static const cadre_exit ignore = {CADRE_EXIT_NORMAL, CADRE_IGNORE_CODE, "ignore"};
+	return cadre_stop_with(self, &ignore);
+}
+
+int
 cadre_trap_stop(cadre_actor *self, bool on)
 {
 	struct cadre__actor *a;
@@ -108,6 +115,12 @@ cadre__stop_request(struct cadre__worker *w, struct cadre__actor *a)
 			cadre_msg view = {CADRE_MSG_EXIT, sizeof em, &em, CADRE_REF_NONE};
 			return cadre__deliver_view(w, a, &view);
 		}
+	}
+	/* Acquire: pairs with shutdown's release store of killing (runtime/):
+	 * past its deadline, the request kills. */
+	if (cadre__load_acq_u32(&w->sys->killing)) {
+		static const cadre_exit killed = {CADRE_EXIT_KILLED, 0, "killed"};
+		return cadre__finish(w, a, killed);
 	}
 	return cadre__finish(w, a, shutdown);
 }
@@ -161,8 +174,36 @@ cadre_actor_behaviour(const cadre_actor *self)
 	return a == NULL ? NULL : a->beh;
 }
 
-/* Ends the actor's life on its worker: stop(), exit and down signals to its
- * links and watchers, slot, counters. */
+/* The crash report (cadre/log.h) of an actor that ends with FAILURE or
+ * ERROR, before its links and watchers are told (they are counted here).
+ * A kill is not reported (OTP does not report it either). */
+static void
+report_failure(struct cadre__worker *w, struct cadre__actor *a, const cadre_exit *why)
+{
+	bool signalled = w->exit_signalled;
+	w->exit_signalled = false;
+	if (why->kind != CADRE_EXIT_FAILURE && why->kind != CADRE_EXIT_ERROR)
+		return;
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	bool heard =
+	        x != NULL && (x->nlinks > 0 || x->nwatchers > 0 || !cadre_ref_is_none(x->parent));
+	const char *name = a->beh->name;
+	cadre_log_event ev = {
+	        .kind = CADRE_LOG_ACTOR_FAILED,
+	        .level = CADRE_LOG_LEVEL_ERROR,
+	        .system = w->sys,
+	        .actor = cadre__ref_of(w->sys, a),
+	        .name = name != NULL ? name : "?",
+	        .reason = *why,
+	        .unhandled = !heard,
+	        .signalled = signalled,
+	        .child_id = "",
+	};
+	cadre__log(w->sys, &ev);
+}
+
+/* Ends the actor's life on its worker: stop(), the crash report, exit and
+ * down signals to its links and watchers, slot, counters. */
 int
 cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
 {
@@ -171,6 +212,7 @@ cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason
 	w->exit = reason;
 	if (a->beh->stop != NULL)
 		a->beh->stop(cadre__user_of(a), &w->exit);
+	report_failure(w, a, &w->exit);
 	cadre__stash_drop_all(w, a);
 	cadre__signals_on_death(w, a, &w->exit);
 	cadre__tls_actor = NULL;

@@ -9,7 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cadre.h>
+#include <cadre/actor.h>
+#include <cadre/behave.h>
+#include <cadre/links.h>
+#include <cadre/registry.h>
+#include <cadre/timer.h>
 
 #include "cadre__alloc.h"
 #include "cadre__atomic.h"

@@ -5,7 +5,7 @@
  * Shutdown (cadre_system_shutdown): first, while the system still runs,
  * the roots of supervision trees (actors that trap their stop request,
  * not spawned linked by one) get their stop request and stop their trees
- * in order; shutdown waits until they are gone, or tree_ms. Then closing
+ * in order; shutdown waits until they are gone, or its deadline. Then closing
  * is set (seq_cst); spawns in
  * flight are waited for (spawn does [RMW spawning ; load closing], shutdown
  * does [RMW closing ; load spawning]: Dekker, so no spawn slips past the
@@ -14,6 +14,27 @@
  * in progress (those that began before closing was set among them; not for
  * a moment with no outside thread inside one, which busy senders may never
  * give) and reclaims what is left, dead-lettering every queued message.
+ * One deadline bounds the phases: at it, `killing` is set (release; read
+ * with acquire by actor/stop.c) and every stop request taken from then on
+ * stops its actor with KILLED. A callback in progress is not interrupted:
+ * the join waits for it (cadre/actor.h says so).
+ *
+ * Quiescence (cadre_system_await_quiescent): work items, each begun before
+ * it can be finished: an actor made runnable (a thread's `woken`, counted
+ * in cadre__schedule before the actor is queued) is finished by the run
+ * that leaves it idle or dead (`settled`, loop.c, after the run's outbox
+ * flush and wakes); a dead actor (`stopped`) by its reclamation
+ * (`reclaimed`, after its mail is dead-lettered); a timer by its fire. The
+ * check waits for the outside sections in progress at the call (a send's
+ * or a timer fire's push comes before its wake is counted, inside one),
+ * then reads the finished counters, then the timers, then the begun
+ * counters, all with acquire, each paired with its writer's release store
+ * (or acq_rel add) made after everything its item did. A finished item
+ * seen makes every item it began visible to the later loads, so each item
+ * seen finished is seen begun; and for work the caller caused, the first
+ * item of its chain not seen finished is seen begun. So begun == finished
+ * (with no timer due) cannot hold while such work is left: no false
+ * positive. docs/architecture.md ("Quiescence") has the argument.
  */
 #include <errno.h>
 #include <sched.h>
@@ -36,23 +57,51 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 {
 	sys->nworkers = n;
 	sys->nblocking = cfg->blocking_threads != 0 ? cfg->blocking_threads : 2;
-	if (sys->nblocking > CADRE__MAX_BLOCKING)
+	if (sys->nblocking > CADRE__MAX_BLOCKING || cfg->shutdown_timeout < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	sys->nall = n + sys->nblocking;
 	sys->batch = cfg->batch != 0 ? cfg->batch : 100;
 	sys->spin_rounds = cfg->spin_rounds != 0 ? cfg->spin_rounds : 64;
 	sys->steal_age = (cfg->steal_after_us != 0 ? cfg->steal_after_us : 100u) * UINT64_C(1000);
 	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
-	sys->tree_ms = cfg->tree_shutdown_ms != 0 ? cfg->tree_shutdown_ms : 5000;
-	sys->pin = !cfg->no_pinning;
+	sys->shutdown_ms = cfg->shutdown_timeout != 0 ? cfg->shutdown_timeout : 5000;
 	sys->run_next = !cfg->no_run_next;
 	sys->backpressure = !cfg->no_backpressure;
 	sys->coalesce = !cfg->no_coalesce;
 	sys->dead_letter = cfg->dead_letter;
 	sys->dead_letter_ctx = cfg->dead_letter_ctx;
+	cadre__log_configure(sys, cfg);
 	sys->table.fresh_index = 1; /* index 0 is never used */
 	sys->hooks = cadre__actor_hooks;
 	return 0;
+}
+
+/* The system's memory, configured, with its workers array; NULL with *rc
+ * set on failure. */
+static struct cadre_system *
+new_system(const cadre_config *cfg, unsigned n, int *rc)
+{
+	struct cadre_system *sys = cadre__alloc_aligned(sizeof *sys, CADRE__CACHELINE);
+	*rc = CADRE_ENOMEM;
+	if (sys == NULL)
+		return NULL;
+	/* An id source: only uniqueness matters (acq_rel is more than needed). */
+	sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
+	if (sys->table.id == 0) /* wrapped after 4 billion systems */
+		sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
+	if (configure(sys, cfg, n) != 0) {
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		*rc = CADRE_EINVAL;
+		return NULL;
+	}
+	sys->workers =
+	        cadre__alloc_aligned(sys->nall * sizeof(struct cadre__worker), CADRE__CACHELINE);
+	if (sys->workers == NULL) {
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		return NULL;
+	}
+	pthread_mutex_init(&sys->shutdown_lock, NULL);
+	return sys;
 }
 
 int
@@ -65,36 +114,28 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	memset(&dflt, 0, sizeof dflt);
 	if (cfg == NULL)
 		cfg = &dflt;
+	/* Where the workers run, and how many there are by default: the
+	 * config's CPU list, or the CPUs this thread may run on. */
+	struct cadre__placement pl;
+	int rc = cadre__placement_new(&pl, cfg);
+	if (rc != 0)
+		return rc;
 	unsigned n = cfg->workers;
 	if (n == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus > 0 ? (unsigned)cpus : 1u;
+		n = cfg->ncpus != 0 ? cfg->ncpus : pl.allowed;
 		if (n > CADRE__MAX_WORKERS)
 			n = CADRE__MAX_WORKERS;
 	}
-	if (n > CADRE__MAX_WORKERS)
-		return CADRE_EINVAL; /* one bit per worker in idle_mask */
-
-	struct cadre_system *sys = cadre__alloc_aligned(sizeof *sys, CADRE__CACHELINE);
-	if (sys == NULL)
-		return CADRE_ENOMEM;
-	/* An id source: only uniqueness matters (acq_rel is more than needed). */
-	sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
-	if (sys->table.id == 0) /* wrapped after 4 billion systems */
-		sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
-	if (configure(sys, cfg, n) != 0) {
-		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+	if (n > CADRE__MAX_WORKERS) { /* one bit per worker in idle_mask */
+		cadre__placement_free(&pl);
 		return CADRE_EINVAL;
 	}
-	pthread_mutex_init(&sys->shutdown_lock, NULL);
-	sys->workers =
-	        cadre__alloc_aligned(sys->nall * sizeof(struct cadre__worker), CADRE__CACHELINE);
-	if (sys->workers == NULL) {
-		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
-		return CADRE_ENOMEM;
+	struct cadre_system *sys = new_system(cfg, n, &rc);
+	if (sys == NULL) {
+		cadre__placement_free(&pl);
+		return rc;
 	}
-	int rc = cadre__qsbr_init(&sys->qsbr, sys->nall);
-	if (rc != 0)
+	if ((rc = cadre__qsbr_init(&sys->qsbr, sys->nall)) != 0)
 		goto fail_workers;
 	if ((rc = cadre__registry_new(sys)) != 0)
 		goto fail_qsbr;
@@ -102,7 +143,9 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		goto fail_registry;
 	if ((rc = cadre__timers_start(sys)) != 0)
 		goto fail_bpool;
-	if ((rc = cadre__workers_start(sys)) != 0)
+	rc = cadre__workers_start(sys, &pl);
+	cadre__placement_free(&pl); /* each worker took its CPU */
+	if (rc != 0)
 		goto fail_timers;
 	*out = sys;
 	return 0;
@@ -116,6 +159,7 @@ fail_registry:
 fail_qsbr:
 	cadre__qsbr_fini(&sys->qsbr);
 fail_workers:
+	cadre__placement_free(&pl); /* (NULL already after workers_start) */
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);
@@ -182,11 +226,11 @@ roots_alive(struct trees *t)
 }
 
 /* Asks each root of a supervision tree to stop (it traps the request and
- * stops its tree in order) and waits until they are gone, or tree_ms. The
+ * stops its tree in order) and waits until they are gone, or the deadline. The
  * system still runs meanwhile: a stopping tree signals its children, and
  * its timers fire. The walks hold actor pointers: outside sections. */
 static void
-stop_trees(struct cadre_system *sys)
+stop_trees(struct cadre_system *sys, uint64_t deadline)
 {
 	struct trees t = {sys, NULL, 0, 0};
 	cadre__enter(sys, NULL);
@@ -197,16 +241,49 @@ stop_trees(struct cadre_system *sys)
 	cadre__enter(sys, NULL);
 	cadre__table_each(&sys->table, stop_root, &t);
 	cadre__leave(sys, NULL);
-	uint64_t deadline = cadre__deadline_ms(sys->tree_ms);
 	while (roots_alive(&t) && cadre__now_ns() < deadline)
 		nap(1000000);
 	cadre__free(t.roots, t.cap * sizeof *t.roots);
 }
 
-int
-cadre_system_shutdown(cadre_system *sys)
+/* ---- 1. the actors left: asked, then killed at the deadline -------------- */
+
+/* Waits until no actor is alive or the deadline has passed; true if none
+ * is alive. The workers run the stops meanwhile. */
+static bool
+await_none_alive(struct cadre_system *sys, uint64_t deadline)
 {
-	if (sys == NULL)
+	long step = 10000;
+	while (cadre__alive(sys) != 0) {
+		if (cadre__now_ns() >= deadline)
+			return false;
+		nap(step);
+		if (step < 1000000)
+			step *= 2;
+	}
+	return true;
+}
+
+/* From now on a stop request stops its actor with KILLED (actor/stop.c).
+ * Every live actor already has its request queued (the walk of phase 1),
+ * or is in a callback and gets to it when that returns. Release store:
+ * pairs with cadre__stop_request's acquire load. A request already taken
+ * runs its stop with SHUTDOWN; the walk again for the requests a root
+ * trapped before closing, whose STOP bit it cleared (a no-op for others). */
+static void
+kill_rest(struct cadre_system *sys)
+{
+	cadre__store_rel_u32(&sys->killing, 1);
+	cadre__enter(sys, NULL);
+	cadre__table_each(&sys->table, stop_one, sys);
+	cadre__leave(sys, NULL);
+	cadre__wake_all(sys);
+}
+
+int
+cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
+{
+	if (sys == NULL || timeout < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	if (cadre__tls_worker != NULL)
 		return CADRE_EWOULDBLOCK; /* it would block a worker thread */
@@ -215,8 +292,11 @@ cadre_system_shutdown(cadre_system *sys)
 		pthread_mutex_unlock(&sys->shutdown_lock);
 		return 0;
 	}
-	/* 0. Supervision trees stop top-down, in order. */
-	stop_trees(sys);
+	uint64_t deadline = cadre__deadline_ms(timeout);
+	/* 0. Supervision trees stop top-down, in order (not with NOWAIT:
+	 * everything is killed at once). */
+	if (timeout != CADRE_NOWAIT)
+		stop_trees(sys, deadline);
 
 	/* 1. Refuse new spawns, sends and timers. seq_cst: Dekker with spawn.
 	 * Pending timers are dropped: never sent, never counted. */
@@ -225,15 +305,21 @@ cadre_system_shutdown(cadre_system *sys)
 		sched_yield();
 	cadre__timers_stop(sys);
 
-	/* 2. Ask every live actor to stop. The walk holds actor pointers, so it
-	 * is an outside section for the grace period. */
+	/* 2. Ask every live actor to stop (SHUTDOWN; or KILLED if the deadline
+	 * has passed already). The walk holds actor pointers, so it is an
+	 * outside section for the grace period. */
+	if (cadre__now_ns() >= deadline)
+		cadre__store_rel_u32(&sys->killing, 1); /* as in kill_rest */
 	cadre__enter(sys, NULL);
 	cadre__table_each(&sys->table, stop_one, sys);
 	cadre__leave(sys, NULL);
-
-	/* 3. Workers run the stops and exit when no actor is alive; wake them
-	 * all so that parked ones notice. */
 	cadre__wake_all(sys);
+
+	/* 3. Workers run the stops and exit when no actor is alive; at the
+	 * deadline, what is left is killed. A callback in progress is never
+	 * interrupted: the join waits for it to return. */
+	if (!await_none_alive(sys, deadline))
+		kill_rest(sys);
 	cadre__workers_join(sys);
 
 	/* 4. Outside threads that passed the closing check before it was set
@@ -254,9 +340,9 @@ cadre_system_shutdown(cadre_system *sys)
 }
 
 int
-cadre_system_await_idle(cadre_system *sys, long timeout_ms)
+cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout_ms)
 {
-	if (sys == NULL)
+	if (sys == NULL || timeout_ms < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	if (cadre__tls_worker != NULL)
 		return CADRE_EWOULDBLOCK;
@@ -272,12 +358,51 @@ cadre_system_await_idle(cadre_system *sys, long timeout_ms)
 	return 0;
 }
 
+/* ---- quiescence ------------------------------------------------------------- */
+
+/* One look: is the system quiescent now? See the Design notes above. */
+static bool
+is_quiescent(struct cadre_system *sys)
+{
+	uint64_t settled = cadre__settled(sys); /* first: acquire loads (system/) */
+	if (cadre__timers_due(sys))             /* then the timers (acquire) */
+		return false;
+	return cadre__woken(sys) == settled; /* last: acquire loads (system/) */
+}
+
+int
+cadre_system_await_quiescent(cadre_system *sys, cadre_timeout timeout)
+{
+	if (sys == NULL || timeout < CADRE_FOREVER)
+		return CADRE_EINVAL;
+	if (cadre__tls_worker != NULL)
+		return CADRE_EWOULDBLOCK;
+	uint64_t deadline = cadre__deadline_ms(timeout);
+	/* The outside sections in progress now (a send or a timer's fire
+	 * between its push and its wake's count) end before we look. */
+	uint64_t mark = cadre__outside_mark(&sys->qsbr);
+	long step = 10000;
+	for (;;) {
+		/* Acquire: pairs with shutdown's release store; a shut-down
+		 * system is quiescent (its counters are final). */
+		if (cadre__load_acq_u32(&sys->shut_down))
+			return 0;
+		if (cadre__outside_passed(&sys->qsbr, mark) && is_quiescent(sys))
+			return 0;
+		if (cadre__now_ns() >= deadline)
+			return CADRE_ETIMEDOUT;
+		nap(step);
+		if (step < 1000000)
+			step *= 2;
+	}
+}
+
 void
 cadre_system_free(cadre_system *sys)
 {
 	if (sys == NULL)
 		return;
-	if (cadre_system_shutdown(sys) != 0)
+	if (cadre_system_shutdown(sys, sys->shutdown_ms) != 0)
 		return; /* called on a worker: refusing beats freeing under it */
 	cadre__timers_free(sys);
 	cadre__registry_free(sys);

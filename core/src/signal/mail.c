@@ -17,12 +17,13 @@ cadre__mail_drop(struct cadre_system *sys, struct cadre__worker *w, struct cadre
 	cadre__free(mail, sizeof *mail);
 }
 
-void
+int
 cadre_mail_drop(cadre_system *sys, cadre_mail *mail)
 {
 	if (sys == NULL || mail == NULL)
-		return;
+		return CADRE_EINVAL;
 	cadre__mail_drop(sys, cadre__my_worker(sys), mail);
+	return 0;
 }
 
 size_t

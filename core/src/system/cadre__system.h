@@ -13,7 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cadre.h>
+#include <cadre/actor.h>
+#include <cadre/behave.h>
+#include <cadre/links.h>
+#include <cadre/log.h>
+#include <cadre/registry.h>
+#include <cadre/timer.h>
 
 #include "cadre__alloc.h"
 #include "cadre__atomic.h"
@@ -104,6 +109,7 @@ struct cadre__worker {
 	unsigned run_next_streak;
 	/* The run in progress (actor/, signal/, send/). */
 	cadre_exit exit;                 /* the running actor's stop reason, once it stops */
+	bool exit_signalled;             /* ... an exit signal ended it (signal/, for the log) */
 	struct cadre_mail *pending_mail; /* a delivered EXIT's mail, until claimed */
 	const cadre_msg *cur_view;       /* the message receive is handling */
 	int cur_disp;                    /* what happens to it: CADRE__DISP_* */
@@ -118,6 +124,8 @@ struct cadre__worker {
 	uint32_t spawning; /* spawns in progress on this worker (RMW by owner, read by shutdown) */
 	unsigned index;
 	bool blocking; /* a thread of the blocking pool */
+	int cpu;       /* the CPU it is pinned to, or -1: set before its thread starts,
+	                  read-only after (runtime/placement.c) */
 	uint64_t rng;
 	struct cadre_system *sys;
 	pthread_t thread;
@@ -126,6 +134,13 @@ struct cadre__worker {
 	/* Counters: written by the owner only (relaxed), read by anyone. */
 	cadre_stats st;
 	uint64_t reclaimed; /* dead actors freed (owner writes, release) */
+	/* Quiescence (runtime/system.c, cadre_system_await_quiescent): actors
+	 * this thread made runnable (woken or spawned; cadre__schedule), and
+	 * runs it ended without requeueing the actor (idle or dead; loop.c).
+	 * Owner writes, release store; read with acquire (cadre__settled /
+	 * cadre__woken). */
+	uint64_t woken;
+	uint64_t settled;
 };
 
 /* ---- the system -------------------------------------------------------- */
@@ -138,13 +153,16 @@ struct cadre_system {
 	unsigned spin_rounds;
 	uint64_t steal_age; /* ns a queued actor waits before it may be stolen */
 	uint32_t max_msg;
-	uint32_t tree_ms; /* shutdown: how long supervision trees get to stop in order */
-	bool pin;
+	int64_t shutdown_ms; /* cadre_system_free's shutdown deadline (cfg.shutdown_timeout) */
 	bool run_next;
 	bool backpressure;
 	bool coalesce;
 	cadre_dead_letter_fn dead_letter;
 	void *dead_letter_ctx;
+	cadre_log_fn log; /* log.c: the hook, or NULL: the default printer */
+	void *log_ctx;
+	bool quiet;       /* no hook: print nothing */
+	uint32_t dl_rate; /* dead letters a second before an event */
 	struct cadre__hooks hooks;
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;     /* timer/ */
@@ -163,7 +181,13 @@ struct cadre_system {
 	uint32_t inject_rr;      /* round-robin target for outside wakes */
 	/* Counters of work done by outside threads (atomic adds). */
 	cadre_stats outside_st CADRE__ALIGNED;
+	uint64_t outside_woken; /* as a worker's `woken`, for other threads (acq_rel add) */
+	uint32_t killing;       /* shutdown's deadline passed: stop requests kill (release) */
 	pthread_mutex_t shutdown_lock; /* serialises shutdown callers (never a worker) */
+	/* The dead-letter rate (log.c), touched on the dead-letter path only. */
+	uint64_t dl_start CADRE__ALIGNED; /* the window's start (ms) */
+	uint64_t dl_count;                /* dead letters in it */
+	uint64_t dl_reported;             /* when the last event was made (ms), 0: never */
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
@@ -241,12 +265,24 @@ int cadre__self_check(const cadre_actor *self, struct cadre__actor **a);
  * hook, freed. w: the calling worker, or NULL. */
 void cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
                         struct cadre__msg *m, int why);
+/* Log events (log.c): to the hook or the default printer; the
+ * configuration's log fields; the dead-letter rate, called for every dead
+ * letter (to: its receiver). */
+void cadre__log(struct cadre_system *sys, const cadre_log_event *ev);
+void cadre__log_configure(struct cadre_system *sys, const cadre_config *cfg);
+void cadre__dead_letter_rate(struct cadre_system *sys, cadre_ref to);
 /* Live actors, and spawns in progress anywhere (seq_cst: spawn's Dekker
  * pair with shutdown). */
 uint64_t cadre__alive(struct cadre_system *sys);
 uint32_t cadre__spawning(struct cadre_system *sys);
 /* Dead actors not yet reclaimed (their queued mail not yet dead-lettered). */
 uint64_t cadre__unreclaimed(struct cadre_system *sys);
+/* Quiescence: work items finished (runs settled + dead actors reclaimed)
+ * and work items begun (actors made runnable + actors stopped), each a sum
+ * of monotonic counters read with acquire. Read cadre__settled first: see
+ * runtime/system.c (cadre_system_await_quiescent) for why. */
+uint64_t cadre__settled(struct cadre_system *sys);
+uint64_t cadre__woken(struct cadre_system *sys);
 
 /* The calling worker's limbo, polled with the system's reclaim hook. */
 static inline void

@@ -250,7 +250,8 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	r->size = (uint32_t)size;
 	r->period = period;
 	uint64_t deadline = deadline_ms(t, delay); /* r is the service's once pushed */
-	r->deadline = deadline;
+	/* Release: cadre__timers_due reads it (acquire) while it reads states. */
+	cadre__store_rel_u64(&r->deadline, deadline);
 	/* Relaxed: a record popped from the free stack is ours alone (the pop's
 	 * acquire made its last release visible). */
 	uint64_t s = cadre__load_rlx_u64(&r->state);
@@ -271,13 +272,21 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	return 0;
 }
 
+/* A cadre_timeout as the timer service's delay: CADRE_FOREVER is the tick
+ * that never comes. */
+static uint64_t
+timer_ms(cadre_timeout t)
+{
+	return t == CADRE_FOREVER ? UINT64_MAX : (uint64_t)t;
+}
+
 int
 cadre_send_after(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
-                 uint64_t delay_ms, cadre_timer *out)
+                 cadre_timeout delay_ms, cadre_timer *out)
 {
-	if (cadre__type_reserved(type))
-		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h) */
-	return arm(sys, to, type, data, size, delay_ms, 0, out);
+	if (cadre__type_reserved(type) || delay_ms < CADRE_FOREVER)
+		return CADRE_EINVAL; /* Cadre's own (cadre__reserved.h), or a bad delay */
+	return arm(sys, to, type, data, size, timer_ms(delay_ms), 0, out);
 }
 
 /* cadre_send_after for any type (cadre__reserved.h): the library's own
@@ -291,11 +300,12 @@ cadre__send_after_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const
 
 int
 cadre_send_interval(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
-                    uint64_t period_ms, cadre_timer *out)
+                    cadre_timeout period_ms, cadre_timer *out)
 {
-	if (period_ms == 0 || cadre__type_reserved(type))
+	if (period_ms == 0 || period_ms < CADRE_FOREVER || cadre__type_reserved(type))
 		return CADRE_EINVAL;
-	return arm(sys, to, type, data, size, period_ms, period_ms, out);
+	uint64_t p = timer_ms(period_ms);
+	return arm(sys, to, type, data, size, p, p, out);
 }
 
 int
@@ -331,6 +341,32 @@ cadre_timers_pending(const cadre_system *sys)
 	return cadre__load_rlx_u64(&sys->timers->pending); /* a snapshot */
 }
 
+/* Is a timer due within the next tick, or being fired? Deadlines are
+ * whole ticks rounded up (deadline_ms), so a delay of 0 or 1 ms armed now
+ * is due by the current tick + 2: that is the bound. For cadre_system_await_quiescent (runtime/system.c). Scans every
+ * record ever used (type-stable pages). Acquire loads of state and
+ * deadline: pair with arm's release store, fire's CASes and its release
+ * store of the next deadline, so a fire seen finished (FREE, or ARMED with
+ * a later deadline) has its send's wake visible to the caller's later
+ * loads. A timer armed or fired concurrently may or may not be seen. */
+bool
+cadre__timers_due(struct cadre_system *sys)
+{
+	struct cadre__timers *t = sys->timers;
+	uint64_t soon = now_ms(t) + 2;
+	uint64_t n = cadre__load_rlx_u64(&t->fresh); /* relaxed: a bound; pages are acquired */
+	for (uint64_t i = 1; i < n && i <= TMAX; i++) {
+		struct tmr *r = rec_at(t, (uint32_t)i);
+		if (r == NULL)
+			continue; /* its page is being made: not armed yet */
+		uint64_t st = cadre__load_acq_u64(&r->state) & 3; /* as above */
+		if (st == T_FIRING ||
+		    (st == T_ARMED && cadre__load_acq_u64(&r->deadline) <= soon)) /* as above */
+			return true;
+	}
+	return false;
+}
+
 /* ---- the service ----------------------------------------------------------------- */
 static struct tmr *
 tmr_of_wheel(struct cadre__timer *wt)
@@ -362,7 +398,9 @@ fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t 
 		if (next <= now)
 			next = now + 1; /* no burst after a stall */
 	}
-	r->deadline = next;
+	/* Release: the send before the new deadline; pairs with the acquire
+	 * load in cadre__timers_due, which then sees the send's wake counted. */
+	cadre__store_rel_u64(&r->deadline, next);
 	uint64_t firing = (s & ~(uint64_t)3) | T_FIRING;
 	/* acq_rel CAS: a cancel during the send wins here. */
 	if (!cadre__cas_acqrel_u64(&r->state, firing, (s & ~(uint64_t)3) | T_ARMED)) {

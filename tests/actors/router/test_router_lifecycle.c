@@ -3,6 +3,7 @@
  * supervisor, every message accounted for, and bad input. The routees and
  * the shared log are in tests/support/router_helpers.h. Run one case with:
  * test_router_lifecycle <case>. */
+#include <cadre.h>
 #include <cadre/supervisor.h>
 
 #include "router_helpers.h"
@@ -52,7 +53,7 @@ pool_resize(void)
 		if (c == 200) { /* one of the three routees left */
 			bool found = false;
 			for (int j = 0; j < 3; j++)
-				found |= cadre_ref_eq(refs[j], l->refs[i]);
+				found |= cadre_ref_is_equal(refs[j], l->refs[i]);
 			CHECK(found);
 		}
 	}
@@ -91,10 +92,10 @@ routee_crash(void)
 	CHECK_EQ(st.routees, 3);
 	CHECK_EQ(st.restarts, 1);
 	/* the restarted routee took its predecessor's place */
-	CHECK(!cadre_ref_eq(after[0], before[0]));
-	CHECK(cadre_ref_eq(after[0], l->refs[3]));
-	CHECK(cadre_ref_eq(after[1], before[1]));
-	CHECK(cadre_ref_eq(after[2], before[2]));
+	CHECK(!cadre_ref_is_equal(after[0], before[0]));
+	CHECK(cadre_ref_is_equal(after[0], l->refs[3]));
+	CHECK(cadre_ref_is_equal(after[1], before[1]));
+	CHECK(cadre_ref_is_equal(after[2], before[2]));
 	for (int i = 0; i < 300; i++)
 		send_work(r, NKEYS, (uint64_t)i);
 	WAIT_FOR(atomic_load(&l->handled) == 300);
@@ -156,13 +157,13 @@ under_supervisor(void)
 	cadre_ref r2 = r1;
 	for (int i = 0; i < WAIT_ROUNDS; i++) {
 		CHECK_EQ(cadre_supervisor_which_children(sys, sup, &info, 1, &n, T_MS), 0);
-		if (info.state == CADRE_CHILD_RUNNING && !cadre_ref_eq(info.ref, r1)) {
+		if (info.state == CADRE_CHILD_RUNNING && !cadre_ref_is_equal(info.ref, r1)) {
 			r2 = info.ref;
 			break;
 		}
 		nap_ms(1);
 	}
-	CHECK(!cadre_ref_eq(r2, r1));
+	CHECK(!cadre_ref_is_equal(r2, r1));
 	/* A, B, C; A' (restart); then D, E, F under the new router */
 	WAIT_FOR(atomic_load(&l->started) == 7);
 	WAIT_FOR(atomic_load(&l->stopped) == 4);
@@ -177,7 +178,7 @@ under_supervisor(void)
 	CHECK_EQ(cadre_supervisor_stop(sys, sup, T_MS), 0);
 	WAIT_FOR(atomic_load(&l->stopped) == 7);
 	CHECK_EQ(atomic_load(&l->failed), 2);
-	CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, T_MS), 0);
 	sys_down();
 	free(l);
 }
@@ -241,6 +242,8 @@ bad_input(void)
 	cadre_msg plain = {T_WORK, 3, "abc", CADRE_REF_NONE};
 	CHECK_EQ(cadre_route_unwrap(&plain, NULL), CADRE_EINVAL);
 	CHECK_EQ(cadre_route_unwrap(&plain, &v), 0);
+	CHECK(!cadre_route_is_routed(&plain));
+	CHECK(!cadre_route_is_routed(NULL));
 	CHECK(v.data == plain.data && v.size == 3);
 	CHECK(cadre_route_hash("a", 1) != cadre_route_hash("b", 1));
 	CHECK_EQ(cadre_route_hash("abc", 3), cadre_route_hash("abc", 3));
@@ -269,6 +272,55 @@ bad_input(void)
 	sys_down();
 }
 
+/* The router's query answers until the router is gone: ENOACTOR. */
+static void
+wait_router_gone(cadre_ref r)
+{
+	int rc = 0;
+	for (int k = 0; k < WAIT_ROUNDS && rc != CADRE_ENOACTOR; k++) {
+		rc = cadre_router_query(sys, r, NULL, NULL, 0, NULL, 20);
+		CHECK(rc == 0 || rc == CADRE_ENOACTOR || rc == CADRE_ETIMEDOUT);
+		if (rc != CADRE_ENOACTOR)
+			nap_ms(1);
+	}
+	CHECK_EQ(rc, CADRE_ENOACTOR);
+}
+
+/* Intensity 0 is OTP's default, 1: one routee crash is restarted, the
+ * second within the period fails the router; CADRE_NO_RESTARTS fails it at
+ * the first. (period_ms 0 is 5000: both crashes fall within it.) */
+static void
+zero_intensity_default(void)
+{
+	sys_up();
+	struct plog *l = plog_new();
+	cadre_router_spec spec = {
+	        .strategy = CADRE_ROUTE_ROUND_ROBIN, .beh = &worker_beh, .arg = l, .pool_size = 1};
+	cadre_ref r;
+	CHECK_EQ(cadre_router_spawn(sys, &spec, &r), 0);
+	WAIT_FOR(atomic_load(&l->started) == 1);
+	CHECK_EQ(cadre_send(sys, r, T_CRASH, NULL, 0), 0);
+	WAIT_FOR(atomic_load(&l->started) == 2); /* restarted */
+	cadre_router_stats st = query(r, NULL, 0, NULL);
+	CHECK_EQ(st.routees, 1);
+	CHECK_EQ(st.restarts, 1);
+	CHECK_EQ(cadre_send(sys, r, T_CRASH, NULL, 0), 0);
+	wait_router_gone(r); /* the second: one too many */
+	CHECK_EQ(atomic_load(&l->started), 2);
+	/* none allowed */
+	struct plog *z = plog_new();
+	spec.arg = z;
+	spec.intensity = CADRE_NO_RESTARTS;
+	CHECK_EQ(cadre_router_spawn(sys, &spec, &r), 0);
+	WAIT_FOR(atomic_load(&z->started) == 1);
+	CHECK_EQ(cadre_send(sys, r, T_CRASH, NULL, 0), 0);
+	wait_router_gone(r);
+	CHECK_EQ(atomic_load(&z->started), 1);
+	sys_down();
+	free(l);
+	free(z);
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 int
 main(int argc, char **argv)
@@ -279,6 +331,7 @@ main(int argc, char **argv)
 	RUN(under_supervisor);
 	RUN(accounting);
 	RUN(bad_input);
+	RUN(zero_intensity_default);
 	fprintf(stderr, "test_router_lifecycle: ok\n");
 	return 0;
 }

@@ -76,7 +76,7 @@ round_robin(void)
 	for (int i = 0; i < 4; i++) {
 		bool found = false;
 		for (int j = 0; j < 4; j++)
-			found |= cadre_ref_eq(refs[i], l->refs[j]);
+			found |= cadre_ref_is_equal(refs[i], l->refs[j]);
 		CHECK(found);
 	}
 	/* truncated list */
@@ -222,8 +222,8 @@ group(void)
 	st = query(r, refs, 8, &n);
 	CHECK_EQ(n, 3);
 	for (size_t i = 0; i < n; i++)
-		CHECK(cadre_ref_eq(refs[i], m[1]) || cadre_ref_eq(refs[i], m[3]) ||
-		      cadre_ref_eq(refs[i], m[4]));
+		CHECK(cadre_ref_is_equal(refs[i], m[1]) || cadre_ref_is_equal(refs[i], m[3]) ||
+		      cadre_ref_is_equal(refs[i], m[4]));
 	for (int i = 0; i < 300; i++)
 		send_work(r, 0, (uint64_t)i);
 	WAIT_FOR(atomic_load(&counts[1]) + atomic_load(&counts[3]) + atomic_load(&counts[4]) ==

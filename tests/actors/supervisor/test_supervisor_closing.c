@@ -47,7 +47,7 @@ restarts_stop_when_closing(void)
 {
 	/* (the supervisor holds its worker through the shutdown's ordered
 	 * phase: keep that phase short) */
-	cadre_config cfg = {.workers = 2, .no_pinning = true, .tree_shutdown_ms = 50};
+	cadre_config cfg = {.workers = 2, .no_pinning = true};
 	CHECK_EQ(cadre_system_new(&closing_sys, &cfg), 0);
 	atomic_store(&hook_in, 0);
 	atomic_store(&start_failures, 0);
@@ -65,7 +65,7 @@ restarts_stop_when_closing(void)
 	send_cmd(closing_sys, last_ref("B"), CMD_CRASH, CRASH_CODE);
 	WAIT(atomic_load(&hook_in) == 1);
 	/* the supervisor is in its hook: shut down under it */
-	CHECK_EQ(cadre_system_shutdown(closing_sys), 0);
+	CHECK_EQ(cadre_system_shutdown(closing_sys, 50), 0);
 	/* B's restart met the closed system once, and was not tried again */
 	CHECK_EQ(atomic_load(&start_failures), 1);
 	CHECK_EQ(count_sup("sup", CADRE_SUP_START_FAILED, "B"), 1);
@@ -111,7 +111,7 @@ system_shutdown_top_down(void)
 	CHECK_EQ(cadre_spawn(s, &child_beh, NULL, &cp, &p), 0);
 	WAIT(count_ev(E_START, "P") == 1);
 	unsigned from = log_n();
-	CHECK_EQ(cadre_system_shutdown(s), 0);
+	CHECK_EQ(cadre_system_shutdown(s, CADRE_FOREVER), 0);
 	CHECK_TRACE(from, "<X -X:S <W2 -W2:S <W -W:S <A -A:S -P:S");
 	CHECK_SUP_TRACE(from, "inner", SK_ALL, "stopped:W2:S stopped:W:S shutdown:S");
 	CHECK_SUP_TRACE(from, "top", SK_ALL, "stopped:X:S stopped:CS:S stopped:A:S shutdown:S");

@@ -30,7 +30,7 @@ dynamic_children(void)
 	d = wspec(&cd, CADRE_PERMANENT, 1000);
 	cadre_ref dr, r;
 	CHECK_EQ(cadre_supervisor_start_child(sys, sup, &d, NULL, &dr, T_MS), 0);
-	CHECK(cadre_ref_eq(dr, last_ref("D")));
+	CHECK(cadre_ref_is_equal(dr, last_ref("D")));
 	CHECK_SUP_TRACE(0, "sup", SK_ALL, "started:A started:D");
 	/* ids are unique */
 	CHECK_EQ(cadre_supervisor_start_child(sys, sup, &d, NULL, &r, T_MS), CADRE_EEXIST);
@@ -53,7 +53,7 @@ dynamic_children(void)
 	                       .beh = cadre_supervisor_behaviour(),
 	                       .arg = &inner,
 	                       .restart = CADRE_PERMANENT,
-	                       .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+	                       .shutdown_ms = CADRE_FOREVER,
 	                       .type = CADRE_SUPERVISOR};
 	cadre_ref er;
 	CHECK_EQ(cadre_supervisor_start_child(sys, sup, &e, NULL, &er, T_MS), 0);
@@ -64,7 +64,7 @@ dynamic_children(void)
 	CHECK(strcmp(inf[0].id, "A") == 0 && strcmp(inf[1].id, "D") == 0 &&
 	      strcmp(inf[2].id, "E") == 0);
 	CHECK_EQ(inf[2].type, CADRE_SUPERVISOR);
-	CHECK(cadre_ref_eq(inf[2].ref, er));
+	CHECK(cadre_ref_is_equal(inf[2].ref, er));
 
 	/* a start that fails: ECANCELED, and not added */
 	static cadre_child_spec f;
@@ -99,8 +99,8 @@ dynamic_children(void)
 
 	/* restart_child: a new ref */
 	CHECK_EQ(cadre_supervisor_restart_child(sys, sup, "D", &r, T_MS), 0);
-	CHECK(cadre_ref_eq(r, last_ref("D")));
-	CHECK(!cadre_ref_eq(r, dr));
+	CHECK(cadre_ref_is_equal(r, last_ref("D")));
+	CHECK(!cadre_ref_is_equal(r, dr));
 	CHECK_EQ(info_of(sys, sup, "D").state, CADRE_CHILD_RUNNING);
 	CHECK_COUNTS(counts(sys, sup), 3, 3, 1, 2);
 	CHECK_EQ(cadre_supervisor_restart_child(sys, sup, "D", &r, T_MS), CADRE_EBUSY);
@@ -188,7 +188,7 @@ transient_states(void)
 	cfg_reset(&ce, "E");
 	static cadre_child_spec kids[2];
 	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
-	kids[1] = wspec(&cz, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
+	kids[1] = wspec(&cz, CADRE_PERMANENT, CADRE_FOREVER);
 	static cadre_sup_spec sp;
 	sp = sspec(CADRE_ONE_FOR_ONE, 5, 60000, kids, 2, "sup");
 	sp.backoff_min_ms = 1000;
@@ -217,8 +217,8 @@ transient_states(void)
 	CHECK_EQ(call_end(&c1), 0);
 	CHECK_EQ(call_end(&c2), 0);
 	CHECK_TRACE(0, "+A +Z +D +E");
-	CHECK(cadre_ref_eq(c1.out, last_ref("D")));
-	CHECK(cadre_ref_eq(c2.out, last_ref("E")));
+	CHECK(cadre_ref_is_equal(c1.out, last_ref("D")));
+	CHECK(cadre_ref_is_equal(c2.out, last_ref("E")));
 	CHECK_COUNTS(counts(sys, sup), 4, 4, 0, 4);
 
 	/* STOPPING: Z ignores `shutdown`, and its shutdown is infinity */
@@ -250,7 +250,7 @@ transient_states(void)
 
 	/* while starting or stopping, a child's live ref is listed (header:
 	 * "the live ref while starting, running or stopping") */
-	CHECK(cadre_ref_eq(di.ref, last_ref("D")));
+	CHECK(cadre_ref_is_equal(di.ref, last_ref("D")));
 	CHECK(!cadre_ref_is_none(zi.ref));
 	stop_sup(sys, sup);
 }
@@ -329,8 +329,8 @@ handover_case(cadre_system *one, cadre_ref sup, const char *name, bool by_crash,
 	gate_release();
 	wait_starts(name, starts + 1);
 	cadre_ref fresh = last_ref(name);
-	CHECK(!cadre_ref_eq(fresh, old));
-	CHECK(cadre_ref_eq(info_of(one, sup, name).ref, fresh));
+	CHECK(!cadre_ref_is_equal(fresh, old));
+	CHECK(cadre_ref_is_equal(info_of(one, sup, name).ref, fresh));
 	WAIT(count_sup("sup", CADRE_SUP_CHILD_EXITED, name) == exits0 + 1);
 	const struct ev *ex = ev_at(nth_sup("sup", CADRE_SUP_CHILD_EXITED, name, exits0));
 	CHECK_EQ(ex->kind, by_crash ? CADRE_EXIT_FAILURE : CADRE_EXIT_KILLED);
@@ -342,7 +342,7 @@ handover_case(cadre_system *one, cadre_ref sup, const char *name, bool by_crash,
 		for (int i = 0; i <= n; i++) {
 			const struct ev *m = ev_at(nth_ev(E_MSG, name, msgs0 + i));
 			CHECK_EQ(m->seq, i + 1);
-			CHECK(cadre_ref_eq(m->ref, fresh));
+			CHECK(cadre_ref_is_equal(m->ref, fresh));
 		}
 		settle();
 		CHECK_EQ(dead_letters(one) - dead0, 0);
@@ -385,7 +385,7 @@ mail_handover(void)
 	CHECK_EQ(cadre_supervisor_stop(one, sup, T_MS), 0);
 	CHECK_TRACE(from, "-N:S -H:S");
 	wait_sup_gone(one, sup);
-	CHECK_EQ(cadre_system_shutdown(one), 0);
+	CHECK_EQ(cadre_system_shutdown(one, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(one, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);

@@ -45,7 +45,7 @@ check_untouched(cadre_ref sup, cadre_ref a)
 {
 	cadre_child_counts k = counts(sys, sup);
 	CHECK_COUNTS(k, 1, 1, 0, 1);
-	CHECK(cadre_ref_eq(info_of(sys, sup, "A").ref, a));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "A").ref, a));
 	CHECK_EQ(count_ev(E_START, "A"), 1);
 	CHECK_EQ(count_ev(E_STOP, "A"), 0);
 	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_EXITED, "A"), 0);
@@ -130,7 +130,7 @@ internal_malformed_survived(void)
 	crash(sys, "A");
 	wait_starts("A", 2);
 	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_EXITED, "A"), 1);
-	CHECK(!cadre_ref_eq(info_of(sys, sup, "A").ref, a));
+	CHECK(!cadre_ref_is_equal(info_of(sys, sup, "A").ref, a));
 	stop_sup(sys, sup);
 }
 

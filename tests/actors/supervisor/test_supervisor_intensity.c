@@ -1,7 +1,7 @@
 /* Supervisors, rule by rule (cadre/supervisor.h, docs/supervision.md):
- * restart intensity (exceeded, a sliding window, zero, a group restart
- * counted once), escalation to the parent supervisor, and the backoff
- * between restarts. The probes, the event log and its traces are in
+ * restart intensity (exceeded, a sliding window, none (CADRE_NO_RESTARTS),
+ * a group restart counted once), escalation to the parent supervisor, and
+ * the backoff between restarts. The probes, the event log and its traces are in
  * tests/support/sup_helpers.h. Run one case with:
  * test_supervisor_intensity <case>. */
 #include "sup_helpers.h"
@@ -46,7 +46,7 @@ intensity_attempt(void)
 		CHECK(seen - t0 + TICK_NS > INTENSITY_PERIOD_MS * 1000000ull);
 		stop_sup(sys, sup);
 		WAIT(count_ev(E_DOWN, "w") == 1);
-		CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, T_MS), 0);
 		return false;
 	}
 	/* two restarts allowed; the third exit stops everything in reverse
@@ -58,7 +58,7 @@ intensity_attempt(void)
 	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_RESTARTING, "B"), 2);
 	const struct ev *down = ev_at(nth_ev(E_DOWN, "w", 0));
 	CHECK_EQ(down->kind, CADRE_EXIT_SHUTDOWN);
-	CHECK(cadre_ref_eq(down->ref, sup));
+	CHECK(cadre_ref_is_equal(down->ref, sup));
 	wait_sup_gone(sys, sup);
 	cadre_child_info inf[1];
 	size_t n;
@@ -108,8 +108,9 @@ intensity_window_slides(void)
 	wait_sup_gone(sys, sup);
 }
 
+/* CADRE_NO_RESTARTS (OTP's intensity 0): the first crash shuts it down. */
 static void
-intensity_zero(void)
+intensity_none(void)
 {
 	cfg_reset(&ca, "A");
 	cfg_reset(&cb, "B");
@@ -117,7 +118,7 @@ intensity_zero(void)
 	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
 	kids[1] = wspec(&cb, CADRE_PERMANENT, 1000);
 	static cadre_sup_spec sp;
-	sp = sspec(CADRE_ONE_FOR_ONE, 0, 5000, kids, 2, "sup");
+	sp = sspec(CADRE_ONE_FOR_ONE, CADRE_NO_RESTARTS, 5000, kids, 2, "sup");
 	cadre_ref sup = start_sup(sys, &sp);
 	unsigned from = log_n();
 	crash(sys, "B");
@@ -159,7 +160,7 @@ group_restart_counts_once(void)
 		CHECK_SUP_TRACE(from, "sup", SK_ALL,
 		                "exited:C:F intensity:C:F stopped:B:S stopped:A:S shutdown:S");
 		wait_sup_gone(sys, sup);
-		CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, T_MS), 0);
 	}
 }
 
@@ -177,7 +178,7 @@ escalation(void)
 	CHECK_EQ(cs.type, CADRE_SUPERVISOR);
 	CHECK_COUNTS(counts(sys, topr), 1, 1, 1, 0);
 	cadre_ref in0 = cs.ref;
-	CHECK(cadre_ref_eq(info_of(sys, in0, "W").ref, last_ref("W")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in0, "W").ref, last_ref("W")));
 	CHECK_COUNTS(counts(sys, in0), 2, 2, 0, 2);
 	watch(sys, "w-inner", in0);
 	/* one crash: the inner supervisor copes */
@@ -199,11 +200,11 @@ escalation(void)
 	const struct ev *down = ev_at(nth_ev(E_DOWN, "w-inner", 0));
 	CHECK_EQ(down->kind, CADRE_EXIT_SHUTDOWN);
 	cadre_ref in1 = info_of(sys, topr, "CS").ref;
-	CHECK(!cadre_ref_eq(in1, in0));
+	CHECK(!cadre_ref_is_equal(in1, in0));
 	CHECK(sup_gone(sys, in0));
 	/* the new inner supervisor runs fresh workers */
-	CHECK(cadre_ref_eq(info_of(sys, in1, "W").ref, last_ref("W")));
-	CHECK(cadre_ref_eq(info_of(sys, in1, "W2").ref, last_ref("W2")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in1, "W").ref, last_ref("W")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in1, "W2").ref, last_ref("W2")));
 	CHECK_EQ(info_of(sys, in1, "W").state, CADRE_CHILD_RUNNING);
 	/* with a fresh intensity: one crash is fine again */
 	crash(sys, "W");
@@ -223,7 +224,7 @@ escalation(void)
 	CHECK_SUP_TRACE(from, "inner", SK_ALL, "started:W started:W2");
 	CHECK_EQ(count_ev(E_START, "W"), 5);
 	cadre_ref in2 = info_of(sys, topr, "CS").ref;
-	CHECK(cadre_ref_eq(info_of(sys, in2, "W").ref, last_ref("W")));
+	CHECK(cadre_ref_is_equal(info_of(sys, in2, "W").ref, last_ref("W")));
 	/* stopping the top stops the tree depth first, in order */
 	from = log_n();
 	CHECK_EQ(cadre_supervisor_stop(sys, topr, T_MS), 0);
@@ -302,7 +303,7 @@ main(int argc, char **argv)
 	sup_begin(argc, argv);
 	RUN(intensity_exceeded);
 	RUN(intensity_window_slides);
-	RUN(intensity_zero);
+	RUN(intensity_none);
 	RUN(group_restart_counts_once);
 	RUN(escalation);
 	RUN(backoff);

@@ -76,8 +76,8 @@ shutdown_modes(void)
 	kids[2] = wspec(&cs, CADRE_PERMANENT, 200);
 	kids[3] = wspec(&ccoop, CADRE_PERMANENT, 2000);
 	kids[4] = wspec(&ccs, CADRE_PERMANENT, 5000);
-	kids[5] = wspec(&ci, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
-	kids[6] = wspec(&cis, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
+	kids[5] = wspec(&ci, CADRE_PERMANENT, CADRE_FOREVER);
+	kids[6] = wspec(&cis, CADRE_PERMANENT, CADRE_FOREVER);
 	static cadre_sup_spec sp;
 	sp = sspec(CADRE_ONE_FOR_ONE, 3, 5000, kids, 7, "sup");
 	cadre_ref sup = start_sup(sys, &sp);
@@ -98,8 +98,8 @@ shutdown_modes(void)
 	CHECK_TRACE(from, "-S:K");
 	const struct ev *ex = ev_at(nth_ev(E_EXIT, "S", 0));
 	CHECK_EQ(ex->kind, CADRE_EXIT_SHUTDOWN);
-	CHECK(cadre_ref_eq(ex->ref, sup));
-	CHECK(cadre_ref_eq(ev_at(nth_ev(E_STOP, "S", 0))->ref, ref_s));
+	CHECK(cadre_ref_is_equal(ex->ref, sup));
+	CHECK(cadre_ref_is_equal(ev_at(nth_ev(E_STOP, "S", 0))->ref, ref_s));
 
 	/* a timeout, and a cooperative child: shutdown */
 	from = log_n();
@@ -111,7 +111,7 @@ shutdown_modes(void)
 	CHECK(ms >= 100);
 	CHECK_TRACE(from, "-CS:S");
 	CHECK_EQ(count_ev(E_EXIT, "CS"), 1);
-	CHECK(cadre_ref_eq(ev_at(nth_ev(E_STOP, "CS", 0))->ref, ref_cs));
+	CHECK(cadre_ref_is_equal(ev_at(nth_ev(E_STOP, "CS", 0))->ref, ref_cs));
 
 	/* infinity: cooperative, and cooperative but slow (it is waited for) */
 	from = log_n();
@@ -119,7 +119,7 @@ shutdown_modes(void)
 	ms = terminate_ms(sup, "IS");
 	CHECK(ms >= 300);
 	CHECK_TRACE(from, "-I:S -IS:S");
-	CHECK(cadre_ref_eq(ev_at(nth_ev(E_STOP, "IS", 0))->ref, ref_is));
+	CHECK(cadre_ref_is_equal(ev_at(nth_ev(E_STOP, "IS", 0))->ref, ref_is));
 	CHECK_SUP_TRACE(from, "sup", SK_ALL, "stopped:I:S stopped:IS:S");
 
 	/* the specs stay (permanent), terminated */
@@ -202,7 +202,7 @@ auto_shutdown_any(void)
 	CHECK_SUP_TRACE(from, "sup", SK_ALL, "exited:S1:N stopped:S2:S stopped:A:S shutdown:S");
 	CHECK_EQ(ev_at(nth_ev(E_DOWN, "w", 0))->kind, CADRE_EXIT_SHUTDOWN);
 	wait_sup_gone(sys, sup);
-	CHECK_EQ(cadre_system_await_idle(sys, T_MS), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, T_MS), 0);
 
 	/* a temporary significant one: any end counts */
 	log_reset();
@@ -278,7 +278,7 @@ kill_supervisor(void)
 	const struct ev *ex = ev_at(nth_ev(E_EXIT, "T", 0));
 	CHECK_EQ(ex->kind, CADRE_EXIT_KILLED);
 	CHECK(ex->linked);
-	CHECK(cadre_ref_eq(ex->ref, sup));
+	CHECK(cadre_ref_is_equal(ex->ref, sup));
 	settle();
 	CHECK_EQ(count_ev(E_STOP, "T"), 0);
 	CHECK_EQ(cadre_kill(sys, last_ref("T")), 0);

@@ -35,8 +35,8 @@ start_in_order(void)
 	for (int i = 0; i < 3; i++) {
 		CHECK(strcmp(inf[i].id, ids[i]) == 0);
 		CHECK_EQ(inf[i].state, CADRE_CHILD_RUNNING);
-		CHECK(cadre_ref_eq(inf[i].ref, ev_at(nth_ev(E_START, ids[i], 0))->ref));
-		CHECK(cadre_ref_eq(inf[i].ref, ev_at(nth_sup("sup", 0, ids[i], 0))->ref));
+		CHECK(cadre_ref_is_equal(inf[i].ref, ev_at(nth_ev(E_START, ids[i], 0))->ref));
+		CHECK(cadre_ref_is_equal(inf[i].ref, ev_at(nth_sup("sup", 0, ids[i], 0))->ref));
 		CHECK_EQ(inf[i].type, CADRE_WORKER);
 		CHECK_EQ(inf[i].restart, CADRE_PERMANENT);
 	}
@@ -147,12 +147,12 @@ one_for_one(void)
 	CHECK_SUP_TRACE(from, "sup", SK_ALL, "exited:B:F restarting:B started:B");
 	const struct ev *ex = ev_at(nth_sup("sup", CADRE_SUP_CHILD_EXITED, "B", 0));
 	CHECK_EQ(ex->code, CRASH_CODE);
-	CHECK(cadre_ref_eq(ex->ref, b0));
+	CHECK(cadre_ref_is_equal(ex->ref, b0));
 	cadre_ref b1 = last_ref("B");
-	CHECK(!cadre_ref_eq(b1, b0));
-	CHECK(cadre_ref_eq(info_of(sys, sup, "A").ref, a0));
-	CHECK(cadre_ref_eq(info_of(sys, sup, "B").ref, b1));
-	CHECK(cadre_ref_eq(info_of(sys, sup, "C").ref, c0));
+	CHECK(!cadre_ref_is_equal(b1, b0));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "A").ref, a0));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "B").ref, b1));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "C").ref, c0));
 	CHECK_EQ(info_of(sys, sup, "B").state, CADRE_CHILD_RUNNING);
 	/* the old ref is dead */
 	CHECK_EQ(cadre_send(sys, b0, CMD_MSG, &(int){1}, sizeof(int)), CADRE_ENOACTOR);
@@ -187,11 +187,11 @@ one_for_all(void)
 	                "exited:B:F stopped:C:S stopped:A:S");
 	CHECK_SUP_TRACE(from, "sup", SK(CADRE_SUP_CHILD_STARTED), "started:A started:B started:C");
 	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_RESTARTING, NULL), 3);
-	CHECK(!cadre_ref_eq(last_ref("A"), a0));
-	CHECK(!cadre_ref_eq(last_ref("B"), b0));
-	CHECK(!cadre_ref_eq(last_ref("C"), c0));
-	CHECK(cadre_ref_eq(info_of(sys, sup, "A").ref, last_ref("A")));
-	CHECK(cadre_ref_eq(info_of(sys, sup, "C").ref, last_ref("C")));
+	CHECK(!cadre_ref_is_equal(last_ref("A"), a0));
+	CHECK(!cadre_ref_is_equal(last_ref("B"), b0));
+	CHECK(!cadre_ref_is_equal(last_ref("C"), c0));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "A").ref, last_ref("A")));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "C").ref, last_ref("C")));
 	CHECK_COUNTS(counts(sys, sup), 3, 3, 0, 3);
 	/* the first one crashing: the same */
 	from = log_n();
@@ -223,8 +223,8 @@ rest_for_one(void)
 	wait_starts("D", 2);
 	settle();
 	CHECK_TRACE(from, "-B:F -D:S -C:S +B +C +D");
-	CHECK(cadre_ref_eq(info_of(sys, sup, "A").ref, a0));
-	CHECK(cadre_ref_eq(info_of(sys, sup, "D").ref, last_ref("D")));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "A").ref, a0));
+	CHECK(cadre_ref_is_equal(info_of(sys, sup, "D").ref, last_ref("D")));
 	/* the last one: only itself */
 	from = log_n();
 	crash(sys, "D");
@@ -264,14 +264,14 @@ simple_one_for_one(void)
 	cadre_ref refs[5];
 	for (int i = 0; i < 5; i++) {
 		CHECK_EQ(cadre_supervisor_start_child(sys, sup, NULL, &ws[i], &refs[i], T_MS), 0);
-		CHECK(cadre_ref_eq(refs[i], last_ref(names[i])));
+		CHECK(cadre_ref_is_equal(refs[i], last_ref(names[i])));
 	}
 	CHECK_TRACE(0, "+w1 +w2 +w3 +w4 +w5");
 	cadre_child_info inf[8];
 	CHECK_EQ(which(sys, sup, inf, 8), 5);
 	for (int i = 0; i < 5; i++) {
 		CHECK(strcmp(inf[i].id, "w") == 0);
-		CHECK(cadre_ref_eq(inf[i].ref, refs[i]));
+		CHECK(cadre_ref_is_equal(inf[i].ref, refs[i]));
 		CHECK_EQ(inf[i].state, CADRE_CHILD_RUNNING);
 	}
 	CHECK_COUNTS(counts(sys, sup), 5, 5, 0, 5);
@@ -282,12 +282,12 @@ simple_one_for_one(void)
 	settle();
 	CHECK_TRACE(from, "-w3:F +w3");
 	cadre_ref w3 = last_ref("w3");
-	CHECK(!cadre_ref_eq(w3, refs[2]));
+	CHECK(!cadre_ref_is_equal(w3, refs[2]));
 	CHECK_EQ(which(sys, sup, inf, 8), 5);
-	CHECK(cadre_ref_eq(inf[2].ref, w3));
+	CHECK(cadre_ref_is_equal(inf[2].ref, w3));
 	for (int i = 0; i < 5; i++)
 		if (i != 2)
-			CHECK(cadre_ref_eq(inf[i].ref, refs[i]));
+			CHECK(cadre_ref_is_equal(inf[i].ref, refs[i]));
 	refs[2] = w3;
 	/* terminate_child by ref removes it */
 	from = log_n();
@@ -295,7 +295,7 @@ simple_one_for_one(void)
 	CHECK_TRACE(from, "-w2:S");
 	CHECK_EQ(which(sys, sup, inf, 8), 4);
 	for (int i = 0; i < 4; i++)
-		CHECK(!cadre_ref_eq(inf[i].ref, refs[1]));
+		CHECK(!cadre_ref_is_equal(inf[i].ref, refs[1]));
 	CHECK_COUNTS(counts(sys, sup), 4, 4, 0, 4);
 	CHECK_EQ(cadre_supervisor_terminate_child(sys, sup, NULL, refs[1], T_MS), CADRE_ENOENT);
 	/* a failing start: ECANCELED, not added */
@@ -364,7 +364,7 @@ restart_types(void)
 	CHECK_EQ(count_ev(E_START, "T"), 3);
 	cadre_ref r;
 	CHECK_EQ(cadre_supervisor_restart_child(sys, sup, "T", &r, T_MS), 0);
-	CHECK(cadre_ref_eq(r, last_ref("T")));
+	CHECK(cadre_ref_is_equal(r, last_ref("T")));
 	send_cmd(sys, r, CMD_SHUTDOWN, 0);
 	WAIT(count_sup("sup", CADRE_SUP_CHILD_EXITED, "T") == 4);
 	CHECK_EQ(info_of(sys, sup, "T").state, CADRE_CHILD_TERMINATED);

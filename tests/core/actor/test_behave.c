@@ -97,13 +97,13 @@ registry_basics(void)
 	CHECK_EQ(cadre_register(sys, "alpha", a), 0);
 	CHECK_EQ(cadre_register(sys, "alpha", b), CADRE_EEXIST);
 	CHECK_EQ(cadre_whereis(sys, "alpha", &got), 0);
-	CHECK(cadre_ref_eq(got, a));
+	CHECK(cadre_ref_is_equal(got, a));
 	CHECK_EQ(cadre_whereis(sys, "beta", &got), CADRE_ENOENT);
 	CHECK_EQ(cadre_unregister(sys, "alpha"), 0);
 	CHECK_EQ(cadre_unregister(sys, "alpha"), CADRE_ENOENT);
 	CHECK_EQ(cadre_register(sys, "alpha", b), 0);
 	CHECK_EQ(cadre_whereis(sys, "alpha", &got), 0);
-	CHECK(cadre_ref_eq(got, b));
+	CHECK(cadre_ref_is_equal(got, b));
 	/* the name is freed when its actor stops */
 	send_int(b, -1);
 	wait_stopped(&r2);
@@ -313,7 +313,7 @@ stash_bounded(void)
 	for (int v = 20; v < 23; v++)
 		send_int(a, v); /* stashed? no: the stasher is open now */
 	send_int(a, -1);
-	CHECK_EQ(cadre_system_await_idle(sys, 60000), 0); /* a hang detector, not a timing */
+	CHECK_EQ(cadre_system_await_stopped(sys, 60000), 0); /* a hang detector, not a timing */
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.dead_letters - before.dead_letters, 3); /* 6, 7, 8 */
@@ -367,7 +367,7 @@ overflow(cadre_overflow policy, const int *want, int nwant, int dead)
 	CHECK_EQ(cadre__load_acq_u32(&r.n), 1 + nwant);
 	for (int i = 0; i < nwant; i++)
 		CHECK_EQ(r.got[1 + i], want[i]);
-	CHECK_EQ(cadre_system_shutdown(one), 0);
+	CHECK_EQ(cadre_system_shutdown(one, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(one, -1, &st), 0);
 	CHECK_EQ(st.dead_letters, dead);
@@ -397,7 +397,7 @@ main(void)
 	TEST_CASE(become_unbecome);
 	TEST_CASE(stash_bounded);
 	TEST_CASE(overflow_policies);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);

@@ -101,12 +101,12 @@ order_and_normal_stop(void)
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(cadre_send(sys, r, M_HELLO, NULL, 0), 0);
 	CHECK_EQ(cadre_send(sys, r, M_STOP, NULL, 0), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 30000), 0);
 	l.ev[l.n] = '\0';
 	CHECK(strcmp(l.ev, "SRRRRX") == 0);
 	CHECK_EQ(l.exit_kind, CADRE_EXIT_NORMAL);
 	CHECK(l.arg_seen);
-	CHECK(cadre_ref_eq(l.self_seen, r));
+	CHECK(cadre_ref_is_equal(l.self_seen, r));
 	CHECK(l.sys_seen_ok);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
@@ -130,9 +130,9 @@ failure_and_shutdown_reasons(void)
 	CHECK_EQ(cadre_spawn(sys, &probe, NULL, &shut, &c), 0);
 	CHECK_EQ(cadre_send(sys, a, M_FAIL, NULL, 0), 0);
 	CHECK_EQ(cadre_stop_ref(sys, b), 0);
-	CHECK_EQ(cadre_stop_ref(sys, b), 0);                          /* twice is fine */
-	CHECK_EQ(cadre_system_await_idle(sys, 200), CADRE_ETIMEDOUT); /* c lives on */
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_stop_ref(sys, b), 0);                             /* twice is fine */
+	CHECK_EQ(cadre_system_await_stopped(sys, 200), CADRE_ETIMEDOUT); /* c lives on */
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(fail.exit_kind, CADRE_EXIT_FAILURE);
 	CHECK_EQ(fail.exit_code, 42);
 	CHECK_EQ(ext.exit_kind, CADRE_EXIT_SHUTDOWN);
@@ -197,8 +197,8 @@ stop_in_start(void)
 	CHECK(rc == 0 || rc == CADRE_ENOACTOR);
 	rc = cadre_send(sys, b, 1, NULL, 0);
 	CHECK(rc == 0 || rc == CADRE_ENOACTOR);
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0); /* reclaims: dead letters final */
+	CHECK_EQ(cadre_system_await_stopped(sys, 30000), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0); /* reclaims: dead letters final */
 	failing.ev[failing.n] = stopping.ev[stopping.n] = '\0';
 	CHECK(strcmp(failing.ev, "SX") == 0);
 	CHECK(strcmp(stopping.ev, "SX") == 0);
@@ -294,7 +294,7 @@ spawn_inside(void)
 	*root = (struct node_arg){CADRE_REF_NONE, DEPTH};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &node_owned, NULL, root, &r), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 60000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 60000), 0);
 	long leaves = 1;
 	for (int i = 0; i < DEPTH; i++)
 		leaves *= FANOUT;

@@ -108,7 +108,7 @@ stop_mid_batch(void)
 	for (long i = 0; i < N; i++)
 		CHECK_EQ(cadre_send(sys, q, 1, &i, sizeof i), 0);
 	cadre__store_rel_u32(&release_gate, 1); /* pairs with gate_start */
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 30000), 0);
 
 	/* Now the quitter is dead: racing late senders only make dead letters,
 	 * whether they hit the stale slot or the dying mailbox. */
@@ -126,7 +126,7 @@ stop_mid_batch(void)
 	}
 	CHECK_EQ(late_ok, 0); /* the slot was cleared before await_idle returned */
 	CHECK_EQ(late_dead, 4 * 5000);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);

@@ -285,14 +285,14 @@ reclaim_under_outside_senders(void)
 	/* Reclamation goes on while the outside threads keep sending. */
 	churn(sys, &d, test_size("CADRE_STRESS_CHURN", CHURN), "churned");
 	CHECK_EQ(cadre_stop_ref(sys, to), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, HANG_MS), 0); /* still sending (ENOACTOR) */
+	CHECK_EQ(cadre_system_await_stopped(sys, HANG_MS), 0); /* still sending (ENOACTOR) */
 	relay_stop(&rl);
 	stop_all(th, THREADS, &stop);
 	long ok = 0;
 	for (int i = 0; i < THREADS; i++)
 		ok += o[i].ok;
 	CHECK(ok > 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	check_accounting(sys, &d);
 	cadre_system_free(sys);
 }
@@ -353,9 +353,9 @@ nested_sections_two_systems(void)
 	relay_stop(&ra);
 	relay_stop(&rb);
 	stop_all(th, THREADS, &stop);
-	CHECK(cadre__load_rlx_u64(&da.forwarded) > 0); /* sections did nest */
-	CHECK_EQ(cadre_system_shutdown(a), 0);         /* A first: its hook sends to B */
-	CHECK_EQ(cadre_system_shutdown(b), 0);
+	CHECK(cadre__load_rlx_u64(&da.forwarded) > 0);        /* sections did nest */
+	CHECK_EQ(cadre_system_shutdown(a, CADRE_FOREVER), 0); /* A first: its hook sends to B */
+	CHECK_EQ(cadre_system_shutdown(b, CADRE_FOREVER), 0);
 	check_accounting(a, &da);
 	check_accounting(b, &db);
 	cadre_system_free(a);

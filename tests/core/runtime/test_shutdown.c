@@ -149,8 +149,8 @@ one_round(int round)
 	struct timespec load = {0, 150000000};
 	nanosleep(&load, NULL);
 
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0); /* idempotent */
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0); /* idempotent */
 	/* let the external senders see the closed system, then stop them */
 	nanosleep(&(struct timespec){0, 20000000}, NULL);
 	for (int i = 0; i < THREADS; i++)
@@ -180,7 +180,7 @@ one_round(int round)
 	CHECK_EQ(cadre_spawn(sys, &spinner, NULL, NULL, &r), CADRE_ECLOSED);
 	CHECK_EQ(cadre_send(sys, ring[0], 1, &v, sizeof v), CADRE_ECLOSED);
 	CHECK_EQ(cadre_stop_ref(sys, ring[0]), CADRE_ECLOSED);
-	CHECK_EQ(cadre_system_await_idle(sys, 0), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 0), 0);
 	cadre_stats after;
 	CHECK_EQ(cadre_system_stats(sys, -1, &after), 0);
 	CHECK_EQ(after.sent, st.sent + 1); /* the refused send is a dead letter */
@@ -201,7 +201,7 @@ shutdown_idle(void)
 {
 	cadre_system *sys;
 	CHECK_EQ(cadre_system_new(&sys, NULL), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 	CHECK_EQ(cadre_system_new(&sys, NULL), 0);
 	cadre_ref r;

@@ -120,7 +120,7 @@ random_fanout(void)
 	}
 	cadre_stats before;
 	CHECK_EQ(cadre_system_stats(sys, -1, &before), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	uint64_t fw = cadre__load_acq_u64(&forwarded);

@@ -104,7 +104,7 @@ pong_receive(cadre_actor *self, const cadre_msg *m)
 	}
 	if (cadre_ref_is_none(p->ping))
 		p->ping = m->sender;
-	else if (!cadre_ref_eq(p->ping, m->sender))
+	else if (!cadre_ref_is_equal(p->ping, m->sender))
 		__atomic_add_fetch(&p->res->errors, 1, __ATOMIC_RELAXED);
 	p->res->pings++; /* owner only; read by main after the stop */
 	return cadre_send(cadre_actor_system(self), m->sender, PONG, m->data, m->size);
@@ -146,7 +146,7 @@ ping_receive(cadre_actor *self, const cadre_msg *m)
 	struct ping *p = (struct ping *)self;
 	cadre_system *sys = cadre_actor_system(self);
 	if (m->type != PONG || m->size != sizeof(long) || *(const long *)m->data != p->left ||
-	    !cadre_ref_eq(m->sender, p->peer)) {
+	    !cadre_ref_is_equal(m->sender, p->peer)) {
 		__atomic_add_fetch(&p->res->errors, 1, __ATOMIC_RELAXED);
 		return -1;
 	}
@@ -306,7 +306,7 @@ four_systems(void)
 	/* 3. Shut system 0 down while the others run a second ping-pong. */
 	for (int i = 1; i < NSYS; i++)
 		start_pingpong(sys[i], &res[i], rounds);
-	CHECK_EQ(cadre_system_shutdown(sys[0]), 0);
+	CHECK_EQ(cadre_system_shutdown(sys[0], CADRE_FOREVER), 0);
 	CHECK_EQ(ld(&t[0].stopped), 1); /* its sink was stopped by the shutdown */
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys[0], &sink_beh, NULL, &t[0], &r), CADRE_ECLOSED);

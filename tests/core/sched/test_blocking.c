@@ -122,7 +122,7 @@ isolation(void)
 		CHECK(i < 20000);
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	}
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);

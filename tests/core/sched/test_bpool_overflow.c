@@ -119,7 +119,7 @@ finish(long gates)
 	CHECK_EQ(st.handled, N * ROUNDS);
 	CHECK_EQ(st.dead_letters, 0);
 	CHECK_EQ(__atomic_load_n(&sys->bpool.over_n, __ATOMIC_SEQ_CST), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
 

@@ -99,10 +99,10 @@ stuck_owner(void)
 			nanosleep(&(struct timespec){0, 1000000L}, NULL);
 		}
 		CHECK_EQ(cadre__load_acq_u32(&x_timed_out), 0); /* y ran while x spun */
-		CHECK_EQ(cadre_system_await_idle(sys, 10000), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, 10000), 0);
 	}
 	cadre_stats st;
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK(st.steals >= 20); /* every y (or x) moved */
 	CHECK_EQ(st.spawned, 20 * 3);
@@ -155,12 +155,12 @@ long_queue(void)
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	cadre_ref f;
 	CHECK_EQ(cadre_spawn(sys, &forker_beh, NULL, NULL, &f), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 60000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 60000), 0);
 	uint32_t a = cadre__load_acq_u32(&ran_on[0]), b = cadre__load_acq_u32(&ran_on[1]);
 	fprintf(stderr, "long_queue: worker 0 ran %u, worker 1 ran %u\n", a, b);
 	CHECK_EQ(a + b, SPINNERS);
 	CHECK(a > 0 && b > 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
 

@@ -148,7 +148,7 @@ full_then_stop(void)
 	CHECK_EQ(dl.enoactor, 8);
 	CHECK_EQ(dl.efull, 0);
 	CHECK_EQ(dl.eclosed + dl.other, 0); /* any reason but these two */
-	CHECK(cadre_ref_eq(dl.to, r));
+	CHECK(cadre_ref_is_equal(dl.to, r));
 	for (int i = 0; i < 8; i++)
 		CHECK_EQ(dl.seq[i], i);
 	pthread_mutex_unlock(&dl.mu);

@@ -138,7 +138,7 @@ fifo_per_pair(void)
 	}
 	for (int i = 0; i < THREADS; i++)
 		CHECK_EQ(pthread_join(th[i], NULL), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 240000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 240000), 0);
 	CHECK_EQ(cadre__load_acq_u32(&order_errors), 0);
 	CHECK_EQ(cadre__load_acq_u64(&received_total), (uint64_t)SENDERS * (uint64_t)K);
 	cadre_stats st;

@@ -156,7 +156,7 @@ fanout_with(bool no_coalesce)
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	cadre_ref s;
 	CHECK_EQ(cadre_spawn(sys, &fan_sender, NULL, NULL, &s), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 120000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 120000), 0);
 	CHECK_EQ(cadre__load_acq_u32(&order_errors), 0);
 	CHECK_EQ(cadre__load_acq_u32(&finished), FAN_R);
 	CHECK_EQ(cadre__load_acq_u64(&checked), (uint64_t)FAN_R * FAN_WANT);
@@ -208,7 +208,7 @@ receiver_stops(void)
 		cadre_system *sys = dl_system(2, 0, &dl);
 		cadre_ref s;
 		CHECK_EQ(cadre_spawn(sys, &rs_sender, NULL, NULL, &s), 0);
-		CHECK_EQ(cadre_system_await_idle(sys, 60000), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, 60000), 0);
 		CHECK_EQ(cadre__load_acq_u32(&order_errors), 0);
 		CHECK_EQ(cadre__load_acq_u64(&checked), RS_STOP_AT);
 		cadre_stats st;
@@ -255,7 +255,7 @@ sender_stops(void)
 		cadre_system *sys = dl_system(2, 0, NULL);
 		cadre_ref s;
 		CHECK_EQ(cadre_spawn(sys, &ss_sender, NULL, &a, &s), 0);
-		CHECK_EQ(cadre_system_await_idle(sys, 60000), 0);
+		CHECK_EQ(cadre_system_await_stopped(sys, 60000), 0);
 		CHECK_EQ(cadre__load_acq_u32(&order_errors), 0);
 		CHECK_EQ(cadre__load_acq_u32(&finished), 1);
 		cadre_stats st;
@@ -335,7 +335,7 @@ pool_fault(void)
 	cadre_system *sys = dl_system(1, 0, NULL);
 	cadre_ref d;
 	CHECK_EQ(cadre_spawn(sys, &pf_driver, NULL, NULL, &d), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 60000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 60000), 0);
 	CHECK_EQ(cadre__load_acq_u32(&pool_fault_ran), 1);
 	CHECK_EQ(pool_fault_rc, CADRE_ENOMEM);
 	CHECK_EQ(pool_after_rc, 0);
@@ -430,7 +430,7 @@ cross_system(void)
 	CHECK_EQ(cadre__load_acq_u32(&cs_done), 2);
 	/* a goes first: b's workers may have cached blocks a's allocated */
 	cadre_system_free(a);
-	CHECK_EQ(cadre_system_shutdown(b), 0); /* the counters are final */
+	CHECK_EQ(cadre_system_shutdown(b, CADRE_FOREVER), 0); /* the counters are final */
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(b, -1, &st), 0);
 	CHECK_EQ(st.dead_letters, 0);

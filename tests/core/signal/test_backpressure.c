@@ -102,7 +102,7 @@ fan_in_flood(void)
 	 * consumer thread descheduled by a loaded machine lets more in before
 	 * it is marked overloaded: the ceiling leaves room for that. */
 	CHECK(max_inflight < total / 4);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
 	CHECK_EQ(st.dead_letters, 0);

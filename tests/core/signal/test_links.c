@@ -269,7 +269,7 @@ trapping_partner_gets_message(void)
 	cmd(b, CMD_FAIL, CADRE_REF_NONE, 0, 5);
 	wait_events(&la, 2);
 	CHECK_EQ(la.ev[1].what, EV_EXIT);
-	CHECK(cadre_ref_eq(la.ev[1].ref, b));
+	CHECK(cadre_ref_is_equal(la.ev[1].ref, b));
 	CHECK_EQ(la.ev[1].kind, CADRE_EXIT_FAILURE);
 	CHECK_EQ(la.ev[1].code, 5);
 	CHECK(la.ev[1].linked);
@@ -306,7 +306,7 @@ kill_cannot_be_trapped(void)
 	wait_events(&lb, 2);
 	CHECK_EQ(lb.ev[1].what, EV_EXIT);
 	CHECK_EQ(lb.ev[1].kind, CADRE_EXIT_KILLED);
-	CHECK(cadre_ref_eq(lb.ev[1].ref, a));
+	CHECK(cadre_ref_is_equal(lb.ev[1].ref, a));
 	cmd(b, CMD_STOP, CADRE_REF_NONE, 0, 0);
 	wait_events(&lb, 3);
 }
@@ -351,7 +351,7 @@ link_to_dead_actor(void)
 	wait_events(&la, 1);
 	CHECK_EQ(la.ev[0].what, EV_EXIT);
 	CHECK_EQ(la.ev[0].kind, CADRE_EXIT_NOPROC);
-	CHECK(cadre_ref_eq(la.ev[0].ref, dead));
+	CHECK(cadre_ref_is_equal(la.ev[0].ref, dead));
 	/* not trapping: it dies with noproc */
 	cmd(b, CMD_LINK, dead, 0, 0);
 	wait_events(&lb, 1);
@@ -383,7 +383,7 @@ monitors(void)
 	CHECK(w.ev[3].monitor == m1 || w.ev[3].monitor == m2);
 	CHECK_EQ(w.ev[2].kind, CADRE_EXIT_FAILURE);
 	CHECK_EQ(w.ev[2].code, 8);
-	CHECK(cadre_ref_eq(w.ev[2].ref, target));
+	CHECK(cadre_ref_is_equal(w.ev[2].ref, target));
 	/* the watcher is not linked: it lives on */
 	ping(watcher, &w, 0);
 	/* monitoring a dead or unknown actor: immediate noproc */
@@ -583,7 +583,7 @@ main(void)
 	TEST_CASE(send_exit_rules);
 	TEST_CASE(spawn_link_and_notify);
 	TEST_CASE(outside_callbacks);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);

@@ -94,7 +94,7 @@ watcher_receive(cadre_actor *self, const cadre_msg *m)
 	const cadre_down_msg *d = m->data;
 	for (int i = 0; i < PER; i++) {
 		if (wa->id[i] == d->monitor && wa->kept[i] == 1 &&
-		    cadre_ref_eq(wa->target[i], d->actor)) {
+		    cadre_ref_is_equal(wa->target[i], d->actor)) {
 			wa->kept[i] = 2;
 			__atomic_add_fetch(&downs_ok, 1, __ATOMIC_RELEASE); /* read by main */
 			return 0;
@@ -151,14 +151,14 @@ ids_unique_across_threads(void)
 	int all_came = wait_at_least(&downs_ok, want, 30000);
 	for (int i = 0; i < NW; i++)
 		CHECK_EQ(cadre_stop_ref(sys, w[i]), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 30000), 0);
 	fprintf(stderr, "ids %d, duplicates %ld; DOWNs %ld of %ld, unexpected %ld\n", NW * PER,
 	        dups, ld(&downs_ok), want, ld(&downs_bad));
 	CHECK_EQ(dups, 0);
 	CHECK(all_came);
 	CHECK_EQ(ld(&downs_ok), want);
 	CHECK_EQ(ld(&downs_bad), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
 
@@ -173,7 +173,7 @@ outside_thread_makes_no_id(void)
 	uint64_t id = 7;
 	CHECK_EQ(cadre_monitor(&fake.base, targets[0], &id), CADRE_ESTATE);
 	CHECK_EQ(id, 7);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
 

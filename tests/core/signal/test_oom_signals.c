@@ -117,7 +117,7 @@ note(struct obs *o, long *counter, cadre_ref who, const cadre_exit *why)
 {
 	put(&o->kind, (long)why->kind);
 	put(&o->code, why->code);
-	put(&o->from_ok, cadre_ref_eq(who, o->partner) || cadre_ref_eq(who, o->child));
+	put(&o->from_ok, cadre_ref_is_equal(who, o->partner) || cadre_ref_is_equal(who, o->child));
 	bump(counter);
 }
 
@@ -287,8 +287,8 @@ partner_round(long n, uint32_t type, bool dead, struct tally *t)
 			CHECK_EQ(k, CADRE_EXIT_NOPROC);
 		else /* stopped, or failed: it could not record us */
 			CHECK(k == CADRE_EXIT_SHUTDOWN ||
-			      (k == CADRE_EXIT_FAILURE && ld(&o.code) == CADRE_ENOMEM));
-		t->partner_failed += k == CADRE_EXIT_FAILURE;
+			      (k == CADRE_EXIT_ERROR && ld(&o.code) == CADRE_ENOMEM));
+		t->partner_failed += k == CADRE_EXIT_ERROR;
 	}
 	CHECK_EQ(ld(&o.exits) + ld(&o.downs), got);
 	return used;

@@ -42,9 +42,9 @@ system_new_bad(void)
 	CHECK_EQ(cadre_system_stats(sys, 64, &st), CADRE_EINVAL);
 	cadre_system_free(sys);
 	/* NULL everywhere a system is expected. */
-	CHECK_EQ(cadre_system_shutdown(NULL), CADRE_EINVAL);
-	CHECK_EQ(cadre_system_await_idle(NULL, 0), CADRE_EINVAL);
-	CHECK_EQ(cadre_system_await_idle(NULL, -1), CADRE_EINVAL);
+	CHECK_EQ(cadre_system_shutdown(NULL, CADRE_FOREVER), CADRE_EINVAL);
+	CHECK_EQ(cadre_system_await_stopped(NULL, 0), CADRE_EINVAL);
+	CHECK_EQ(cadre_system_await_stopped(NULL, -1), CADRE_EINVAL);
 	CHECK_EQ(cadre_system_workers(NULL), 0);
 	CHECK_EQ(cadre_system_stats(NULL, -1, &st), CADRE_EINVAL);
 	cadre_system_free(NULL);
@@ -67,8 +67,8 @@ stats_bad(void)
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent + st.handled + st.dead_letters + st.spawned, 0);
 	/* timeouts: 0 and negative are fine on an idle system */
-	CHECK_EQ(cadre_system_await_idle(sys, 0), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, -1), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 0), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
 
@@ -99,7 +99,7 @@ spawn_bad(void)
 	rc = cadre_spawn(sys, &b, NULL, &t, &r);
 	CHECK(rc == CADRE_EINVAL || rc == CADRE_ENOMEM);
 	/* Nothing was spawned, nothing runs. */
-	CHECK_EQ(cadre_system_await_idle(sys, 0), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 0), 0);
 	check_counts(sys, 0, 0, 0, 0);
 	CHECK_EQ(ld(&t.started), 0);
 	/* The smallest legal actor: just the header. */

@@ -161,9 +161,9 @@ blocky_start(cadre_actor *self, void *arg)
 	struct blocky *b = (struct blocky *)self;
 	b->a = arg;
 	cadre_system *sys = cadre_actor_system(self);
-	b->a->res->start_shutdown = cadre_system_shutdown(sys);
-	b->a->res->start_idle0 = cadre_system_await_idle(sys, 0);
-	b->a->res->start_idle_inf = cadre_system_await_idle(sys, -1);
+	b->a->res->start_shutdown = cadre_system_shutdown(sys, CADRE_FOREVER);
+	b->a->res->start_idle0 = cadre_system_await_stopped(sys, 0);
+	b->a->res->start_idle_inf = cadre_system_await_stopped(sys, CADRE_FOREVER);
 	return 0;
 }
 
@@ -173,10 +173,10 @@ blocky_receive(cadre_actor *self, const cadre_msg *m)
 	(void)m;
 	struct blocky *b = (struct blocky *)self;
 	cadre_system *sys = cadre_actor_system(self);
-	b->a->res->recv_shutdown = cadre_system_shutdown(sys);
-	b->a->res->recv_idle = cadre_system_await_idle(sys, 1000);
-	b->a->res->other_shutdown = cadre_system_shutdown(b->a->other);
-	b->a->res->other_idle = cadre_system_await_idle(b->a->other, 1000);
+	b->a->res->recv_shutdown = cadre_system_shutdown(sys, CADRE_FOREVER);
+	b->a->res->recv_idle = cadre_system_await_stopped(sys, 1000);
+	b->a->res->other_shutdown = cadre_system_shutdown(b->a->other, CADRE_FOREVER);
+	b->a->res->other_idle = cadre_system_await_stopped(b->a->other, 1000);
 	return cadre_stop(self);
 }
 
@@ -188,8 +188,8 @@ blocky_stop(cadre_actor *self, const cadre_exit *why)
 	/* the stop callback is a callback too: self's system is known */
 	cadre_system *sys = cadre_actor_system(self);
 	if (sys != NULL) {
-		b->a->res->stop_shutdown = cadre_system_shutdown(sys);
-		b->a->res->stop_idle = cadre_system_await_idle(sys, 1000);
+		b->a->res->stop_shutdown = cadre_system_shutdown(sys, CADRE_FOREVER);
+		b->a->res->stop_idle = cadre_system_await_stopped(sys, 1000);
 	} else {
 		b->a->res->stop_shutdown = b->a->res->stop_idle = 1; /* fails the checks */
 	}
@@ -212,7 +212,7 @@ blocking_in_callback(void)
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &blocky_beh, NULL, &args, &r), 0);
 	CHECK_EQ(cadre_send(sys, r, M_DATA, NULL, 0), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 30000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 30000), 0);
 	CHECK(wait_at_least(&res.done, 1, 10000));
 	CHECK_EQ(res.start_shutdown, CADRE_EWOULDBLOCK);
 	CHECK_EQ(res.start_idle0, CADRE_EWOULDBLOCK);
@@ -250,7 +250,7 @@ after_shutdown(void)
 	CHECK_EQ(cadre_spawn(sys, &sink_beh, NULL, &t, &r), 0);
 	CHECK_EQ(cadre_send(sys, r, M_DATA, NULL, 0), 0);
 	CHECK(wait_at_least(&t.data, 1, 10000));
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(ld(&t.stopped), 1);
 	check_counts(sys, 1, 1, 0, 1);
 	long d0 = dtors();
@@ -263,7 +263,7 @@ after_shutdown(void)
 	CHECK_EQ(cadre_send(sys, r, 42, &v, sizeof v), CADRE_ECLOSED);
 	CHECK_EQ(ld(&dl.eclosed), 1);
 	pthread_mutex_lock(&dl.mu);
-	CHECK(cadre_ref_eq(dl.to, r));
+	CHECK(cadre_ref_is_equal(dl.to, r));
 	CHECK_EQ(dl.type, 42);
 	CHECK_EQ(dl.size, sizeof v);
 	pthread_mutex_unlock(&dl.mu);
@@ -285,10 +285,10 @@ after_shutdown(void)
 	check_counts(sys, 4, 1, 3, 1);
 	CHECK_EQ(cadre_stop_ref(sys, r), CADRE_ECLOSED);
 	/* shutdown is idempotent; the rest answers */
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, 0), 0);
-	CHECK_EQ(cadre_system_await_idle(sys, -1), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 0), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(cadre_system_workers(sys), 2);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, 1, &st), 0);
@@ -326,7 +326,7 @@ queued_at_shutdown(void)
 	CHECK_EQ(cadre_stop_ref(sys, r), 0); /* jumps ahead of the six */
 	CHECK_EQ(dtors(), d0);
 	unblock_worker(&g);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(ld(&g.timed_out), 0);
 	CHECK_EQ(dtors(), d0 + 5);
 	CHECK_EQ(ld(&dtor_bad_size), 0);

@@ -140,7 +140,7 @@ stale_ref(void)
 	CHECK_EQ(cadre_send(sys, r, 77, small, sizeof small), CADRE_ENOACTOR);
 	CHECK_EQ(dl.calls, 1);
 	CHECK_EQ(dl.why, CADRE_ENOACTOR);
-	CHECK(cadre_ref_eq(dl.to, r));
+	CHECK(cadre_ref_is_equal(dl.to, r));
 	CHECK_EQ(dl.type, 77);
 	CHECK_EQ(dl.size, sizeof small);
 	CHECK(memcmp(dl.bytes, small, sizeof small) == 0);
@@ -152,7 +152,7 @@ stale_ref(void)
 	CHECK_EQ(cadre_send(sys, r, 78, big, sizeof big), CADRE_ENOACTOR);
 	CHECK_EQ(dl.calls, 2);
 	CHECK_EQ(dl.why, CADRE_ENOACTOR);
-	CHECK(cadre_ref_eq(dl.to, r));
+	CHECK(cadre_ref_is_equal(dl.to, r));
 	CHECK_EQ(dl.type, 78);
 	CHECK_EQ(dl.size, sizeof big);
 	CHECK(memcmp(dl.bytes, big, sizeof big) == 0);
@@ -174,7 +174,7 @@ stale_ref(void)
 	CHECK_EQ(__atomic_load_n(&dtor_calls, __ATOMIC_RELAXED), d0 + 1);
 	CHECK_EQ(dl.calls, 4);
 	CHECK_EQ(dl.why, CADRE_ENOACTOR);
-	CHECK(cadre_ref_eq(dl.to, r));
+	CHECK(cadre_ref_is_equal(dl.to, r));
 	CHECK_EQ(dl.type, 80);
 	CHECK_EQ(dl.size, 16);
 	CHECK(memcmp(dl.bytes, "moved payload!!", 16) == 0);
@@ -224,7 +224,7 @@ queued_behind_stop(void)
 	CHECK_EQ(dl_wait(&dl, 5), 5);
 	pthread_mutex_lock(&dl.mu);
 	CHECK_EQ(dl.enoactor, 5);
-	CHECK(cadre_ref_eq(dl.to, r));
+	CHECK(cadre_ref_is_equal(dl.to, r));
 	CHECK_EQ(dl.type, 104); /* FIFO: the last one queued came last */
 	CHECK_EQ(dl.size, sizeof(int));
 	int four = 4;
@@ -319,16 +319,16 @@ forged_refs(void)
 			g.sys = r.sys;
 		if (n % 4 == 0)
 			g.index = r.index; /* right slot, random gen */
-		if (cadre_ref_eq(g, r))
+		if (cadre_ref_is_equal(g, r))
 			continue;
 		forged[n++] = g;
 	}
 	for (int i = 0; i < n; i++) {
-		CHECK(!cadre_ref_eq(forged[i], r));
+		CHECK(!cadre_ref_is_equal(forged[i], r));
 		CHECK_EQ(cadre_send(sys, forged[i], M_OLD, &i, sizeof i), CADRE_ENOACTOR);
 		CHECK_EQ(dl.calls, 2 * i + 1);
 		CHECK_EQ(dl.why, CADRE_ENOACTOR);
-		CHECK(cadre_ref_eq(dl.to, forged[i]));
+		CHECK(cadre_ref_is_equal(dl.to, forged[i]));
 		CHECK_EQ(dl.type, M_OLD);
 		CHECK(memcmp(dl.bytes, &i, sizeof i) == 0);
 		CHECK_EQ(cadre_stop_ref(sys, forged[i]), CADRE_ENOACTOR);
@@ -339,7 +339,7 @@ forged_refs(void)
 		CHECK_EQ(cadre_send_move(sys, forged[i], M_OLD, p, 8, count_dtor), CADRE_ENOACTOR);
 		CHECK_EQ(__atomic_load_n(&dtor_calls, __ATOMIC_RELAXED), d0 + 1);
 		CHECK_EQ(dl.calls, 2 * i + 2);
-		CHECK(cadre_ref_eq(dl.to, forged[i]));
+		CHECK(cadre_ref_is_equal(dl.to, forged[i]));
 	}
 	/* The live actor is untouched, and still works. */
 	CHECK_EQ(ld(&t.old), 0);
@@ -380,19 +380,19 @@ foreign_refs(void)
 	/* Both systems' first actor: the same slot and generation. */
 	CHECK_EQ(ra.index, rb.index);
 	CHECK_EQ(ra.gen, rb.gen);
-	CHECK(!cadre_ref_eq(ra, rb));
+	CHECK(!cadre_ref_is_equal(ra, rb));
 
 	for (int i = 0; i < 10; i++) {
 		CHECK_EQ(cadre_send(a, rb, M_OLD, &i, sizeof i), CADRE_ENOACTOR);
-		CHECK(cadre_ref_eq(dla.to, rb));
+		CHECK(cadre_ref_is_equal(dla.to, rb));
 		CHECK_EQ(cadre_send(b, ra, M_OLD, &i, sizeof i), CADRE_ENOACTOR);
-		CHECK(cadre_ref_eq(dlb.to, ra));
+		CHECK(cadre_ref_is_equal(dlb.to, ra));
 	}
 	CHECK_EQ(cadre_stop_ref(a, rb), CADRE_ENOACTOR);
 	CHECK_EQ(cadre_stop_ref(b, ra), CADRE_ENOACTOR);
 	/* The same-shaped ref with this system's id does reach this system's actor. */
 	cadre_ref rb_in_a = {ra.sys, rb.index, rb.gen, 0};
-	CHECK(cadre_ref_eq(rb_in_a, ra));
+	CHECK(cadre_ref_is_equal(rb_in_a, ra));
 	CHECK_EQ(cadre_send(a, ra, M_DATA, NULL, 0), 0);
 	CHECK_EQ(cadre_send(b, rb, M_DATA, NULL, 0), 0);
 	CHECK_EQ(cadre_stop_ref(a, ra), 0);
@@ -476,7 +476,7 @@ slot_reuse(void)
 	CHECK_EQ(job.spawn_errors, 0);
 	int reused = -1;
 	for (int i = 0; i < CHILDREN; i++) {
-		CHECK(!cadre_ref_eq(job.refs[i], old));
+		CHECK(!cadre_ref_is_equal(job.refs[i], old));
 		CHECK_EQ(job.refs[i].sys, old.sys);
 		if (job.refs[i].index == old.index) {
 			CHECK(job.refs[i].gen != old.gen);
@@ -492,7 +492,7 @@ slot_reuse(void)
 	for (int i = 0; i < nold; i++) {
 		CHECK_EQ(cadre_send(sys, old, M_OLD, &i, sizeof i), CADRE_ENOACTOR);
 		CHECK_EQ(dl.why, CADRE_ENOACTOR);
-		CHECK(cadre_ref_eq(dl.to, old));
+		CHECK(cadre_ref_is_equal(dl.to, old));
 	}
 	CHECK_EQ(cadre_stop_ref(sys, old), CADRE_ENOACTOR);
 	/* Each child gets one message through its own ref, then a stop. */
@@ -581,7 +581,7 @@ generations(void)
 		CHECK_EQ(cs.errors, 0);
 		seen[k] = cs.last;
 		for (int j = 0; j < k; j++) {
-			CHECK(!cadre_ref_eq(seen[j], seen[k]));
+			CHECK(!cadre_ref_is_equal(seen[j], seen[k]));
 			if (seen[j].index == seen[k].index)
 				CHECK(seen[j].gen != seen[k].gen);
 			/* every earlier life is refused */

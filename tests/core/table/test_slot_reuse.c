@@ -105,7 +105,7 @@ outside_spawns_reuse_slots(void)
 	CHECK_EQ(ld(&started_n) - s0, n);
 	cadre_stats st = await_quiet(sys);
 	CHECK_EQ(st.spawned, n);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
 
@@ -129,7 +129,7 @@ capacity_is_enforced(void)
 	spawn_many_from_main(sys, CAP / 4);
 	cadre_stats st = await_quiet(sys);
 	CHECK_EQ(st.spawned, CAP + CAP / 4);
-	CHECK_EQ(cadre_system_shutdown(sys), 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
 

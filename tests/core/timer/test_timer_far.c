@@ -1,6 +1,6 @@
 /* Timers far in the future (cadre/timer.h): a deadline beyond the clock's
  * range saturates ("never in practice") instead of wrapping around, so a
- * delay or period of UINT64_MAX never fires; a timer due in 1e13 ms (or
+ * delay or period of CADRE_FOREVER never fires; a timer due in 1e13 ms (or
  * any far one) leaves the timer thread asleep, not spinning; such timers
  * can be cancelled, and nearer timers still fire meanwhile.
  *
@@ -165,15 +165,18 @@ max_delays_saturate(void)
 	cadre_ref r = new_sink(sys, &b);
 	enum { N = 6 };
 	cadre_timer t[N];
-	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, UINT64_MAX, &t[0]), 0);
-	CHECK_EQ(cadre_send_interval(sys, r, T_TICK, NULL, 0, UINT64_MAX, &t[1]), 0);
-	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, UINT64_MAX - 1, &t[2]), 0);
-	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, UINT64_C(1) << 63, &t[3]), 0);
-	CHECK_EQ(cadre_send_interval(sys, r, T_TICK, NULL, 0, UINT64_C(10000000000000), &t[4]), 0);
-	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, UINT64_MAX / 1000000u, &t[5]), 0);
+	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, CADRE_FOREVER, &t[0]), 0);
+	CHECK_EQ(cadre_send_interval(sys, r, T_TICK, NULL, 0, CADRE_FOREVER, &t[1]), 0);
+	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, INT64_MAX, &t[2]), 0);
+	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, INT64_MAX - 1, &t[3]), 0);
+	CHECK_EQ(cadre_send_interval(sys, r, T_TICK, NULL, 0, INT64_C(10000000000000), &t[4]), 0);
+	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, INT64_MAX / 1000000, &t[5]), 0);
+	/* other negative values are not timeouts */
+	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, -2, NULL), CADRE_EINVAL);
+	CHECK_EQ(cadre_send_interval(sys, r, T_TICK, NULL, 0, -2, NULL), CADRE_EINVAL);
 	CHECK_EQ(cadre_send_after(sys, r, T_TICK, NULL, 0, 10, NULL), 0); /* a near one */
 	CHECK(wait_at_least(&b.got, 1, 10000));
-	check_not_spinning("UINT64_MAX");
+	check_not_spinning("CADRE_FOREVER");
 	CHECK_EQ(ld(&b.got), 1); /* the near one only */
 	CHECK_EQ(cadre_timers_pending(sys), N);
 	for (int i = 0; i < N; i++)

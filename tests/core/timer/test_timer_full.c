@@ -341,7 +341,7 @@ asker_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct asker *me = (struct asker *)self;
 	struct ask_box *b = me->b;
-	if (cadre_ask_dispatch(self, &me->asker, m))
+	if (cadre_ask_dispatch(self, &me->asker, m) > 0)
 		return 0;
 	if (m->type == CADRE_MSG_REPLY) {
 		cadre_response r;

@@ -216,7 +216,7 @@ intervals(void)
 		nap_ms(1);
 	}
 	CHECK_EQ(cadre_timer_cancel(sys, t), CADRE_ENOENT);
-	CHECK_EQ(cadre_system_await_idle(sys, 10000), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, 10000), 0);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
@@ -244,7 +244,7 @@ bad_input(void)
 	char large[200] = {0};
 	CHECK_EQ(cadre_send_after(small, r, 1, large, 16, 100000, NULL), 0);
 	nap_ms(20);
-	CHECK_EQ(cadre_system_shutdown(small), 0);
+	CHECK_EQ(cadre_system_shutdown(small, CADRE_FOREVER), 0);
 	CHECK_EQ(cadre_send_after(small, r, 1, buf, 4, 1, NULL), CADRE_ECLOSED);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(small, -1, &st), 0);
