@@ -1,0 +1,762 @@
+/* The public API's contract, table-driven: every function declared
+ * CADRE_API in the installed headers (cadre/error.h, mailbox.h, actor.h,
+ * behave.h, links.h, registry.h, timer.h, ask.h, router.h, supervisor.h) is
+ * called with each required pointer argument NULL, with a stale ref, with a
+ * ref of another system, after its system's shutdown, from outside any
+ * callback (functions taking `self`) and on a worker (blocking functions),
+ * wherever that applies, and must return exactly the code its header
+ * documents. Getters that cannot fail return their zero value (the call
+ * wrappers below answer 0 for it, 1 otherwise). .ci/check-contract fails if
+ * a CADRE_API function is missing here.
+ *
+ * Each row: the function, flags, then the wanted result for each variant
+ * (contract_fixture.h: NULL#1, NULL#2, NULL#3, stale, foreign, closed,
+ * outside, worker, plain); NA where the variant does not apply. A row with
+ * F_ACTOR runs its calls inside the prober's callback (self is the prober),
+ * except "outside" (the prober's pointer, from the test thread) and
+ * "closed". Every mismatch is printed, then the test fails. */
+#include "contract_fixture.h"
+
+#define FX struct fx *f, cadre_actor *self, int v
+#define SYS (v == V_NULL1 ? NULL : v == V_CLOSED ? f->closed : f->sys)
+#define REFX(x)                           \
+	(v == V_STALE     ? f->stale      \
+	 : v == V_FOREIGN ? f->foreign    \
+	 : v == V_CLOSED  ? f->closed_ref \
+	                  : (x))
+#define REF REFX(f->live)
+#define SELF (v == V_NULL1 ? NULL : self)
+#define NUL(k, p) (v == (k) ? NULL : (p)) /* p, but NULL in variant k */
+#define NZ(x) ((x) ? 1 : 0)               /* a getter: 0 for its zero value */
+#define EINV CADRE_EINVAL
+#define NOACT CADRE_ENOACTOR
+#define CLOSED CADRE_ECLOSED
+#define ESTATE CADRE_ESTATE
+#define WBLOCK CADRE_EWOULDBLOCK
+#define NOENT CADRE_ENOENT
+
+static const cadre_exit normal_exit = {CADRE_EXIT_NORMAL, 0, NULL};
+static const cadre_msg plain_msg = {.type = M_DATA};
+static const uint32_t reserved_type = 0xFFFF0000u;
+static cadre_mb_node nodes[2] __attribute__((aligned(8)));
+static void
+ignore_response(cadre_actor *self, void *ctx, const cadre_response *r)
+{
+	(void)self, (void)ctx, (void)r;
+}
+
+/* ---- cadre/error.h ------------------------------------------------------------------- */
+static int
+c_strerror(FX)
+{
+	(void)f, (void)self, (void)v;
+	return strcmp(cadre_strerror(1), "unknown error") |
+	       strcmp(cadre_strerror(-99), "unknown error") |
+	       strcmp(cadre_strerror(INT_MIN), "unknown error");
+}
+static int
+c_err_name(FX)
+{
+	(void)f, (void)self, (void)v;
+	return strcmp(cadre_err_name(1), "CADRE_UNKNOWN") |
+	       strcmp(cadre_err_name(-99), "CADRE_UNKNOWN");
+}
+
+/* ---- cadre/mailbox.h ------------------------------------------------------------------ */
+static cadre_mailbox *
+mb(void)
+{
+	static cadre_mailbox *m;
+	if (m == NULL)
+		CHECK_EQ(cadre_mailbox_new(&m, 4), 0);
+	return m;
+}
+static int
+c_mailbox_new(FX)
+{
+	(void)f, (void)self, (void)v;
+	return cadre_mailbox_new(NULL, 0);
+}
+static int
+c_mailbox_free(FX)
+{
+	(void)f, (void)self, (void)v;
+	cadre_mailbox_free(NULL);
+	return 0;
+}
+static int
+c_mailbox_push(FX)
+{
+	(void)f, (void)self;
+	return cadre_mailbox_push(NUL(V_NULL1, mb()), NUL(V_NULL2, &nodes[0]),
+	                          v == V_PLAIN ? (cadre_lane)7 : CADRE_LANE_NORMAL);
+}
+static int
+c_mailbox_push_chain(FX)
+{
+	(void)f, (void)self;
+	nodes[0].next = &nodes[1];
+	return cadre_mailbox_push_chain(NUL(V_NULL1, mb()), NUL(V_NULL2, &nodes[0]),
+	                                NUL(V_NULL3, &nodes[1]), 2);
+}
+static int
+c_mailbox_pop(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_mailbox_pop(NULL, NULL));
+}
+static int
+c_mailbox_pop_batch(FX)
+{
+	(void)f, (void)self;
+	cadre_mb_node *out[1];
+	return cadre_mailbox_pop_batch(NUL(V_NULL1, mb()), NUL(V_NULL2, out),
+	                               v == V_PLAIN ? -1 : 1);
+}
+static int
+c_mailbox_mark_idle(FX)
+{
+	(void)f, (void)self, (void)v;
+	return cadre_mailbox_mark_idle(NULL);
+}
+static int
+c_mailbox_count(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_mailbox_count(NULL));
+}
+static int
+c_mailbox_capacity(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_mailbox_capacity(NULL));
+}
+
+/* ---- cadre/actor.h -------------------------------------------------------------------- */
+static int
+c_system_new(FX)
+{
+	(void)f, (void)self;
+	cadre_system *s = NULL;
+	cadre_config bad = {.shutdown_timeout = -5};
+	int rc = cadre_system_new(NUL(V_NULL1, &s), v == V_PLAIN ? &bad : NULL);
+	cadre_system_free(s);
+	return rc;
+}
+static int
+c_system_shutdown(FX)
+{
+	(void)self;
+	return cadre_system_shutdown(SYS, v == V_PLAIN ? -5 : CADRE_FOREVER);
+}
+static int
+c_system_free(FX)
+{
+	(void)f, (void)self, (void)v;
+	cadre_system_free(NULL);
+	return 0;
+}
+static int
+c_system_await_stopped(FX)
+{
+	(void)self;
+	return cadre_system_await_stopped(SYS, v == V_PLAIN ? -5 : CADRE_NOWAIT);
+}
+static int
+c_is_worker_thread(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_is_worker_thread());
+}
+static int
+c_system_workers(FX)
+{
+	(void)self;
+	return (int)cadre_system_workers(SYS);
+}
+static int
+c_system_stats(FX)
+{
+	(void)self;
+	cadre_stats st;
+	return cadre_system_stats(SYS, v == V_PLAIN ? 99 : -1, NUL(V_NULL2, &st));
+}
+static int
+c_spawn(FX)
+{
+	(void)self;
+	static const cadre_behaviour tiny = {.size = sizeof(cadre_actor) - 1,
+	                                     .receive = noop_receive};
+	cadre_ref r;
+	return cadre_spawn(SYS, v == V_PLAIN ? &tiny : NUL(V_NULL2, &sink_beh), NULL, NULL,
+	                   NUL(V_NULL3, &r));
+}
+static int
+c_send(FX)
+{
+	(void)self;
+	return cadre_send(SYS, REF, v == V_PLAIN ? reserved_type : M_DATA, NUL(V_NULL2, "x"), 1);
+}
+static int
+c_send_move(FX)
+{
+	(void)self;
+	return cadre_send_move(SYS, REF, v == V_PLAIN ? reserved_type : M_DATA, NULL,
+	                       v == V_NULL2 ? 1 : 0, NULL);
+}
+static int
+c_stop_ref(FX)
+{
+	(void)self;
+	return cadre_stop_ref(SYS, REF);
+}
+static int
+c_stop(FX)
+{
+	(void)f;
+	return cadre_stop(SELF);
+}
+static int
+c_send_exit(FX)
+{
+	(void)self;
+	return cadre_send_exit(SYS, REF, NUL(V_NULL2, &normal_exit));
+}
+static int
+c_kill(FX)
+{
+	(void)self;
+	return cadre_kill(SYS, REF);
+}
+static int
+c_fail(FX)
+{
+	(void)f;
+	return cadre_fail(SELF, 1, NULL);
+}
+static int
+c_stop_with(FX)
+{
+	(void)f;
+	return cadre_stop_with(SELF, NUL(V_NULL2, &normal_exit));
+}
+static int
+c_ignore(FX)
+{
+	(void)f;
+	return cadre_ignore(SELF);
+}
+static int
+c_self(FX)
+{
+	(void)f;
+	return NZ(!cadre_ref_is_none(cadre_self(SELF)));
+}
+static int
+c_actor_system(FX)
+{
+	(void)f;
+	return NZ(cadre_actor_system(SELF) != NULL);
+}
+static int
+c_actor_behaviour(FX)
+{
+	(void)f;
+	return NZ(cadre_actor_behaviour(SELF) != NULL);
+}
+
+/* ---- cadre/behave.h ------------------------------------------------------------------- */
+static int
+c_become(FX)
+{
+	(void)f;
+	return cadre_become(SELF, v == V_PLAIN ? &sink_beh : NUL(V_NULL2, &prober_beh), false);
+}
+static int
+c_unbecome(FX)
+{
+	(void)f;
+	return cadre_unbecome(SELF);
+}
+static int
+c_stash(FX)
+{
+	return cadre_stash(SELF, NUL(V_NULL2, f->req != NULL ? f->req : &plain_msg));
+}
+static int
+c_unstash_all(FX)
+{
+	(void)f;
+	return cadre_unstash_all(SELF);
+}
+static int
+c_stash_size(FX)
+{
+	(void)f;
+	return NZ(cadre_stash_size(SELF));
+}
+
+/* ---- cadre/links.h -------------------------------------------------------------------- */
+static int
+c_link(FX)
+{
+	(void)f;
+	return cadre_link(SELF, REF);
+}
+static int
+c_unlink(FX)
+{
+	(void)f;
+	return cadre_unlink(SELF, REF);
+}
+static int
+c_trap_exits(FX)
+{
+	(void)f;
+	return cadre_trap_exits(SELF, true);
+}
+static int
+c_trap_stop(FX)
+{
+	(void)f;
+	return cadre_trap_stop(SELF, false);
+}
+static int
+c_monitor(FX)
+{
+	uint64_t m = 0;
+	int rc = cadre_monitor(SELF, REF, NUL(V_NULL2, &m));
+	if (rc == 0)
+		f->mon = m;
+	return rc;
+}
+static int
+c_demonitor(FX)
+{
+	return cadre_demonitor(SELF, v == V_PLAIN ? 0 : f->mon);
+}
+static int
+c_started_later(FX)
+{
+	(void)f;
+	return cadre_started_later(SELF);
+}
+static int
+c_started(FX)
+{
+	(void)f;
+	return cadre_started(SELF);
+}
+static int
+c_parent(FX)
+{
+	(void)f;
+	return NZ(!cadre_ref_is_none(cadre_parent(SELF)));
+}
+static int
+c_mail_claim(FX)
+{
+	(void)f;
+	static const cadre_exit_msg x = {.reason = {CADRE_EXIT_NORMAL, 0, NULL}};
+	return NZ(cadre_mail_claim(SELF, NUL(V_NULL2, &x)) != NULL);
+}
+static int
+c_mail_count(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_mail_count(NULL));
+}
+static int
+c_mail_drop(FX)
+{
+	(void)self;
+	return cadre_mail_drop(SYS, NULL);
+}
+
+/* ---- cadre/registry.h ----------------------------------------------------------------- */
+static int
+c_register(FX)
+{
+	(void)self;
+	return cadre_register(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), REF);
+}
+static int
+c_unregister(FX)
+{
+	(void)self;
+	return cadre_unregister(SYS, NUL(V_NULL2, "contract"));
+}
+static int
+c_whereis(FX)
+{
+	(void)self;
+	cadre_ref r;
+	return cadre_whereis(SYS, NUL(V_NULL2, "contract"), NUL(V_NULL3, &r));
+}
+
+/* ---- cadre/timer.h -------------------------------------------------------------------- */
+static int
+c_send_after(FX)
+{
+	(void)self;
+	return cadre_send_after(SYS, REF, M_DATA, NUL(V_NULL2, "x"), 1,
+	                        v == V_PLAIN ? -5 : CADRE_NOWAIT, NULL);
+}
+static int
+c_send_interval(FX)
+{
+	(void)self;
+	cadre_timer t;
+	int rc = cadre_send_interval(SYS, REF, M_DATA, NUL(V_NULL2, "x"), 1, v == V_PLAIN ? 0 : 1,
+	                             &t);
+	if (rc == 0 && v != V_STALE && v != V_FOREIGN)
+		cadre_timer_cancel(SYS, t);
+	return rc;
+}
+static int
+c_timer_cancel(FX)
+{
+	(void)self;
+	cadre_timer t = v == V_STALE    ? f->fired
+	                : v == V_CLOSED ? f->armed_c
+	                                : (cadre_timer){UINT32_MAX, 1};
+	return cadre_timer_cancel(SYS, t);
+}
+static int
+c_timers_pending(FX)
+{
+	(void)self;
+	return NZ(cadre_timers_pending(SYS));
+}
+
+/* ---- cadre/ask.h ---------------------------------------------------------------------- */
+static int
+c_asker_init(FX)
+{
+	(void)f, (void)self;
+	cadre_asker a;
+	return cadre_asker_init(NUL(V_NULL1, &a));
+}
+static int
+c_asker_fini(FX)
+{
+	(void)f;
+	cadre_asker a;
+	CHECK_EQ(cadre_asker_init(&a), 0);
+	return cadre_asker_fini(SELF, NUL(V_NULL2, &a));
+}
+static int
+c_ask(FX)
+{
+	cadre_asker local = {0};
+	cadre_asker *a = v == V_OUTSIDE ? &local : f->asker;
+	return cadre_ask(SELF, NUL(V_NULL2, a), REF, v == V_PLAIN ? reserved_type : M_DATA,
+	                 NUL(V_NULL3, "x"), 1, 1000, NULL);
+}
+static int
+c_ask_cb(FX)
+{
+	cadre_asker local = {0};
+	cadre_asker *a = v == V_OUTSIDE ? &local : f->asker;
+	return cadre_ask_cb(SELF, NUL(V_NULL2, a), REF, M_DATA, "x", 1, 1000,
+	                    NUL(V_NULL3, ignore_response), NULL, NULL);
+}
+static int
+c_ask_dispatch(FX)
+{
+	return cadre_ask_dispatch(SELF, NUL(V_NULL2, f->asker), NUL(V_NULL3, f->req));
+}
+static int
+c_ask_cancel(FX)
+{
+	return cadre_ask_cancel(SELF, NUL(V_NULL2, f->asker), UINT64_MAX);
+}
+static int
+c_reply_read(FX)
+{
+	(void)self;
+	cadre_response r;
+	return cadre_reply_read(NUL(V_NULL1, f->req), NUL(V_NULL2, &r));
+}
+static int
+c_asker_stats(FX)
+{
+	(void)f, (void)self;
+	cadre_asker a = {0};
+	cadre_ask_stats st;
+	return cadre_asker_stats(NUL(V_NULL1, &a), NUL(V_NULL2, &st));
+}
+static int
+c_ask_global_stats(FX)
+{
+	(void)f, (void)self, (void)v;
+	return cadre_ask_global_stats(NULL);
+}
+static int
+c_ask_request(FX)
+{
+	(void)f, (void)self;
+	cadre_request r;
+	return cadre_ask_request(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &r));
+}
+static int
+c_reply(FX)
+{
+	(void)self;
+	cadre_reply_to to = {.to = REF, .id = 1};
+	return cadre_reply(SYS, NUL(V_NULL2, &to), M_DATA, "x", 1);
+}
+static int
+c_forward(FX)
+{
+	(void)self;
+	return cadre_forward(SYS, REF, v == V_PLAIN ? &plain_msg : NUL(V_NULL2, f->req));
+}
+static int
+c_ask_wait(FX)
+{
+	(void)self;
+	char buf[8];
+	return cadre_ask_wait(SYS, REF, M_DATA, NUL(V_NULL2, "x"), 1, v == V_PLAIN ? -5 : 1000, buf,
+	                      sizeof buf, NULL, NULL);
+}
+
+/* ---- cadre/router.h ------------------------------------------------------------------- */
+static int
+c_router_behaviour(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_router_behaviour() != NULL);
+}
+static int
+c_router_spawn(FX)
+{
+	(void)self;
+	cadre_ref r;
+	return cadre_router_spawn(SYS, NUL(V_NULL2, &empty_group), NUL(V_NULL3, &r));
+}
+static int
+c_router_resize(FX)
+{
+	(void)self;
+	return cadre_router_resize(SYS, REFX(f->router), 1);
+}
+static int
+c_router_add(FX)
+{
+	(void)self;
+	return cadre_router_add(SYS, REFX(f->router), f->live);
+}
+static int
+c_router_remove(FX)
+{
+	(void)self;
+	return cadre_router_remove(SYS, REFX(f->router), f->live);
+}
+static int
+c_router_query(FX)
+{
+	(void)self;
+	cadre_router_stats st;
+	return cadre_router_query(SYS, REFX(f->router), &st, NULL, v == V_NULL2 ? 1 : 0, NULL,
+	                          T_MS);
+}
+static int
+c_route_unwrap(FX)
+{
+	(void)f, (void)self;
+	cadre_msg out;
+	return cadre_route_unwrap(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &out));
+}
+static int
+c_route_is_routed(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_route_is_routed(NULL));
+}
+static int
+c_route_hash(FX)
+{
+	(void)f, (void)self, (void)v;
+	/* A NULL key hashes as the empty key, whatever the size. */
+	uint64_t empty = cadre_route_hash("", 0);
+	return NZ(cadre_route_hash(NULL, 0) != empty || cadre_route_hash(NULL, 16) != empty);
+}
+
+/* ---- cadre/supervisor.h --------------------------------------------------------------- */
+static const cadre_child_spec child = {.id = "c", .beh = &sink_beh, .restart = CADRE_TEMPORARY};
+static int
+c_supervisor_behaviour(FX)
+{
+	(void)f, (void)self, (void)v;
+	return NZ(cadre_supervisor_behaviour() != NULL);
+}
+static int
+c_supervisor_start(FX)
+{
+	(void)self;
+	cadre_ref r;
+	return cadre_supervisor_start(SYS, NUL(V_NULL2, &empty_sup), NUL(V_NULL3, &r), NULL,
+	                              v == V_PLAIN ? -5 : T_MS);
+}
+static int
+c_supervisor_start_child(FX)
+{
+	(void)self;
+	cadre_ref r;
+	return cadre_supervisor_start_child(SYS, REFX(f->sup), NUL(V_NULL2, &child), NULL, &r,
+	                                    T_MS);
+}
+static int
+c_supervisor_terminate_child(FX)
+{
+	(void)self;
+	return cadre_supervisor_terminate_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"),
+	                                        CADRE_REF_NONE, T_MS);
+}
+static int
+c_supervisor_restart_child(FX)
+{
+	(void)self;
+	cadre_ref r;
+	return cadre_supervisor_restart_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"), &r, T_MS);
+}
+static int
+c_supervisor_delete_child(FX)
+{
+	(void)self;
+	return cadre_supervisor_delete_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"), T_MS);
+}
+static int
+c_supervisor_stop(FX)
+{
+	(void)self;
+	return cadre_supervisor_stop(SYS, REFX(f->sup), T_MS);
+}
+static int
+c_supervisor_which_children(FX)
+{
+	(void)self;
+	size_t n;
+	return cadre_supervisor_which_children(SYS, REFX(f->sup), NULL, v == V_NULL2 ? 1 : 0, &n,
+	                                       T_MS);
+}
+static int
+c_supervisor_count_children(FX)
+{
+	(void)self;
+	cadre_child_counts c;
+	return cadre_supervisor_count_children(SYS, REFX(f->sup), NUL(V_NULL2, &c), T_MS);
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+/* Row: function, flags, then NULL#1 NULL#2 NULL#3 stale foreign closed outside worker plain. */
+// clang-format off
+#define R(fn, fl, n1, n2, n3, st, fo, cl, out, wk, pl) {#fn, c_##fn, fl, {n1, n2, n3, st, fo, cl, out, wk, pl}}
+// clang-format on
+
+static const struct row rows[] = {
+        /* cadre/error.h: out-of-range codes */
+        R(strerror, 0, NA, NA, NA, NA, NA, NA, NA, NA, 0),
+        R(err_name, 0, NA, NA, NA, NA, NA, NA, NA, NA, 0),
+        /* cadre/mailbox.h (no system: no stale, foreign or closed) */
+        R(mailbox_new, 0, EINV, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(mailbox_free, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(mailbox_push, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
+        R(mailbox_push_chain, 0, EINV, EINV, EINV, NA, NA, NA, NA, NA, NA),
+        R(mailbox_pop, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(mailbox_pop_batch, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
+        R(mailbox_mark_idle, 0, EINV, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(mailbox_count, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(mailbox_capacity, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        /* cadre/actor.h: systems */
+        R(system_new, 0, EINV, NA, NA, NA, NA, NA, NA, NA, EINV),
+        R(system_shutdown, 0, EINV, NA, NA, NA, NA, 0, NA, WBLOCK, EINV),
+        R(system_free, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(system_await_stopped, 0, EINV, NA, NA, NA, NA, 0, NA, WBLOCK, EINV),
+        R(is_worker_thread, 0, NA, NA, NA, NA, NA, NA, NA, 1, 0),
+        R(system_workers, 0, 0, NA, NA, NA, NA, 1, NA, NA, 2),
+        R(system_stats, 0, EINV, EINV, NA, NA, NA, 0, NA, NA, EINV),
+        /* cadre/actor.h: actors */
+        R(spawn, 0, EINV, EINV, EINV, NA, NA, CLOSED, NA, NA, EINV),
+        R(send, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
+        R(send_move, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
+        R(stop_ref, 0, EINV, NA, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        R(stop, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NA),
+        R(send_exit, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        R(kill, 0, EINV, NA, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        R(fail, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NA),
+        R(stop_with, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, NA),
+        R(ignore, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NA),
+        R(self, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
+        R(actor_system, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
+        R(actor_behaviour, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
+        /* cadre/behave.h */
+        R(become, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, EINV),
+        R(unbecome, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NOENT),
+        R(stash, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, NA),
+        R(unstash_all, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, 0),
+        R(stash_size, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 0),
+        /* cadre/links.h: a stale or foreign partner does not exist: NOPROC */
+        R(link, F_ACTOR | F_SIG_EXIT, EINV, NA, NA, 0, 0, NA, ESTATE, NA, NA),
+        R(unlink, F_ACTOR, EINV, NA, NA, 0, 0, NA, ESTATE, NA, NA),
+        R(trap_exits, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, 0),
+        R(trap_stop, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, 0),
+        R(monitor, F_ACTOR | F_SIG_DOWN, EINV, EINV, NA, 0, 0, NA, ESTATE, NA, NA),
+        R(demonitor, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(started_later, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, ESTATE),
+        R(started, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NA),
+        R(parent, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 0),
+        R(mail_claim, F_ACTOR, 0, 0, NA, NA, NA, NA, 0, NA, 0),
+        R(mail_count, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(mail_drop, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, NA),
+        /* cadre/registry.h: after shutdown every name is gone */
+        R(register, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
+        R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, NOENT),
+        R(whereis, 0, EINV, EINV, EINV, NA, NA, NOENT, NA, NA, NOENT),
+        /* cadre/timer.h: a timer to a stopped actor is armed, then cancelled */
+        R(send_after, 0, EINV, EINV, NA, 0, 0, CLOSED, NA, NA, EINV),
+        R(send_interval, 0, EINV, EINV, NA, 0, 0, CLOSED, NA, NA, EINV),
+        R(timer_cancel, 0, EINV, NA, NA, NOENT, NA, 0, NA, NA, NOENT),
+        R(timers_pending, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        /* cadre/ask.h */
+        R(asker_init, 0, EINV, NA, NA, NA, NA, NA, NA, NA, 0),
+        R(asker_fini, F_ACTOR, 0, EINV, NA, NA, NA, NA, NA, NA, NA),
+        R(ask, F_ACTOR, EINV, EINV, EINV, NOACT, NOACT, NA, ESTATE, NA, EINV),
+        R(ask_cb, F_ACTOR, EINV, EINV, EINV, NOACT, NOACT, NA, ESTATE, NA, NA),
+        R(ask_dispatch, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, NA, NA, 0),
+        R(ask_cancel, F_ACTOR, NOENT, EINV, NA, NOENT, NA, NA, NA, NA, NA),
+        R(reply_read, F_ACTOR, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
+        R(asker_stats, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, 0),
+        R(ask_global_stats, 0, EINV, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(ask_request, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
+        R(reply, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        R(forward, F_ACTOR, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
+        R(ask_wait, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, EINV),
+        /* cadre/router.h */
+        R(router_behaviour, 0, NA, NA, NA, NA, NA, NA, NA, NA, 1),
+        R(router_spawn, 0, EINV, EINV, EINV, NA, NA, CLOSED, NA, NA, NA),
+        R(router_resize, 0, EINV, NA, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        R(router_add, 0, EINV, NA, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        R(router_remove, 0, EINV, NA, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        R(router_query, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+        R(route_unwrap, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, NA),
+        R(route_is_routed, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(route_hash, 0, NA, NA, NA, NA, NA, NA, NA, NA, 0),
+        /* cadre/supervisor.h */
+        R(supervisor_behaviour, 0, NA, NA, NA, NA, NA, NA, NA, NA, 1),
+        R(supervisor_start, 0, EINV, EINV, EINV, NA, NA, CLOSED, NA, WBLOCK, EINV),
+        R(supervisor_start_child, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+        R(supervisor_terminate_child, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+        R(supervisor_restart_child, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+        R(supervisor_delete_child, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+        R(supervisor_stop, 0, EINV, NA, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+        R(supervisor_which_children, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+        R(supervisor_count_children, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, NA),
+};
+
+int
+main(int argc, char **argv)
+{
+	return contract_main(rows, (int)(sizeof rows / sizeof rows[0]), argc > 1 ? argv[1] : NULL);
+}
