@@ -69,7 +69,7 @@ main(void)
 		cadre_send(sys, c, MSG_ADD, &one, sizeof one);
 	}
 	cadre_send(sys, c, MSG_DONE, NULL, 0);
-	cadre_system_await_stopped(sys, -1); /* until every actor has stopped */
+	cadre_system_await_stopped(sys, CADRE_FOREVER); /* until every actor has stopped */
 
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);

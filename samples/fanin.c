@@ -86,7 +86,7 @@ main(void)
 	for (int i = 0; i < PRODUCERS; i++)
 		if (cadre_spawn(sys, &producer, NULL, &s, &p) != 0)
 			return 1;
-	cadre_system_await_stopped(sys, -1);
+	cadre_system_await_stopped(sys, CADRE_FOREVER);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("fanin: sent %llu, handled %llu, dead %llu, steals %llu, parks %llu\n",

@@ -92,7 +92,7 @@ main(void)
 	    cadre_spawn(sys, &pong, NULL, NULL, &args.peer) != 0 ||
 	    cadre_spawn(sys, &ping, NULL, &args, &ping_ref) != 0)
 		return 1;
-	cadre_system_await_stopped(sys, -1); /* args lives until here */
+	cadre_system_await_stopped(sys, CADRE_FOREVER); /* args lives until here */
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("pingpong: %llu messages handled, %llu dead letters\n",

@@ -163,7 +163,7 @@ blocky_start(cadre_actor *self, void *arg)
 	cadre_system *sys = cadre_actor_system(self);
 	b->a->res->start_shutdown = cadre_system_shutdown(sys, CADRE_FOREVER);
 	b->a->res->start_idle0 = cadre_system_await_stopped(sys, 0);
-	b->a->res->start_idle_inf = cadre_system_await_stopped(sys, -1);
+	b->a->res->start_idle_inf = cadre_system_await_stopped(sys, CADRE_FOREVER);
 	return 0;
 }
 
@@ -288,7 +288,7 @@ after_shutdown(void)
 	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(cadre_system_await_stopped(sys, 0), 0);
-	CHECK_EQ(cadre_system_await_stopped(sys, -1), 0);
+	CHECK_EQ(cadre_system_await_stopped(sys, CADRE_FOREVER), 0);
 	CHECK_EQ(cadre_system_workers(sys), 2);
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, 1, &st), 0);
