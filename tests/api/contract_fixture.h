@@ -37,7 +37,7 @@ static const char *const vname[NV] = {"NULL#1", "NULL#2",  "NULL#3", "stale", "f
 
 struct fx {
 	cadre_system *sys, *other, *closed;
-	cadre_ref live, stale, foreign, closed_ref, sup, router, prober_ref;
+	cadre_ref live, stale, foreign, closed_ref, sup, sofo, router, prober_ref;
 	cadre_actor *prober;  /* published by the prober's start */
 	cadre_timer fired;    /* a one-shot timer of sys that has fired */
 	cadre_timer armed_c;  /* a timer of closed, armed (never due) at its shutdown */
@@ -151,6 +151,13 @@ await_signal(struct fx *f, long n, uint32_t type, cadre_ref from)
 
 static const cadre_sup_spec empty_sup = {
         .strategy = CADRE_ONE_FOR_ONE, .intensity = 1, .period_ms = 5000};
+static const cadre_child_spec sofo_child = {
+        .id = "dyn", .beh = &sink_beh, .restart = CADRE_TEMPORARY};
+static const cadre_sup_spec sofo_sup = {.strategy = CADRE_SIMPLE_ONE_FOR_ONE,
+                                        .intensity = 1,
+                                        .period_ms = 5000,
+                                        .children = &sofo_child,
+                                        .nchildren = 1};
 static const cadre_router_spec empty_group = {.strategy = CADRE_ROUTE_ROUND_ROBIN};
 
 static cadre_system *
@@ -183,6 +190,7 @@ fx_begin(struct fx *f)
 		nap_us(1000);
 	CHECK(__atomic_load_n(&f->prober, __ATOMIC_ACQUIRE) != NULL);
 	CHECK_EQ(cadre_supervisor_start(f->sys, &empty_sup, &f->sup, NULL, T_MS), 0);
+	CHECK_EQ(cadre_supervisor_start(f->sys, &sofo_sup, &f->sofo, NULL, T_MS), 0);
 	CHECK_EQ(cadre_router_spawn(f->sys, &empty_group, &f->router), 0);
 
 	f->closed = new_system(1);
@@ -205,6 +213,28 @@ fx_end(struct fx *f)
 	cadre_system_free(f->sys);
 	cadre_system_free(f->other);
 	cadre_system_free(f->closed); /* cadre_system_free after cadre_system_shutdown */
+}
+
+/* The ref arguments that are not the call's target: a stale or foreign
+ * child of a SIMPLE_ONE_FOR_ONE supervisor is not one of its children
+ * (CADRE_ENOENT); a stale or foreign routee is accepted by a group (the
+ * control message is sent) and dropped at once (its monitor's DOWN is
+ * NOPROC): the router has no routee afterwards. */
+static void
+second_refs(struct fx *f)
+{
+	const cadre_ref bad[2] = {f->stale, f->foreign};
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(cadre_supervisor_terminate_child(f->sys, f->sofo, NULL, bad[i], T_MS),
+		         CADRE_ENOENT);
+		CHECK_EQ(cadre_router_add(f->sys, f->router, bad[i]), 0);
+		cadre_router_stats st;
+		size_t n = 1;
+		CHECK_EQ(cadre_router_query(f->sys, f->router, &st, NULL, 0, &n, T_MS), 0);
+		CHECK_EQ(n, 0);
+		CHECK_EQ(st.routees, 0);
+		CHECK_EQ(cadre_router_remove(f->sys, f->router, bad[i]), 0);
+	}
 }
 
 /* ---- the table's runner ------------------------------------------------------------ */
@@ -278,6 +308,8 @@ contract_main(const struct row *rows, int nrows, const char *only)
 			calls++;
 		}
 	}
+	if (only == NULL)
+		second_refs(&f);
 	fx_end(&f);
 	fprintf(stderr, "%d rows, %d calls, %d mismatches\n", nrows, calls, bad);
 	CHECK_EQ(bad, 0);
