@@ -169,8 +169,8 @@ typedef struct cadre_spawn_opts {
 typedef void (*cadre_dead_letter_fn)(void *ctx, cadre_ref to, const cadre_msg *msg, int why);
 
 typedef struct cadre_config {
-	unsigned workers;          /* worker threads; 0 = one per online CPU */
-	bool no_pinning;           /* true: do not pin worker i to CPU i */
+	unsigned workers;          /* worker threads; 0 = one per CPU of the placement (cpus) */
+	bool no_pinning;           /* true: do not pin the workers to CPUs (see cpus) */
 	unsigned batch;            /* normal messages per actor run; 0 = 100 */
 	uint32_t max_message_size; /* largest copied payload; 0 = 1 MiB */
 	unsigned spin_rounds;      /* idle worker search rounds before parking; 0 = 64 */
@@ -186,6 +186,16 @@ typedef struct cadre_config {
 	cadre_timeout shutdown_timeout; /* cadre_system_free's deadline for
 	                                   cadre_system_shutdown; 0 = 5000 ms,
 	                                   CADRE_FOREVER: no deadline */
+	/** The CPUs to pin the workers to: worker i runs on cpus[i % ncpus]. With
+	 *  ncpus 0 (cpus is then ignored), the CPUs the calling thread may run on
+	 *  (sched_getaffinity at cadre_system_new: cgroup cpusets, taskset) are
+	 *  used, in increasing order. workers 0 means one worker per CPU of this
+	 *  list (at most 64), whichever it is. The list is copied by
+	 *  cadre_system_new, which refuses it (CADRE_EINVAL) if cpus is NULL with
+	 *  ncpus > 0, if a CPU is negative, if a CPU is not one the calling thread
+	 *  may run on, or if no_pinning is true with ncpus > 0. */
+	const int *cpus;
+	unsigned ncpus; /**< entries of cpus; 0 = the allowed CPUs (see cpus) */
 } cadre_config;
 
 /* Creates a system and starts its workers. cfg may be NULL (defaults).
@@ -228,6 +238,27 @@ CADRE_API bool cadre_is_worker_thread(void);
 
 /* Worker threads of the system. */
 CADRE_API unsigned cadre_system_workers(const cadre_system *sys);
+
+/**
+ * The CPU a worker is pinned to.
+ *
+ * Decided, and applied before the worker runs any actor, by cadre_system_new:
+ * worker i is pinned to cfg.cpus[i % cfg.ncpus], or to the (i % n)-th of the
+ * n CPUs the creating thread was allowed to run on. The answer does not
+ * change afterwards (also after cadre_system_shutdown, until
+ * cadre_system_free).
+ *
+ * @param sys     the system
+ * @param worker  a worker index, < cadre_system_workers(sys)
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @return the CPU number (>= 0)
+ * @retval CADRE_ENOENT the worker is not pinned: cfg.no_pinning, or the
+ *         operating system refused the pinning (it then runs where the
+ *         creating thread could)
+ * @retval CADRE_EINVAL sys NULL, worker >= cadre_system_workers(sys)
+ */
+CADRE_API int cadre_system_worker_cpu(const cadre_system *sys, unsigned worker);
 
 /* Counters. Per worker, and for the system (the sum over workers plus what
  * was done by non-worker threads). Snapshot values: exact once the system

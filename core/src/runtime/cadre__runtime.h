@@ -6,7 +6,20 @@
 
 #include "cadre__actor.h"
 
-int cadre__workers_start(struct cadre_system *sys);
+/* Where the per-core workers run (placement.c): cpu[i % n] for worker i
+ * (n <= CADRE__MAX_WORKERS), or no pinning (cpu NULL). allowed: how many CPUs the creating thread may
+ * run on (the default worker count). */
+struct cadre__placement {
+	int *cpu;
+	unsigned n;
+	unsigned allowed;
+};
+
+int cadre__placement_new(struct cadre__placement *p, const cadre_config *cfg);
+void cadre__placement_free(struct cadre__placement *p);
+int cadre__thread_start(struct cadre__worker *w, void *(*fn)(void *));
+
+int cadre__workers_start(struct cadre_system *sys, const struct cadre__placement *p);
 void cadre__workers_join(struct cadre_system *sys);
 void cadre__workers_fini(struct cadre_system *sys);
 

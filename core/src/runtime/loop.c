@@ -2,9 +2,7 @@
  * and blocking-pool threads, their start and their end. The mechanisms
  * they use live below: sched/ (queues, stealing, parking), actor/ (a run),
  * signal/ (backpressure), reclaim/ (grace periods). */
-#include <sched.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cadre__actor.h"
 #include "cadre__runtime.h"
@@ -85,20 +83,12 @@ static void *
 worker_main(void *arg)
 {
 	struct cadre__worker *w = arg;
-	struct cadre_system *sys = w->sys;
 	cadre__tls_worker = w;
 	cadre__pool_attach(w->pool);
 	char name[16];
 	snprintf(name, sizeof name, w->blocking ? "cadre-b%u" : "cadre-w%u", w->index);
 	pthread_setname_np(pthread_self(), name);
-	if (sys->pin && !w->blocking) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET((int)(w->index % (unsigned)(cpus > 0 ? cpus : 1)), &set);
-		/* Best effort: a restricted cpuset may refuse; we run unpinned. */
-		(void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-	}
+	/* Already pinned, if it is to be, by cadre__thread_start (placement.c). */
 	cadre__qsbr_online(&w->sys->qsbr, w->index);
 	thread_loop(w);
 	cadre__qsbr_offline(&w->sys->qsbr, w->index);
@@ -107,8 +97,10 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* Starts every thread; per-core worker i is pinned to p->cpu[i % p->n]
+ * (none if p->cpu is NULL). */
 int
-cadre__workers_start(struct cadre_system *sys)
+cadre__workers_start(struct cadre_system *sys, const struct cadre__placement *p)
 {
 	unsigned n = sys->nall;
 	for (unsigned i = 0; i < n; i++) {
@@ -116,6 +108,7 @@ cadre__workers_start(struct cadre_system *sys)
 		w->sys = sys;
 		w->index = i;
 		w->blocking = i >= sys->nworkers;
+		w->cpu = (!w->blocking && p->cpu != NULL) ? p->cpu[i % p->n] : -1;
 		cadre__sched_init(w);
 		if (cadre__slot_cache_init(&w->slots) != 0 ||
 		    cadre__limbo_init(&w->limbo, &sys->qsbr, i) != 0) {
@@ -124,8 +117,7 @@ cadre__workers_start(struct cadre_system *sys)
 		}
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (pthread_create(&sys->workers[i].thread, NULL, worker_main, &sys->workers[i]) !=
-		    0) {
+		if (cadre__thread_start(&sys->workers[i], worker_main) != 0) {
 			cadre__store_rel_u32(&sys->exiting, 1); /* pairs with should_exit */
 			cadre__wake_all(sys);
 			for (unsigned j = 0; j < i; j++)

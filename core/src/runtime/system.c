@@ -44,7 +44,6 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->steal_age = (cfg->steal_after_us != 0 ? cfg->steal_after_us : 100u) * UINT64_C(1000);
 	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
 	sys->shutdown_ms = cfg->shutdown_timeout != 0 ? cfg->shutdown_timeout : 5000;
-	sys->pin = !cfg->no_pinning;
 	sys->run_next = !cfg->no_run_next;
 	sys->backpressure = !cfg->no_backpressure;
 	sys->coalesce = !cfg->no_coalesce;
@@ -53,6 +52,34 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->table.fresh_index = 1; /* index 0 is never used */
 	sys->hooks = cadre__actor_hooks;
 	return 0;
+}
+
+/* The system's memory, configured, with its workers array; NULL with *rc
+ * set on failure. */
+static struct cadre_system *
+new_system(const cadre_config *cfg, unsigned n, int *rc)
+{
+	struct cadre_system *sys = cadre__alloc_aligned(sizeof *sys, CADRE__CACHELINE);
+	*rc = CADRE_ENOMEM;
+	if (sys == NULL)
+		return NULL;
+	/* An id source: only uniqueness matters (acq_rel is more than needed). */
+	sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
+	if (sys->table.id == 0) /* wrapped after 4 billion systems */
+		sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
+	if (configure(sys, cfg, n) != 0) {
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		*rc = CADRE_EINVAL;
+		return NULL;
+	}
+	sys->workers =
+	        cadre__alloc_aligned(sys->nall * sizeof(struct cadre__worker), CADRE__CACHELINE);
+	if (sys->workers == NULL) {
+		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+		return NULL;
+	}
+	pthread_mutex_init(&sys->shutdown_lock, NULL);
+	return sys;
 }
 
 int
@@ -65,36 +92,28 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	memset(&dflt, 0, sizeof dflt);
 	if (cfg == NULL)
 		cfg = &dflt;
+	/* Where the workers run, and how many there are by default: the
+	 * config's CPU list, or the CPUs this thread may run on. */
+	struct cadre__placement pl;
+	int rc = cadre__placement_new(&pl, cfg);
+	if (rc != 0)
+		return rc;
 	unsigned n = cfg->workers;
 	if (n == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus > 0 ? (unsigned)cpus : 1u;
+		n = cfg->ncpus != 0 ? cfg->ncpus : pl.allowed;
 		if (n > CADRE__MAX_WORKERS)
 			n = CADRE__MAX_WORKERS;
 	}
-	if (n > CADRE__MAX_WORKERS)
-		return CADRE_EINVAL; /* one bit per worker in idle_mask */
-
-	struct cadre_system *sys = cadre__alloc_aligned(sizeof *sys, CADRE__CACHELINE);
-	if (sys == NULL)
-		return CADRE_ENOMEM;
-	/* An id source: only uniqueness matters (acq_rel is more than needed). */
-	sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
-	if (sys->table.id == 0) /* wrapped after 4 billion systems */
-		sys->table.id = cadre__faa_acqrel_u32(&next_system_id, 1) + 1;
-	if (configure(sys, cfg, n) != 0) {
-		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
+	if (n > CADRE__MAX_WORKERS) { /* one bit per worker in idle_mask */
+		cadre__placement_free(&pl);
 		return CADRE_EINVAL;
 	}
-	pthread_mutex_init(&sys->shutdown_lock, NULL);
-	sys->workers =
-	        cadre__alloc_aligned(sys->nall * sizeof(struct cadre__worker), CADRE__CACHELINE);
-	if (sys->workers == NULL) {
-		cadre__free_aligned(sys, sizeof *sys, CADRE__CACHELINE);
-		return CADRE_ENOMEM;
+	struct cadre_system *sys = new_system(cfg, n, &rc);
+	if (sys == NULL) {
+		cadre__placement_free(&pl);
+		return rc;
 	}
-	int rc = cadre__qsbr_init(&sys->qsbr, sys->nall);
-	if (rc != 0)
+	if ((rc = cadre__qsbr_init(&sys->qsbr, sys->nall)) != 0)
 		goto fail_workers;
 	if ((rc = cadre__registry_new(sys)) != 0)
 		goto fail_qsbr;
@@ -102,7 +121,9 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		goto fail_registry;
 	if ((rc = cadre__timers_start(sys)) != 0)
 		goto fail_bpool;
-	if ((rc = cadre__workers_start(sys)) != 0)
+	rc = cadre__workers_start(sys, &pl);
+	cadre__placement_free(&pl); /* each worker took its CPU */
+	if (rc != 0)
 		goto fail_timers;
 	*out = sys;
 	return 0;
@@ -116,6 +137,7 @@ fail_registry:
 fail_qsbr:
 	cadre__qsbr_fini(&sys->qsbr);
 fail_workers:
+	cadre__placement_free(&pl); /* (NULL already after workers_start) */
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);

@@ -122,6 +122,8 @@ struct cadre__worker {
 	uint32_t spawning; /* spawns in progress on this worker (RMW by owner, read by shutdown) */
 	unsigned index;
 	bool blocking; /* a thread of the blocking pool */
+	int cpu;       /* the CPU it is pinned to, or -1: set before its thread starts,
+	                  read-only after (runtime/placement.c) */
 	uint64_t rng;
 	struct cadre_system *sys;
 	pthread_t thread;
@@ -143,7 +145,6 @@ struct cadre_system {
 	uint64_t steal_age; /* ns a queued actor waits before it may be stolen */
 	uint32_t max_msg;
 	int64_t shutdown_ms; /* cadre_system_free's shutdown deadline (cfg.shutdown_timeout) */
-	bool pin;
 	bool run_next;
 	bool backpressure;
 	bool coalesce;
