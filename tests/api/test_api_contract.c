@@ -176,6 +176,12 @@ c_system_workers(FX)
 	return (int)cadre_system_workers(SYS);
 }
 static int
+c_system_worker_cpu(FX)
+{
+	(void)self; /* the fixture's systems do not pin: CADRE_ENOENT */
+	return cadre_system_worker_cpu(SYS, v == V_PLAIN ? 99 : 0);
+}
+static int
 c_system_stats(FX)
 {
 	(void)self;
@@ -678,6 +684,7 @@ static const struct row rows[] = {
         R(system_await_stopped, 0, EINV, NA, NA, NA, NA, 0, NA, WBLOCK, EINV),
         R(is_worker_thread, 0, NA, NA, NA, NA, NA, NA, NA, 1, 0),
         R(system_workers, 0, 0, NA, NA, NA, NA, 1, NA, NA, 2),
+        R(system_worker_cpu, 0, EINV, NA, NA, NA, NA, NOENT, NA, NA, EINV),
         R(system_stats, 0, EINV, EINV, NA, NA, NA, 0, NA, NA, EINV),
         /* cadre/actor.h: actors */
         R(spawn, 0, EINV, EINV, EINV, NA, NA, CLOSED, EINV, NA, EINV),
