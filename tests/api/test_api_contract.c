@@ -18,6 +18,13 @@
 #include "contract_fixture.h"
 
 #define FX struct fx *f, cadre_actor *self, int v
+/* A call wrapper that is one expression. */
+#define CALL(name, expr)                      \
+	static int c_##name(FX)               \
+	{                                     \
+		(void)f, (void)self, (void)v; \
+		return (expr);                \
+	}
 #define SYS (v == V_NULL1 ? NULL : v == V_CLOSED ? f->closed : f->sys)
 #define REFX(x)                           \
 	(v == V_STALE     ? f->stale      \
@@ -47,21 +54,11 @@ ignore_response(cadre_actor *self, void *ctx, const cadre_response *r)
 }
 
 /* ---- cadre/error.h ------------------------------------------------------------------- */
-static int
-c_strerror(FX)
-{
-	(void)f, (void)self, (void)v;
-	return strcmp(cadre_strerror(1), "unknown error") |
-	       strcmp(cadre_strerror(-99), "unknown error") |
-	       strcmp(cadre_strerror(INT_MIN), "unknown error");
-}
-static int
-c_err_name(FX)
-{
-	(void)f, (void)self, (void)v;
-	return strcmp(cadre_err_name(1), "CADRE_UNKNOWN") |
-	       strcmp(cadre_err_name(-99), "CADRE_UNKNOWN");
-}
+CALL(strerror, strcmp(cadre_strerror(1), "unknown error") |
+                       strcmp(cadre_strerror(-99), "unknown error") |
+                       strcmp(cadre_strerror(INT_MIN), "unknown error"))
+CALL(err_name,
+     strcmp(cadre_err_name(1), "CADRE_UNKNOWN") | strcmp(cadre_err_name(-99), "CADRE_UNKNOWN"))
 
 /* ---- cadre/mailbox.h ------------------------------------------------------------------ */
 static cadre_mailbox *
@@ -72,12 +69,7 @@ mb(void)
 		CHECK_EQ(cadre_mailbox_new(&m, 4), 0);
 	return m;
 }
-static int
-c_mailbox_new(FX)
-{
-	(void)f, (void)self, (void)v;
-	return cadre_mailbox_new(NULL, 0);
-}
+CALL(mailbox_new, cadre_mailbox_new(NULL, 0))
 static int
 c_mailbox_free(FX)
 {
@@ -85,13 +77,8 @@ c_mailbox_free(FX)
 	cadre_mailbox_free(NULL);
 	return 0;
 }
-static int
-c_mailbox_push(FX)
-{
-	(void)f, (void)self;
-	return cadre_mailbox_push(NUL(V_NULL1, mb()), NUL(V_NULL2, &nodes[0]),
-	                          v == V_PLAIN ? (cadre_lane)7 : CADRE_LANE_NORMAL);
-}
+CALL(mailbox_push, cadre_mailbox_push(NUL(V_NULL1, mb()), NUL(V_NULL2, &nodes[0]),
+                                      v == V_PLAIN ? (cadre_lane)7 : CADRE_LANE_NORMAL))
 static int
 c_mailbox_push_chain(FX)
 {
@@ -100,12 +87,7 @@ c_mailbox_push_chain(FX)
 	return cadre_mailbox_push_chain(NUL(V_NULL1, mb()), NUL(V_NULL2, &nodes[0]),
 	                                NUL(V_NULL3, &nodes[1]), 2);
 }
-static int
-c_mailbox_pop(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_mailbox_pop(NULL, NULL));
-}
+CALL(mailbox_pop, NZ(cadre_mailbox_pop(NULL, NULL)))
 static int
 c_mailbox_pop_batch(FX)
 {
@@ -114,24 +96,9 @@ c_mailbox_pop_batch(FX)
 	return cadre_mailbox_pop_batch(NUL(V_NULL1, mb()), NUL(V_NULL2, out),
 	                               v == V_PLAIN ? -1 : 1);
 }
-static int
-c_mailbox_mark_idle(FX)
-{
-	(void)f, (void)self, (void)v;
-	return cadre_mailbox_mark_idle(NULL);
-}
-static int
-c_mailbox_count(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_mailbox_count(NULL));
-}
-static int
-c_mailbox_capacity(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_mailbox_capacity(NULL));
-}
+CALL(mailbox_mark_idle, cadre_mailbox_mark_idle(NULL))
+CALL(mailbox_count, NZ(cadre_mailbox_count(NULL)))
+CALL(mailbox_capacity, NZ(cadre_mailbox_capacity(NULL)))
 
 /* ---- cadre/actor.h -------------------------------------------------------------------- */
 static int
@@ -144,12 +111,7 @@ c_system_new(FX)
 	cadre_system_free(s);
 	return rc;
 }
-static int
-c_system_shutdown(FX)
-{
-	(void)self;
-	return cadre_system_shutdown(SYS, v == V_PLAIN ? -5 : CADRE_FOREVER);
-}
+CALL(system_shutdown, cadre_system_shutdown(SYS, v == V_PLAIN ? -5 : CADRE_FOREVER))
 static int
 c_system_free(FX)
 {
@@ -157,24 +119,9 @@ c_system_free(FX)
 	cadre_system_free(NULL);
 	return 0;
 }
-static int
-c_system_await_stopped(FX)
-{
-	(void)self;
-	return cadre_system_await_stopped(SYS, v == V_PLAIN ? -5 : CADRE_NOWAIT);
-}
-static int
-c_is_worker_thread(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_is_worker_thread());
-}
-static int
-c_system_workers(FX)
-{
-	(void)self;
-	return (int)cadre_system_workers(SYS);
-}
+CALL(system_await_stopped, cadre_system_await_stopped(SYS, v == V_PLAIN ? -5 : CADRE_NOWAIT))
+CALL(is_worker_thread, NZ(cadre_is_worker_thread()))
+CALL(system_workers, (int)cadre_system_workers(SYS))
 static int
 c_system_worker_cpu(FX)
 {
@@ -200,136 +147,37 @@ c_spawn(FX)
 	return cadre_spawn(SYS, v == V_PLAIN ? &tiny : NUL(V_NULL2, &sink_beh),
 	                   v == V_OUTSIDE ? &link : NULL, NULL, NUL(V_NULL3, &r));
 }
-static int
-c_send(FX)
-{
-	(void)self;
-	return cadre_send(SYS, REF, v == V_PLAIN ? reserved_type : M_DATA, NUL(V_NULL2, "x"), 1);
-}
-static int
-c_send_move(FX)
-{
-	(void)self;
-	return cadre_send_move(SYS, REF, v == V_PLAIN ? reserved_type : M_DATA, NULL,
-	                       v == V_NULL2 ? 1 : 0, NULL);
-}
-static int
-c_stop_ref(FX)
-{
-	(void)self;
-	return cadre_stop_ref(SYS, REF);
-}
-static int
-c_stop(FX)
-{
-	(void)f;
-	return cadre_stop(SELF);
-}
-static int
-c_send_exit(FX)
-{
-	(void)self;
-	return cadre_send_exit(SYS, REF, NUL(V_NULL2, &normal_exit));
-}
-static int
-c_kill(FX)
-{
-	(void)self;
-	return cadre_kill(SYS, REF);
-}
+CALL(send, cadre_send(SYS, REF, v == V_PLAIN ? reserved_type : M_DATA, NUL(V_NULL2, "x"), 1))
+CALL(send_move, cadre_send_move(SYS, REF, v == V_PLAIN ? reserved_type : M_DATA, NULL,
+                                v == V_NULL2 ? 1 : 0, NULL))
+CALL(stop_ref, cadre_stop_ref(SYS, REF))
+CALL(stop, cadre_stop(SELF))
+CALL(send_exit, cadre_send_exit(SYS, REF, NUL(V_NULL2, &normal_exit)))
+CALL(kill, cadre_kill(SYS, REF))
 static int
 c_fail(FX)
 {
 	(void)f;
 	return cadre_fail(SELF, v == V_PLAIN ? 0 : 1, NULL); /* plain: code 0 */
 }
-static int
-c_stop_with(FX)
-{
-	(void)f;
-	return cadre_stop_with(SELF, NUL(V_NULL2, &normal_exit));
-}
-static int
-c_ignore(FX)
-{
-	(void)f;
-	return cadre_ignore(SELF);
-}
-static int
-c_self(FX)
-{
-	(void)f;
-	return NZ(!cadre_ref_is_none(cadre_self(SELF)));
-}
-static int
-c_actor_system(FX)
-{
-	(void)f;
-	return NZ(cadre_actor_system(SELF) != NULL);
-}
-static int
-c_actor_behaviour(FX)
-{
-	(void)f;
-	return NZ(cadre_actor_behaviour(SELF) != NULL);
-}
+CALL(stop_with, cadre_stop_with(SELF, NUL(V_NULL2, &normal_exit)))
+CALL(ignore, cadre_ignore(SELF))
+CALL(self, NZ(!cadre_ref_is_none(cadre_self(SELF))))
+CALL(actor_system, NZ(cadre_actor_system(SELF) != NULL))
+CALL(actor_behaviour, NZ(cadre_actor_behaviour(SELF) != NULL))
 
 /* ---- cadre/behave.h ------------------------------------------------------------------- */
-static int
-c_become(FX)
-{
-	(void)f;
-	return cadre_become(SELF, v == V_PLAIN ? &sink_beh : NUL(V_NULL2, &prober_beh), false);
-}
-static int
-c_unbecome(FX)
-{
-	(void)f;
-	return cadre_unbecome(SELF);
-}
-static int
-c_stash(FX)
-{
-	return cadre_stash(SELF, NUL(V_NULL2, f->req != NULL ? f->req : &plain_msg));
-}
-static int
-c_unstash_all(FX)
-{
-	(void)f;
-	return cadre_unstash_all(SELF);
-}
-static int
-c_stash_size(FX)
-{
-	(void)f;
-	return NZ(cadre_stash_size(SELF));
-}
+CALL(become, cadre_become(SELF, v == V_PLAIN ? &sink_beh : NUL(V_NULL2, &prober_beh), false))
+CALL(unbecome, cadre_unbecome(SELF))
+CALL(stash, cadre_stash(SELF, NUL(V_NULL2, f->req != NULL ? f->req : &plain_msg)))
+CALL(unstash_all, cadre_unstash_all(SELF))
+CALL(stash_size, NZ(cadre_stash_size(SELF)))
 
 /* ---- cadre/links.h -------------------------------------------------------------------- */
-static int
-c_link(FX)
-{
-	(void)f;
-	return cadre_link(SELF, REF);
-}
-static int
-c_unlink(FX)
-{
-	(void)f;
-	return cadre_unlink(SELF, REF);
-}
-static int
-c_trap_exits(FX)
-{
-	(void)f;
-	return cadre_trap_exits(SELF, true);
-}
-static int
-c_trap_stop(FX)
-{
-	(void)f;
-	return cadre_trap_stop(SELF, false);
-}
+CALL(link, cadre_link(SELF, REF))
+CALL(unlink, cadre_unlink(SELF, REF))
+CALL(trap_exits, cadre_trap_exits(SELF, true))
+CALL(trap_stop, cadre_trap_stop(SELF, false))
 static int
 c_monitor(FX)
 {
@@ -339,29 +187,10 @@ c_monitor(FX)
 		f->mon = m;
 	return rc;
 }
-static int
-c_demonitor(FX)
-{
-	return cadre_demonitor(SELF, v == V_PLAIN ? 0 : f->mon);
-}
-static int
-c_started_later(FX)
-{
-	(void)f;
-	return cadre_started_later(SELF);
-}
-static int
-c_started(FX)
-{
-	(void)f;
-	return cadre_started(SELF);
-}
-static int
-c_parent(FX)
-{
-	(void)f;
-	return NZ(!cadre_ref_is_none(cadre_parent(SELF)));
-}
+CALL(demonitor, cadre_demonitor(SELF, v == V_PLAIN ? 0 : f->mon))
+CALL(started_later, cadre_started_later(SELF))
+CALL(started, cadre_started(SELF))
+CALL(parent, NZ(!cadre_ref_is_none(cadre_parent(SELF))))
 static int
 c_mail_claim(FX)
 {
@@ -369,32 +198,12 @@ c_mail_claim(FX)
 	static const cadre_exit_msg x = {.reason = {CADRE_EXIT_NORMAL, 0, NULL}};
 	return NZ(cadre_mail_claim(SELF, NUL(V_NULL2, &x)) != NULL);
 }
-static int
-c_mail_count(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_mail_count(NULL));
-}
-static int
-c_mail_drop(FX)
-{
-	(void)self;
-	return cadre_mail_drop(SYS, NULL);
-}
+CALL(mail_count, NZ(cadre_mail_count(NULL)))
+CALL(mail_drop, cadre_mail_drop(SYS, NULL))
 
 /* ---- cadre/registry.h ----------------------------------------------------------------- */
-static int
-c_register(FX)
-{
-	(void)self;
-	return cadre_register(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), REF);
-}
-static int
-c_unregister(FX)
-{
-	(void)self;
-	return cadre_unregister(SYS, NUL(V_NULL2, "contract"));
-}
+CALL(register, cadre_register(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), REF))
+CALL(unregister, cadre_unregister(SYS, NUL(V_NULL2, "contract")))
 static int
 c_whereis(FX)
 {
@@ -404,13 +213,8 @@ c_whereis(FX)
 }
 
 /* ---- cadre/timer.h -------------------------------------------------------------------- */
-static int
-c_send_after(FX)
-{
-	(void)self;
-	return cadre_send_after(SYS, REF, M_DATA, NUL(V_NULL2, "x"), 1,
-	                        v == V_PLAIN ? -5 : CADRE_NOWAIT, NULL);
-}
+CALL(send_after, cadre_send_after(SYS, REF, M_DATA, NUL(V_NULL2, "x"), 1,
+                                  v == V_PLAIN ? -5 : CADRE_NOWAIT, NULL))
 static int
 c_send_interval(FX)
 {
@@ -431,12 +235,7 @@ c_timer_cancel(FX)
 	                                : (cadre_timer){UINT32_MAX, 1};
 	return cadre_timer_cancel(SYS, t);
 }
-static int
-c_timers_pending(FX)
-{
-	(void)self;
-	return NZ(cadre_timers_pending(SYS));
-}
+CALL(timers_pending, NZ(cadre_timers_pending(SYS)))
 
 /* ---- cadre/ask.h ---------------------------------------------------------------------- */
 static int
@@ -470,16 +269,8 @@ c_ask_cb(FX)
 	return cadre_ask_cb(SELF, NUL(V_NULL2, a), REF, M_DATA, "x", 1, 1000,
 	                    NUL(V_NULL3, ignore_response), NULL, NULL);
 }
-static int
-c_ask_dispatch(FX)
-{
-	return cadre_ask_dispatch(SELF, NUL(V_NULL2, f->asker), NUL(V_NULL3, f->req));
-}
-static int
-c_ask_cancel(FX)
-{
-	return cadre_ask_cancel(SELF, NUL(V_NULL2, f->asker), UINT64_MAX);
-}
+CALL(ask_dispatch, cadre_ask_dispatch(SELF, NUL(V_NULL2, f->asker), NUL(V_NULL3, f->req)))
+CALL(ask_cancel, cadre_ask_cancel(SELF, NUL(V_NULL2, f->asker), UINT64_MAX))
 static int
 c_reply_read(FX)
 {
@@ -495,12 +286,7 @@ c_asker_stats(FX)
 	cadre_ask_stats st;
 	return cadre_asker_stats(NUL(V_NULL1, &a), NUL(V_NULL2, &st));
 }
-static int
-c_ask_global_stats(FX)
-{
-	(void)f, (void)self, (void)v;
-	return cadre_ask_global_stats(NULL);
-}
+CALL(ask_global_stats, cadre_ask_global_stats(NULL))
 static int
 c_ask_request(FX)
 {
@@ -515,12 +301,7 @@ c_reply(FX)
 	cadre_reply_to to = {.to = REF, .id = 1};
 	return cadre_reply(SYS, NUL(V_NULL2, &to), M_DATA, "x", 1);
 }
-static int
-c_forward(FX)
-{
-	(void)self;
-	return cadre_forward(SYS, REF, v == V_PLAIN ? &plain_msg : NUL(V_NULL2, f->req));
-}
+CALL(forward, cadre_forward(SYS, REF, v == V_PLAIN ? &plain_msg : NUL(V_NULL2, f->req)))
 static int
 c_ask_wait(FX)
 {
@@ -531,12 +312,7 @@ c_ask_wait(FX)
 }
 
 /* ---- cadre/router.h ------------------------------------------------------------------- */
-static int
-c_router_behaviour(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_router_behaviour() != NULL);
-}
+CALL(router_behaviour, NZ(cadre_router_behaviour() != NULL))
 static int
 c_router_spawn(FX)
 {
@@ -544,24 +320,9 @@ c_router_spawn(FX)
 	cadre_ref r;
 	return cadre_router_spawn(SYS, NUL(V_NULL2, &empty_group), NUL(V_NULL3, &r));
 }
-static int
-c_router_resize(FX)
-{
-	(void)self;
-	return cadre_router_resize(SYS, REFX(f->router), 1);
-}
-static int
-c_router_add(FX)
-{
-	(void)self;
-	return cadre_router_add(SYS, REFX(f->router), f->live);
-}
-static int
-c_router_remove(FX)
-{
-	(void)self;
-	return cadre_router_remove(SYS, REFX(f->router), f->live);
-}
+CALL(router_resize, cadre_router_resize(SYS, REFX(f->router), 1))
+CALL(router_add, cadre_router_add(SYS, REFX(f->router), f->live))
+CALL(router_remove, cadre_router_remove(SYS, REFX(f->router), f->live))
 static int
 c_router_query(FX)
 {
@@ -577,12 +338,7 @@ c_route_unwrap(FX)
 	cadre_msg out;
 	return cadre_route_unwrap(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &out));
 }
-static int
-c_route_is_routed(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_route_is_routed(NULL));
-}
+CALL(route_is_routed, NZ(cadre_route_is_routed(NULL)))
 static int
 c_route_hash(FX)
 {
@@ -594,12 +350,7 @@ c_route_hash(FX)
 
 /* ---- cadre/supervisor.h --------------------------------------------------------------- */
 static const cadre_child_spec child = {.id = "c", .beh = &sink_beh, .restart = CADRE_TEMPORARY};
-static int
-c_supervisor_behaviour(FX)
-{
-	(void)f, (void)self, (void)v;
-	return NZ(cadre_supervisor_behaviour() != NULL);
-}
+CALL(supervisor_behaviour, NZ(cadre_supervisor_behaviour() != NULL))
 static int
 c_supervisor_start(FX)
 {
@@ -615,13 +366,8 @@ c_supervisor_start_child(FX)
 	cadre_ref r;
 	return cadre_supervisor_start_child(SYS, REFX(f->sup), NUL(V_NULL2, &child), NULL, &r, TMO);
 }
-static int
-c_supervisor_terminate_child(FX)
-{
-	(void)self;
-	return cadre_supervisor_terminate_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"),
-	                                        CADRE_REF_NONE, TMO);
-}
+CALL(supervisor_terminate_child,
+     cadre_supervisor_terminate_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"), CADRE_REF_NONE, TMO))
 static int
 c_supervisor_restart_child(FX)
 {
@@ -629,18 +375,9 @@ c_supervisor_restart_child(FX)
 	cadre_ref r;
 	return cadre_supervisor_restart_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"), &r, TMO);
 }
-static int
-c_supervisor_delete_child(FX)
-{
-	(void)self;
-	return cadre_supervisor_delete_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"), TMO);
-}
-static int
-c_supervisor_stop(FX)
-{
-	(void)self;
-	return cadre_supervisor_stop(SYS, REFX(f->sup), TMO);
-}
+CALL(supervisor_delete_child,
+     cadre_supervisor_delete_child(SYS, REFX(f->sup), NUL(V_NULL2, "c"), TMO))
+CALL(supervisor_stop, cadre_supervisor_stop(SYS, REFX(f->sup), TMO))
 static int
 c_supervisor_which_children(FX)
 {
