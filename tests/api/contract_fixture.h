@@ -42,6 +42,9 @@ struct fx {
 	cadre_timer fired;    /* a one-shot timer of sys that has fired */
 	cadre_timer armed_c;  /* a timer of closed, armed (never due) at its shutdown */
 	uint64_t mon;         /* the last monitor id the prober got */
+	cadre_ref leaver;     /* the prober's KEEP_MAIL child (take_mail) */
+	uint32_t gate;        /* set (release) to let the leaver stop */
+	cadre_mail *mail;     /* the leaver's leftovers, claimed by the prober (release) */
 	const cadre_msg *req; /* in the prober: the request being handled */
 	cadre_asker *asker;   /* in the prober: its asker */
 	int (*run)(struct fx *f, cadre_actor *self, int row, int v);
@@ -53,8 +56,41 @@ struct fx {
 };
 
 struct probe {
-	int row, v;
+	int row, v; /* row -1: spawn the leaver */
 };
+
+/* A child of the prober (LINK | KEEP_MAIL), on the blocking pool: its
+ * first message waits for the gate, then it stops, leaving the messages
+ * queued behind to its parent, as a mail bundle. */
+static int
+leaver_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)m;
+	struct fx *f = *(struct fx **)(self + 1);
+	/* Acquire: pairs with take_mail's release store. */
+	for (int i = 0; i < T_MS && !__atomic_load_n(&f->gate, __ATOMIC_ACQUIRE); i++)
+		nap_us(1000);
+	return cadre_stop(self);
+}
+
+static int
+leaver_start(cadre_actor *self, void *arg)
+{
+	*(struct fx **)(self + 1) = arg;
+	return 0;
+}
+
+static const cadre_behaviour leaver_beh = {.size = sizeof(cadre_actor) + sizeof(struct fx *),
+                                           .start = leaver_start,
+                                           .receive = leaver_receive};
+
+static int
+spawn_leaver(cadre_actor *self, struct fx *f)
+{
+	cadre_spawn_opts o = {.flags = CADRE_SPAWN_LINK | CADRE_SPAWN_KEEP_MAIL |
+	                               CADRE_SPAWN_BLOCKING};
+	return cadre_spawn(cadre_actor_system(self), &leaver_beh, &o, f, &f->leaver);
+}
 
 struct prober {
 	cadre_actor base;
@@ -89,6 +125,8 @@ prober_receive(cadre_actor *self, const cadre_msg *m)
 		return 0;
 	if (m->type == CADRE_MSG_EXIT) {
 		const cadre_exit_msg *x = m->data;
+		if (x->mail != NULL) /* release: pairs with take_mail's acquire */
+			__atomic_store_n(&p->f->mail, cadre_mail_claim(self, x), __ATOMIC_RELEASE);
 		record_signal(p->f, m->type, x->from, x->reason.kind);
 	} else if (m->type == CADRE_MSG_DOWN) {
 		const cadre_down_msg *d = m->data;
@@ -101,7 +139,8 @@ prober_receive(cadre_actor *self, const cadre_msg *m)
 		memcpy(&pr, rq.data, sizeof pr);
 		p->f->req = m;
 		p->f->asker = &p->asker;
-		int rc = p->f->run(p->f, self, pr.row, pr.v);
+		int rc =
+		        pr.row < 0 ? spawn_leaver(self, p->f) : p->f->run(p->f, self, pr.row, pr.v);
 		p->f->req = NULL;
 		CHECK_EQ(cadre_reply(cadre_actor_system(self), &rq.reply_to, M_PROBE, &rc,
 		                     sizeof rc),
@@ -147,6 +186,28 @@ await_signal(struct fx *f, long n, uint32_t type, cadre_ref from)
 	CHECK(wait_at_least(&f->sigs, n, T_MS));
 	return f->sig_type == type && cadre_ref_is_equal(f->sig_from, from) &&
 	       f->sig_kind == CADRE_EXIT_NOPROC;
+}
+
+/* A claimed mail bundle of sys with n messages: the prober's leaver gets
+ * n + 1, stops on the first, and its parent claims the rest. */
+static cadre_mail *
+take_mail(struct fx *f, int n)
+{
+	f->mail = NULL;
+	__atomic_store_n(&f->gate, 0, __ATOMIC_RELAXED); /* the leaver is not born yet */
+	long sigs = __atomic_load_n(&f->sigs, __ATOMIC_ACQUIRE);
+	CHECK_EQ(in_prober(f, -1, 0), 0);
+	for (int i = 0; i <= n; i++)
+		CHECK_EQ(cadre_send(f->sys, f->leaver, M_DATA, NULL, 0), 0);
+	__atomic_store_n(&f->gate, 1, __ATOMIC_RELEASE); /* pairs with leaver_receive */
+	cadre_mail *m = NULL;
+	/* Acquire: pairs with the prober's release store. */
+	for (int i = 0; i < T_MS && (m = __atomic_load_n(&f->mail, __ATOMIC_ACQUIRE)) == NULL; i++)
+		nap_us(1000);
+	CHECK(m != NULL);
+	CHECK(wait_at_least(&f->sigs, sigs + 1, T_MS)); /* its EXIT is recorded */
+	CHECK_EQ(cadre_mail_count(m), n);
+	return m;
 }
 
 static const cadre_sup_spec empty_sup = {
@@ -207,8 +268,15 @@ fx_end(struct fx *f)
 {
 	/* The calls left sys working: the sink still takes mail. */
 	CHECK_EQ(cadre_send(f->sys, f->live, M_DATA, NULL, 0), 0);
+	/* cadre_mail_drop after shutdown: 0, its messages dead letters. */
+	cadre_mail *m = take_mail(f, 2);
 	CHECK_EQ(cadre_system_shutdown(f->sys, CADRE_FOREVER), 0);
 	cadre_stats st = stats_of(f->sys);
+	CHECK_EQ(st.sent, st.handled + st.dead_letters + 2); /* the bundle's */
+	CHECK_EQ(cadre_mail_drop(f->sys, m), 0);
+	uint64_t dead = st.dead_letters;
+	st = stats_of(f->sys);
+	CHECK_EQ(st.dead_letters, dead + 2);
 	CHECK_EQ(st.sent, st.handled + st.dead_letters);
 	cadre_system_free(f->sys);
 	cadre_system_free(f->other);

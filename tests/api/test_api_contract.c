@@ -198,8 +198,27 @@ c_mail_claim(FX)
 	static const cadre_exit_msg x = {.reason = {CADRE_EXIT_NORMAL, 0, NULL}};
 	return NZ(cadre_mail_claim(SELF, NUL(V_NULL2, &x)) != NULL);
 }
-CALL(mail_count, NZ(cadre_mail_count(NULL)))
-CALL(mail_drop, cadre_mail_drop(SYS, NULL))
+/* plain: real bundles (the prober's leaver's leftovers) */
+static int
+c_mail_count(FX)
+{
+	(void)self;
+	cadre_mail *m = v == V_PLAIN ? take_mail(f, 3) : NULL;
+	int n = (int)cadre_mail_count(m);
+	if (m != NULL)
+		CHECK_EQ(cadre_mail_drop(f->sys, m), 0);
+	return n;
+}
+static int
+c_mail_drop(FX)
+{
+	(void)self;
+	cadre_mail *m = v == V_NULL2 ? NULL : take_mail(f, 1);
+	int rc = cadre_mail_drop(v == V_FOREIGN ? f->other : SYS, m); /* foreign: sys's in other */
+	if (rc != 0 && m != NULL)
+		CHECK_EQ(cadre_mail_drop(f->sys, m), 0); /* still the caller's */
+	return rc;
+}
 
 /* ---- cadre/registry.h ----------------------------------------------------------------- */
 CALL(register, cadre_register(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), REF))
@@ -454,9 +473,9 @@ static const struct row rows[] = {
         R(started, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NA),
         R(parent, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 0),
         R(mail_claim, F_ACTOR, 0, 0, NA, NA, NA, NA, 0, NA, 0),
-        R(mail_count, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
-        /* mail_drop: no claimed mail at hand after shutdown (closed: not run) */
-        R(mail_drop, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, NA),
+        R(mail_count, 0, 0, NA, NA, NA, NA, NA, NA, NA, 3),
+        /* mail_drop after shutdown: in fx_end, on a bundle of sys */
+        R(mail_drop, 0, EINV, EINV, NA, NA, EINV, NA, NA, NA, 0),
         /* cadre/registry.h: after shutdown every name is gone */
         R(register, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
         R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, NOENT),
