@@ -1,4 +1,6 @@
-/* Cadre: the public API, one header. It declares everything libcadre
+/**
+ * @file
+ * Cadre: the public API, one header. It declares everything libcadre
  * exports: the core (systems, actors, messages, links and monitors, timers,
  * the registry, become and the stash, the mailbox), request/response,
  * supervisors and routers.
@@ -8,7 +10,8 @@
  * negative CADRE_E* code (cadre/error.h); one that counts returns the count
  * or a negative code. Booleans only answer questions (cadre_is_...). Every
  * timeout is a cadre_timeout in milliseconds, with CADRE_FOREVER and
- * CADRE_NOWAIT. A NULL required argument is CADRE_EINVAL. */
+ * CADRE_NOWAIT. A NULL required argument is CADRE_EINVAL.
+ */
 #ifndef CADRE_H
 #define CADRE_H
 

@@ -1,4 +1,6 @@
-/* Cadre: routers and pools.
+/**
+ * @file
+ * Cadre: routers and pools.
  *
  * A router is an actor that forwards each ordinary message it receives
  * (type < 0xFFFF0000) to one or more of its routees, chosen by a strategy:
@@ -70,7 +72,8 @@
  * not a worker) with its counters and its routees.
  *
  * The spec is read at start only (spec.arg and spec.hash_ctx must live as
- * long as the routees and the router that use them). */
+ * long as the routees and the router that use them).
+ */
 #ifndef CADRE_ROUTER_H
 #define CADRE_ROUTER_H
 
@@ -85,98 +88,200 @@
 extern "C" {
 #endif
 
-#define CADRE_ROUTER_RESIZE 0xFFFF0301u /* uint32_t n: a pool grows or shrinks to n routees */
-#define CADRE_ROUTER_ADD 0xFFFF0302u    /* cadre_ref: a group adds this routee */
-#define CADRE_ROUTER_REMOVE 0xFFFF0303u /* cadre_ref: a group drops this routee */
-/* A request (cadre/ask.h) with no payload, answered with a reply of the
+/** Control message (uint32_t n): a pool grows or shrinks to n routees. */
+#define CADRE_ROUTER_RESIZE 0xFFFF0301u
+/** Control message (cadre_ref): a group adds this routee. */
+#define CADRE_ROUTER_ADD 0xFFFF0302u
+/** Control message (cadre_ref): a group drops this routee. */
+#define CADRE_ROUTER_REMOVE 0xFFFF0303u
+/** A request (cadre/ask.h) with no payload, answered with a reply of the
  * same type: a cadre_router_stats, then cadre_ref[stats.routees]. */
 #define CADRE_ROUTER_QUERY 0xFFFF0304u
 
-/* Bytes the router's header adds to a forwarded payload. */
+/** Bytes the router's header adds to a forwarded payload. */
 #define CADRE_ROUTE_HEADER 24u
 
+/** A router's strategy (above). */
 typedef enum cadre_route {
-	CADRE_ROUTE_ROUND_ROBIN = 0,
-	CADRE_ROUTE_RANDOM = 1,
-	CADRE_ROUTE_BROADCAST = 2,
-	CADRE_ROUTE_CONSISTENT_HASH = 3,
-	CADRE_ROUTE_SMALLEST_MAILBOX = 4,
+	CADRE_ROUTE_ROUND_ROBIN = 0,      /**< each routee in turn */
+	CADRE_ROUTE_RANDOM = 1,           /**< uniformly at random */
+	CADRE_ROUTE_BROADCAST = 2,        /**< every routee */
+	CADRE_ROUTE_CONSISTENT_HASH = 3,  /**< by the key's hash, on a ring */
+	CADRE_ROUTE_SMALLEST_MAILBOX = 4, /**< fewest messages in flight (pools only) */
 } cadre_route;
 
-/* A message's key hash for CONSISTENT_HASH (msg is the message as the
+/** A message's key hash for CONSISTENT_HASH (msg is the message as the
  * router got it; for a request, see above). Called on the router's worker. */
 typedef uint64_t (*cadre_route_hash_fn)(void *ctx, const void *data, size_t size,
                                         const cadre_msg *msg);
 
+/** What a router does (the argument of its start). */
 typedef struct cadre_router_spec {
-	cadre_route strategy;
+	cadre_route strategy; /**< how a routee is chosen */
 	/* A pool (beh != NULL): */
-	const cadre_behaviour *beh;
-	void *arg;                 /* each routee's start(arg) */
-	uint32_t pool_size;        /* routees at start */
-	uint32_t mailbox_capacity; /* each routee's; 0 = unbounded */
-	uint32_t intensity;        /* restarts allowed within period_ms; 0: fail at once */
-	uint32_t period_ms;        /* 0 = 5000 */
-	bool handover_mail;        /* a restarted routee inherits its predecessor's mail */
-	uint32_t spawn_flags;      /* more CADRE_SPAWN_* for each routee: BLOCKING (a pool of
-	                              workers whose callbacks block), TRAP_EXITS */
+	const cadre_behaviour *beh; /**< a pool: the routees' behaviour; NULL: a group */
+	void *arg;                  /**< pool: each routee's start(arg) */
+	uint32_t pool_size;         /**< pool: routees at start */
+	uint32_t mailbox_capacity;  /**< pool: each routee's; 0 = unbounded */
+	uint32_t intensity;         /**< pool: restarts allowed within period_ms; 0: fail at once */
+	uint32_t period_ms;         /**< pool: 0 = 5000 */
+	bool handover_mail;         /**< pool: a restarted routee inherits its predecessor's mail */
+	uint32_t spawn_flags;       /**< pool: more CADRE_SPAWN_* for each routee: BLOCKING (a pool
+	                               of workers whose callbacks block), TRAP_EXITS */
 	/* A group (beh == NULL): */
-	const cadre_ref *routees;
-	size_t nroutees;
+	const cadre_ref *routees; /**< group: the routees (copied at start) */
+	size_t nroutees;          /**< group: how many */
 	/* CONSISTENT_HASH: */
-	uint32_t vnodes;          /* ring points per routee; 0 = 160 */
-	uint32_t key_size;        /* 0: the whole payload is the key */
-	cadre_route_hash_fn hash; /* optional: replaces the key and its hash */
-	void *hash_ctx;
+	uint32_t vnodes;          /**< hash: ring points per routee; 0 = 160 */
+	uint32_t key_size;        /**< hash: 0: the whole payload is the key */
+	cadre_route_hash_fn hash; /**< hash: optional: replaces the key and its hash */
+	void *hash_ctx;           /**< hash: hash's ctx */
 	/* RANDOM: */
-	uint64_t seed; /* 0: a seed of the router's own */
+	uint64_t seed; /**< random: 0: a seed of the router's own */
 } cadre_router_spec;
 
-/* The router behaviour; its start takes a const cadre_router_spec * as arg
+/**
+ * The router behaviour; its start takes a const cadre_router_spec * as arg
  * and fails with CADRE_EINVAL on a bad spec (NULL; a strategy out of
  * range; SMALLEST_MAILBOX for a group; routees NULL with nroutees > 0) or
- * CADRE_ENOMEM / a spawn's error if the pool cannot be spawned. */
+ * CADRE_ENOMEM / a spawn's error if the pool cannot be spawned (the
+ * router then stops with reason FAILURE and that code).
+ *
+ * @return the behaviour: static, never NULL
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API const cadre_behaviour *cadre_router_behaviour(void);
 
-/* cadre_spawn(sys, cadre_router_behaviour(), NULL, spec, out). */
+/**
+ * cadre_spawn(sys, cadre_router_behaviour(), NULL, spec, out). A bad spec
+ * is found by the router's start (see cadre_router_behaviour), after this
+ * returned 0.
+ *
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @retval 0 spawned
+ * @retval CADRE_EINVAL sys, spec or out NULL
+ * @retval CADRE_ENOMEM out of memory, or the actor table is full
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
 CADRE_API int cadre_router_spawn(cadre_system *sys, const cadre_router_spec *spec, cadre_ref *out);
 
-/* Sends the router a control message (returns cadre_send's codes). Any
- * thread. A pool ignores ADD and REMOVE, a group ignores RESIZE. */
+/* The control messages. A pool ignores ADD and REMOVE, a group ignores
+ * RESIZE. Each returns cadre_send's codes. */
+
+/**
+ * Sends the router CADRE_ROUTER_RESIZE: a pool grows or shrinks to n
+ * routees (a group ignores it).
+ *
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @retval 0 sent
+ * @retval CADRE_EINVAL sys NULL
+ * @retval CADRE_ETOOBIG max_message_size is below the control message's size
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the router's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ECLOSED the system is shut down
+ */
 CADRE_API int cadre_router_resize(cadre_system *sys, cadre_ref router, uint32_t n);
+
+/**
+ * Sends the router CADRE_ROUTER_ADD: a group adds routee (a pool ignores
+ * it).
+ *
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @retval 0 sent
+ * @retval CADRE_EINVAL sys NULL
+ * @retval CADRE_ETOOBIG max_message_size is below the control message's size
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the router's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ECLOSED the system is shut down
+ */
 CADRE_API int cadre_router_add(cadre_system *sys, cadre_ref router, cadre_ref routee);
+
+/**
+ * Sends the router CADRE_ROUTER_REMOVE: a group drops routee (a pool
+ * ignores it).
+ *
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @retval 0 sent
+ * @retval CADRE_EINVAL sys NULL
+ * @retval CADRE_ETOOBIG max_message_size is below the control message's size
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the router's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ECLOSED the system is shut down
+ */
 CADRE_API int cadre_router_remove(cadre_system *sys, cadre_ref router, cadre_ref routee);
 
+/** A router's counters (cadre_router_query). */
 typedef struct cadre_router_stats {
-	uint32_t strategy;   /* a cadre_route */
-	uint32_t routees;    /* routees taking messages now */
-	uint32_t stopping;   /* pool routees asked to stop (shrink), not gone yet */
-	uint32_t reserved_;  /* zero */
-	uint64_t received;   /* ordinary messages received */
-	uint64_t forwarded;  /* messages sent to routees (broadcast: one per routee) */
-	uint64_t unroutable; /* received, but taken by no routee */
-	uint64_t restarts;   /* pool routees restarted */
-	uint64_t dead;       /* forwards that found their routee gone: dead letters (the
+	uint32_t strategy;   /**< a cadre_route */
+	uint32_t routees;    /**< routees taking messages now */
+	uint32_t stopping;   /**< pool routees asked to stop (shrink), not gone yet */
+	uint32_t reserved_;  /**< zero */
+	uint64_t received;   /**< ordinary messages received */
+	uint64_t forwarded;  /**< messages sent to routees (broadcast: one per routee) */
+	uint64_t unroutable; /**< received, but taken by no routee */
+	uint64_t restarts;   /**< pool routees restarted */
+	uint64_t dead;       /**< forwards that found their routee gone: dead letters (the
 	                        next routee is tried) */
 } cadre_router_stats;
 
-/* From a thread that is not a worker: asks the router for its counters and
- * routees (refs: at most max of them; may be NULL if max is 0; *n, may be
- * NULL, receives how many there are). Control messages sent before by the
- * same thread are already applied. Returns 0, or cadre_ask_wait's codes. */
+/**
+ * Asks the router for its counters and routees. Control messages sent
+ * before by the same thread are already applied.
+ *
+ * @param stats may be NULL
+ * @param refs  receives at most max routees; may be NULL if max is 0
+ * @param n     may be NULL; else receives how many routees there are
+ * @threads any thread that is not a worker
+ * @blocks  until the router answers, or the timeout (cadre_ask_wait)
+ * @retval 0 answered
+ * @retval CADRE_EINVAL refs NULL with max > 0, max too large, sys NULL, a
+ *         bad timeout, router is not a router
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the router's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ECANCELED the system shut down while waiting
+ */
 CADRE_API int cadre_router_query(cadre_system *sys, cadre_ref router, cadre_router_stats *stats,
                                  cadre_ref *refs, size_t max, size_t *n, cadre_timeout timeout_ms);
 
-/* Inside a group routee's receive: *out becomes the message as the router
+/**
+ * Inside a group routee's receive: *out becomes the message as the router
  * got it (type, payload after the router's header, original sender). A
- * message that did not come through a router is copied as is. Returns 0 or
- * CADRE_EINVAL for NULL. */
+ * message that did not come through a router is copied as is.
+ *
+ * @threads any thread (normally the receive that got msg)
+ * @blocks  no
+ * @payload out->data points into msg: valid only while msg is
+ * @retval 0 done
+ * @retval CADRE_EINVAL a NULL
+ */
 CADRE_API int cadre_route_unwrap(const cadre_msg *msg, cadre_msg *out);
 
-/* True if msg came through a router (carries its header); false for NULL. */
+/**
+ * True if msg came through a router (carries its header); false for NULL.
+ *
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API bool cadre_route_is_routed(const cadre_msg *msg);
 
-/* The hash a CONSISTENT_HASH router uses for a key (without spec.hash). */
+/**
+ * The hash a CONSISTENT_HASH router uses for a key (without spec.hash).
+ *
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API uint64_t cadre_route_hash(const void *key, size_t size);
 
 #ifdef __cplusplus

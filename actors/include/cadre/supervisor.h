@@ -1,4 +1,6 @@
-/* Cadre: supervisors, with Erlang/OTP's supervisor semantics in C idiom.
+/**
+ * @file
+ * Cadre: supervisors, with Erlang/OTP's supervisor semantics in C idiom.
  *
  * A supervisor is an actor that starts, watches and restarts child actors
  * according to a spec. It is built on core's public API only (links, exit
@@ -49,7 +51,8 @@
  * (cadre_kill) stops it at once; its links then take its children down.
  *
  * The spec, its children array and the strings in it are read, not copied:
- * they must outlive the supervisor. */
+ * they must outlive the supervisor.
+ */
 #ifndef CADRE_SUPERVISOR_H
 #define CADRE_SUPERVISOR_H
 
@@ -65,85 +68,94 @@
 extern "C" {
 #endif
 
+/** When a child is restarted. */
 typedef enum cadre_restart {
-	CADRE_PERMANENT = 0,
-	CADRE_TRANSIENT = 1,
-	CADRE_TEMPORARY = 2,
+	CADRE_PERMANENT = 0, /**< always restarted */
+	CADRE_TRANSIENT = 1, /**< restarted only after an abnormal reason */
+	CADRE_TEMPORARY = 2, /**< never restarted; removed when it ends */
 } cadre_restart;
 
+/** What a child is (informative, counted). */
 typedef enum cadre_child_type {
-	CADRE_WORKER = 0,
-	CADRE_SUPERVISOR = 1,
+	CADRE_WORKER = 0,     /**< an ordinary actor */
+	CADRE_SUPERVISOR = 1, /**< a supervisor */
 } cadre_child_type;
 
+/** Which children a restart takes along. */
 typedef enum cadre_strategy {
-	CADRE_ONE_FOR_ONE = 0,
-	CADRE_ONE_FOR_ALL = 1,
-	CADRE_REST_FOR_ONE = 2,
-	CADRE_SIMPLE_ONE_FOR_ONE = 3,
+	CADRE_ONE_FOR_ONE = 0,        /**< the dead child alone */
+	CADRE_ONE_FOR_ALL = 1,        /**< every child */
+	CADRE_REST_FOR_ONE = 2,       /**< the dead child and those started after it */
+	CADRE_SIMPLE_ONE_FOR_ONE = 3, /**< many dynamic children of the one spec */
 } cadre_strategy;
 
+/** When significant children end the supervisor (OTP 24+). */
 typedef enum cadre_auto_shutdown {
-	CADRE_AUTO_NEVER = 0,
-	CADRE_AUTO_ANY_SIGNIFICANT = 1,
-	CADRE_AUTO_ALL_SIGNIFICANT = 2,
+	CADRE_AUTO_NEVER = 0,           /**< never */
+	CADRE_AUTO_ANY_SIGNIFICANT = 1, /**< when any significant child has ended */
+	CADRE_AUTO_ALL_SIGNIFICANT = 2, /**< when all significant children have ended */
 } cadre_auto_shutdown;
 
+/** shutdown_ms: kill the child at once (its stop callback still runs). */
 #define CADRE_SHUTDOWN_BRUTAL 0u
+/** shutdown_ms: exit signal `shutdown`, and wait as long as it takes. */
 #define CADRE_SHUTDOWN_INFINITY UINT32_MAX
 
+/** One child of a supervisor. */
 typedef struct cadre_child_spec {
-	const char *id;             /* unique in the supervisor */
-	const cadre_behaviour *beh; /* a child supervisor: cadre_supervisor_behaviour() */
-	void *arg; /* to start(), at every (re)start; a child supervisor: its spec */
-	cadre_restart restart;
-	uint32_t shutdown_ms;  /* CADRE_SHUTDOWN_BRUTAL, a timeout in ms, or _INFINITY */
-	cadre_child_type type; /* WORKER or SUPERVISOR (informative, counted) */
-	bool significant;      /* for auto-shutdown; needs TRANSIENT or TEMPORARY */
-	bool handover_mail;    /* a restart inherits the mail the dead child left */
-	uint32_t mailbox_capacity;
+	const char *id;             /**< unique in the supervisor */
+	const cadre_behaviour *beh; /**< a child supervisor: cadre_supervisor_behaviour() */
+	void *arg;             /**< to start(), at every (re)start; a child supervisor: its spec */
+	cadre_restart restart; /**< when it is restarted */
+	uint32_t shutdown_ms;  /**< CADRE_SHUTDOWN_BRUTAL, a timeout in ms, or _INFINITY */
+	cadre_child_type type; /**< WORKER or SUPERVISOR (informative, counted) */
+	bool significant;      /**< for auto-shutdown; needs TRANSIENT or TEMPORARY */
+	bool handover_mail;    /**< a restart inherits the mail the dead child left */
+	uint32_t mailbox_capacity; /**< the child's; 0 = unbounded */
 } cadre_child_spec;
 
-/* What a supervisor reports to its event hook. */
+/** What a supervisor reports to its event hook. */
 typedef enum cadre_sup_event_kind {
-	CADRE_SUP_CHILD_STARTED = 0,
-	CADRE_SUP_CHILD_EXITED = 1,     /* ended on its own; reason says why */
-	CADRE_SUP_CHILD_RESTARTING = 2, /* delay_ms: the backoff before it */
-	CADRE_SUP_CHILD_STOPPED = 3,    /* stopped by the supervisor */
-	CADRE_SUP_START_FAILED = 4,
-	CADRE_SUP_INTENSITY = 5, /* too many restarts: shutting down */
-	CADRE_SUP_SHUTDOWN = 6,  /* the supervisor itself stops (reason) */
-	/* A child that the supervisor stops, or would have stopped (shutting
+	CADRE_SUP_CHILD_STARTED = 0,    /**< a child started */
+	CADRE_SUP_CHILD_EXITED = 1,     /**< ended on its own; reason says why */
+	CADRE_SUP_CHILD_RESTARTING = 2, /**< delay_ms: the backoff before it */
+	CADRE_SUP_CHILD_STOPPED = 3,    /**< stopped by the supervisor */
+	CADRE_SUP_START_FAILED = 4,     /**< a child's start failed */
+	CADRE_SUP_INTENSITY = 5,        /**< too many restarts: shutting down */
+	CADRE_SUP_SHUTDOWN = 6,         /**< the supervisor itself stops (reason) */
+	/** A child that the supervisor stops, or would have stopped (shutting
 	 * down, or a group restart), ended with a reason its shutdown mode does
 	 * not expect (OTP's shutdown_error): killed when its shutdown time was
 	 * up, a crash, or NORMAL for a permanent child. Follows the child's
 	 * CHILD_STOPPED or CHILD_EXITED; reason: the one it ended with. */
 	CADRE_SUP_SHUTDOWN_ERROR = 7,
-	CADRE_SUP_CHILD_IGNORED = 8, /* its start answered "ignore" (cadre_ignore) */
+	CADRE_SUP_CHILD_IGNORED = 8, /**< its start answered "ignore" (cadre_ignore) */
 } cadre_sup_event_kind;
 
+/** One event, as the event hook gets it. */
 typedef struct cadre_sup_event {
-	cadre_sup_event_kind kind;
-	const char *id; /* the child's, or NULL */
-	cadre_ref child;
-	cadre_exit reason;
-	uint32_t delay_ms;
-	uint32_t mail; /* CHILD_EXITED: leftover messages handed over */
+	cadre_sup_event_kind kind; /**< what happened */
+	const char *id;            /**< the child's, or NULL */
+	cadre_ref child;           /**< the child's ref, or CADRE_REF_NONE */
+	cadre_exit reason;         /**< the reason, where the kind has one */
+	uint32_t delay_ms;         /**< CHILD_RESTARTING: the backoff */
+	uint32_t mail;             /**< CHILD_EXITED: leftover messages handed over */
 } cadre_sup_event;
 
+/** A supervisor: its strategy, limits and children. */
 typedef struct cadre_sup_spec {
-	cadre_strategy strategy;
-	uint32_t intensity; /* restarts allowed within period_ms (OTP default: 1) */
-	uint32_t period_ms; /* >= 1 (OTP default: 5000) */
-	cadre_auto_shutdown auto_shutdown;
-	uint32_t backoff_min_ms; /* 0: restart at once */
-	uint32_t backoff_max_ms;
-	double backoff_jitter; /* 0.0 .. 1.0 */
-	const cadre_child_spec *children;
-	size_t nchildren; /* SIMPLE_ONE_FOR_ONE: exactly 1, the template */
-	/* Called on the supervisor's worker for each event; must not block. */
+	cadre_strategy strategy; /**< which children a restart takes along */
+	uint32_t intensity;      /**< restarts allowed within period_ms (OTP default: 1) */
+	uint32_t period_ms;      /**< >= 1 (OTP default: 5000) */
+	cadre_auto_shutdown auto_shutdown; /**< significant children's effect */
+	uint32_t backoff_min_ms;           /**< 0: restart at once */
+	uint32_t backoff_max_ms;           /**< the longest backoff */
+	double backoff_jitter;             /**< 0.0 .. 1.0 */
+	const cadre_child_spec *children;  /**< in start order */
+	size_t nchildren;                  /**< SIMPLE_ONE_FOR_ONE: exactly 1, the template */
+	/** Called on the supervisor's worker for each event; must not block. */
 	void (*on_event)(void *ctx, const cadre_sup_event *ev);
-	void *event_ctx;
+	void *event_ctx; /**< on_event's ctx */
 } cadre_sup_spec;
 
 /* A child's start may call cadre_ignore (cadre/actor.h): the child does
@@ -155,74 +167,215 @@ typedef struct cadre_sup_spec {
  * CADRE_REF_NONE as the child's ref). Elsewhere than in start, the reason
  * cadre_ignore gives is taken as a NORMAL exit. */
 
-/* The supervisor behaviour: spawn it with the spec as arg, as a child of
+/**
+ * The supervisor behaviour: spawn it with the spec as arg, as a child of
  * another supervisor or with cadre_spawn. It traps exits and defers its
- * STARTED until every child has started. */
+ * STARTED until every child has started.
+ *
+ * @return the behaviour: static, never NULL
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API const cadre_behaviour *cadre_supervisor_behaviour(void);
 
-/* From a thread that is not a worker: spawns a supervisor and waits until
- * all its children have started (0, *out set), or it failed, or timeout_ms
- * passed. Returns 0, CADRE_EINVAL, CADRE_ENOMEM (out of memory, in the
- * supervisor or in a child's spawn: the children already started have been
- * stopped), CADRE_ECLOSED, CADRE_ETIMEDOUT, CADRE_EWOULDBLOCK (on a
- * worker), or CADRE_ECANCELED: a child failed to start (its start callback
- * failed); *failed_id (may be NULL) receives its id. */
+/**
+ * Spawns a supervisor and waits until all its children have started, or it
+ * failed, or timeout_ms passed.
+ *
+ * @param out       receives the supervisor's ref
+ * @param failed_id may be NULL; else receives the id of the child whose
+ *                  start failed (CADRE_ECANCELED), or NULL
+ * @threads any thread that is not a worker
+ * @blocks  until the children have started, or the timeout
+ * @retval 0 started: *out set
+ * @retval CADRE_EINVAL sys, spec or out NULL, a bad spec, a bad timeout
+ * @retval CADRE_ENOMEM out of memory, in the supervisor or in a child's
+ *         spawn: the children already started have been stopped
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT not started in time
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ECANCELED a child failed to start (its start callback
+ *         failed)
+ */
 CADRE_API int cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref *out,
                                      const char **failed_id, cadre_timeout timeout_ms);
 
-/* Dynamic operations, from a thread that is not a worker; each waits for
- * the supervisor's answer at most timeout_ms (negative: no limit).
- *   start_child: adds and starts a child; SIMPLE_ONE_FOR_ONE takes spec NULL
- *     and uses arg for the new child. CADRE_EEXIST (id taken),
- *     CADRE_ECANCELED (its start failed: not added).
- *   terminate_child: stops a child (by id; for SIMPLE_ONE_FOR_ONE by ref);
- *     its spec stays (restart_child / delete_child), except for temporary
- *     and dynamic children, which go. CADRE_ENOENT.
- *   restart_child: restarts a terminated child. CADRE_EBUSY if running.
- *   delete_child: forgets a terminated child. CADRE_EBUSY if running.
- *   stop: shuts the supervisor down in order (children in reverse) and
- *     answers just before it stops.
- * All return also CADRE_EINVAL, CADRE_ENOACTOR, CADRE_ETIMEDOUT,
- * CADRE_EWOULDBLOCK or CADRE_ENOMEM. */
+/* Dynamic operations, from a thread that is not a worker; each sends the
+ * supervisor a request and waits for its answer at most timeout_ms
+ * (CADRE_FOREVER: no limit). Each may also return CADRE_EINVAL (sys NULL, a
+ * bad timeout), CADRE_EWOULDBLOCK (on a worker), CADRE_ENOMEM,
+ * CADRE_EFULL (the supervisor's bounded mailbox is full), CADRE_ENOACTOR
+ * (no such supervisor, or it stopped before answering), CADRE_ECLOSED and
+ * CADRE_ETIMEDOUT. One that waits its turn in the supervisor (all but
+ * which_children and count_children) returns CADRE_ECANCELED if the
+ * supervisor stops first. */
+
+/**
+ * Adds and starts a child; SIMPLE_ONE_FOR_ONE takes spec NULL and uses arg
+ * for the new child.
+ *
+ * @param child may be NULL; else receives the child's ref (CADRE_REF_NONE
+ *              if its start answered "ignore")
+ * @threads any thread that is not a worker
+ * @blocks  until the supervisor answers, or the timeout
+ * @retval 0 started
+ * @retval CADRE_EEXIST id taken
+ * @retval CADRE_ECANCELED its start failed (not added), or the supervisor
+ *         stopped first
+ * @retval CADRE_EINVAL sys NULL, a bad timeout, a bad spec (NULL, no beh
+ *         or id, significant and PERMANENT)
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the supervisor's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such supervisor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ */
 CADRE_API int cadre_supervisor_start_child(cadre_system *sys, cadre_ref sup,
                                            const cadre_child_spec *spec, void *arg,
                                            cadre_ref *child, cadre_timeout timeout_ms);
+
+/**
+ * Stops a child (by id; for SIMPLE_ONE_FOR_ONE by ref); its spec stays
+ * (restart_child / delete_child), except for temporary and dynamic
+ * children, which go.
+ *
+ * @threads any thread that is not a worker
+ * @blocks  until the child has stopped, or the timeout
+ * @retval 0 stopped
+ * @retval CADRE_ENOENT no such child
+ * @retval CADRE_ECANCELED the supervisor stopped first
+ * @retval CADRE_EINVAL sys NULL, a bad timeout
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the supervisor's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such supervisor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ */
 CADRE_API int cadre_supervisor_terminate_child(cadre_system *sys, cadre_ref sup, const char *id,
                                                cadre_ref child, cadre_timeout timeout_ms);
+
+/**
+ * Restarts a terminated child.
+ *
+ * @param child may be NULL; else receives the child's new ref
+ * @threads any thread that is not a worker
+ * @blocks  until the child has started, or the timeout
+ * @retval 0 restarted
+ * @retval CADRE_ENOENT no such child (or a SIMPLE_ONE_FOR_ONE supervisor)
+ * @retval CADRE_EBUSY the child is running
+ * @retval CADRE_ECANCELED its start failed, or the supervisor stopped first
+ * @retval CADRE_EINVAL sys NULL, a bad timeout
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the supervisor's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such supervisor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ */
 CADRE_API int cadre_supervisor_restart_child(cadre_system *sys, cadre_ref sup, const char *id,
                                              cadre_ref *child, cadre_timeout timeout_ms);
+
+/**
+ * Forgets a terminated child.
+ *
+ * @threads any thread that is not a worker
+ * @blocks  until the supervisor answers, or the timeout
+ * @retval 0 forgotten
+ * @retval CADRE_ENOENT no such child (or a SIMPLE_ONE_FOR_ONE supervisor)
+ * @retval CADRE_EBUSY the child is running
+ * @retval CADRE_ECANCELED the supervisor stopped first
+ * @retval CADRE_EINVAL sys NULL, a bad timeout
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the supervisor's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such supervisor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ */
 CADRE_API int cadre_supervisor_delete_child(cadre_system *sys, cadre_ref sup, const char *id,
                                             cadre_timeout timeout_ms);
+
+/**
+ * Shuts the supervisor down in order (children in reverse); it answers
+ * just before it stops.
+ *
+ * @threads any thread that is not a worker
+ * @blocks  until the children have stopped, or the timeout
+ * @retval 0 stopped
+ * @retval CADRE_ECANCELED the supervisor stopped first, for another reason
+ * @retval CADRE_EINVAL sys NULL, a bad timeout
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the supervisor's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such supervisor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ */
 CADRE_API int cadre_supervisor_stop(cadre_system *sys, cadre_ref sup, cadre_timeout timeout_ms);
 
+/** A child's state (cadre_child_info). */
 typedef enum cadre_child_state {
-	CADRE_CHILD_RUNNING = 0,
-	CADRE_CHILD_STARTING = 1,
-	CADRE_CHILD_STOPPING = 2,
-	CADRE_CHILD_RESTARTING = 3, /* waiting for its backoff or its turn */
-	CADRE_CHILD_TERMINATED = 4,
+	CADRE_CHILD_RUNNING = 0,    /**< running */
+	CADRE_CHILD_STARTING = 1,   /**< its start has not returned yet */
+	CADRE_CHILD_STOPPING = 2,   /**< being stopped */
+	CADRE_CHILD_RESTARTING = 3, /**< waiting for its backoff or its turn */
+	CADRE_CHILD_TERMINATED = 4, /**< no actor (stopped, or ignored) */
 } cadre_child_state;
 
+/** One child, as cadre_supervisor_which_children lists it. */
 typedef struct cadre_child_info {
-	const char *id;
-	cadre_ref ref; /* the live ref while starting, running or stopping; else NONE */
-	cadre_child_state state;
-	cadre_child_type type;
-	cadre_restart restart;
+	const char *id;          /**< its id (the spec's string) */
+	cadre_ref ref;           /**< the live ref while starting, running or stopping; else NONE */
+	cadre_child_state state; /**< its state */
+	cadre_child_type type;   /**< WORKER or SUPERVISOR */
+	cadre_restart restart;   /**< its restart type */
 } cadre_child_info;
 
+/** A supervisor's children, counted (cadre_supervisor_count_children). */
 typedef struct cadre_child_counts {
-	uint32_t specs;       /* children known */
-	uint32_t active;      /* running */
-	uint32_t supervisors; /* specs of type SUPERVISOR */
-	uint32_t workers;     /* specs of type WORKER */
+	uint32_t specs;       /**< children known */
+	uint32_t active;      /**< running */
+	uint32_t supervisors; /**< specs of type SUPERVISOR */
+	uint32_t workers;     /**< specs of type WORKER */
 } cadre_child_counts;
 
-/* Lists the children in start order; *n receives how many there are (may
- * exceed max: only max are written). */
+/**
+ * Lists the children in start order; *n receives how many there are (may
+ * exceed max: only max are written).
+ *
+ * @param out may be NULL if max is 0
+ * @param n   receives how many children there are (required)
+ * @threads any thread that is not a worker
+ * @blocks  until the supervisor answers, or the timeout
+ * @retval 0 listed
+ * @retval CADRE_EINVAL sys or n NULL, a bad timeout, out NULL with max > 0
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the supervisor's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such supervisor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ */
 CADRE_API int cadre_supervisor_which_children(cadre_system *sys, cadre_ref sup,
                                               cadre_child_info *out, size_t max, size_t *n,
                                               cadre_timeout timeout_ms);
+
+/**
+ * Counts the children.
+ *
+ * @threads any thread that is not a worker
+ * @blocks  until the supervisor answers, or the timeout
+ * @retval 0 counted
+ * @retval CADRE_EINVAL sys or out NULL, a bad timeout
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL the supervisor's bounded mailbox is full
+ * @retval CADRE_ENOACTOR no such supervisor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ETIMEDOUT no answer in time
+ */
 CADRE_API int cadre_supervisor_count_children(cadre_system *sys, cadre_ref sup,
                                               cadre_child_counts *out, cadre_timeout timeout_ms);
 

@@ -1,4 +1,6 @@
-/* Cadre: systems, actors, refs and messages.
+/**
+ * @file
+ * Cadre: systems, actors, refs and messages.
  *
  * An actor is a C struct of the user's whose first member is a cadre_actor,
  * plus a behaviour: a table of callbacks. Cadre allocates the struct (the
@@ -6,6 +8,7 @@
  * a worker thread, and frees it after the actor has stopped. Only the
  * actor's own callbacks may touch its state.
  *
+ * @code
  *     struct counter { cadre_actor base; long n; };
  *
  *     static int counter_receive(cadre_actor *self, const cadre_msg *m)
@@ -17,6 +20,7 @@
  *     static const cadre_behaviour counter_beh = {
  *             .size = sizeof(struct counter), .receive = counter_receive,
  *     };
+ * @endcode
  *
  * Lifecycle of an actor: spawn -> start(arg) runs first, on a worker ->
  * receive(msg) for each message, one at a time -> stop(reason) runs once,
@@ -42,37 +46,52 @@ extern "C" {
 
 /* ---- timeouts ---------------------------------------------------------- */
 
-/* Every wait, deadline, delay and request timeout in the API has this type:
+/** Every wait, deadline, delay and request timeout in the API has this type:
  * milliseconds. CADRE_FOREVER means no limit; CADRE_NOWAIT means do not wait
  * (for a timer's delay or a request's timeout: the next 1 ms tick). Any
  * other negative value is refused with CADRE_EINVAL. */
 typedef int64_t cadre_timeout;
 
+/** No limit (a timer with this delay or period never fires). */
 #define CADRE_FOREVER ((cadre_timeout)-1)
+/** Do not wait (a timer or a request's timeout: the next 1 ms tick). */
 #define CADRE_NOWAIT ((cadre_timeout)0)
 
 /* ---- refs -------------------------------------------------------------- */
 
-/* A reference to an actor: a small value (system id, slot index and the
+/** A reference to an actor: a small value (system id, slot index and the
  * slot's generation), never a pointer. Copy it freely, across threads and
  * inside messages. A ref to a stopped actor, a forged ref or a ref of
  * another system is refused with CADRE_ENOACTOR; it never reaches the
  * memory of another actor. The all-zero ref is CADRE_REF_NONE. */
 typedef struct cadre_ref {
-	uint32_t sys;
-	uint32_t index;
-	uint32_t gen;
-	uint32_t reserved_; /* zero */
+	uint32_t sys;       /**< the system's id */
+	uint32_t index;     /**< the actor's slot */
+	uint32_t gen;       /**< the slot's generation (tells its lives apart) */
+	uint32_t reserved_; /**< zero */
 } cadre_ref;
 
+/** No actor: the all-zero ref. */
 #define CADRE_REF_NONE ((cadre_ref){0, 0, 0, 0})
 
+/**
+ * Whether a and b refer to the same actor.
+ *
+ * @threads any thread
+ * @blocks  no
+ */
 static inline bool
 cadre_ref_is_equal(cadre_ref a, cadre_ref b)
 {
 	return a.sys == b.sys && a.index == b.index && a.gen == b.gen;
 }
 
+/**
+ * Whether r is CADRE_REF_NONE.
+ *
+ * @threads any thread
+ * @blocks  no
+ */
 static inline bool
 cadre_ref_is_none(cadre_ref r)
 {
@@ -81,86 +100,97 @@ cadre_ref_is_none(cadre_ref r)
 
 /* ---- the actor header, messages, behaviours ---------------------------- */
 
-/* Embed as the first member of your actor struct. Its content is Cadre's;
+/** Embed as the first member of your actor struct. Its content is Cadre's;
  * the rest of Cadre's per-actor state lives just before it, in the same
  * allocation. */
 typedef struct cadre_actor {
-	uint64_t cadre__private;
+	uint64_t cadre__private; /**< Cadre's; do not touch */
 } cadre_actor;
 
+/** A system (opaque): workers, actors, timers. cadre_system_new,
+ * cadre_system_free. */
 typedef struct cadre_system cadre_system;
 
-/* A received message, valid only during the receive callback. */
+/** A received message, valid only during the receive callback. */
 typedef struct cadre_msg {
-	uint32_t type;    /* the sender's tag; types >= 0xFFFF0000 are Cadre's (not sendable) */
-	uint32_t size;    /* payload bytes */
-	const void *data; /* the payload (NULL if size is 0) */
-	cadre_ref sender; /* CADRE_REF_NONE if sent from outside any actor */
+	uint32_t type;    /**< the sender's tag; types >= 0xFFFF0000 are Cadre's (not sendable) */
+	uint32_t size;    /**< payload bytes */
+	const void *data; /**< the payload (NULL if size is 0) */
+	cadre_ref sender; /**< CADRE_REF_NONE if sent from outside any actor */
 } cadre_msg;
 
-/* Why an actor stopped. */
+/** Why an actor stopped. */
 typedef enum cadre_exit_kind {
-	CADRE_EXIT_NORMAL = 0,   /* it stopped itself (cadre_stop) */
-	CADRE_EXIT_SHUTDOWN = 1, /* asked to stop (cadre_stop_ref, system shutdown) */
-	CADRE_EXIT_KILLED = 2,   /* killed; cannot be trapped */
-	CADRE_EXIT_FAILURE = 3,  /* a callback failed: code says how */
-	CADRE_EXIT_NOPROC = 4,   /* (monitors) the actor did not exist */
+	CADRE_EXIT_NORMAL = 0,   /**< it stopped itself (cadre_stop) */
+	CADRE_EXIT_SHUTDOWN = 1, /**< asked to stop (cadre_stop_ref, system shutdown) */
+	CADRE_EXIT_KILLED = 2,   /**< killed; cannot be trapped */
+	CADRE_EXIT_FAILURE = 3,  /**< a callback failed: code says how */
+	CADRE_EXIT_NOPROC = 4,   /**< (monitors) the actor did not exist */
 } cadre_exit_kind;
 
+/** An exit reason: why an actor stopped, as its links and monitors see it. */
 typedef struct cadre_exit {
-	cadre_exit_kind kind;
-	int code;           /* FAILURE: the callback's non-zero result */
-	const char *detail; /* static string or NULL */
+	cadre_exit_kind kind; /**< the kind of stop */
+	int code;             /**< FAILURE: the callback's non-zero result */
+	const char *detail;   /**< static string or NULL */
 } cadre_exit;
 
-/* The callbacks. receive is required; start and stop may be NULL. A
+/** The callbacks. receive is required; start and stop may be NULL. A
  * behaviour must outlive every actor that uses it, until the actor's memory
  * is reclaimed after stop (static const behaviours are the usual way).
  * start and receive return 0, or non-zero to fail: the actor then stops
  * with reason CADRE_EXIT_FAILURE and that code. None of them may block the
  * worker thread. */
 typedef struct cadre_behaviour {
-	size_t size; /* bytes of your struct, >= sizeof(cadre_actor) */
+	size_t size; /**< bytes of your struct, >= sizeof(cadre_actor) */
+	/** Runs first, once, with spawn's arg; may be NULL. */
 	int (*start)(cadre_actor *self, void *arg);
+	/** Runs for each message, one at a time; required. */
 	int (*receive)(cadre_actor *self, const cadre_msg *msg);
+	/** Runs once, last, with the reason; may be NULL. */
 	void (*stop)(cadre_actor *self, const cadre_exit *reason);
-	const char *name; /* for diagnostics; may be NULL */
+	const char *name; /**< for diagnostics; may be NULL */
 } cadre_behaviour;
 
-/* Options for one spawn; NULL means the defaults (all zero). */
-/* What a bounded mailbox does with a normal message beyond its capacity.
+/** What a bounded mailbox does with a normal message beyond its capacity.
  * System messages (signals, stop requests) are never refused or dropped. */
 typedef enum cadre_overflow {
-	CADRE_OVERFLOW_FAIL = 0,        /* the send fails with CADRE_EFULL (not counted) */
-	CADRE_OVERFLOW_DROP_NEWEST = 1, /* the new message is dropped: a dead letter */
-	CADRE_OVERFLOW_DROP_OLDEST = 2, /* the oldest queued message is dropped when the
+	CADRE_OVERFLOW_FAIL = 0,        /**< the send fails with CADRE_EFULL (not counted) */
+	CADRE_OVERFLOW_DROP_NEWEST = 1, /**< the new message is dropped: a dead letter */
+	CADRE_OVERFLOW_DROP_OLDEST = 2, /**< the oldest queued message is dropped when the
 	                                   actor gets to it: a dead letter */
 } cadre_overflow;
 
-/* Spawn flags (cadre_spawn_opts.flags), all in this one place. LINK and NOTIFY_STARTED need the
- * spawner to be an actor (the call made from one of its callbacks); from
- * elsewhere cadre_spawn fails with CADRE_EINVAL. */
-#define CADRE_SPAWN_LINK 0x1u           /* link spawner and child before the child runs */
-#define CADRE_SPAWN_TRAP_EXITS 0x2u     /* the child traps exits from the start */
-#define CADRE_SPAWN_NOTIFY_STARTED 0x4u /* CADRE_MSG_STARTED to the spawner once start returned 0 */
-#define CADRE_SPAWN_KEEP_MAIL 0x8u      /* with LINK: leftover mail goes to the parent, not dead */
-/* The actor runs on the system's blocking pool (cadre_config.blocking_threads),
- * not on the per-core workers: its callbacks may block (file I/O, a legacy
- * library, sleep) without stalling other actors. Any spawner. */
+/* Spawn flags (cadre_spawn_opts.flags), all in this one place. LINK and
+ * NOTIFY_STARTED need the spawner to be an actor (the call made from one of
+ * its callbacks); from elsewhere cadre_spawn fails with CADRE_EINVAL. */
+/** Spawn flag: link spawner and child before the child runs (spawner: an actor). */
+#define CADRE_SPAWN_LINK 0x1u
+/** Spawn flag: the child traps exits from the start. */
+#define CADRE_SPAWN_TRAP_EXITS 0x2u
+/** Spawn flag: CADRE_MSG_STARTED to the spawner (an actor) once start returned 0. */
+#define CADRE_SPAWN_NOTIFY_STARTED 0x4u
+/** Spawn flag: with LINK, leftover mail goes to the parent, not dead. */
+#define CADRE_SPAWN_KEEP_MAIL 0x8u
+/** Spawn flag: the actor runs on the system's blocking pool
+ * (cadre_config.blocking_threads), not on the per-core workers: its
+ * callbacks may block (file I/O, a legacy library, sleep) without stalling
+ * other actors. Any spawner. */
 #define CADRE_SPAWN_BLOCKING 0x10u
 
+/** Options for one spawn; NULL means the defaults (all zero). */
 typedef struct cadre_spawn_opts {
-	uint32_t mailbox_capacity;       /* 0 = unbounded */
-	cadre_overflow overflow;         /* with a capacity */
-	uint32_t flags;                  /* CADRE_SPAWN_* (above) */
-	uint32_t stash_capacity;         /* 0 = 1000 (cadre/behave.h) */
-	struct cadre_mail *inherit_mail; /* queued first, in order, if the spawn succeeds (it is
-	                                    then consumed); may exceed the capacity */
+	uint32_t mailbox_capacity;       /**< 0 = unbounded */
+	cadre_overflow overflow;         /**< with a capacity */
+	uint32_t flags;                  /**< CADRE_SPAWN_* (above) */
+	uint32_t stash_capacity;         /**< 0 = 1000 (cadre/behave.h) */
+	struct cadre_mail *inherit_mail; /**< queued first, in order, if the spawn succeeds (it
+	                                    is then consumed); may exceed the capacity */
 } cadre_spawn_opts;
 
 /* ---- systems ----------------------------------------------------------- */
 
-/* Called for every dead letter, on the thread that found it dead: a sender
+/** Called for every dead letter, on the thread that found it dead: a sender
  * thread, a worker, or the thread shutting the system down. Must be
  * thread-safe and must not block. `why` is the error: CADRE_ENOACTOR (the
  * actor was gone or stopped before handling it), CADRE_ECLOSED (sent during
@@ -168,24 +198,25 @@ typedef struct cadre_spawn_opts {
  * DROP_NEWEST / DROP_OLDEST policy, or by a full stash). */
 typedef void (*cadre_dead_letter_fn)(void *ctx, cadre_ref to, const cadre_msg *msg, int why);
 
+/** A system's configuration; NULL or all-zero fields mean the defaults. */
 typedef struct cadre_config {
-	unsigned workers;          /* worker threads; 0 = one per CPU of the placement (cpus) */
-	bool no_pinning;           /* true: do not pin the workers to CPUs (see cpus) */
-	unsigned batch;            /* normal messages per actor run; 0 = 100 */
-	uint32_t max_message_size; /* largest copied payload; 0 = 1 MiB */
-	unsigned spin_rounds;      /* idle worker search rounds before parking; 0 = 64 */
-	bool no_run_next;          /* true: a woken actor waits its turn in the run queue */
-	unsigned steal_after_us;   /* a queued actor may move to an idle worker once it has
+	unsigned workers;          /**< worker threads; 0 = one per CPU of the placement (cpus) */
+	bool no_pinning;           /**< true: do not pin the workers to CPUs (see cpus) */
+	unsigned batch;            /**< normal messages per actor run; 0 = 100 */
+	uint32_t max_message_size; /**< largest copied payload; 0 = 1 MiB */
+	unsigned spin_rounds;      /**< idle worker search rounds before parking; 0 = 64 */
+	bool no_run_next;          /**< true: a woken actor waits its turn in the run queue */
+	unsigned steal_after_us;   /**< a queued actor may move to an idle worker once it has
 	                              waited this long (locality first); 0 = 100 */
-	unsigned blocking_threads; /* threads of the blocking pool; 0 = 2 */
-	bool no_backpressure; /* true: never mute senders (docs/architecture.md, backpressure) */
-	bool no_coalesce;     /* true: a run that sends much hands each message over at once,
+	unsigned blocking_threads; /**< threads of the blocking pool; 0 = 2 */
+	bool no_backpressure; /**< true: never mute senders (docs/architecture.md, backpressure) */
+	bool no_coalesce;     /**< true: a run that sends much hands each message over at once,
 	                         not in chains (docs/architecture.md, coalescing) */
-	cadre_dead_letter_fn dead_letter; /* optional */
-	void *dead_letter_ctx;
-	cadre_timeout shutdown_timeout; /* cadre_system_free's deadline for
-	                                   cadre_system_shutdown; 0 = 5000 ms,
-	                                   CADRE_FOREVER: no deadline */
+	cadre_dead_letter_fn dead_letter; /**< optional */
+	void *dead_letter_ctx;            /**< dead_letter's ctx */
+	cadre_timeout shutdown_timeout;   /**< cadre_system_free's deadline for
+	                                     cadre_system_shutdown; 0 = 5000 ms,
+	                                     CADRE_FOREVER: no deadline */
 	/** The CPUs to pin the workers to: worker i runs on cpus[i % ncpus]. With
 	 *  ncpus 0 (cpus is then ignored), the CPUs the calling thread may run on
 	 *  (sched_getaffinity at cadre_system_new: cgroup cpusets, taskset) are
@@ -198,13 +229,25 @@ typedef struct cadre_config {
 	unsigned ncpus; /**< entries of cpus; 0 = the allowed CPUs (see cpus) */
 } cadre_config;
 
-/* Creates a system and starts its workers. cfg may be NULL (defaults).
- * Returns 0, CADRE_EINVAL, CADRE_ENOMEM or CADRE_ESYS (threads). Any thread
- * that is not a worker of a system. Systems are independent: several may
- * run in one process. */
+/**
+ * Creates a system and starts its workers. Systems are independent:
+ * several may run in one process.
+ *
+ * @param out receives the system
+ * @param cfg may be NULL (defaults)
+ * @threads any thread that is not a worker of a system
+ * @blocks  while it starts the threads
+ * @retval 0 created and running
+ * @retval CADRE_EINVAL out NULL, a field out of range (too many workers, a
+ *         refused cpus list)
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ESYS a thread could not be started, or the allowed CPUs
+ *         could not be read (sched_getaffinity)
+ */
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 
-/* Shuts the system down, in this order: first, while the system still
+/**
+ * Shuts the system down, in this order: first, while the system still
  * runs, stops its supervision trees top-down (each actor that traps its
  * stop request, cadre/links.h, and was not spawned linked by one: a
  * supervisor's tree stops in order) and waits until they are gone or the
@@ -213,30 +256,56 @@ CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
  * CADRE_ECLOSED); stops every actor left at once (their stop callbacks
  * run, reason CADRE_EXIT_SHUTDOWN; a stop request is no longer trapped);
  * dead-letters every message still queued; joins the worker threads.
- * Blocks until done; must not be called from one of this system's workers
- * (CADRE_EWOULDBLOCK). Idempotent: a second call returns 0. Counters stay
- * readable afterwards. Returns 0, CADRE_EINVAL (sys NULL, a negative
- * timeout other than CADRE_FOREVER) or CADRE_EWOULDBLOCK. */
+ * Idempotent: a second call returns 0. Counters stay readable afterwards.
+ *
+ * @threads any thread that is not a worker
+ * @blocks  until done
+ * @retval 0 shut down
+ * @retval CADRE_EINVAL sys NULL, a negative timeout other than CADRE_FOREVER
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ */
 CADRE_API int cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout);
 
-/* Shuts down if needed (with cadre_config.shutdown_timeout), then frees the
- * system. NULL is ignored. After it
- * returns, no function may be called on sys. */
+/**
+ * Shuts down if needed (with cadre_config.shutdown_timeout), then frees the
+ * system. NULL is ignored. After it returns, no function may be called on
+ * sys.
+ *
+ * @threads any thread that is not a worker
+ * @blocks  while it shuts the system down
+ */
 CADRE_API void cadre_system_free(cadre_system *sys);
 
-/* Blocks the calling thread until the system has no live actors and every
- * stopped actor has been reclaimed (so its queued mail is dead-lettered
- * and the counters are settled), or until timeout passes. Returns 0,
- * CADRE_ETIMEDOUT, CADRE_EINVAL (sys NULL, a bad timeout) or
- * CADRE_EWOULDBLOCK (called on a worker). */
+/**
+ * Waits until the system has no live actors and every stopped actor has
+ * been reclaimed (so its queued mail is dead-lettered and the counters are
+ * settled), or until timeout passes.
+ *
+ * @threads any thread that is not a worker
+ * @blocks  until no actor lives, or the timeout
+ * @retval 0 no actor lives
+ * @retval CADRE_ETIMEDOUT the timeout passed first
+ * @retval CADRE_EINVAL sys NULL, a bad timeout
+ * @retval CADRE_EWOULDBLOCK called on a worker thread
+ */
 CADRE_API int cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout);
 
-/* True if the calling thread is a worker of any Cadre system (where
+/**
+ * True if the calling thread is a worker of any Cadre system (where
  * blocking calls are refused with CADRE_EWOULDBLOCK). The threads of the
- * blocking pool are not workers in this sense: their actors may block. */
+ * blocking pool are not workers in this sense: their actors may block.
+ *
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API bool cadre_is_worker_thread(void);
 
-/* Worker threads of the system. */
+/**
+ * Worker threads of the system (0 for NULL).
+ *
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API unsigned cadre_system_workers(const cadre_system *sys);
 
 /**
@@ -260,61 +329,101 @@ CADRE_API unsigned cadre_system_workers(const cadre_system *sys);
  */
 CADRE_API int cadre_system_worker_cpu(const cadre_system *sys, unsigned worker);
 
-/* Counters. Per worker, and for the system (the sum over workers plus what
+/** Counters. Per worker, and for the system (the sum over workers plus what
  * was done by non-worker threads). Snapshot values: exact once the system
  * is quiet. Invariant when quiet: sent == handled + dead_letters. */
 typedef struct cadre_stats {
-	uint64_t sent;         /* messages accepted by cadre_send* (incl. later dead) */
-	uint64_t handled;      /* messages given to a receive callback */
-	uint64_t dead_letters; /* messages never handled */
-	uint64_t batches;      /* actor runs */
-	uint64_t steals;       /* successful steals (actors taken from another worker) */
-	uint64_t parks;        /* times a worker went to sleep */
-	uint64_t wakeups;      /* times a worker was woken by another thread */
-	uint64_t spawned;      /* actors spawned */
-	uint64_t stopped;      /* actors stopped */
-	uint64_t actors_alive; /* spawned - stopped (system only; 0 per worker) */
-	uint64_t mutes;        /* senders muted by backpressure */
-	uint64_t unmutes;      /* ... and woken again */
+	uint64_t sent;         /**< messages accepted by cadre_send* (incl. later dead) */
+	uint64_t handled;      /**< messages given to a receive callback */
+	uint64_t dead_letters; /**< messages never handled */
+	uint64_t batches;      /**< actor runs */
+	uint64_t steals;       /**< successful steals (actors taken from another worker) */
+	uint64_t parks;        /**< times a worker went to sleep */
+	uint64_t wakeups;      /**< times a worker was woken by another thread */
+	uint64_t spawned;      /**< actors spawned */
+	uint64_t stopped;      /**< actors stopped */
+	uint64_t actors_alive; /**< spawned - stopped (system only; 0 per worker) */
+	uint64_t mutes;        /**< senders muted by backpressure */
+	uint64_t unmutes;      /**< ... and woken again */
 } cadre_stats;
 
-/* Fills *out. worker is an index < cadre_system_workers(), or -1 for the
- * whole system. Returns 0 or CADRE_EINVAL. Any thread. */
+/**
+ * Fills *out with a worker's counters, or the system's.
+ *
+ * @param worker an index < cadre_system_workers(), or -1 for the whole system
+ * @threads any thread
+ * @blocks  no
+ * @retval 0 filled
+ * @retval CADRE_EINVAL sys or out NULL, worker out of range
+ */
 CADRE_API int cadre_system_stats(const cadre_system *sys, int worker, cadre_stats *out);
 
 /* ---- actors ------------------------------------------------------------ */
 
-/* Spawns an actor. Its start callback runs first, on a worker, with arg
- * (which must stay valid until then). *out receives its ref. Any thread,
- * including inside a callback. Returns 0, CADRE_EINVAL (NULL, no receive,
- * size < sizeof(cadre_actor)), CADRE_ENOMEM (out of memory, or the actor
- * table is full: 16,777,215 live actors) or CADRE_ECLOSED. */
+/**
+ * Spawns an actor. Its start callback runs first, on a worker, with arg
+ * (which must stay valid until then).
+ *
+ * @param opts may be NULL (defaults)
+ * @param out  receives the actor's ref
+ * @threads any thread, including inside a callback
+ * @blocks  no
+ * @retval 0 spawned
+ * @retval CADRE_EINVAL NULL, no receive, size < sizeof(cadre_actor), LINK
+ *         or NOTIFY_STARTED from outside an actor
+ * @retval CADRE_ENOMEM out of memory, or the actor table is full
+ *         (16,777,215 live actors)
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
 CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
                           const cadre_spawn_opts *opts, void *arg, cadre_ref *out);
 
-/* Sends a copy of size bytes at data (the copy is made now; data may be
- * reused at once). Small payloads (<= CADRE_INLINE_PAYLOAD) travel inside
- * the message; larger ones are copied once into the same allocation.
- * Inside a callback the sender is the running actor; elsewhere it is none.
- * FIFO per sender-receiver pair. Never blocks, never takes a lock.
- * Types from 0xFFFF0000 up are reserved for Cadre's own messages
- * (CADRE_MSG_EXIT, CADRE_MSG_DOWN, ...): refused.
- * Returns 0, or: CADRE_EINVAL (sys NULL, data NULL with size > 0, a
- * reserved type), CADRE_ETOOBIG (size > max_message_size), CADRE_ENOMEM, CADRE_EFULL
- * (bounded mailbox full: not sent, not counted), CADRE_ENOACTOR (counted as
- * a dead letter), CADRE_ECLOSED (counted as a dead letter). */
+/**
+ * Sends a copy of size bytes at data to `to`.
+ *
+ * Small payloads (<= CADRE_INLINE_PAYLOAD) travel inside the message;
+ * larger ones are copied once into the same allocation. Inside a callback
+ * the sender is the running actor; elsewhere it is none. FIFO per
+ * sender-receiver pair. Types from 0xFFFF0000 up are reserved for Cadre's
+ * own messages (CADRE_MSG_EXIT, CADRE_MSG_DOWN, ...): refused.
+ *
+ * @threads any thread, including callbacks
+ * @blocks  no; never takes a lock
+ * @payload copied before the call returns; data may be reused at once
+ * @retval 0 sent
+ * @retval CADRE_EINVAL sys NULL, data NULL with size > 0, a reserved type
+ * @retval CADRE_ETOOBIG size > max_message_size
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL bounded mailbox full: not sent, not counted
+ * @retval CADRE_ENOACTOR no such actor: counted as a dead letter
+ * @retval CADRE_ECLOSED the system is shut down: counted as a dead letter
+ */
 CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                          size_t size);
 
-/* Zero-copy send: hands over data and its destructor. On success Cadre owns
- * data and calls dtor(data, size) exactly once after the message is handled
- * or dead. On CADRE_EINVAL, CADRE_ENOMEM and CADRE_EFULL the caller still
- * owns data; on CADRE_ENOACTOR and CADRE_ECLOSED Cadre has already called
- * dtor. dtor may be NULL (nothing to free). A reserved type (>= 0xFFFF0000)
- * is refused with CADRE_EINVAL, as by cadre_send. */
+/**
+ * Zero-copy send: hands over data and its destructor (no size limit but
+ * UINT32_MAX: nothing is copied).
+ *
+ * @param dtor may be NULL (nothing to free)
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @payload on success Cadre owns data and calls dtor(data, size) exactly
+ *          once after the message is handled or dead. On CADRE_EINVAL,
+ *          CADRE_ENOMEM and CADRE_EFULL the caller still owns data; on
+ *          CADRE_ENOACTOR and CADRE_ECLOSED Cadre has already called dtor.
+ * @retval 0 sent
+ * @retval CADRE_EINVAL sys NULL, data NULL with size > 0, size >
+ *         UINT32_MAX, a reserved type (>= 0xFFFF0000)
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EFULL bounded mailbox full: not sent, not counted
+ * @retval CADRE_ENOACTOR no such actor: counted as a dead letter
+ * @retval CADRE_ECLOSED the system is shut down: counted as a dead letter
+ */
 CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data,
                               size_t size, void (*dtor)(void *data, size_t size));
 
+/** Payloads up to this many bytes travel inside the message itself. */
 #define CADRE_INLINE_PAYLOAD 64
 
 /* ---- stopping and failing ----------------------------------------------
@@ -322,58 +431,133 @@ CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, vo
  * with a reason (cadre_exit, above) that its links and monitors see
  * (cadre/links.h). */
 
-/* Asks an actor to stop (reason CADRE_EXIT_SHUTDOWN). The request travels as
+/**
+ * Asks an actor to stop (reason CADRE_EXIT_SHUTDOWN). The request travels as
  * a system message, ahead of ordinary mail; messages queued behind it become
- * dead letters. Returns 0 (also if it is already stopping), CADRE_EINVAL,
- * CADRE_ENOACTOR or CADRE_ECLOSED. Any thread. */
+ * dead letters.
+ *
+ * @threads any thread
+ * @blocks  no
+ * @retval 0 asked (also if it is already stopping)
+ * @retval CADRE_EINVAL sys NULL
+ * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ECLOSED the system is shut down
+ */
 CADRE_API int cadre_stop_ref(cadre_system *sys, cadre_ref target);
 
-/* Inside a callback of self: stop after the current callback returns, with
- * reason CADRE_EXIT_NORMAL. Messages still queued become dead letters.
- * Returns 0, CADRE_EINVAL or CADRE_ESTATE (not called from self's callback). */
+/**
+ * Stops self after the current callback returns, with reason
+ * CADRE_EXIT_NORMAL. Messages still queued become dead letters.
+ *
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 self stops when the callback returns
+ * @retval CADRE_EINVAL self NULL
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ */
 CADRE_API int cadre_stop(cadre_actor *self);
 
-/* Sends target an exit signal with reason, as erlang:exit/2 does:
+/**
+ * Sends target an exit signal with reason, as erlang:exit/2 does:
  *   - KILLED is a kill: it cannot be trapped and stops target with KILLED;
  *   - a target that traps exits receives a CADRE_MSG_EXIT message;
  *   - otherwise NORMAL is ignored and any other reason stops the target.
- * Any thread. Returns 0, CADRE_EINVAL, CADRE_ENOACTOR, CADRE_ECLOSED or
- * CADRE_ENOMEM. reason->detail must be a static string or NULL. */
+ *
+ * reason->detail must be a static string or NULL.
+ *
+ * @threads any thread
+ * @blocks  no
+ * @retval 0 sent
+ * @retval CADRE_EINVAL sys or reason NULL, a kind out of range
+ * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ENOMEM out of memory
+ */
 CADRE_API int cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason);
 
-/* cadre_send_exit with reason KILLED. */
+/**
+ * cadre_send_exit with reason KILLED.
+ *
+ * @threads any thread
+ * @blocks  no
+ * @retval 0 sent
+ * @retval CADRE_EINVAL sys NULL
+ * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ECLOSED the system is shut down
+ * @retval CADRE_ENOMEM out of memory
+ */
 CADRE_API int cadre_kill(cadre_system *sys, cadre_ref target);
 
-/* Inside a callback of self: stop after it returns, with reason FAILURE,
- * code (non-zero) and detail (static string or NULL). Returns 0,
- * CADRE_EINVAL or CADRE_ESTATE. */
+/**
+ * Stops self after the current callback returns, with reason FAILURE, code
+ * (non-zero) and detail (static string or NULL).
+ *
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 self fails when the callback returns
+ * @retval CADRE_EINVAL self NULL, code 0
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ */
 CADRE_API int cadre_fail(cadre_actor *self, int code, const char *detail);
 
-/* Inside a callback of self: stop after it returns, with this reason
+/**
+ * Stops self after the current callback returns, with this reason
  * (cadre_stop and cadre_fail are the common cases). reason->detail must be
- * a static string or outlive everyone who may read the reason. Returns 0,
- * CADRE_EINVAL or CADRE_ESTATE. */
+ * a static string or outlive everyone who may read the reason.
+ *
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 self stops when the callback returns
+ * @retval CADRE_EINVAL self or reason NULL, a kind out of range
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ */
 CADRE_API int cadre_stop_with(cadre_actor *self, const cadre_exit *reason);
 
-/* Inside a child's start callback: the actor does not start, and that is
+/**
+ * Inside a child's start callback: the actor does not start, and that is
  * not a failure (OTP's `ignore`). It stops once start returns, with reason
  * NORMAL, code CADRE_IGNORE_CODE, detail "ignore" (start should then
  * return 0). A supervisor keeps the child's spec with no actor, or forgets
  * it if it is TEMPORARY or a SIMPLE_ONE_FOR_ONE child, and goes on
  * (cadre/supervisor.h). Called elsewhere than in start, it stops self with
- * that reason like cadre_stop_with. Returns 0, CADRE_EINVAL or CADRE_ESTATE
- * (not in one of self's callbacks). */
+ * that reason like cadre_stop_with.
+ *
+ * @threads self's callbacks (normally start)
+ * @blocks  no
+ * @retval 0 self stops, ignored, once the callback returns
+ * @retval CADRE_EINVAL self NULL
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ */
 CADRE_API int cadre_ignore(cadre_actor *self);
 
-#define CADRE_IGNORE_CODE 0x49474E /* "IGN" */
+/** The code of cadre_ignore's reason ("IGN"). */
+#define CADRE_IGNORE_CODE 0x49474E
 
 /* ---- inside a callback ---------------------------------------------------- */
 
-/* Inside a callback of self: self's ref, and self's system. */
+/**
+ * Self's ref; CADRE_REF_NONE outside self's callbacks.
+ *
+ * @threads self's callbacks
+ * @blocks  no
+ */
 CADRE_API cadre_ref cadre_self(const cadre_actor *self);
+
+/**
+ * Self's system; NULL outside self's callbacks.
+ *
+ * @threads self's callbacks
+ * @blocks  no
+ */
 CADRE_API cadre_system *cadre_actor_system(const cadre_actor *self);
 
-/* The behaviour self runs with (cadre_become may change it later). */
+/**
+ * The behaviour self runs with (cadre_become may change it later); NULL
+ * outside self's callbacks.
+ *
+ * @threads self's callbacks
+ * @blocks  no
+ */
 CADRE_API const cadre_behaviour *cadre_actor_behaviour(const cadre_actor *self);
 
 #ifdef __cplusplus

@@ -1,4 +1,6 @@
-/* Cadre: one error table for the whole project.
+/**
+ * @file
+ * Cadre: one error table for the whole project.
  *
  * Sign convention: every function that can fail returns int; 0 means success
  * and a negative CADRE_E* code means failure. Functions that return a count
@@ -17,7 +19,11 @@
 extern "C" {
 #endif
 
-/* X(NAME, value, message) */
+/**
+ * The error table: one `X(NAME, value, message)` per code. Expand it with
+ * your own X to build a table of your own (the enum and the two functions
+ * below are built from it).
+ */
 #define CADRE_ERRNO_MAP(X)                                                        \
 	X(EINVAL, -1, "invalid argument (NULL or out of range)")                  \
 	X(ENOMEM, -2, "out of memory")                                            \
@@ -35,19 +41,75 @@ extern "C" {
 	X(ESTATE, -14, "called in the wrong lifecycle state")                     \
 	X(ESYS, -15, "an operating system call failed")
 
+/**
+ * The codes: CADRE_OK and CADRE_<NAME> = value for each row of
+ * CADRE_ERRNO_MAP. Functions return them negative as they are (they are
+ * negative numbers), never in errno.
+ */
 enum cadre_errno {
-	CADRE_OK = 0,
+	CADRE_OK = 0, /**< success */
 #define CADRE__ERR_ENUM(name, value, msg) CADRE_##name = (value),
 	CADRE_ERRNO_MAP(CADRE__ERR_ENUM)
 #undef CADRE__ERR_ENUM
 };
 
-/* A human-readable message for a code; "unknown error" for anything else.
- * Thread-safe, never NULL, the string is static. */
+/** @var CADRE_EINVAL
+ * An argument is invalid: a required pointer is NULL, a size, count,
+ * timeout or enum value is out of range, or a reserved message type. */
+/** @var CADRE_ENOMEM
+ * Out of memory (also: the actor table is full). Nothing was changed. */
+/** @var CADRE_EFULL
+ * A bounded mailbox (or a stash) is full. */
+/** @var CADRE_ECLOSED
+ * The system is shut down or shutting down. */
+/** @var CADRE_ENOACTOR
+ * No such actor: the ref is stale (the actor stopped), forged or of
+ * another system. */
+/** @var CADRE_ETOOBIG
+ * A payload is larger than the configured maximum (cadre_config's
+ * max_message_size), or a reply larger than the caller's buffer. */
+/** @var CADRE_EEMPTY
+ * Nothing to take. */
+/** @var CADRE_ETIMEDOUT
+ * The timeout passed first. */
+/** @var CADRE_EEXIST
+ * The name or id is taken already. */
+/** @var CADRE_ENOENT
+ * Not found: an unknown name, id, timer or child. */
+/** @var CADRE_EBUSY
+ * The operation cannot be done in the current state (a running child, a
+ * mailbox with mail). */
+/** @var CADRE_ECANCELED
+ * The operation was cancelled before it completed (a request whose asker
+ * was finalized, a child whose start failed, a system shut down while
+ * waiting). */
+/** @var CADRE_EWOULDBLOCK
+ * The call would block, and the calling thread is a worker, which must not
+ * block. */
+/** @var CADRE_ESTATE
+ * Called in the wrong lifecycle state, or from the wrong place (a function
+ * for an actor's callbacks called from elsewhere). */
+/** @var CADRE_ESYS
+ * An operating system call failed (threads, memory mapping). */
+
+/**
+ * A human-readable message for a code; "unknown error" for anything else.
+ *
+ * @param err a CADRE_E* code (or anything)
+ * @return the message: never NULL, a static string
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API const char *cadre_strerror(int err);
 
-/* The code's name, e.g. "CADRE_EFULL"; "CADRE_UNKNOWN" for anything else.
- * Thread-safe, never NULL, the string is static. */
+/**
+ * The code's name, as "CADRE_EFULL"; "CADRE_UNKNOWN" for anything else.
+ *
+ * @param err a CADRE_E* code (or anything)
+ * @return the name: never NULL, a static string
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API const char *cadre_err_name(int err);
 
 #ifdef __cplusplus
