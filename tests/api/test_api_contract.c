@@ -486,14 +486,15 @@ static const struct row rows[] = {
         R(send_interval, 0, EINV, EINV, NA, 0, 0, CLOSED, NA, NA, EINV),
         R(timer_cancel, 0, EINV, NA, NA, NOENT, NA, 0, NA, NA, NOENT),
         R(timers_pending, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
-        /* cadre/ask.h. asker_fini and ask_cancel take self NULL (it only cancels
-         * the timers) and document no CADRE_ESTATE (outside: not run). */
+        /* cadre/ask.h. asker_fini takes self NULL (an asker finalized outside any
+         * actor: test_ask_cancel). asker_fini, ask_dispatch and ask_cancel
+         * document no CADRE_ESTATE (outside: not run). */
         R(asker_init, 0, EINV, NA, NA, NA, NA, NA, NA, NA, 0),
         R(asker_fini, F_ACTOR, 0, EINV, NA, NA, NA, NA, NA, NA, NA),
         R(ask, F_ACTOR, EINV, EINV, EINV, NOACT, NOACT, NA, ESTATE, NA, EINV),
         R(ask_cb, F_ACTOR, EINV, EINV, EINV, NOACT, NOACT, NA, ESTATE, NA, NA),
         R(ask_dispatch, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, NA, NA, 0),
-        R(ask_cancel, F_ACTOR, NOENT, EINV, NA, NOENT, NA, NA, NA, NA, NA),
+        R(ask_cancel, F_ACTOR, EINV, EINV, NA, NOENT, NA, NA, NA, NA, NA),
         R(reply_read, F_ACTOR, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
         R(asker_stats, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, 0),
         R(ask_global_stats, 0, EINV, NA, NA, NA, NA, NA, NA, NA, NA),
