@@ -222,13 +222,21 @@ c_mail_drop(FX)
 
 /* ---- cadre/registry.h ----------------------------------------------------------------- */
 CALL(register, cadre_register(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), REF))
-CALL(unregister, cadre_unregister(SYS, NUL(V_NULL2, "contract")))
+/* plain: an empty name, or one of CADRE_NAME_MAX + 1 bytes */
+static const char *
+too_long(void)
+{
+	static char name[CADRE_NAME_MAX + 2];
+	memset(name, 'x', CADRE_NAME_MAX + 1);
+	return name;
+}
+CALL(unregister, cadre_unregister(SYS, v == V_PLAIN ? too_long() : NUL(V_NULL2, "contract")))
 static int
 c_whereis(FX)
 {
 	(void)self;
 	cadre_ref r;
-	return cadre_whereis(SYS, NUL(V_NULL2, "contract"), NUL(V_NULL3, &r));
+	return cadre_whereis(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), NUL(V_NULL3, &r));
 }
 
 /* ---- cadre/timer.h -------------------------------------------------------------------- */
@@ -478,8 +486,8 @@ static const struct row rows[] = {
         R(mail_drop, 0, EINV, EINV, NA, NA, EINV, NA, NA, NA, 0),
         /* cadre/registry.h: after shutdown every name is gone */
         R(register, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
-        R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, NOENT),
-        R(whereis, 0, EINV, EINV, EINV, NA, NA, NOENT, NA, NA, NOENT),
+        R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, EINV),
+        R(whereis, 0, EINV, EINV, EINV, NA, NA, NOENT, NA, NA, EINV),
         /* cadre/timer.h: a timer to a stopped actor is armed, then cancelled. A
          * timer handle names no system: a foreign one cannot be told apart. */
         R(send_after, 0, EINV, EINV, NA, 0, 0, CLOSED, NA, NA, EINV),
