@@ -34,14 +34,18 @@ counter_receive(cadre_actor *self, const cadre_msg *msg)
 	case MSG_DONE:
 		return cadre_stop(self); /* stop after this message */
 	default:
-		return -1; /* an unknown message is a failure */
+		/* an unknown message is a failure: the code is ours (any non-zero
+		 * int), the detail shows in the reason */
+		return cadre_fail(self, 1, "unknown message");
 	}
 }
 
 static void
 counter_stop(cadre_actor *self, const cadre_exit *why)
 {
-	printf("counter: stopped (reason %d), total %ld\n", why->kind, ((struct counter *)self)->n);
+	char reason[96];
+	cadre_exit_format(why, reason, sizeof reason);
+	printf("counter: stopped (%s), total %ld\n", reason, ((struct counter *)self)->n);
 }
 
 static const cadre_behaviour counter = {

@@ -17,7 +17,7 @@ pong_receive(cadre_actor *self, const cadre_msg *msg)
 {
 	struct pong *p = (struct pong *)self;
 	if (msg->type != PING)
-		return -1;
+		return cadre_fail(self, 1, "not a ping");
 	p->served++;
 	/* Reply to whoever asked: the sender's ref came with the message. */
 	return cadre_send(cadre_actor_system(self), msg->sender, PONG, msg->data, msg->size);
@@ -61,7 +61,7 @@ ping_receive(cadre_actor *self, const cadre_msg *msg)
 	struct ping *p = (struct ping *)self;
 	cadre_system *sys = cadre_actor_system(self);
 	if (msg->type != PONG || *(const long *)msg->data != p->left)
-		return -1; /* a wrong or out-of-order answer fails the actor */
+		return cadre_fail(self, 2, "wrong answer"); /* fails the actor */
 	if (--p->left == 0) {
 		cadre_stop_ref(sys, p->peer);
 		return cadre_stop(self);
@@ -73,7 +73,9 @@ ping_receive(cadre_actor *self, const cadre_msg *msg)
 static void
 ping_stop(cadre_actor *self, const cadre_exit *why)
 {
-	printf("ping: done, %ld rounds left, reason %d\n", ((struct ping *)self)->left, why->kind);
+	char reason[96];
+	cadre_exit_format(why, reason, sizeof reason);
+	printf("ping: done, %ld rounds left, reason %s\n", ((struct ping *)self)->left, reason);
 }
 
 static const cadre_behaviour ping = {.size = sizeof(struct ping),

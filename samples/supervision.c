@@ -43,8 +43,9 @@ static void
 cache_stop(cadre_actor *self, const cadre_exit *why)
 {
 	struct cache *c = (struct cache *)self;
-	printf("cache: stopping (reason %d) with %ld answers, sum %lld\n", why->kind, c->stored,
-	       c->sum);
+	char reason[96];
+	cadre_exit_format(why, reason, sizeof reason);
+	printf("cache: stopping (%s) with %ld answers, sum %lld\n", reason, c->stored, c->sum);
 }
 
 static const cadre_behaviour cache = {.size = sizeof(struct cache),
@@ -92,13 +93,15 @@ static const cadre_behaviour worker = {.size = sizeof(struct worker),
 static void
 print_event(void *ctx, const cadre_sup_event *ev)
 {
-	static const char *what[] = {"started",      "exited",          "restarting",
-	                             "stopped",      "failed to start", "too many restarts",
-	                             "shutting down"};
+	static const char *what[] = {"started",       "exited",          "restarting",
+	                             "stopped",       "failed to start", "too many restarts",
+	                             "shutting down", "shutdown error",  "ignored"};
 	printf("[%s] %s %s", (const char *)ctx, ev->id != NULL ? ev->id : "supervisor",
 	       what[ev->kind]);
+	char reason[96];
+	cadre_exit_format(&ev->reason, reason, sizeof reason);
 	if (ev->kind == CADRE_SUP_CHILD_EXITED || ev->kind == CADRE_SUP_SHUTDOWN)
-		printf(" (reason %d, code %d)", ev->reason.kind, ev->reason.code);
+		printf(" (%s)", reason);
 	if (ev->kind == CADRE_SUP_CHILD_EXITED && ev->mail != 0)
 		printf(", %u queued requests handed over", ev->mail);
 	if (ev->kind == CADRE_SUP_CHILD_RESTARTING)

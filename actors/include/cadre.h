@@ -2,7 +2,7 @@
  * @file
  * Cadre: the public API, one header. It declares everything libcadre
  * exports: the core (systems, actors, messages, links and monitors, timers,
- * the registry, become and the stash, the mailbox), request/response,
+ * log events, the registry, become and the stash, the mailbox), request/response,
  * supervisors and routers.
  *
  * Conventions (docs/api.md, "Conventions", says them in full): `cadre_` is
@@ -21,6 +21,7 @@
 #include <cadre/mailbox.h>
 #include <cadre/actor.h>
 #include <cadre/links.h>
+#include <cadre/log.h>
 #include <cadre/behave.h>
 #include <cadre/registry.h>
 #include <cadre/timer.h>

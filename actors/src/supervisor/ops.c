@@ -57,9 +57,15 @@ cadre__sup_start_failed(struct sup *s, struct child *c, cadre_exit reason)
 	c->ref = CADRE_REF_NONE;
 	c->st = C_TERMINATED;
 	if (s->phase == P_INIT) {
+		/* The child's own failure code, or Cadre's error (a spawn that
+		 * failed, a start that ended otherwise: ECANCELED). */
 		s->final_reason =
-		        (cadre_exit){CADRE_EXIT_FAILURE,
-		                     reason.code != 0 ? reason.code : CADRE_ECANCELED, c->spec->id};
+		        reason.kind == CADRE_EXIT_FAILURE
+		                ? (cadre_exit){CADRE_EXIT_FAILURE, reason.code, c->spec->id}
+		                : (cadre_exit){CADRE_EXIT_ERROR,
+		                               reason.kind == CADRE_EXIT_ERROR ? reason.code
+		                                                               : CADRE_ECANCELED,
+		                               c->spec->id};
 		if (s->starter != NULL)
 			s->starter->failed_id = c->spec->id;
 		cadre__sup_begin_shutdown(s, s->final_reason);
@@ -100,7 +106,7 @@ do_start(struct sup *s, struct child *c)
 		s->closing = true;
 	if (rc != 0) {
 		s->start_oom |= rc == CADRE_ENOMEM && s->phase == P_INIT; /* supervisor.c */
-		cadre__sup_start_failed(s, c, (cadre_exit){CADRE_EXIT_FAILURE, rc, "spawn failed"});
+		cadre__sup_start_failed(s, c, (cadre_exit){CADRE_EXIT_ERROR, rc, "spawn failed"});
 		return;
 	}
 	c->mail = NULL; /* consumed by the spawn */

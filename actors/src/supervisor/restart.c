@@ -130,12 +130,34 @@ restart_group(struct sup *s, struct child *c, uint32_t delay)
 	}
 }
 
+/* Reports a restart of c, or the intensity reached, to the system's log
+ * (cadre/log.h); was: the actor that ended. */
+static void
+log_restart(struct sup *s, cadre_log_kind kind, const struct child *c, cadre_ref was,
+            cadre_exit reason)
+{
+	const char *name = c->spec->beh != NULL ? c->spec->beh->name : NULL;
+	cadre_log_event ev = {
+	        .kind = kind,
+	        .level = kind == CADRE_LOG_INTENSITY ? CADRE_LOG_LEVEL_ERROR : CADRE_LOG_LEVEL_INFO,
+	        .actor = was,
+	        .name = name != NULL ? name : "?",
+	        .reason = reason,
+	        .supervisor = cadre_self(&s->base),
+	        .child_id = c->spec->id,
+	        .count = kind == CADRE_LOG_INTENSITY ? s->spec->intensity : s->nrestarts,
+	        .window_ms = s->spec->period_ms,
+	};
+	(void)cadre_system_log(sys_of(s), &ev);
+}
+
 /* Child c died (its EXIT, or a failed restart): restart it (and, by the
  * strategy, its siblings), or forget it, or give up. */
 void
 cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadre_mail *mail)
 {
 	cadre_system *sys = sys_of(s);
+	cadre_ref was = c->ref;
 	c->ref = CADRE_REF_NONE;
 	c->st = C_TERMINATED;
 	bool abnormal = reason.kind != CADRE_EXIT_NORMAL && reason.kind != CADRE_EXIT_SHUTDOWN;
@@ -150,10 +172,12 @@ cadre__sup_on_child_exit(struct sup *s, struct child *c, cadre_exit reason, cadr
 	if (!record_restart(s)) {
 		cadre_mail_drop(sys, mail);
 		cadre__sup_emit(s, CADRE_SUP_INTENSITY, c, reason, 0, 0);
+		log_restart(s, CADRE_LOG_INTENSITY, c, was, reason);
 		cadre__sup_begin_shutdown(
 		        s, (cadre_exit){CADRE_EXIT_SHUTDOWN, 0, "reached max restart intensity"});
 		return;
 	}
+	log_restart(s, CADRE_LOG_CHILD_RESTARTED, c, was, reason);
 	cadre_mail_drop(sys, c->mail);
 	c->mail = mail; /* NULL unless handover_mail */
 	uint32_t delay = backoff(s);

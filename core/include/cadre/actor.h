@@ -126,14 +126,41 @@ typedef enum cadre_exit_kind {
 	CADRE_EXIT_KILLED = 2,   /**< killed; cannot be trapped */
 	CADRE_EXIT_FAILURE = 3,  /**< a callback failed: code says how */
 	CADRE_EXIT_NOPROC = 4,   /**< (monitors) the actor did not exist */
+	/** Cadre itself ended the actor: `code` is a CADRE_E* code (for
+	 *  example CADRE_ENOMEM when a link or monitor could not be recorded).
+	 *  Abnormal, like FAILURE: links, monitors and supervisors treat it
+	 *  as a failure. */
+	CADRE_EXIT_ERROR = 5,
 } cadre_exit_kind;
 
 /** An exit reason: why an actor stopped, as its links and monitors see it. */
 typedef struct cadre_exit {
 	cadre_exit_kind kind; /**< the kind of stop */
-	int code;             /**< FAILURE: the callback's non-zero result */
-	const char *detail;   /**< static string or NULL */
+	/** FAILURE: the user's own non-zero code (a callback's result or
+	 *  cadre_fail's), never read as a CADRE_E*; ERROR: a CADRE_E* code. */
+	int code;
+	const char *detail; /**< static string or NULL */
 } cadre_exit;
+
+/**
+ * Writes reason as text into buf, like snprintf: "normal", "shutdown",
+ * "killed", "noproc", "failure(42)", "failure(42, \"detail\")",
+ * "error(CADRE_ENOMEM)", "normal(ignore)" (cadre_ignore's reason),
+ * "shutdown(\"detail\")" (a detail is shown when present).
+ *
+ * At most size bytes are written, always NUL-terminated when size > 0; the
+ * text is cut short if it does not fit.
+ *
+ * @param reason the reason to format
+ * @param buf    where to write; may be NULL when size is 0
+ * @param size   bytes at buf
+ * @threads any thread, including callbacks
+ * @blocks  no
+ * @return the length of the whole text (a count, excluding the NUL), which
+ *         may be more than size - 1 if it was cut short
+ * @retval CADRE_EINVAL reason NULL, or buf NULL with size > 0
+ */
+CADRE_API int cadre_exit_format(const cadre_exit *reason, char *buf, size_t size);
 
 /** The callbacks. receive is required; start and stop may be NULL. A
  * behaviour must outlive every actor that uses it, until the actor's memory
@@ -198,6 +225,20 @@ typedef struct cadre_spawn_opts {
  * DROP_NEWEST / DROP_OLDEST policy, or by a full stash). */
 typedef void (*cadre_dead_letter_fn)(void *ctx, cadre_ref to, const cadre_msg *msg, int why);
 
+/** A log event (cadre/log.h). */
+typedef struct cadre_log_event cadre_log_event;
+
+/**
+ * The log hook (cadre_config.log): called for every log event of the
+ * system (cadre/log.h), on the thread where it happens, most often a
+ * worker in the middle of a run.
+ *
+ * @threads called on any thread of the system, concurrently: must be
+ *          thread-safe
+ * @blocks  must not block (it stalls the worker that calls it)
+ */
+typedef void (*cadre_log_fn)(void *ctx, const cadre_log_event *ev);
+
 /** A system's configuration; NULL or all-zero fields mean the defaults. */
 typedef struct cadre_config {
 	unsigned workers;          /**< worker threads; 0 = one per CPU of the placement (cpus) */
@@ -227,6 +268,17 @@ typedef struct cadre_config {
 	 *  may run on, or if no_pinning is true with ncpus > 0. */
 	const int *cpus;
 	unsigned ncpus; /**< entries of cpus; 0 = the allowed CPUs (see cpus) */
+	/** The log hook (cadre/log.h); NULL: the default printer, one line on
+	 *  stderr per unhandled actor failure, restart intensity reached and
+	 *  dead-letter rate exceeded. */
+	cadre_log_fn log;
+	/** Passed to log. */
+	void *log_ctx;
+	/** True (with log NULL): the default printer prints nothing. */
+	bool quiet;
+	/** Dead letters per second above which a CADRE_LOG_DEAD_LETTERS event
+	 *  is made (at most one a second); 0 = 1000. */
+	uint32_t dead_letter_rate;
 } cadre_config;
 
 /**

@@ -18,7 +18,7 @@
 static cadre_exit
 failure(int code)
 {
-	return (cadre_exit){CADRE_EXIT_FAILURE, code, "callback failed"};
+	return (cadre_exit){CADRE_EXIT_FAILURE, code, NULL};
 }
 
 int

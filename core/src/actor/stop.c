@@ -16,7 +16,7 @@ stop_running(struct cadre__actor *a, cadre_exit reason)
 int
 cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
 {
-	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_NOPROC)
+	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_ERROR)
 		return CADRE_EINVAL;
 	struct cadre__actor *a = cadre__running(self);
 	if (a == NULL)
@@ -168,8 +168,36 @@ cadre_actor_behaviour(const cadre_actor *self)
 	return a == NULL ? NULL : a->beh;
 }
 
-/* Ends the actor's life on its worker: stop(), exit and down signals to its
- * links and watchers, slot, counters. */
+/* The crash report (cadre/log.h) of an actor that ends with FAILURE or
+ * ERROR, before its links and watchers are told (they are counted here).
+ * A kill is not reported (OTP does not report it either). */
+static void
+report_failure(struct cadre__worker *w, struct cadre__actor *a, const cadre_exit *why)
+{
+	bool signalled = w->exit_signalled;
+	w->exit_signalled = false;
+	if (why->kind != CADRE_EXIT_FAILURE && why->kind != CADRE_EXIT_ERROR)
+		return;
+	struct cadre__ext *x = cadre__ext_of(a, false);
+	bool heard =
+	        x != NULL && (x->nlinks > 0 || x->nwatchers > 0 || !cadre_ref_is_none(x->parent));
+	const char *name = a->beh->name;
+	cadre_log_event ev = {
+	        .kind = CADRE_LOG_ACTOR_FAILED,
+	        .level = CADRE_LOG_LEVEL_ERROR,
+	        .system = w->sys,
+	        .actor = cadre__ref_of(w->sys, a),
+	        .name = name != NULL ? name : "?",
+	        .reason = *why,
+	        .unhandled = !heard,
+	        .signalled = signalled,
+	        .child_id = "",
+	};
+	cadre__log(w->sys, &ev);
+}
+
+/* Ends the actor's life on its worker: stop(), the crash report, exit and
+ * down signals to its links and watchers, slot, counters. */
 int
 cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
 {
@@ -178,6 +206,7 @@ cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason
 	w->exit = reason;
 	if (a->beh->stop != NULL)
 		a->beh->stop(cadre__user_of(a), &w->exit);
+	report_failure(w, a, &w->exit);
 	cadre__stash_drop_all(w, a);
 	cadre__signals_on_death(w, a, &w->exit);
 	cadre__tls_actor = NULL;

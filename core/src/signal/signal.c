@@ -384,7 +384,7 @@ cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason)
 {
 	if (sys == NULL || reason == NULL)
 		return CADRE_EINVAL;
-	if (reason->kind > CADRE_EXIT_NOPROC)
+	if (reason->kind > CADRE_EXIT_ERROR)
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
@@ -533,7 +533,9 @@ handle_exit(struct cadre__worker *w, struct cadre__actor *a, const struct cadre_
 	struct cadre_mail *mail = e->mail;
 	if (!e->linked && e->reason.kind == CADRE_EXIT_KILLED) {
 		cadre__mail_drop(w->sys, w, mail);
-		return w->sys->hooks.finish(w, a, e->reason); /* a kill cannot be trapped */
+		w->exit_signalled = true; /* for the crash report (actor/) */
+		/* a kill cannot be trapped */
+		return w->sys->hooks.finish(w, a, e->reason);
 	}
 	if (e->linked) {
 		struct cadre__msg *mine = take_link(a, e->from); /* it is gone: ours is not due */
@@ -545,8 +547,10 @@ handle_exit(struct cadre__worker *w, struct cadre__actor *a, const struct cadre_
 	}
 	if (!(a->flags & CADRE__F_TRAP_EXITS)) {
 		cadre__mail_drop(w->sys, w, mail);
-		if (e->reason.kind != CADRE_EXIT_NORMAL) /* the same reason spreads */
+		if (e->reason.kind != CADRE_EXIT_NORMAL) { /* the same reason spreads */
+			w->exit_signalled = true;          /* for the crash report (actor/) */
 			return w->sys->hooks.finish(w, a, e->reason);
+		}
 		return CADRE__RUN_AGAIN;
 	}
 	cadre_exit_msg em = {e->from, e->reason, e->linked != 0, mail};
@@ -570,7 +574,7 @@ handle_link(struct cadre__worker *w, struct cadre__actor *a, struct cadre__msg *
 			cadre__msg_release(m); /* linked already: one link */
 		return CADRE__RUN_AGAIN;
 	}
-	cadre_exit why = {CADRE_EXIT_FAILURE, CADRE_ENOMEM, "link: out of memory"};
+	cadre_exit why = {CADRE_EXIT_ERROR, CADRE_ENOMEM, "link: out of memory"};
 	exit_fill(m, cadre__ref_of(w->sys, a), &why, true, NULL);
 	sig_post_or_release(w->sys, w, from, m);
 	return w->sys->hooks.finish(w, a, why);
@@ -589,7 +593,7 @@ handle_monitor(struct cadre__worker *w, struct cadre__actor *a, struct cadre__ms
 		x->watchers[x->nwatchers++] = (struct cadre__watch){mo.monitor, mo.from, m};
 		return CADRE__RUN_AGAIN;
 	}
-	cadre_exit why = {CADRE_EXIT_FAILURE, CADRE_ENOMEM, "monitor: out of memory"};
+	cadre_exit why = {CADRE_EXIT_ERROR, CADRE_ENOMEM, "monitor: out of memory"};
 	down_fill(m, mo.monitor, cadre__ref_of(w->sys, a), &why);
 	sig_post_or_release(w->sys, w, mo.from, m);
 	return w->sys->hooks.finish(w, a, why);

@@ -16,6 +16,7 @@
 #include <cadre/actor.h>
 #include <cadre/behave.h>
 #include <cadre/links.h>
+#include <cadre/log.h>
 #include <cadre/registry.h>
 #include <cadre/timer.h>
 
@@ -108,6 +109,7 @@ struct cadre__worker {
 	unsigned run_next_streak;
 	/* The run in progress (actor/, signal/, send/). */
 	cadre_exit exit;                 /* the running actor's stop reason, once it stops */
+	bool exit_signalled;             /* ... an exit signal ended it (signal/, for the log) */
 	struct cadre_mail *pending_mail; /* a delivered EXIT's mail, until claimed */
 	const cadre_msg *cur_view;       /* the message receive is handling */
 	int cur_disp;                    /* what happens to it: CADRE__DISP_* */
@@ -150,6 +152,10 @@ struct cadre_system {
 	bool coalesce;
 	cadre_dead_letter_fn dead_letter;
 	void *dead_letter_ctx;
+	cadre_log_fn log; /* log.c: the hook, or NULL: the default printer */
+	void *log_ctx;
+	bool quiet;       /* no hook: print nothing */
+	uint32_t dl_rate; /* dead letters a second before an event */
 	struct cadre__hooks hooks;
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;     /* timer/ */
@@ -169,6 +175,10 @@ struct cadre_system {
 	/* Counters of work done by outside threads (atomic adds). */
 	cadre_stats outside_st CADRE__ALIGNED;
 	pthread_mutex_t shutdown_lock; /* serialises shutdown callers (never a worker) */
+	/* The dead-letter rate (log.c), touched on the dead-letter path only. */
+	uint64_t dl_start CADRE__ALIGNED; /* the window's start (ms) */
+	uint64_t dl_count;                /* dead letters in it */
+	uint64_t dl_reported;             /* when the last event was made (ms), 0: never */
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
@@ -246,6 +256,12 @@ int cadre__self_check(const cadre_actor *self, struct cadre__actor **a);
  * hook, freed. w: the calling worker, or NULL. */
 void cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
                         struct cadre__msg *m, int why);
+/* Log events (log.c): to the hook or the default printer; the
+ * configuration's log fields; the dead-letter rate, called for every dead
+ * letter (to: its receiver). */
+void cadre__log(struct cadre_system *sys, const cadre_log_event *ev);
+void cadre__log_configure(struct cadre_system *sys, const cadre_config *cfg);
+void cadre__dead_letter_rate(struct cadre_system *sys, cadre_ref to);
 /* Live actors, and spawns in progress anywhere (seq_cst: spawn's Dekker
  * pair with shutdown). */
 uint64_t cadre__alive(struct cadre_system *sys);

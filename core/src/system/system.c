@@ -27,6 +27,7 @@ cadre__dead_letter(struct cadre_system *sys, struct cadre__worker *w, cadre_ref 
 		cadre__store_rel_u64(&w->st.dead_letters, w->st.dead_letters + 1);
 	else
 		cadre__faa_acqrel_u64(&sys->outside_st.dead_letters, 1);
+	cadre__dead_letter_rate(sys, to);
 }
 
 /* ---- counters ------------------------------------------------------------- */

@@ -287,8 +287,8 @@ partner_round(long n, uint32_t type, bool dead, struct tally *t)
 			CHECK_EQ(k, CADRE_EXIT_NOPROC);
 		else /* stopped, or failed: it could not record us */
 			CHECK(k == CADRE_EXIT_SHUTDOWN ||
-			      (k == CADRE_EXIT_FAILURE && ld(&o.code) == CADRE_ENOMEM));
-		t->partner_failed += k == CADRE_EXIT_FAILURE;
+			      (k == CADRE_EXIT_ERROR && ld(&o.code) == CADRE_ENOMEM));
+		t->partner_failed += k == CADRE_EXIT_ERROR;
 	}
 	CHECK_EQ(ld(&o.exits) + ld(&o.downs), got);
 	return used;
