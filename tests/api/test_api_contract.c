@@ -166,6 +166,16 @@ CALL(self, NZ(!cadre_ref_is_none(cadre_self(SELF))))
 CALL(actor_system, NZ(cadre_actor_system(SELF) != NULL))
 CALL(actor_behaviour, NZ(cadre_actor_behaviour(SELF) != NULL))
 
+/* plain: with buf NULL and size 0, the length of "normal" */
+static int
+c_exit_format(FX)
+{
+	(void)f, (void)self;
+	char buf[8];
+	return cadre_exit_format(NUL(V_NULL1, &normal_exit), v == V_NULL2 ? NULL : buf,
+	                         v == V_PLAIN ? 0 : sizeof buf);
+}
+
 /* ---- cadre/behave.h ------------------------------------------------------------------- */
 CALL(become, cadre_become(SELF, v == V_PLAIN ? &sink_beh : NUL(V_NULL2, &prober_beh), false))
 CALL(unbecome, cadre_unbecome(SELF))
@@ -218,6 +228,22 @@ c_mail_drop(FX)
 	if (rc != 0 && m != NULL)
 		CHECK_EQ(cadre_mail_drop(f->sys, m), 0); /* still the caller's */
 	return rc;
+}
+
+/* ---- cadre/log.h ---------------------------------------------------------------------- */
+/* plain: an unknown kind; closed and worker: an INFO event (the default
+ * printer writes none) */
+static const cadre_log_event info_event = {.kind = CADRE_LOG_CHILD_RESTARTED,
+                                           .level = CADRE_LOG_LEVEL_INFO};
+static const cadre_log_event bad_event = {.kind = (cadre_log_kind)99};
+CALL(system_log, cadre_system_log(SYS, v == V_PLAIN ? &bad_event : NUL(V_NULL2, &info_event)))
+static int
+c_log_format(FX)
+{
+	(void)f, (void)self;
+	char buf[8];
+	return cadre_log_format(v == V_PLAIN ? &bad_event : NUL(V_NULL1, &info_event),
+	                        v == V_NULL2 ? NULL : buf, sizeof buf);
 }
 
 /* ---- cadre/registry.h ----------------------------------------------------------------- */
@@ -464,6 +490,7 @@ static const struct row rows[] = {
         R(self, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
         R(actor_system, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
         R(actor_behaviour, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
+        R(exit_format, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, 6),
         /* cadre/behave.h */
         R(become, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, EINV),
         R(unbecome, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NOENT),
@@ -484,6 +511,9 @@ static const struct row rows[] = {
         R(mail_count, 0, 0, NA, NA, NA, NA, NA, NA, NA, 3),
         /* mail_drop after shutdown: in fx_end, on a bundle of sys */
         R(mail_drop, 0, EINV, EINV, NA, NA, EINV, NA, NA, NA, 0),
+        /* cadre/log.h */
+        R(system_log, 0, EINV, EINV, NA, NA, NA, 0, NA, 0, EINV),
+        R(log_format, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
         /* cadre/registry.h: after shutdown every name is gone */
         R(register, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
         R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, EINV),
