@@ -221,6 +221,14 @@ static const cadre_sup_spec sofo_sup = {.strategy = CADRE_SIMPLE_ONE_FOR_ONE,
                                         .nchildren = 1};
 static const cadre_router_spec empty_group = {.strategy = CADRE_ROUTE_ROUND_ROBIN};
 
+static void
+await_no_timers(cadre_system *sys)
+{
+	for (int i = 0; i < T_MS && cadre_timers_pending(sys) != 0; i++)
+		nap_us(1000);
+	CHECK_EQ(cadre_timers_pending(sys), 0);
+}
+
 static cadre_system *
 new_system(unsigned workers)
 {
@@ -242,9 +250,7 @@ fx_begin(struct fx *f)
 	CHECK_EQ(cadre_stop_ref(f->sys, f->stale), 0);
 	CHECK_EQ(cadre_system_await_stopped(f->sys, T_MS), 0); /* stopped and reclaimed */
 	CHECK_EQ(cadre_send_after(f->sys, f->stale, M_DATA, NULL, 0, CADRE_NOWAIT, &f->fired), 0);
-	for (int i = 0; i < T_MS && cadre_timers_pending(f->sys) != 0; i++)
-		nap_us(1000);
-	CHECK_EQ(cadre_timers_pending(f->sys), 0); /* fired (and cancelled: its target is gone) */
+	await_no_timers(f->sys); /* fired (and cancelled: its target is gone) */
 	CHECK_EQ(cadre_spawn(f->sys, &sink_beh, NULL, NULL, &f->live), 0);
 	CHECK_EQ(cadre_spawn(f->sys, &prober_beh, NULL, f, &f->prober_ref), 0);
 	for (int i = 0; i < T_MS && __atomic_load_n(&f->prober, __ATOMIC_ACQUIRE) == NULL; i++)
@@ -283,15 +289,25 @@ fx_end(struct fx *f)
 	cadre_system_free(f->closed); /* cadre_system_free after cadre_system_shutdown */
 }
 
-/* The ref arguments that are not the call's target: a stale or foreign
- * child of a SIMPLE_ONE_FOR_ONE supervisor is not one of its children
- * (CADRE_ENOENT); a stale or foreign routee is accepted by a group (the
- * control message is sent) and dropped at once (its monitor's DOWN is
- * NOPROC): the router has no routee afterwards. */
+/* What a stale or foreign ref does beyond the table: a timer to it is
+ * never counted; as a child of a SIMPLE_ONE_FOR_ONE supervisor it is none
+ * of its children (CADRE_ENOENT); as a routee it is accepted by a group
+ * (the control message is sent) and dropped at once (its monitor's DOWN
+ * is NOPROC): the router has no routee afterwards. */
 static void
 second_refs(struct fx *f)
 {
 	const cadre_ref bad[2] = {f->stale, f->foreign};
+	/* A timer to a stale or foreign ref is armed, then cancelled when it
+	 * fires: its message is never sent, nor counted (cadre/timer.h). */
+	await_no_timers(f->sys);
+	cadre_stats st0 = stats_of(f->sys);
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(cadre_send_after(f->sys, bad[i], M_DATA, NULL, 0, CADRE_NOWAIT, NULL), 0);
+	await_no_timers(f->sys);
+	cadre_stats st1 = stats_of(f->sys);
+	CHECK_EQ(st1.sent, st0.sent);
+	CHECK_EQ(st1.dead_letters, st0.dead_letters);
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ(cadre_supervisor_terminate_child(f->sys, f->sofo, NULL, bad[i], T_MS),
 		         CADRE_ENOENT);
