@@ -419,8 +419,12 @@ chaos_run(const struct chaos_params *p, struct chaos_result *r)
 	static struct chaos c; /* one run at a time; the actors point into it */
 	memset(&c, 0, sizeof c);
 	c.p = p;
-	cadre_config cfg = {
-	        .workers = p->workers, .dead_letter = dead_letter, .dead_letter_ctx = &c};
+	/* quiet: the chaos fails actors on purpose, thousands a second; its
+	 * report counts them */
+	cadre_config cfg = {.workers = p->workers,
+	                    .dead_letter = dead_letter,
+	                    .dead_letter_ctx = &c,
+	                    .quiet = true};
 	if (cadre_system_new(&c.sys, &cfg) != 0)
 		return fail(r, "cadre_system_new failed");
 	struct tree t;
