@@ -133,13 +133,10 @@ main(void)
 		if (cadre_spawn(sys, &cruncher, NULL, &args[i], &c) != 0)
 			return 1;
 	}
-	/* the crunchers stop themselves; then let the logger catch up */
-	while (cadre_system_await_stopped(sys, 100) == CADRE_ETIMEDOUT) {
-		cadre_stats st;
-		cadre_system_stats(sys, -1, &st);
-		if (st.actors_alive == 1 && st.sent == st.handled)
-			break; /* only the logger is left, and it has written everything */
-	}
+	/* the crunchers stop themselves; the logger lives on, idle once it has
+	 * written everything: quiescent then */
+	if (cadre_system_await_quiescent(sys, 10000) != 0)
+		return 1;
 	cadre_system_free(sys); /* stops the logger */
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* Ping-pong: two actors, each answering the other, a fixed number of round
- * trips. Shows spawning with an init argument, replying to msg->sender, and
+ * trips. Shows spawning with an init argument, replying with cadre_respond, and
  * actors stopping themselves. */
 #include <stdio.h>
 
@@ -19,8 +19,9 @@ pong_receive(cadre_actor *self, const cadre_msg *msg)
 	if (msg->type != PING)
 		return cadre_fail(self, 1, "not a ping");
 	p->served++;
-	/* Reply to whoever asked: the sender's ref came with the message. */
-	return cadre_send(cadre_actor_system(self), msg->sender, PONG, msg->data, msg->size);
+	/* Reply to whoever asked (msg->sender). A reply never fails the
+	 * replier: if the asker is gone, it is counted as a dead letter. */
+	return cadre_respond(self, msg, PONG, msg->data, msg->size);
 }
 
 static void

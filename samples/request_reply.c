@@ -48,8 +48,8 @@ service_receive(cadre_actor *self, const cadre_msg *m)
 	if (m->type == ANSWER) { /* the timer fired: answer now */
 		const struct later *l = m->data;
 		long sq = l->n * l->n;
-		cadre_reply(sys, &l->to, ANSWER, &sq, sizeof sq);
-		return 0;
+		/* 0 also when the client is gone: a reply never fails us */
+		return cadre_reply(sys, &l->to, ANSWER, &sq, sizeof sq);
 	}
 	cadre_request req;
 	if (m->type != SQUARE || cadre_ask_request(m, &req) != 0 || req.size != sizeof(long))

@@ -131,7 +131,7 @@ static const cadre_child_spec service_children[] = {
         {.id = "workers",
          .beh = NULL, /* set in main: cadre_supervisor_behaviour() */
          .arg = (void *)&workers_spec,
-         .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+         .shutdown_ms = CADRE_FOREVER,
          .type = CADRE_SUPERVISOR},
 };
 

@@ -59,6 +59,7 @@
 #include "cadre__atomic.h"
 #include "cadre__await.h"
 #include "cadre__clock.h"
+#include "cadre__gather.h"
 #include "cadre__mem.h"
 #include "cadre__reserved.h"
 
@@ -97,11 +98,15 @@ count(uint64_t *c)
 	cadre__faa_rlx_u64(c, 1);
 }
 
-/* Sends hdr (hn bytes) followed by size bytes at data as one message. */
+/* Sends hdr (hn bytes) followed by size bytes at data as one message: a
+ * request (cadre__send_reserved's codes) or, with reply, a reply
+ * (cadre__respond_reserved's: 1 when dead-lettered). */
 static int
 send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, size_t hn,
-              const void *data, size_t size)
+              const void *data, size_t size, bool reply)
 {
+	int (*send)(cadre_system *, cadre_ref, uint32_t, const void *, size_t) =
+	        reply ? cadre__respond_reserved : cadre__send_reserved;
 	if (size > UINT32_MAX - hn)
 		return CADRE_ETOOBIG;
 	size_t n = hn + size;
@@ -110,7 +115,7 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		memcpy(buf, hdr, hn);
 		if (size != 0)
 			memcpy(buf + hn, data, size);
-		return cadre__send_reserved(sys, to, type, buf, n);
+		return send(sys, to, type, buf, n);
 	}
 	/* cadre_send (not a move) so that max_message_size applies as usual. */
 	unsigned char *p = cadre__a_malloc(n);
@@ -118,18 +123,14 @@ send_prefixed(cadre_system *sys, cadre_ref to, uint32_t type, const void *hdr, s
 		return CADRE_ENOMEM;
 	memcpy(p, hdr, hn);
 	memcpy(p + hn, data, size);
-	int rc = cadre__send_reserved(sys, to, type, p, n);
+	int rc = send(sys, to, type, p, n);
 	free(p);
 	return rc;
 }
 
-/* ---- the pending table ------------------------------------------------------------- */
-struct cadre__ask_slot {
-	uint64_t id;          /* 0: empty */
-	cadre_response_fn fn; /* NULL: message mode */
-	void *ctx;
-	cadre_timer timer;
-};
+/* ---- the pending table -------------------------------------------------------------
+ * Its entries (struct cadre__ask_slot) are in cadre__gather.h: a gather
+ * (gather.c) keeps its targets' requests here too. */
 
 static uint32_t
 home(uint64_t id, uint32_t cap)
@@ -162,25 +163,28 @@ tbl_put(struct cadre__ask_slot *slots, uint32_t cap, uint64_t id)
 	return &slots[i];
 }
 
-/* Room for one more entry, keeping the table at most half full. */
+/* Room for k more entries, keeping the table at most half full. */
 static int
-tbl_reserve(cadre_asker *a)
+tbl_reserve(cadre_asker *a, uint32_t k)
 {
-	if ((a->count_ + 1u) * 2u <= a->cap_)
+	uint64_t want = ((uint64_t)a->count_ + k) * 2u;
+	if (want <= a->cap_)
 		return 0;
-	uint32_t ncap = a->cap_ == 0 ? 16 : a->cap_ * 2;
-	if (ncap == 0 || ncap > (1u << 30))
+	uint64_t ncap = a->cap_ == 0 ? 16 : (uint64_t)a->cap_ * 2;
+	while (ncap < want)
+		ncap *= 2;
+	if (ncap > (1u << 30))
 		return CADRE_ENOMEM;
 	struct cadre__ask_slot *n = cadre__a_calloc(ncap, sizeof *n);
 	if (n == NULL)
 		return CADRE_ENOMEM;
 	for (uint32_t i = 0; i < a->cap_; i++) {
 		if (a->slots_[i].id != 0)
-			*tbl_put(n, ncap, a->slots_[i].id) = a->slots_[i];
+			*tbl_put(n, (uint32_t)ncap, a->slots_[i].id) = a->slots_[i];
 	}
 	free(a->slots_);
 	a->slots_ = n;
-	a->cap_ = ncap;
+	a->cap_ = (uint32_t)ncap;
 	return 0;
 }
 
@@ -205,6 +209,63 @@ tbl_erase(cadre_asker *a, struct cadre__ask_slot *s)
 	a->count_--;
 }
 
+int
+cadre__ask_reserve(cadre_asker *a, uint32_t k)
+{
+	return tbl_reserve(a, k);
+}
+
+struct cadre__ask_slot *
+cadre__ask_find(const cadre_asker *a, uint64_t id)
+{
+	return tbl_find(a, id);
+}
+
+struct cadre__ask_slot *
+cadre__ask_put(cadre_asker *a, uint64_t id)
+{
+	a->count_++;
+	return tbl_put(a->slots_, a->cap_, id);
+}
+
+void
+cadre__ask_erase(cadre_asker *a, struct cadre__ask_slot *s)
+{
+	tbl_erase(a, s);
+}
+
+uint64_t
+cadre__ask_new_id(cadre_asker *a)
+{
+	if (a->next_id_ == 0)
+		a->next_id_ = 1; /* an all-zero asker */
+	return a->next_id_++;
+}
+
+int
+cadre__ask_arm(cadre_system *sys, cadre_ref self, uint64_t id, cadre_timeout timeout_ms,
+               cadre_timer *out)
+{
+	struct rep_hdr t = {id, CADRE_ETIMEDOUT, 0};
+	uint64_t after = timeout_ms == CADRE_FOREVER ? UINT64_MAX : (uint64_t)timeout_ms;
+	return cadre__send_after_reserved(sys, self, CADRE_MSG_REPLY, &t, sizeof t, after, out);
+}
+
+int
+cadre__ask_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size,
+                uint64_t id, cadre_ref reply_to)
+{
+	struct req_hdr h = {REQ_MAGIC, 0, id, reply_to};
+	return send_prefixed(sys, to, type, &h, sizeof h, data, size, false);
+}
+
+void
+cadre__ask_count_timeouts(uint64_t n)
+{
+	/* Relaxed add: a statistic, as count(). */
+	cadre__faa_rlx_u64(&g_timed_out, n);
+}
+
 /* ---- the asking actor ------------------------------------------------------------ */
 int
 cadre_asker_init(cadre_asker *a)
@@ -226,22 +287,17 @@ ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const
 	cadre_system *sys = cadre_actor_system(self);
 	if (sys == NULL || a->closed_)
 		return CADRE_ESTATE;
-	int rc = tbl_reserve(a);
+	int rc = tbl_reserve(a, 1);
 	if (rc != 0)
 		return rc;
-	if (a->next_id_ == 0)
-		a->next_id_ = 1; /* an all-zero asker */
-	uint64_t id = a->next_id_++;
+	uint64_t id = cadre__ask_new_id(a);
 	cadre_ref me = cadre_self(self);
 	/* The timeout first: a request must never be out without one. */
-	struct rep_hdr t = {id, CADRE_ETIMEDOUT, 0};
 	cadre_timer timer;
-	uint64_t after = timeout_ms == CADRE_FOREVER ? UINT64_MAX : (uint64_t)timeout_ms;
-	rc = cadre__send_after_reserved(sys, me, CADRE_MSG_REPLY, &t, sizeof t, after, &timer);
+	rc = cadre__ask_arm(sys, me, id, timeout_ms, &timer);
 	if (rc != 0)
 		return rc;
-	struct req_hdr h = {REQ_MAGIC, 0, id, me};
-	rc = send_prefixed(sys, to, type, &h, sizeof h, data, size);
+	rc = cadre__ask_send(sys, to, type, data, size, id, me);
 	if (rc != 0) {
 		/* If the timer is already firing, its message finds no pending id
 		 * and is dropped by dispatch. */
@@ -250,11 +306,10 @@ ask_common(cadre_actor *self, cadre_asker *a, cadre_ref to, uint32_t type, const
 	}
 	/* Only this actor handles its mail, and it is busy here: the outcome
 	 * cannot be looked for before the entry exists. */
-	struct cadre__ask_slot *s = tbl_put(a->slots_, a->cap_, id);
+	struct cadre__ask_slot *s = cadre__ask_put(a, id);
 	s->fn = fn;
 	s->ctx = ctx;
 	s->timer = timer;
-	a->count_++;
 	a->stats_.asked++;
 	if (idp != NULL)
 		*idp = id;
@@ -295,6 +350,31 @@ cadre_reply_read(const cadre_msg *msg, cadre_response *out)
 	return 0;
 }
 
+/* An outcome for an entry of a gather (gather.c): a target's reply, or
+ * the gather's timeout. Returns 1 (consumed). */
+static int
+dispatch_gather(cadre_actor *self, cadre_asker *a, struct cadre__ask_slot *s,
+                const cadre_response *r)
+{
+	struct cadre__ask_slot e = *s;
+	bool timeout = r->status == CADRE_ETIMEDOUT;
+	if ((e.kind == CADRE__SLOT_MEMBER) == timeout) {
+		/* a timeout for a member (they have none) or a reply with a
+		 * gather's id (never in a request): not ours */
+		a->stats_.replies_dropped++;
+		count(&g_dropped);
+		return 1;
+	}
+	tbl_erase(a, s);
+	if (e.kind == CADRE__SLOT_MEMBER) {
+		a->stats_.replied++;
+		cadre__gather_reply(self, a, &e, r);
+	} else {
+		cadre__gather_timeout(self, a, &e);
+	}
+	return 1;
+}
+
 int
 cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg)
 {
@@ -323,6 +403,8 @@ cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg)
 		return 1;
 	}
 	struct cadre__ask_slot e = *s;
+	if (e.kind != CADRE__SLOT_REQ)
+		return dispatch_gather(self, a, s, &r);
 	tbl_erase(a, s);
 	if (timeout) {
 		a->stats_.timed_out++;
@@ -345,14 +427,17 @@ cadre_ask_cancel(cadre_actor *self, cadre_asker *a, uint64_t id)
 	if (self == NULL || a == NULL)
 		return CADRE_EINVAL; /* without self, the request's timer could not be cancelled */
 	struct cadre__ask_slot *s = tbl_find(a, id);
-	if (s == NULL)
-		return CADRE_ENOENT;
-	cadre_timer t = s->timer;
+	if (s == NULL || s->kind == CADRE__SLOT_MEMBER)
+		return CADRE_ENOENT; /* a gather's targets end with their gather */
+	struct cadre__ask_slot e = *s;
 	tbl_erase(a, s);
-	a->stats_.cancelled++;
 	cadre_system *sys = cadre_actor_system(self);
 	if (sys != NULL)
-		cadre_timer_cancel(sys, t);
+		cadre_timer_cancel(sys, e.timer);
+	if (e.kind == CADRE__SLOT_GATHER)
+		cadre__gather_cancel(self, a, &e);
+	else
+		a->stats_.cancelled++;
 	return 0;
 }
 
@@ -371,8 +456,16 @@ cadre_asker_fini(cadre_actor *self, cadre_asker *a)
 		struct cadre__ask_slot e = slots[i];
 		if (e.id == 0)
 			continue;
+		if (e.kind == CADRE__SLOT_MEMBER) {
+			a->stats_.cancelled++;
+			continue;
+		}
 		if (sys != NULL)
 			cadre_timer_cancel(sys, e.timer);
+		if (e.kind == CADRE__SLOT_GATHER) {
+			cadre__gather_abort(self, e.ctx);
+			continue;
+		}
 		a->stats_.cancelled++;
 		if (e.fn != NULL) {
 			cadre_response r = {.id = e.id, .status = CADRE_ECANCELED};
@@ -435,10 +528,10 @@ cadre_reply(cadre_system *sys, const cadre_reply_to *to, uint32_t type, const vo
 	if (sys == NULL || to == NULL || (data == NULL && size != 0) || cadre_ref_is_none(to->to))
 		return CADRE_EINVAL;
 	struct rep_hdr h = {to->id, 0, type};
-	int rc = send_prefixed(sys, to->to, CADRE_MSG_REPLY, &h, sizeof h, data, size);
-	if (rc == CADRE_ENOACTOR || rc == CADRE_ECLOSED)
+	int rc = send_prefixed(sys, to->to, CADRE_MSG_REPLY, &h, sizeof h, data, size, true);
+	if (rc > 0) /* dead-lettered: the requester is gone, full or closing */
 		count((to->flags_ & REQ_F_FUTURE) != 0 ? &g_late : &g_dropped);
-	return rc;
+	return rc > 0 ? 0 : rc;
 }
 
 int
@@ -617,7 +710,7 @@ cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const v
 		return rc;
 	}
 	struct req_hdr h = {REQ_MAGIC, REQ_F_FUTURE, f->id, proxy};
-	rc = send_prefixed(sys, to, type, &h, sizeof h, data, size);
+	rc = send_prefixed(sys, to, type, &h, sizeof h, data, size, false);
 	if (rc != 0) {
 		/* No request is out: the proxy's stop callback finds it PENDING,
 		 * completes it for nobody and lets go. */

@@ -43,6 +43,13 @@ struct cadre_timer;
 /* cadre_send, any type. */
 CADRE__HIDDEN int cadre__send_reserved(struct cadre_system *sys, struct cadre_ref to, uint32_t type,
                                        const void *data, size_t size);
+/* A reply (cadre_respond, cadre_reply), any type: a send that never fails
+ * because of the receiver. Where cadre_send would fail with CADRE_ENOACTOR,
+ * CADRE_ECLOSED or CADRE_EFULL, the message is counted sent and
+ * dead-lettered (the hook sees it) and 1 is returned; 0: queued; or
+ * CADRE_EINVAL, CADRE_ETOOBIG, CADRE_ENOMEM (nothing sent). */
+CADRE__HIDDEN int cadre__respond_reserved(struct cadre_system *sys, struct cadre_ref to,
+                                          uint32_t type, const void *data, size_t size);
 /* cadre_send_move, any type. */
 CADRE__HIDDEN int cadre__send_move_reserved(struct cadre_system *sys, struct cadre_ref to,
                                             uint32_t type, void *data, size_t size,

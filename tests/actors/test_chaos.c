@@ -153,7 +153,7 @@ chaos(void)
 		mid_children[i] = (cadre_child_spec){.id = mid_ids[i],
 		                                     .beh = cadre_supervisor_behaviour(),
 		                                     .arg = &mid_specs[i],
-		                                     .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+		                                     .shutdown_ms = CADRE_FOREVER,
 		                                     .type = CADRE_SUPERVISOR};
 	}
 	cadre_sup_spec root_spec = {.strategy = CADRE_ONE_FOR_ONE,

@@ -166,6 +166,16 @@ CALL(self, NZ(!cadre_ref_is_none(cadre_self(SELF))))
 CALL(actor_system, NZ(cadre_actor_system(SELF) != NULL))
 CALL(actor_behaviour, NZ(cadre_actor_behaviour(SELF) != NULL))
 
+/* the reply goes to msg->sender: REF; a stale or foreign one is a dead letter */
+static int
+c_respond(FX)
+{
+	cadre_msg m = {.type = M_DATA, .sender = REF};
+	return cadre_respond(SELF, NUL(V_NULL2, &m), v == V_PLAIN ? reserved_type : M_DATA,
+	                     NUL(V_NULL3, "x"), 1);
+}
+CALL(system_await_quiescent, cadre_system_await_quiescent(SYS, v == V_PLAIN ? -5 : CADRE_NOWAIT))
+
 /* plain: with buf NULL and size 0, the length of "normal" */
 static int
 c_exit_format(FX)
@@ -364,6 +374,39 @@ c_ask_wait(FX)
 	                      sizeof buf, NULL, NULL);
 }
 
+/* plain: n 0 */
+static int
+c_ask_gather(FX)
+{
+	cadre_asker local = {0};
+	cadre_ref to = REF;
+	return cadre_ask_gather(SELF, NUL(V_NULL2, v == V_OUTSIDE ? &local : f->asker),
+	                        NUL(V_NULL3, &to), v == V_PLAIN ? 0 : 1, M_DATA, NULL, 0,
+	                        CADRE_GATHER_ALL, 0, 1000, NULL, NULL, NULL);
+}
+/* plain: QUORUM with quorum 0 */
+static int
+c_ask_gather_wait(FX)
+{
+	(void)self;
+	cadre_ref to = REF;
+	cadre_gather *g = NULL;
+	int rc = cadre_ask_gather_wait(SYS, NUL(V_NULL3, &to), 1, M_DATA, NULL, 0,
+	                               v == V_PLAIN ? CADRE_GATHER_QUORUM : CADRE_GATHER_ALL, 0,
+	                               1000, NUL(V_NULL2, &g));
+	cadre_gather_free(g);
+	return rc;
+}
+CALL(gather_free, (cadre_gather_free(NULL), 0))
+static int
+c_gather_read(FX)
+{
+	(void)f, (void)self;
+	cadre_gather g;
+	return cadre_gather_read(v == V_PLAIN ? &plain_msg : NUL(V_NULL1, &plain_msg),
+	                         NUL(V_NULL2, &g));
+}
+
 /* ---- cadre/router.h ------------------------------------------------------------------- */
 CALL(router_behaviour, NZ(cadre_router_behaviour() != NULL))
 static int
@@ -404,6 +447,16 @@ c_route_hash(FX)
 /* ---- cadre/supervisor.h --------------------------------------------------------------- */
 static const cadre_child_spec child = {.id = "c", .beh = &sink_beh, .restart = CADRE_TEMPORARY};
 CALL(supervisor_behaviour, NZ(cadre_supervisor_behaviour() != NULL))
+/* plain: SIMPLE_ONE_FOR_ONE without its child; a refused spec has a reason */
+static int
+c_supervisor_check(FX)
+{
+	(void)f, (void)self;
+	static const cadre_sup_spec bad = {.strategy = CADRE_SIMPLE_ONE_FOR_ONE};
+	const char *why = NULL;
+	int rc = cadre_supervisor_check(v == V_PLAIN ? &bad : NULL, &why);
+	return rc != 0 && why == NULL ? 1 : rc;
+}
 static int
 c_supervisor_start(FX)
 {
@@ -490,6 +543,8 @@ static const struct row rows[] = {
         R(self, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
         R(actor_system, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
         R(actor_behaviour, F_ACTOR, 0, NA, NA, NA, NA, NA, 0, NA, 1),
+        R(respond, F_ACTOR, EINV, EINV, EINV, 0, 0, NA, ESTATE, NA, EINV),
+        R(system_await_quiescent, 0, EINV, NA, NA, NA, NA, 0, NA, WBLOCK, EINV),
         R(exit_format, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, 6),
         /* cadre/behave.h */
         R(become, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, EINV),
@@ -537,9 +592,14 @@ static const struct row rows[] = {
         R(asker_stats, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, 0),
         R(ask_global_stats, 0, EINV, NA, NA, NA, NA, NA, NA, NA, NA),
         R(ask_request, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
-        R(reply, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, NA),
+        /* reply (and respond): a requester not there is a dead letter, and 0 */
+        R(reply, 0, EINV, EINV, NA, 0, 0, 0, NA, NA, NA),
         R(forward, F_ACTOR, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
         R(ask_wait, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, EINV),
+        R(ask_gather, F_ACTOR, EINV, EINV, EINV, NOACT, NOACT, NA, ESTATE, NA, EINV),
+        R(ask_gather_wait, 0, EINV, EINV, EINV, NOACT, NOACT, CLOSED, NA, WBLOCK, EINV),
+        R(gather_free, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        R(gather_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
         /* cadre/router.h */
         R(router_behaviour, 0, NA, NA, NA, NA, NA, NA, NA, NA, 1),
         R(router_spawn, 0, EINV, EINV, EINV, NA, NA, CLOSED, NA, NA, NA),
@@ -553,6 +613,7 @@ static const struct row rows[] = {
         /* cadre/supervisor.h (the dynamic calls after shutdown: CADRE_ECLOSED, as
          * the convention says) */
         R(supervisor_behaviour, 0, NA, NA, NA, NA, NA, NA, NA, NA, 1),
+        R(supervisor_check, 0, EINV, NA, NA, NA, NA, NA, NA, NA, EINV),
         R(supervisor_start, 0, EINV, EINV, EINV, NA, NA, CLOSED, NA, WBLOCK, EINV),
         R(supervisor_start_child, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, EINV),
         R(supervisor_terminate_child, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, WBLOCK, EINV),

@@ -508,7 +508,7 @@ on_event(void *ctx, const cadre_sup_event *e)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 static inline cadre_child_spec
-wspec(struct cfg *c, cadre_restart r, uint32_t shutdown_ms)
+wspec(struct cfg *c, cadre_restart r, cadre_timeout shutdown_ms)
 {
 	return (cadre_child_spec){.id = c->name,
 	                          .beh = &child_beh,
@@ -527,7 +527,7 @@ supspec(const char *id, const cadre_sup_spec *spec)
 	                          .beh = cadre_supervisor_behaviour(),
 	                          .arg = (void *)(uintptr_t)spec,
 	                          .restart = CADRE_PERMANENT,
-	                          .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+	                          .shutdown_ms = CADRE_FOREVER,
 	                          .type = CADRE_SUPERVISOR};
 }
 

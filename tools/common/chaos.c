@@ -246,7 +246,7 @@ tree_init(struct tree *t, struct chaos *c)
 		                               .beh = cadre_supervisor_behaviour(),
 		                               .arg = &t->mids[m],
 		                               .restart = CADRE_PERMANENT,
-		                               .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+		                               .shutdown_ms = CADRE_FOREVER,
 		                               .type = CADRE_SUPERVISOR};
 	}
 	t->top[NMIDS] = (cadre_child_spec){.id = "sink",

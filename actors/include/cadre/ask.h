@@ -12,7 +12,8 @@
  * another actor, which then answers the original requester.
  *
  * The requester is an actor (cadre_ask, cadre_ask_cb) or a thread that is
- * not a worker (cadre_ask_wait, a future). An asking actor embeds one
+ * not a per-core worker (cadre_ask_wait, a future: an outside thread, or an
+ * actor of the blocking pool). An asking actor embeds one
  * cadre_asker in its state: its table of pending requests, touched only by
  * the actor's own callbacks, so it needs no lock. Every request it makes
  * ends exactly once, in one of two ways:
@@ -62,8 +63,12 @@
  *
  * What is not guaranteed: a request that the receiver never answers (it
  * stopped, or the request was dead-lettered) simply times out; cadre_reply
- * returning 0 means the reply was queued, not that it was handled (the
- * requester may stop first: then it is a dead letter, counted by core).
+ * returning 0 means the reply was queued or dead-lettered, not that it was
+ * handled (the requester may stop first: then it is a dead letter, counted
+ * by core).
+ *
+ * Scatter-gather (cadre_ask_gather, below) sends one request to many
+ * actors and delivers their replies together, on the same asker.
  */
 #ifndef CADRE_ASK_H
 #define CADRE_ASK_H
@@ -301,21 +306,20 @@ CADRE_API int cadre_ask_request(const cadre_msg *msg, cadre_request *out);
 
 /**
  * Sends a reply (type, size bytes at data) to the requester, at any time
- * (a deferred reply keeps the token).
+ * (a deferred reply keeps the token). A reply never fails the replier
+ * because of the requester: if the requester is gone, its bounded mailbox
+ * is full or the system is closing, the reply is a dead letter (counted by
+ * core, seen by the dead-letter hook), counted in the global replies_late
+ * if it was a future, replies_dropped otherwise, and 0 is returned.
  *
  * @threads any thread
  * @blocks  no
  * @payload copied before the call returns; data may be reused at once
- * @retval 0 queued (not necessarily handled)
+ * @retval 0 queued, or counted as a dead letter (requester not there)
  * @retval CADRE_EINVAL sys or to NULL, data NULL with size > 0, an empty
  *         token
  * @retval CADRE_ETOOBIG size plus the reply header > max_message_size
  * @retval CADRE_ENOMEM out of memory
- * @retval CADRE_EFULL the requester's bounded mailbox is full: not sent,
- *         may be retried
- * @retval CADRE_ENOACTOR the requester is gone (counted in the global
- *         replies_late if it was a future, replies_dropped otherwise)
- * @retval CADRE_ECLOSED the system is shut down (counted as ENOACTOR is)
  */
 CADRE_API int cadre_reply(cadre_system *sys, const cadre_reply_to *to, uint32_t type,
                           const void *data, size_t size);
@@ -344,7 +348,8 @@ CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *ms
  * (CADRE_FOREVER: no limit). *reply_size (may be NULL) receives the
  * reply's full size and *reply_type (may be NULL) its type.
  *
- * @threads any thread that is not a worker
+ * @threads any thread that is not a per-core worker (an actor of the
+ *          blocking pool may wait)
  * @blocks  until the reply or the timeout
  * @payload the request's payload is copied before the call sends it. The
  *          reply's payload is copied into reply_buf (at most buf_size
@@ -355,7 +360,7 @@ CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *ms
  *         *reply_size says how big it was (or the request was larger than
  *         max_message_size)
  * @retval CADRE_ETIMEDOUT no reply in time: a later reply is counted late
- * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * @retval CADRE_EWOULDBLOCK called on a per-core worker thread
  * @retval CADRE_EINVAL sys NULL, a negative timeout other than
  *         CADRE_FOREVER, data NULL with size > 0, reply_buf NULL with
  *         buf_size > 0, a reserved type
@@ -368,6 +373,175 @@ CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *ms
 CADRE_API int cadre_ask_wait(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                              size_t size, cadre_timeout timeout_ms, void *reply_buf,
                              size_t buf_size, size_t *reply_size, uint32_t *reply_type);
+
+/* ---- scatter-gather: one request to many actors ------------------------------------- */
+
+/**
+ * The outcome of a scatter-gather, as a message to the asking actor
+ * (cadre_ask_gather with fn NULL); read it with cadre_gather_read.
+ */
+#define CADRE_MSG_GATHER 0xFFFF0202u
+
+/** The most targets of one gather. */
+#define CADRE_GATHER_MAX 65536u
+
+/** When a gather is complete. */
+typedef enum cadre_gather_mode {
+	CADRE_GATHER_ALL = 0,    /**< every target has replied */
+	CADRE_GATHER_ANY = 1,    /**< the first reply */
+	CADRE_GATHER_QUORUM = 2, /**< the first `quorum` replies */
+} cadre_gather_mode;
+
+/**
+ * The outcome of a gather: a view. In a callback or a message it points
+ * into memory that is valid only during that callback or receive; the one
+ * from cadre_ask_gather_wait is the caller's until cadre_gather_free.
+ */
+typedef struct cadre_gather {
+	uint64_t id; /**< the gather's id (cadre_ask_gather's *id) */
+	/** 0: the mode's condition was met; CADRE_ETIMEDOUT: not in time (the
+	 * replies that came are here); CADRE_ECANCELED: the asker was
+	 * finalized, or the system shut down (cadre_ask_gather_wait) */
+	int status;
+	cadre_gather_mode mode; /**< the mode asked for */
+	uint32_t needed;        /**< replies the mode needs: n (ALL), 1 (ANY), quorum */
+	uint32_t asked;         /**< targets the request was sent to */
+	uint32_t failed;        /**< targets it could not be sent to (gone, full, ...) */
+	uint32_t nreplies;      /**< replies received (<= asked) */
+	/** the replies, in arrival order (status 0; a reply whose payload could
+	 * not be copied has status CADRE_ENOMEM and no data); NULL if none */
+	const cadre_response *replies;
+	/** targets[i]: the index in `to` of the target that replies[i]
+	 * answers; NULL if no reply */
+	const uint32_t *targets;
+} cadre_gather;
+
+/**
+ * Called by cadre_ask_dispatch (or cadre_asker_fini) with the outcome of a
+ * cadre_ask_gather made with a callback; runs as part of the asking
+ * actor's callback (it may send, ask again, or fail self). g and what it
+ * points to are valid only during the call.
+ */
+typedef void (*cadre_gather_fn)(cadre_actor *self, void *ctx, const cadre_gather *g);
+
+/**
+ * Scatter-gather: inside a callback of self, sends one request (type,
+ * size bytes at data) to each of the n targets in `to` (each with its own
+ * request id, all with one shared timeout) and gathers the replies until
+ * the mode's condition is met: every reply (ALL), the first (ANY), the
+ * first `quorum` (QUORUM). It then completes at once; the requests still
+ * pending are cancelled (their replies, if they come, are counted late and
+ * never delivered). If the timeout comes first, it completes with status
+ * CADRE_ETIMEDOUT and the replies that came. The outcome (one per gather)
+ * goes to fn(self, ctx, g), run by cadre_ask_dispatch, or, with fn NULL,
+ * comes as one CADRE_MSG_GATHER message to self (read it with
+ * cadre_gather_read; cadre_ask_dispatch leaves it to receive).
+ *
+ * A target that cannot be asked (its send fails: gone, a full bounded
+ * mailbox, ...) counts in `failed`. If too few targets were asked for the
+ * condition ever to be met (ALL with one such target; QUORUM with fewer
+ * than quorum asked), nothing is left out: the requests already sent are
+ * cancelled and the call fails with the first target's error. A target
+ * that stops after it got the request just does not answer (the timeout
+ * ends the gather). Each target's request counts in the asker's stats
+ * (asked, then replied, or cancelled when the gather completes without it,
+ * or timed_out). cadre_ask_cancel(id) ends a gather with no outcome. The
+ * outcome message is sent to self like any message: self's own bounded
+ * mailbox (CADRE_OVERFLOW_FAIL) that is full refuses it, and it is lost
+ * (counted in replies_dropped); such an actor should use a callback.
+ *
+ * @param self    the asking actor
+ * @param a       its asker
+ * @param to      the targets (n refs; the same target twice is asked twice)
+ * @param n       1 .. CADRE_GATHER_MAX
+ * @param type    the requests' type (not reserved)
+ * @param data    the payload (may be NULL if size is 0)
+ * @param size    payload bytes
+ * @param mode    CADRE_GATHER_ALL, _ANY or _QUORUM
+ * @param quorum  QUORUM: 1 .. n replies; ignored otherwise
+ * @param timeout the shared timeout (CADRE_FOREVER: none; CADRE_NOWAIT: the next tick)
+ * @param fn      the callback, or NULL for a CADRE_MSG_GATHER message
+ * @param ctx     fn's argument
+ * @param id      may be NULL; receives the gather's id
+ * @threads only in one of self's callbacks
+ * @blocks  no
+ * @payload copied before the call returns; the outcome's replies are
+ *          copies, valid during the callback or receive that sees them
+ * @retval 0 asked; exactly one outcome will come
+ * @retval CADRE_EINVAL a NULL (self, a; to with n > 0), n 0 or > CADRE_GATHER_MAX, a bad
+ *         mode, quorum 0 or > n, data NULL with size > 0, a reserved type, a bad timeout
+ * @retval CADRE_ESTATE not in self's callback, or the asker is finalized
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ETOOBIG the request is larger than max_message_size
+ * @retval CADRE_EFULL too few targets asked: the first failure was a full mailbox
+ * @retval CADRE_ENOACTOR too few targets asked: the first failure was a gone target
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_ask_gather(cadre_actor *self, cadre_asker *a, const cadre_ref *to, size_t n,
+                               uint32_t type, const void *data, size_t size, cadre_gather_mode mode,
+                               uint32_t quorum, cadre_timeout timeout, cadre_gather_fn fn,
+                               void *ctx, uint64_t *id);
+
+/**
+ * Reads a CADRE_MSG_GATHER message (the outcome of a cadre_ask_gather
+ * made with fn NULL).
+ *
+ * @param msg the message
+ * @param out receives the view
+ * @threads inside the receive that got msg
+ * @blocks  no
+ * @payload out points into msg: valid only during that receive
+ * @retval 0 read
+ * @retval CADRE_EINVAL a NULL, or msg is not a gather's outcome
+ */
+CADRE_API int cadre_gather_read(const cadre_msg *msg, cadre_gather *out);
+
+/**
+ * Scatter-gather from a thread that is not a per-core worker (an outside
+ * thread, or an actor of the blocking pool): as cadre_ask_gather, and
+ * waits for the outcome. *out receives it in one heap block (the view, its
+ * replies and their payloads) whenever there is one, that is when the
+ * call returns 0, CADRE_ETIMEDOUT or CADRE_ECANCELED: free it with
+ * cadre_gather_free; otherwise *out is NULL.
+ *
+ * @param sys     the system
+ * @param to      the targets (n refs)
+ * @param n       1 .. CADRE_GATHER_MAX
+ * @param type    the requests' type (not reserved)
+ * @param data    the payload (may be NULL if size is 0)
+ * @param size    payload bytes
+ * @param mode    CADRE_GATHER_ALL, _ANY or _QUORUM
+ * @param quorum  QUORUM: 1 .. n replies; ignored otherwise
+ * @param timeout the shared timeout (CADRE_FOREVER: none)
+ * @param out     receives the outcome (the caller's; cadre_gather_free)
+ * @threads any thread but a per-core worker
+ * @blocks  yes, until the outcome (at most about timeout, unless CADRE_FOREVER)
+ * @payload data is copied before the requests go; *out is the caller's
+ * @retval 0 the condition was met; (*out)->status is 0
+ * @retval CADRE_ETIMEDOUT not in time; *out holds the replies that came
+ * @retval CADRE_ECANCELED the system shut down while waiting; *out holds the replies that came
+ * @retval CADRE_EINVAL a NULL (sys, out; to with n > 0), n 0 or > CADRE_GATHER_MAX, a bad
+ *         mode, quorum 0 or > n, data NULL with size > 0, a reserved type, a bad timeout
+ * @retval CADRE_EWOULDBLOCK called on a per-core worker thread
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ETOOBIG the request is larger than max_message_size
+ * @retval CADRE_EFULL too few targets asked: the first failure was a full mailbox
+ * @retval CADRE_ENOACTOR too few targets asked: the first failure was a gone target
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_ask_gather_wait(cadre_system *sys, const cadre_ref *to, size_t n, uint32_t type,
+                                    const void *data, size_t size, cadre_gather_mode mode,
+                                    uint32_t quorum, cadre_timeout timeout, cadre_gather **out);
+
+/**
+ * Frees an outcome returned by cadre_ask_gather_wait (and only those).
+ * NULL is ignored.
+ *
+ * @param g the outcome
+ * @threads any
+ * @blocks  no
+ */
+CADRE_API void cadre_gather_free(cadre_gather *g);
 
 #ifdef __cplusplus
 }

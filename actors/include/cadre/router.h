@@ -101,6 +101,15 @@ extern "C" {
 /** Bytes the router's header adds to a forwarded payload. */
 #define CADRE_ROUTE_HEADER 24u
 
+/**
+ * A router spec's (or a supervisor spec's) intensity: no restart is
+ * allowed; the first routee failure fails the router (Cadre's 0 is OTP's
+ * default intensity, 1).
+ */
+#ifndef CADRE_NO_RESTARTS
+#define CADRE_NO_RESTARTS UINT32_MAX
+#endif
+
 /** A router's strategy (above). */
 typedef enum cadre_route {
 	CADRE_ROUTE_ROUND_ROBIN = 0,      /**< each routee in turn */
@@ -123,8 +132,10 @@ typedef struct cadre_router_spec {
 	void *arg;                  /**< pool: each routee's start(arg) */
 	uint32_t pool_size;         /**< pool: routees at start */
 	uint32_t mailbox_capacity;  /**< pool: each routee's; 0 = unbounded */
-	uint32_t intensity;         /**< pool: restarts allowed within period_ms; 0: fail at once */
-	uint32_t period_ms;         /**< pool: 0 = 5000 */
+	uint32_t intensity;         /**< pool: restarts allowed within period_ms; 0: OTP's default,
+	                                 1; CADRE_NO_RESTARTS: none (the first routee failure
+	                                 fails the router) */
+	uint32_t period_ms;         /**< pool: the intensity's window in ms; 0: 5000 */
 	bool handover_mail;         /**< pool: a restarted routee inherits its predecessor's mail */
 	uint32_t spawn_flags;       /**< pool: more CADRE_SPAWN_* for each routee: BLOCKING (a pool
 	                               of workers whose callbacks block), TRAP_EXITS */

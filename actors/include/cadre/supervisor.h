@@ -11,12 +11,13 @@
  *     already started are stopped in reverse order and the supervisor stops
  *     with reason FAILURE, whose detail is the failed child's id.
  *   - Stopping goes in reverse order, each child fully stopped before the
- *     next: BRUTAL (kill; unlike OTP, the child's stop callback still runs,
- *     with KILLED), a timeout (exit signal `shutdown`, then kill when the
- *     time is up) or INFINITY (exit signal `shutdown`, and wait). The
- *     dynamic children of a SIMPLE_ONE_FOR_ONE supervisor are stopped
- *     together, under one deadline. A child that ends with a reason its
- *     mode does not expect is reported (SHUTDOWN_ERROR).
+ *     next: CADRE_SHUTDOWN_BRUTAL (kill; unlike OTP, the child's stop
+ *     callback still runs, with KILLED), a timeout (exit signal `shutdown`,
+ *     then kill when the time is up) or CADRE_FOREVER (exit signal
+ *     `shutdown`, and wait). The dynamic children of a SIMPLE_ONE_FOR_ONE
+ *     supervisor are stopped together, under one deadline. A child that
+ *     ends with a reason its mode does not expect is reported
+ *     (SHUTDOWN_ERROR).
  *   - Restart types: PERMANENT (always restarted), TRANSIENT (restarted only
  *     after an abnormal reason: anything but NORMAL and SHUTDOWN),
  *     TEMPORARY (never restarted; removed when it ends).
@@ -49,6 +50,13 @@
  * is ignored, and so is any exit signal from an actor that is neither its
  * parent nor one of its children (as OTP's supervisor). A kill
  * (cadre_kill) stops it at once; its links then take its children down.
+ *
+ * Zero means OTP's default in every field of a spec (docs/supervision.md
+ * has the table): intensity 1, period 5000 ms, a worker child's shutdown
+ * 5000 ms and a supervisor child's CADRE_FOREVER, no backoff. "None" and
+ * "brutal" have names: CADRE_NO_RESTARTS, CADRE_SHUTDOWN_BRUTAL. A spec
+ * OTP would refuse is refused (CADRE_EINVAL): cadre_supervisor_check says
+ * why.
  *
  * The spec, its children array and the strings in it are read, not copied:
  * they must outlive the supervisor.
@@ -96,10 +104,20 @@ typedef enum cadre_auto_shutdown {
 	CADRE_AUTO_ALL_SIGNIFICANT = 2, /**< when all significant children have ended */
 } cadre_auto_shutdown;
 
-/** shutdown_ms: kill the child at once (its stop callback still runs). */
-#define CADRE_SHUTDOWN_BRUTAL 0u
-/** shutdown_ms: exit signal `shutdown`, and wait as long as it takes. */
-#define CADRE_SHUTDOWN_INFINITY UINT32_MAX
+/**
+ * A child spec's shutdown_ms: the supervisor kills the child at once (OTP's
+ * brutal_kill; the child's stop callback still runs, with KILLED).
+ */
+#define CADRE_SHUTDOWN_BRUTAL ((cadre_timeout)-2)
+
+/**
+ * A supervisor spec's (or a router spec's) intensity: no restart is allowed;
+ * the first child exit that calls for one shuts the supervisor down (OTP's
+ * intensity 0; Cadre's 0 is OTP's default, 1).
+ */
+#ifndef CADRE_NO_RESTARTS
+#define CADRE_NO_RESTARTS UINT32_MAX
+#endif
 
 /** One child of a supervisor. */
 typedef struct cadre_child_spec {
@@ -107,9 +125,15 @@ typedef struct cadre_child_spec {
 	const cadre_behaviour *beh; /**< a child supervisor: cadre_supervisor_behaviour() */
 	void *arg;             /**< to start(), at every (re)start; a child supervisor: its spec */
 	cadre_restart restart; /**< when it is restarted */
-	uint32_t shutdown_ms;  /**< CADRE_SHUTDOWN_BRUTAL, a timeout in ms, or _INFINITY */
-	cadre_child_type type; /**< WORKER or SUPERVISOR (informative, counted) */
-	bool significant;      /**< for auto-shutdown; needs TRANSIENT or TEMPORARY */
+	/** How the supervisor stops the child, in ms: the exit signal
+	 * `shutdown`, then a kill when the time is up. 0: OTP's default, 5000 ms
+	 * for a CADRE_WORKER and CADRE_FOREVER for a CADRE_SUPERVISOR;
+	 * CADRE_FOREVER: `shutdown`, and wait; CADRE_SHUTDOWN_BRUTAL: a kill at
+	 * once. Any other negative value: CADRE_EINVAL. */
+	cadre_timeout shutdown_ms;
+	cadre_child_type type; /**< WORKER or SUPERVISOR (counted; picks the default shutdown) */
+	bool significant;      /**< for auto-shutdown; needs TRANSIENT or TEMPORARY and an
+	                          auto_shutdown other than NEVER */
 	bool handover_mail;    /**< a restart inherits the mail the dead child left */
 	uint32_t mailbox_capacity; /**< the child's; 0 = unbounded */
 } cadre_child_spec;
@@ -145,14 +169,18 @@ typedef struct cadre_sup_event {
 /** A supervisor: its strategy, limits and children. */
 typedef struct cadre_sup_spec {
 	cadre_strategy strategy; /**< which children a restart takes along */
-	uint32_t intensity;      /**< restarts allowed within period_ms (OTP default: 1) */
-	uint32_t period_ms;      /**< >= 1 (OTP default: 5000) */
+	uint32_t intensity;      /**< restarts allowed within period_ms; 0: OTP's default, 1;
+	                         CADRE_NO_RESTARTS: none (the first exit that calls
+	                         for a restart shuts the supervisor down) */
+	uint32_t period_ms;      /**< the intensity's window in ms; 0: OTP's default, 5000 */
 	cadre_auto_shutdown auto_shutdown; /**< significant children's effect */
-	uint32_t backoff_min_ms;           /**< 0: restart at once */
-	uint32_t backoff_max_ms;           /**< the longest backoff */
-	double backoff_jitter;             /**< 0.0 .. 1.0 */
-	const cadre_child_spec *children;  /**< in start order */
-	size_t nchildren;                  /**< SIMPLE_ONE_FOR_ONE: exactly 1, the template */
+	uint32_t backoff_min_ms;           /**< the first restart's delay in ms; 0: no backoff
+	                              (restart at once, as OTP) */
+	uint32_t backoff_max_ms;           /**< the longest delay in ms, >= backoff_min_ms; 0: 30000
+	                              (with backoff_min_ms 0: unused) */
+	double backoff_jitter;            /**< 0.0 .. 1.0 (NaN or outside: CADRE_EINVAL); 0: none */
+	const cadre_child_spec *children; /**< in start order */
+	size_t nchildren;                 /**< SIMPLE_ONE_FOR_ONE: exactly 1, the template */
 	/** Called on the supervisor's worker for each event; must not block. */
 	void (*on_event)(void *ctx, const cadre_sup_event *ev);
 	void *event_ctx; /**< on_event's ctx */
@@ -168,9 +196,34 @@ typedef struct cadre_sup_spec {
  * cadre_ignore gives is taken as a NORMAL exit. */
 
 /**
+ * Checks a supervisor spec as cadre_supervisor_start does, starting
+ * nothing.
+ *
+ * Refused, as OTP refuses them: spec NULL; strategy or auto_shutdown out of
+ * range; children NULL with nchildren > 0; SIMPLE_ONE_FOR_ONE with
+ * nchildren other than 1; backoff_jitter NaN or outside [0, 1];
+ * backoff_min_ms above backoff_max_ms (after defaults); a child with id
+ * NULL or empty, beh NULL, restart or type out of range, shutdown_ms
+ * negative but not CADRE_FOREVER or CADRE_SHUTDOWN_BRUTAL, significant and
+ * PERMANENT, or significant under CADRE_AUTO_NEVER; two children with one
+ * id. docs/supervision.md lists the reasons.
+ *
+ * @param spec  the spec to check
+ * @param why   may be NULL; receives NULL (valid) or a static string saying
+ *              what is wrong, such as "duplicate child id"
+ * @threads any thread
+ * @blocks  no
+ * @retval 0 the spec is valid
+ * @retval CADRE_EINVAL the spec is refused (*why says why)
+ */
+CADRE_API int cadre_supervisor_check(const cadre_sup_spec *spec, const char **why);
+
+/**
  * The supervisor behaviour: spawn it with the spec as arg, as a child of
  * another supervisor or with cadre_spawn. It traps exits and defers its
- * STARTED until every child has started.
+ * STARTED until every child has started. A spec that cadre_supervisor_check
+ * refuses fails its start: reason FAILURE, code CADRE_EINVAL, detail the
+ * check's reason.
  *
  * @return the behaviour: static, never NULL
  * @threads any thread
@@ -188,7 +241,8 @@ CADRE_API const cadre_behaviour *cadre_supervisor_behaviour(void);
  * @threads any thread that is not a worker
  * @blocks  until the children have started, or the timeout
  * @retval 0 started: *out set
- * @retval CADRE_EINVAL sys, spec or out NULL, a bad spec, a bad timeout
+ * @retval CADRE_EINVAL sys, spec or out NULL, a bad timeout, or a spec that
+ *         cadre_supervisor_check refuses (nothing is spawned)
  * @retval CADRE_ENOMEM out of memory, in the supervisor or in a child's
  *         spawn: the children already started have been stopped
  * @retval CADRE_ECLOSED the system is shut down
@@ -219,11 +273,15 @@ CADRE_API int cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *sp
  * @threads any thread that is not a worker
  * @blocks  until the supervisor answers, or the timeout
  * @retval 0 started
- * @retval CADRE_EEXIST id taken
+ * @retval CADRE_EEXIST id taken by a child the supervisor has (OTP's
+ *         already_present / already_started)
  * @retval CADRE_ECANCELED its start failed (not added), or the supervisor
  *         stopped first
- * @retval CADRE_EINVAL sys NULL, a bad timeout, a bad spec (NULL, no beh
- *         or id, significant and PERMANENT)
+ * @retval CADRE_EINVAL sys NULL, a bad timeout, spec NULL (not
+ *         SIMPLE_ONE_FOR_ONE), or a child spec that cadre_supervisor_check
+ *         would refuse in this supervisor's spec: bad id, beh, restart, type
+ *         or shutdown_ms, or significant when PERMANENT or under
+ *         CADRE_AUTO_NEVER
  * @retval CADRE_EWOULDBLOCK called on a worker thread
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_EFULL the supervisor's bounded mailbox is full

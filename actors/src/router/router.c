@@ -31,7 +31,8 @@
 #include "cadre__router.h"
 
 #define DEFAULT_VNODES 160u
-#define DEFAULT_PERIOD_MS 5000u
+#define DEFAULT_PERIOD_MS 5000u /* OTP's default period */
+#define DEFAULT_INTENSITY 1u    /* OTP's default intensity */
 
 /* ---- groups --------------------------------------------------------------------------- */
 static uint64_t
@@ -119,7 +120,10 @@ router_start(cadre_actor *self, void *arg)
 	r->pool = sp->beh != NULL;
 	r->arg = sp->arg;
 	r->capacity = sp->mailbox_capacity;
-	r->intensity = sp->intensity;
+	/* zero means OTP's default; CADRE_NO_RESTARTS, none */
+	r->intensity = sp->intensity == 0                   ? DEFAULT_INTENSITY
+	               : sp->intensity == CADRE_NO_RESTARTS ? 0
+	                                                    : sp->intensity;
 	r->period_ms = sp->period_ms != 0 ? sp->period_ms : DEFAULT_PERIOD_MS;
 	r->handover = sp->handover_mail;
 	r->spawn_flags = sp->spawn_flags &

@@ -3,7 +3,7 @@
  * The supervisor, by mechanism (the design notes are with the code they
  * describe):
  *   supervisor.c  the behaviour: start, receive (dispatch), stop
- *   spec.c        validation, the child table, events, cadre_ignore
+ *   spec.c        validation, the child table, events
  *   ops.c         the operation queue (START, STOP, STOP_ALL, DELAY, ...)
  *                 and the messages that end its waits; ignore and
  *                 shutdown errors
@@ -110,6 +110,9 @@ struct sup {
 	struct child **kids;
 	size_t nkids, capkids;
 	uint64_t next_serial;
+	/* The spec's intensity, period and backoff_max_ms after defaults
+	 * (sup_limits below): zero means OTP's default. */
+	uint32_t intensity, period_ms, backoff_max_ms;
 	uint64_t *restarts; /* restart times (ms) within the period: a ring (restart.c) */
 	uint32_t rhead, nrestarts, rcap;
 	bool closing; /* a spawn met CADRE_ECLOSED: the system is shutting down */
@@ -149,8 +152,44 @@ alive(const struct child *c)
 	return c->st == C_RUNNING || c->st == C_STARTING || c->st == C_STOPPING;
 }
 
+/* ---- defaults: zero means OTP's ----------------------------------------------------- */
+#define SUP_DEFAULT_INTENSITY 1u          /* OTP's */
+#define SUP_DEFAULT_PERIOD_MS 5000u       /* OTP's */
+#define SUP_DEFAULT_SHUTDOWN_MS 5000      /* OTP's, for a worker; a supervisor: infinity */
+#define SUP_DEFAULT_BACKOFF_MAX_MS 30000u /* with backoff_min_ms set */
+
+static inline uint32_t
+cadre__sup_intensity(const cadre_sup_spec *sp)
+{
+	if (sp->intensity == 0)
+		return SUP_DEFAULT_INTENSITY;
+	return sp->intensity == CADRE_NO_RESTARTS ? 0 : sp->intensity;
+}
+
+static inline uint32_t
+cadre__sup_period(const cadre_sup_spec *sp)
+{
+	return sp->period_ms != 0 ? sp->period_ms : SUP_DEFAULT_PERIOD_MS;
+}
+
+static inline uint32_t
+cadre__sup_backoff_max(const cadre_sup_spec *sp)
+{
+	return sp->backoff_max_ms != 0 ? sp->backoff_max_ms : SUP_DEFAULT_BACKOFF_MAX_MS;
+}
+
+/* A (valid) child spec's shutdown after defaults: CADRE_SHUTDOWN_BRUTAL,
+ * CADRE_FOREVER, or a time in ms > 0. */
+static inline cadre_timeout
+cadre__sup_shutdown(const cadre_child_spec *c)
+{
+	if (c->shutdown_ms != 0)
+		return c->shutdown_ms;
+	return c->type == CADRE_SUPERVISOR ? CADRE_FOREVER : SUP_DEFAULT_SHUTDOWN_MS;
+}
+
 /* ---- spec.c: validation, the child table, events ------------------------------------- */
-int cadre__sup_validate(const cadre_sup_spec *sp);
+const char *cadre__sup_check_child(const cadre_sup_spec *sp, const cadre_child_spec *c);
 void cadre__sup_emit(struct sup *s, cadre_sup_event_kind kind, const struct child *c,
                      cadre_exit reason, uint32_t delay, uint32_t mail);
 struct child *cadre__sup_add_child(struct sup *s, const cadre_child_spec *spec, void *arg,

@@ -122,7 +122,7 @@ static bool
 tell_stop(struct sup *s, struct child *c)
 {
 	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
-	int rc = c->spec->shutdown_ms == CADRE_SHUTDOWN_BRUTAL
+	int rc = cadre__sup_shutdown(c->spec) == CADRE_SHUTDOWN_BRUTAL
 	                 ? cadre_kill(sys_of(s), c->ref)
 	                 : cadre_send_exit(sys_of(s), c->ref, &shut);
 	if (rc == CADRE_ECLOSED) {
@@ -135,13 +135,14 @@ tell_stop(struct sup *s, struct child *c)
 	return true;
 }
 
-/* A kill timer for a shutdown time t (none for BRUTAL and INFINITY). */
+/* A kill timer for child spec c's shutdown time (none for BRUTAL and
+ * FOREVER). */
 static bool
-arm_kill(struct sup *s, uint32_t t, const uint64_t *serial, cadre_timer *timer)
+arm_kill(struct sup *s, const cadre_child_spec *c, const uint64_t *serial, cadre_timer *timer)
 {
-	return t != CADRE_SHUTDOWN_BRUTAL && t != CADRE_SHUTDOWN_INFINITY &&
-	       cadre__send_after_reserved(sys_of(s), cadre_self(&s->base), SUP_KILL, serial,
-	                                  sizeof *serial, t, timer) == 0;
+	cadre_timeout t = cadre__sup_shutdown(c);
+	return t > 0 && cadre__send_after_reserved(sys_of(s), cadre_self(&s->base), SUP_KILL,
+	                                           serial, sizeof *serial, (uint64_t)t, timer) == 0;
 }
 
 static void
@@ -151,7 +152,7 @@ do_stop(struct sup *s, struct child *c)
 		return;
 	s->waiting = W_EXIT;
 	s->wait_serial = c->serial;
-	c->kill_armed = arm_kill(s, c->spec->shutdown_ms, &c->serial, &c->kill_timer);
+	c->kill_armed = arm_kill(s, c->spec, &c->serial, &c->kill_timer);
 }
 
 /* The dynamic children of a SIMPLE_ONE_FOR_ONE supervisor that shuts down
@@ -172,7 +173,7 @@ do_stop_all(struct sup *s)
 		return;
 	s->nstopping = n;
 	s->waiting = W_EXITS;
-	s->all_armed = arm_kill(s, s->spec->children[0].shutdown_ms, &all, &s->all_timer);
+	s->all_armed = arm_kill(s, &s->spec->children[0], &all, &s->all_timer);
 }
 
 void
@@ -289,7 +290,7 @@ cadre__sup_child_started(struct sup *s, const cadre_started_msg *st)
 static void
 check_shutdown_reason(struct sup *s, const struct child *c, cadre_exit reason)
 {
-	bool brutal = c->spec->shutdown_ms == CADRE_SHUTDOWN_BRUTAL;
+	bool brutal = cadre__sup_shutdown(c->spec) == CADRE_SHUTDOWN_BRUTAL;
 	if (reason.kind == (brutal ? CADRE_EXIT_KILLED : CADRE_EXIT_SHUTDOWN))
 		return;
 	if (c->spec->restart != CADRE_PERMANENT &&

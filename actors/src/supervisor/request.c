@@ -143,9 +143,9 @@ req_start_child(struct sup *s, struct sup_req *r)
 	if (s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE) {
 		c = cadre__sup_add_child(s, &s->spec->children[0], r->arg, true);
 	} else {
-		if (r->child_spec == NULL || r->child_spec->beh == NULL ||
-		    r->child_spec->id == NULL ||
-		    (r->child_spec->significant && r->child_spec->restart == CADRE_PERMANENT)) {
+		/* as cadre_supervisor_check would in this supervisor's spec */
+		if (r->child_spec == NULL ||
+		    cadre__sup_check_child(s->spec, r->child_spec) != NULL) {
 			cadre__sup_reply(r, CADRE_EINVAL);
 			return false;
 		}
@@ -369,8 +369,8 @@ cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref 
 	int rc = prelude(sys, timeout_ms);
 	if (rc != 0)
 		return rc;
-	if (spec == NULL || out == NULL)
-		return CADRE_EINVAL;
+	if (spec == NULL || out == NULL || cadre_supervisor_check(spec, NULL) != 0)
+		return CADRE_EINVAL; /* refused before anything is spawned */
 	struct sup_req *r = req_new(R_START_SUP);
 	if (r == NULL)
 		return CADRE_ENOMEM;

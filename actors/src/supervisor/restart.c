@@ -16,8 +16,8 @@ static bool
 ring_grow(struct sup *s)
 {
 	uint32_t ncap = s->rcap == 0 ? 8 : s->rcap * 2;
-	if (ncap > s->spec->intensity || ncap < s->rcap)
-		ncap = s->spec->intensity;
+	if (ncap > s->intensity || ncap < s->rcap)
+		ncap = s->intensity;
 	uint64_t *n = cadre__a_malloc((size_t)ncap * sizeof *n);
 	if (n == NULL)
 		return false;
@@ -36,13 +36,12 @@ ring_grow(struct sup *s)
 static bool
 record_restart(struct sup *s)
 {
-	uint64_t now = cadre__now_ms(),
-	         horizon = now > s->spec->period_ms ? now - s->spec->period_ms : 0;
+	uint64_t now = cadre__now_ms(), horizon = now > s->period_ms ? now - s->period_ms : 0;
 	while (s->nrestarts > 0 && s->restarts[s->rhead] <= horizon) {
 		s->rhead = (s->rhead + 1) % s->rcap;
 		s->nrestarts--;
 	}
-	if (s->nrestarts >= s->spec->intensity)
+	if (s->nrestarts >= s->intensity)
 		return false;
 	if (s->nrestarts == s->rcap && !ring_grow(s))
 		return false;
@@ -59,10 +58,10 @@ backoff(struct sup *s)
 		return 0;
 	uint32_t n = s->nrestarts > 0 ? s->nrestarts - 1 : 0;
 	double d = (double)sp->backoff_min_ms;
-	for (uint32_t i = 0; i < n && d < sp->backoff_max_ms; i++)
+	for (uint32_t i = 0; i < n && d < s->backoff_max_ms; i++)
 		d *= 2;
-	if (d > sp->backoff_max_ms)
-		d = sp->backoff_max_ms;
+	if (d > s->backoff_max_ms)
+		d = s->backoff_max_ms;
 	s->rng ^= s->rng << 13;
 	s->rng ^= s->rng >> 7;
 	s->rng ^= s->rng << 17;

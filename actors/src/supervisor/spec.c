@@ -1,33 +1,82 @@
-/* Cadre: supervisors, the specs: validation, the child table (children
- * made from their specs, found by serial, ref or id, freed once removed),
- * the events reported to the spec's on_event, and cadre_ignore (a child's
- * "ignore" answer). */
+/* Cadre: supervisors, the specs: validation (cadre_supervisor_check: the
+ * reasons it gives are listed in docs/supervision.md), the child table
+ * (children made from their specs, found by serial, ref or id, freed once
+ * removed), and the events reported to the spec's on_event. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cadre__mem.h"
 #include "cadre__sup.h"
 
-int
-cadre__sup_validate(const cadre_sup_spec *sp)
+/* ---- validation ---------------------------------------------------------------------- */
+/* c alone, in a supervisor whose spec is sp (its auto_shutdown): NULL if
+ * valid, else why not. */
+const char *
+cadre__sup_check_child(const cadre_sup_spec *sp, const cadre_child_spec *c)
 {
-	if (sp == NULL || sp->period_ms == 0 || (sp->nchildren != 0 && sp->children == NULL))
-		return CADRE_EINVAL;
+	if (c->id == NULL || c->id[0] == '\0')
+		return "child id NULL or empty";
+	if (c->beh == NULL)
+		return "child beh NULL";
+	if ((unsigned)c->restart > CADRE_TEMPORARY)
+		return "child restart out of range";
+	if ((unsigned)c->type > CADRE_SUPERVISOR)
+		return "child type out of range";
+	if (c->shutdown_ms < 0 && c->shutdown_ms != CADRE_FOREVER &&
+	    c->shutdown_ms != CADRE_SHUTDOWN_BRUTAL)
+		return "bad child shutdown_ms";
+	if (c->significant && c->restart == CADRE_PERMANENT)
+		return "significant child is PERMANENT"; /* as OTP */
+	if (c->significant && sp->auto_shutdown == CADRE_AUTO_NEVER)
+		return "significant child under auto_shutdown NEVER"; /* as OTP */
+	return NULL;
+}
+
+static const char *
+check_backoff(const cadre_sup_spec *sp)
+{
+	double j = sp->backoff_jitter;
+	if (!(j >= 0.0 && j <= 1.0)) /* NaN compares false */
+		return "backoff_jitter NaN or outside [0, 1]";
+	if (sp->backoff_min_ms != 0 && sp->backoff_min_ms > cadre__sup_backoff_max(sp))
+		return "backoff_min_ms above backoff_max_ms";
+	return NULL;
+}
+
+static const char *
+check_spec(const cadre_sup_spec *sp)
+{
+	if (sp == NULL)
+		return "spec NULL";
+	if ((unsigned)sp->strategy > CADRE_SIMPLE_ONE_FOR_ONE)
+		return "strategy out of range";
+	if ((unsigned)sp->auto_shutdown > CADRE_AUTO_ALL_SIGNIFICANT)
+		return "auto_shutdown out of range";
+	if (sp->nchildren != 0 && sp->children == NULL)
+		return "children NULL with nchildren > 0";
 	if (sp->strategy == CADRE_SIMPLE_ONE_FOR_ONE && sp->nchildren != 1)
-		return CADRE_EINVAL;
-	if (sp->backoff_min_ms > sp->backoff_max_ms && sp->backoff_max_ms != 0)
-		return CADRE_EINVAL;
+		return "SIMPLE_ONE_FOR_ONE needs exactly one child spec";
+	const char *why = check_backoff(sp);
+	if (why != NULL)
+		return why;
 	for (size_t i = 0; i < sp->nchildren; i++) {
 		const cadre_child_spec *c = &sp->children[i];
-		if (c->id == NULL || c->beh == NULL)
-			return CADRE_EINVAL;
-		if (c->significant && c->restart == CADRE_PERMANENT)
-			return CADRE_EINVAL; /* as OTP: significant children are not permanent */
+		if ((why = cadre__sup_check_child(sp, c)) != NULL)
+			return why;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(sp->children[j].id, c->id) == 0)
-				return CADRE_EINVAL;
+				return "duplicate child id";
 	}
-	return 0;
+	return NULL;
+}
+
+int
+cadre_supervisor_check(const cadre_sup_spec *spec, const char **why)
+{
+	const char *w = check_spec(spec);
+	if (why != NULL)
+		*why = w;
+	return w == NULL ? 0 : CADRE_EINVAL;
 }
 
 void

@@ -16,7 +16,8 @@
  * (requests, timers). Even so, receive takes a payload only in the shape
  * its sender gives it: the exact size, and the sender core or the library
  * puts there (an EXIT or STARTED comes from the actor it names; a timer's
- * or an outside request's from nobody; a request carries its magic). A
+ * from nobody; a request carries its magic, and comes from nobody or from
+ * an actor of the blocking pool). A
  * child's death is an EXIT through its link, from its current incarnation
  * (the ref, generation included). Anything else is ignored.
  */
@@ -26,13 +27,21 @@
 #include "cadre__mem.h"
 #include "cadre__sup.h"
 
+/* A spec that cadre_supervisor_check refuses fails the start: reason
+ * FAILURE, code CADRE_EINVAL, detail the check's reason (cadre_fail, and
+ * start returns 0: the actor stops without ever being STARTED). */
 static int
 sup_init(struct sup *s, const cadre_sup_spec *spec)
 {
-	int rc = cadre__sup_validate(spec);
-	if (rc != 0)
-		return rc;
+	const char *why;
+	if (cadre_supervisor_check(spec, &why) != 0) {
+		cadre_fail(&s->base, CADRE_EINVAL, why);
+		return CADRE_EINVAL;
+	}
 	s->spec = spec;
+	s->intensity = cadre__sup_intensity(spec);
+	s->period_ms = cadre__sup_period(spec);
+	s->backoff_max_ms = cadre__sup_backoff_max(spec);
 	s->phase = P_INIT;
 	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
 	cadre_trap_exits(&s->base, true);
@@ -58,7 +67,8 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 static int
 sup_start(cadre_actor *self, void *arg)
 {
-	return sup_init((struct sup *)self, arg);
+	int rc = sup_init((struct sup *)self, arg);
+	return rc == CADRE_EINVAL ? 0 : rc; /* EINVAL: failed by sup_init, with its reason */
 }
 
 static int
@@ -73,7 +83,7 @@ sup_start_blocking(cadre_actor *self, void *arg)
 		cadre__sup_reply(r, rc);
 		s->starter = NULL;
 	}
-	return rc;
+	return rc == CADRE_EINVAL ? 0 : rc; /* EINVAL: failed by sup_init, with its reason */
 }
 
 /* m's payload, copied into out, if it has exactly that size (see Trust). */
@@ -116,21 +126,25 @@ on_started_msg(struct sup *s, const cadre_msg *m)
 		cadre__sup_child_started(s, &st);
 }
 
-/* Our own timers' messages and requests come from no actor. */
+/* Our own timers' messages come from no actor; a request from a thread
+ * outside the system (no actor) or from an actor of the blocking pool,
+ * whose callbacks may make the blocking calls (request.c). */
 static void
 on_internal_msg(struct sup *s, const cadre_msg *m)
 {
 	uint32_t seq;
 	uint64_t serial;
+	if (m->type == SUP_REQ && m->size == sizeof(struct sup_req) && m->data != NULL &&
+	    ((const struct sup_req *)m->data)->magic == SUP_REQ_MAGIC) {
+		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data); /* moved to us */
+		return;
+	}
 	if (!cadre_ref_is_none(m->sender))
 		return;
 	if (m->type == SUP_DELAY && payload(m, &seq, sizeof seq))
 		cadre__sup_delay_done(s, seq);
 	else if (m->type == SUP_KILL && payload(m, &serial, sizeof serial))
 		cadre__sup_kill_due(s, serial);
-	else if (m->type == SUP_REQ && m->size == sizeof(struct sup_req) && m->data != NULL &&
-	         ((const struct sup_req *)m->data)->magic == SUP_REQ_MAGIC)
-		cadre__sup_on_request(s, (struct sup_req *)(uintptr_t)m->data); /* moved to us */
 }
 
 static int

@@ -299,22 +299,45 @@ typedef struct cadre_config {
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 
 /**
- * Shuts the system down, in this order: first, while the system still
- * runs, stops its supervision trees top-down (each actor that traps its
- * stop request, cadre/links.h, and was not spawned linked by one: a
- * supervisor's tree stops in order) and waits until they are gone or the
- * deadline (timeout from now; CADRE_FOREVER: none; CADRE_NOWAIT: at once)
- * has passed; then refuses new spawns and sends (they fail with
- * CADRE_ECLOSED); stops every actor left at once (their stop callbacks
- * run, reason CADRE_EXIT_SHUTDOWN; a stop request is no longer trapped);
- * dead-letters every message still queued; joins the worker threads.
- * Idempotent: a second call returns 0. Counters stay readable afterwards.
+ * Shuts the system down, in these phases, all under one deadline (timeout
+ * from the call; CADRE_FOREVER: none; CADRE_NOWAIT: it has passed at once):
  *
- * @threads any thread that is not a worker
- * @blocks  until done
- * @retval 0 shut down
- * @retval CADRE_EINVAL sys NULL, a negative timeout other than CADRE_FOREVER
- * @retval CADRE_EWOULDBLOCK called on a worker thread
+ * 0. Supervision trees, while the system still runs: each root of a tree
+ *    (an actor that traps its stop request, cadre/links.h, and was not
+ *    spawned linked by one; a supervisor) gets its stop request and stops
+ *    its tree top-down, each child with its spec's shutdown mode, in
+ *    reverse start order (docs/supervision.md). Shutdown waits until the
+ *    roots are gone or the deadline. Skipped with CADRE_NOWAIT.
+ * 1. Closing: new spawns, sends, signals and timers are refused
+ *    (CADRE_ECLOSED); pending timers are dropped.
+ * 2. Every actor left (those outside any tree, and what is left of a tree)
+ *    gets a stop request, no longer trappable: it stops with reason
+ *    CADRE_EXIT_SHUTDOWN, its stop callback runs, its mail is
+ *    dead-lettered. Shutdown waits for them until the deadline.
+ * 3. At the deadline, every actor still alive is killed: it stops with
+ *    reason CADRE_EXIT_KILLED (its stop callback still runs, with KILLED;
+ *    its mail is dead-lettered). If the deadline has passed before phase
+ *    2, the actors left are killed at once.
+ * 4. The worker threads are joined; every message still queued is
+ *    dead-lettered.
+ *
+ * A callback cannot be interrupted in C: an actor in the middle of a
+ * callback (start, receive, stop; a blocking-pool actor sleeping in one)
+ * stops when that callback returns, and shutdown waits for it before it
+ * joins the threads. The deadline bounds everything else; a callback that
+ * never returns makes shutdown never return.
+ *
+ * Counters stay readable afterwards. Idempotent: a later call returns 0
+ * at once.
+ *
+ * @param sys     the system
+ * @param timeout the deadline, in ms from the call; CADRE_FOREVER or
+ *                CADRE_NOWAIT
+ * @threads any thread but a worker or pool thread of a Cadre system
+ * @blocks  yes: until the threads are joined (see above)
+ * @retval 0 shut down (or it was already)
+ * @retval CADRE_EINVAL sys NULL, or a negative timeout other than CADRE_FOREVER
+ * @retval CADRE_EWOULDBLOCK called on a worker or pool thread of a Cadre system
  */
 CADRE_API int cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout);
 
@@ -343,9 +366,43 @@ CADRE_API void cadre_system_free(cadre_system *sys);
 CADRE_API int cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout);
 
 /**
- * True if the calling thread is a worker of any Cadre system (where
- * blocking calls are refused with CADRE_EWOULDBLOCK). The threads of the
- * blocking pool are not workers in this sense: their actors may block.
+ * Waits until the system is quiescent: no actor runnable or running (run
+ * queues, inject queues and the blocking pool empty, no thread in an
+ * actor's callback), no mail or signal in flight (every message sent has
+ * been handled or dead-lettered; exits, downs and stop requests have been
+ * taken), no dead actor waiting to be reclaimed (its mail not yet
+ * dead-lettered), and no timer due within the next tick (1 ms) or being
+ * fired. A timer due later does not prevent quiescence: an actor waiting
+ * for a timeout is idle. Unlike cadre_system_await_stopped, live actors do
+ * not prevent it: a system whose actors all wait for mail is quiescent.
+ *
+ * Exact for the work the caller caused: everything sent, spawned or armed
+ * before the call (by this thread, or by threads that synchronised with
+ * it), and all it led to, is done when it returns 0. Work that other
+ * threads start during the call may or may not be seen. Messages an
+ * actor keeps in its stash (cadre/behave.h) are its own: they do not
+ * prevent quiescence. After cadre_system_shutdown the system is quiescent
+ * (0 at once).
+ *
+ * @param sys     the system
+ * @param timeout ms to wait; CADRE_FOREVER: no limit; CADRE_NOWAIT: look once
+ * @threads any thread but a worker or pool thread of a Cadre system
+ * @blocks  yes, until quiescent or the timeout
+ * @retval 0 quiescent (or shut down)
+ * @retval CADRE_ETIMEDOUT not quiescent within timeout
+ * @retval CADRE_EINVAL sys NULL, or a negative timeout other than CADRE_FOREVER
+ * @retval CADRE_EWOULDBLOCK called on a worker or pool thread of a Cadre system
+ */
+CADRE_API int cadre_system_await_quiescent(cadre_system *sys, cadre_timeout timeout);
+
+/**
+ * True if the calling thread is a per-core worker of any Cadre system
+ * (where blocking calls are refused with CADRE_EWOULDBLOCK). The threads of
+ * the blocking pool are not workers in this sense: false there, so an actor
+ * spawned with CADRE_SPAWN_BLOCKING may call cadre_ask_wait, the
+ * cadre_supervisor_* calls and cadre_router_query. (cadre_system_shutdown
+ * and cadre_system_await_stopped are still refused on every thread of a
+ * system, blocking pool included: they would wait for themselves.)
  *
  * @threads any thread
  * @blocks  no
@@ -474,6 +531,37 @@ CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const v
  */
 CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data,
                               size_t size, void (*dtor)(void *data, size_t size));
+
+/**
+ * Inside a callback of self: replies to msg, sending a copy of size bytes
+ * at data, with this type, to msg->sender.
+ *
+ * A reply never fails the replier because of the requester: when the
+ * sender is CADRE_REF_NONE (msg came from a thread outside any actor), has
+ * stopped or is gone, its bounded mailbox is full, or the system is
+ * closing, the reply is counted as a dead letter instead (the dead-letter
+ * hook sees it with why CADRE_ENOACTOR, CADRE_EFULL or CADRE_ECLOSED;
+ * cadre_stats counts it in sent and in dead_letters) and 0 is returned.
+ * This is the reply idiom: `return cadre_respond(self, msg, PONG, ...);`
+ * (`return cadre_send(sys, msg->sender, ...)` would fail the replier when
+ * the requester is not there).
+ *
+ * @param self  the replying actor (the one whose callback is running)
+ * @param msg   the message replied to (its sender gets the reply)
+ * @param type  the reply's type (not a reserved type, >= 0xFFFF0000)
+ * @param data  the payload (may be NULL if size is 0)
+ * @param size  payload bytes
+ * @threads only in one of self's callbacks, on its thread
+ * @blocks  no
+ * @payload copied before the call returns; data may be reused at once
+ * @retval 0 replied, or counted as a dead letter (requester not there)
+ * @retval CADRE_EINVAL self or msg NULL, data NULL with size > 0, a reserved type
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ETOOBIG size > max_message_size
+ * @retval CADRE_ENOMEM out of memory (nothing sent)
+ */
+CADRE_API int cadre_respond(cadre_actor *self, const cadre_msg *msg, uint32_t type,
+                            const void *data, size_t size);
 
 /** Payloads up to this many bytes travel inside the message itself. */
 #define CADRE_INLINE_PAYLOAD 64

@@ -116,6 +116,12 @@ cadre__stop_request(struct cadre__worker *w, struct cadre__actor *a)
 			return cadre__deliver_view(w, a, &view);
 		}
 	}
+	/* Acquire: pairs with shutdown's release store of killing (runtime/):
+	 * past its deadline, the request kills. */
+	if (cadre__load_acq_u32(&w->sys->killing)) {
+		static const cadre_exit killed = {CADRE_EXIT_KILLED, 0, "killed"};
+		return cadre__finish(w, a, killed);
+	}
 	return cadre__finish(w, a, shutdown);
 }
 

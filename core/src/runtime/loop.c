@@ -46,6 +46,12 @@ run_one(struct cadre__worker *w, struct cadre__actor *a)
 		cadre__sched_requeue(w, a);
 	else if (r == CADRE__RUN_DEAD)
 		cadre__limbo_add(&w->limbo, &a->rq_node);
+	/* Quiescence: a run that leaves the actor idle or dead ends the work
+	 * item its wake began (a requeued or muted one goes on), after all the
+	 * run did: its outbox flushed, the actors it woke counted. Release
+	 * store (one writer): pairs with cadre__settled's acquire load. */
+	if (r == CADRE__RUN_IDLE || r == CADRE__RUN_DEAD)
+		cadre__store_rel_u64(&w->settled, cadre__load_rlx_u64(&w->settled) + 1);
 	cadre__limbo_quiescent(&w->limbo, &w->sys->qsbr, w->tick, w->sys->hooks.reclaim, w);
 }
 

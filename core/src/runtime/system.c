@@ -14,6 +14,27 @@
  * in progress (those that began before closing was set among them; not for
  * a moment with no outside thread inside one, which busy senders may never
  * give) and reclaims what is left, dead-lettering every queued message.
+ * One deadline bounds the phases: at it, `killing` is set (release; read
+ * with acquire by actor/stop.c) and every stop request taken from then on
+ * stops its actor with KILLED. A callback in progress is not interrupted:
+ * the join waits for it (cadre/actor.h says so).
+ *
+ * Quiescence (cadre_system_await_quiescent): work items, each begun before
+ * it can be finished: an actor made runnable (a thread's `woken`, counted
+ * in cadre__schedule before the actor is queued) is finished by the run
+ * that leaves it idle or dead (`settled`, loop.c, after the run's outbox
+ * flush and wakes); a dead actor (`stopped`) by its reclamation
+ * (`reclaimed`, after its mail is dead-lettered); a timer by its fire. The
+ * check waits for the outside sections in progress at the call (a send's
+ * or a timer fire's push comes before its wake is counted, inside one),
+ * then reads the finished counters, then the timers, then the begun
+ * counters, all with acquire, each paired with its writer's release store
+ * (or acq_rel add) made after everything its item did. A finished item
+ * seen makes every item it began visible to the later loads, so each item
+ * seen finished is seen begun; and for work the caller caused, the first
+ * item of its chain not seen finished is seen begun. So begun == finished
+ * (with no timer due) cannot hold while such work is left: no false
+ * positive. docs/architecture.md ("Quiescence") has the argument.
  */
 #include <errno.h>
 #include <sched.h>
@@ -225,6 +246,40 @@ stop_trees(struct cadre_system *sys, uint64_t deadline)
 	cadre__free(t.roots, t.cap * sizeof *t.roots);
 }
 
+/* ---- 1. the actors left: asked, then killed at the deadline -------------- */
+
+/* Waits until no actor is alive or the deadline has passed; true if none
+ * is alive. The workers run the stops meanwhile. */
+static bool
+await_none_alive(struct cadre_system *sys, uint64_t deadline)
+{
+	long step = 10000;
+	while (cadre__alive(sys) != 0) {
+		if (cadre__now_ns() >= deadline)
+			return false;
+		nap(step);
+		if (step < 1000000)
+			step *= 2;
+	}
+	return true;
+}
+
+/* From now on a stop request stops its actor with KILLED (actor/stop.c).
+ * Every live actor already has its request queued (the walk of phase 1),
+ * or is in a callback and gets to it when that returns. Release store:
+ * pairs with cadre__stop_request's acquire load. A request already taken
+ * runs its stop with SHUTDOWN; the walk again for the requests a root
+ * trapped before closing, whose STOP bit it cleared (a no-op for others). */
+static void
+kill_rest(struct cadre_system *sys)
+{
+	cadre__store_rel_u32(&sys->killing, 1);
+	cadre__enter(sys, NULL);
+	cadre__table_each(&sys->table, stop_one, sys);
+	cadre__leave(sys, NULL);
+	cadre__wake_all(sys);
+}
+
 int
 cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 {
@@ -237,8 +292,11 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 		pthread_mutex_unlock(&sys->shutdown_lock);
 		return 0;
 	}
-	/* 0. Supervision trees stop top-down, in order. */
-	stop_trees(sys, cadre__deadline_ms(timeout));
+	uint64_t deadline = cadre__deadline_ms(timeout);
+	/* 0. Supervision trees stop top-down, in order (not with NOWAIT:
+	 * everything is killed at once). */
+	if (timeout != CADRE_NOWAIT)
+		stop_trees(sys, deadline);
 
 	/* 1. Refuse new spawns, sends and timers. seq_cst: Dekker with spawn.
 	 * Pending timers are dropped: never sent, never counted. */
@@ -247,15 +305,21 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 		sched_yield();
 	cadre__timers_stop(sys);
 
-	/* 2. Ask every live actor to stop. The walk holds actor pointers, so it
-	 * is an outside section for the grace period. */
+	/* 2. Ask every live actor to stop (SHUTDOWN; or KILLED if the deadline
+	 * has passed already). The walk holds actor pointers, so it is an
+	 * outside section for the grace period. */
+	if (cadre__now_ns() >= deadline)
+		cadre__store_rel_u32(&sys->killing, 1); /* as in kill_rest */
 	cadre__enter(sys, NULL);
 	cadre__table_each(&sys->table, stop_one, sys);
 	cadre__leave(sys, NULL);
-
-	/* 3. Workers run the stops and exit when no actor is alive; wake them
-	 * all so that parked ones notice. */
 	cadre__wake_all(sys);
+
+	/* 3. Workers run the stops and exit when no actor is alive; at the
+	 * deadline, what is left is killed. A callback in progress is never
+	 * interrupted: the join waits for it to return. */
+	if (!await_none_alive(sys, deadline))
+		kill_rest(sys);
 	cadre__workers_join(sys);
 
 	/* 4. Outside threads that passed the closing check before it was set
@@ -292,6 +356,45 @@ cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout_ms)
 			step *= 2;
 	}
 	return 0;
+}
+
+/* ---- quiescence ------------------------------------------------------------- */
+
+/* One look: is the system quiescent now? See the Design notes above. */
+static bool
+is_quiescent(struct cadre_system *sys)
+{
+	uint64_t settled = cadre__settled(sys); /* first: acquire loads (system/) */
+	if (cadre__timers_due(sys))             /* then the timers (acquire) */
+		return false;
+	return cadre__woken(sys) == settled; /* last: acquire loads (system/) */
+}
+
+int
+cadre_system_await_quiescent(cadre_system *sys, cadre_timeout timeout)
+{
+	if (sys == NULL || timeout < CADRE_FOREVER)
+		return CADRE_EINVAL;
+	if (cadre__tls_worker != NULL)
+		return CADRE_EWOULDBLOCK;
+	uint64_t deadline = cadre__deadline_ms(timeout);
+	/* The outside sections in progress now (a send or a timer's fire
+	 * between its push and its wake's count) end before we look. */
+	uint64_t mark = cadre__outside_mark(&sys->qsbr);
+	long step = 10000;
+	for (;;) {
+		/* Acquire: pairs with shutdown's release store; a shut-down
+		 * system is quiescent (its counters are final). */
+		if (cadre__load_acq_u32(&sys->shut_down))
+			return 0;
+		if (cadre__outside_passed(&sys->qsbr, mark) && is_quiescent(sys))
+			return 0;
+		if (cadre__now_ns() >= deadline)
+			return CADRE_ETIMEDOUT;
+		nap(step);
+		if (step < 1000000)
+			step *= 2;
+	}
 }
 
 void

@@ -12,6 +12,8 @@
 enum {
 	CADRE__SCHED_WOKEN = 0,   /* a send woke it: may run next on this worker */
 	CADRE__SCHED_SPAWNED = 1, /* new: back of the run queue */
+	CADRE__SCHED_UNMUTED = 2, /* a muted sender resumes: back of the run queue; it never
+	                             stopped being runnable, so it is not counted as woken */
 };
 
 /* Makes a runnable: from any thread (the caller saw its mailbox turn

@@ -323,14 +323,30 @@ local_push(struct cadre__worker *w, struct cadre__actor *a)
 	}
 }
 
+/* Quiescence: one more actor made runnable, counted before it is queued,
+ * so before any thread can run it and count its run settled (loop.c): the
+ * queue's release/acquire hand-over orders the two. Release store (one
+ * writer) or acq_rel add (outside threads): pairs with the acquire loads
+ * of cadre__woken (system/). */
+static void
+count_woken(struct cadre_system *sys, struct cadre__worker *w)
+{
+	if (w != NULL)
+		cadre__store_rel_u64(&w->woken, cadre__load_rlx_u64(&w->woken) + 1);
+	else
+		cadre__faa_acqrel_u64(&sys->outside_woken, 1);
+}
+
 void
 cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 {
+	struct cadre__worker *w = cadre__my_worker(sys);
+	if (how != CADRE__SCHED_UNMUTED)
+		count_woken(sys, w); /* w: this thread, a worker or a pool thread */
 	if (a->blocking) {
 		cadre__bpool_schedule(sys, a);
 		return;
 	}
-	struct cadre__worker *w = cadre__my_worker(sys);
 	if (w != NULL && w->blocking)
 		w = NULL; /* a pool thread hands per-core actors to the workers */
 	if (w != NULL) {

@@ -216,26 +216,76 @@ cadre__send_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void 
 	return cadre__send_copy(sys, to, type, data, size, false);
 }
 
-int
-cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
-                 size_t size, bool quiet)
+/* A message block holding a copy of size bytes at data, or NULL. */
+static struct cadre__msg *
+msg_copy(struct cadre_system *sys, struct cadre__worker *w, uint32_t type, const void *data,
+         size_t size)
 {
-	struct cadre__worker *w = cadre__my_worker(sys);
 	struct cadre__msg *m = cadre__msg_alloc(sizeof(struct cadre__msg) + size);
 	if (m == NULL)
-		return CADRE_ENOMEM;
+		return NULL;
 	msg_header(m, sys, w, type, size);
 	m->kind = CADRE__MSG_INLINE;
 	m->dtor = NULL;
 	m->data = (char *)m + sizeof(struct cadre__msg);
 	if (size != 0)
 		memcpy(m->data, data, size);
+	return m;
+}
+
+int
+cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                 size_t size, bool quiet)
+{
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__msg *m = msg_copy(sys, w, type, data, size);
+	if (m == NULL)
+		return CADRE_ENOMEM;
 	if (quiet)
 		m->flags = CADRE__MSGF_TIMER;
 	int rc = deliver(sys, w, to, m, quiet);
 	if (rc == CADRE_EFULL)
 		cadre__msg_release(m);
 	return rc;
+}
+
+/* ---- replies ------------------------------------------------------------------
+ * A reply never fails its sender because of the requester: where a send
+ * would fail for the receiver's sake (gone, stopped, never an actor, a
+ * full bounded mailbox, a closing system) the reply is sent (counted) and
+ * dead-lettered at once, so that sent == handled + dead_letters holds. */
+int
+cadre__respond_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
+                        size_t size)
+{
+	if (sys == NULL || (data == NULL && size != 0))
+		return CADRE_EINVAL;
+	if (size > sys->max_msg)
+		return CADRE_ETOOBIG;
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__msg *m = msg_copy(sys, w, type, data, size);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	int rc = deliver(sys, w, to, m, false);
+	if (rc == CADRE_EFULL) {
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, CADRE_EFULL);
+		return 1;
+	}
+	return rc == 0 ? 0 : 1; /* CADRE_ENOACTOR, CADRE_ECLOSED: dead-lettered */
+}
+
+int
+cadre_respond(cadre_actor *self, const cadre_msg *msg, uint32_t type, const void *data, size_t size)
+{
+	struct cadre__actor *a;
+	if (msg == NULL || cadre__type_reserved(type) || (data == NULL && size != 0))
+		return CADRE_EINVAL;
+	int rc = cadre__self_check(self, &a);
+	if (rc != 0)
+		return rc;
+	rc = cadre__respond_reserved(cadre__tls_worker->sys, msg->sender, type, data, size);
+	return rc > 0 ? 0 : rc;
 }
 
 int

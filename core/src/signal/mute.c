@@ -44,7 +44,7 @@ cadre__unmute(struct cadre__worker *w, cadre_ref who)
 	 * shutdown's final reclamation no actor is alive: nothing found.) */
 	struct cadre__actor *s = cadre__table_get(&w->sys->table, who);
 	if (s != NULL)
-		cadre__schedule(w->sys, s, CADRE__SCHED_SPAWNED);
+		cadre__schedule(w->sys, s, CADRE__SCHED_UNMUTED);
 	cadre__count(&w->st.unmutes, 1);
 }
 

@@ -134,6 +134,13 @@ struct cadre__worker {
 	/* Counters: written by the owner only (relaxed), read by anyone. */
 	cadre_stats st;
 	uint64_t reclaimed; /* dead actors freed (owner writes, release) */
+	/* Quiescence (runtime/system.c, cadre_system_await_quiescent): actors
+	 * this thread made runnable (woken or spawned; cadre__schedule), and
+	 * runs it ended without requeueing the actor (idle or dead; loop.c).
+	 * Owner writes, release store; read with acquire (cadre__settled /
+	 * cadre__woken). */
+	uint64_t woken;
+	uint64_t settled;
 };
 
 /* ---- the system -------------------------------------------------------- */
@@ -174,6 +181,8 @@ struct cadre_system {
 	uint32_t inject_rr;      /* round-robin target for outside wakes */
 	/* Counters of work done by outside threads (atomic adds). */
 	cadre_stats outside_st CADRE__ALIGNED;
+	uint64_t outside_woken; /* as a worker's `woken`, for other threads (acq_rel add) */
+	uint32_t killing;       /* shutdown's deadline passed: stop requests kill (release) */
 	pthread_mutex_t shutdown_lock; /* serialises shutdown callers (never a worker) */
 	/* The dead-letter rate (log.c), touched on the dead-letter path only. */
 	uint64_t dl_start CADRE__ALIGNED; /* the window's start (ms) */
@@ -268,6 +277,12 @@ uint64_t cadre__alive(struct cadre_system *sys);
 uint32_t cadre__spawning(struct cadre_system *sys);
 /* Dead actors not yet reclaimed (their queued mail not yet dead-lettered). */
 uint64_t cadre__unreclaimed(struct cadre_system *sys);
+/* Quiescence: work items finished (runs settled + dead actors reclaimed)
+ * and work items begun (actors made runnable + actors stopped), each a sum
+ * of monotonic counters read with acquire. Read cadre__settled first: see
+ * runtime/system.c (cadre_system_await_quiescent) for why. */
+uint64_t cadre__settled(struct cadre_system *sys);
+uint64_t cadre__woken(struct cadre_system *sys);
 
 /* The calling worker's limbo, polled with the system's reclaim hook. */
 static inline void

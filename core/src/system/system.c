@@ -112,11 +112,43 @@ cadre__unreclaimed(struct cadre_system *sys)
 	return stopped > reclaimed ? stopped - reclaimed : 0;
 }
 
+/* Finished work items: each settled run and each reclaimed dead actor.
+ * Acquire loads, pairing with the owners' release stores: a finished item
+ * seen here makes visible whatever was begun before it on that thread
+ * (the runs it woke, the stop it counted), for cadre__woken read after. */
+uint64_t
+cadre__settled(struct cadre_system *sys)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < sys->nall; i++) {
+		n += cadre__load_acq_u64(&sys->workers[i].settled);   /* as above */
+		n += cadre__load_acq_u64(&sys->workers[i].reclaimed); /* as above */
+	}
+	return n;
+}
+
+/* Begun work items: each actor made runnable and each actor stopped.
+ * Acquire loads, pairing with the owners' release stores and the outside
+ * threads' acq_rel adds. */
+uint64_t
+cadre__woken(struct cadre_system *sys)
+{
+	uint64_t n = cadre__load_acq_u64(&sys->outside_woken); /* as above */
+	for (unsigned i = 0; i < sys->nall; i++) {
+		n += cadre__load_acq_u64(&sys->workers[i].woken);      /* as above */
+		n += cadre__load_acq_u64(&sys->workers[i].st.stopped); /* as above */
+	}
+	n += cadre__load_acq_u64(&sys->outside_st.stopped); /* as above */
+	return n;
+}
+
 /* ---- life cycle ----------------------------------------------------------- */
 bool
 cadre_is_worker_thread(void)
 {
-	return cadre__tls_worker != NULL;
+	/* A blocking-pool thread runs actors that are spawned to block. */
+	struct cadre__worker *w = cadre__tls_worker;
+	return w != NULL && !w->blocking;
 }
 
 unsigned

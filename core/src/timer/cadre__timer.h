@@ -11,5 +11,7 @@ struct cadre__timers;
 int cadre__timers_start(struct cadre_system *sys);
 void cadre__timers_stop(struct cadre_system *sys);
 void cadre__timers_free(struct cadre_system *sys);
+/* A timer due within the next tick, or firing (cadre_system_await_quiescent). */
+bool cadre__timers_due(struct cadre_system *sys);
 
 #endif /* CADRE__TIMER_H */

@@ -250,7 +250,8 @@ arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t siz
 	r->size = (uint32_t)size;
 	r->period = period;
 	uint64_t deadline = deadline_ms(t, delay); /* r is the service's once pushed */
-	r->deadline = deadline;
+	/* Release: cadre__timers_due reads it (acquire) while it reads states. */
+	cadre__store_rel_u64(&r->deadline, deadline);
 	/* Relaxed: a record popped from the free stack is ours alone (the pop's
 	 * acquire made its last release visible). */
 	uint64_t s = cadre__load_rlx_u64(&r->state);
@@ -340,6 +341,32 @@ cadre_timers_pending(const cadre_system *sys)
 	return cadre__load_rlx_u64(&sys->timers->pending); /* a snapshot */
 }
 
+/* Is a timer due within the next tick, or being fired? Deadlines are
+ * whole ticks rounded up (deadline_ms), so a delay of 0 or 1 ms armed now
+ * is due by the current tick + 2: that is the bound. For cadre_system_await_quiescent (runtime/system.c). Scans every
+ * record ever used (type-stable pages). Acquire loads of state and
+ * deadline: pair with arm's release store, fire's CASes and its release
+ * store of the next deadline, so a fire seen finished (FREE, or ARMED with
+ * a later deadline) has its send's wake visible to the caller's later
+ * loads. A timer armed or fired concurrently may or may not be seen. */
+bool
+cadre__timers_due(struct cadre_system *sys)
+{
+	struct cadre__timers *t = sys->timers;
+	uint64_t soon = now_ms(t) + 2;
+	uint64_t n = cadre__load_rlx_u64(&t->fresh); /* relaxed: a bound; pages are acquired */
+	for (uint64_t i = 1; i < n && i <= TMAX; i++) {
+		struct tmr *r = rec_at(t, (uint32_t)i);
+		if (r == NULL)
+			continue; /* its page is being made: not armed yet */
+		uint64_t st = cadre__load_acq_u64(&r->state) & 3; /* as above */
+		if (st == T_FIRING ||
+		    (st == T_ARMED && cadre__load_acq_u64(&r->deadline) <= soon)) /* as above */
+			return true;
+	}
+	return false;
+}
+
 /* ---- the service ----------------------------------------------------------------- */
 static struct tmr *
 tmr_of_wheel(struct cadre__timer *wt)
@@ -371,7 +398,9 @@ fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t 
 		if (next <= now)
 			next = now + 1; /* no burst after a stall */
 	}
-	r->deadline = next;
+	/* Release: the send before the new deadline; pairs with the acquire
+	 * load in cadre__timers_due, which then sees the send's wake counted. */
+	cadre__store_rel_u64(&r->deadline, next);
 	uint64_t firing = (s & ~(uint64_t)3) | T_FIRING;
 	/* acq_rel CAS: a cancel during the send wins here. */
 	if (!cadre__cas_acqrel_u64(&r->state, firing, (s & ~(uint64_t)3) | T_ARMED)) {

@@ -272,6 +272,55 @@ bad_input(void)
 	sys_down();
 }
 
+/* The router's query answers until the router is gone: ENOACTOR. */
+static void
+wait_router_gone(cadre_ref r)
+{
+	int rc = 0;
+	for (int k = 0; k < WAIT_ROUNDS && rc != CADRE_ENOACTOR; k++) {
+		rc = cadre_router_query(sys, r, NULL, NULL, 0, NULL, 20);
+		CHECK(rc == 0 || rc == CADRE_ENOACTOR || rc == CADRE_ETIMEDOUT);
+		if (rc != CADRE_ENOACTOR)
+			nap_ms(1);
+	}
+	CHECK_EQ(rc, CADRE_ENOACTOR);
+}
+
+/* Intensity 0 is OTP's default, 1: one routee crash is restarted, the
+ * second within the period fails the router; CADRE_NO_RESTARTS fails it at
+ * the first. (period_ms 0 is 5000: both crashes fall within it.) */
+static void
+zero_intensity_default(void)
+{
+	sys_up();
+	struct plog *l = plog_new();
+	cadre_router_spec spec = {
+	        .strategy = CADRE_ROUTE_ROUND_ROBIN, .beh = &worker_beh, .arg = l, .pool_size = 1};
+	cadre_ref r;
+	CHECK_EQ(cadre_router_spawn(sys, &spec, &r), 0);
+	WAIT_FOR(atomic_load(&l->started) == 1);
+	CHECK_EQ(cadre_send(sys, r, T_CRASH, NULL, 0), 0);
+	WAIT_FOR(atomic_load(&l->started) == 2); /* restarted */
+	cadre_router_stats st = query(r, NULL, 0, NULL);
+	CHECK_EQ(st.routees, 1);
+	CHECK_EQ(st.restarts, 1);
+	CHECK_EQ(cadre_send(sys, r, T_CRASH, NULL, 0), 0);
+	wait_router_gone(r); /* the second: one too many */
+	CHECK_EQ(atomic_load(&l->started), 2);
+	/* none allowed */
+	struct plog *z = plog_new();
+	spec.arg = z;
+	spec.intensity = CADRE_NO_RESTARTS;
+	CHECK_EQ(cadre_router_spawn(sys, &spec, &r), 0);
+	WAIT_FOR(atomic_load(&z->started) == 1);
+	CHECK_EQ(cadre_send(sys, r, T_CRASH, NULL, 0), 0);
+	wait_router_gone(r);
+	CHECK_EQ(atomic_load(&z->started), 1);
+	sys_down();
+	free(l);
+	free(z);
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 int
 main(int argc, char **argv)
@@ -282,6 +331,7 @@ main(int argc, char **argv)
 	RUN(under_supervisor);
 	RUN(accounting);
 	RUN(bad_input);
+	RUN(zero_intensity_default);
 	fprintf(stderr, "test_router_lifecycle: ok\n");
 	return 0;
 }

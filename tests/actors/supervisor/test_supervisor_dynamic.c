@@ -53,7 +53,7 @@ dynamic_children(void)
 	                       .beh = cadre_supervisor_behaviour(),
 	                       .arg = &inner,
 	                       .restart = CADRE_PERMANENT,
-	                       .shutdown_ms = CADRE_SHUTDOWN_INFINITY,
+	                       .shutdown_ms = CADRE_FOREVER,
 	                       .type = CADRE_SUPERVISOR};
 	cadre_ref er;
 	CHECK_EQ(cadre_supervisor_start_child(sys, sup, &e, NULL, &er, T_MS), 0);
@@ -188,7 +188,7 @@ transient_states(void)
 	cfg_reset(&ce, "E");
 	static cadre_child_spec kids[2];
 	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
-	kids[1] = wspec(&cz, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
+	kids[1] = wspec(&cz, CADRE_PERMANENT, CADRE_FOREVER);
 	static cadre_sup_spec sp;
 	sp = sspec(CADRE_ONE_FOR_ONE, 5, 60000, kids, 2, "sup");
 	sp.backoff_min_ms = 1000;

@@ -1,7 +1,7 @@
 /* Supervisors, rule by rule (cadre/supervisor.h, docs/supervision.md):
- * restart intensity (exceeded, a sliding window, zero, a group restart
- * counted once), escalation to the parent supervisor, and the backoff
- * between restarts. The probes, the event log and its traces are in
+ * restart intensity (exceeded, a sliding window, none (CADRE_NO_RESTARTS),
+ * a group restart counted once), escalation to the parent supervisor, and
+ * the backoff between restarts. The probes, the event log and its traces are in
  * tests/support/sup_helpers.h. Run one case with:
  * test_supervisor_intensity <case>. */
 #include "sup_helpers.h"
@@ -108,8 +108,9 @@ intensity_window_slides(void)
 	wait_sup_gone(sys, sup);
 }
 
+/* CADRE_NO_RESTARTS (OTP's intensity 0): the first crash shuts it down. */
 static void
-intensity_zero(void)
+intensity_none(void)
 {
 	cfg_reset(&ca, "A");
 	cfg_reset(&cb, "B");
@@ -117,7 +118,7 @@ intensity_zero(void)
 	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
 	kids[1] = wspec(&cb, CADRE_PERMANENT, 1000);
 	static cadre_sup_spec sp;
-	sp = sspec(CADRE_ONE_FOR_ONE, 0, 5000, kids, 2, "sup");
+	sp = sspec(CADRE_ONE_FOR_ONE, CADRE_NO_RESTARTS, 5000, kids, 2, "sup");
 	cadre_ref sup = start_sup(sys, &sp);
 	unsigned from = log_n();
 	crash(sys, "B");
@@ -302,7 +303,7 @@ main(int argc, char **argv)
 	sup_begin(argc, argv);
 	RUN(intensity_exceeded);
 	RUN(intensity_window_slides);
-	RUN(intensity_zero);
+	RUN(intensity_none);
 	RUN(group_restart_counts_once);
 	RUN(escalation);
 	RUN(backoff);

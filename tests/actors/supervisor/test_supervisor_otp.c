@@ -214,7 +214,7 @@ static char dyn_names[NDYN][8];
 /* A SIMPLE_ONE_FOR_ONE supervisor of NDYN children that trap exits and
  * ignore `shutdown`, with shutdown_ms. */
 static cadre_ref
-start_dynamic(uint32_t shutdown_ms)
+start_dynamic(cadre_timeout shutdown_ms)
 {
 	static cadre_child_spec tmpl[1];
 	tmpl[0] = (cadre_child_spec){.id = "d",
@@ -236,12 +236,12 @@ start_dynamic(uint32_t shutdown_ms)
 }
 
 /* OTP's terminate_dynamic_children: all are told at once, and waited for
- * together. Here they hold `shutdown` (INFINITY): all of them must have it
+ * together. Here they hold `shutdown` (CADRE_FOREVER): all of them must have it
  * before any has stopped (one at a time, only the first would). */
 static void
 dynamic_children_told_together(void)
 {
-	cadre_ref sup = start_dynamic(CADRE_SHUTDOWN_INFINITY);
+	cadre_ref sup = start_dynamic(CADRE_FOREVER);
 	cadre_exit shut = {CADRE_EXIT_SHUTDOWN, 0, NULL};
 	CHECK_EQ(cadre_send_exit(sys, sup, &shut), 0);
 	WAIT(count_ev(E_EXIT, NULL) == NDYN);
@@ -396,7 +396,7 @@ shutdown_errors_reported(void)
 	cfg_reset(&cz, "Z");
 	cz.trap_ignore = true; /* holds the shutdown until X has crashed */
 	static cadre_child_spec z;
-	z = wspec(&cz, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
+	z = wspec(&cz, CADRE_PERMANENT, CADRE_FOREVER);
 	cadre_ref r;
 	CHECK_EQ(cadre_supervisor_start_child(sys, sup, &z, NULL, &r, T_MS), 0);
 	unsigned from = log_n();

@@ -76,8 +76,8 @@ shutdown_modes(void)
 	kids[2] = wspec(&cs, CADRE_PERMANENT, 200);
 	kids[3] = wspec(&ccoop, CADRE_PERMANENT, 2000);
 	kids[4] = wspec(&ccs, CADRE_PERMANENT, 5000);
-	kids[5] = wspec(&ci, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
-	kids[6] = wspec(&cis, CADRE_PERMANENT, CADRE_SHUTDOWN_INFINITY);
+	kids[5] = wspec(&ci, CADRE_PERMANENT, CADRE_FOREVER);
+	kids[6] = wspec(&cis, CADRE_PERMANENT, CADRE_FOREVER);
 	static cadre_sup_spec sp;
 	sp = sspec(CADRE_ONE_FOR_ONE, 3, 5000, kids, 7, "sup");
 	cadre_ref sup = start_sup(sys, &sp);
