@@ -1,20 +1,21 @@
 /* The public API's contract, table-driven: every function declared
  * CADRE_API in the installed headers (cadre/error.h, mailbox.h, actor.h,
- * behave.h, links.h, registry.h, timer.h, ask.h, router.h, supervisor.h) is
- * called with each required pointer argument NULL, with a stale ref, with a
- * ref of another system, after its system's shutdown, from outside any
- * callback (functions taking `self`) and on a worker (blocking functions),
- * wherever that applies, and must return exactly the code its header
- * documents. Getters that cannot fail return their zero value (the call
- * wrappers below answer 0 for it, 1 otherwise). .ci/check-contract fails if
- * a CADRE_API function is missing here.
+ * behave.h, links.h, log.h, registry.h, timer.h, ask.h, router.h,
+ * supervisor.h) is called with each required pointer argument NULL, with a
+ * stale ref, with a ref of another system, after its system's shutdown,
+ * from outside any callback (functions taking `self`), on a worker
+ * (blocking functions) and with out-of-range input, wherever that applies,
+ * and must return exactly what its header documents. Getters that cannot
+ * fail return their zero value (their wrappers answer 0 for it, 1
+ * otherwise). .ci/check-contract fails if a CADRE_API function has no row.
  *
  * Each row: the function, flags, then the wanted result for each variant
  * (contract_fixture.h: NULL#1, NULL#2, NULL#3, stale, foreign, closed,
- * outside, worker, plain); NA where the variant does not apply. A row with
- * F_ACTOR runs its calls inside the prober's callback (self is the prober),
- * except "outside" (the prober's pointer, from the test thread) and
- * "closed". Every mismatch is printed, then the test fails. */
+ * outside, worker, plain); NA where the variant does not apply. "worker"
+ * runs inside the prober's callback; so does every variant of a row with
+ * F_ACTOR but "outside" (the prober's pointer, from the test thread).
+ * Every mismatch is printed, then the test fails. `test_api_contract
+ * cadre_send` runs one row. */
 #include "contract_fixture.h"
 
 #define FX struct fx *f, cadre_actor *self, int v
