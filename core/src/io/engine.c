@@ -65,6 +65,7 @@
  * caller).
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -89,7 +90,8 @@ cadre__io_slot(struct cadre__io *io, uint32_t index)
 	if (index == 0 || index >= CADRE__IO_DIR * CADRE__IO_PAGE)
 		return NULL;
 	/* Acquire: pairs with the release store that publishes the page. */
-	struct cadre__ioh *p = cadre__load_acq_ptr((void **)&io->pages[index >> CADRE__IO_PAGE_BITS]);
+	struct cadre__ioh *p =
+	        cadre__load_acq_ptr((void **)&io->pages[index >> CADRE__IO_PAGE_BITS]);
 	return p == NULL ? NULL : &p[index & (CADRE__IO_PAGE - 1u)];
 }
 
@@ -109,7 +111,7 @@ own_unlink(struct cadre__io *io, struct cadre__ioh *s)
 	if (!s->own_listed)
 		return;
 	s->own_listed = false;
-	struct cadre__ioown **pp = own_bucket(io, s->owner);
+	struct cadre__ioown **pp = own_bucket(io, s->lowner);
 	struct cadre__ioown *o = *pp;
 	if (s->own_prev != 0)
 		cadre__io_slot(io, s->own_prev)->own_next = s->own_next;
@@ -155,7 +157,7 @@ own_add(struct cadre__io *io, struct cadre__ioh *s, cadre_ref owner)
 		}
 		return CADRE_ENOACTOR;
 	}
-	s->owner = owner;
+	s->lowner = owner;
 	s->own_prev = 0;
 	s->own_next = (*pp)->head;
 	if (s->own_next != 0)
@@ -165,7 +167,10 @@ own_add(struct cadre__io *io, struct cadre__ioh *s, cadre_ref owner)
 	return 0;
 }
 
-/* The finish hook (actor/stop.c): closes every record `ref` owns. */
+/* The finish hook (actor/stop.c): closes every record `ref` owns. A record
+ * at the head of the list that is not live yet is half made (an alloc
+ * between its engine section and its record lock, a few instructions): we
+ * wait for it. */
 static void
 io_finish(struct cadre_system *sys, cadre_ref ref)
 {
@@ -174,17 +179,17 @@ io_finish(struct cadre_system *sys, cadre_ref ref)
 		pthread_mutex_lock(&io->lock);
 		struct cadre__ioown **pp = own_bucket(io, ref);
 		uint32_t idx = *pp != NULL ? (*pp)->head : 0;
-		struct cadre__ioh *s = cadre__io_slot(io, idx);
-		if (s != NULL)
-			own_unlink(io, s);
 		pthread_mutex_unlock(&io->lock);
+		struct cadre__ioh *s = cadre__io_slot(io, idx);
 		if (s == NULL)
 			return;
 		pthread_mutex_lock(&s->lock);
-		if ((s->gen & 1u) && cadre__ref_same(s->owner, ref))
-			cadre__io_end(io, s, false, 0, 0);
-		else
+		if ((s->gen & 1u) && cadre__ref_same(s->owner, ref)) {
+			cadre__io_end(io, s, false, 0, 0); /* unlinks it */
+		} else {
 			pthread_mutex_unlock(&s->lock);
+			sched_yield();
+		}
 	}
 }
 
@@ -254,7 +259,7 @@ cadre__io_alloc(struct cadre__io *io, cadre_ref owner, int fd, bool claim, struc
 	}
 	struct cadre__ioh *s = cadre__io_slot(io, i);
 	int rc = fd >= 0 ? fdmap_claim(io, fd, i, claim) : 0;
-	if (rc == 0) {
+	if (rc == 0 && !cadre_ref_is_none(owner)) { /* (none: an internal poll, poll.c) */
 		rc = own_add(io, s, owner);
 		if (rc != 0 && fd >= 0)
 			io->fdmap[fd] = 0;
@@ -266,11 +271,14 @@ cadre__io_alloc(struct cadre__io *io, cadre_ref owner, int fd, bool claim, struc
 		return rc;
 	}
 	io->live++;
-	/* Locked before the engine's lock is let go: nobody can see it half made
-	 * (a stale handle of the old generation fails the check either way). */
-	pthread_mutex_lock(&s->lock);
 	pthread_mutex_unlock(&io->lock);
+	/* Locked after the engine's lock (the order is a record, then the
+	 * engine). Meanwhile it is half made: on its owner's list and in the fd
+	 * map, not live (its generation is even), which every reader checks
+	 * under this lock (io_finish waits for it). */
+	pthread_mutex_lock(&s->lock);
 	s->gen++; /* odd: live */
+	s->owner = owner;
 	s->fd = fd;
 	s->kind = CADRE__IO_FREE;
 	s->reg = 0;
@@ -283,6 +291,8 @@ cadre__io_alloc(struct cadre__io *io, cadre_ref owner, int fd, bool claim, struc
 	s->conn_beh = NULL;
 	s->conn_arg = NULL;
 	s->path = NULL;
+	s->poll_fn = NULL;
+	s->poll_arg = NULL;
 	*out = s;
 	*h = cadre__io_handle(s);
 	return 0;
@@ -316,42 +326,53 @@ cadre__io_register(struct cadre__io *io, struct cadre__ioh *s, uint32_t events)
 	return 0;
 }
 
+/* Ends the locked record s (see cadre__io.h). The fd number's entry and
+ * its epoll registration are dropped under the engine's lock, and only by
+ * the record the fd map says owns the number: a watch whose user closed
+ * the fd must not touch the registration of whoever got the number next. */
 void
 cadre__io_end(struct cadre__io *io, struct cadre__ioh *s, bool notify, int status, int os_error)
 {
 	cadre_io h = cadre__io_handle(s);
 	cadre_ref owner = s->owner;
-	if (s->reg != 0 && s->fd >= 0)
-		(void)epoll_ctl(io->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-	s->reg = 0;
 	int fd = s->fd;
-	if (fd >= 0 && s->kind != CADRE__IO_WATCH)
-		close(fd);
-	if (s->path != NULL) {
-		if (s->unix_path)
-			unlink(s->path);
-		cadre__free(s->path, strlen(s->path) + 1);
-		s->path = NULL;
-	}
-	while (s->wq_head != NULL) {
-		struct cadre__iobuf *b = s->wq_head;
-		s->wq_head = b->next;
-		cadre__free(b, sizeof *b + b->len);
-	}
+	bool watch = s->kind == CADRE__IO_WATCH || s->kind == CADRE__IO_POLL; /* the user's fd */
+	struct cadre__iobuf *wq = s->wq_head;
 	struct cadre__iomsg *pending = s->pending;
+	char *path = s->unix_path ? s->path : NULL;
+	char *name = s->path;
+	s->wq_head = s->wq_tail = NULL;
+	s->wq_bytes = 0;
 	s->pending = NULL;
+	s->path = NULL;
 	s->fd = -1;
 	s->kind = CADRE__IO_FREE;
-	s->gen++; /* even: free; the handle is stale from now on */
-	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_lock(&io->lock);
-	if (fd >= 0 && (size_t)fd < io->nfdmap && io->fdmap[fd] == s->index)
+	s->gen++;                      /* even: free; the handle is stale from now on */
+	pthread_mutex_lock(&io->lock); /* order: a record, then the engine */
+	bool owns = fd >= 0 && (size_t)fd < io->nfdmap && io->fdmap[fd] == s->index;
+	if (owns) {
+		if (s->reg != 0)
+			(void)epoll_ctl(io->epfd, EPOLL_CTL_DEL, fd, NULL);
 		io->fdmap[fd] = 0;
+	}
+	if (fd >= 0 && !watch)
+		close(fd); /* ours: the number is free once the map forgot it */
+	s->reg = 0;
 	own_unlink(io, s);
 	s->next_free = io->free_head;
 	io->free_head = s->index;
 	io->live--;
 	pthread_mutex_unlock(&io->lock);
+	pthread_mutex_unlock(&s->lock);
+	if (path != NULL)
+		unlink(path);
+	if (name != NULL)
+		cadre__free(name, strlen(name) + 1);
+	while (wq != NULL) {
+		struct cadre__iobuf *b = wq;
+		wq = b->next;
+		cadre__free(b, sizeof *b + b->len);
+	}
 	if (pending != NULL)
 		cadre__free(pending, sizeof *pending + pending->ev.size);
 	if (notify)
@@ -372,7 +393,7 @@ iomsg_dtor(void *data, size_t size)
 		else if (m->what == CADRE__IOM_READY)
 			cadre__io_ready_done(io, s);
 		else
-			cadre__io_data_done(io, s, m->charge);
+			pthread_mutex_unlock(&s->lock);
 	}
 	cadre__free(m, size);
 }
@@ -445,29 +466,13 @@ dispatch(struct cadre__io *io, uint64_t tag, uint32_t events)
 	case CADRE__IO_WATCH:
 		cadre__io_on_watch(io, s, events);
 		break;
+	case CADRE__IO_POLL:
+		cadre__io_on_poll(io, s, events);
+		break;
 	default:
 		pthread_mutex_unlock(&s->lock);
 		break;
 	}
-}
-
-static void
-retry_all(struct cadre__io *io)
-{
-	uint32_t i = io->retry_head, keep = 0;
-	io->retry_head = 0;
-	while (i != 0) {
-		struct cadre__ioh *s = cadre__io_slot(io, i);
-		uint32_t next = s->retry_next;
-		if (cadre__io_retry(io, s)) {
-			s->retrying = false;
-		} else {
-			s->retry_next = keep;
-			keep = i;
-		}
-		i = next;
-	}
-	io->retry_head = keep;
 }
 
 static void *
@@ -476,7 +481,7 @@ io_main(void *arg)
 	struct cadre__io *io = arg;
 	struct epoll_event evs[256];
 	for (;;) {
-		int n = epoll_wait(io->epfd, evs, 256, io->retry_head != 0 ? 1 : -1);
+		int n = epoll_wait(io->epfd, evs, 256, -1);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u64 == WAKE_TAG) {
 				uint64_t v;
@@ -488,8 +493,6 @@ io_main(void *arg)
 		/* Acquire: pairs with cadre__io_stop's release store. */
 		if (cadre__load_acq_u32(&io->stopping))
 			return NULL;
-		if (io->retry_head != 0)
-			retry_all(io);
 	}
 }
 
@@ -544,7 +547,7 @@ cadre__io_ready(struct cadre_system *sys, struct cadre__io **out)
 }
 
 int
-cadre__io_self(cadre_actor *self, struct cadre__io **io, cadre_ref *me)
+cadre__io_self(cadre_actor *self, bool start, struct cadre__io **io, cadre_ref *me)
 {
 	struct cadre__actor *a;
 	int rc = cadre__self_check(self, &a);
@@ -552,7 +555,11 @@ cadre__io_self(cadre_actor *self, struct cadre__io **io, cadre_ref *me)
 		return rc;
 	struct cadre_system *sys = cadre__tls_worker->sys;
 	*me = cadre__ref_of(sys, a);
-	return cadre__io_ready(sys, io);
+	*io = sys->io;
+	if (start)
+		return cadre__io_ready(sys, io);
+	/* Acquire: pairs with shutdown's seq_cst exchange of closing. */
+	return cadre__load_acq_u32(&sys->closing) ? CADRE_ECLOSED : 0;
 }
 
 /* ---- the system's life --------------------------------------------------------- */
@@ -573,6 +580,7 @@ cadre__io_new(struct cadre_system *sys)
 	io->epfd = io->evfd = -1;
 	io->fresh = 1;
 	pthread_mutex_init(&io->lock, NULL);
+	pthread_mutex_init(&io->cb_lock, NULL);
 	sys->io = io;
 	sys->io_finish = io_finish;
 	return 0;
@@ -637,6 +645,7 @@ cadre__io_free(struct cadre_system *sys)
 	cadre__free(io->owners, OWN_BUCKETS * sizeof *io->owners);
 	cadre__free(io->fdmap, io->nfdmap * sizeof *io->fdmap);
 	pthread_mutex_destroy(&io->lock);
+	pthread_mutex_destroy(&io->cb_lock);
 	cadre__free(io, sizeof *io);
 	sys->io = NULL;
 }
