@@ -34,25 +34,32 @@ enum { STEP = 1 };
 
 static atomic_int in_progress, most_in_progress, switches, last_talker = -1, finished;
 
-static int
-talker_receive(cadre_actor *self, const cadre_msg *m)
+/* Bookkeeping for the printout: one worker runs the talkers one at a time,
+ * so relaxed order is enough; the atomics let main read the counts after
+ * its wait. */
+static void
+tally(int me, int step)
 {
-	int me = (int)cadre_self(self).index, step = *(const int *)m->data;
-	/* One worker: these run one at a time, so relaxed order is enough;
-	 * the atomics only let main read them after the wait below. */
 	if (atomic_exchange_explicit(&last_talker, me, memory_order_relaxed) != me)
 		atomic_fetch_add_explicit(&switches, 1, memory_order_relaxed);
 	if (step == 0) {
 		int n = atomic_fetch_add_explicit(&in_progress, 1, memory_order_relaxed) + 1;
 		if (n > atomic_load_explicit(&most_in_progress, memory_order_relaxed))
 			atomic_store_explicit(&most_in_progress, n, memory_order_relaxed);
-	}
-	if (step == STEPS - 1) {
+	} else if (step == STEPS - 1) {
 		atomic_fetch_sub_explicit(&in_progress, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&finished, 1, memory_order_relaxed);
-		return 0;
 	}
-	int next = step + 1; /* the next step of this conversation, after everyone else's */
+}
+
+static int
+talker_receive(cadre_actor *self, const cadre_msg *m)
+{
+	int step = *(const int *)m->data;
+	tally((int)cadre_self(self).index, step);
+	if (step == STEPS - 1)
+		return 0;    /* this conversation is over */
+	int next = step + 1; /* the next step goes to the back of the line */
 	return cadre_send(cadre_actor_system(self), cadre_self(self), STEP, &next, sizeof next);
 }
 
