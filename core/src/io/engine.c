@@ -535,7 +535,11 @@ io_main(void *arg)
 	struct cadre__io *io = arg;
 	struct epoll_event evs[256];
 	for (;;) {
-		int n = epoll_wait(io->epfd, evs, 256, -1);
+		/* (-1: an idle system's I/O thread sleeps until an event) */
+		int n = epoll_wait(io->epfd, evs, 256,
+		                   io->nstarved != 0 ? CADRE__IO_STARVED_MS : -1);
+		if (io->nstarved != 0 && cadre__now_ns() >= io->starved_until)
+			cadre__io_unstarve(io);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u64 == WAKE_TAG) {
 				uint64_t v;
