@@ -289,8 +289,13 @@ ten_thousand(void)
 	CHECK_EQ(pipe(down), 0);
 	pid_t pid = fork();
 	CHECK(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		close(up[0]); /* (so that a parent that dies gives the child end of file) */
+		close(down[1]);
 		child(port_of(q.local), up[1], down[0]);
+	}
+	close(up[1]);
+	close(down[0]);
 	char r;
 	CHECK_EQ(read(up[0], &r, 1), 1); /* every connection echoed its byte */
 	CHECK_EQ(seen(&st.accepted), NCONN);
@@ -308,10 +313,8 @@ ten_thousand(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	WAIT_FOR(seen(&st.stopped) == NCONN); /* each saw its peer's close */
 	cadre_system_free(sys);
-	for (int i = 0; i < 2; i++) {
-		close(up[i]);
-		close(down[i]);
-	}
+	close(up[0]);
+	close(down[1]);
 	CHECK_EQ(open_fds(), fds0);
 	rl.rlim_cur = old;
 	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
