@@ -5,10 +5,16 @@
 #ifndef CADRE__IOAUX_H
 #define CADRE__IOAUX_H
 
+#include <signal.h>
+
 #include <cadre/io.h>
 
 #include "cadre__actor.h"
 #include "cadre__send.h"
+
+/* ---- the I/O thread's hook (TEMPORARY: io-core's engine provides it) ---- */
+int cadre__io_hook_fd(struct cadre_system *sys, int fd, void (*fn)(struct cadre_system *sys));
+void cadre__io_unhook_fd(struct cadre_system *sys, int fd);
 
 /* ---- events ---------------------------------------------------------------- */
 
@@ -38,6 +44,8 @@ void cadre__sigs_actor_gone(struct cadre_system *sys, cadre_ref who);
 void cadre__sigs_drain(struct cadre_system *sys);
 /* Shutdown: every subscription ends, the system's slot and eventfd go. */
 void cadre__sigs_stop(struct cadre_system *sys);
+/* cadre_system_free: the system's state goes. */
+void cadre__sigs_free(struct cadre_system *sys);
 
 /* ---- files (files.c) ------------------------------------------------------- */
 

@@ -182,11 +182,12 @@ sigs_get(struct cadre_system *sys, struct cadre__sigs **out)
 	if (g == NULL) {
 		if ((g = cadre__alloc_zero(sizeof *g)) == NULL)
 			return CADRE_ENOMEM;
+		g->efd = -1;
 		int rc = slot_open(g);
 		if (rc == 0)
 			rc = cadre__io_hook_fd(sys, g->efd, cadre__sigs_drain);
 		if (rc != 0) {
-			if (g->efd > 0)
+			if (g->efd >= 0)
 				slot_close(g);
 			cadre__free(g, sizeof *g);
 			return rc;
@@ -211,6 +212,8 @@ signo_ok(int signo)
 	case SIGBUS:
 	case SIGFPE:
 	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
 		return false;
 	default:
 		return signo < 32 || signo >= SIGRTMIN; /* 32, 33: the C library's own */
@@ -385,13 +388,15 @@ cadre__sigs_stop(struct cadre_system *sys)
 	struct cadre__sigs *g = sigs_of(sys);
 	if (g == NULL)
 		return;
+	/* Unhooked first, with no lock held: the reader takes g->lock. */
+	if (g->efd >= 0)
+		cadre__io_unhook_fd(sys, g->efd);
 	pthread_mutex_lock(&glock);
 	pthread_mutex_lock(&g->lock);
 	if (!g->closed) {
 		while (g->n > 0)
 			sub_remove(g, g->n - 1);
 		g->closed = true;
-		cadre__io_unhook_fd(sys, g->efd);
 		slot_close(g);
 	}
 	pthread_mutex_unlock(&g->lock);

@@ -167,6 +167,8 @@ struct cadre_system {
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;     /* timer/ */
 	struct cadre__registry *registry; /* registry/ */
+	struct cadre__sigs *sigs;         /* io/signals.c: made at the first subscription */
+	struct cadre__files *files;       /* io/files.c: made at the first file call */
 	struct cadre__bpool bpool;
 	struct cadre__table table; /* table/: id, slots, magazines */
 
