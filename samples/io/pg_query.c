@@ -59,14 +59,15 @@ ticker_receive(cadre_actor *self, const cadre_msg *m)
 	return 0;
 }
 
-static const cadre_behaviour ticker = {
-        .size = sizeof(cadre_actor), .start = ticker_start, .receive = ticker_receive,
-        .name = "ticker"};
+static const cadre_behaviour ticker = {.size = sizeof(cadre_actor),
+                                       .start = ticker_start,
+                                       .receive = ticker_receive,
+                                       .name = "ticker"};
 
 /* ---- a query actor ---------------------------------------------------------- */
 struct query {
 	cadre_actor base;
-	int n;          /* which query */
+	int n; /* which query */
 	PGconn *conn;
 	cadre_io watch; /* the socket's watch; index 0: none */
 	int fd;         /* the socket it watches */
@@ -154,8 +155,8 @@ read_step(struct query *q)
 		if (r == NULL) /* the query is complete */
 			return finish(q, ok);
 		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-			printf("query %d: n=%s backend=%s after %.3f s\n", q->n, PQgetvalue(r, 0, 0),
-			       PQgetvalue(r, 0, 2), now_s() - q->t0);
+			printf("query %d: n=%s backend=%s after %.3f s\n", q->n,
+			       PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), now_s() - q->t0);
 		else
 			ok = false;
 		PQclear(r);

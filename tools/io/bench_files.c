@@ -150,9 +150,10 @@ run_once(const struct opts *o, int fd, const char *backend, uint64_t seed)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: cadre-bench-files [--ops N] [--inflight K] [--size BYTES] [--file-mb M]\n"
-	           "       [--rounds R] [--workers W] [--write] [--backend both|uring|pool]\n"
-	           "       [--dir DIR]\n");
+	fprintf(f,
+	        "usage: cadre-bench-files [--ops N] [--inflight K] [--size BYTES] [--file-mb M]\n"
+	        "       [--rounds R] [--workers W] [--write] [--backend both|uring|pool]\n"
+	        "       [--dir DIR]\n");
 }
 
 static void
@@ -222,8 +223,14 @@ cmp_res(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	struct opts o = {.ops = 200000, .inflight = 64, .size = 4096, .file_mb = 64, .rounds = 5,
-	                 .workers = 2, .backend = "both", .dir = "/tmp"};
+	struct opts o = {.ops = 200000,
+	                 .inflight = 64,
+	                 .size = 4096,
+	                 .file_mb = 64,
+	                 .rounds = 5,
+	                 .workers = 2,
+	                 .backend = "both",
+	                 .dir = "/tmp"};
 	parse(argc, argv, &o);
 	progress_init();
 	int fd = make_file(&o);
@@ -238,12 +245,13 @@ main(int argc, char **argv)
 	bool ok = true;
 	for (uint64_t round = 0; round <= o.rounds; round++) { /* round 0: warm-up */
 		for (int k = first; k <= last; k++) {
-			int b = round % 2 == 0 ? k : first + last - k; /* alternate who goes first */
+			int b = round % 2 == 0 ? k
+			                       : first + last - k; /* alternate who goes first */
 			struct result res = run_once(&o, fd, names[b], 0x9e3779b97f4a7c15u + round);
 			ok &= res.ok;
 			note("files: round %llu/%llu %s: %.0f ops/s, p50 %.1f us, p99 %.1f us%s",
-			     (unsigned long long)round, (unsigned long long)o.rounds, names[b], res.ops_s,
-			     res.p50, res.p99, res.ok ? "" : " (errors)");
+			     (unsigned long long)round, (unsigned long long)o.rounds, names[b],
+			     res.ops_s, res.p50, res.p99, res.ok ? "" : " (errors)");
 			if (round > 0) {
 				v[b][0][round - 1] = res.ops_s;
 				v[b][1][round - 1] = res.p50;
@@ -254,8 +262,10 @@ main(int argc, char **argv)
 	for (int b = first; b <= last; b++) {
 		for (int m = 0; m < 3; m++)
 			qsort(v[b][m], o.rounds, sizeof(double), cmp_res);
-		printf("{\"bench\":\"file_%s\",\"impl\":\"cadre\",\"backend\":\"%s\",\"workers\":%llu,"
-		       "\"size\":%llu,\"inflight\":%llu,\"ops\":%llu,\"runs\":%llu,\"stat\":\"median\","
+		printf("{\"bench\":\"file_%s\",\"impl\":\"cadre\",\"backend\":\"%s\",\"workers\":%"
+		       "llu,"
+		       "\"size\":%llu,\"inflight\":%llu,\"ops\":%llu,\"runs\":%llu,\"stat\":"
+		       "\"median\","
 		       "\"ops_per_s\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"check\":\"%s\"}\n",
 		       o.write ? "write" : "read", names[b], (unsigned long long)o.workers,
 		       (unsigned long long)o.size, (unsigned long long)o.inflight,

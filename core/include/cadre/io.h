@@ -154,11 +154,11 @@ CADRE_API int cadre_io_unwatch(cadre_actor *self, cadre_io h);
  * @threads self's callbacks
  * @blocks  no
  * @retval 0 subscribed (or already)
- * @retval CADRE_EINVAL self NULL, self not running on this thread, or signo
- *         not a signal that may be subscribed to
+ * @retval CADRE_EINVAL self NULL, or signo not a signal that may be subscribed to
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_EBUSY 64 systems in the process have signal subscriptions already
  * @retval CADRE_ESYS the eventfd or the I/O thread could not be made
+ * @retval CADRE_ESTATE not called from one of self's callbacks
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_signal_subscribe(cadre_actor *self, int signo);
@@ -173,9 +173,9 @@ CADRE_API int cadre_signal_subscribe(cadre_actor *self, int signo);
  * @threads self's callbacks
  * @blocks  no
  * @retval 0 unsubscribed
- * @retval CADRE_EINVAL self NULL, self not running on this thread, or signo
- *         not a signal that may be subscribed to
+ * @retval CADRE_EINVAL self NULL, or signo not a signal that may be subscribed to
  * @retval CADRE_ENOENT self is not subscribed to signo
+ * @retval CADRE_ESTATE not called from one of self's callbacks
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_signal_unsubscribe(cadre_actor *self, int signo);
@@ -200,16 +200,15 @@ CADRE_API int cadre_signal_unsubscribe(cadre_actor *self, int signo);
  * @blocks  no
  * @payload the bytes arrive in the event, valid during that receive only
  * @retval 0 started: one CADRE_IO_FILE event follows
- * @retval CADRE_EINVAL self NULL, self not running on this thread, or
- *         offset beyond INT64_MAX
+ * @retval CADRE_EINVAL self NULL, or offset beyond INT64_MAX
  * @retval CADRE_EBADF fd is not an open file descriptor
  * @retval CADRE_ETOOBIG len exceeds the system's largest message
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_ESYS the file threads could not be started
+ * @retval CADRE_ESTATE not called from one of self's callbacks
  * @retval CADRE_ECLOSED the system is shutting down
  */
-CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t len,
-                              uint64_t *id);
+CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t len, uint64_t *id);
 
 /**
  * Writes len bytes to a regular file at offset, without blocking a worker
@@ -228,12 +227,12 @@ CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t
  * @blocks  no
  * @payload copied before the call returns; data may be reused at once
  * @retval 0 started: one CADRE_IO_FILE event follows
- * @retval CADRE_EINVAL self NULL, self not running on this thread, data
- *         NULL with len > 0, or offset beyond INT64_MAX
+ * @retval CADRE_EINVAL self NULL, data NULL with len > 0, or offset beyond INT64_MAX
  * @retval CADRE_EBADF fd is not an open file descriptor
  * @retval CADRE_ETOOBIG len exceeds INT32_MAX
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_ESYS the file threads could not be started
+ * @retval CADRE_ESTATE not called from one of self's callbacks
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_file_write(cadre_actor *self, int fd, uint64_t offset, const void *data,

@@ -23,7 +23,7 @@ void cadre__io_unhook_fd(struct cadre_system *sys, int fd);
 struct cadre__ioaux_block {
 	cadre_io_event ev;
 	size_t bytes; /* the whole block's size */
-	/* extra bytes follow, aligned to 16 */
+	              /* extra bytes follow, aligned to 16 */
 };
 
 /* A zeroed block with room for extra bytes after the event; NULL if out of

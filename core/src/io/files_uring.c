@@ -31,13 +31,13 @@
 
 struct cadre__ring {
 	struct io_uring ring;
-	pthread_mutex_t sq_lock;        /* submissions, the backlog, in_ring */
-	pthread_mutex_t cq_lock;        /* the completion queue */
-	struct cadre__fop *bl_head;     /* waiting for room in the ring (sq_lock) */
+	pthread_mutex_t sq_lock;    /* submissions, the backlog, in_ring */
+	pthread_mutex_t cq_lock;    /* the completion queue */
+	struct cadre__fop *bl_head; /* waiting for room in the ring (sq_lock) */
 	struct cadre__fop *bl_tail;
-	unsigned in_ring;               /* submitted, not yet reaped (sq_lock) */
-	unsigned cap;                   /* the completion queue's entries */
-	int efd;                        /* signalled by async completions */
+	unsigned in_ring; /* submitted, not yet reaped (sq_lock) */
+	unsigned cap;     /* the completion queue's entries */
+	int efd;          /* signalled by async completions */
 };
 
 int

@@ -44,7 +44,8 @@ shim_main(void *arg)
 			pthread_mutex_lock(&lock);
 			bool live = false;
 			for (int k = 0; k < MAXH; k++)
-				live |= hooks[k].fn != NULL && hooks[k].fd == h[i].fd && hooks[k].sys == h[i].sys;
+				live |= hooks[k].fn != NULL && hooks[k].fd == h[i].fd &&
+				        hooks[k].sys == h[i].sys;
 			if (live)
 				running = h[i].fd;
 			pthread_mutex_unlock(&lock);

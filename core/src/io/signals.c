@@ -40,21 +40,21 @@
 
 #include "cadre__ioaux.h"
 
-#define SLOTS 64u       /* systems with subscriptions at once, in the process */
-#define MAX_SIGNO 64    /* the highest signal number Linux has (SIGRTMAX) */
-#define NO_FD 0u        /* slot.fd holds the fd + 1; 0: none */
+#define SLOTS 64u    /* systems with subscriptions at once, in the process */
+#define MAX_SIGNO 64 /* the highest signal number Linux has (SIGRTMAX) */
+#define NO_FD 0u     /* slot.fd holds the fd + 1; 0: none */
 
 struct slot {
-	uint64_t mask;                /* bit signo: the system listens (seq_cst RMW) */
-	uint32_t fd;                  /* the eventfd + 1, NO_FD: free (seq_cst) */
-	uint32_t busy;                /* handlers inside the slot (seq_cst) */
+	uint64_t mask;                   /* bit signo: the system listens (seq_cst RMW) */
+	uint32_t fd;                     /* the eventfd + 1, NO_FD: free (seq_cst) */
+	uint32_t busy;                   /* handlers inside the slot (seq_cst) */
 	uint32_t pending[MAX_SIGNO + 1]; /* arrivals not yet delivered (seq_cst) */
 };
 
 static struct slot slots[SLOTS];
 static pthread_mutex_t glock = PTHREAD_MUTEX_INITIALIZER;
-static bool slot_taken[SLOTS];               /* glock */
-static unsigned users[MAX_SIGNO + 1];        /* systems listening, per signo (glock) */
+static bool slot_taken[SLOTS];                /* glock */
+static unsigned users[MAX_SIGNO + 1];         /* systems listening, per signo (glock) */
 static struct sigaction saved[MAX_SIGNO + 1]; /* the replaced actions (glock) */
 
 struct sub {
@@ -67,7 +67,7 @@ struct cadre__sigs {
 	pthread_mutex_t lock; /* subs, per_signo, closed */
 	struct sub *subs;
 	size_t n, cap;
-	uint64_t count;                   /* n, for the cheap look at an actor's stop (relaxed) */
+	uint64_t count;                    /* n, for the cheap look at an actor's stop (relaxed) */
 	unsigned per_signo[MAX_SIGNO + 1]; /* subscriptions per signo in this system */
 	unsigned slot;
 	int efd;

@@ -22,9 +22,9 @@ enum { CMD_SUB = 1, CMD_UNSUB, CMD_READ, CMD_WRITE, CMD_STOP, CMD_READ_STOP, CMD
 #define CMD_BYTES 64
 
 struct cmd {
-	int arg;          /* signo, or fd */
-	uint64_t offset;  /* files */
-	size_t len;       /* READ: bytes; WRITE: bytes of data; READ_MANY: count */
+	int arg;         /* signo, or fd */
+	uint64_t offset; /* files */
+	size_t len;      /* READ: bytes; WRITE: bytes of data; READ_MANY: count */
 	char data[CMD_BYTES];
 };
 
@@ -36,13 +36,13 @@ struct evcopy {
 /* One scripted actor's record (shared with the main thread). */
 struct peer {
 	pthread_mutex_t mu;
-	atomic_int done;   /* commands run */
-	atomic_int rc;     /* the last command's return code */
-	uint64_t last_id;  /* the last file call's id (mu) */
+	atomic_int done;  /* commands run */
+	atomic_int rc;    /* the last command's return code */
+	uint64_t last_id; /* the last file call's id (mu) */
 	atomic_long signals[65];
 	atomic_long nevents;
 	struct evcopy evs[EV_MAX]; /* mu */
-	bool stop_probe;   /* in stop(): try the calls, record their codes */
+	bool stop_probe;           /* in stop(): try the calls, record their codes */
 	atomic_int stop_sub_rc, stop_read_rc;
 	int stop_fd;
 };
