@@ -75,13 +75,19 @@ cadre__fpool_new(struct cadre_system *sys, unsigned threads, struct cadre__fpool
 	p->cap = threads;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->more, NULL);
+	/* Signals blocked in the file threads: a handler never runs there. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < threads; i++) {
 		if (pthread_create(&p->threads[i], NULL, file_thread, p) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			p->nthreads = i;
 			cadre__fpool_free(p);
 			return CADRE_ESYS;
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	p->nthreads = threads;
 	*out = p;
 	return 0;
