@@ -11,11 +11,13 @@
 set -euo pipefail
 sample=${1:?usage: pg-test.sh PATH/TO/sample_pg_query}
 
+# CADRE_PG_ROOT: where Debian's versioned server directories are (a test
+# of the skip sets it to a directory without them).
 bindir=""
-for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V) ; do
+for d in $(ls -d "${CADRE_PG_ROOT:-/usr/lib/postgresql}"/*/bin 2>/dev/null | sort -V); do
 	[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && bindir=$d
 done
-if [ -z "$bindir" ] && command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+if [ -z "$bindir" ] && [ -z "${CADRE_PG_ROOT:-}" ] && command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
 	bindir=$(dirname "$(command -v initdb)")
 fi
 if [ -z "$bindir" ]; then

@@ -109,9 +109,9 @@ CADRE_API int cadre_io_event_read(const cadre_msg *msg, cadre_io_event *out);
  * @threads self's callbacks
  * @blocks  no
  * @retval 0 watching
- * @retval CADRE_EINVAL self or out NULL, self not running on this thread,
- *         events empty or with unknown bits, fd negative, or an fd epoll
- *         cannot watch (a regular file)
+ * @retval CADRE_EINVAL self or out NULL, events empty or with unknown bits,
+ *         fd negative, or an fd epoll cannot watch (a regular file)
+ * @retval CADRE_ESTATE self is not running on this thread
  * @retval CADRE_EBADF fd is not an open file descriptor
  * @retval CADRE_EEXIST fd is watched (or used by a socket) in this system already
  * @retval CADRE_ENOMEM out of memory, or the handle table is full
@@ -129,7 +129,8 @@ CADRE_API int cadre_io_watch(cadre_actor *self, int fd, uint32_t events, cadre_i
  * @threads self's callbacks
  * @blocks  no
  * @retval 0 ended
- * @retval CADRE_EINVAL self NULL, self not running on this thread, h not a watch
+ * @retval CADRE_EINVAL self NULL, or h is not a watch
+ * @retval CADRE_ESTATE self is not running on this thread
  * @retval CADRE_ENOENT h is stale (closed) or not self's
  * @retval CADRE_ECLOSED the system is shutting down
  */

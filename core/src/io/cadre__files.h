@@ -10,16 +10,16 @@
 
 /* One read or write in flight. */
 struct cadre__fop {
-	struct cadre__fop *next;      /* a back end's queue */
-	struct cadre_system *sys;     /* its system */
-	cadre_ref owner;              /* who gets the completion */
-	uint64_t id;                  /* the caller's id for it */
-	int fd;                       /* the caller's fd (never closed by Cadre) */
-	bool write;                   /* a write (else a read) */
-	uint64_t offset;              /* where in the file */
-	size_t len;                   /* bytes asked for */
-	void *buf;                    /* read: b's extra bytes; write: the caller's data, copied */
-	struct cadre__ioaux_block *b; /* the completion event */
+	struct cadre__fop *next;  /* a back end's queue */
+	struct cadre_system *sys; /* its system */
+	cadre_ref owner;          /* who gets the completion */
+	uint64_t id;              /* the caller's id for it */
+	int fd;                   /* the caller's fd (never closed by Cadre) */
+	bool write;               /* a write (else a read) */
+	uint64_t offset;          /* where in the file */
+	size_t len;               /* bytes asked for */
+	void *buf;                /* read: m's bytes; write: the caller's data, copied */
+	struct cadre__iomsg *m;   /* the completion event (read: len bytes after it) */
 };
 
 enum { CADRE__FILES_URING = 1, CADRE__FILES_POOL = 2 };
@@ -30,9 +30,9 @@ struct cadre__fpool; /* files_pool.c */
 /* A system's file machinery, made at its first file call. */
 struct cadre__files {
 	int backend;               /* CADRE__FILES_*: the one in use */
-	uint64_t next_id;          /* the last id given (acq_rel add) */
-	uint64_t inflight;         /* submitted, not yet completed (acq_rel add) */
+	uint64_t next_id;          /* the last id given (relaxed add: ids are only unique) */
 	struct cadre__ring *ring;  /* URING */
+	cadre_io ring_poll;        /* URING: the I/O thread's poll of the ring's eventfd */
 	struct cadre__fpool *pool; /* POOL */
 };
 

@@ -9,31 +9,21 @@
 
 #include <cadre/io.h>
 
-#include "cadre__actor.h"
-#include "cadre__send.h"
+#include "cadre__io.h"
 
-/* ---- the I/O thread's hook (TEMPORARY: io-core's engine provides it) ---- */
-int cadre__io_hook_fd(struct cadre_system *sys, int fd, void (*fn)(struct cadre_system *sys));
-void cadre__io_unhook_fd(struct cadre_system *sys, int fd);
+/* ---- events (events.c) ------------------------------------------------------ */
 
-/* ---- events ---------------------------------------------------------------- */
-
-/* A CADRE_MSG_IO message's block: the event, then `extra` bytes (a file
- * read's data, which ev.data points to). */
-struct cadre__ioaux_block {
-	cadre_io_event ev;
-	size_t bytes; /* the whole block's size */
-	              /* extra bytes follow, aligned to 16 */
-};
-
-/* A zeroed block with room for extra bytes after the event; NULL if out of
- * memory. Its extra bytes: cadre__ioaux_extra. */
-struct cadre__ioaux_block *cadre__ioaux_block_new(size_t extra);
-void *cadre__ioaux_extra(struct cadre__ioaux_block *b);
-void cadre__ioaux_block_free(struct cadre__ioaux_block *b);
-/* Sends the block to `to` as a CADRE_MSG_IO message (consumed in every
- * case): a receiver that is gone makes a counted dead letter. */
-void cadre__ioaux_deliver(struct cadre_system *sys, cadre_ref to, struct cadre__ioaux_block *b);
+/* A CADRE_MSG_IO message's block: the engine's struct cadre__iomsg (the
+ * event first, what = CADRE__IOM_PLAIN) and `extra` bytes after it (a file
+ * read's data, which ev.data points to), zeroed but for those; NULL if out
+ * of memory. The same `extra` frees it and sends it. */
+struct cadre__iomsg *cadre__ioaux_msg_new(struct cadre_system *sys, size_t extra);
+void cadre__ioaux_msg_free(struct cadre__iomsg *m, size_t extra);
+/* Sends m to `to` as a CADRE_MSG_IO message, consumed in every case:
+ * admitted beyond a bounded mailbox's capacity (an event is never refused),
+ * a counted dead letter if the receiver is gone. */
+void cadre__ioaux_deliver(struct cadre_system *sys, cadre_ref to, struct cadre__iomsg *m,
+                          size_t extra);
 
 /* ---- signals (signals.c) ---------------------------------------------------- */
 

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "cadre__files.h"
 
@@ -55,13 +56,22 @@ backend_wanted(void)
 	return DEFAULT_BACKEND;
 }
 
+/* The I/O thread: the ring's eventfd is readable (async completions). */
+static void
+ring_ready(void *arg, int fd, uint32_t events)
+{
+	(void)fd, (void)events;
+	cadre__files_reap(arg);
+}
+
 /* io_uring with its eventfd watched; false: use the file threads. */
 static bool
 try_ring(struct cadre_system *sys, struct cadre__files *f)
 {
 	if (cadre__ring_new(sys, &f->ring) != 0)
 		return false;
-	if (cadre__io_hook_fd(sys, cadre__ring_fd(f->ring), cadre__files_reap) != 0) {
+	if (cadre__io_poll_add(sys, cadre__ring_fd(f->ring), EPOLLIN, ring_ready, sys,
+	                       &f->ring_poll) != 0) {
 		cadre__ring_free(sys, f->ring);
 		f->ring = NULL;
 		return false;
@@ -128,7 +138,7 @@ status_of(int err)
 void
 cadre__fop_done(struct cadre__fop *op, long res)
 {
-	cadre_io_event *ev = &op->b->ev;
+	cadre_io_event *ev = &op->m->ev;
 	ev->kind = CADRE_IO_FILE;
 	ev->id = op->id;
 	ev->fd = op->fd;
@@ -143,9 +153,10 @@ cadre__fop_done(struct cadre__fop *op, long res)
 		cadre__free(op->buf, op->len != 0 ? op->len : 1);
 	struct cadre_system *sys = op->sys;
 	cadre_ref owner = op->owner;
-	struct cadre__ioaux_block *b = op->b;
+	struct cadre__iomsg *m = op->m;
+	size_t extra = op->write ? 0 : op->len;
 	cadre__free(op, sizeof *op);
-	cadre__ioaux_deliver(sys, owner, b);
+	cadre__ioaux_deliver(sys, owner, m, extra);
 }
 
 /* The checks every file call makes, in the order the codes are listed. */
@@ -168,12 +179,12 @@ fop_new(struct cadre_system *sys, struct cadre__actor *a, bool write, size_t len
 	struct cadre__fop *op = cadre__alloc_zero(sizeof *op);
 	if (op == NULL)
 		return NULL;
-	op->b = cadre__ioaux_block_new(write ? 0 : len);
-	op->buf = write ? cadre__alloc(len != 0 ? len : 1) : cadre__ioaux_extra(op->b);
-	if (op->b == NULL || op->buf == NULL) {
+	op->m = cadre__ioaux_msg_new(sys, write ? 0 : len);
+	op->buf = write ? cadre__alloc(len != 0 ? len : 1) : op->m != NULL ? op->m->bytes : NULL;
+	if (op->m == NULL || op->buf == NULL) {
 		if (write && op->buf != NULL)
 			cadre__free(op->buf, len != 0 ? len : 1);
-		cadre__ioaux_block_free(op->b);
+		cadre__ioaux_msg_free(op->m, write ? 0 : len);
 		cadre__free(op, sizeof *op);
 		return NULL;
 	}
@@ -189,7 +200,7 @@ fop_free(struct cadre__fop *op)
 {
 	if (op->write)
 		cadre__free(op->buf, op->len != 0 ? op->len : 1);
-	cadre__ioaux_block_free(op->b);
+	cadre__ioaux_msg_free(op->m, op->write ? 0 : op->len);
 	cadre__free(op, sizeof *op);
 }
 
@@ -273,7 +284,7 @@ cadre__files_stop(struct cadre_system *sys)
 	struct cadre__files *f = files_of(sys);
 	if (f != NULL) {
 		if (f->ring != NULL) {
-			cadre__io_unhook_fd(sys, cadre__ring_fd(f->ring));
+			(void)cadre__io_poll_del(sys, f->ring_poll); /* the thread is stopped */
 			cadre__ring_free(sys, f->ring);
 		}
 		cadre__fpool_free(f->pool);

@@ -35,6 +35,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ struct cadre__sigs {
 	unsigned per_signo[MAX_SIGNO + 1]; /* subscriptions per signo in this system */
 	unsigned slot;
 	int efd;
+	cadre_io poll; /* the I/O thread's poll of efd */
 	bool closed;
 };
 
@@ -174,6 +176,14 @@ sigs_of(struct cadre_system *sys)
 	return cadre__load_acq_ptr((void *const *)&sys->sigs);
 }
 
+/* The I/O thread: the system's eventfd is readable. */
+static void
+efd_ready(void *arg, int fd, uint32_t events)
+{
+	(void)fd, (void)events;
+	cadre__sigs_drain(arg);
+}
+
 /* The system's state, made at its first subscription (glock held). */
 static int
 sigs_get(struct cadre_system *sys, struct cadre__sigs **out)
@@ -185,7 +195,7 @@ sigs_get(struct cadre_system *sys, struct cadre__sigs **out)
 		g->efd = -1;
 		int rc = slot_open(g);
 		if (rc == 0)
-			rc = cadre__io_hook_fd(sys, g->efd, cadre__sigs_drain);
+			rc = cadre__io_poll_add(sys, g->efd, EPOLLIN, efd_ready, sys, &g->poll);
 		if (rc != 0) {
 			if (g->efd >= 0)
 				slot_close(g);
@@ -261,7 +271,8 @@ sub_add(struct cadre__sigs *g, int signo, cadre_ref who)
 
 /* ---- the public calls ------------------------------------------------------------ */
 static int
-check_call(cadre_actor *self, int signo, struct cadre_system **sys, cadre_ref *who)
+check_call(cadre_actor *self, int signo, struct cadre_system **sys, cadre_ref *who,
+           struct cadre__actor **ap)
 {
 	struct cadre__actor *a;
 	int rc = cadre__self_check(self, &a);
@@ -271,6 +282,7 @@ check_call(cadre_actor *self, int signo, struct cadre_system **sys, cadre_ref *w
 		return CADRE_EINVAL;
 	*sys = cadre__tls_worker->sys;
 	*who = cadre__ref_of(*sys, a);
+	*ap = a;
 	/* seq_cst load: as every closing check (shutdown's exchange). */
 	return cadre__load_sc_u32(&(*sys)->closing) ? CADRE_ECLOSED : 0;
 }
@@ -280,9 +292,16 @@ cadre_signal_subscribe(cadre_actor *self, int signo)
 {
 	struct cadre_system *sys;
 	cadre_ref who;
-	int rc = check_call(self, signo, &sys, &who);
+	struct cadre__actor *a;
+	int rc = check_call(self, signo, &sys, &who, &a);
 	if (rc != 0)
 		return rc;
+	/* Its finish must end the subscription: the engine's finish hook runs
+	 * for actors marked CADRE__SIG_F_IO (io/engine.c). acq_rel fetch-or:
+	 * pairs with the finish's fetch-or of IO_DONE (actor/stop.c), which
+	 * comes after this on the actor's own thread (it is running, or in its
+	 * stop callback). */
+	(void)cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_IO);
 	pthread_mutex_lock(&glock);
 	struct cadre__sigs *g;
 	rc = sigs_get(sys, &g);
@@ -300,7 +319,8 @@ cadre_signal_unsubscribe(cadre_actor *self, int signo)
 {
 	struct cadre_system *sys;
 	cadre_ref who;
-	int rc = check_call(self, signo, &sys, &who);
+	struct cadre__actor *a;
+	int rc = check_call(self, signo, &sys, &who, &a);
 	if (rc != 0)
 		return rc;
 	struct cadre__sigs *g = sigs_of(sys);
@@ -349,12 +369,12 @@ deliver(struct cadre_system *sys, struct cadre__sigs *g, int signo)
 	for (size_t i = 0; i < g->n; i++) {
 		if (g->subs[i].signo != signo)
 			continue;
-		struct cadre__ioaux_block *b = cadre__ioaux_block_new(0);
-		if (b == NULL)
+		struct cadre__iomsg *m = cadre__ioaux_msg_new(sys, 0);
+		if (m == NULL)
 			return; /* out of memory: this arrival is lost for the rest */
-		b->ev.kind = CADRE_IO_SIGNAL;
-		b->ev.signo = signo;
-		cadre__ioaux_deliver(sys, g->subs[i].who, b);
+		m->ev.kind = CADRE_IO_SIGNAL;
+		m->ev.signo = signo;
+		cadre__ioaux_deliver(sys, g->subs[i].who, m, 0);
 	}
 }
 
@@ -388,9 +408,10 @@ cadre__sigs_stop(struct cadre_system *sys)
 	struct cadre__sigs *g = sigs_of(sys);
 	if (g == NULL)
 		return;
-	/* Unhooked first, with no lock held: the reader takes g->lock. */
+	/* Unhooked first, with no lock held: the reader takes g->lock. (At
+	 * shutdown the I/O thread has stopped already.) */
 	if (g->efd >= 0)
-		cadre__io_unhook_fd(sys, g->efd);
+		(void)cadre__io_poll_del(sys, g->poll);
 	pthread_mutex_lock(&glock);
 	pthread_mutex_lock(&g->lock);
 	if (!g->closed) {
