@@ -89,7 +89,7 @@ on_signal(int signo)
 		 * was installed. */
 		if ((cadre__load_sc_u64(&s->mask) & bit) == 0)
 			continue;
-		cadre__faa_sc_u32(&s->busy, 1); /* seq_cst: Dekker with slot_close */
+		cadre__faa_sc_u32(&s->busy, 1);           /* seq_cst: Dekker with slot_close */
 		uint32_t fd = cadre__load_sc_u32(&s->fd); /* seq_cst: Dekker with slot_close */
 		if (fd != NO_FD) {
 			/* seq_cst add before the write: the reader reads the eventfd,
@@ -118,7 +118,7 @@ slot_open(struct cadre__sigs *g)
 		struct slot *s = &slots[i];
 		for (int k = 0; k <= MAX_SIGNO; k++)
 			cadre__store_rlx_u32(&s->pending[k], 0); /* published by the store below */
-		cadre__store_rlx_u64(&s->mask, 0); /* published by the store below */
+		cadre__store_rlx_u64(&s->mask, 0);               /* published by the store below */
 		cadre__xchg_sc_u32(&s->fd, (uint32_t)fd + 1); /* seq_cst: as the handler's load */
 		g->slot = i;
 		g->efd = fd;
@@ -131,8 +131,8 @@ static void
 slot_close(struct cadre__sigs *g)
 {
 	struct slot *s = &slots[g->slot];
-	cadre__xchg_sc_u64(&s->mask, 0); /* seq_cst: as the handler's mask load */
-	cadre__xchg_sc_u32(&s->fd, NO_FD); /* seq_cst: Dekker with the handler's busy add */
+	cadre__xchg_sc_u64(&s->mask, 0);          /* seq_cst: as the handler's mask load */
+	cadre__xchg_sc_u32(&s->fd, NO_FD);        /* seq_cst: Dekker with the handler's busy add */
 	while (cadre__load_sc_u32(&s->busy) != 0) /* seq_cst: pairs with the handler's adds */
 		sched_yield();
 	close(g->efd);
