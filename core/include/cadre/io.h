@@ -262,9 +262,11 @@ CADRE_API int cadre_io_shutdown_write(cadre_actor *self, cadre_io h);
 
 /**
  * Closes any handle (a watch: as cadre_io_unwatch). No event follows; the
- * handle is stale at once. A stream's queued bytes are still sent, then
- * the socket closes (what the peer sends meanwhile is discarded); events
- * already sent may still arrive.
+ * handle is stale at once. A connected stream's queued bytes are still
+ * sent, then the socket closes (what the peer sends meanwhile is
+ * discarded; a peer that never reads keeps it until the system shuts
+ * down); a connect not finished yet is abandoned, with what was queued.
+ * Events already sent may still arrive.
  *
  * @param self the owner
  * @param h    the handle
