@@ -730,7 +730,7 @@ report(const struct opts *o, struct worker *w, struct result *r)
 	       "\"conns\":%u,\"size\":%" PRIu64 ",\"inflight\":%u,\"rate\":%" PRIu64
 	       ",\"bytes_per_sec\":%.0f",
 	       o->bench, o->impl, o->workers, r->msgs[m], r->secs[m], r->mps[m], o->runs,
-	       ok ? "ok" : "failed", o->conns, msg, o->inflight, o->rate, r->mps[m] * (double)msg);
+	       ok ? "ok" : "fail", o->conns, msg, o->inflight, o->rate, r->mps[m] * (double)msg);
 	if (o->idle > 0 && o->server_pid)
 		printf(",\"cpu_secs\":%.3f,\"rss_bytes\":%" PRIu64 ",\"bytes_per_conn\":%.0f",
 		       r->cpu, r->rss, (double)r->rss_delta / o->conns);

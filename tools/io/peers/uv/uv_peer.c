@@ -17,7 +17,8 @@
  * requests read together are answered with one write; the connection stays
  * open until the client closes it.
  *
- * Built by tools/io/run-io.sh (needs Debian's libuv1-dev):
+ * Built by CMake as the optional target cadre-io-peer-uv when libuv's
+ * headers are installed (Debian's libuv1-dev); by hand:
  *   cc -O2 -o cadre-io-peer-uv uv_peer.c -luv -lpthread */
 #define _GNU_SOURCE
 
