@@ -15,4 +15,12 @@ if(CADRE_WITH_JEMALLOC AND NOT CADRE_SANITIZE)
   if(NOT JEMALLOC_FOUND)
     message(FATAL_ERROR "jemalloc (pkg-config 'jemalloc' >= 5.3) not found: install the Debian package 'libjemalloc-dev' (apt-get install libjemalloc-dev)")
   endif()
+  # Cadre links jemalloc's position-independent archive into itself, as a
+  # private copy (see "Memory" in docs/architecture.md), never libjemalloc.so.
+  find_library(CADRE_JEMALLOC_PIC NAMES libjemalloc_pic.a
+    HINTS ${JEMALLOC_LIBDIR} ${JEMALLOC_LIBRARY_DIRS} NO_DEFAULT_PATH)
+  find_library(CADRE_JEMALLOC_PIC NAMES libjemalloc_pic.a)
+  if(NOT CADRE_JEMALLOC_PIC)
+    message(FATAL_ERROR "jemalloc's libjemalloc_pic.a not found: install the Debian package 'libjemalloc-dev' (apt-get install libjemalloc-dev)")
+  endif()
 endif()

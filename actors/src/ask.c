@@ -424,14 +424,14 @@ cadre_ask_dispatch(cadre_actor *self, cadre_asker *a, const cadre_msg *msg)
 int
 cadre_ask_cancel(cadre_actor *self, cadre_asker *a, uint64_t id)
 {
-	if (a == NULL)
-		return CADRE_EINVAL;
+	if (self == NULL || a == NULL)
+		return CADRE_EINVAL; /* without self, the request's timer could not be cancelled */
 	struct cadre__ask_slot *s = tbl_find(a, id);
 	if (s == NULL || s->kind == CADRE__SLOT_MEMBER)
 		return CADRE_ENOENT; /* a gather's targets end with their gather */
 	struct cadre__ask_slot e = *s;
 	tbl_erase(a, s);
-	cadre_system *sys = self != NULL ? cadre_actor_system(self) : NULL;
+	cadre_system *sys = cadre_actor_system(self);
 	if (sys != NULL)
 		cadre_timer_cancel(sys, e.timer);
 	if (e.kind == CADRE__SLOT_GATHER)

@@ -41,7 +41,8 @@ cadre__alloc(size_t size)
 {
 	if (size == 0 || cadre__alloc_should_fail())
 		return NULL;
-	/* Plain malloc, which is jemalloc's when it is linked: measured here
+	/* Plain malloc, which is Cadre's private jemalloc in normal builds
+	 * (bound inside libcadre, see cadre__alloc.h): measured here
 	 * (callgrind, Debian's jemalloc 5.3.0 built with stats and profiling
 	 * support), mallocx(size, 0) runs ~93 instructions against malloc's
 	 * ~30, and sdallocx ~46 against free's ~37. */

@@ -1,11 +1,18 @@
 /* Cadre internal: the allocator seam.
  *
- * Every allocation Cadre makes goes through these functions. Normal builds
- * link jemalloc, which then is the process's malloc; sanitizer builds, where
- * jemalloc and the sanitizer's allocator cannot be mixed (Debian's jemalloc
- * 5.3.0 is unprefixed: it replaces malloc, and a sanitizer wants it too), use libc's. The hot path calls malloc / free (not
- * mallocx / sdallocx: measured slower here, see alloc.c); aligned blocks use
- * mallocx with MALLOCX_ALIGN. One family per pointer, never mixed.
+ * Every allocation Cadre makes goes through these functions (actors/ calls
+ * the malloc family itself, see cadre__mem.h, with the same result). Normal
+ * builds link a private copy of jemalloc into libcadre.so and libcadre.a,
+ * its symbols local to Cadre: the malloc / free / mallocx called here are
+ * that copy's, while the program around Cadre keeps its own malloc. So no
+ * pointer may cross between Cadre and its user to be freed on the other
+ * side: Cadre never frees what the user allocated (a moved payload goes
+ * back through the user's destructor) and never hands out memory for the
+ * user to free(). Sanitizer builds, where jemalloc and the sanitizer's
+ * allocator cannot be mixed, use libc's. The hot path calls malloc / free
+ * (not mallocx / sdallocx: measured slower here, see alloc.c); aligned
+ * blocks use mallocx with MALLOCX_ALIGN. One family per pointer, never
+ * mixed.
  *
  * Fault injection for tests: cadre__alloc_fail_after(n) makes the (n+1)-th
  * allocation from now on fail (n = 0: the next one), once; -1 disarms.

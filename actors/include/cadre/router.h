@@ -289,6 +289,7 @@ CADRE_API bool cadre_route_is_routed(const cadre_msg *msg);
 
 /**
  * The hash a CONSISTENT_HASH router uses for a key (without spec.hash).
+ * A NULL key hashes as the empty key, whatever size says.
  *
  * @threads any thread
  * @blocks  no

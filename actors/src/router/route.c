@@ -44,6 +44,8 @@ cadre_route_hash(const void *key, size_t size)
 {
 	/* FNV-1a, then a finalizer so that short keys spread over the ring. */
 	const unsigned char *p = key;
+	if (p == NULL)
+		size = 0; /* a NULL key hashes as the empty key */
 	uint64_t h = 0xCBF29CE484222325ull;
 	for (size_t i = 0; i < size; i++) {
 		h ^= p[i];

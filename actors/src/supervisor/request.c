@@ -169,6 +169,10 @@ static bool
 req_terminate_child(struct sup *s, struct sup_req *r)
 {
 	bool simple = s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE;
+	if (!simple && r->id == NULL) {
+		cadre__sup_reply(r, CADRE_EINVAL); /* a static child is named by its id */
+		return false;
+	}
 	struct child *c = simple ? cadre__sup_by_ref(s, r->ref) : cadre__sup_by_id(s, r->id);
 	if (c == NULL) {
 		cadre__sup_reply(r, CADRE_ENOENT);
@@ -181,11 +185,16 @@ req_terminate_child(struct sup *s, struct sup_req *r)
 	return true;
 }
 
-/* The child named by r->id, if it is terminated; else answers r (ENOENT,
- * EBUSY) and returns NULL. SIMPLE_ONE_FOR_ONE children have no id. */
+/* The child named by r->id, if it is terminated; else answers r (EINVAL
+ * for a NULL id, ENOENT, EBUSY) and returns NULL. SIMPLE_ONE_FOR_ONE
+ * children have no id. */
 static struct child *
 terminated_by_id(struct sup *s, struct sup_req *r)
 {
+	if (r->id == NULL) {
+		cadre__sup_reply(r, CADRE_EINVAL);
+		return NULL;
+	}
 	struct child *c =
 	        s->spec->strategy == CADRE_SIMPLE_ONE_FOR_ONE ? NULL : cadre__sup_by_id(s, r->id);
 	if (c == NULL) {

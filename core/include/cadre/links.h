@@ -221,7 +221,8 @@ CADRE_API size_t cadre_mail_count(const cadre_mail *mail);
  * @payload takes the bundle: every message in it is counted dead, and the
  *          bundle is freed
  * @retval 0 dropped
- * @retval CADRE_EINVAL sys or mail NULL
+ * @retval CADRE_EINVAL sys or mail NULL, or mail is a bundle of another
+ *         system (the caller keeps it)
  */
 CADRE_API int cadre_mail_drop(cadre_system *sys, cadre_mail *mail);
 

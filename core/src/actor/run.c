@@ -98,7 +98,11 @@ start(struct run *r)
 	a->state = CADRE__A_RUNNING;
 	void *arg = a->start_arg;
 	a->start_arg = NULL;
-	if (a->beh->start != NULL && (r->rc = a->beh->start(cadre__user_of(a), arg)) != 0)
+	a->flags |= CADRE__F_IN_START;
+	if (a->beh->start != NULL)
+		r->rc = a->beh->start(cadre__user_of(a), arg);
+	a->flags &= (uint8_t)~CADRE__F_IN_START;
+	if (r->rc != 0)
 		return FAILED;
 	if (a->state == CADRE__A_STOPPING)
 		return STOPPING;

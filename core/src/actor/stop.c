@@ -31,7 +31,7 @@ cadre_started_later(cadre_actor *self)
 	if (self == NULL)
 		return CADRE_EINVAL;
 	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL || a->state != CADRE__A_RUNNING || a->start_arg != NULL)
+	if (a == NULL || a->state != CADRE__A_RUNNING || !(a->flags & CADRE__F_IN_START))
 		return CADRE_ESTATE;
 	a->flags |= CADRE__F_STARTED_LATER;
 	return 0;

@@ -22,6 +22,8 @@ cadre_mail_drop(cadre_system *sys, cadre_mail *mail)
 {
 	if (sys == NULL || mail == NULL)
 		return CADRE_EINVAL;
+	if (mail->from.sys != sys->table.id)
+		return CADRE_EINVAL; /* another system's messages: its counters, not ours */
 	cadre__mail_drop(sys, cadre__my_worker(sys), mail);
 	return 0;
 }

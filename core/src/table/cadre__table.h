@@ -47,6 +47,7 @@ enum {
 	CADRE__F_STARTED_LATER = 2, /* STARTED is sent by cadre_started(), not at start's end */
 	CADRE__F_KEEP_MAIL = 4,     /* leftover mail goes to the parent at death */
 	CADRE__F_REPLAY = 8,        /* unstashed messages wait in ext->replay */
+	CADRE__F_IN_START = 16,     /* its start callback is running (cadre_started_later) */
 };
 
 _Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
