@@ -9,6 +9,7 @@
 #                        [--sizes 64,4096] [--http-conns 64]
 #                        [--idle-conns 10000] [--idle-secs 5]
 #                        [--idle-impls cadre] [--build DIR] [--port-base P]
+#                        [--report FILE]
 #
 #   --workers N      the worker threads of every server: Cadre's workers,
 #                    libuv loops, GOMAXPROCS, Erlang schedulers (default 2)
@@ -31,6 +32,7 @@
 #                    the libuv peer DIR/tools/cadre-io-peer-uv; the Go and
 #                    Erlang peers are built here into DIR/io-peers
 #   --port-base P    first TCP port on 127.0.0.1 (default 17100)
+#   --report FILE    run nothing: print the tables of a saved run's JSON Lines
 #
 # Echo: cadre-loadgen, closed loop, one message in flight per connection,
 # every byte checked. HTTP: wrk (one thread) with tools/io/wrk_json.lua, or
@@ -53,6 +55,7 @@ conns_list="1,64,1000" sizes_list="64,4096" http_conns="64"
 idle_conns=10000 idle_secs=5 idle_impls="cadre,libuv,go,erlang"
 build="$repo/build/release"
 port=17100
+report=""
 
 usage() {
     sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -uo/d' -e 's/^# \{0,1\}//' >&2
@@ -85,6 +88,7 @@ while [ $# -gt 0 ]; do
         --idle-impls) idle_impls="$val" ;;
         --build) build="$val" ;;
         --port-base) port="$val" ;;
+        --report) report="$val" ;;
         -h|--help) usage ;;
         *) echo "run-io-bench: unknown option $opt" >&2; usage ;;
     esac
@@ -101,10 +105,93 @@ if [ "$quick" = 1 ]; then
     idle_conns=1000
     idle_secs=1
 fi
+if [ -n "$report" ]; then
+    [ -r "$report" ] || { echo "run-io-bench: cannot read $report" >&2; exit 2; }
+fi
 build="$(cd "$build" 2>/dev/null && pwd)" || { echo "run-io-bench: no build directory" >&2; exit 2; }
 has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
 
 say() { echo "run-io-bench: $*" >&2; }
+
+# ---- the tables (stderr) -----------------------------------------------------
+# Cadre / peer for every case both ran: throughput (above 1: Cadre faster)
+# and p99 latency (below 1: Cadre's p99 lower).
+tables() {
+awk '
+function field(line, k,    m) {
+    if (!match(line, "\"" k "\":(\"[^\"]*\"|[^,}]*)")) return ""
+    m = substr(line, RSTART + length(k) + 3, RLENGTH - length(k) - 3)
+    gsub(/"/, "", m)
+    return m
+}
+{
+    b = field($0, "bench"); i = field($0, "impl")
+    if (b == "idle_conns") {
+        idle[i] = sprintf("%-8s %8s conns  cpu %6s s over %s s  %8s bytes/conn", i,
+                          field($0, "conns"), field($0, "cpu_secs"), field($0, "secs"),
+                          field($0, "bytes_per_conn"))
+        idle_order[++ni] = i
+        next
+    }
+    key = b " conns=" field($0, "conns") (b == "echo" ? " size=" field($0, "size") : "")
+    if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
+    mps[key, i] = field($0, "mps") + 0; p99[key, i] = field($0, "p99_ns") + 0
+    ok[key, i] = field($0, "check") == "ok"
+    if (!(i in impls)) { impls[i] = 1; if (i != "cadre") peers[++np] = i }
+}
+END {
+    if (nk == 0 && ni == 0) exit
+    err = "/dev/stderr"
+    ncol = 0
+    if ("cadre" in impls) col[++ncol] = "cadre"
+    for (p = 1; p <= np; p++) col[++ncol] = peers[p]
+    if (nk > 0) {
+        printf "\n%-26s", "msg/s (p99 us)" > err
+        for (c = 1; c <= ncol; c++) printf "  %20s", col[c] > err
+        printf "\n" > err
+        for (k = 1; k <= nk; k++) {
+            key = order[k]
+            printf "%-26s", key > err
+            for (c = 1; c <= ncol; c++) {
+                q = col[c]
+                if (((key, q) in mps) && ok[key, q])
+                    printf "  %11.0f (%6.0f)", mps[key, q], p99[key, q] / 1000 > err
+                else
+                    printf "  %20s", ((key, q) in mps) ? "FAILED" : "-" > err
+            }
+            printf "\n" > err
+        }
+    }
+    if (nk > 0 && ("cadre" in impls) && np > 0) {
+        printf "\n%-26s", "cadre / peer: msg/s [p99]" > err
+        for (p = 1; p <= np; p++) printf "  %15s", peers[p] > err
+        printf "\n" > err
+        for (k = 1; k <= nk; k++) {
+            key = order[k]
+            printf "%-26s", key > err
+            for (p = 1; p <= np; p++) {
+                q = peers[p]
+                if (((key, "cadre") in mps) && ((key, q) in mps) && mps[key, q] > 0 &&
+                    p99[key, q] > 0 && ok[key, "cadre"] && ok[key, q])
+                    printf "  %6.2f [%6.2f]", mps[key, "cadre"] / mps[key, q], p99[key, "cadre"] / p99[key, q] > err
+                else
+                    printf "  %15s", "-" > err
+            }
+            printf "\n" > err
+        }
+        printf "(msg/s above 1: Cadre faster; p99 below 1: Cadre lower)\n" > err
+    }
+    if (ni > 0) {
+        printf "\nidle connections:\n" > err
+        for (j = 1; j <= ni; j++) print "  " idle[idle_order[j]] > err
+    }
+}' "$1"
+}
+if [ -n "$report" ]; then
+    tables "$report"
+    exit 0
+fi
+
 results="$(mktemp)"
 trap 'stop_server; rm -f "$results"' EXIT
 status=0
@@ -289,53 +376,5 @@ if has "$only" idle; then
     done
 fi
 
-# ---- the ratios (stderr) -----------------------------------------------------
-# Cadre / peer for every case both ran: throughput (above 1: Cadre faster)
-# and p99 latency (below 1: Cadre's p99 lower).
-awk '
-function field(line, k,    m) {
-    if (!match(line, "\"" k "\":(\"[^\"]*\"|[^,}]*)")) return ""
-    m = substr(line, RSTART + length(k) + 3, RLENGTH - length(k) - 3)
-    gsub(/"/, "", m)
-    return m
-}
-{
-    b = field($0, "bench"); i = field($0, "impl")
-    if (b == "idle_conns") {
-        idle[i] = sprintf("%-8s %8s conns  cpu %6s s over %s s  %8s bytes/conn", i,
-                          field($0, "conns"), field($0, "cpu_secs"), field($0, "secs"),
-                          field($0, "bytes_per_conn"))
-        idle_order[++ni] = i
-        next
-    }
-    key = b " conns=" field($0, "conns") (b == "echo" ? " size=" field($0, "size") : "")
-    if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
-    mps[key, i] = field($0, "mps") + 0; p99[key, i] = field($0, "p99_ns") + 0
-    ok[key, i] = field($0, "check") == "ok"
-    if (!(i in impls)) { impls[i] = 1; if (i != "cadre") peers[++np] = i }
-}
-END {
-    if (nk > 0) {
-        printf "\n%-28s %12s", "case", "cadre msg/s" > "/dev/stderr"
-        for (p = 1; p <= np; p++) printf "  %14s", "x " peers[p] > "/dev/stderr"
-        printf "   (throughput ratio cadre/peer; p99 ratio in brackets)\n" > "/dev/stderr"
-        for (k = 1; k <= nk; k++) {
-            key = order[k]
-            printf "%-28s %12s", key, ((key, "cadre") in mps) ? sprintf("%.0f", mps[key, "cadre"]) : "-" > "/dev/stderr"
-            for (p = 1; p <= np; p++) {
-                q = peers[p]
-                if (((key, "cadre") in mps) && ((key, q) in mps) && mps[key, q] > 0 && p99[key, q] > 0 &&
-                    ok[key, "cadre"] && ok[key, q])
-                    printf "  %6.2f [%5.2f]", mps[key, "cadre"] / mps[key, q], p99[key, "cadre"] / p99[key, q] > "/dev/stderr"
-                else
-                    printf "  %14s", "-" > "/dev/stderr"
-            }
-            printf "\n" > "/dev/stderr"
-        }
-    }
-    if (ni > 0) {
-        printf "\nidle connections:\n" > "/dev/stderr"
-        for (j = 1; j <= ni; j++) print "  " idle[idle_order[j]] > "/dev/stderr"
-    }
-}' "$results"
+tables "$results"
 exit "$status"
