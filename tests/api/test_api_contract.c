@@ -323,7 +323,44 @@ c_io_watch(FX)
 		fd++;
 	return cadre_io_watch(SELF, fd, CADRE_IO_IN, NUL(V_NULL2, &h));
 }
-CALL(io_unwatch, cadre_io_unwatch(SELF, v == V_STALE ? (cadre_io){1, 3} : (cadre_io){0, 0}))
+#define IOH (v == V_STALE ? (cadre_io){1, 3} : (cadre_io){0, 0}) /* plain: never a handle */
+CALL(io_unwatch, cadre_io_unwatch(SELF, IOH))
+static int
+c_tcp_listen(FX)
+{
+	(void)f;
+	cadre_io h;
+	return cadre_tcp_listen(SELF, NUL(V_NULL2, v == V_PLAIN ? "garbage" : "127.0.0.1:0"), NULL,
+	                        NUL(V_NULL3, &h));
+}
+static int
+c_tcp_connect(FX)
+{
+	(void)f;
+	cadre_io h;
+	return cadre_tcp_connect(SELF, NUL(V_NULL2, v == V_PLAIN ? "garbage" : "127.0.0.1:1"), NULL,
+	                         NUL(V_NULL3, &h));
+}
+CALL(io_write, cadre_io_write(SELF, IOH, NUL(V_NULL2, "x"), 1))
+CALL(io_shutdown_write, cadre_io_shutdown_write(SELF, IOH))
+CALL(io_close, cadre_io_close(SELF, IOH))
+CALL(io_handoff, cadre_io_handoff(SELF, IOH, f->live))
+static int
+c_io_local_addr(FX)
+{
+	(void)self;
+	char buf[108];
+	return cadre_io_local_addr(SYS, IOH, NUL(V_NULL2, buf), sizeof buf);
+}
+static int
+c_udp_open(FX)
+{
+	(void)f;
+	cadre_io h;
+	return cadre_udp_open(SELF, NUL(V_NULL2, v == V_PLAIN ? "garbage" : "127.0.0.1:0"),
+	                      NUL(V_NULL3, &h));
+}
+CALL(udp_send, cadre_udp_send(SELF, IOH, NUL(V_NULL2, "127.0.0.1:9"), NUL(V_NULL3, "x"), 1))
 /* ---- cadre/io.h: signals and regular files ------------------------------------------- */
 /* plain: a signal that cannot be caught; unsubscribe: one not subscribed to. */
 CALL(signal_subscribe, cadre_signal_subscribe(SELF, v == V_PLAIN ? SIGKILL : SIGUSR2))
@@ -615,6 +652,15 @@ static const struct row rows[] = {
         R(io_event_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
         R(io_watch, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, CADRE_EBADF),
         R(io_unwatch, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(tcp_listen, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, CADRE_EADDR),
+        R(tcp_connect, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, CADRE_EADDR),
+        R(io_write, F_ACTOR, EINV, EINV, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_shutdown_write, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_close, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_handoff, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_local_addr, 0, EINV, EINV, NA, NOENT, NA, CLOSED, NA, NA, NOENT),
+        R(udp_open, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, CADRE_EADDR),
+        R(udp_send, F_ACTOR, EINV, EINV, EINV, NOENT, NA, NA, ESTATE, NA, NOENT),
         /* cadre/io.h: signals and files (self's calls; the prober's system). */
         R(signal_subscribe, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, EINV),
         R(signal_unsubscribe, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NOENT),

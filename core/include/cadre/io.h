@@ -15,9 +15,23 @@
  * letters, as always. cadre_system_shutdown closes every handle.
  *
  * Addresses are strings: "1.2.3.4:80", "[::1]:80", "host:80" (a name is
- * resolved on the system's blocking pool, never on a worker: connect only),
- * "unix:/path" (stream) and "unixgram:/path" (datagram). Port 0 picks a
- * free port (cadre_io_local_addr tells which).
+ * resolved on the system's blocking pool, never on a worker: connect only;
+ * elsewhere "localhost" (127.0.0.1) and "*" (any address) are the only
+ * names),
+ * "unix:/path" (stream) and "unixgram:/path" (datagram; "unixgram:" alone:
+ * an unnamed socket, for sending). Port 0 picks a free port
+ * (cadre_io_local_addr tells which).
+ *
+ * Backpressure. A stream's reading stops while the bytes delivered to its
+ * owner and not yet handled reach read_high_water, or while the owner is
+ * overloaded (its bounded mailbox full, or it mutes its senders); it
+ * resumes as they are handled, and TCP flow control slows the peer
+ * meanwhile. An I/O event is never refused by a full bounded mailbox: it
+ * is admitted beyond the capacity (as a timer's message), by at most one
+ * event per handle before reading stops. Writes never block: what the
+ * kernel does not take at once is queued, up to write_queue_max; beyond it
+ * cadre_io_write writes nothing and returns CADRE_EFULL, and a
+ * CADRE_IO_WRITABLE event follows once the queue has drained below half.
  */
 #ifndef CADRE_IO_H
 #define CADRE_IO_H
@@ -52,9 +66,11 @@ typedef enum cadre_io_kind {
 	CADRE_IO_DATA = 2,        /**< stream bytes (ev.data, ev.size) */
 	CADRE_IO_DATAGRAM = 3,    /**< one datagram (ev.data, ev.size, ev.addr: its source) */
 	CADRE_IO_ACCEPTED = 4,    /**< listener: a new connection ev.conn, owned by the receiver */
-	CADRE_IO_CONNECTED = 5,   /**< a connect finished: ev.status 0, or why it failed */
+	CADRE_IO_CONNECTED = 5,   /**< a connect finished: ev.status 0, or why it failed (the
+	                             handle is then gone: no CLOSED follows) */
 	CADRE_IO_PEER_CLOSED = 6, /**< the peer half-closed (EOF); the handle is still writable */
-	CADRE_IO_CLOSED = 7,      /**< the handle is gone: ev.status says why (0: closed by us) */
+	CADRE_IO_CLOSED = 7,      /**< the handle is gone, closed by Cadre: ev.status says why
+	                             (cadre_io_close and cadre_io_unwatch send none) */
 	CADRE_IO_WRITABLE = 8,    /**< after a CADRE_EFULL write: the queue drained (resume) */
 	CADRE_IO_SIGNAL = 9,      /**< signal ev.signo arrived */
 	CADRE_IO_FILE = 10,       /**< a file operation finished: ev.id, ev.status, ev.data */
@@ -136,6 +152,218 @@ CADRE_API int cadre_io_watch(cadre_actor *self, int fd, uint32_t events, cadre_i
  */
 CADRE_API int cadre_io_unwatch(cadre_actor *self, cadre_io h);
 
+/** Options of a TCP or Unix-domain stream socket (zero: the defaults). */
+typedef struct cadre_tcp_opts {
+	int backlog; /**< listen: the accept queue's length; 0: 1024 */
+	/** listen: spawn one actor of this behaviour per accepted connection,
+	 * which owns it and gets CADRE_IO_ACCEPTED (its start gets conn_arg);
+	 * NULL: the ACCEPTED events go to the listener's owner, which owns the
+	 * connections */
+	const cadre_behaviour *conn_beh;
+	void *conn_arg;           /**< listen: the start argument of conn_beh's actors */
+	uint32_t read_high_water; /**< bytes delivered and not yet handled before
+	                               reading pauses; 0: 64 KiB */
+	uint32_t write_queue_max; /**< bytes queued before CADRE_EFULL; 0: 1 MiB */
+	bool no_delay;            /**< TCP_NODELAY (accepted connections inherit it) */
+} cadre_tcp_opts;
+
+/**
+ * Listens on a stream address ("host:port", "[v6]:port", "unix:/path").
+ *
+ * Each accepted connection is a new handle, announced by CADRE_IO_ACCEPTED
+ * (ev.conn; ev.addr the peer) to an actor spawned from opts->conn_beh, or
+ * to self. A Unix socket's path is unlinked when the listener closes.
+ *
+ * @param self the owner
+ * @param addr where to listen (port 0: a free port)
+ * @param opts options, may be NULL; the connections inherit them
+ * @param out  receives the listener's handle
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 listening
+ * @retval CADRE_EINVAL self, addr or out NULL, or a negative backlog
+ * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_EADDR the address does not parse (or names a host)
+ * @retval CADRE_EADDRINUSE the address is in use
+ * @retval CADRE_ENOMEM out of memory, or the handle table is full
+ * @retval CADRE_ESYS a socket call failed otherwise, or the I/O thread could not start
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_tcp_listen(cadre_actor *self, const char *addr, const cadre_tcp_opts *opts,
+                               cadre_io *out);
+
+/**
+ * Connects to a stream address, asynchronously: CADRE_IO_CONNECTED follows,
+ * with ev.status 0 (connected) or why not (then the handle is gone). A host
+ * name is resolved on the system's blocking pool, never on a worker. Writes
+ * made before CONNECTED are queued.
+ *
+ * @param self the owner
+ * @param addr where to connect
+ * @param opts options, may be NULL (backlog and conn_beh are ignored)
+ * @param out  receives the connection's handle
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 connecting
+ * @retval CADRE_EINVAL self, addr or out NULL
+ * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_EADDR the address does not parse
+ * @retval CADRE_ENOMEM out of memory, or the handle table is full
+ * @retval CADRE_ESYS a socket call failed, or the I/O thread could not start
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_tcp_connect(cadre_actor *self, const char *addr, const cadre_tcp_opts *opts,
+                                cadre_io *out);
+
+/**
+ * Writes size bytes to a stream, without blocking: what the kernel does not
+ * take at once is queued and sent by the I/O thread, in order. The queue
+ * takes a write when it is empty, or when the write fits under
+ * write_queue_max; otherwise nothing is written, CADRE_EFULL is returned,
+ * and a CADRE_IO_WRITABLE event follows once the queue has drained below
+ * half of it.
+ *
+ * @param self the owner
+ * @param h    a connected (or connecting) stream
+ * @param data the bytes
+ * @param size their count (0: nothing to do)
+ * @threads self's callbacks
+ * @blocks  no
+ * @payload copied (or written) before the call returns
+ * @retval 0 written or queued
+ * @retval CADRE_EINVAL self NULL, data NULL with size > 0, or h is not a stream
+ * @retval CADRE_ESTATE self is not running on this thread, or h was shut
+ *         down for writing
+ * @retval CADRE_ENOENT h is stale (closed) or not self's
+ * @retval CADRE_EFULL the write queue is full: nothing was written
+ * @retval CADRE_ECONNRESET the peer reset the connection (CLOSED follows)
+ * @retval CADRE_ENOMEM out of memory: the connection is closed (CLOSED follows)
+ * @retval CADRE_ESYS the send failed otherwise (the I/O thread ends the
+ *         stream: CLOSED follows)
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_io_write(cadre_actor *self, cadre_io h, const void *data, size_t size);
+
+/**
+ * Half-closes a stream: once its write queue has drained, the peer reads
+ * end of file. The handle stays readable.
+ *
+ * @param self the owner
+ * @param h    a stream
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 done, or will be once the queue has drained
+ * @retval CADRE_EINVAL self NULL, or h is not a stream
+ * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ENOENT h is stale (closed) or not self's
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_io_shutdown_write(cadre_actor *self, cadre_io h);
+
+/**
+ * Closes any handle (a watch: as cadre_io_unwatch). No event follows; the
+ * handle is stale at once. A stream's queued bytes are still sent, then
+ * the socket closes (what the peer sends meanwhile is discarded); events
+ * already sent may still arrive.
+ *
+ * @param self the owner
+ * @param h    the handle
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 closed
+ * @retval CADRE_EINVAL self NULL
+ * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ENOENT h is stale (closed) or not self's
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_io_close(cadre_actor *self, cadre_io h);
+
+/**
+ * Gives a handle to another actor of the same system, which owns it from
+ * now on (events not yet sent go to it; those already sent reach self).
+ *
+ * @param self      the owner
+ * @param h         the handle
+ * @param new_owner the actor that takes it
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 handed over
+ * @retval CADRE_EINVAL self NULL
+ * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ENOENT h is stale (closed) or not self's
+ * @retval CADRE_ENOACTOR new_owner is stale, stopping, or of another system
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_io_handoff(cadre_actor *self, cadre_io h, cadre_ref new_owner);
+
+/**
+ * The local address of a socket handle, as a string ("127.0.0.1:41234",
+ * "[::1]:80", "unix:/p"): the port a listen on port 0 got.
+ *
+ * @param sys  the system
+ * @param h    a socket's handle (any owner)
+ * @param buf  receives the string, NUL-terminated
+ * @param size buf's size (108 bytes hold any address)
+ * @threads any thread
+ * @blocks  no
+ * @retval 0 written
+ * @retval CADRE_EINVAL sys or buf NULL, size too small, or h is a watch
+ * @retval CADRE_ENOENT h is stale (closed), or not a socket yet (resolving)
+ * @retval CADRE_ECLOSED the system is shut down
+ */
+CADRE_API int cadre_io_local_addr(cadre_system *sys, cadre_io h, char *buf, size_t size);
+
+/**
+ * Opens a datagram socket bound to addr ("host:port", "[v6]:port",
+ * "unixgram:/path", or "unixgram:" for an unnamed one). Every datagram
+ * received reaches self as CADRE_IO_DATAGRAM, with its source in ev.addr.
+ * Reading pauses while read_high_water's default (64 KiB) of delivered
+ * datagrams are not yet handled (the kernel then drops what does not fit,
+ * as UDP does). A bound Unix path is unlinked when the handle closes.
+ *
+ * @param self the owner
+ * @param addr where to bind (port 0: a free port)
+ * @param out  receives the handle
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 open
+ * @retval CADRE_EINVAL self, addr or out NULL
+ * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_EADDR the address does not parse (or names a host)
+ * @retval CADRE_EADDRINUSE the address is in use
+ * @retval CADRE_ENOMEM out of memory, or the handle table is full
+ * @retval CADRE_ESYS a socket call failed otherwise, or the I/O thread could not start
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_udp_open(cadre_actor *self, const char *addr, cadre_io *out);
+
+/**
+ * Sends one datagram to `to` (a numeric "host:port" or "[v6]:port", or
+ * "unixgram:/path"), without blocking.
+ *
+ * @param self the owner
+ * @param h    a datagram socket
+ * @param to   the destination
+ * @param data the bytes
+ * @param size their count
+ * @threads self's callbacks
+ * @blocks  no
+ * @payload copied before the call returns
+ * @retval 0 sent (handed to the kernel: UDP may still lose it)
+ * @retval CADRE_EINVAL self or to NULL, data NULL with size > 0, or h is
+ *         not a datagram socket
+ * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ENOENT h is stale (closed) or not self's
+ * @retval CADRE_EADDR `to` does not parse, or is of another family than h
+ * @retval CADRE_EFULL the socket's send buffer is full: not sent (retry later)
+ * @retval CADRE_ETOOBIG the datagram is too big for the socket
+ * @retval CADRE_ECONNREFUSED the destination refused an earlier datagram
+ * @retval CADRE_ESYS sendto failed otherwise
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_udp_send(cadre_actor *self, cadre_io h, const char *to, const void *data,
+                             size_t size);
 /**
  * Subscribes self to a POSIX signal: from now on, each arrival of signo in
  * the process reaches self as a CADRE_IO_SIGNAL event (ev.signo), once per

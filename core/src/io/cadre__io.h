@@ -45,13 +45,14 @@ struct cadre__ioh {
 	uint32_t index;     /* immutable */
 	uint32_t gen;       /* the live handle's generation (odd: live, even: free) */
 	uint8_t kind;       /* CADRE__IO_* */
-	bool unix_path;     /* a listener or datagram socket bound to path: unlinked at close */
 	bool reading;       /* EPOLLIN is in the registration */
 	bool peer_eof;      /* read gave 0 */
 	bool shut_wr;       /* shutdown(SHUT_WR) asked (done once the queue is empty) */
 	bool want_writable; /* a write was refused with EFULL: WRITABLE owed */
 	bool ready_out;     /* watch: a READY is in flight (re-armed by its dtor) */
-	bool retrying;      /* on the I/O thread's retry list (a delivery refused, EFULL) */
+	bool paused_full;   /* reading paused for an overloaded owner: resume at inflight 0 */
+	bool lingering;     /* closed by its owner: flushing its queue, then gone */
+	bool no_delay;      /* TCP_NODELAY (accepted connections inherit it) */
 	int fd;             /* -1: none */
 	uint32_t events;    /* watch: what was asked (CADRE_IO_IN | OUT) */
 	uint32_t reg;       /* the epoll events registered now, 0: none */
@@ -62,17 +63,18 @@ struct cadre__ioh {
 	bool own_listed;             /* on its owner's list (engine lock) */
 	uint64_t inflight;           /* DATA bytes sent and not yet handled */
 	uint32_t high_water, wq_max; /* read backpressure, write queue bound */
-	bool no_delay;               /* for accepted connections */
 	size_t wq_bytes;             /* queued write bytes */
 	struct cadre__iobuf *wq_head, *wq_tail;
-	struct cadre__iomsg *pending;    /* a DATA / DATAGRAM refused (EFULL), to retry */
-	uint32_t retry_next;             /* the retry list (I/O thread only) */
 	const cadre_behaviour *conn_beh; /* listener: one actor per connection */
 	void *conn_arg;
-	char *path;                 /* unix_path: the bound path */
+	char *path;                 /* unix_path: the bound path, unlinked at close */
 	cadre__io_poll_fn *poll_fn; /* POLL: the callback (poll.c) */
 	void *poll_arg;             /* ... its argument */
 };
+
+#define CADRE__IO_READ 65536u /* bytes read at once */
+#define CADRE__IO_HIGH_WATER 65536u
+#define CADRE__IO_WQ_MAX (1u << 20)
 
 #define CADRE__IO_PAGE_BITS 10u
 #define CADRE__IO_PAGE (1u << CADRE__IO_PAGE_BITS)
@@ -94,7 +96,7 @@ struct cadre__io {
 	uint32_t *fdmap;                         /* fd -> handle index (lock), 0: none */
 	size_t nfdmap;
 	struct cadre__ioown **owners; /* owner ref -> list head (lock), hashed by index */
-	uint32_t retry_head;          /* refused deliveries (I/O thread only) */
+	char *rbuf;                   /* the I/O thread's read buffer (CADRE__IO_READ bytes) */
 	pthread_mutex_t cb_lock;      /* held by the I/O thread around a poll callback (poll.c) */
 };
 
@@ -129,6 +131,13 @@ int cadre__io_alloc(struct cadre__io *io, cadre_ref owner, int fd, bool claim,
  * the owner with status / os_error. */
 void cadre__io_end(struct cadre__io *io, struct cadre__ioh *s, bool notify, int status,
                    int os_error);
+/* The locked record leaves its owner's list (lingering), or moves to
+ * `to`'s (handoff: CADRE_ENOACTOR, CADRE_ECLOSED, CADRE_ENOMEM); the caller
+ * sets s->owner. */
+void cadre__io_disown(struct cadre__io *io, struct cadre__ioh *s);
+int cadre__io_transfer(struct cadre__io *io, struct cadre__ioh *s, cadre_ref to);
+/* fd's number is index's from now on (engine lock held); CADRE_ENOMEM. */
+int cadre__io_fdmap_claim(struct cadre__io *io, int fd, uint32_t index);
 /* epoll registration of the locked record to `events` (0: removed). */
 int cadre__io_register(struct cadre__io *io, struct cadre__ioh *s, uint32_t events);
 /* Sends ev (plus size bytes) to owner as CADRE_MSG_IO. force: admitted
@@ -186,7 +195,39 @@ void cadre__io_on_dgram(struct cadre__io *io, struct cadre__ioh *s, uint32_t ev)
 /* Message destructors' work (s locked, live; each unlocks). */
 void cadre__io_ready_done(struct cadre__io *io, struct cadre__ioh *s);
 void cadre__io_data_done(struct cadre__io *io, struct cadre__ioh *s, uint32_t charge);
-/* Retries a refused delivery (the retry list); true when done. */
-bool cadre__io_retry(struct cadre__io *io, struct cadre__ioh *s);
+
+/* ---- addr.c ---- */
+struct cadre__addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool named;   /* a Unix socket with a path (not unnamed) */
+	bool resolve; /* host is a name to resolve (names allowed: connect) */
+	char host[256];
+	char port[8];
+};
+/* Parses s (dgram: "unixgram:" rather than "unix:"); names: a host name is
+ * kept for resolving rather than refused. 0 or CADRE_EADDR. */
+int cadre__addr_parse(const char *s, bool dgram, bool names, struct cadre__addr *out);
+/* "1.2.3.4:80", "[::1]:80", "unix:/p" (dgram: "unixgram:/p"; an unnamed
+ * one: "unixgram:"; an autobound one: "unixgram:@<name>"). */
+void cadre__addr_format(const struct sockaddr_storage *ss, socklen_t len, bool dgram, char *buf,
+                        size_t size);
+
+/* ---- stream.c, tcp.c, dgram.c ---- */
+/* An errno as a CADRE_E* code. */
+int cadre__io_errno(int e);
+/* Registers the locked socket's epoll events as its state says (reading,
+ * queue, connecting); 0 or -errno. */
+int cadre__io_sync(struct cadre__io *io, struct cadre__ioh *s);
+/* A new socket record for fd (s locked on success); claims the fd number. */
+int cadre__io_sock(struct cadre__io *io, cadre_ref owner, int fd, uint8_t kind,
+                   const cadre_tcp_opts *opts, struct cadre__ioh **out, cadre_io *h);
+/* Sets the locked record's fd (a resolved connect), claiming its number. */
+int cadre__io_set_fd(struct cadre__io *io, struct cadre__ioh *s, int fd);
+/* A socket of a's family bound to a, listening if SOCK_STREAM: its fd, or
+ * a negative code (CADRE_EADDR, CADRE_EADDRINUSE, ...). */
+int cadre__io_bind(const struct cadre__addr *a, int type, int backlog);
+/* Keeps a's path in s, to unlink at close (a named Unix socket). */
+int cadre__io_keep_path(struct cadre__ioh *s, const struct cadre__addr *a);
 
 #endif /* CADRE__IO_H */

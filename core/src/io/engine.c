@@ -126,10 +126,11 @@ own_unlink(struct cadre__io *io, struct cadre__ioh *s)
 	}
 }
 
-/* Puts s on owner's list: CADRE_ENOACTOR if owner is dead or finishing,
- * CADRE_ECLOSED, CADRE_ENOMEM. See the Design notes. */
+/* Makes owner able to own records: its list, and CADRE__SIG_F_IO set
+ * (engine lock held). *o: its list. CADRE_ENOACTOR if owner is dead or
+ * finishing, CADRE_ECLOSED, CADRE_ENOMEM. See the Design notes. */
 static int
-own_add(struct cadre__io *io, struct cadre__ioh *s, cadre_ref owner)
+own_claim(struct cadre__io *io, cadre_ref owner, struct cadre__ioown **o)
 {
 	struct cadre_system *sys = io->sys;
 	struct cadre__worker *w = cadre__my_worker(sys);
@@ -139,33 +140,74 @@ own_add(struct cadre__io *io, struct cadre__ioh *s, cadre_ref owner)
 		return rc;
 	struct cadre__ioown **pp = own_bucket(io, owner);
 	if (*pp == NULL) {
-		struct cadre__ioown *o = cadre__alloc(sizeof *o);
-		if (o == NULL) {
+		struct cadre__ioown *n = cadre__alloc(sizeof *n);
+		if (n == NULL) {
 			cadre__leave(sys, w);
 			return CADRE_ENOMEM;
 		}
-		*o = (struct cadre__ioown){owner, 0, NULL};
-		*pp = o;
+		*n = (struct cadre__ioown){owner, 0, NULL};
+		*pp = n;
 	}
 	/* acq_rel: pairs with the finisher's fetch-or of IO_DONE (actor/stop.c). */
 	uint32_t old = cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_IO);
 	cadre__leave(sys, w);
 	if (old & CADRE__SIG_F_IO_DONE) {
 		if ((*pp)->head == 0) {
-			struct cadre__ioown *o = *pp;
-			*pp = o->next;
-			cadre__free(o, sizeof *o);
+			struct cadre__ioown *n = *pp;
+			*pp = n->next;
+			cadre__free(n, sizeof *n);
 		}
 		return CADRE_ENOACTOR;
 	}
-	s->lowner = owner;
+	*o = *pp;
+	return 0;
+}
+
+static void
+own_link(struct cadre__io *io, struct cadre__ioh *s, struct cadre__ioown *o)
+{
+	s->lowner = o->ref;
 	s->own_prev = 0;
-	s->own_next = (*pp)->head;
+	s->own_next = o->head;
 	if (s->own_next != 0)
 		cadre__io_slot(io, s->own_next)->own_prev = s->index;
-	(*pp)->head = s->index;
+	o->head = s->index;
 	s->own_listed = true;
-	return 0;
+}
+
+/* Puts s on owner's list (engine lock held); own_claim's codes. */
+static int
+own_add(struct cadre__io *io, struct cadre__ioh *s, cadre_ref owner)
+{
+	struct cadre__ioown *o;
+	int rc = own_claim(io, owner, &o);
+	if (rc == 0)
+		own_link(io, s, o);
+	return rc;
+}
+
+void
+cadre__io_disown(struct cadre__io *io, struct cadre__ioh *s)
+{
+	pthread_mutex_lock(&io->lock); /* order: a record, then the engine */
+	own_unlink(io, s);
+	pthread_mutex_unlock(&io->lock);
+}
+
+int
+cadre__io_transfer(struct cadre__io *io, struct cadre__ioh *s, cadre_ref to)
+{
+	pthread_mutex_lock(&io->lock); /* order: a record, then the engine */
+	struct cadre__ioown *o;
+	int rc = cadre__ref_same(to, s->lowner) ? 1 : own_claim(io, to, &o);
+	if (rc == 1)
+		rc = 0; /* its own already */
+	else if (rc == 0) {
+		own_unlink(io, s); /* (frees the old list's node if empty, never o) */
+		own_link(io, s, o);
+	}
+	pthread_mutex_unlock(&io->lock);
+	return rc;
 }
 
 /* The finish hook (actor/stop.c): closes every record `ref` owns. A record
@@ -218,6 +260,12 @@ fdmap_claim(struct cadre__io *io, int fd, uint32_t index, bool claim)
 		return CADRE_EEXIST;
 	io->fdmap[fd] = index;
 	return 0;
+}
+
+int
+cadre__io_fdmap_claim(struct cadre__io *io, int fd, uint32_t index)
+{
+	return fdmap_claim(io, fd, index, true);
 }
 
 /* A free index with its page (engine lock held), 0 if none. */
@@ -284,12 +332,13 @@ cadre__io_alloc(struct cadre__io *io, cadre_ref owner, int fd, bool claim, struc
 	s->fd = fd;
 	s->kind = CADRE__IO_FREE;
 	s->reg = 0;
-	s->unix_path = s->reading = s->peer_eof = s->shut_wr = false;
-	s->want_writable = s->ready_out = false;
+	s->reading = s->peer_eof = s->shut_wr = false;
+	s->want_writable = s->ready_out = s->paused_full = s->lingering = s->no_delay = false;
+	s->high_water = CADRE__IO_HIGH_WATER;
+	s->wq_max = CADRE__IO_WQ_MAX;
 	s->inflight = 0;
 	s->wq_bytes = 0;
 	s->wq_head = s->wq_tail = NULL;
-	s->pending = NULL;
 	s->conn_beh = NULL;
 	s->conn_arg = NULL;
 	s->path = NULL;
@@ -340,12 +389,9 @@ cadre__io_end(struct cadre__io *io, struct cadre__ioh *s, bool notify, int statu
 	int fd = s->fd;
 	bool watch = s->kind == CADRE__IO_WATCH || s->kind == CADRE__IO_POLL; /* the user's fd */
 	struct cadre__iobuf *wq = s->wq_head;
-	struct cadre__iomsg *pending = s->pending;
-	char *path = s->unix_path ? s->path : NULL;
-	char *name = s->path;
+	char *path = s->path;
 	s->wq_head = s->wq_tail = NULL;
 	s->wq_bytes = 0;
-	s->pending = NULL;
 	s->path = NULL;
 	s->fd = -1;
 	s->kind = CADRE__IO_FREE;
@@ -366,17 +412,15 @@ cadre__io_end(struct cadre__io *io, struct cadre__ioh *s, bool notify, int statu
 	io->live--;
 	pthread_mutex_unlock(&io->lock);
 	pthread_mutex_unlock(&s->lock);
-	if (path != NULL)
-		unlink(path);
-	if (name != NULL)
-		cadre__free(name, strlen(name) + 1);
+	if (path != NULL) {
+		unlink(path); /* a Unix socket's path we bound */
+		cadre__free(path, strlen(path) + 1);
+	}
 	while (wq != NULL) {
 		struct cadre__iobuf *b = wq;
 		wq = b->next;
 		cadre__free(b, sizeof *b + b->len);
 	}
-	if (pending != NULL)
-		cadre__free(pending, sizeof *pending + pending->ev.size);
 	if (notify)
 		cadre__io_event(io, owner, CADRE_IO_CLOSED, h, status, os_error);
 }
@@ -395,7 +439,7 @@ iomsg_dtor(void *data, size_t size)
 		else if (m->what == CADRE__IOM_READY)
 			cadre__io_ready_done(io, s);
 		else
-			pthread_mutex_unlock(&s->lock);
+			cadre__io_data_done(io, s, m->charge);
 	}
 	cadre__free(m, size);
 }
@@ -471,6 +515,16 @@ dispatch(struct cadre__io *io, uint64_t tag, uint32_t events)
 	case CADRE__IO_POLL:
 		cadre__io_on_poll(io, s, events);
 		break;
+	case CADRE__IO_STREAM:
+	case CADRE__IO_CONNECTING:
+		cadre__io_on_stream(io, s, events);
+		break;
+	case CADRE__IO_LISTEN:
+		cadre__io_on_listen(io, s, events);
+		break;
+	case CADRE__IO_DGRAM:
+		cadre__io_on_dgram(io, s, events);
+		break;
 	default:
 		pthread_mutex_unlock(&s->lock);
 		break;
@@ -503,6 +557,8 @@ io_main(void *arg)
 static int
 start(struct cadre__io *io)
 {
+	if (io->rbuf == NULL && (io->rbuf = cadre__alloc(CADRE__IO_READ)) == NULL)
+		return CADRE_ENOMEM;
 	io->epfd = epoll_create1(EPOLL_CLOEXEC);
 	io->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_TAG};
@@ -604,7 +660,6 @@ cadre__io_stop(struct cadre_system *sys)
 	uint64_t one = 1;
 	(void)!write(io->evfd, &one, sizeof one);
 	pthread_join(io->thread, NULL);
-	/* What the thread was retrying is dropped with its records (below). */
 }
 
 void
@@ -646,6 +701,8 @@ cadre__io_free(struct cadre_system *sys)
 	}
 	cadre__free(io->owners, OWN_BUCKETS * sizeof *io->owners);
 	cadre__free(io->fdmap, io->nfdmap * sizeof *io->fdmap);
+	if (io->rbuf != NULL)
+		cadre__free(io->rbuf, CADRE__IO_READ);
 	pthread_mutex_destroy(&io->lock);
 	pthread_mutex_destroy(&io->cb_lock);
 	cadre__free(io, sizeof *io);

@@ -8,8 +8,14 @@
 #ifndef CADRE_TEST_IO_HELPERS_H
 #define CADRE_TEST_IO_HELPERS_H
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -191,6 +197,94 @@ dead_letters(cadre_system *sys)
 	cadre_stats st;
 	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
 	return st.dead_letters;
+}
+
+/* ---- plain sockets of the test thread ---------------------------------- */
+
+/* The port of "1.2.3.4:port". */
+static inline int
+port_of(const char *addr)
+{
+	const char *c = strrchr(addr, ':');
+	CHECK(c != NULL);
+	return atoi(c + 1);
+}
+
+/* A blocking TCP connection to 127.0.0.1:port. */
+static inline int
+client_to(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_EQ(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+/* A plain listener on 127.0.0.1, port 0; its port in *port. */
+static inline int
+plain_listener(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	CHECK_EQ(listen(fd, 128), 0);
+	socklen_t len = sizeof a;
+	CHECK_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Reads exactly n bytes (blocking); the count read before EOF. */
+static inline size_t
+read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+static inline void
+write_full(int fd, const void *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = write(fd, (const char *)buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		CHECK(w > 0);
+		done += (size_t)w;
+	}
+}
+
+/* Listening: opts and the address string the agent got. */
+struct listen_req {
+	const char *addr;
+	cadre_tcp_opts opts;
+	cadre_io h;
+	char local[108];
+};
+
+static inline int
+do_listen(cadre_actor *self, void *arg)
+{
+	struct listen_req *q = arg;
+	int rc = cadre_tcp_listen(self, q->addr, &q->opts, &q->h);
+	if (rc == 0)
+		CHECK_EQ(cadre_io_local_addr(cadre_actor_system(self), q->h, q->local,
+		                             sizeof q->local),
+		         0);
+	return rc;
 }
 
 #endif /* CADRE_TEST_IO_HELPERS_H */
