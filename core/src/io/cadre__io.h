@@ -76,6 +76,9 @@ struct cadre__ioh {
 #define CADRE__IO_HIGH_WATER 65536u
 #define CADRE__IO_WQ_MAX (1u << 20)
 
+#define CADRE__IO_STARVED_MAX 64u /* listeners paused for want of fds, at most */
+#define CADRE__IO_STARVED_MS 100  /* ... for this long */
+
 #define CADRE__IO_PAGE_BITS 10u
 #define CADRE__IO_PAGE (1u << CADRE__IO_PAGE_BITS)
 #define CADRE__IO_DIR 1024u /* at most 1,048,575 handles at once */
@@ -97,7 +100,12 @@ struct cadre__io {
 	size_t nfdmap;
 	struct cadre__ioown **owners; /* owner ref -> list head (lock), hashed by index */
 	char *rbuf;                   /* the I/O thread's read buffer (CADRE__IO_READ bytes) */
-	pthread_mutex_t cb_lock;      /* held by the I/O thread around a poll callback (poll.c) */
+	/* Listeners that ran out of fds (EMFILE): not accepting until the I/O
+	 * thread's next timeout (tcp.c). I/O thread only. */
+	cadre_io starved[CADRE__IO_STARVED_MAX];
+	uint32_t nstarved;
+	uint64_t starved_until;  /* when they accept again (ns) */
+	pthread_mutex_t cb_lock; /* held by the I/O thread around a poll callback (poll.c) */
 };
 
 /* A message's payload: the event, and what its destructor must do. */
@@ -227,6 +235,8 @@ int cadre__io_set_fd(struct cadre__io *io, struct cadre__ioh *s, int fd);
 /* A socket of a's family bound to a, listening if SOCK_STREAM: its fd, or
  * a negative code (CADRE_EADDR, CADRE_EADDRINUSE, ...). */
 int cadre__io_bind(const struct cadre__addr *a, int type, int backlog);
+/* The I/O thread, at its timeout: starved listeners accept again. */
+void cadre__io_unstarve(struct cadre__io *io);
 /* Keeps a's path in s, to unlink at close (a named Unix socket). */
 int cadre__io_keep_path(struct cadre__ioh *s, const struct cadre__addr *a);
 

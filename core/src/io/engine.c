@@ -27,9 +27,13 @@
  * and compare generations (odd: live; a close adds one, a reuse one more).
  * Every field of a record is under its mutex; the table's free list, the
  * owner lists and the fd map are under the engine's `lock`. Lock order:
- * a record, then the engine's lock; nothing is sent while a record is
- * locked (a send to a dead owner runs the message's destructor at once,
- * and destructors lock records).
+ * a record, then the engine's lock (so a new record is taken from the free
+ * list, listed and mapped under the engine's lock first, then locked and
+ * made live: io_finish waits out that short "half made" state); nothing is
+ * sent while a record is locked (a send to a dead owner runs the message's
+ * destructor at once, and destructors lock records). A closed stream with
+ * queued bytes lingers (stream.c): its generation moves on by two, so the
+ * owner's handle is stale while the record flushes.
  *
  * Ownership. Each record is on its owner's list (a hash of owner refs).
  * When an actor finishes (actor/stop.c, after its stop callback), it sets
@@ -49,6 +53,20 @@
  * new tag. The fd map (fd -> index) says which record owns an fd number:
  * a watch whose user closed the fd loses the number to whoever gets it next
  * and ends with CLOSED / CADRE_EBADF at its re-arm.
+ *
+ * Backpressure. Every event a handle has in flight has a cost the
+ * handle's own pace bounds: a watch is one-shot and re-armed by its READY's
+ * destructor (watch.c); a stream stops reading at its high-water mark of
+ * bytes delivered and not yet handled, or when a send reports its owner
+ * overloaded, and each DATA's destructor counts down and resumes it
+ * (stream.c). So an I/O event is sent with `force` (cadre__send_move_io):
+ * a full bounded mailbox admits it beyond its capacity, as a timer's
+ * message, by one read round per handle at most, and nothing is dropped.
+ * A listener out of fds (EMFILE) pauses for CADRE__IO_STARVED_MS rather
+ * than spin on its level-triggered readiness (tcp.c).
+ *
+ * Other I/O machinery (signals, files) has the I/O thread poll an extra fd
+ * and call it back: cadre__io_poll_add (poll.c), a record with no owner.
  *
  * Shutdown. cadre_system_shutdown stops the I/O thread as soon as it sets
  * `closing` (cadre__io_stop: no event is delivered after that), the
@@ -537,7 +555,11 @@ io_main(void *arg)
 	struct cadre__io *io = arg;
 	struct epoll_event evs[256];
 	for (;;) {
-		int n = epoll_wait(io->epfd, evs, 256, -1);
+		/* (-1: an idle system's I/O thread sleeps until an event) */
+		int n = epoll_wait(io->epfd, evs, 256,
+		                   io->nstarved != 0 ? CADRE__IO_STARVED_MS : -1);
+		if (io->nstarved != 0 && cadre__now_ns() >= io->starved_until)
+			cadre__io_unstarve(io);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u64 == WAKE_TAG) {
 				uint64_t v;

@@ -73,7 +73,7 @@ cadre__io_sync(struct cadre__io *io, struct cadre__ioh *s)
 	if (s->kind == CADRE__IO_CONNECTING)
 		ev = EPOLLOUT;
 	else if (s->kind == CADRE__IO_LISTEN)
-		ev = EPOLLIN;
+		ev = s->reading ? EPOLLIN : 0u;
 	else if (s->kind == CADRE__IO_STREAM)
 		ev = (s->reading ? EPOLLIN | EPOLLRDHUP : 0u) |
 		     (s->wq_head != NULL ? EPOLLOUT : 0u);
