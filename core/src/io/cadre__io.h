@@ -148,9 +148,14 @@ int cadre__io_transfer(struct cadre__io *io, struct cadre__ioh *s, cadre_ref to)
 int cadre__io_fdmap_claim(struct cadre__io *io, int fd, uint32_t index);
 /* epoll registration of the locked record to `events` (0: removed). */
 int cadre__io_register(struct cadre__io *io, struct cadre__ioh *s, uint32_t events);
-/* Sends ev (plus size bytes) to owner as CADRE_MSG_IO. force: admitted
- * beyond a bounded mailbox's capacity. Returns 0, CADRE_EFULL (m kept:
- * *keep), or a dead-letter / memory code. */
+/* A message holding ev and a copy of size bytes (ev.data points to them),
+ * whose destructor does `what` (CADRE__IOM_*); NULL if out of memory.
+ * cadre__iomsg_send sends it to owner as CADRE_MSG_IO and always consumes
+ * it: force, admitted beyond a bounded mailbox's capacity; not sent
+ * (CADRE_EFULL without force, CADRE_ENOMEM), its destructor runs at once,
+ * as for a dead letter (CADRE_ENOACTOR, CADRE_ECLOSED). Returns 1 when the
+ * owner is overloaded (send.c), else the send's code. Call it with no
+ * record locked. cadre__io_event: a plain event (no bytes), sent so. */
 struct cadre__iomsg *cadre__iomsg_new(struct cadre__io *io, const cadre_io_event *ev, uint32_t what,
                                       const void *bytes, size_t size);
 int cadre__iomsg_send(struct cadre__io *io, cadre_ref owner, struct cadre__iomsg *m, bool force);

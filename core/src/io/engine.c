@@ -483,8 +483,11 @@ cadre__iomsg_new(struct cadre__io *io, const cadre_io_event *ev, uint32_t what, 
 int
 cadre__iomsg_send(struct cadre__io *io, cadre_ref owner, struct cadre__iomsg *m, bool force)
 {
-	return cadre__send_move_io(io->sys, owner, CADRE_MSG_IO, m, sizeof *m + m->ev.size,
-	                           iomsg_dtor, force);
+	size_t size = sizeof *m + m->ev.size;
+	int rc = cadre__send_move_io(io->sys, owner, CADRE_MSG_IO, m, size, iomsg_dtor, force);
+	if (rc == CADRE_ENOMEM || rc == CADRE_EFULL)
+		iomsg_dtor(m, size); /* not sent: its destructor's work all the same */
+	return rc;
 }
 
 void

@@ -356,6 +356,17 @@ cadre__sigs_actor_gone(struct cadre_system *sys, cadre_ref who)
 	 * callback, before it can finish: its own thread wrote the count. */
 	if (g == NULL || cadre__load_rlx_u64(&g->count) == 0)
 		return;
+	/* Most actors that finish with CADRE__SIG_F_IO owned sockets, not
+	 * subscriptions: look first under the system's lock only, not the
+	 * process's. The actor is finishing on this thread: it subscribes to
+	 * nothing more meanwhile. */
+	pthread_mutex_lock(&g->lock);
+	bool any = false;
+	for (size_t i = 0; i < g->n && !any; i++)
+		any = cadre_ref_is_equal(g->subs[i].who, who);
+	pthread_mutex_unlock(&g->lock);
+	if (!any)
+		return;
 	pthread_mutex_lock(&glock);
 	pthread_mutex_lock(&g->lock);
 	for (size_t i = 0; i < g->n;) {

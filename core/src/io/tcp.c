@@ -182,8 +182,8 @@ adopt(struct cadre__io *io, const struct cadre__ioh *l, cadre_ref owner, cadre_i
 	ev.fd = -1;
 	cadre__addr_format(&c->peer, c->len, false, ev.addr, sizeof ev.addr);
 	struct cadre__iomsg *m = cadre__iomsg_new(io, &ev, CADRE__IOM_PLAIN, NULL, 0);
-	if (m != NULL && cadre__iomsg_send(io, owner, m, true) == CADRE_ENOMEM)
-		cadre__free(m, sizeof *m);
+	if (m != NULL)
+		(void)cadre__iomsg_send(io, owner, m, true);
 	/* (no memory for the event: the connection is its owner's all the
 	 * same, closed at its stop) */
 }
@@ -283,6 +283,8 @@ connect_begin(struct cadre__io *io, struct cadre__ioh *s, int fd, bool now, int 
 		s->reading = now;
 		if (cadre__io_sync(io, s) != 0)
 			status = CADRE_ENOMEM;
+		else if (now && s->shut_wr && s->wq_head == NULL)
+			(void)shutdown(fd, SHUT_WR); /* asked while resolving */
 	}
 	if (status != 0) {
 		cadre__io_end(io, s, false, 0, 0);

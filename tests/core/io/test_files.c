@@ -116,14 +116,19 @@ round_trip(void)
 	close(fd);
 }
 
-/* Bad fds: refused at the call; a read on a write-only fd fails in its
- * event. Bad arguments: CADRE_EINVAL, CADRE_ETOOBIG. */
+/* Bad fds: refused at the call (a pipe is no regular file: CADRE_EINVAL);
+ * a read on a write-only fd fails in its event. Bad arguments:
+ * CADRE_EINVAL, CADRE_ETOOBIG. */
 static void
 bad_fd(void)
 {
 	int fd = temp_file(1);
-	int wo = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	char self_path[64];
+	snprintf(self_path, sizeof self_path, "/proc/self/fd/%d", fd);
+	int wo = open(self_path, O_WRONLY | O_CLOEXEC); /* the same file, write-only */
 	CHECK(wo >= 0);
+	int pfd[2];
+	CHECK_EQ(pipe(pfd), 0);
 	int closed = dup(fd);
 	close(closed);
 	cadre_system *sys = dl_system(2, 0, NULL);
@@ -134,6 +139,8 @@ bad_fd(void)
 	CHECK_EQ(file_cmd(sys, r, CMD_WRITE, closed, 0, 2, "ab"), CADRE_EBADF);
 	CHECK_EQ(file_cmd(sys, r, CMD_WRITE, 100000, 0, 2, "ab"), CADRE_EBADF);
 	CHECK_EQ(file_cmd(sys, r, CMD_READ, fd, (uint64_t)INT64_MAX + 1u, 8, NULL), CADRE_EINVAL);
+	CHECK_EQ(file_cmd(sys, r, CMD_READ, pfd[0], 0, 8, NULL), CADRE_EINVAL); /* a pipe */
+	CHECK_EQ(file_cmd(sys, r, CMD_WRITE, pfd[1], 0, 2, "ab"), CADRE_EINVAL);
 	CHECK_EQ(file_cmd(sys, r, CMD_READ, fd, 0, (size_t)1 << 30, NULL), CADRE_ETOOBIG);
 	CHECK_EQ(cadre_file_read(NULL, fd, 0, 8, NULL), CADRE_EINVAL);
 	CHECK_EQ(cadre_file_write(NULL, fd, 0, "x", 1, NULL), CADRE_EINVAL);
@@ -147,6 +154,8 @@ bad_fd(void)
 	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 	close(wo);
+	close(pfd[0]);
+	close(pfd[1]);
 	close(fd);
 }
 
