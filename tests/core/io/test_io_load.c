@@ -168,6 +168,66 @@ owner_stops(void)
 	cadre_system_free(sys);
 }
 
+/* The owner is killed (or fails): its listener and connections close all
+ * the same, and so do its watches' registrations (the watched pipe stays
+ * open: it is the user's). */
+static int
+do_watch_pipe(cadre_actor *self, void *arg)
+{
+	cadre_io h;
+	return cadre_io_watch(self, *(int *)arg, CADRE_IO_IN, &h);
+}
+
+static int
+do_fail(cadre_actor *self, void *arg)
+{
+	(void)arg;
+	return cadre_fail(self, 42, "test");
+}
+
+static void
+owner_killed_or_failed(void)
+{
+	for (int how = 0; how < 2; how++) {
+		cadre_system *sys = new_sys();
+		struct agent_ctx c, keep;
+		ctx_init(&c);
+		ctx_init(&keep);
+		cadre_ref k = agent_spawn(sys, &keep);
+		struct listen_req kq = {.addr = "127.0.0.1:0"}; /* starts the I/O thread */
+		CHECK_EQ(run_in(sys, k, do_listen, &kq), 0);
+		int p[2];
+		CHECK_EQ(pipe(p), 0);
+		int fds0 = open_fds();
+		cadre_ref a = agent_spawn(sys, &c);
+		struct listen_req q = {.addr = "127.0.0.1:0"};
+		CHECK_EQ(run_in(sys, a, do_listen, &q), 0);
+		CHECK_EQ(run_in(sys, a, do_watch_pipe, &p[0]), 0);
+		int cl[2];
+		for (int i = 0; i < 2; i++)
+			cl[i] = client_to(port_of(q.local));
+		WAIT_FOR(count_kind(&c, CADRE_IO_ACCEPTED) == 2);
+		CHECK_EQ(open_fds(), fds0 + 1 + 2 + 2);
+		struct cmd fk = {do_fail, NULL, 0, 0};
+		struct cmd *kp = &fk;
+		if (how == 0)
+			CHECK_EQ(cadre_kill(sys, a), 0);
+		else
+			CHECK_EQ(cadre_send(sys, a, M_CMD, &kp, sizeof kp), 0);
+		WAIT_FOR(open_fds() == fds0 + 2); /* the clients' ends only */
+		for (int i = 0; i < 2; i++) {
+			char x;
+			CHECK(read(cl[i], &x, 1) <= 0);
+			close(cl[i]);
+		}
+		cadre_ref b = agent_spawn(sys, &c);
+		CHECK_EQ(run_in(sys, b, do_watch_pipe, &p[0]), 0); /* the old watch is gone */
+		cadre_system_free(sys);
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
 /* ---- shutdown with connections open ------------------------------------------ */
 static void
 shutdown_open(void)
@@ -289,8 +349,13 @@ ten_thousand(void)
 	CHECK_EQ(pipe(down), 0);
 	pid_t pid = fork();
 	CHECK(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		close(up[0]); /* (so that a parent that dies gives the child end of file) */
+		close(down[1]);
 		child(port_of(q.local), up[1], down[0]);
+	}
+	close(up[1]);
+	close(down[0]);
 	char r;
 	CHECK_EQ(read(up[0], &r, 1), 1); /* every connection echoed its byte */
 	CHECK_EQ(seen(&st.accepted), NCONN);
@@ -308,10 +373,8 @@ ten_thousand(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	WAIT_FOR(seen(&st.stopped) == NCONN); /* each saw its peer's close */
 	cadre_system_free(sys);
-	for (int i = 0; i < 2; i++) {
-		close(up[i]);
-		close(down[i]);
-	}
+	close(up[0]);
+	close(down[1]);
 	CHECK_EQ(open_fds(), fds0);
 	rl.rlim_cur = old;
 	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
@@ -390,6 +453,7 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, slow_reader);
 	TEST_CASE_IF(only, slow_reader_bounded);
 	TEST_CASE_IF(only, owner_stops);
+	TEST_CASE_IF(only, owner_killed_or_failed);
 	TEST_CASE_IF(only, shutdown_open);
 	TEST_CASE_IF(only, ten_thousand);
 	TEST_CASE_IF(only, accept_out_of_fds);
