@@ -17,6 +17,7 @@
  * Every mismatch is printed, then the test fails. `test_api_contract
  * cadre_send` runs one row. */
 #include <fcntl.h>
+#include <signal.h>
 
 #include "contract_fixture.h"
 
@@ -360,6 +361,13 @@ c_udp_open(FX)
 	                      NUL(V_NULL3, &h));
 }
 CALL(udp_send, cadre_udp_send(SELF, IOH, NUL(V_NULL2, "127.0.0.1:9"), NUL(V_NULL3, "x"), 1))
+/* ---- cadre/io.h: signals and regular files ------------------------------------------- */
+/* plain: a signal that cannot be caught; unsubscribe: one not subscribed to. */
+CALL(signal_subscribe, cadre_signal_subscribe(SELF, v == V_PLAIN ? SIGKILL : SIGUSR2))
+CALL(signal_unsubscribe, cadre_signal_unsubscribe(SELF, SIGUSR2))
+/* plain: an fd that is not open. */
+CALL(file_read, cadre_file_read(SELF, v == V_PLAIN ? -1 : 0, 0, 1, NULL))
+CALL(file_write, cadre_file_write(SELF, v == V_PLAIN ? -1 : 0, 0, NUL(V_NULL2, "x"), 1, NULL))
 
 /* ---- cadre/ask.h ---------------------------------------------------------------------- */
 static int
@@ -653,6 +661,11 @@ static const struct row rows[] = {
         R(io_local_addr, 0, EINV, EINV, NA, NOENT, NA, CLOSED, NA, NA, NOENT),
         R(udp_open, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, CADRE_EADDR),
         R(udp_send, F_ACTOR, EINV, EINV, EINV, NOENT, NA, NA, ESTATE, NA, NOENT),
+        /* cadre/io.h: signals and files (self's calls; the prober's system). */
+        R(signal_subscribe, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, EINV),
+        R(signal_unsubscribe, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NOENT),
+        R(file_read, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, CADRE_EBADF),
+        R(file_write, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, CADRE_EBADF),
         /* cadre/ask.h. asker_fini takes self NULL (an asker finalized outside any
          * actor: test_ask_cancel). asker_fini, ask_dispatch and ask_cancel
          * document no CADRE_ESTATE (outside: not run). */

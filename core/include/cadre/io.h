@@ -364,6 +364,108 @@ CADRE_API int cadre_udp_open(cadre_actor *self, const char *addr, cadre_io *out)
  */
 CADRE_API int cadre_udp_send(cadre_actor *self, cadre_io h, const char *to, const void *data,
                              size_t size);
+/**
+ * Subscribes self to a POSIX signal: from now on, each arrival of signo in
+ * the process reaches self as a CADRE_IO_SIGNAL event (ev.signo), once per
+ * subscriber (two arrivals close together may be folded into one by the
+ * kernel, as POSIX allows). The first subscription to signo in the process
+ * installs Cadre's handler (which does only async-signal-safe work: it
+ * counts the arrival and writes an eventfd that the I/O thread reads); the
+ * last one to end, by cadre_signal_unsubscribe, the subscriber's stop or
+ * its system's shutdown, restores the action that was there before.
+ * Subscribing twice is one subscription. Signals that cannot be caught or
+ * that report a fault of the thread itself (SIGKILL, SIGSTOP, SIGSEGV,
+ * SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS) and the C library's own
+ * real-time signals (32, 33) are refused.
+ *
+ * @param self  the calling actor
+ * @param signo the signal (SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGRTMIN+n, ...)
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 subscribed (or already)
+ * @retval CADRE_EINVAL self NULL, or signo not a signal that may be subscribed to
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_EBUSY 64 systems in the process have signal subscriptions already
+ * @retval CADRE_ESYS the eventfd or the I/O thread could not be made
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_signal_subscribe(cadre_actor *self, int signo);
+
+/**
+ * Ends self's subscription to signo. An event already sent may still
+ * arrive. When it was the last subscription to signo in the process, the
+ * action replaced at the first subscription is restored.
+ *
+ * @param self  the calling actor
+ * @param signo the signal
+ * @threads self's callbacks
+ * @blocks  no
+ * @retval 0 unsubscribed
+ * @retval CADRE_EINVAL self NULL, or signo not a signal that may be subscribed to
+ * @retval CADRE_ENOENT self is not subscribed to signo
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_signal_unsubscribe(cadre_actor *self, int signo);
+
+/**
+ * Reads up to len bytes of a regular file at offset, without blocking a
+ * worker: the read runs elsewhere (io_uring where the kernel allows it,
+ * else threads of the system's own; docs/architecture.md, "I/O") and its
+ * result reaches self as one CADRE_IO_FILE event: ev.id (the id stored in
+ * *id), ev.fd, ev.status (0, or why it failed, with ev.os_error), and the
+ * bytes read in ev.data / ev.size (fewer than len at the end of the file,
+ * 0 at or past it). If self has stopped by then, the event is a dead
+ * letter, counted as any. The fd stays the caller's: close it only after
+ * the event.
+ *
+ * @param self   the calling actor
+ * @param fd     an open file descriptor, readable
+ * @param offset where to read, in bytes from the file's start
+ * @param len    at most this many bytes (up to cadre_config.max_message_size)
+ * @param id     receives the operation's id (unique in the system); may be NULL
+ * @threads self's callbacks
+ * @blocks  no
+ * @payload the bytes arrive in the event, valid during that receive only
+ * @retval 0 started: one CADRE_IO_FILE event follows
+ * @retval CADRE_EINVAL self NULL, or offset beyond INT64_MAX
+ * @retval CADRE_EBADF fd is not an open file descriptor
+ * @retval CADRE_ETOOBIG len exceeds the system's largest message
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ESYS the file threads could not be started
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t len, uint64_t *id);
+
+/**
+ * Writes len bytes to a regular file at offset, without blocking a worker
+ * (as cadre_file_read). Its result reaches self as one CADRE_IO_FILE
+ * event: ev.id, ev.fd, ev.status (0 or why it failed, with ev.os_error)
+ * and ev.size, the bytes written (ev.data is NULL).
+ *
+ * @param self   the calling actor
+ * @param fd     an open file descriptor, writable
+ * @param offset where to write, in bytes from the file's start (ignored
+ *               by the kernel for a file opened with O_APPEND)
+ * @param data   the bytes
+ * @param len    their count (at most INT32_MAX)
+ * @param id     receives the operation's id (unique in the system); may be NULL
+ * @threads self's callbacks
+ * @blocks  no
+ * @payload copied before the call returns; data may be reused at once
+ * @retval 0 started: one CADRE_IO_FILE event follows
+ * @retval CADRE_EINVAL self NULL, data NULL with len > 0, or offset beyond INT64_MAX
+ * @retval CADRE_EBADF fd is not an open file descriptor
+ * @retval CADRE_ETOOBIG len exceeds INT32_MAX
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ESYS the file threads could not be started
+ * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ECLOSED the system is shutting down
+ */
+CADRE_API int cadre_file_write(cadre_actor *self, int fd, uint64_t offset, const void *data,
+                               size_t len, uint64_t *id);
 
 #ifdef __cplusplus
 }

@@ -73,6 +73,7 @@
 #include <unistd.h>
 
 #include "cadre__io.h"
+#include "cadre__ioaux.h"
 
 #define WAKE_TAG UINT64_MAX
 #define OWN_BUCKETS 1024u
@@ -217,6 +218,7 @@ static void
 io_finish(struct cadre_system *sys, cadre_ref ref)
 {
 	struct cadre__io *io = sys->io;
+	cadre__sigs_actor_gone(sys, ref); /* its signal subscriptions (signals.c) */
 	for (;;) {
 		pthread_mutex_lock(&io->lock);
 		struct cadre__ioown **pp = own_bucket(io, ref);

@@ -44,6 +44,7 @@
 
 #include "cadre__actor.h"
 #include "cadre__io.h"
+#include "cadre__ioaux.h"
 #include "cadre__registry.h"
 #include "cadre__runtime.h"
 #include "cadre__send.h"
@@ -327,6 +328,11 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 	if (!await_none_alive(sys, deadline))
 		kill_rest(sys);
 	cadre__workers_join(sys);
+	/* No actor runs: no file or signal call can come now. The file
+	 * operations in flight finish (their events are dead letters), the
+	 * signal subscriptions end (the old actions come back). */
+	cadre__files_stop(sys);
+	cadre__sigs_stop(sys);
 
 	/* 4. Outside threads that passed the closing check before it was set
 	 * may still be pushing: wait for the sections in progress now (not for
@@ -414,6 +420,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__timers_free(sys);
 	cadre__io_free(sys);
 	cadre__registry_free(sys);
+	cadre__sigs_free(sys);
 	cadre__bpool_fini(sys);
 	cadre__table_fini(&sys->table);
 	cadre__qsbr_fini(&sys->qsbr);

@@ -172,6 +172,8 @@ struct cadre_system {
 	 * finish when it was given any (CADRE__SIG_F_IO). Set once, when the
 	 * system is made. */
 	void (*io_finish)(struct cadre_system *sys, cadre_ref ref);
+	struct cadre__sigs *sigs;   /* io/signals.c: made at the first subscription */
+	struct cadre__files *files; /* io/files.c: made at the first file call */
 	struct cadre__bpool bpool;
 	struct cadre__table table; /* table/: id, slots, magazines */
 

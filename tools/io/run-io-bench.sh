@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# Cadre's I/O benchmarks in one invocation (docs/performance.md, "Talking to
+# the world"): the same load, with the same worker count, against Cadre's
+# servers and every peer installed, then the ratios.
+#
+# usage: run-io-bench.sh [--workers N] [--secs D] [--warmup W] [--runs R]
+#                        [--quick] [--only echo,http,idle]
+#                        [--impls cadre,libuv,go,erlang] [--conns 1,64,1000]
+#                        [--sizes 64,4096] [--http-conns 64]
+#                        [--idle-conns 10000] [--idle-secs 5]
+#                        [--idle-impls cadre] [--build DIR] [--port-base P]
+#                        [--report FILE]
+#
+#   --workers N      the worker threads of every server: Cadre's workers,
+#                    libuv loops, GOMAXPROCS, Erlang schedulers (default 2)
+#   --secs D         seconds per measured run (default 3)
+#   --warmup W       seconds of load before measuring (default 1)
+#   --runs R         measured runs per case, the median reported (default 1)
+#   --quick          secs and warm-up / 10, 1,000 idle connections
+#   --only LIST      which parts: echo, http, idle (default all three)
+#   --impls LIST     servers to load (default cadre,libuv,go,erlang; Erlang
+#                    has no HTTP server here)
+#   --conns LIST     echo: connections (default 1,64,1000)
+#   --sizes LIST     echo: message sizes in bytes (default 64,4096)
+#   --http-conns L   HTTP: wrk's connections (default 64)
+#   --idle-conns N   idle: connections kept open (default 10000)
+#   --idle-secs D    idle: how long they stay idle (default 5)
+#   --idle-impls L   idle: which servers (default cadre,libuv,go,erlang)
+#   --build DIR      Cadre's build directory (default <repo>/build/release):
+#                    the servers are DIR/samples/sample_io_echo and
+#                    sample_io_http, the load generator DIR/tools/cadre-loadgen,
+#                    the libuv peer DIR/tools/cadre-io-peer-uv; the Go and
+#                    Erlang peers are built here into DIR/io-peers
+#   --port-base P    first TCP port on 127.0.0.1 (default 17100)
+#   --report FILE    run nothing: print the tables of a saved run's JSON Lines
+#
+# Echo: cadre-loadgen, closed loop, one message in flight per connection,
+# every byte checked. HTTP: wrk (one thread) with tools/io/wrk_json.lua, or
+# cadre-loadgen --http when wrk is missing. Idle: cadre-loadgen --idle reads
+# the server's CPU time and RSS from /proc. Every result is one JSON line on
+# stdout (docs/benchmarks.md); progress, skips and the ratio tables on
+# stderr. A server whose toolchain or binary is missing is skipped with a
+# message (installs nothing: libuv1-dev, golang-go, erlang-base, wrk).
+# Exit status: 0 when every case that ran passed its check, 1 otherwise, 2
+# on a usage error.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+workers=2 secs=3 warmup=1 runs=1 quick=0
+only="echo,http,idle"
+impls="cadre,libuv,go,erlang"
+conns_list="1,64,1000" sizes_list="64,4096" http_conns="64"
+idle_conns=10000 idle_secs=5 idle_impls="cadre,libuv,go,erlang"
+build="$repo/build/release"
+port=17100
+report=""
+
+usage() {
+    sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -uo/d' -e 's/^# \{0,1\}//' >&2
+    exit 2
+}
+need_value() {
+    [ $# -ge 2 ] && [ -n "$2" ] || { echo "run-io-bench: $1 needs a value" >&2; usage; }
+}
+while [ $# -gt 0 ]; do
+    opt="$1" val=""
+    case "$opt" in
+        --*=*) val="${opt#*=}"; opt="${opt%%=*}"; shift ;;
+        --quick|-h|--help) shift ;;
+        --*) need_value "$@"; val="$2"; shift 2 ;;
+        *) echo "run-io-bench: bad argument: $opt" >&2; usage ;;
+    esac
+    case "$opt" in
+        --workers) workers="$val" ;;
+        --secs) secs="$val" ;;
+        --warmup) warmup="$val" ;;
+        --runs) runs="$val" ;;
+        --quick) quick=1 ;;
+        --only) only="$val" ;;
+        --impls) impls="$val" ;;
+        --conns) conns_list="$val" ;;
+        --sizes) sizes_list="$val" ;;
+        --http-conns) http_conns="$val" ;;
+        --idle-conns) idle_conns="$val" ;;
+        --idle-secs) idle_secs="$val" ;;
+        --idle-impls) idle_impls="$val" ;;
+        --build) build="$val" ;;
+        --port-base) port="$val" ;;
+        --report) report="$val" ;;
+        -h|--help) usage ;;
+        *) echo "run-io-bench: unknown option $opt" >&2; usage ;;
+    esac
+done
+for v in "$workers" "$runs" "$idle_conns" "$port"; do
+    case "$v" in ''|*[!0-9]*|0) echo "run-io-bench: bad count: '$v'" >&2; exit 2 ;; esac
+done
+for v in "$secs" "$warmup" "$idle_secs"; do
+    case "$v" in ''|*[!0-9.]*) echo "run-io-bench: bad seconds: '$v'" >&2; exit 2 ;; esac
+done
+if [ "$quick" = 1 ]; then
+    secs="$(awk -v s="$secs" 'BEGIN { print s / 10 }')"
+    warmup="$(awk -v s="$warmup" 'BEGIN { print s / 10 }')"
+    idle_conns=1000
+    idle_secs=1
+fi
+if [ -n "$report" ]; then
+    [ -r "$report" ] || { echo "run-io-bench: cannot read $report" >&2; exit 2; }
+fi
+build="$(cd "$build" 2>/dev/null && pwd)" || { echo "run-io-bench: no build directory" >&2; exit 2; }
+has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
+
+say() { echo "run-io-bench: $*" >&2; }
+
+# ---- the tables (stderr) -----------------------------------------------------
+# Cadre / peer for every case both ran: throughput (above 1: Cadre faster)
+# and p99 latency (below 1: Cadre's p99 lower).
+tables() {
+awk '
+function field(line, k,    m) {
+    if (!match(line, "\"" k "\":(\"[^\"]*\"|[^,}]*)")) return ""
+    m = substr(line, RSTART + length(k) + 3, RLENGTH - length(k) - 3)
+    gsub(/"/, "", m)
+    return m
+}
+{
+    b = field($0, "bench"); i = field($0, "impl")
+    if (b == "idle_conns") {
+        idle[i] = sprintf("%-8s %8s conns  cpu %6s s over %s s  %8s bytes/conn", i,
+                          field($0, "conns"), field($0, "cpu_secs"), field($0, "secs"),
+                          field($0, "bytes_per_conn"))
+        idle_order[++ni] = i
+        next
+    }
+    key = b " conns=" field($0, "conns") (b == "echo" ? " size=" field($0, "size") : "")
+    if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
+    mps[key, i] = field($0, "mps") + 0; p99[key, i] = field($0, "p99_ns") + 0
+    ok[key, i] = field($0, "check") == "ok"
+    if (!(i in impls)) { impls[i] = 1; if (i != "cadre") peers[++np] = i }
+}
+END {
+    if (nk == 0 && ni == 0) exit
+    err = "/dev/stderr"
+    ncol = 0
+    if ("cadre" in impls) col[++ncol] = "cadre"
+    for (p = 1; p <= np; p++) col[++ncol] = peers[p]
+    if (nk > 0) {
+        printf "\n%-26s", "msg/s (p99 us)" > err
+        for (c = 1; c <= ncol; c++) printf "  %20s", col[c] > err
+        printf "\n" > err
+        for (k = 1; k <= nk; k++) {
+            key = order[k]
+            printf "%-26s", key > err
+            for (c = 1; c <= ncol; c++) {
+                q = col[c]
+                if (((key, q) in mps) && ok[key, q])
+                    printf "  %11.0f (%6.0f)", mps[key, q], p99[key, q] / 1000 > err
+                else
+                    printf "  %20s", ((key, q) in mps) ? "FAILED" : "-" > err
+            }
+            printf "\n" > err
+        }
+    }
+    if (nk > 0 && ("cadre" in impls) && np > 0) {
+        printf "\n%-26s", "cadre / peer: msg/s [p99]" > err
+        for (p = 1; p <= np; p++) printf "  %15s", peers[p] > err
+        printf "\n" > err
+        for (k = 1; k <= nk; k++) {
+            key = order[k]
+            printf "%-26s", key > err
+            for (p = 1; p <= np; p++) {
+                q = peers[p]
+                if (((key, "cadre") in mps) && ((key, q) in mps) && mps[key, q] > 0 &&
+                    p99[key, q] > 0 && ok[key, "cadre"] && ok[key, q])
+                    printf "  %6.2f [%6.2f]", mps[key, "cadre"] / mps[key, q], p99[key, "cadre"] / p99[key, q] > err
+                else
+                    printf "  %15s", "-" > err
+            }
+            printf "\n" > err
+        }
+        printf "(msg/s above 1: Cadre faster; p99 below 1: Cadre lower)\n" > err
+    }
+    if (ni > 0) {
+        printf "\nidle connections:\n" > err
+        for (j = 1; j <= ni; j++) print "  " idle[idle_order[j]] > err
+    }
+}' "$1"
+}
+if [ -n "$report" ]; then
+    tables "$report"
+    exit 0
+fi
+
+results="$(mktemp)"
+trap 'stop_server; rm -f "$results"' EXIT
+status=0
+loadgen="$build/tools/cadre-loadgen"
+[ -x "$loadgen" ] || { say "no $loadgen: build the tools first"; exit 2; }
+# 10,000 connections need as many descriptors, in the load generator and in
+# every server started from here.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# ---- the servers: command lines, built when their toolchain exists --------
+peer_dir="$build/io-peers"
+mkdir -p "$peer_dir"
+stale() { # is $1 missing or older than any of the other files?
+    local out="$1" f; shift
+    [ -e "$out" ] || return 0
+    for f in "$@"; do [ "$f" -nt "$out" ] && return 0; done
+    return 1
+}
+build_go() {
+    command -v go >/dev/null 2>&1 || { say "skipping go: no 'go' (install golang-go)"; return 1; }
+    local out="$peer_dir/cadre-io-peer-go"
+    if stale "$out" "$here/peers/go/main.go" "$here/peers/go/go.mod"; then
+        say "building the go peer"
+        # The standard library only: no module downloads, ever.
+        (cd "$here/peers/go" && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local \
+            GOCACHE="${GOCACHE:-$peer_dir/go-cache}" GOPATH="${GOPATH:-$peer_dir/go-path}" \
+            go build -o "$out" .) >&2 || { say "go peer: build failed"; return 1; }
+    fi
+}
+build_erlang() {
+    command -v erlc >/dev/null 2>&1 && command -v erl >/dev/null 2>&1 ||
+        { say "skipping erlang: no 'erlc'/'erl' (install erlang-base)"; return 1; }
+    if stale "$peer_dir/io_echo.beam" "$here/peers/erlang/io_echo.erl"; then
+        say "building the erlang peer"
+        erlc -o "$peer_dir" "$here/peers/erlang/io_echo.erl" >&2 ||
+            { say "erlang peer: build failed"; return 1; }
+    fi
+}
+declare -A built=()
+# Prints the command line of server $1 in mode $2 (echo or http) on port $3,
+# or fails with a message when it cannot run.
+server_cmd() {
+    local impl="$1" mode="$2" p="$3"
+    case "$impl" in
+        cadre)
+            local bin="$build/samples/sample_io_$mode"
+            [ -x "$bin" ] || { say "skipping cadre $mode: no $bin"; return 1; }
+            echo "$bin --port $p --workers $workers" ;;
+        libuv)
+            local bin="$build/tools/cadre-io-peer-uv"
+            [ -x "$bin" ] || { say "skipping libuv: no $bin (install libuv1-dev, rebuild)"; return 1; }
+            echo "$bin --mode $mode --port $p --workers $workers" ;;
+        go)
+            [ -n "${built[go]:-}" ] || { build_go && built[go]=1; } || return 1
+            echo "$peer_dir/cadre-io-peer-go -mode $mode -port $p -workers $workers" ;;
+        erlang)
+            [ "$mode" = echo ] || { say "skipping erlang $mode: no such peer"; return 1; }
+            [ -n "${built[erlang]:-}" ] || { build_erlang && built[erlang]=1; } || return 1
+            echo "erl -noshell +S $workers:$workers -pa $peer_dir -s io_echo main -extra --port $p" ;;
+        *) say "unknown server '$impl' (cadre, libuv, go, erlang)"; return 1 ;;
+    esac
+}
+
+server_pid=""
+stop_server() {
+    [ -n "$server_pid" ] || return 0
+    kill -TERM "$server_pid" 2>/dev/null
+    local i
+    for i in $(seq 50); do
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+    server_pid=""
+}
+# Starts server $1 in mode $2 on a fresh port (in $port) and waits until it
+# accepts; fails with a message otherwise.
+start_server() {
+    local cmd
+    port=$((port + 1))
+    cmd="$(server_cmd "$1" "$2" "$port")" || return 1
+    say "starting $1 $2: $cmd"
+    # exec: $! is the server itself (erl execs beam.smp), for /proc/PID.
+    bash -c "exec $cmd" >/dev/null 2>"$peer_dir/$1-$2.log" &
+    server_pid=$!
+    local i
+    for i in $(seq 100); do
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            say "$1 $2 exited at start: $(tail -3 "$peer_dir/$1-$2.log")"
+            wait "$server_pid" 2>/dev/null
+            server_pid=""
+            return 1
+        fi
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    say "$1 $2 does not accept on port $port after 10 s"
+    stop_server
+    return 1
+}
+
+# Runs a load command; its JSON line goes to stdout and to $results.
+measure() {
+    local out rc
+    out="$(timeout --kill-after=5 600 "$@")"
+    rc=$?
+    [ -n "$out" ] && { echo "$out"; echo "$out" >>"$results"; }
+    if [ "$rc" -ne 0 ]; then
+        say "FAILED (status $rc): $*"
+        status=1
+    fi
+}
+
+# ---- echo --------------------------------------------------------------------
+IFS=',' read -r -a impl_list <<<"$impls"
+IFS=',' read -r -a conns_arr <<<"$conns_list"
+IFS=',' read -r -a sizes_arr <<<"$sizes_list"
+if has "$only" echo; then
+    for impl in "${impl_list[@]}"; do
+        start_server "$impl" echo || continue
+        for n in "${conns_arr[@]}"; do
+            for s in "${sizes_arr[@]}"; do
+                measure "$loadgen" --addr "127.0.0.1:$port" --conns "$n" --size "$s" \
+                    --secs "$secs" --warmup "$warmup" --runs "$runs" --impl "$impl" \
+                    --workers "$workers"
+            done
+        done
+        stop_server
+    done
+fi
+
+# ---- HTTP --------------------------------------------------------------------
+# wrk's run: a warm-up, then R runs; the line of the median run by mps.
+wrk_measure() {
+    local impl="$1" c="$2" url="http://127.0.0.1:$port/" lines="" r line
+    # wrk takes whole seconds only.
+    local wsecs wwarm
+    wsecs="$(awk -v s="$secs" 'BEGIN { s = int(s + 0.999); print s < 1 ? 1 : s }')"
+    wwarm="$(awk -v s="$warmup" 'BEGIN { print int(s + 0.999) }')"
+    [ "$wwarm" -gt 0 ] && timeout 120 wrk -t1 -c"$c" -d"${wwarm}s" "$url" >/dev/null 2>&1
+    for r in $(seq "$runs"); do
+        line="$(IMPL="$impl" WORKERS="$workers" CONNS="$c" timeout 600 \
+            wrk -t1 -c"$c" -d"${wsecs}s" -s "$here/wrk_json.lua" "$url" | grep '^{')"
+        [ -n "$line" ] || { say "FAILED: wrk against $impl printed nothing"; status=1; return; }
+        lines+="$line"$'\n'
+    done
+    line="$(printf '%s' "$lines" | awk -F'"mps":' '{ split($2, a, ","); print a[1] "\t" $0 }' |
+        sort -n | awk -v m="$(((runs + 1) / 2))" 'NR == m' | cut -f2-)"
+    line="${line/\"runs\":1,/\"runs\":$runs,}"
+    echo "$line"
+    echo "$line" >>"$results"
+    case "$line" in *'"check":"ok"'*) ;; *) say "FAILED: wrk against $impl"; status=1 ;; esac
+}
+IFS=',' read -r -a hconns_arr <<<"$http_conns"
+if has "$only" http; then
+    command -v wrk >/dev/null 2>&1 || say "no wrk (install wrk): HTTP with cadre-loadgen --http"
+    for impl in "${impl_list[@]}"; do
+        [ "$impl" = erlang ] && continue
+        start_server "$impl" http || continue
+        for c in "${hconns_arr[@]}"; do
+            if command -v wrk >/dev/null 2>&1; then
+                wrk_measure "$impl" "$c"
+            else
+                measure "$loadgen" --http --addr "127.0.0.1:$port" --conns "$c" \
+                    --secs "$secs" --warmup "$warmup" --runs "$runs" --impl "$impl" \
+                    --workers "$workers"
+            fi
+        done
+        stop_server
+    done
+fi
+
+# ---- idle --------------------------------------------------------------------
+IFS=',' read -r -a idle_arr <<<"$idle_impls"
+if has "$only" idle; then
+    for impl in "${idle_arr[@]}"; do
+        start_server "$impl" echo || continue
+        measure "$loadgen" --addr "127.0.0.1:$port" --conns "$idle_conns" --idle "$idle_secs" \
+            --server-pid "$server_pid" --impl "$impl" --workers "$workers"
+        stop_server
+    done
+fi
+
+tables "$results"
+exit "$status"
