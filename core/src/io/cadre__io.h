@@ -6,6 +6,7 @@
 #define CADRE__IO_H
 
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cadre/io.h>
@@ -76,6 +77,8 @@ struct cadre__ioh {
 #define CADRE__IO_HIGH_WATER 65536u
 #define CADRE__IO_WQ_MAX (1u << 20)
 
+#define CADRE__IO_BATCH 256 /* epoll events taken at once */
+
 #define CADRE__IO_PAGE_BITS 10u
 #define CADRE__IO_PAGE (1u << CADRE__IO_PAGE_BITS)
 #define CADRE__IO_DIR 1024u /* at most 1,048,575 handles at once */
@@ -98,6 +101,13 @@ struct cadre__io {
 	struct cadre__ioown **owners; /* owner ref -> list head (lock), hashed by index */
 	char *rbuf;                   /* the I/O thread's read buffer (CADRE__IO_READ bytes) */
 	pthread_mutex_t cb_lock;      /* held by the I/O thread around a poll callback (poll.c) */
+	/* The worker poller (wpoll.c; CADRE_IO_POLLER=worker): no I/O thread;
+	 * idle workers poll. Only the holder of the token `ptoken` polls and
+	 * dispatches (what "the I/O thread" means in this mode). */
+	bool wpoll;                                /* set when the system is made */
+	uint32_t ptoken;                           /* CADRE__WP_* (wpoll.c) */
+	int wn;                                    /* events in wevs (the token's holder) */
+	struct epoll_event wevs[CADRE__IO_BATCH]; /* the token holder's batch */
 };
 
 /* A message's payload: the event, and what its destructor must do. */
@@ -148,6 +158,10 @@ struct cadre__iomsg *cadre__iomsg_new(struct cadre__io *io, const cadre_io_event
 int cadre__iomsg_send(struct cadre__io *io, cadre_ref owner, struct cadre__iomsg *m, bool force);
 void cadre__io_event(struct cadre__io *io, cadre_ref owner, cadre_io_kind kind, cadre_io h,
                      int status, int os_error);
+/* Handles a batch of epoll events (the I/O thread, or the worker poller's
+ * token holder): each to its record's per-kind work; the wake tag drains
+ * the eventfd. */
+void cadre__io_batch(struct cadre__io *io, const struct epoll_event *evs, int n);
 /* The calling actor's ref and engine; start: start the I/O thread if
  * needed (calls that open something). 0, CADRE_EINVAL (self NULL),
  * CADRE_ESTATE (self not running here), CADRE_ECLOSED, CADRE_ESYS (start). */
@@ -184,6 +198,18 @@ cadre__ref_same(cadre_ref a, cadre_ref b)
 int cadre__io_poll_add(struct cadre_system *sys, int fd, uint32_t events, cadre__io_poll_fn *fn,
                        void *arg, cadre_io *out);
 int cadre__io_poll_del(struct cadre_system *sys, cadre_io h);
+
+/* ---- wpoll.c: the worker poller ---- */
+/* Whether CADRE_IO_POLLER asks for it (read when the system is made). */
+bool cadre__wpoll_wanted(void);
+/* Installs its hooks in sys (before the workers start). */
+void cadre__wpoll_init(struct cadre_system *sys);
+/* The engine has started (`started` stored): wakes the workers, so that
+ * one that parked before waits in epoll_wait from now on. */
+void cadre__wpoll_start(struct cadre_system *sys);
+/* Shutdown: no dispatch runs once it returns, nor later (it keeps the
+ * token); the caller set `stopping` and kicked the eventfd. */
+void cadre__wpoll_stop(struct cadre__io *io);
 
 /* ---- watch.c, stream.c, dgram.c: the I/O thread's per-kind work ---- */
 /* Each gets s locked and unlocks it. ev: the epoll events. */

@@ -531,21 +531,27 @@ dispatch(struct cadre__io *io, uint64_t tag, uint32_t events)
 	}
 }
 
+void
+cadre__io_batch(struct cadre__io *io, const struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u64 == WAKE_TAG) {
+			uint64_t v;
+			(void)!read(io->evfd, &v, sizeof v);
+		} else {
+			dispatch(io, evs[i].data.u64, evs[i].events);
+		}
+	}
+}
+
 static void *
 io_main(void *arg)
 {
 	struct cadre__io *io = arg;
-	struct epoll_event evs[256];
+	struct epoll_event evs[CADRE__IO_BATCH];
 	for (;;) {
-		int n = epoll_wait(io->epfd, evs, 256, -1);
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u64 == WAKE_TAG) {
-				uint64_t v;
-				(void)!read(io->evfd, &v, sizeof v);
-			} else {
-				dispatch(io, evs[i].data.u64, evs[i].events);
-			}
-		}
+		int n = epoll_wait(io->epfd, evs, CADRE__IO_BATCH, -1);
+		cadre__io_batch(io, evs, n);
 		/* Acquire: pairs with cadre__io_stop's release store. */
 		if (cadre__load_acq_u32(&io->stopping))
 			return NULL;
@@ -564,6 +570,12 @@ start(struct cadre__io *io)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_TAG};
 	if (io->epfd < 0 || io->evfd < 0 || epoll_ctl(io->epfd, EPOLL_CTL_ADD, io->evfd, &ev) != 0)
 		goto fail;
+	if (io->wpoll) { /* no thread: the workers poll (wpoll.c) */
+		/* Release: pairs with the acquire loads of `started`. */
+		cadre__store_rel_u32(&io->started, 1);
+		cadre__wpoll_start(io->sys);
+		return 0;
+	}
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -641,6 +653,9 @@ cadre__io_new(struct cadre_system *sys)
 	pthread_mutex_init(&io->cb_lock, NULL);
 	sys->io = io;
 	sys->io_finish = io_finish;
+	io->wpoll = cadre__wpoll_wanted();
+	if (io->wpoll)
+		cadre__wpoll_init(sys);
 	return 0;
 }
 
@@ -659,7 +674,10 @@ cadre__io_stop(struct cadre_system *sys)
 		return;
 	uint64_t one = 1;
 	(void)!write(io->evfd, &one, sizeof one);
-	pthread_join(io->thread, NULL);
+	if (io->wpoll)
+		cadre__wpoll_stop(io);
+	else
+		pthread_join(io->thread, NULL);
 }
 
 void
