@@ -1,6 +1,6 @@
-/* Cadre: the worker poller, the I/O engine's second back end
- * (CADRE_IO_POLLER=worker; engine.c's Design notes say which is the
- * default and why, docs/performance.md has the A/B).
+/* Cadre: the worker poller, the I/O engine's default back end (design B;
+ * CADRE_IO_POLLER=thread selects design A, the I/O thread, instead).
+ * engine.c's Design notes say why, docs/performance.md has the A/B.
  *
  * No I/O thread: the system's epoll instance (the same one, with the same
  * registrations) is polled by the workers themselves, as Go's netpoller
@@ -23,10 +23,18 @@
  * in this mode, the token's holder. The token is taken by an acquire CAS
  * (FREE -> BUSY) and given back by a release store (-> FREE), so each
  * holder's dispatch happens before the next one's. While its holder is
- * blocked in epoll_wait it reads WAIT (a hint for other parkers: they sleep
- * on their futex, since someone sees what comes); while it only polls or
- * dispatches it reads BUSY (they nap at most NAP_NS and look again, so that
- * an idle system always ends with one worker in epoll_wait).
+ * blocked in epoll_wait it reads WAIT; while it only polls or dispatches it
+ * reads BUSY. A worker that parks while another holds the token sleeps on
+ * its futex, for at most NAP_NS (1 ms) while BUSY, STANDBY_NS (10 ms) while
+ * WAIT, then looks again: the holder may leave epoll_wait with work for
+ * itself and run a long callback, and an idle worker must then take over
+ * the polling (the role of Go's sysmon, which polls when nobody has for
+ * 10 ms). Each look is a futex call and a load, inside the park; while
+ * the poller is still in the same epoll_wait (`wait_gen` unchanged: an idle
+ * system) the looks back off from 10 ms to 160 ms, so an idle system ends
+ * with one worker in epoll_wait and the others waking about 6 times a
+ * second (measured: docs/performance.md). The price: the first long
+ * callback after a long idle time may hold up I/O up to 160 ms.
  *
  * No lost wake-up. A parked worker must wake for two reasons:
  *   - I/O: the kernel keeps an fd's readiness on the epoll instance's ready
@@ -48,9 +56,11 @@
  * as the I/O thread does, counted on the worker.
  *
  * What it costs: a busy worker makes one non-blocking epoll_wait every
- * 64th pick and whenever it runs dry; and I/O is noticed only between runs
- * while no worker is idle, so callbacks that run long on every worker at
- * once delay I/O as they delay any message to the actors queued there.
+ * 64th pick and whenever it runs dry; an idle worker other than the poller
+ * wakes every 10 to 160 ms; I/O waits that long when the poller leaves to
+ * run a long callback; and I/O is noticed only between runs while no worker is
+ * idle, so callbacks that run long on every worker at once delay I/O as
+ * they delay any message to the actors queued there.
  *
  * Start: the engine starts at the first I/O call, when every worker may be
  * asleep on its futex; cadre__wpoll_start wakes them once, and the first
@@ -66,18 +76,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cadre__futex.h"
 #include "cadre__io.h"
 #include "cadre__sched.h"
 
 enum { WP_FREE = 0, WP_BUSY = 1, WP_WAIT = 2 };
 
-#define NAP_NS 1000000L
+#define NAP_NS 1000000L       /* the poller is busy: look again after 1 ms */
+#define STANDBY_NS 10000000L      /* the poller waits: look again after 10 ms, */
+#define STANDBY_MAX_NS 160000000L /* ... then 20, 40, ... 160 ms while it is the same wait */
 
 bool
 cadre__wpoll_wanted(void)
 {
-	const char *e = getenv("CADRE_IO_POLLER");
-	return e != NULL && strcmp(e, "worker") == 0;
+	const char *e = getenv("CADRE_IO_POLLER"); /* the default: the worker poller */
+	return e == NULL || strcmp(e, "thread") != 0;
 }
 
 static bool
@@ -104,14 +117,39 @@ wp_park(struct cadre__worker *w, uint32_t seq, long *nap)
 	/* Acquire: pairs with start's release store (epfd and evfd are set). */
 	if (!cadre__load_acq_u32(&io->started))
 		return false;
-	if (!take(io)) {
+	bool deep = *nap == 0; /* nothing queued anywhere: no limit on the park */
+	long standby = STANDBY_NS;
+	uint32_t gen = cadre__load_rlx_u32(&io->wait_gen); /* relaxed: a hint */
+	while (!take(io)) {
 		/* Relaxed: a hint. BUSY: its holder may go on to run actors; look
-		 * again soon. WAIT: it waits in epoll_wait; sleep. */
-		if (cadre__load_rlx_u32(&io->ptoken) == WP_BUSY && (*nap == 0 || *nap > NAP_NS))
-			*nap = NAP_NS;
-		return false;
+		 * again soon. WAIT: it waits in epoll_wait, but may leave it to
+		 * run a long callback: look again within `standby`. */
+		long most = cadre__load_rlx_u32(&io->ptoken) == WP_BUSY ? NAP_NS : standby;
+		if (!deep) {
+			if (*nap > most)
+				*nap = most;
+			return false; /* a nap on the futex, as the park meant */
+		}
+		/* Sleep here, as the park would, and look at the token again
+		 * each time (cheaper than ending the park: no search). */
+		cadre__futex_wait(&w->wake_seq, seq, most);
+		/* Acquire loads: as the park's of wake_seq; stopping and started
+		 * pair with cadre__io_stop's release stores. */
+		if (cadre__load_acq_u32(&w->wake_seq) != seq || cadre__load_acq_u32(&io->stopping) ||
+		    !cadre__load_acq_u32(&io->started))
+			return true; /* woken: the park ends (nothing harvested) */
+		/* The same wait of the same poller (an idle system): look less
+		 * often, up to STANDBY_MAX_NS; a new one: from STANDBY_NS again. */
+		uint32_t g = cadre__load_rlx_u32(&io->wait_gen); /* relaxed: a hint */
+		if (g == gen && standby < STANDBY_MAX_NS)
+			standby *= 2;
+		else if (g != gen)
+			standby = STANDBY_NS;
+		gen = g;
 	}
 	cadre__store_rlx_u32(&io->ptoken, WP_WAIT); /* relaxed: a hint for parkers */
+	/* Relaxed (token holder only writes it): a hint for parkers. */
+	cadre__store_rlx_u32(&io->wait_gen, cadre__load_rlx_u32(&io->wait_gen) + 1);
 	/* seq_cst exchange and load: the poller's half of wake_worker's Dekker
 	 * pair (sched.c; the Design notes above). */
 	(void)cadre__xchg_sc_u32(&w->io_polling, 1);
