@@ -104,10 +104,10 @@ struct cadre__io {
 	/* The worker poller (wpoll.c; CADRE_IO_POLLER=worker): no I/O thread;
 	 * idle workers poll. Only the holder of the token `ptoken` polls and
 	 * dispatches (what "the I/O thread" means in this mode). */
-	bool wpoll;                                /* set when the system is made */
-	uint32_t ptoken;                           /* WP_* (wpoll.c) */
-	uint32_t wait_gen;                         /* epoll_waits entered (a hint, wpoll.c) */
-	int wn;                                    /* events in wevs (the token's holder) */
+	bool wpoll;                               /* set when the system is made */
+	uint32_t ptoken;                          /* WP_* (wpoll.c) */
+	uint32_t wait_gen;                        /* epoll_waits entered (a hint, wpoll.c) */
+	int wn;                                   /* events in wevs (the token's holder) */
 	struct epoll_event wevs[CADRE__IO_BATCH]; /* the token holder's batch */
 };
 

@@ -82,7 +82,7 @@
 
 enum { WP_FREE = 0, WP_BUSY = 1, WP_WAIT = 2 };
 
-#define NAP_NS 1000000L       /* the poller is busy: look again after 1 ms */
+#define NAP_NS 1000000L           /* the poller is busy: look again after 1 ms */
 #define STANDBY_NS 10000000L      /* the poller waits: look again after 10 ms, */
 #define STANDBY_MAX_NS 160000000L /* ... then 20, 40, ... 160 ms while it is the same wait */
 
@@ -135,8 +135,8 @@ wp_park(struct cadre__worker *w, uint32_t seq, long *nap)
 		cadre__futex_wait(&w->wake_seq, seq, most);
 		/* Acquire loads: as the park's of wake_seq; stopping and started
 		 * pair with cadre__io_stop's release stores. */
-		if (cadre__load_acq_u32(&w->wake_seq) != seq || cadre__load_acq_u32(&io->stopping) ||
-		    !cadre__load_acq_u32(&io->started))
+		if (cadre__load_acq_u32(&w->wake_seq) != seq ||
+		    cadre__load_acq_u32(&io->stopping) || !cadre__load_acq_u32(&io->started))
 			return true; /* woken: the park ends (nothing harvested) */
 		/* The same wait of the same poller (an idle system): look less
 		 * often, up to STANDBY_MAX_NS; a new one: from STANDBY_NS again. */

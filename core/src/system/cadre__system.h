@@ -96,8 +96,8 @@ struct cadre__bpool {
  * Fields are grouped by the threads that touch them. */
 struct cadre__worker {
 	/* Cross-thread: thieves CAS runq_head; wakers bump wake_seq. */
-	uint32_t runq_head CADRE__ALIGNED;          /* consumers (owner + thieves) CAS */
-	uint32_t wake_seq CADRE__ALIGNED;           /* futex word */
+	uint32_t runq_head CADRE__ALIGNED; /* consumers (owner + thieves) CAS */
+	uint32_t wake_seq CADRE__ALIGNED;  /* futex word */
 	uint32_t io_polling; /* io/wpoll.c: parked in epoll_wait, not on wake_seq (seq_cst) */
 	bool io_harvest;     /* io/wpoll.c: its park's events wait to be dispatched (owner) */
 	struct cadre_mailbox inject CADRE__ALIGNED; /* actors scheduled from other threads */
