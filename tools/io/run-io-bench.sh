@@ -13,9 +13,11 @@
 #
 #   --workers N      the worker threads of every server: Cadre's workers,
 #                    libuv loops, GOMAXPROCS, Erlang schedulers (default 2)
-#   --secs D         seconds per measured run (default 3)
-#   --warmup W       seconds of load before measuring (default 1)
-#   --runs R         measured runs per case, the median reported (default 1)
+#   --secs D         seconds per measured run (default 2)
+#   --warmup W       seconds of load before each run (default 0.5)
+#   --runs R         rounds per case, the median reported (default 3); every
+#                    server of a part runs at once, and each round visits
+#                    them in turn
 #   --quick          secs and warm-up / 10, 1,000 idle connections
 #   --only LIST      which parts: echo, http, idle (default all three)
 #   --impls LIST     servers to load (default cadre,libuv,go,erlang; Erlang
@@ -48,7 +50,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
-workers=2 secs=3 warmup=1 runs=1 quick=0
+workers=2 secs=2 warmup=0.5 runs=3 quick=0
 only="echo,http,idle"
 impls="cadre,libuv,go,erlang"
 conns_list="1,64,1000" sizes_list="64,4096" http_conns="64"
@@ -193,7 +195,6 @@ if [ -n "$report" ]; then
 fi
 
 results="$(mktemp)"
-trap 'stop_server; rm -f "$results"' EXIT
 status=0
 loadgen="$build/tools/cadre-loadgen"
 [ -x "$loadgen" ] || { say "no $loadgen: build the tools first"; exit 2; }
@@ -255,124 +256,153 @@ server_cmd() {
     esac
 }
 
-server_pid=""
-stop_server() {
-    [ -n "$server_pid" ] || return 0
-    kill -TERM "$server_pid" 2>/dev/null
-    local i
-    for i in $(seq 50); do
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
+# The servers running now: their pids, and each one's port by name.
+pids=()
+declare -A port_of=() pid_of=()
+stop_servers() {
+    local p i
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do
+        for i in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
     done
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-    server_pid=""
+    pids=()
+    port_of=()
+    pid_of=()
 }
-# Starts server $1 in mode $2 on a fresh port (in $port) and waits until it
-# accepts; fails with a message otherwise.
+# Starts server $1 in mode $2 on a fresh port and waits until it accepts
+# (then port_of[$1] and pid_of[$1] are set); fails with a message otherwise.
 start_server() {
-    local cmd
+    local cmd pid i
     port=$((port + 1))
     cmd="$(server_cmd "$1" "$2" "$port")" || return 1
     say "starting $1 $2: $cmd"
     # exec: $! is the server itself (erl execs beam.smp), for /proc/PID.
     bash -c "exec $cmd" >/dev/null 2>"$peer_dir/$1-$2.log" &
-    server_pid=$!
-    local i
+    pid=$!
+    pids+=("$pid")
     for i in $(seq 100); do
-        if ! kill -0 "$server_pid" 2>/dev/null; then
+        if ! kill -0 "$pid" 2>/dev/null; then
             say "$1 $2 exited at start: $(tail -3 "$peer_dir/$1-$2.log")"
-            wait "$server_pid" 2>/dev/null
-            server_pid=""
             return 1
         fi
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            port_of[$1]="$port"
+            pid_of[$1]="$pid"
+            return 0
+        fi
         sleep 0.1
     done
     say "$1 $2 does not accept on port $port after 10 s"
-    stop_server
     return 1
 }
-
-# Runs a load command; its JSON line goes to stdout and to $results.
+# Runs a load command; appends its JSON line to file $1.
 measure() {
-    local out rc
+    local into="$1" out rc
+    shift
     out="$(timeout --kill-after=5 600 "$@")"
     rc=$?
-    [ -n "$out" ] && { echo "$out"; echo "$out" >>"$results"; }
-    if [ "$rc" -ne 0 ]; then
+    [ -n "$out" ] && echo "$out" >>"$into"
+    if [ "$rc" -ne 0 ] || [ -z "$out" ]; then
         say "FAILED (status $rc): $*"
         status=1
     fi
 }
+# The line of file $1 with the median mps, its "runs" set to the number of
+# lines; to stdout and to $results.
+median_line() {
+    local n line
+    [ -s "$1" ] || return 0
+    n="$(wc -l <"$1")"
+    line="$(awk -F'"mps":' '{ split($2, a, ","); print a[1] "\t" $0 }' "$1" |
+        sort -n | awk -v m="$(((n + 1) / 2))" 'NR == m' | cut -f2-)"
+    line="$(echo "$line" | sed -e 's/"runs":[0-9]*/"runs":'"$n"'/')"
+    grep -q '"check":"fail"' "$1" && line="$(echo "$line" | sed -e 's/"check":"ok"/"check":"fail"/')"
+    echo "$line"
+    echo "$line" >>"$results"
+}
+rounds_dir="$(mktemp -d)"
+trap 'stop_servers; rm -rf "$results" "$rounds_dir"' EXIT
 
-# ---- echo --------------------------------------------------------------------
+# Every server of a part runs at once, each on its port, and each case is
+# measured in --runs rounds that visit the servers in turn: a burst of
+# noise from the machine then falls on one round of each server rather
+# than on all the cases of one of them. The median round is reported.
 IFS=',' read -r -a impl_list <<<"$impls"
 IFS=',' read -r -a conns_arr <<<"$conns_list"
 IFS=',' read -r -a sizes_arr <<<"$sizes_list"
+IFS=',' read -r -a hconns_arr <<<"$http_conns"
+IFS=',' read -r -a idle_arr <<<"$idle_impls"
+
+# ---- echo --------------------------------------------------------------------
 if has "$only" echo; then
-    for impl in "${impl_list[@]}"; do
-        start_server "$impl" echo || continue
-        for n in "${conns_arr[@]}"; do
-            for s in "${sizes_arr[@]}"; do
-                measure "$loadgen" --addr "127.0.0.1:$port" --conns "$n" --size "$s" \
-                    --secs "$secs" --warmup "$warmup" --runs "$runs" --impl "$impl" \
-                    --workers "$workers"
+    for impl in "${impl_list[@]}"; do start_server "$impl" echo; done
+    for n in "${conns_arr[@]}"; do
+        for s in "${sizes_arr[@]}"; do
+            for r in $(seq "$runs"); do
+                for impl in "${impl_list[@]}"; do
+                    [ -n "${port_of[$impl]:-}" ] || continue
+                    measure "$rounds_dir/echo-$n-$s-$impl" "$loadgen" \
+                        --addr "127.0.0.1:${port_of[$impl]}" --conns "$n" --size "$s" \
+                        --secs "$secs" --warmup "$warmup" --impl "$impl" --workers "$workers"
+                done
             done
+            for impl in "${impl_list[@]}"; do median_line "$rounds_dir/echo-$n-$s-$impl"; done
         done
-        stop_server
     done
+    stop_servers
 fi
 
 # ---- HTTP --------------------------------------------------------------------
-# wrk's run: a warm-up, then R runs; the line of the median run by mps.
-wrk_measure() {
-    local impl="$1" c="$2" url="http://127.0.0.1:$port/" lines="" r line
-    # wrk takes whole seconds only.
-    local wsecs wwarm
-    wsecs="$(awk -v s="$secs" 'BEGIN { s = int(s + 0.999); print s < 1 ? 1 : s }')"
-    wwarm="$(awk -v s="$warmup" 'BEGIN { print int(s + 0.999) }')"
-    [ "$wwarm" -gt 0 ] && timeout 120 wrk -t1 -c"$c" -d"${wwarm}s" "$url" >/dev/null 2>&1
-    for r in $(seq "$runs"); do
-        line="$(IMPL="$impl" WORKERS="$workers" CONNS="$c" timeout 600 \
-            wrk -t1 -c"$c" -d"${wsecs}s" -s "$here/wrk_json.lua" "$url" | grep '^{')"
-        [ -n "$line" ] || { say "FAILED: wrk against $impl printed nothing"; status=1; return; }
-        lines+="$line"$'\n'
-    done
-    line="$(printf '%s' "$lines" | awk -F'"mps":' '{ split($2, a, ","); print a[1] "\t" $0 }' |
-        sort -n | awk -v m="$(((runs + 1) / 2))" 'NR == m' | cut -f2-)"
-    line="${line/\"runs\":1,/\"runs\":$runs,}"
-    echo "$line"
-    echo "$line" >>"$results"
-    case "$line" in *'"check":"ok"'*) ;; *) say "FAILED: wrk against $impl"; status=1 ;; esac
+# wrk takes whole seconds only.
+wsecs="$(awk -v s="$secs" 'BEGIN { s = int(s + 0.999); print s < 1 ? 1 : s }')"
+wwarm="$(awk -v s="$warmup" 'BEGIN { print int(s + 0.999) }')"
+wrk_once() { # impl conns into
+    local url="http://127.0.0.1:${port_of[$1]}/" line
+    [ "$wwarm" -gt 0 ] && timeout 120 wrk -t1 -c"$2" -d"${wwarm}s" "$url" >/dev/null 2>&1
+    line="$(IMPL="$1" WORKERS="$workers" CONNS="$2" timeout 600 \
+        wrk -t1 -c"$2" -d"${wsecs}s" -s "$here/wrk_json.lua" "$url" | grep '^{')"
+    [ -n "$line" ] && echo "$line" >>"$3"
+    case "$line" in *'"check":"ok"'*) ;; *) say "FAILED: wrk against $1"; status=1 ;; esac
 }
-IFS=',' read -r -a hconns_arr <<<"$http_conns"
 if has "$only" http; then
     command -v wrk >/dev/null 2>&1 || say "no wrk (install wrk): HTTP with cadre-loadgen --http"
     for impl in "${impl_list[@]}"; do
-        [ "$impl" = erlang ] && continue
-        start_server "$impl" http || continue
-        for c in "${hconns_arr[@]}"; do
-            if command -v wrk >/dev/null 2>&1; then
-                wrk_measure "$impl" "$c"
-            else
-                measure "$loadgen" --http --addr "127.0.0.1:$port" --conns "$c" \
-                    --secs "$secs" --warmup "$warmup" --runs "$runs" --impl "$impl" \
-                    --workers "$workers"
-            fi
-        done
-        stop_server
+        [ "$impl" = erlang ] && { say "skipping erlang http: no such peer"; continue; }
+        start_server "$impl" http
     done
+    for c in "${hconns_arr[@]}"; do
+        for r in $(seq "$runs"); do
+            for impl in "${impl_list[@]}"; do
+                [ -n "${port_of[$impl]:-}" ] || continue
+                if command -v wrk >/dev/null 2>&1; then
+                    wrk_once "$impl" "$c" "$rounds_dir/http-$c-$impl"
+                else
+                    measure "$rounds_dir/http-$c-$impl" "$loadgen" --http \
+                        --addr "127.0.0.1:${port_of[$impl]}" --conns "$c" --secs "$secs" \
+                        --warmup "$warmup" --impl "$impl" --workers "$workers"
+                fi
+            done
+        done
+        for impl in "${impl_list[@]}"; do median_line "$rounds_dir/http-$c-$impl"; done
+    done
+    stop_servers
 fi
 
 # ---- idle --------------------------------------------------------------------
-IFS=',' read -r -a idle_arr <<<"$idle_impls"
+# One server at a time: its CPU and memory are read alone.
 if has "$only" idle; then
     for impl in "${idle_arr[@]}"; do
-        start_server "$impl" echo || continue
-        measure "$loadgen" --addr "127.0.0.1:$port" --conns "$idle_conns" --idle "$idle_secs" \
-            --server-pid "$server_pid" --impl "$impl" --workers "$workers"
-        stop_server
+        start_server "$impl" echo || { stop_servers; continue; }
+        measure "$rounds_dir/idle-$impl" "$loadgen" --addr "127.0.0.1:${port_of[$impl]}" \
+            --conns "$idle_conns" --idle "$idle_secs" --server-pid "${pid_of[$impl]}" \
+            --impl "$impl" --workers "$workers"
+        median_line "$rounds_dir/idle-$impl"
+        stop_servers
     done
 fi
 

@@ -267,9 +267,11 @@ CADRE_API int cadre_io_shutdown_write(cadre_actor *self, cadre_io h);
 
 /**
  * Closes any handle (a watch: as cadre_io_unwatch). No event follows; the
- * handle is stale at once. A stream's queued bytes are still sent, then
- * the socket closes (what the peer sends meanwhile is discarded); events
- * already sent may still arrive.
+ * handle is stale at once. A connected stream's queued bytes are still
+ * sent, then the socket closes (what the peer sends meanwhile is
+ * discarded; a peer that never reads keeps it until the system shuts
+ * down); a connect not finished yet is abandoned, with what was queued.
+ * Events already sent may still arrive.
  *
  * @param self the owner
  * @param h    the handle
@@ -426,7 +428,7 @@ CADRE_API int cadre_signal_unsubscribe(cadre_actor *self, int signo);
  * the event.
  *
  * @param self   the calling actor
- * @param fd     an open file descriptor, readable
+ * @param fd     an open regular file (or block device), readable
  * @param offset where to read, in bytes from the file's start
  * @param len    at most this many bytes (up to cadre_config.max_message_size)
  * @param id     receives the operation's id (unique in the system); may be NULL
@@ -434,7 +436,9 @@ CADRE_API int cadre_signal_unsubscribe(cadre_actor *self, int signo);
  * @blocks  no
  * @payload the bytes arrive in the event, valid during that receive only
  * @retval 0 started: one CADRE_IO_FILE event follows
- * @retval CADRE_EINVAL self NULL, or offset beyond INT64_MAX
+ * @retval CADRE_EINVAL self NULL, fd not a regular file or block device (a
+ *         pipe, socket or terminal: watch it with cadre_io_watch), or offset
+ *         beyond INT64_MAX
  * @retval CADRE_EBADF fd is not an open file descriptor
  * @retval CADRE_ETOOBIG len exceeds the system's largest message
  * @retval CADRE_ENOMEM out of memory
@@ -451,7 +455,7 @@ CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t
  * and ev.size, the bytes written (ev.data is NULL).
  *
  * @param self   the calling actor
- * @param fd     an open file descriptor, writable
+ * @param fd     an open regular file (or block device), writable
  * @param offset where to write, in bytes from the file's start (ignored
  *               by the kernel for a file opened with O_APPEND)
  * @param data   the bytes
@@ -461,7 +465,8 @@ CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t
  * @blocks  no
  * @payload copied before the call returns; data may be reused at once
  * @retval 0 started: one CADRE_IO_FILE event follows
- * @retval CADRE_EINVAL self NULL, data NULL with len > 0, or offset beyond INT64_MAX
+ * @retval CADRE_EINVAL self NULL, data NULL with len > 0, fd not a regular
+ *         file or block device, or offset beyond INT64_MAX
  * @retval CADRE_EBADF fd is not an open file descriptor
  * @retval CADRE_ETOOBIG len exceeds INT32_MAX
  * @retval CADRE_ENOMEM out of memory

@@ -78,6 +78,8 @@ struct cadre__ioh {
 #define CADRE__IO_WQ_MAX (1u << 20)
 
 #define CADRE__IO_BATCH 256 /* epoll events taken at once */
+#define CADRE__IO_STARVED_MAX 64u /* listeners paused for want of fds, at most */
+#define CADRE__IO_STARVED_MS 100  /* ... for this long */
 
 #define CADRE__IO_PAGE_BITS 10u
 #define CADRE__IO_PAGE (1u << CADRE__IO_PAGE_BITS)
@@ -109,6 +111,11 @@ struct cadre__io {
 	uint32_t wait_gen;                        /* epoll_waits entered (a hint, wpoll.c) */
 	int wn;                                   /* events in wevs (the token's holder) */
 	struct epoll_event wevs[CADRE__IO_BATCH]; /* the token holder's batch */
+	/* Listeners that ran out of fds (EMFILE): not accepting until the I/O
+	 * thread's next timeout (tcp.c). I/O thread only (B: the token's holder). */
+	cadre_io starved[CADRE__IO_STARVED_MAX];
+	uint32_t nstarved;
+	uint64_t starved_until; /* when they accept again (ns) */
 };
 
 /* A message's payload: the event, and what its destructor must do. */
@@ -151,9 +158,14 @@ int cadre__io_transfer(struct cadre__io *io, struct cadre__ioh *s, cadre_ref to)
 int cadre__io_fdmap_claim(struct cadre__io *io, int fd, uint32_t index);
 /* epoll registration of the locked record to `events` (0: removed). */
 int cadre__io_register(struct cadre__io *io, struct cadre__ioh *s, uint32_t events);
-/* Sends ev (plus size bytes) to owner as CADRE_MSG_IO. force: admitted
- * beyond a bounded mailbox's capacity. Returns 0, CADRE_EFULL (m kept:
- * *keep), or a dead-letter / memory code. */
+/* A message holding ev and a copy of size bytes (ev.data points to them),
+ * whose destructor does `what` (CADRE__IOM_*); NULL if out of memory.
+ * cadre__iomsg_send sends it to owner as CADRE_MSG_IO and always consumes
+ * it: force, admitted beyond a bounded mailbox's capacity; not sent
+ * (CADRE_EFULL without force, CADRE_ENOMEM), its destructor runs at once,
+ * as for a dead letter (CADRE_ENOACTOR, CADRE_ECLOSED). Returns 1 when the
+ * owner is overloaded (send.c), else the send's code. Call it with no
+ * record locked. cadre__io_event: a plain event (no bytes), sent so. */
 struct cadre__iomsg *cadre__iomsg_new(struct cadre__io *io, const cadre_io_event *ev, uint32_t what,
                                       const void *bytes, size_t size);
 int cadre__iomsg_send(struct cadre__io *io, cadre_ref owner, struct cadre__iomsg *m, bool force);
@@ -254,6 +266,8 @@ int cadre__io_set_fd(struct cadre__io *io, struct cadre__ioh *s, int fd);
 /* A socket of a's family bound to a, listening if SOCK_STREAM: its fd, or
  * a negative code (CADRE_EADDR, CADRE_EADDRINUSE, ...). */
 int cadre__io_bind(const struct cadre__addr *a, int type, int backlog);
+/* The I/O thread, at its timeout: starved listeners accept again. */
+void cadre__io_unstarve(struct cadre__io *io);
 /* Keeps a's path in s, to unlink at close (a named Unix socket). */
 int cadre__io_keep_path(struct cadre__ioh *s, const struct cadre__addr *a);
 

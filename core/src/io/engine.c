@@ -42,9 +42,13 @@
  * and compare generations (odd: live; a close adds one, a reuse one more).
  * Every field of a record is under its mutex; the table's free list, the
  * owner lists and the fd map are under the engine's `lock`. Lock order:
- * a record, then the engine's lock; nothing is sent while a record is
- * locked (a send to a dead owner runs the message's destructor at once,
- * and destructors lock records).
+ * a record, then the engine's lock (so a new record is taken from the free
+ * list, listed and mapped under the engine's lock first, then locked and
+ * made live: io_finish waits out that short "half made" state); nothing is
+ * sent while a record is locked (a send to a dead owner runs the message's
+ * destructor at once, and destructors lock records). A closed stream with
+ * queued bytes lingers (stream.c): its generation moves on by two, so the
+ * owner's handle is stale while the record flushes.
  *
  * Ownership. Each record is on its owner's list (a hash of owner refs).
  * When an actor finishes (actor/stop.c, after its stop callback), it sets
@@ -64,6 +68,20 @@
  * new tag. The fd map (fd -> index) says which record owns an fd number:
  * a watch whose user closed the fd loses the number to whoever gets it next
  * and ends with CLOSED / CADRE_EBADF at its re-arm.
+ *
+ * Backpressure. Every event a handle has in flight has a cost the
+ * handle's own pace bounds: a watch is one-shot and re-armed by its READY's
+ * destructor (watch.c); a stream stops reading at its high-water mark of
+ * bytes delivered and not yet handled, or when a send reports its owner
+ * overloaded, and each DATA's destructor counts down and resumes it
+ * (stream.c). So an I/O event is sent with `force` (cadre__send_move_io):
+ * a full bounded mailbox admits it beyond its capacity, as a timer's
+ * message, by one read round per handle at most, and nothing is dropped.
+ * A listener out of fds (EMFILE) pauses for CADRE__IO_STARVED_MS rather
+ * than spin on its level-triggered readiness (tcp.c).
+ *
+ * Other I/O machinery (signals, files) has the I/O thread poll an extra fd
+ * and call it back: cadre__io_poll_add (poll.c), a record with no owner.
  *
  * Shutdown. cadre_system_shutdown stops the I/O thread (B: takes the
  * poller's token for good) as soon as it sets `closing` (cadre__io_stop:
@@ -481,8 +499,11 @@ cadre__iomsg_new(struct cadre__io *io, const cadre_io_event *ev, uint32_t what, 
 int
 cadre__iomsg_send(struct cadre__io *io, cadre_ref owner, struct cadre__iomsg *m, bool force)
 {
-	return cadre__send_move_io(io->sys, owner, CADRE_MSG_IO, m, sizeof *m + m->ev.size,
-	                           iomsg_dtor, force);
+	size_t size = sizeof *m + m->ev.size;
+	int rc = cadre__send_move_io(io->sys, owner, CADRE_MSG_IO, m, size, iomsg_dtor, force);
+	if (rc == CADRE_ENOMEM || rc == CADRE_EFULL)
+		iomsg_dtor(m, size); /* not sent: its destructor's work all the same */
+	return rc;
 }
 
 void
@@ -566,7 +587,11 @@ io_main(void *arg)
 	struct cadre__io *io = arg;
 	struct epoll_event evs[CADRE__IO_BATCH];
 	for (;;) {
-		int n = epoll_wait(io->epfd, evs, CADRE__IO_BATCH, -1);
+		/* (-1: an idle system's I/O thread sleeps until an event) */
+		int n = epoll_wait(io->epfd, evs, CADRE__IO_BATCH,
+		                   io->nstarved != 0 ? CADRE__IO_STARVED_MS : -1);
+		if (io->nstarved != 0 && cadre__now_ns() >= io->starved_until)
+			cadre__io_unstarve(io);
 		cadre__io_batch(io, evs, n);
 		/* Acquire: pairs with cadre__io_stop's release store. */
 		if (cadre__load_acq_u32(&io->stopping))

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 
 #include "cadre__files.h"
 
@@ -166,8 +167,13 @@ check_call(cadre_actor *self, int fd, struct cadre__actor **a)
 	int rc = cadre__self_check(self, a);
 	if (rc != 0)
 		return rc;
-	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
 		return CADRE_EBADF;
+	/* A pipe, socket or terminal could keep a read waiting forever (for
+	 * io_uring, past the system's shutdown): those are cadre_io_watch's. */
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return CADRE_EINVAL;
 	/* seq_cst load: as every closing check (shutdown's exchange). */
 	return cadre__load_sc_u32(&cadre__tls_worker->sys->closing) ? CADRE_ECLOSED : 0;
 }

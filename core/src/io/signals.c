@@ -85,10 +85,12 @@ on_signal(int signo)
 	for (unsigned i = 0; i < SLOTS; i++) {
 		struct slot *s = &slots[i];
 		/* seq_cst: the mask bit is set before the handler is installed. */
+		/* seq_cst: pairs with listen_on's fetch-or, made before the handler
+		 * was installed. */
 		if ((cadre__load_sc_u64(&s->mask) & bit) == 0)
 			continue;
-		cadre__faa_sc_u32(&s->busy, 1); /* seq_cst: Dekker with slot_close */
-		uint32_t fd = cadre__load_sc_u32(&s->fd);
+		cadre__faa_sc_u32(&s->busy, 1);           /* seq_cst: Dekker with slot_close */
+		uint32_t fd = cadre__load_sc_u32(&s->fd); /* seq_cst: Dekker with slot_close */
 		if (fd != NO_FD) {
 			/* seq_cst add before the write: the reader reads the eventfd,
 			 * then exchanges the count (Design notes). */
@@ -116,7 +118,7 @@ slot_open(struct cadre__sigs *g)
 		struct slot *s = &slots[i];
 		for (int k = 0; k <= MAX_SIGNO; k++)
 			cadre__store_rlx_u32(&s->pending[k], 0); /* published by the store below */
-		cadre__store_rlx_u64(&s->mask, 0);
+		cadre__store_rlx_u64(&s->mask, 0);               /* published by the store below */
 		cadre__xchg_sc_u32(&s->fd, (uint32_t)fd + 1); /* seq_cst: as the handler's load */
 		g->slot = i;
 		g->efd = fd;
@@ -129,9 +131,9 @@ static void
 slot_close(struct cadre__sigs *g)
 {
 	struct slot *s = &slots[g->slot];
-	cadre__xchg_sc_u64(&s->mask, 0);
-	cadre__xchg_sc_u32(&s->fd, NO_FD); /* seq_cst: Dekker with the handler's busy add */
-	while (cadre__load_sc_u32(&s->busy) != 0)
+	cadre__xchg_sc_u64(&s->mask, 0);          /* seq_cst: as the handler's mask load */
+	cadre__xchg_sc_u32(&s->fd, NO_FD);        /* seq_cst: Dekker with the handler's busy add */
+	while (cadre__load_sc_u32(&s->busy) != 0) /* seq_cst: pairs with the handler's adds */
 		sched_yield();
 	close(g->efd);
 	g->efd = -1;
@@ -155,7 +157,7 @@ listen_on(struct cadre__sigs *g, int signo)
 	if (sigaction(signo, &sa, &saved[signo]) == 0)
 		return 0;
 	users[signo]--;
-	cadre__fetch_and_sc_u64(&s->mask, ~(UINT64_C(1) << (signo - 1)));
+	cadre__fetch_and_sc_u64(&s->mask, ~(UINT64_C(1) << (signo - 1))); /* seq_cst: as above */
 	return CADRE_EINVAL; /* the kernel or the C library keeps it */
 }
 
@@ -163,6 +165,8 @@ listen_on(struct cadre__sigs *g, int signo)
 static void
 listen_off(struct cadre__sigs *g, int signo)
 {
+	/* seq_cst: as the handler's mask load (an arrival that still sees the
+	 * bit counts in pending: dropped at the next drain, no subscriber). */
 	cadre__fetch_and_sc_u64(&slots[g->slot].mask, ~(UINT64_C(1) << (signo - 1)));
 	if (--users[signo] == 0)
 		sigaction(signo, &saved[signo], NULL);
@@ -196,6 +200,8 @@ sigs_get(struct cadre_system *sys, struct cadre__sigs **out)
 		int rc = slot_open(g);
 		if (rc == 0)
 			rc = cadre__io_poll_add(sys, g->efd, EPOLLIN, efd_ready, sys, &g->poll);
+		if (rc == CADRE_EEXIST || rc == CADRE_EBADF || rc == CADRE_EINVAL)
+			rc = CADRE_ESYS; /* the engine refused a fresh eventfd: not the caller's doing */
 		if (rc != 0) {
 			if (g->efd >= 0)
 				slot_close(g);
@@ -349,6 +355,17 @@ cadre__sigs_actor_gone(struct cadre_system *sys, cadre_ref who)
 	/* Relaxed: a hint. A subscription is made by the actor itself, in a
 	 * callback, before it can finish: its own thread wrote the count. */
 	if (g == NULL || cadre__load_rlx_u64(&g->count) == 0)
+		return;
+	/* Most actors that finish with CADRE__SIG_F_IO owned sockets, not
+	 * subscriptions: look first under the system's lock only, not the
+	 * process's. The actor is finishing on this thread: it subscribes to
+	 * nothing more meanwhile. */
+	pthread_mutex_lock(&g->lock);
+	bool any = false;
+	for (size_t i = 0; i < g->n && !any; i++)
+		any = cadre_ref_is_equal(g->subs[i].who, who);
+	pthread_mutex_unlock(&g->lock);
+	if (!any)
 		return;
 	pthread_mutex_lock(&glock);
 	pthread_mutex_lock(&g->lock);

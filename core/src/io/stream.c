@@ -73,7 +73,7 @@ cadre__io_sync(struct cadre__io *io, struct cadre__ioh *s)
 	if (s->kind == CADRE__IO_CONNECTING)
 		ev = EPOLLOUT;
 	else if (s->kind == CADRE__IO_LISTEN)
-		ev = EPOLLIN;
+		ev = s->reading ? EPOLLIN : 0u;
 	else if (s->kind == CADRE__IO_STREAM)
 		ev = (s->reading ? EPOLLIN | EPOLLRDHUP : 0u) |
 		     (s->wq_head != NULL ? EPOLLOUT : 0u);
@@ -244,6 +244,8 @@ on_connected(struct cadre__io *io, struct cadre__ioh *s)
 		s->kind = CADRE__IO_STREAM;
 		s->reading = true;
 		err = -cadre__io_sync(io, s);
+		if (s->shut_wr && s->wq_head == NULL)
+			(void)shutdown(s->fd, SHUT_WR); /* asked while connecting */
 	}
 	if (err != 0) {
 		cadre__io_end(io, s, false, 0, 0);

@@ -122,6 +122,7 @@ cadre_tcp_listen(cadre_actor *self, const char *addr, const cadre_tcp_opts *opts
 			unlink(((struct sockaddr_un *)(void *)&a.ss)->sun_path);
 		return rc == CADRE_ENOACTOR ? CADRE_ECLOSED : rc;
 	}
+	s->reading = true;
 	rc = cadre__io_keep_path(s, &a);
 	if (rc == 0 && cadre__io_sync(io, s) != 0)
 		rc = CADRE_ENOMEM;
@@ -181,10 +182,25 @@ adopt(struct cadre__io *io, const struct cadre__ioh *l, cadre_ref owner, cadre_i
 	ev.fd = -1;
 	cadre__addr_format(&c->peer, c->len, false, ev.addr, sizeof ev.addr);
 	struct cadre__iomsg *m = cadre__iomsg_new(io, &ev, CADRE__IOM_PLAIN, NULL, 0);
-	if (m != NULL && cadre__iomsg_send(io, owner, m, true) == CADRE_ENOMEM)
-		cadre__free(m, sizeof *m);
+	if (m != NULL)
+		(void)cadre__iomsg_send(io, owner, m, true);
 	/* (no memory for the event: the connection is its owner's all the
 	 * same, closed at its stop) */
+}
+
+void
+cadre__io_unstarve(struct cadre__io *io)
+{
+	for (uint32_t i = 0; i < io->nstarved; i++) {
+		struct cadre__ioh *s = cadre__io_slot(io, io->starved[i].index);
+		pthread_mutex_lock(&s->lock);
+		if (s->gen == io->starved[i].gen && s->kind == CADRE__IO_LISTEN) {
+			s->reading = true;
+			(void)cadre__io_sync(io, s);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	io->nstarved = 0;
 }
 
 /* The I/O thread, a listener (l locked): accepts up to 32 connections
@@ -201,8 +217,19 @@ cadre__io_on_listen(struct cadre__io *io, struct cadre__ioh *l, uint32_t ev)
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    io->nstarved < CADRE__IO_STARVED_MAX) {
+			/* Out of fds: the pending connection would make a
+			 * level-triggered listener spin; it pauses instead. */
+			l->reading = false;
+			(void)cadre__io_sync(io, l);
+			if (io->nstarved == 0)
+				io->starved_until =
+				        cadre__now_ns() + CADRE__IO_STARVED_MS * 1000000u;
+			io->starved[io->nstarved++] = cadre__io_handle(l);
+		}
 		if (fd < 0)
-			break; /* EAGAIN; or EMFILE: the process is out of fds */
+			break; /* EAGAIN */
 		c[n++].fd = fd;
 	}
 	struct cadre__ioh copy = {.no_delay = l->no_delay,
@@ -256,6 +283,8 @@ connect_begin(struct cadre__io *io, struct cadre__ioh *s, int fd, bool now, int 
 		s->reading = now;
 		if (cadre__io_sync(io, s) != 0)
 			status = CADRE_ENOMEM;
+		else if (now && s->shut_wr && s->wq_head == NULL)
+			(void)shutdown(fd, SHUT_WR); /* asked while resolving */
 	}
 	if (status != 0) {
 		cadre__io_end(io, s, false, 0, 0);

@@ -153,15 +153,7 @@ cadre__io_on_watch(struct cadre__io *io, struct cadre__ioh *s, uint32_t ev)
 	pthread_mutex_unlock(&s->lock);
 	/* Nothing is sent with a record locked: a dead letter runs the
 	 * destructor (cadre__io_ready_done) at once, which locks it. */
-	int rc = cadre__iomsg_send(io, owner, m, true);
-	if (rc == CADRE_ENOMEM || rc == CADRE_EFULL) {
-		cadre__free(m, sizeof *m);
-		pthread_mutex_lock(&s->lock);
-		if (s->gen == e.handle.gen)
-			cadre__io_ready_done(io, s);
-		else
-			pthread_mutex_unlock(&s->lock);
-	}
+	(void)cadre__iomsg_send(io, owner, m, true); /* (not sent: re-armed all the same) */
 }
 
 /* A READY's destructor, s locked and live: re-arm, or end the watch if its

@@ -29,7 +29,9 @@
  * WAIT, then looks again: the holder may leave epoll_wait with work for
  * itself and run a long callback, and an idle worker must then take over
  * the polling (the role of Go's sysmon, which polls when nobody has for
- * 10 ms). Each look is a futex call and a load, inside the park; while
+ * 10 ms). It takes the token only when no epoll_wait was entered since its
+ * last look (`wait_gen`): a poller that comes and goes keeps it, and the
+ * workers do not take turns at it on every message. Each look is a futex call and a load, inside the park; while
  * the poller is still in the same epoll_wait (`wait_gen` unchanged: an idle
  * system) the looks back off from 10 ms to 160 ms, so an idle system ends
  * with one worker in epoll_wait and the others waking about 6 times a
@@ -120,7 +122,8 @@ wp_park(struct cadre__worker *w, uint32_t seq, long *nap)
 	bool deep = *nap == 0; /* nothing queued anywhere: no limit on the park */
 	long standby = STANDBY_NS;
 	uint32_t gen = cadre__load_rlx_u32(&io->wait_gen); /* relaxed: a hint */
-	while (!take(io)) {
+	bool may_take = true; /* on the way in: the token, if it is free */
+	while (!(may_take && take(io))) {
 		/* Relaxed: a hint. BUSY: its holder may go on to run actors; look
 		 * again soon. WAIT: it waits in epoll_wait, but may leave it to
 		 * run a long callback: look again within `standby`. */
@@ -138,9 +141,14 @@ wp_park(struct cadre__worker *w, uint32_t seq, long *nap)
 		if (cadre__load_acq_u32(&w->wake_seq) != seq ||
 		    cadre__load_acq_u32(&io->stopping) || !cadre__load_acq_u32(&io->started))
 			return true; /* woken: the park ends (nothing harvested) */
-		/* The same wait of the same poller (an idle system): look less
-		 * often, up to STANDBY_MAX_NS; a new one: from STANDBY_NS again. */
+		/* No epoll_wait entered since the last look: either the same
+		 * one goes on (an idle system: look less often, up to
+		 * STANDBY_MAX_NS), or the poller left it and has not come back
+		 * (take over, if the token is free). Otherwise the poller comes
+		 * and goes, serving I/O: leave it the token, look again in
+		 * STANDBY_NS. */
 		uint32_t g = cadre__load_rlx_u32(&io->wait_gen); /* relaxed: a hint */
+		may_take = g == gen;
 		if (g == gen && standby < STANDBY_MAX_NS)
 			standby *= 2;
 		else if (g != gen)
@@ -156,8 +164,11 @@ wp_park(struct cadre__worker *w, uint32_t seq, long *nap)
 	int n = 0;
 	/* Acquire load of stopping: pairs with cadre__io_stop's release store. */
 	if (cadre__load_sc_u32(&w->wake_seq) == seq && !cadre__load_acq_u32(&io->stopping)) {
-		struct timespec ts = {.tv_sec = *nap / 1000000000L, .tv_nsec = *nap % 1000000000L};
-		n = epoll_pwait2(io->epfd, io->wevs, CADRE__IO_BATCH, *nap != 0 ? &ts : NULL, NULL);
+		long ns = *nap;
+		if (io->nstarved != 0 && (ns == 0 || ns > CADRE__IO_STARVED_MS * 1000000L))
+			ns = CADRE__IO_STARVED_MS * 1000000L; /* paused listeners (tcp.c) */
+		struct timespec ts = {.tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L};
+		n = epoll_pwait2(io->epfd, io->wevs, CADRE__IO_BATCH, ns != 0 ? &ts : NULL, NULL);
 	}
 	/* Relaxed: a waker that still reads 1 kicks once more (an empty round). */
 	cadre__store_rlx_u32(&w->io_polling, 0);
@@ -183,8 +194,11 @@ wp_poll(struct cadre__worker *w, bool any)
 		io->wn = n > 0 ? n : 0;
 	}
 	/* Acquire: pairs with cadre__io_stop's release store of stopping. */
-	if (!cadre__load_acq_u32(&io->stopping))
+	if (!cadre__load_acq_u32(&io->stopping)) {
+		if (io->nstarved != 0 && cadre__now_ns() >= io->starved_until)
+			cadre__io_unstarve(io); /* listeners paused for want of fds (tcp.c) */
 		cadre__io_batch(io, io->wevs, io->wn);
+	}
 	io->wn = 0;
 	give(io);
 }

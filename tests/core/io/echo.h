@@ -55,10 +55,10 @@ echo_receive(cadre_actor *self, const cadre_msg *m)
 		CHECK(strncmp(ev.addr, "127.0.0.1:", 10) == 0 || strncmp(ev.addr, "unix:", 5) == 0);
 		bump(&e->st->accepted);
 		break;
-	case CADRE_IO_DATA:
+	case CADRE_IO_DATA: /* (counted first: the peer may check the count once echoed) */
+		__atomic_add_fetch(&e->st->bytes, (long)ev.size, __ATOMIC_RELEASE);
 		if (cadre_io_write(self, ev.handle, ev.data, ev.size) != 0)
 			bump(&e->st->write_errors);
-		__atomic_add_fetch(&e->st->bytes, (long)ev.size, __ATOMIC_RELEASE);
 		break;
 	case CADRE_IO_PEER_CLOSED: /* done: what is queued is still sent, then EOF */
 		bump(&e->st->peer_closed);

@@ -7,7 +7,12 @@
  * bounded mailbox. No fd is left open. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "dead_letters.h"
@@ -111,14 +116,19 @@ round_trip(void)
 	close(fd);
 }
 
-/* Bad fds: refused at the call; a read on a write-only fd fails in its
- * event. Bad arguments: CADRE_EINVAL, CADRE_ETOOBIG. */
+/* Bad fds: refused at the call (a pipe is no regular file: CADRE_EINVAL);
+ * a read on a write-only fd fails in its event. Bad arguments:
+ * CADRE_EINVAL, CADRE_ETOOBIG. */
 static void
 bad_fd(void)
 {
 	int fd = temp_file(1);
-	int wo = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	char self_path[64];
+	snprintf(self_path, sizeof self_path, "/proc/self/fd/%d", fd);
+	int wo = open(self_path, O_WRONLY | O_CLOEXEC); /* the same file, write-only */
 	CHECK(wo >= 0);
+	int pfd[2];
+	CHECK_EQ(pipe(pfd), 0);
 	int closed = dup(fd);
 	close(closed);
 	cadre_system *sys = dl_system(2, 0, NULL);
@@ -129,6 +139,8 @@ bad_fd(void)
 	CHECK_EQ(file_cmd(sys, r, CMD_WRITE, closed, 0, 2, "ab"), CADRE_EBADF);
 	CHECK_EQ(file_cmd(sys, r, CMD_WRITE, 100000, 0, 2, "ab"), CADRE_EBADF);
 	CHECK_EQ(file_cmd(sys, r, CMD_READ, fd, (uint64_t)INT64_MAX + 1u, 8, NULL), CADRE_EINVAL);
+	CHECK_EQ(file_cmd(sys, r, CMD_READ, pfd[0], 0, 8, NULL), CADRE_EINVAL); /* a pipe */
+	CHECK_EQ(file_cmd(sys, r, CMD_WRITE, pfd[1], 0, 2, "ab"), CADRE_EINVAL);
 	CHECK_EQ(file_cmd(sys, r, CMD_READ, fd, 0, (size_t)1 << 30, NULL), CADRE_ETOOBIG);
 	CHECK_EQ(cadre_file_read(NULL, fd, 0, 8, NULL), CADRE_EINVAL);
 	CHECK_EQ(cadre_file_write(NULL, fd, 0, "x", 1, NULL), CADRE_EINVAL);
@@ -142,6 +154,8 @@ bad_fd(void)
 	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 	close(wo);
+	close(pfd[0]);
+	close(pfd[1]);
 	close(fd);
 }
 
@@ -261,6 +275,71 @@ bounded_mailbox(void)
 	close(fd);
 }
 
+/* Whether the process has an io_uring instance open (/proc/self/fd). */
+static bool
+has_ring(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	CHECK(d != NULL);
+	bool found = false;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char p[300], target[256];
+		snprintf(p, sizeof p, "/proc/self/fd/%s", e->d_name);
+		ssize_t n = readlink(p, target, sizeof target - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found |= strstr(target, "io_uring") != NULL;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* One read; whether a ring was open while the system lived. */
+static bool
+read_once_ring(void)
+{
+	int fd = temp_file(1);
+	cadre_system *sys = dl_system(2, 0, NULL);
+	peer_init(&peer);
+	cadre_ref r = peer_spawn(sys, &peer);
+	CHECK_EQ(file_cmd(sys, r, CMD_READ, fd, 0, 8, NULL), 0);
+	struct evcopy e = event(0);
+	CHECK_EQ(e.ev.status, 0);
+	CHECK(memcmp(e.bytes, "page0000", 8) == 0);
+	bool ring = has_ring();
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	cadre_system_free(sys);
+	close(fd);
+	return ring;
+}
+
+/* The kernel refuses io_uring (here: a seccomp filter makes io_uring_setup
+ * fail with ENOSYS, as a kernel with io_uring disabled does): the file
+ * threads serve, and nothing else changes. Without the filter the ring is
+ * used (where the kernel allows it). The filter stays: the last case. */
+static void
+uring_refused(void)
+{
+	CHECK_EQ(setenv("CADRE_IO_FILES", "uring", 1), 0);
+	int probe = (int)syscall(__NR_io_uring_setup, 0, NULL); /* EINVAL if io_uring exists */
+	if (probe < 0 && errno != ENOSYS && errno != EPERM)
+		CHECK(read_once_ring());
+	struct sock_filter f[] = {
+	        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+	        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+	        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+	CHECK_EQ(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	CHECK_EQ(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0), 0);
+	CHECK(!read_once_ring());
+	round_trip();
+	many_in_flight();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -278,5 +357,6 @@ main(int argc, char **argv)
 		TEST_CASE_IF(only, bounded_mailbox);
 		CHECK_EQ(open_fds(), fds0);
 	}
+	TEST_CASE_IF(only, uring_refused);
 	return 0;
 }

@@ -168,6 +168,66 @@ owner_stops(void)
 	cadre_system_free(sys);
 }
 
+/* The owner is killed (or fails): its listener and connections close all
+ * the same, and so do its watches' registrations (the watched pipe stays
+ * open: it is the user's). */
+static int
+do_watch_pipe(cadre_actor *self, void *arg)
+{
+	cadre_io h;
+	return cadre_io_watch(self, *(int *)arg, CADRE_IO_IN, &h);
+}
+
+static int
+do_fail(cadre_actor *self, void *arg)
+{
+	(void)arg;
+	return cadre_fail(self, 42, "test");
+}
+
+static void
+owner_killed_or_failed(void)
+{
+	for (int how = 0; how < 2; how++) {
+		cadre_system *sys = new_sys();
+		struct agent_ctx c, keep;
+		ctx_init(&c);
+		ctx_init(&keep);
+		cadre_ref k = agent_spawn(sys, &keep);
+		struct listen_req kq = {.addr = "127.0.0.1:0"}; /* starts the I/O thread */
+		CHECK_EQ(run_in(sys, k, do_listen, &kq), 0);
+		int p[2];
+		CHECK_EQ(pipe(p), 0);
+		int fds0 = open_fds();
+		cadre_ref a = agent_spawn(sys, &c);
+		struct listen_req q = {.addr = "127.0.0.1:0"};
+		CHECK_EQ(run_in(sys, a, do_listen, &q), 0);
+		CHECK_EQ(run_in(sys, a, do_watch_pipe, &p[0]), 0);
+		int cl[2];
+		for (int i = 0; i < 2; i++)
+			cl[i] = client_to(port_of(q.local));
+		WAIT_FOR(count_kind(&c, CADRE_IO_ACCEPTED) == 2);
+		CHECK_EQ(open_fds(), fds0 + 1 + 2 + 2);
+		struct cmd fk = {do_fail, NULL, 0, 0};
+		struct cmd *kp = &fk;
+		if (how == 0)
+			CHECK_EQ(cadre_kill(sys, a), 0);
+		else
+			CHECK_EQ(cadre_send(sys, a, M_CMD, &kp, sizeof kp), 0);
+		WAIT_FOR(open_fds() == fds0 + 2); /* the clients' ends only */
+		for (int i = 0; i < 2; i++) {
+			char x;
+			CHECK(read(cl[i], &x, 1) <= 0);
+			close(cl[i]);
+		}
+		cadre_ref b = agent_spawn(sys, &c);
+		CHECK_EQ(run_in(sys, b, do_watch_pipe, &p[0]), 0); /* the old watch is gone */
+		cadre_system_free(sys);
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
 /* ---- shutdown with connections open ------------------------------------------ */
 static void
 shutdown_open(void)
@@ -239,6 +299,28 @@ child(int port, int up, int down)
 	_exit(0);
 }
 
+/* The process's resident memory (bytes) and CPU time (ns): printed, for
+ * the record, never asserted (tests assert no timing). */
+static long
+rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, rss = 0;
+	CHECK(f != NULL);
+	CHECK_EQ(fscanf(f, "%ld %ld", &pages, &rss), 2);
+	fclose(f);
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t
+cpu_ns(void)
+{
+	struct rusage ru;
+	CHECK_EQ(getrusage(RUSAGE_SELF, &ru), 0);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+}
+
 static void
 ten_thousand(void)
 {
@@ -261,31 +343,106 @@ ten_thousand(void)
 	struct listen_req q = {.addr = "127.0.0.1:0",
 	                       .opts = {.backlog = 4096, .conn_beh = &echo_beh, .conn_arg = &st}};
 	CHECK_EQ(run_in(sys, a, do_listen, &q), 0);
+	long rss0 = rss_bytes();
 	int up[2], down[2];
 	CHECK_EQ(pipe(up), 0);
 	CHECK_EQ(pipe(down), 0);
 	pid_t pid = fork();
 	CHECK(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		close(up[0]); /* (so that a parent that dies gives the child end of file) */
+		close(down[1]);
 		child(port_of(q.local), up[1], down[0]);
+	}
+	close(up[1]);
+	close(down[0]);
 	char r;
 	CHECK_EQ(read(up[0], &r, 1), 1); /* every connection echoed its byte */
 	CHECK_EQ(seen(&st.accepted), NCONN);
 	CHECK_EQ(seen(&st.bytes), NCONN);
 	CHECK(open_fds() >= fds0 + NCONN);
+	uint64_t cpu0 = cpu_ns();
+	nap_ms(1000); /* idle, 10,000 connections open */
+	fprintf(stderr,
+	        "   idle with %d connections: %.1f ms of CPU in 1 s; %ld bytes resident a "
+	        "connection (its actor and handle)\n",
+	        NCONN, (double)(cpu_ns() - cpu0) / 1e6, (rss_bytes() - rss0) / NCONN);
 	CHECK_EQ(write(down[1], "g", 1), 1);
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	WAIT_FOR(seen(&st.stopped) == NCONN); /* each saw its peer's close */
 	cadre_system_free(sys);
-	for (int i = 0; i < 2; i++) {
-		close(up[i]);
-		close(down[i]);
-	}
+	close(up[0]);
+	close(down[1]);
 	CHECK_EQ(open_fds(), fds0);
 	rl.rlim_cur = old;
 	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/* ---- a listener out of fds ---------------------------------------------------- */
+#include <dirent.h>
+
+static int
+max_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	CHECK(d != NULL);
+	int m = -1;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (e->d_name[0] != '.' && atoi(e->d_name) > m)
+			m = atoi(e->d_name);
+	closedir(d);
+	return m;
+}
+
+/* The process runs out of fds while connections wait to be accepted: the
+ * listener pauses (rather than spin on a level-triggered EMFILE) and
+ * accepts them once fds are free again. */
+static void
+accept_out_of_fds(void)
+{
+	cadre_system *sys = new_sys();
+	struct agent_ctx c;
+	ctx_init(&c);
+	struct echo_stats st = {0};
+	cadre_ref a = agent_spawn(sys, &c);
+	struct listen_req q = {.addr = "127.0.0.1:0",
+	                       .opts = {.conn_beh = &echo_beh, .conn_arg = &st}};
+	CHECK_EQ(run_in(sys, a, do_listen, &q), 0);
+	enum { N = 3 };
+	int cl[N], nfill = 0;
+	static int fill[4096];
+	for (int i = 0; i < N; i++)
+		CHECK((cl[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+	struct rlimit rl, low;
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = (rlim_t)max_fd() + 1;
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (int fd; nfill < 4096 && (fd = dup(0)) >= 0;)
+		fill[nfill++] = fd; /* the holes below the limit */
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons((uint16_t)port_of(q.local))};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < N; i++)
+		CHECK_EQ(connect(cl[i], (struct sockaddr *)&sa, sizeof sa), 0); /* (the backlog) */
+	uint64_t cpu0 = cpu_ns();
+	nap_ms(500);
+	fprintf(stderr, "   out of fds, %d connections waiting: %.1f ms of CPU in 0.5 s\n", N,
+	        (double)(cpu_ns() - cpu0) / 1e6);
+	CHECK_EQ(seen(&st.accepted), 0);
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (int i = 0; i < nfill; i++)
+		close(fill[i]);
+	WAIT_FOR(seen(&st.accepted) == N); /* at the listener's next try */
+	for (int i = 0; i < N; i++) {
+		write_full(cl[i], "x", 1);
+		char y;
+		CHECK_EQ(read_full(cl[i], &y, 1), 1);
+		close(cl[i]);
+	}
+	cadre_system_free(sys);
 }
 
 int
@@ -296,7 +453,9 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, slow_reader);
 	TEST_CASE_IF(only, slow_reader_bounded);
 	TEST_CASE_IF(only, owner_stops);
+	TEST_CASE_IF(only, owner_killed_or_failed);
 	TEST_CASE_IF(only, shutdown_open);
 	TEST_CASE_IF(only, ten_thousand);
+	TEST_CASE_IF(only, accept_out_of_fds);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include "echo.h"
@@ -144,6 +145,50 @@ connect_by_name(void)
 	int port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 	                                         : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	connect_to("localhost", l, port);
+}
+
+/* Half-close from Cadre's side: shutdown_write asked right after the
+ * connect call (before CONNECTED, nothing queued), then a write refused;
+ * the peer reads end of file, and its bytes still reach the actor. */
+static int
+do_connect_shut(cadre_actor *self, void *arg)
+{
+	struct conn_req *q = arg;
+	int rc = cadre_tcp_connect(self, q->addr, NULL, &q->h);
+	if (rc == 0)
+		rc = cadre_io_shutdown_write(self, q->h);
+	if (rc == 0)
+		rc = cadre_io_write(self, q->h, "x", 1) == CADRE_ESTATE ? 0 : -1;
+	return rc;
+}
+
+static void
+half_close_by_us(void)
+{
+	cadre_system *sys = new_sys();
+	struct agent_ctx c;
+	ctx_init(&c);
+	cadre_ref a = agent_spawn(sys, &c);
+	int port, l = plain_listener(&port);
+	char addr[64];
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	struct conn_req q = {.addr = addr};
+	CHECK_EQ(run_in(sys, a, do_connect_shut, &q), 0);
+	int fd = accept(l, NULL, NULL);
+	CHECK(fd >= 0);
+	struct timeval tv = {10, 0}; /* a hang detector */
+	CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+	char x;
+	CHECK_EQ(read(fd, &x, 1), 0); /* end of file */
+	write_full(fd, "def", 3);
+	WAIT_FOR(count_kind(&c, CADRE_IO_DATA) >= 1);
+	pthread_mutex_lock(&c.mu);
+	CHECK_EQ(c.bytes, 3);
+	pthread_mutex_unlock(&c.mu);
+	close(fd);
+	WAIT_FOR(count_kind(&c, CADRE_IO_PEER_CLOSED) == 1);
+	cadre_system_free(sys);
+	close(l);
 }
 
 /* A connect that fails: CONNECTED with its status, and the handle gone. */
@@ -544,6 +589,7 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, connect_numeric);
 	TEST_CASE_IF(only, connect_by_name);
 	TEST_CASE_IF(only, connect_refused);
+	TEST_CASE_IF(only, half_close_by_us);
 	TEST_CASE_IF(only, overflow_then_writable);
 	TEST_CASE_IF(only, peer_reset_mid_write);
 	TEST_CASE_IF(only, handoff);

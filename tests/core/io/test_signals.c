@@ -3,6 +3,7 @@
  * subscriber's stop and the system's shutdown end subscriptions, and the
  * last one to end gives the signal its old action back; bad numbers and
  * calls during shutdown get error codes. */
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -212,6 +213,75 @@ after_shutdown(void)
 	cadre_system_free(b);
 }
 
+/* The usual ones: SIGINT, SIGTERM, SIGHUP from kill(), each once; their
+ * default actions (which end the process) are back after the shutdown. */
+static void
+common_signals(void)
+{
+	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+	for (int k = 0; k < 4; k++)
+		signal(sigs[k], SIG_DFL);
+	cadre_system *sys = new_sys();
+	peer_init(&peers[0]);
+	cadre_ref r = peer_spawn(sys, &peers[0]);
+	for (int k = 0; k < 4; k++)
+		CHECK_EQ(peer_sig(sys, r, &peers[0], CMD_SUB, sigs[k]), 0);
+	for (int k = 0; k < 4; k++) {
+		CHECK_EQ(kill(getpid(), sigs[k]), 0);
+		expect_exactly(&peers[0], sigs[k], 1);
+	}
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	cadre_system_free(sys);
+	for (int k = 0; k < 4; k++) {
+		struct sigaction sa;
+		CHECK_EQ(sigaction(sigs[k], NULL, &sa), 0);
+		CHECK(sa.sa_handler == SIG_DFL);
+	}
+}
+
+static atomic_int churn_stop;
+
+static void *
+churn_killer(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&churn_stop)) {
+		kill(getpid(), SIGUSR1);
+		nap_us(50);
+	}
+	return NULL;
+}
+
+/* Signals keep arriving while systems subscribe, unsubscribe and shut down
+ * (slots opened and closed under the handler): nothing breaks, and the old
+ * action is back at the end. */
+static void
+churn(void)
+{
+	install_prev(SIGUSR1);
+	pthread_t t;
+	atomic_store(&churn_stop, 0);
+	CHECK_EQ(pthread_create(&t, NULL, churn_killer, NULL), 0);
+	long rounds = test_size("CADRE_SIG_CHURN", 40);
+	for (long i = 0; i < rounds; i++) {
+		cadre_system *sys = new_sys();
+		cadre_ref r[2];
+		for (int k = 0; k < 2; k++) {
+			peer_init(&peers[k]);
+			r[k] = peer_spawn(sys, &peers[k]);
+			CHECK_EQ(peer_sig(sys, r[k], &peers[k], CMD_SUB, SIGUSR1), 0);
+		}
+		CHECK(wait_count(&peers[0].signals[SIGUSR1], 1) >= 1); /* they do arrive */
+		if (i % 2 == 0)
+			CHECK_EQ(peer_sig(sys, r[1], &peers[1], CMD_UNSUB, SIGUSR1), 0);
+		CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+		cadre_system_free(sys);
+	}
+	atomic_store(&churn_stop, 1);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	CHECK(is_prev(SIGUSR1));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -221,5 +291,7 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, owner_stop);
 	TEST_CASE_IF(only, bad_signo);
 	TEST_CASE_IF(only, after_shutdown);
+	TEST_CASE_IF(only, common_signals);
+	TEST_CASE_IF(only, churn);
 	return 0;
 }
