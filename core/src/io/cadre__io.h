@@ -77,7 +77,7 @@ struct cadre__ioh {
 #define CADRE__IO_HIGH_WATER 65536u
 #define CADRE__IO_WQ_MAX (1u << 20)
 
-#define CADRE__IO_BATCH 256 /* epoll events taken at once */
+#define CADRE__IO_BATCH 256       /* epoll events taken at once */
 #define CADRE__IO_STARVED_MAX 64u /* listeners paused for want of fds, at most */
 #define CADRE__IO_STARVED_MS 100  /* ... for this long */
 

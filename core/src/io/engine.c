@@ -12,9 +12,12 @@
  *     busy workers poll between runs, and an event is dispatched on the
  *     worker that found it, so its actor runs there without a thread
  *     hand-over. On echo (2 cores shared with the load generator) it used
- *     25-40% less server CPU per message, 10 to 100 times fewer context
- *     switches, and gave 1.1-1.7 times the throughput of A at N = 64 and
- *     1,000 connections; wpoll.c's notes give its wake-up argument.
+ *     16-38% less server CPU per message and 6 to 15 times fewer context
+ *     switches than A, and moved 1.3-1.5 times as many messages where the
+ *     server is the bottleneck (64 connections of 4 KiB, 1,000
+ *     connections); even at one connection; its p99 was worse at 64
+ *     connections (events of a batch all land on the polling worker).
+ *     wpoll.c's notes give its wake-up argument.
  *   - A, the I/O thread (CADRE_IO_POLLER=thread): one thread per system
  *     blocks in epoll_wait; the workers park on their futexes as before
  *     and the dispatcher does not know about I/O. Kept: it isolates I/O
