@@ -31,12 +31,13 @@
  * the polling (the role of Go's sysmon, which polls when nobody has for
  * 10 ms). It takes the token only when no epoll_wait was entered since its
  * last look (`wait_gen`): a poller that comes and goes keeps it, and the
- * workers do not take turns at it on every message. Each look is a futex call and a load, inside the park; while
- * the poller is still in the same epoll_wait (`wait_gen` unchanged: an idle
- * system) the looks back off from 10 ms to 160 ms, so an idle system ends
- * with one worker in epoll_wait and the others waking about 6 times a
- * second (measured: docs/performance.md). The price: the first long
- * callback after a long idle time may hold up I/O up to 160 ms.
+ * workers do not take turns at it on every message. Each look is a futex
+ * call and a load, inside the park; while the poller is still in the same
+ * epoll_wait (`wait_gen` unchanged: an idle system) the looks back off
+ * from 10 ms to 160 ms, so an idle system ends with one worker in
+ * epoll_wait and the others waking about 6 times a second (measured:
+ * docs/performance.md). The price: the first long callback after a long
+ * idle time may hold up I/O up to 160 ms.
  *
  * No lost wake-up. A parked worker must wake for two reasons:
  *   - I/O: the kernel keeps an fd's readiness on the epoll instance's ready
@@ -60,9 +61,9 @@
  * What it costs: a busy worker makes one non-blocking epoll_wait every
  * 64th pick and whenever it runs dry; an idle worker other than the poller
  * wakes every 10 to 160 ms; I/O waits that long when the poller leaves to
- * run a long callback; and I/O is noticed only between runs while no worker is
- * idle, so callbacks that run long on every worker at once delay I/O as
- * they delay any message to the actors queued there.
+ * run a long callback; and I/O is noticed only between runs while no
+ * worker is idle, so callbacks that run long on every worker at once delay
+ * I/O as they delay any message to the actors queued there.
  *
  * Start: the engine starts at the first I/O call, when every worker may be
  * asleep on its futex; cadre__wpoll_start wakes them once, and the first
