@@ -4,7 +4,7 @@
 # servers and every peer installed, then the ratios.
 #
 # usage: run-io-bench.sh [--workers N] [--secs D] [--warmup W] [--runs R]
-#                        [--quick] [--only echo,http,idle]
+#                        [--quick] [--only echo,rate,http,idle] [--rate R]
 #                        [--impls cadre,libuv,go,erlang] [--conns 1,64,1000]
 #                        [--sizes 64,4096] [--http-conns 64]
 #                        [--idle-conns 10000] [--idle-secs 5]
@@ -19,11 +19,15 @@
 #                    server of a part runs at once, and each round visits
 #                    them in turn
 #   --quick          secs and warm-up / 10, 1,000 idle connections
-#   --only LIST      which parts: echo, http, idle (default all three)
+#   --only LIST      which parts: echo, rate, http, idle (default all four)
 #   --impls LIST     servers to load (default cadre,libuv,go,erlang; Erlang
 #                    has no HTTP server here)
 #   --conns LIST     echo: connections (default 1,64,1000)
 #   --sizes LIST     echo: message sizes in bytes (default 64,4096)
+#   --rate R         rate: echo at a fixed offered rate of R msg/s in all
+#                    (default 20000), 64 connections, 64 B: latency at the
+#                    same load for every server (open loop, measured from
+#                    each message's scheduled time)
 #   --http-conns L   HTTP: wrk's connections (default 64)
 #   --idle-conns N   idle: connections kept open (default 10000)
 #   --idle-secs D    idle: how long they stay idle (default 5)
@@ -51,7 +55,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
 workers=2 secs=2 warmup=0.5 runs=3 quick=0
-only="echo,http,idle"
+only="echo,rate,http,idle"
+rate=20000
 impls="cadre,libuv,go,erlang"
 conns_list="1,64,1000" sizes_list="64,4096" http_conns="64"
 idle_conns=10000 idle_secs=5 idle_impls="cadre,libuv,go,erlang"
@@ -84,6 +89,7 @@ while [ $# -gt 0 ]; do
         --impls) impls="$val" ;;
         --conns) conns_list="$val" ;;
         --sizes) sizes_list="$val" ;;
+        --rate) rate="$val" ;;
         --http-conns) http_conns="$val" ;;
         --idle-conns) idle_conns="$val" ;;
         --idle-secs) idle_secs="$val" ;;
@@ -95,7 +101,7 @@ while [ $# -gt 0 ]; do
         *) echo "run-io-bench: unknown option $opt" >&2; usage ;;
     esac
 done
-for v in "$workers" "$runs" "$idle_conns" "$port"; do
+for v in "$workers" "$runs" "$idle_conns" "$port" "$rate"; do
     case "$v" in ''|*[!0-9]*|0) echo "run-io-bench: bad count: '$v'" >&2; exit 2 ;; esac
 done
 for v in "$secs" "$warmup" "$idle_secs"; do
@@ -135,7 +141,8 @@ function field(line, k,    m) {
         idle_order[++ni] = i
         next
     }
-    key = b " conns=" field($0, "conns") (b == "echo" ? " size=" field($0, "size") : "")
+    key = b " conns=" field($0, "conns") (b ~ /^echo/ ? " size=" field($0, "size") : "") \
+          (field($0, "rate") + 0 > 0 ? " rate=" field($0, "rate") : "")
     if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
     mps[key, i] = field($0, "mps") + 0; p99[key, i] = field($0, "p99_ns") + 0
     ok[key, i] = field($0, "check") == "ok"
@@ -354,6 +361,21 @@ if has "$only" echo; then
             for impl in "${impl_list[@]}"; do median_line "$rounds_dir/echo-$n-$s-$impl"; done
         done
     done
+    stop_servers
+fi
+
+# ---- echo at a fixed offered rate ----------------------------------------------
+if has "$only" rate; then
+    for impl in "${impl_list[@]}"; do start_server "$impl" echo; done
+    for r in $(seq "$runs"); do
+        for impl in "${impl_list[@]}"; do
+            [ -n "${port_of[$impl]:-}" ] || continue
+            measure "$rounds_dir/rate-$impl" "$loadgen" --addr "127.0.0.1:${port_of[$impl]}" \
+                --conns 64 --size 64 --rate "$rate" --bench echo_rate --secs "$secs" \
+                --warmup "$warmup" --impl "$impl" --workers "$workers"
+        done
+    done
+    for impl in "${impl_list[@]}"; do median_line "$rounds_dir/rate-$impl"; done
     stop_servers
 fi
 
