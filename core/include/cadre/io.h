@@ -32,6 +32,11 @@
  * kernel does not take at once is queued, up to write_queue_max; beyond it
  * cadre_io_write writes nothing and returns CADRE_EFULL, and a
  * CADRE_IO_WRITABLE event follows once the queue has drained below half.
+ *
+ * Polling. The environment variable CADRE_IO_POLLER, read when a system is
+ * made, says who waits for I/O: unset or "worker" (the default), the
+ * system's idle workers, in epoll_wait instead of on their futexes; "thread",
+ * one I/O thread per system. "The I/O thread" below means whichever polls.
  */
 #ifndef CADRE_IO_H
 #define CADRE_IO_H

@@ -6,6 +6,7 @@
 #define CADRE__IO_H
 
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cadre/io.h>
@@ -76,6 +77,7 @@ struct cadre__ioh {
 #define CADRE__IO_HIGH_WATER 65536u
 #define CADRE__IO_WQ_MAX (1u << 20)
 
+#define CADRE__IO_BATCH 256       /* epoll events taken at once */
 #define CADRE__IO_STARVED_MAX 64u /* listeners paused for want of fds, at most */
 #define CADRE__IO_STARVED_MS 100  /* ... for this long */
 
@@ -100,12 +102,20 @@ struct cadre__io {
 	size_t nfdmap;
 	struct cadre__ioown **owners; /* owner ref -> list head (lock), hashed by index */
 	char *rbuf;                   /* the I/O thread's read buffer (CADRE__IO_READ bytes) */
+	pthread_mutex_t cb_lock;      /* held by the I/O thread around a poll callback (poll.c) */
+	/* The worker poller (wpoll.c; CADRE_IO_POLLER=worker): no I/O thread;
+	 * idle workers poll. Only the holder of the token `ptoken` polls and
+	 * dispatches (what "the I/O thread" means in this mode). */
+	bool wpoll;                               /* set when the system is made */
+	uint32_t ptoken;                          /* WP_* (wpoll.c) */
+	uint32_t wait_gen;                        /* epoll_waits entered (a hint, wpoll.c) */
+	int wn;                                   /* events in wevs (the token's holder) */
+	struct epoll_event wevs[CADRE__IO_BATCH]; /* the token holder's batch */
 	/* Listeners that ran out of fds (EMFILE): not accepting until the I/O
-	 * thread's next timeout (tcp.c). I/O thread only. */
+	 * thread's next timeout (tcp.c). I/O thread only (B: the token's holder). */
 	cadre_io starved[CADRE__IO_STARVED_MAX];
 	uint32_t nstarved;
-	uint64_t starved_until;  /* when they accept again (ns) */
-	pthread_mutex_t cb_lock; /* held by the I/O thread around a poll callback (poll.c) */
+	uint64_t starved_until; /* when they accept again (ns) */
 };
 
 /* A message's payload: the event, and what its destructor must do. */
@@ -161,6 +171,10 @@ struct cadre__iomsg *cadre__iomsg_new(struct cadre__io *io, const cadre_io_event
 int cadre__iomsg_send(struct cadre__io *io, cadre_ref owner, struct cadre__iomsg *m, bool force);
 void cadre__io_event(struct cadre__io *io, cadre_ref owner, cadre_io_kind kind, cadre_io h,
                      int status, int os_error);
+/* Handles a batch of epoll events (the I/O thread, or the worker poller's
+ * token holder): each to its record's per-kind work; the wake tag drains
+ * the eventfd. */
+void cadre__io_batch(struct cadre__io *io, const struct epoll_event *evs, int n);
 /* The calling actor's ref and engine; start: start the I/O thread if
  * needed (calls that open something). 0, CADRE_EINVAL (self NULL),
  * CADRE_ESTATE (self not running here), CADRE_ECLOSED, CADRE_ESYS (start). */
@@ -197,6 +211,18 @@ cadre__ref_same(cadre_ref a, cadre_ref b)
 int cadre__io_poll_add(struct cadre_system *sys, int fd, uint32_t events, cadre__io_poll_fn *fn,
                        void *arg, cadre_io *out);
 int cadre__io_poll_del(struct cadre_system *sys, cadre_io h);
+
+/* ---- wpoll.c: the worker poller ---- */
+/* Whether CADRE_IO_POLLER asks for it (read when the system is made). */
+bool cadre__wpoll_wanted(void);
+/* Installs its hooks in sys (before the workers start). */
+void cadre__wpoll_init(struct cadre_system *sys);
+/* The engine has started (`started` stored): wakes the workers, so that
+ * one that parked before waits in epoll_wait from now on. */
+void cadre__wpoll_start(struct cadre_system *sys);
+/* Shutdown: no dispatch runs once it returns, nor later (it keeps the
+ * token); the caller set `stopping` and kicked the eventfd. */
+void cadre__wpoll_stop(struct cadre__io *io);
 
 /* ---- watch.c, stream.c, dgram.c: the I/O thread's per-kind work ---- */
 /* Each gets s locked and unlocks it. ev: the epoll events. */

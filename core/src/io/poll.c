@@ -8,6 +8,9 @@
 
 #include "cadre__io.h"
 
+/* The engine whose poll callback this thread is running, if any. */
+static _Thread_local struct cadre__io *in_callback;
+
 int
 cadre__io_poll_add(struct cadre_system *sys, int fd, uint32_t events, cadre__io_poll_fn *fn,
                    void *arg, cadre_io *out)
@@ -52,10 +55,10 @@ cadre__io_poll_del(struct cadre_system *sys, cadre_io h)
 		return CADRE_ENOENT;
 	}
 	cadre__io_end(io, s, false, 0, 0);
-	/* A callback in progress on the I/O thread ends before we return
-	 * (unless we are that callback). Acquire: pairs with start's release
-	 * store of `started` (the thread id is set before it). */
-	if (cadre__load_acq_u32(&io->started) && !pthread_equal(pthread_self(), io->thread)) {
+	/* A callback in progress on the I/O thread (or the worker poller's
+	 * token holder) ends before we return (unless we are that callback).
+	 * Acquire: pairs with start's release store of `started`. */
+	if (cadre__load_acq_u32(&io->started) && in_callback != io) {
 		pthread_mutex_lock(&io->cb_lock);
 		pthread_mutex_unlock(&io->cb_lock);
 	}
@@ -79,7 +82,10 @@ cadre__io_on_poll(struct cadre__io *io, struct cadre__ioh *s, uint32_t ev)
 	pthread_mutex_lock(&s->lock);
 	bool live = s->gen == h.gen;
 	pthread_mutex_unlock(&s->lock);
-	if (live)
+	if (live) {
+		in_callback = io;
 		fn(arg, fd, ev);
+		in_callback = NULL;
+	}
 	pthread_mutex_unlock(&io->cb_lock);
 }
