@@ -83,15 +83,16 @@ out_add(struct http *c, const char *s, size_t n)
 static bool
 wants_close(const char *h, size_t n)
 {
-	for (const char *l = h; l && l < h + n;) {
-		if (strncasecmp(l, "connection:", 11) == 0) {
+	const char *end = h + n; /* the head is not NUL-terminated: never read past end */
+	for (const char *l = h; l && l < end;) {
+		if (end - l >= 11 && strncasecmp(l, "connection:", 11) == 0) {
 			const char *v = l + 11;
-			while (*v == ' ' || *v == '\t')
+			while (v < end && (*v == ' ' || *v == '\t'))
 				v++;
-			if (strncasecmp(v, "close", 5) == 0)
+			if (end - v >= 5 && strncasecmp(v, "close", 5) == 0)
 				return true;
 		}
-		l = memchr(l, '\n', (size_t)(h + n - l));
+		l = memchr(l, '\n', (size_t)(end - l));
 		l = l ? l + 1 : NULL;
 	}
 	return false;
