@@ -24,3 +24,22 @@ if(CADRE_WITH_JEMALLOC AND NOT CADRE_SANITIZE)
     message(FATAL_ERROR "jemalloc's libjemalloc_pic.a not found: install the Debian package 'libjemalloc-dev' (apt-get install libjemalloc-dev)")
   endif()
 endif()
+
+# liburing (Debian: liburing-dev): regular-file I/O through io_uring
+# (core/src/io/files_uring.c). Optional: without it, and at run time where
+# the kernel refuses io_uring, files go through Cadre's file threads. Like
+# jemalloc, its static archive is linked into libcadre as a private copy
+# (its io_uring_* symbols stay local), so programs need nothing more.
+option(CADRE_WITH_URING "Regular files through io_uring when liburing is found" ON)
+set(CADRE_URING_A "")
+if(CADRE_WITH_URING)
+  pkg_check_modules(URING QUIET liburing>=2.1)
+  if(URING_FOUND)
+    find_library(CADRE_URING_ARCHIVE NAMES liburing.a HINTS ${URING_LIBDIR} ${URING_LIBRARY_DIRS})
+  endif()
+  if(CADRE_URING_ARCHIVE)
+    set(CADRE_URING_A "${CADRE_URING_ARCHIVE}")
+  else()
+    message(STATUS "cadre: liburing not found (Debian: liburing-dev): regular files use the file threads only")
+  endif()
+endif()

@@ -2,7 +2,8 @@
  * @file
  * Cadre: the public API, one header. It declares everything libcadre
  * exports: the core (systems, actors, messages, links and monitors, timers,
- * log events, the registry, become and the stash, the mailbox), request/response,
+ * log events, the registry, become and the stash, the mailbox, asynchronous
+ * I/O), request/response,
  * supervisors and routers.
  *
  * Conventions (docs/api.md, "Conventions", says them in full): `cadre_` is
@@ -25,6 +26,7 @@
 #include <cadre/behave.h>
 #include <cadre/registry.h>
 #include <cadre/timer.h>
+#include <cadre/io.h>
 #include <cadre/ask.h>
 #include <cadre/supervisor.h>
 #include <cadre/router.h>

@@ -1,6 +1,6 @@
 /* The public API's contract, table-driven: every function declared
  * CADRE_API in the installed headers (cadre/error.h, mailbox.h, actor.h,
- * behave.h, links.h, log.h, registry.h, timer.h, ask.h, router.h,
+ * behave.h, links.h, log.h, registry.h, timer.h, io.h, ask.h, router.h,
  * supervisor.h) is called with each required pointer argument NULL, with a
  * stale ref, with a ref of another system, after its system's shutdown,
  * from outside any callback (functions taking `self`), on a worker
@@ -16,6 +16,9 @@
  * F_ACTOR but "outside" (the prober's pointer, from the test thread).
  * Every mismatch is printed, then the test fails. `test_api_contract
  * cadre_send` runs one row. */
+#include <fcntl.h>
+#include <signal.h>
+
 #include "contract_fixture.h"
 
 #define FX struct fx *f, cadre_actor *self, int v
@@ -301,6 +304,71 @@ c_timer_cancel(FX)
 }
 CALL(timers_pending, NZ(cadre_timers_pending(SYS)))
 
+/* ---- cadre/io.h ----------------------------------------------------------------------- */
+static int
+c_io_event_read(FX)
+{
+	(void)f, (void)self;
+	cadre_io_event ev;
+	return cadre_io_event_read(NUL(V_NULL1, &plain_msg),
+	                           NUL(V_NULL2, &ev)); /* plain: not I/O */
+}
+static int
+c_io_watch(FX)
+{
+	(void)f;
+	cadre_io h;
+	int fd = 4000; /* plain: an fd that is not open */
+	while (fcntl(fd, F_GETFD) >= 0)
+		fd++;
+	return cadre_io_watch(SELF, fd, CADRE_IO_IN, NUL(V_NULL2, &h));
+}
+#define IOH (v == V_STALE ? (cadre_io){1, 3} : (cadre_io){0, 0}) /* plain: never a handle */
+CALL(io_unwatch, cadre_io_unwatch(SELF, IOH))
+static int
+c_tcp_listen(FX)
+{
+	(void)f;
+	cadre_io h;
+	return cadre_tcp_listen(SELF, NUL(V_NULL2, v == V_PLAIN ? "garbage" : "127.0.0.1:0"), NULL,
+	                        NUL(V_NULL3, &h));
+}
+static int
+c_tcp_connect(FX)
+{
+	(void)f;
+	cadre_io h;
+	return cadre_tcp_connect(SELF, NUL(V_NULL2, v == V_PLAIN ? "garbage" : "127.0.0.1:1"), NULL,
+	                         NUL(V_NULL3, &h));
+}
+CALL(io_write, cadre_io_write(SELF, IOH, NUL(V_NULL2, "x"), 1))
+CALL(io_shutdown_write, cadre_io_shutdown_write(SELF, IOH))
+CALL(io_close, cadre_io_close(SELF, IOH))
+CALL(io_handoff, cadre_io_handoff(SELF, IOH, f->live))
+static int
+c_io_local_addr(FX)
+{
+	(void)self;
+	char buf[108];
+	return cadre_io_local_addr(SYS, IOH, NUL(V_NULL2, buf), sizeof buf);
+}
+static int
+c_udp_open(FX)
+{
+	(void)f;
+	cadre_io h;
+	return cadre_udp_open(SELF, NUL(V_NULL2, v == V_PLAIN ? "garbage" : "127.0.0.1:0"),
+	                      NUL(V_NULL3, &h));
+}
+CALL(udp_send, cadre_udp_send(SELF, IOH, NUL(V_NULL2, "127.0.0.1:9"), NUL(V_NULL3, "x"), 1))
+/* ---- cadre/io.h: signals and regular files ------------------------------------------- */
+/* plain: a signal that cannot be caught; unsubscribe: one not subscribed to. */
+CALL(signal_subscribe, cadre_signal_subscribe(SELF, v == V_PLAIN ? SIGKILL : SIGUSR2))
+CALL(signal_unsubscribe, cadre_signal_unsubscribe(SELF, SIGUSR2))
+/* plain: an fd that is not open. */
+CALL(file_read, cadre_file_read(SELF, v == V_PLAIN ? -1 : 0, 0, 1, NULL))
+CALL(file_write, cadre_file_write(SELF, v == V_PLAIN ? -1 : 0, 0, NUL(V_NULL2, "x"), 1, NULL))
+
 /* ---- cadre/ask.h ---------------------------------------------------------------------- */
 static int
 c_asker_init(FX)
@@ -580,6 +648,24 @@ static const struct row rows[] = {
         R(send_interval, 0, EINV, EINV, NA, 0, 0, CLOSED, NA, NA, EINV),
         R(timer_cancel, 0, EINV, NA, NA, NOENT, NA, 0, NA, NA, NOENT),
         R(timers_pending, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        /* cadre/io.h: a stale handle is CADRE_ENOENT; plain: an fd not open */
+        R(io_event_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
+        R(io_watch, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, CADRE_EBADF),
+        R(io_unwatch, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(tcp_listen, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, CADRE_EADDR),
+        R(tcp_connect, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, CADRE_EADDR),
+        R(io_write, F_ACTOR, EINV, EINV, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_shutdown_write, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_close, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_handoff, F_ACTOR, EINV, NA, NA, NOENT, NA, NA, ESTATE, NA, NOENT),
+        R(io_local_addr, 0, EINV, EINV, NA, NOENT, NA, CLOSED, NA, NA, NOENT),
+        R(udp_open, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, CADRE_EADDR),
+        R(udp_send, F_ACTOR, EINV, EINV, EINV, NOENT, NA, NA, ESTATE, NA, NOENT),
+        /* cadre/io.h: signals and files (self's calls; the prober's system). */
+        R(signal_subscribe, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, EINV),
+        R(signal_unsubscribe, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, NOENT),
+        R(file_read, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, CADRE_EBADF),
+        R(file_write, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, CADRE_EBADF),
         /* cadre/ask.h. asker_fini takes self NULL (an asker finalized outside any
          * actor: test_ask_cancel). asker_fini, ask_dispatch and ask_cancel
          * document no CADRE_ESTATE (outside: not run). */

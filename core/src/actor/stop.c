@@ -213,6 +213,12 @@ cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason
 	if (a->beh->stop != NULL)
 		a->beh->stop(cadre__user_of(a), &w->exit);
 	report_failure(w, a, &w->exit);
+	/* Its I/O handles close (io/, after stop(), which may still use them).
+	 * acq_rel fetch-or: pairs with io/engine.c own_add's acq_rel fetch-or
+	 * of CADRE__SIG_F_IO on the same word: one of the two sees the other. */
+	if (sys->io_finish != NULL &&
+	    (cadre__fetch_or_acqrel_u32(&a->sig, CADRE__SIG_F_IO_DONE) & CADRE__SIG_F_IO))
+		sys->io_finish(sys, cadre__ref_of(sys, a));
 	cadre__stash_drop_all(w, a);
 	cadre__signals_on_death(w, a, &w->exit);
 	cadre__tls_actor = NULL;

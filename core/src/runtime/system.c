@@ -43,6 +43,8 @@
 #include <unistd.h>
 
 #include "cadre__actor.h"
+#include "cadre__io.h"
+#include "cadre__ioaux.h"
 #include "cadre__registry.h"
 #include "cadre__runtime.h"
 #include "cadre__send.h"
@@ -141,8 +143,10 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		goto fail_qsbr;
 	if ((rc = cadre__bpool_init(sys)) != 0)
 		goto fail_registry;
-	if ((rc = cadre__timers_start(sys)) != 0)
+	if ((rc = cadre__io_new(sys)) != 0)
 		goto fail_bpool;
+	if ((rc = cadre__timers_start(sys)) != 0)
+		goto fail_io;
 	rc = cadre__workers_start(sys, &pl);
 	cadre__placement_free(&pl); /* each worker took its CPU */
 	if (rc != 0)
@@ -152,6 +156,8 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 fail_timers:
 	cadre__timers_stop(sys);
 	cadre__timers_free(sys);
+fail_io:
+	cadre__io_free(sys);
 fail_bpool:
 	cadre__bpool_fini(sys);
 fail_registry:
@@ -304,6 +310,7 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 	while (cadre__spawning(sys) != 0)
 		sched_yield();
 	cadre__timers_stop(sys);
+	cadre__io_stop(sys); /* no I/O event is delivered from now on */
 
 	/* 2. Ask every live actor to stop (SHUTDOWN; or KILLED if the deadline
 	 * has passed already). The walk holds actor pointers, so it is an
@@ -321,6 +328,11 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 	if (!await_none_alive(sys, deadline))
 		kill_rest(sys);
 	cadre__workers_join(sys);
+	/* No actor runs: no file or signal call can come now. The file
+	 * operations in flight finish (their events are dead letters), the
+	 * signal subscriptions end (the old actions come back). */
+	cadre__files_stop(sys);
+	cadre__sigs_stop(sys);
 
 	/* 4. Outside threads that passed the closing check before it was set
 	 * may still be pushing: wait for the sections in progress now (not for
@@ -332,6 +344,7 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 		nap(100000);
 	for (unsigned i = 0; i < sys->nall; i++)
 		cadre__limbo_free_all(&sys->workers[i].limbo, sys->hooks.reclaim, &sys->workers[i]);
+	cadre__io_close_all(sys); /* what no finish closed; no message is left */
 	/* a hint; single-threaded here */
 	cadre__store_rel_u32(&sys->qsbr.pending, 0);
 	cadre__store_rel_u32(&sys->shut_down, 1); /* pairs with the acquire load at the top */
@@ -405,7 +418,9 @@ cadre_system_free(cadre_system *sys)
 	if (cadre_system_shutdown(sys, sys->shutdown_ms) != 0)
 		return; /* called on a worker: refusing beats freeing under it */
 	cadre__timers_free(sys);
+	cadre__io_free(sys);
 	cadre__registry_free(sys);
+	cadre__sigs_free(sys);
 	cadre__bpool_fini(sys);
 	cadre__table_fini(&sys->table);
 	cadre__qsbr_fini(&sys->qsbr);

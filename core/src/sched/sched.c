@@ -244,6 +244,13 @@ static void
 wake_worker(struct cadre__worker *w)
 {
 	cadre__futex_bump(&w->wake_seq, 1);
+	/* The worker poller (io/wpoll.c): a worker may wait in epoll_wait
+	 * rather than on wake_seq. seq_cst load after futex_bump's seq_cst add:
+	 * Dekker with the poller's seq_cst exchange of io_polling and its
+	 * seq_cst re-load of wake_seq. Either it sees our bump and does not
+	 * wait, or we see it polling and kick its epoll_wait. */
+	if (cadre__load_sc_u32(&w->io_polling))
+		w->sys->io_kick(w->sys);
 }
 
 /* Claims one idle worker (clears its bit in idle_mask): its index, or -1
@@ -519,7 +526,10 @@ cadre__sched_park(struct cadre__worker *w)
 	}
 	cadre__qsbr_offline(&w->sys->qsbr, w->index);
 	cadre__count(&w->st.parks, 1);
-	cadre__futex_wait(&w->wake_seq, seq, nap);
+	/* The worker poller (io/wpoll.c) waits in epoll_wait instead, when it
+	 * can; the wake-up argument is wake_worker's. */
+	if (sys->io_park == NULL || !sys->io_park(w, seq, &nap))
+		cadre__futex_wait(&w->wake_seq, seq, nap);
 	if (deep)
 		cadre__fetch_and_sc_u64(&sys->sleep_mask, ~bit); /* seq_cst: as the set */
 	cadre__qsbr_online(&w->sys->qsbr, w->index);
@@ -527,12 +537,21 @@ cadre__sched_park(struct cadre__worker *w)
 	/* seq_cst: clears our bit in the same order as the wakers' CAS. */
 	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
 		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
+	if (sys->io_poll != NULL)
+		sys->io_poll(w, false); /* what epoll_wait returned, if it waited there */
 }
 
 struct cadre__actor *
 cadre__sched_next(struct cadre__worker *w)
 {
 	struct cadre__actor *a = find_work(w);
+	/* The worker poller (io/wpoll.c): I/O is polled between runs, when
+	 * this worker has nothing, and every 64th time it looks. */
+	if (w->sys->io_poll != NULL && (a == NULL || (w->tick & 63u) == 0)) {
+		w->sys->io_poll(w, true);
+		if (a == NULL)
+			a = find_work(w);
+	}
 	return a != NULL ? a : search(w);
 }
 

@@ -15,6 +15,15 @@
  * capacity whatever its policy, so it never fails with CADRE_EFULL. */
 int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                      size_t size, bool quiet);
+/* An I/O event (io/): cadre_send_move of a reserved type, for the I/O
+ * engine. force: a full bounded mailbox admits it beyond its capacity,
+ * whatever its policy. Returns 0 (queued), 1 (queued, and the receiver is
+ * overloaded: its bounded mailbox is full or it mutes its senders; a hint
+ * for read backpressure), CADRE_EFULL or CADRE_ENOMEM (not sent: the
+ * caller keeps data, the dtor did not run), CADRE_ENOACTOR or CADRE_ECLOSED
+ * (counted sent and dead-lettered: the dtor ran). */
+int cadre__send_move_io(struct cadre_system *sys, cadre_ref to, uint32_t type, void *data,
+                        size_t size, void (*dtor)(void *data, size_t size), bool force);
 /* Pushes a's embedded stop request (at most once in its life). The caller
  * holds sys (cadre__hold). */
 int cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a);

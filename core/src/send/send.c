@@ -141,7 +141,7 @@ note_overloaded(struct cadre_system *sys, struct cadre__worker *w, struct cadre_
  * its capacity, whatever its policy (cadre/timer.h). */
 static int
 push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, cadre_ref to,
-     struct cadre__msg *m, bool timer)
+     struct cadre__msg *m, bool force)
 {
 	if (w != NULL && coalesces(sys, w, a)) {
 		outbox_put(sys, w, a, &m->node);
@@ -150,12 +150,12 @@ push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, 
 		return 0;
 	}
 	int rc = cadre__mb_push_normal(&a->mb, &m->node);
-	if (rc == CADRE_EFULL && !timer && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
+	if (rc == CADRE_EFULL && !force && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
 		count_sent(sys, w);
 		cadre__dead_letter(sys, w, to, m, CADRE_EFULL); /* the newest goes */
 		return 0;
 	}
-	if (rc == CADRE_EFULL && (timer || a->overflow == CADRE_OVERFLOW_DROP_OLDEST)) {
+	if (rc == CADRE_EFULL && (force || a->overflow == CADRE_OVERFLOW_DROP_OLDEST)) {
 		/* Admitted beyond the capacity; DROP_OLDEST's actor drops the
 		 * oldest when it gets to them (actor/run.c). acq_rel add: as the
 		 * admission CAS. */
@@ -313,6 +313,41 @@ cadre__send_move_reserved(cadre_system *sys, cadre_ref to, uint32_t type, void *
 	m->data = data;
 	m->dtor = dtor;
 	int rc = deliver(sys, w, to, m, false);
+	if (rc == CADRE_EFULL) {
+		m->dtor = NULL; /* the caller keeps data */
+		cadre__msg_free(m);
+	}
+	return rc;
+}
+
+/* ---- I/O events (io/) ------------------------------------------------------- */
+int
+cadre__send_move_io(struct cadre_system *sys, cadre_ref to, uint32_t type, void *data, size_t size,
+                    void (*dtor)(void *data, size_t size), bool force)
+{
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__msg *m = cadre__msg_alloc(sizeof *m);
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	msg_header(m, sys, w, type, size);
+	m->kind = CADRE__MSG_MOVED;
+	m->data = data;
+	m->dtor = dtor;
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a);
+	if (rc != 0) {
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, rc); /* runs dtor */
+		return rc;
+	}
+	rc = push(sys, w, a, to, m, force);
+	/* Relaxed loads: hints (a stale answer pauses a connection's reading
+	 * until its delivered bytes are handled, or does not pause it). */
+	if (rc == 0 &&
+	    ((cadre__load_rlx_u32(&a->sig) & CADRE__SIG_F_OVERLOADED) != 0 ||
+	     (a->mb.capacity != 0 && cadre__load_rlx_u32(&a->mb.count) >= a->mb.capacity)))
+		rc = 1;
+	cadre__leave(sys, w);
 	if (rc == CADRE_EFULL) {
 		m->dtor = NULL; /* the caller keeps data */
 		cadre__msg_free(m);

@@ -96,8 +96,10 @@ struct cadre__bpool {
  * Fields are grouped by the threads that touch them. */
 struct cadre__worker {
 	/* Cross-thread: thieves CAS runq_head; wakers bump wake_seq. */
-	uint32_t runq_head CADRE__ALIGNED;          /* consumers (owner + thieves) CAS */
-	uint32_t wake_seq CADRE__ALIGNED;           /* futex word */
+	uint32_t runq_head CADRE__ALIGNED; /* consumers (owner + thieves) CAS */
+	uint32_t wake_seq CADRE__ALIGNED;  /* futex word */
+	uint32_t io_polling; /* io/wpoll.c: parked in epoll_wait, not on wake_seq (seq_cst) */
+	bool io_harvest;     /* io/wpoll.c: its park's events wait to be dispatched (owner) */
 	struct cadre_mailbox inject CADRE__ALIGNED; /* actors scheduled from other threads */
 	/* Owner only (thieves read runq slots and runq_tail). */
 	uint32_t runq_tail CADRE__ALIGNED; /* owner stores (release) */
@@ -167,6 +169,22 @@ struct cadre_system {
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;     /* timer/ */
 	struct cadre__registry *registry; /* registry/ */
+	struct cadre__io *io;             /* io/: the I/O engine */
+	/* io/: closes the handles ref owned; called by actor/ at an actor's
+	 * finish when it was given any (CADRE__SIG_F_IO). Set once, when the
+	 * system is made. */
+	void (*io_finish)(struct cadre_system *sys, cadre_ref ref);
+	/* io/wpoll.c, the worker poller (CADRE_IO_POLLER=worker; NULL with the
+	 * I/O thread). Set once, when the system is made. io_park: a parking
+	 * worker waits in epoll_wait instead of on wake_seq (true: it did;
+	 * false: wait on the futex, for at most *nap ns, 0: no limit); io_poll:
+	 * a worker between runs dispatches what its park harvested, and with
+	 * `any` what a non-blocking epoll_wait finds; io_kick: wakes a worker parked in epoll_wait. */
+	bool (*io_park)(struct cadre__worker *w, uint32_t seq, long *nap);
+	void (*io_poll)(struct cadre__worker *w, bool any);
+	void (*io_kick)(struct cadre_system *sys);
+	struct cadre__sigs *sigs;   /* io/signals.c: made at the first subscription */
+	struct cadre__files *files; /* io/files.c: made at the first file call */
 	struct cadre__bpool bpool;
 	struct cadre__table table; /* table/: id, slots, magazines */
 

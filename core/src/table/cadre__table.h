@@ -40,6 +40,8 @@ enum {
 	CADRE__SIG_F_OVERLOADED = 2,   /* a full batch left mail behind: mute senders */
 	CADRE__SIG_F_TRAP_STOP = 4,    /* the stop request arrives as a message (cadre_trap_stop) */
 	CADRE__SIG_F_PARENT_STOPS = 8, /* spawned linked by a TRAP_STOP actor, which stops it */
+	CADRE__SIG_F_IO = 16,          /* was given an I/O handle (io/): its finish closes them */
+	CADRE__SIG_F_IO_DONE = 32,     /* finished: may be given no I/O handle any more (io/) */
 };
 
 enum {

@@ -39,7 +39,12 @@ extern "C" {
 	X(ECANCELED, -12, "canceled")                                             \
 	X(EWOULDBLOCK, -13, "the call would block a worker thread")               \
 	X(ESTATE, -14, "called in the wrong lifecycle state")                     \
-	X(ESYS, -15, "an operating system call failed")
+	X(ESYS, -15, "an operating system call failed")                           \
+	X(EADDRINUSE, -16, "address already in use")                              \
+	X(EBADF, -17, "not an open file descriptor")                              \
+	X(EADDR, -18, "address does not parse or does not resolve")               \
+	X(ECONNREFUSED, -19, "connection refused")                                \
+	X(ECONNRESET, -20, "connection reset by peer")
 
 /**
  * The codes: CADRE_OK and CADRE_<NAME> = value for each row of
@@ -91,6 +96,18 @@ enum cadre_errno {
  * for an actor's callbacks called from elsewhere). */
 /** @var CADRE_ESYS
  * An operating system call failed (threads, memory mapping). */
+/** @var CADRE_EADDRINUSE
+ * The address is in use already (a listen or bind on a taken port or
+ * path; cadre/io.h). */
+/** @var CADRE_EBADF
+ * Not an open file descriptor (cadre/io.h). */
+/** @var CADRE_EADDR
+ * An address that does not parse, or a host name that does not resolve
+ * (cadre/io.h). */
+/** @var CADRE_ECONNREFUSED
+ * The peer refused the connection (cadre/io.h). */
+/** @var CADRE_ECONNRESET
+ * The peer reset the connection (cadre/io.h). */
 
 /**
  * A human-readable message for a code; "unknown error" for anything else.

@@ -1,0 +1,3 @@
+module cadre/iopeer
+
+go 1.19
