@@ -99,6 +99,7 @@ struct options {
 	bool no_run_next;          /* --no-run-next: cadre_config.no_run_next */
 	bool no_backpressure;      /* --no-backpressure: cadre_config.no_backpressure */
 	bool no_coalesce;          /* --no-coalesce: cadre_config.no_coalesce */
+	bool no_governor;          /* --no-governor: cadre_config.no_governor */
 	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };

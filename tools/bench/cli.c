@@ -101,7 +101,8 @@ usage(FILE *f)
 	        "  --baseline FILE compare the medians with FILE's per (bench, impl, workers);\n"
 	        "                  a table on stderr; exit 3 if slower by more than the noise,\n"
 	        "                  max(10%%, 3 x the larger (max-min)/median of the two)\n"
-	        "  --no-run-next, --no-backpressure, --no-coalesce, --steal-after-us N\n"
+	        "  --no-run-next, --no-backpressure, --no-coalesce, --no-governor,\n"
+	        "  --steal-after-us N\n"
 	        "                  ablations: the cadre_config fields of those names\n"
 	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
@@ -170,6 +171,8 @@ parse_setting(struct bench_args *a, struct options *o)
 		o->no_backpressure = true;
 	else if (bench_args_is(a, "--no-coalesce"))
 		o->no_coalesce = true;
+	else if (bench_args_is(a, "--no-governor"))
+		o->no_governor = true;
 	else if (bench_args_is(a, "--stats"))
 		g_stats = true;
 	else if (bench_args_is(a, "--steal-after-us"))

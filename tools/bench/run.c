@@ -139,6 +139,7 @@ run_begin(const struct options *o)
 	cfg.no_run_next = o->no_run_next;
 	cfg.no_backpressure = o->no_backpressure;
 	cfg.no_coalesce = o->no_coalesce;
+	cfg.no_governor = o->no_governor;
 	cfg.steal_after_us = o->steal_after_us;
 	watchdog_arm(o);
 	g_timeout_s = o->timeout_s;

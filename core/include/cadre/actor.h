@@ -279,6 +279,12 @@ typedef struct cadre_config {
 	/** Dead letters per second above which a CADRE_LOG_DEAD_LETTERS event
 	 *  is made (at most one a second); 0 = 1000. */
 	uint32_t dead_letter_rate;
+	/** True: every worker always takes work. By default a governor
+	 *  measures, in 1 ms epochs, whether fewer workers handle more
+	 *  messages (a chatty workload that two cores slow down) and keeps
+	 *  the others dormant while they do (docs/architecture.md,
+	 *  "The governor"). */
+	bool no_governor;
 } cadre_config;
 
 /**

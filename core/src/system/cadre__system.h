@@ -92,6 +92,23 @@ struct cadre__bpool {
 	uint32_t draining; /* 1: a pool thread holds over's consumer side */
 };
 
+/* The parallelism governor's state (sched/govern.c): touched only by the
+ * worker that holds the epoch (gov_next). */
+struct cadre__gov {
+	uint64_t last_ns, last_msgs, last_runs; /* at the last epoch's end */
+	double rate;                            /* smoothed messages per ms at k */
+	double won;                             /* sum of the won probe epochs' rates */
+	unsigned k;                             /* the chosen count of active workers */
+	unsigned probe;                         /* the count being probed */
+	unsigned phase;                         /* GOV_STEADY, ... */
+	unsigned epochs;                        /* steady epochs since the last probe */
+	unsigned every;                         /* steady epochs between probes */
+	unsigned wins;                          /* won measured epochs of this probe */
+	uint64_t switches;                      /* times k changed */
+	bool up;                                /* the last probe was k + 1 */
+};
+enum { CADRE__GOV_STEADY, CADRE__GOV_SETTLE, CADRE__GOV_MEASURE, CADRE__GOV_BACK };
+
 /* One thread that runs actors: a per-core worker or a blocking-pool thread.
  * Fields are grouped by the threads that touch them. */
 struct cadre__worker {
@@ -109,6 +126,7 @@ struct cadre__worker {
 	unsigned clock_runs;                   /* runs from the queues (1 in 16 reads the clock) */
 	struct cadre__actor *run_next;
 	unsigned run_next_streak;
+	bool dormant; /* index >= sys->active when it last looked (sched/govern.c) */
 	/* The run in progress (actor/, signal/, send/). */
 	cadre_exit exit;                 /* the running actor's stop reason, once it stops */
 	bool exit_signalled;             /* ... an exit signal ended it (signal/, for the log) */
@@ -157,6 +175,7 @@ struct cadre_system {
 	uint32_t max_msg;
 	int64_t shutdown_ms; /* cadre_system_free's shutdown deadline (cfg.shutdown_timeout) */
 	bool run_next;
+	bool governor; /* sched/govern.c decides how many workers take work */
 	bool backpressure;
 	bool coalesce;
 	cadre_dead_letter_fn dead_letter;
@@ -197,6 +216,10 @@ struct cadre_system {
 	uint32_t spinning;       /* workers searching for work */
 	struct cadre__qsbr qsbr; /* reclaim/: qs words, limbo hint, outside sections */
 	uint32_t inject_rr;      /* round-robin target for outside wakes */
+	/* The parallelism governor (sched/govern.c). */
+	uint32_t active CADRE__ALIGNED; /* workers 0 .. active-1 take work (relaxed: a hint) */
+	uint64_t gov_next;              /* the epoch's end (ns); UINT64_MAX: held or off */
+	struct cadre__gov gov;
 	/* Counters of work done by outside threads (atomic adds). */
 	cadre_stats outside_st CADRE__ALIGNED;
 	uint64_t outside_woken; /* as a worker's `woken`, for other threads (acq_rel add) */
