@@ -43,9 +43,11 @@
  * send --slice of them (default 1000), then a "continue" message to
  * themselves, so that they do not hold a worker for long (as samples/fanin.c
  * does); these are not counted in msgs, but are in the check against
- * handled. (A continue sent to oneself is handled in the same run while the
- * run's batch, cadre_config.batch, lasts: a sender yields its worker only
- * every batch slices.)
+ * handled. (A run handles only the mail that was queued when it began, so
+ * a continue sent to oneself waits for the sender's next run: the sender
+ * goes to the back of its worker's run queue after every slice, behind the
+ * receivers it woke. `--stats` shows it: fanout at 1,000 receivers makes
+ * one actor run per message.)
  *
  * idle runs in a child process per run (core_population.c says why and
  * what it measures).
