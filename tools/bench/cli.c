@@ -22,6 +22,9 @@ const struct size_opt size_opts[] = {
         {"--fanin-n", SZ(fanin_n), 2000000, 1, BIG_MAX, true, "fanin: messages per producer"},
         {"--fjthrput-a", SZ(fjthrput_a), 60, 1, 1000000, false, "fjthrput: actors"},
         {"--fjthrput-n", SZ(fjthrput_n), 1000000, 1, BIG_MAX, true, "fjthrput: messages per actor"},
+        {"--fanout-r", SZ(fanout_r), 1000, 1, 1000000, false, "fanout: receivers"},
+        {"--fanout-n", SZ(fanout_n), 10000000, 1, BIG_MAX, true,
+         "fanout: messages in all (at least --fanout-r)"},
         {"--skynet-leaves", SZ(skynet_leaves), 1000000, 10, 100000000, true,
          "skynet: leaves, a power of 10"},
         {"--big-w", SZ(big_w), 1000, 1, 1000000, false, "big: actors"},
@@ -29,7 +32,7 @@ const struct size_opt size_opts[] = {
         {"--idle-actors", SZ(idle_actors), 100000, 1, 100000000, true, "idle: actors"},
         {"--idle-ms", SZ(idle_ms), 2000, 1, 3600000, true, "idle: idle time (ms)"},
         {"--slice", SZ(slice), 1000, 1, 1000000000, false,
-         "counting, fanin, fjthrput, bank: sends before a continue"},
+         "counting, fanin, fjthrput, fanout, wakeup, bank: sends before a continue"},
         {"--chameneos-c", SZ(chameneos_c), 5, 2, 100000, false, "chameneos: creatures"},
         {"--chameneos-n", SZ(chameneos_n), 1000000, 1, BIG_MAX, true, "chameneos: meetings"},
         {"--bank-a", SZ(bank_a), 1000, 2, 10000000, false, "bank: accounts"},
@@ -57,6 +60,8 @@ const struct size_opt size_opts[] = {
         {"--nqueens-t", SZ(nqueens_t), 4, 0, 18, false,
          "nqueens: queens placed in parallel, then sequentially"},
         {"--nqueens-w", SZ(nqueens_w), 20, 1, 100000, false, "nqueens: workers"},
+        {"--wakeup-r", SZ(wakeup_r), 100000, 1, 10000000, false, "wakeup: idle receivers"},
+        {"--wakeup-n", SZ(wakeup_n), 100, 1, 1000000, true, "wakeup: rounds (one wake each)"},
         {"--chaos-n", SZ(chaos_n), 2000000, 1000, BIG_MAX, true,
          "chaos: WORK messages from outside threads, among crashes and restarts"},
 };
@@ -80,11 +85,11 @@ usage(FILE *f)
 	        "(default %d)\n"
 	        "  --quick         divide the sizes marked * by 10 (given ones too)\n"
 	        "  --only NAMES    run these workloads only, comma-separated:\n"
-	        "                  pingpong, counting, threadring, fanin, fjthrput, skynet, "
-	        "big,\n"
-	        "                  chameneos, bank, philosophers, barber, dictionary, logmap,\n"
-	        "                  trapezoid, nqueens, idle; and chaos (only when named,\n"
-	        "                  or with --stress)\n"
+	        "                  pingpong, counting, threadring, fanin, fjthrput, fanout,\n"
+	        "                  skynet, big, chameneos, bank, philosophers, barber,\n"
+	        "                  dictionary, logmap, trapezoid, nqueens, idle; and chaos\n"
+	        "                  (only when named, or with --stress) and wakeup (only\n"
+	        "                  when named)\n"
 	        "  --timeout SECS  a run that takes longer fails (default %d)\n"
 	        "  --stress SECS   soak: run the workloads (--only, else all but idle) in turn\n"
 	        "                  at --quick sizes, one run each, until SECS pass; every\n"
@@ -235,6 +240,13 @@ finish_sizes(struct options *o)
 			if (*v < so->min)
 				*v = so->min;
 		}
+	}
+	if (o->sz.fanout_n < o->sz.fanout_r) {
+		fprintf(stderr,
+		        "cadre-bench: --fanout-n (%" PRIu64
+		        ") must be at least --fanout-r (%" PRIu64 ")\n",
+		        o->sz.fanout_n, o->sz.fanout_r);
+		exit(2);
 	}
 	if (o->quick && o->sz.nqueens_n > 6)
 		o->sz.nqueens_n -= 2;

@@ -15,7 +15,7 @@
 
 /* The workloads every peer implements (tools/peers/README.md). */
 static const char *const peer_benches[] = {"pingpong", "counting", "threadring", "fanin",
-                                           "fjthrput", "skynet",   "big"};
+                                           "fjthrput", "fanout",   "skynet",     "big"};
 
 #define NPEER_BENCHES (sizeof peer_benches / sizeof peer_benches[0])
 

@@ -38,6 +38,12 @@ sizes_text(enum wl w, const struct sizes *z, char *buf, size_t len)
 	case WL_FJTHRPUT:
 		snprintf(buf, len, "A=%" PRIu64 " N=%" PRIu64, z->fjthrput_a, z->fjthrput_n);
 		break;
+	case WL_FANOUT:
+		snprintf(buf, len, "R=%" PRIu64 " N=%" PRIu64, z->fanout_r, z->fanout_n);
+		break;
+	case WL_WAKEUP:
+		snprintf(buf, len, "R=%" PRIu64 " rounds=%" PRIu64, z->wakeup_r, z->wakeup_n);
+		break;
 	case WL_SKYNET:
 		snprintf(buf, len, "leaves=%" PRIu64, z->skynet_leaves);
 		break;
@@ -186,6 +192,11 @@ report(enum wl w, const struct options *o, const char *sz, const struct result *
 	if (w == WL_SKYNET || w == WL_BARBER)
 		jprintf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last->spawns,
 		        res->ok && res->secs > 0 ? (double)last->spawns / res->secs : 0);
+	if (w == WL_FANOUT)
+		jprintf(",\"receivers\":%" PRIu64, o->sz.fanout_r);
+	if (w == WL_WAKEUP)
+		jprintf(",\"receivers\":%" PRIu64 ",\"ns_per_wakeup\":%.1f", o->sz.wakeup_r,
+		        res->ok && last->msgs > 0 ? res->secs * 1e9 / (double)last->msgs : 0);
 	if (w == WL_IDLE)
 		jprintf(",\"spawns\":%" PRIu64 ",\"cpu_secs\":%.6f,\"bytes_per_actor\":%.1f",
 		        last->spawns, cpu, bpa);

@@ -13,7 +13,8 @@
 #   --runs R         timed runs after one warm-up; default 5
 #   --quick          sizes / 10 (as cadre-bench --quick)
 #   --only NAMES     workloads, comma-separated (pingpong,counting,threadring,
-#                    fanin,fjthrput,skynet,big); default all
+#                    fanin,fjthrput,fanout,skynet,big); default all; wakeup (only
+#                    when named) is in the Go peer only: --peers go --only wakeup
 #   --peers NAMES    peers to run, comma-separated; default go,erlang,caf,rawc
 #   --build-dir DIR  where the peers are built (kept between runs: rebuilt only
 #                    when a source changed); default <repo>/build/peers

@@ -12,7 +12,7 @@
  * block: one with nothing to do spins briefly (pause), then yields.
  *
  * Two shapes:
- *  - Roles (pingpong, counting, fanin, fjthrput): a thread per group of
+ *  - Roles (pingpong, counting, fanin, fjthrput, fanout): a thread per group of
  *    actors that polls its actors' mailboxes directly. The first actor (ping,
  *    the producer, the sink, the sender) has thread 0 to itself; the others
  *    are spread over the other threads (all on thread 0 with one worker).
@@ -102,20 +102,21 @@ enum wl {
 	WL_THREADRING,
 	WL_FANIN,
 	WL_FJTHRPUT,
+	WL_FANOUT,
 	WL_SKYNET,
 	WL_BIG,
 	WL_COUNT
 };
 
 static const char *const wl_names[WL_COUNT] = {
-        "pingpong", "counting", "threadring", "fanin", "fjthrput", "skynet", "big",
+        "pingpong", "counting", "threadring", "fanin", "fjthrput", "fanout", "skynet", "big",
 };
 
 /* ---- options ----------------------------------------------------------------------- */
 
 struct sizes {
 	uint64_t pingpong_n, counting_n, threadring_r, threadring_t, fanin_p, fanin_n;
-	uint64_t fjthrput_a, fjthrput_n, skynet_leaves, big_w, big_m, slice;
+	uint64_t fjthrput_a, fjthrput_n, fanout_r, fanout_n, skynet_leaves, big_w, big_m, slice;
 };
 
 struct size_opt {
@@ -135,6 +136,8 @@ static const struct size_opt size_opts[] = {
         {"--fanin-n", SZ(fanin_n), 2000000, 1, 1000000000000ULL, true},
         {"--fjthrput-a", SZ(fjthrput_a), 60, 1, 1000000, false},
         {"--fjthrput-n", SZ(fjthrput_n), 1000000, 1, 1000000000000ULL, true},
+        {"--fanout-r", SZ(fanout_r), 1000, 1, 1000000, false},
+        {"--fanout-n", SZ(fanout_n), 10000000, 1, 1000000000000ULL, true},
         {"--skynet-leaves", SZ(skynet_leaves), 1000000, 10, 100000000, true},
         {"--big-w", SZ(big_w), 1000, 2, 1000000, false},
         {"--big-m", SZ(big_m), 2000, 1, UINT32_MAX, true},
@@ -775,6 +778,140 @@ wl_fjthrput(double *secs, uint64_t *msgs, uint64_t *spawns)
 	return ok && !atomic_load(&g.failed) && f.dones == f.a;
 }
 
+/* ---- fanout -------------------------------------------------------------------------------
+ * The sender sends message k to receiver k % R with v = k / R (the count
+ * that receiver has so far, which it checks); receiver i's share is N / R,
+ * plus one for i < N % R. A receiver with its share answers (i, count) and
+ * is over; the sender checks every answer and the sum. */
+struct fo_recv {
+	cadre_mailbox *mb;
+	uint64_t count, share;
+	char pad[40]; /* one cache line per receiver */
+};
+
+struct fo {
+	cadre_mailbox *sender_mb;
+	struct fo_recv *rv;
+	uint64_t r, n, k, seq, target, dones, sum;
+};
+
+static inline uint64_t
+fo_share(uint64_t n, uint64_t r, uint64_t i)
+{
+	return n / r + (i < n % r ? 1 : 0);
+}
+
+/* The sender's answers: true once all are in (or one is wrong). */
+static bool
+fo_collect(struct fo *f, bool *progress)
+{
+	struct msg *ms[BATCH];
+	int k = take(f->sender_mb, ms, BATCH);
+
+	if (k <= 0)
+		return false;
+	*progress = true;
+	for (int i = 0; i < k; i++) {
+		struct msg *m = ms[i];
+		if (m->type != M_DONE || m->from >= f->r || m->v != fo_share(f->n, f->r, m->from)) {
+			run_fail("fanout: receiver %" PRIu32 " got %" PRIu64 " messages", m->from,
+			         m->v);
+			return true;
+		}
+		f->sum += m->v;
+		free(m);
+		f->dones++;
+	}
+	if (f->dones < f->r)
+		return false;
+	if (f->sum != f->n)
+		run_fail("fanout: the receivers got %" PRIu64 " messages, expected %" PRIu64,
+		         f->sum, f->n);
+	else
+		run_done();
+	return true;
+}
+
+static bool
+fo_step(void *ctx, unsigned r, bool *progress)
+{
+	struct fo *f = ctx;
+	struct msg *ms[BATCH];
+
+	if (r == 0) { /* the sender */
+		if (f->k >= f->n)
+			return fo_collect(f, progress);
+		uint64_t end = f->n - f->k > g.sz.slice ? f->k + g.sz.slice : f->n;
+		for (; f->k < end; f->k++) {
+			struct msg *m = msg_new(M_ITEM, 0, f->seq);
+			if (m == NULL)
+				return true;
+			push(f->rv[f->target].mb, m);
+			if (++f->target == f->r) {
+				f->target = 0;
+				f->seq++;
+			}
+		}
+		*progress = true;
+		return false;
+	}
+	struct fo_recv *rv = &f->rv[r - 1];
+	for (int done = 0; done < BUDGET;) {
+		int k = take(rv->mb, ms, BATCH);
+		if (k <= 0)
+			return false;
+		*progress = true;
+		done += k;
+		for (int i = 0; i < k; i++) {
+			struct msg *m = ms[i];
+			if (m->type != M_ITEM || m->v != rv->count) {
+				run_fail("fanout receiver %u: message %" PRIu64
+				         ", expected %" PRIu64,
+				         r - 1, m->v, rv->count);
+				return true;
+			}
+			if (++rv->count < rv->share) {
+				free(m);
+				continue;
+			}
+			m->type = M_DONE; /* the last message: reused for the answer */
+			m->from = r - 1;
+			m->v = rv->count;
+			push(f->sender_mb, m);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+wl_fanout(double *secs, uint64_t *msgs, uint64_t *spawns)
+{
+	struct fo f;
+	bool ok;
+
+	memset(&f, 0, sizeof f);
+	f.r = g.sz.fanout_r;
+	f.n = g.sz.fanout_n;
+	*msgs = f.n + f.r;
+	*spawns = f.r + 1;
+	f.rv = calloc(f.r, sizeof *f.rv);
+	ok = f.rv != NULL && cadre_mailbox_new(&f.sender_mb, 0) == 0;
+	for (uint64_t i = 0; ok && i < f.r; i++) {
+		f.rv[i].share = fo_share(f.n, f.r, i);
+		ok = cadre_mailbox_new(&f.rv[i].mb, 0) == 0;
+	}
+	if (!ok)
+		run_fail("out of memory");
+	else
+		*secs = roles_run(fo_step, &f, (unsigned)f.r + 1);
+	for (uint64_t i = 0; f.rv != NULL && i < f.r; i++)
+		cadre_mailbox_free(f.rv[i].mb);
+	cadre_mailbox_free(f.sender_mb);
+	free(f.rv);
+	return ok && !atomic_load(&g.failed) && f.dones == f.r;
+}
+
 /* ---- scheduled actors: static affinity, ready stacks ------------------------------------ */
 
 struct ract {
@@ -1365,7 +1502,8 @@ wl_skynet(double *secs, uint64_t *msgs, uint64_t *spawns)
 typedef bool (*wl_fn)(double *secs, uint64_t *msgs, uint64_t *spawns);
 
 static const wl_fn wl_fns[WL_COUNT] = {
-        wl_pingpong, wl_counting, wl_threadring, wl_fanin, wl_fjthrput, wl_skynet, wl_big,
+        wl_pingpong, wl_counting, wl_threadring, wl_fanin,
+        wl_fjthrput, wl_fanout,   wl_skynet,     wl_big,
 };
 
 static int
@@ -1461,6 +1599,8 @@ run_case(enum wl w, const struct options *o)
 	if (w == WL_SKYNET)
 		printf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", spawns,
 		       good && st[b][0] > 0 ? (double)spawns / st[b][0] : 0);
+	if (w == WL_FANOUT)
+		printf(",\"receivers\":%" PRIu64, o->sz.fanout_r);
 	printf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"placement\":\"%s\"", st[b][1], st[b][2],
 	       pnames[b]);
 	for (int p = 0; p < 2; p++)
@@ -1611,6 +1751,10 @@ main(int argc, char **argv)
 		l /= SKYNET_FANOUT;
 	if (l != 1) {
 		fprintf(stderr, "cadre-peer-rawc: --skynet-leaves must be a power of 10\n");
+		return 2;
+	}
+	if (o.sz.fanout_n < o.sz.fanout_r) {
+		fprintf(stderr, "cadre-peer-rawc: --fanout-n must be at least --fanout-r\n");
 		return 2;
 	}
 	memset(&sa, 0, sizeof sa);
