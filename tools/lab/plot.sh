@@ -145,7 +145,8 @@ else:
             if ylo <= t <= yhi:
                 tics.append(t)
     with open(out + '/ratios.dat', 'w') as fh:
-        # One block per peer: x y xlow xhigh ylow yhigh label-y label.
+        # One block per peer: x y xlow xhigh ylow yhigh label (a bar from
+        # 1x to the ratio y, centred on x).
         for k, p in enumerate(peers):
             fh.write('# %s\n' % p)
             for g, (b, r) in enumerate(groups):
