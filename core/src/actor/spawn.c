@@ -97,7 +97,8 @@ inherit_mail(struct cadre__actor *a, const cadre_spawn_opts *opts)
 	cadre__free(inherit, sizeof *inherit); /* consumed */
 }
 
-/* Allocates, numbers and publishes the actor; 0 or CADRE_ENOMEM. */
+/* Allocates, numbers and publishes the actor; 0, CADRE_ENOMEM or
+ * CADRE_ELIMIT. */
 static int
 spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behaviour *beh,
           const cadre_spawn_opts *opts, void *arg, struct cadre__actor **out)
@@ -107,9 +108,10 @@ spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behavio
 	if (a == NULL)
 		return CADRE_ENOMEM;
 	struct cadre__slot_cache *cache = w != NULL ? &w->slots : NULL;
-	if (cadre__slot_alloc(&sys->table, cache, &a->index, &a->gen) != 0) {
+	int rc = cadre__slot_alloc(&sys->table, cache, &a->index, &a->gen);
+	if (rc != 0) { /* CADRE_ELIMIT (the table is full) or CADRE_ENOMEM */
 		cadre__free(a, sizeof(struct cadre__actor) + beh->size);
-		return CADRE_ENOMEM;
+		return rc;
 	}
 	if (actor_extras(w, a, opts, flags) != 0) {
 		cadre__ext_free(a);
