@@ -168,7 +168,7 @@ int cadre__slot_alloc(struct cadre__table *t, struct cadre__slot_cache *c, uint3
 void cadre__slot_free(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t index,
                       uint32_t gen);
 /* Tests only: lowers the table's capacity to max_actors live actors (the
- * highest index handed out), so that exhausting it takes seconds, not 16.7
+ * highest index handed out), so that exhausting it takes seconds, not 268
  * million spawns. Call it on a new system, before its first spawn.
  * CADRE_EINVAL if max_actors is 0 or above CADRE__MAX_ACTORS. */
 int cadre__table_set_capacity(struct cadre__table *t, uint32_t max_actors);
