@@ -66,11 +66,14 @@ static const cadre_behaviour echo = {.size = sizeof(cadre_actor),
 static void
 calls_return(cadre_system *sys, cadre_ref target, int want)
 {
+	/* The specs outlive the supervisor and the router (static). */
 	static cadre_child_spec kid = {.id = "kid", .beh = &echo};
-	cadre_sup_spec sp = {.strategy = CADRE_ONE_FOR_ONE, .children = &kid, .nchildren = 1};
+	static cadre_sup_spec sp = {
+	        .strategy = CADRE_ONE_FOR_ONE, .children = &kid, .nchildren = 1};
 	cadre_ref sup = CADRE_REF_NONE;
 	CHECK_EQ(cadre_supervisor_start(sys, &sp, &sup, NULL, T_MS), want);
-	cadre_router_spec rs = {.strategy = CADRE_ROUTE_ROUND_ROBIN, .beh = &echo, .pool_size = 1};
+	static cadre_router_spec rs = {
+	        .strategy = CADRE_ROUTE_ROUND_ROBIN, .beh = &echo, .pool_size = 1};
 	cadre_ref router = CADRE_REF_NONE;
 	CHECK_EQ(cadre_router_spawn(sys, &rs, &router), want);
 	char buf[8];
