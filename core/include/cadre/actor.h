@@ -486,8 +486,9 @@ CADRE_API int cadre_system_stats(const cadre_system *sys, int worker, cadre_stat
  * @retval 0 spawned
  * @retval CADRE_EINVAL NULL, no receive, size < sizeof(cadre_actor), LINK
  *         or NOTIFY_STARTED from outside an actor
- * @retval CADRE_ENOMEM out of memory, or the actor table is full
- *         (16,777,215 live actors)
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ELIMIT the actor table is full (268,435,455 live actors):
+ *         nothing was changed, and spawns succeed again once actors stop
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
