@@ -8,7 +8,7 @@
  *     worker runs next (locality: its message is hot in this cache). A
  *     streak limit stops two actors ping-ponging on run_next from starving
  *     the queue.
- *   - runq: a bounded ring of 256 actor pointers. The owner puts at the tail
+ *   - runq: a bounded ring of 1024 actor pointers. The owner puts at the tail
  *     (release store of runq_tail); the owner and thieves take from the head
  *     by CAS on runq_head (the shape of Go's per-P run queue). A thief takes
  *     half of the victim's queue in one CAS. Slots are read and written with

@@ -70,7 +70,13 @@ _Static_assert(CADRE__MAX_THREADS <= (1u << CADRE__MONITOR_INDEX_BITS),
 _Static_assert(CADRE__MAX_WORKERS <= 64u, "one bit per worker in idle_mask");
 
 /* ---- the dispatcher's data (sched/) -------------------------------------- */
-#define CADRE__RUNQ_SIZE 256u /* power of two */
+/* A worker's run queue: a power of two. 1024 rather than 256: one sender
+ * that wakes a thousand receivers (fan-out) overflowed 256 into the inject
+ * queue, an exchange and a miss per actor; A/B in docs/performance.md,
+ * "Fan-out". (-D for experiments.) */
+#ifndef CADRE__RUNQ_SIZE
+#define CADRE__RUNQ_SIZE 1024u
+#endif
 
 /* The blocking pool's run queue: a bounded MPMC ring, and an unbounded
  * overflow list behind it (sched/bpool.c). */
