@@ -157,6 +157,8 @@ worth_stealing(const struct cadre__worker *thief, uint32_t n, uint64_t stamp, ui
 	 * STUCK_FACTOR times as long: parallelism clearly lost. */
 	if (thief->dormant)
 		return n != 0 && now >= stamp && now - stamp >= thief->sys->steal_age * STUCK_FACTOR;
+	if (thief->rebalancing) /* made active again: a share at once (govern.c) */
+		return n >= 2;
 	if (n >= CADRE__RUNQ_SIZE / 2)
 		return true;
 	return n != 0 && now >= stamp && now - stamp >= thief->sys->steal_age;
@@ -480,6 +482,10 @@ search(struct cadre__worker *w)
 	if (sys->nworkers == 1)
 		return inject_pop(w);
 	cadre__faa_acqrel_u32(&sys->spinning, 1); /* a hint counter */
+	/* Relaxed load, then a seq_cst exchange (no pair: govern.c sets a hint;
+	 * the exchange only makes it taken once). */
+	if (cadre__load_rlx_u32(&w->rebalance) != 0)
+		w->rebalancing = cadre__xchg_sc_u32(&w->rebalance, 0) != 0;
 	for (unsigned r = 0; r < sys->spin_rounds; r++) {
 		w->now = cadre__now_ns();
 		if ((a = steal_any(w)) != NULL || (a = inject_pop(w)) != NULL)
@@ -493,6 +499,7 @@ search(struct cadre__worker *w)
 		else
 			sched_yield();
 	}
+	w->rebalancing = false;
 	uint32_t before = cadre__faa_acqrel_u32(&sys->spinning, (uint32_t)-1); /* a hint counter */
 	/* The last searcher found work: others may be needed too (Go's rule). */
 	if (a != NULL && before == 1)

@@ -122,6 +122,7 @@ struct cadre__worker {
 	uint32_t runq_head CADRE__ALIGNED; /* consumers (owner + thieves) CAS */
 	uint32_t wake_seq CADRE__ALIGNED;  /* futex word */
 	uint32_t io_polling; /* io/wpoll.c: parked in epoll_wait, not on wake_seq (seq_cst) */
+	uint32_t rebalance;  /* sched/govern.c: made active again: steal without waiting */
 	bool io_harvest;     /* io/wpoll.c: its park's events wait to be dispatched (owner) */
 	struct cadre_mailbox inject CADRE__ALIGNED; /* actors scheduled from other threads */
 	/* Owner only (thieves read runq slots and runq_tail). */
@@ -132,7 +133,8 @@ struct cadre__worker {
 	unsigned clock_runs;                   /* runs from the queues (1 in 16 reads the clock) */
 	struct cadre__actor *run_next;
 	unsigned run_next_streak;
-	bool dormant; /* index >= sys->active when it last looked (sched/govern.c) */
+	bool dormant;     /* index >= sys->active when it last looked (sched/govern.c) */
+	bool rebalancing; /* taking a share of a busy worker's queue at once (govern.c) */
 	/* The run in progress (actor/, signal/, send/). */
 	cadre_exit exit;                 /* the running actor's stop reason, once it stops */
 	bool exit_signalled;             /* ... an exit signal ended it (signal/, for the log) */
