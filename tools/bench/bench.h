@@ -33,6 +33,7 @@
 
 #define DEFAULT_WORKERS 2
 #define DEFAULT_RUNS 5
+#define DEFAULT_WARMUPS 1
 #define DEFAULT_TIMEOUT_S 180
 #define SKYNET_FANOUT 10
 
@@ -87,6 +88,7 @@ struct options {
 	struct sizes sz;
 	unsigned workers;
 	uint32_t runs;
+	uint32_t warmups; /* --warmups: untimed runs before the timed ones (0: none) */
 	uint64_t timeout_s;
 	bool quick;
 	unsigned only;             /* bit per workload; 0 = all */

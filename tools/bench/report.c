@@ -1,4 +1,4 @@
-/* cadre-bench: one workload (one warm-up run, then --runs runs, secs
+/* cadre-bench: one workload (--warmups warm-up runs, then --runs runs, secs
  * their median) and its JSON line; the JSON lines of the invocation, kept
  * for --save, --baseline and --compare. */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include "bench.h"
 #include "bench_progress.h"
 
-/* The runs kept of one workload: every run after the warm-up, or a failed
+/* The runs kept of one workload: every run after the warm-ups, or a failed
  * warm-up (all there is then). */
 struct kept {
 	double *secs, *cpu, *bpa;
@@ -141,26 +141,29 @@ save_lines(const char *path)
 	note("cadre-bench: %s: saved the JSON lines of this run", path);
 }
 
-/* The warm-up and the runs of workload w (the runs stop at a failure);
- * *last gets the last run's sample. Returns whether every run passed. */
+/* The warm-ups (--warmups, untimed) and the runs of workload w (the runs
+ * stop at a failure); *last gets the last run's sample. Returns whether
+ * every run passed. */
 static bool
 measure(enum wl w, const struct options *o, const char *sz, struct kept *k, struct sample *last)
 {
 	const char *bn = workloads[w].name;
 	bool ok = true;
 
-	for (uint32_t i = 0; i <= o->runs && ok; i++) {
+	for (uint32_t i = 0; i < o->warmups + o->runs && ok; i++) {
 		struct sample s;
+		bool warm_up = i < o->warmups;
 
 		memset(&s, 0, sizeof s);
-		if (i == 0)
-			progress_lines("%s (%s, workers %u): warm-up", bn, sz, o->workers);
+		if (warm_up)
+			progress_lines("%s (%s, workers %u): warm-up %" PRIu32 "/%" PRIu32, bn, sz,
+			               o->workers, i + 1, o->warmups);
 		else
 			progress_lines("%s (%s, workers %u): run %" PRIu32 "/%" PRIu32, bn, sz,
-			               o->workers, i, o->runs);
+			               o->workers, i - o->warmups + 1, o->runs);
 		ok = workloads[w].run(o, &s);
 		*last = s;
-		if (i > 0 || !ok) { /* a failed warm-up is all we have */
+		if (!warm_up || !ok) { /* a failed warm-up is all we have */
 			k->secs[k->done] = s.secs;
 			k->cpu[k->done] = s.cpu_secs;
 			k->bpa[k->done] = s.bytes_per_actor;
@@ -180,9 +183,10 @@ report(enum wl w, const struct options *o, const char *sz, const struct result *
 	double cpu = bench_median(k->cpu, k->done), bpa = bench_median(k->bpa, k->done);
 
 	jprintf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
-	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
+	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32 ",\"warmups\":%" PRIu32
 	        ",\"stat\":\"median\",\"check\":\"%s\"",
-	        bn, o->workers, last->msgs, res->secs, res->mps, k->done, res->ok ? "ok" : "fail");
+	        bn, o->workers, last->msgs, res->secs, res->mps, k->done, o->warmups,
+	        res->ok ? "ok" : "fail");
 	if (w == WL_SKYNET || w == WL_BARBER)
 		jprintf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last->spawns,
 		        res->ok && res->secs > 0 ? (double)last->spawns / res->secs : 0);
