@@ -102,6 +102,7 @@ struct options {
 	bool no_backpressure;      /* --no-backpressure: cadre_config.no_backpressure */
 	bool no_coalesce;          /* --no-coalesce: cadre_config.no_coalesce */
 	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
+	uint64_t prealloc_mib;     /* --prealloc-mib: cadre_config.prealloc_bytes / 2^20 */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
 
@@ -140,6 +141,7 @@ struct sample {
 	double cpu_secs;
 	double bytes_per_actor;
 	uint64_t handled, dead;
+	uint64_t minflt; /* the process's minor page faults in the measured phase */
 };
 
 /* One run of a workload; false if a check failed. */

@@ -107,6 +107,8 @@ usage(FILE *f)
 	        "                  max(10%%, 3 x the larger (max-min)/median of the two)\n"
 	        "  --no-run-next, --no-backpressure, --no-coalesce, --steal-after-us N\n"
 	        "                  ablations: the cadre_config fields of those names\n"
+	        "  --prealloc-mib N  cadre_config.prealloc_bytes = N MiB: each worker prefaults\n"
+	        "                  N MiB at the system's start (default 0)\n"
 	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
 	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_WARMUPS, DEFAULT_TIMEOUT_S);
@@ -176,6 +178,8 @@ parse_setting(struct bench_args *a, struct options *o)
 		o->no_coalesce = true;
 	else if (bench_args_is(a, "--stats"))
 		g_stats = true;
+	else if (bench_args_is(a, "--prealloc-mib"))
+		o->prealloc_mib = bench_args_u64(a, 0, 65536);
 	else if (bench_args_is(a, "--steal-after-us"))
 		o->steal_after_us = (unsigned)bench_args_u64(a, 1, 10000000);
 	else if (bench_args_is(a, "--workers"))

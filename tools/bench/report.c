@@ -14,7 +14,7 @@
 /* The runs kept of one workload: every run after the warm-ups, or a failed
  * warm-up (all there is then). */
 struct kept {
-	double *secs, *cpu, *bpa;
+	double *secs, *cpu, *bpa, *flt;
 	uint32_t done;
 };
 
@@ -167,6 +167,7 @@ measure(enum wl w, const struct options *o, const char *sz, struct kept *k, stru
 			k->secs[k->done] = s.secs;
 			k->cpu[k->done] = s.cpu_secs;
 			k->bpa[k->done] = s.bytes_per_actor;
+			k->flt[k->done] = (double)s.minflt;
 			k->done++;
 		}
 	}
@@ -181,6 +182,7 @@ report(enum wl w, const struct options *o, const char *sz, const struct result *
 	const char *bn = workloads[w].name;
 	double lo = k->done > 0 ? k->secs[0] : 0, hi = k->done > 0 ? k->secs[k->done - 1] : 0;
 	double cpu = bench_median(k->cpu, k->done), bpa = bench_median(k->bpa, k->done);
+	double flt = bench_median(k->flt, k->done);
 
 	jprintf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
 	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32 ",\"warmups\":%" PRIu32
@@ -193,9 +195,11 @@ report(enum wl w, const struct options *o, const char *sz, const struct result *
 	if (w == WL_IDLE)
 		jprintf(",\"spawns\":%" PRIu64 ",\"cpu_secs\":%.6f,\"bytes_per_actor\":%.1f",
 		        last->spawns, cpu, bpa);
-	jprintf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"handled\":%" PRIu64 ",\"dead\":%" PRIu64
-	        "}\n",
+	jprintf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"handled\":%" PRIu64 ",\"dead\":%" PRIu64,
 	        lo, hi, last->handled, last->dead);
+	if (w != WL_IDLE) /* idle runs in a child: its faults are not ours */
+		jprintf(",\"minflt\":%.0f", flt);
+	jprintf("}\n");
 	jline_end();
 
 	if (w == WL_IDLE)
@@ -211,11 +215,12 @@ run_case(enum wl w, const struct options *o)
 {
 	struct result res = {.ran = true};
 	struct kept k = {calloc(o->runs + 1, sizeof(double)), calloc(o->runs + 1, sizeof(double)),
-	                 calloc(o->runs + 1, sizeof(double)), 0};
+	                 calloc(o->runs + 1, sizeof(double)), calloc(o->runs + 1, sizeof(double)),
+	                 0};
 	struct sample last;
 	char sz[96];
 
-	if (k.secs == NULL || k.cpu == NULL || k.bpa == NULL) {
+	if (k.secs == NULL || k.cpu == NULL || k.bpa == NULL || k.flt == NULL) {
 		fprintf(stderr, "cadre-bench: out of memory\n");
 		exit(1);
 	}
@@ -232,5 +237,6 @@ run_case(enum wl w, const struct options *o)
 	free(k.secs);
 	free(k.cpu);
 	free(k.bpa);
+	free(k.flt);
 	return res;
 }
