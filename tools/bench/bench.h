@@ -34,6 +34,7 @@
 
 #define DEFAULT_WORKERS 2
 #define DEFAULT_RUNS 5
+#define DEFAULT_WARMUPS 1
 #define DEFAULT_TIMEOUT_S 180
 #define SKYNET_FANOUT 10
 
@@ -92,6 +93,7 @@ struct options {
 	struct sizes sz;
 	unsigned workers;
 	uint32_t runs;
+	uint32_t warmups; /* --warmups: untimed runs before the timed ones (0: none) */
 	uint64_t timeout_s;
 	bool quick;
 	unsigned only;             /* bit per workload; 0 = all */
@@ -106,6 +108,7 @@ struct options {
 	bool no_coalesce;          /* --no-coalesce: cadre_config.no_coalesce */
 	bool no_governor;          /* --no-governor: cadre_config.no_governor */
 	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
+	uint64_t prealloc_mib;     /* --prealloc-mib: cadre_config.prealloc_bytes / 2^20 */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
 
@@ -146,6 +149,7 @@ struct sample {
 	double cpu_secs;
 	double bytes_per_actor;
 	uint64_t handled, dead;
+	uint64_t minflt; /* the process's minor page faults in the measured phase */
 };
 
 /* One run of a workload; false if a check failed. */

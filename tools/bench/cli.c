@@ -78,11 +78,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: cadre-bench [--workers N] [--runs R] [--quick] [--only NAME[,NAME...]]\n"
-	        "                   [--timeout SECS] [size options]\n"
+	        "usage: cadre-bench [--workers N] [--runs R] [--warmups W] [--quick]\n"
+	        "                   [--only NAME[,NAME...]] [--timeout SECS] [size options]\n"
 	        "  --workers N     worker threads (cadre_config.workers; default %d)\n"
-	        "  --runs R        timed runs after one warm-up; secs is their median "
+	        "  --runs R        timed runs after the warm-ups; secs is their median "
 	        "(default %d)\n"
+	        "  --warmups W     untimed runs of each workload first, in the same process\n"
+	        "                  (default %d; 0: the first run of the process is timed)\n"
 	        "  --quick         divide the sizes marked * by 10 (given ones too)\n"
 	        "  --only NAMES    run these workloads only, comma-separated:\n"
 	        "                  pingpong, counting, threadring, fanin, fjthrput, fanout,\n"
@@ -100,7 +102,9 @@ usage(FILE *f)
 	        "Erlang,\n"
 	        "                  CAF, rawc: tools/peers/run-peers.sh, missing ones skipped) "
 	        "with\n"
-	        "                  the same workers, runs and sizes, and print cadre/peer ratios\n"
+	        "                  the same workers, runs, warm-ups and sizes, and print "
+	        "cadre/peer\n"
+	        "                  ratios\n"
 	        "  --peers-script F  the run-peers.sh to use (default: the source tree's, or\n"
 	        "                  $CADRE_PEERS_SCRIPT)\n"
 	        "  --baseline FILE compare the medians with FILE's per (bench, impl, workers);\n"
@@ -109,9 +113,11 @@ usage(FILE *f)
 	        "  --no-run-next, --no-backpressure, --no-coalesce, --no-governor,\n"
 	        "  --steal-after-us N\n"
 	        "                  ablations: the cadre_config fields of those names\n"
+	        "  --prealloc-mib N  cadre_config.prealloc_bytes = N MiB: each worker prefaults\n"
+	        "                  N MiB at the system's start (default 0)\n"
 	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
-	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_TIMEOUT_S);
+	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_WARMUPS, DEFAULT_TIMEOUT_S);
 	for (size_t i = 0; i < nsize_opts; i++)
 		fprintf(f, "  %-18s %s (%" PRIu64 ")%s\n", size_opts[i].name, size_opts[i].help,
 		        size_opts[i].dflt, size_opts[i].quick ? " *" : "");
@@ -180,12 +186,16 @@ parse_setting(struct bench_args *a, struct options *o)
 		o->no_governor = true;
 	else if (bench_args_is(a, "--stats"))
 		g_stats = true;
+	else if (bench_args_is(a, "--prealloc-mib"))
+		o->prealloc_mib = bench_args_u64(a, 0, 65536);
 	else if (bench_args_is(a, "--steal-after-us"))
 		o->steal_after_us = (unsigned)bench_args_u64(a, 1, 10000000);
 	else if (bench_args_is(a, "--workers"))
 		o->workers = (unsigned)bench_args_u64(a, 1, 64);
 	else if (bench_args_is(a, "--runs"))
 		o->runs = (uint32_t)bench_args_u64(a, 1, 1000);
+	else if (bench_args_is(a, "--warmups"))
+		o->warmups = (uint32_t)bench_args_u64(a, 0, 1000);
 	else if (bench_args_is(a, "--timeout"))
 		o->timeout_s = bench_args_u64(a, 1, 86400);
 	else if (bench_args_is(a, "--only"))
@@ -265,6 +275,7 @@ parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){
 	        .workers = DEFAULT_WORKERS,
 	        .runs = DEFAULT_RUNS,
+	        .warmups = DEFAULT_WARMUPS,
 	        .timeout_s = DEFAULT_TIMEOUT_S,
 	};
 	for (size_t k = 0; k < nsize_opts; k++)

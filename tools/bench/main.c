@@ -31,8 +31,9 @@
  * (cadre_system_await_stopped), the system is shut down (so that its counters
  * are final) and checked: each workload verifies its own result exactly, and
  * cadre_system_stats must show sent == handled + dead, no dead letters, and
- * exactly the handled messages and spawns the workload implies. One warm-up
- * run, then --runs timed runs; secs is their median.
+ * exactly the handled messages and spawns the workload implies. --warmups
+ * untimed runs (default one; 0: the process's first run is timed), then
+ * --runs timed runs; secs is their median.
  *
  * msgs counts the workload's own messages delivered in the measured phase:
  * pingpong 2N; counting N + 2 (the increments, the request, the answer);

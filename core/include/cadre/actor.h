@@ -285,6 +285,16 @@ typedef struct cadre_config {
 	 *  the others dormant while they do (docs/architecture.md,
 	 *  "The governor"). */
 	bool no_governor;
+	/** Bytes of memory each per-core worker takes from Cadre's allocator,
+	 *  writes and gives back when the system starts, before
+	 *  cadre_system_new returns; 0 = none. The allocator keeps what is given
+	 *  back mapped (jemalloc: for about ten seconds unless reused), so the
+	 *  system's first actors and messages do not fault pages in one by one:
+	 *  a process's first workload then runs as fast as a later one (at a cost
+	 *  of about 0.5 ms per MiB at the start; docs/performance.md, "Cold and
+	 *  warm"). Best effort: if the memory cannot be had, the worker
+	 *  prefaults less. */
+	size_t prealloc_bytes;
 } cadre_config;
 
 /**

@@ -73,6 +73,7 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->coalesce = !cfg->no_coalesce;
 	sys->dead_letter = cfg->dead_letter;
 	sys->dead_letter_ctx = cfg->dead_letter_ctx;
+	sys->prealloc = cfg->prealloc_bytes;
 	cadre__log_configure(sys, cfg);
 	sys->table.fresh_index = 1; /* index 0 is never used */
 	sys->hooks = cadre__actor_hooks;

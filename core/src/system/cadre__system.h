@@ -193,6 +193,7 @@ struct cadre_system {
 	void *log_ctx;
 	bool quiet;       /* no hook: print nothing */
 	uint32_t dl_rate; /* dead letters a second before an event */
+	size_t prealloc;  /* bytes each per-core worker prefaults at start (cfg.prealloc_bytes) */
 	struct cadre__hooks hooks;
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;     /* timer/ */
@@ -220,6 +221,7 @@ struct cadre_system {
 	uint32_t spawning;                 /* spawns in progress (shutdown waits for 0) */
 	uint32_t exiting;                  /* workers must exit */
 	uint32_t shut_down;                /* shutdown finished */
+	uint32_t prefaulting;              /* workers still prefaulting (runtime/loop.c) */
 	uint64_t idle_mask CADRE__ALIGNED; /* parked (or parking) workers, bit per worker */
 	uint64_t sleep_mask;     /* parked with no timeout (nothing was queued anywhere) */
 	uint32_t spinning;       /* workers searching for work */

@@ -9,8 +9,9 @@
 // defaults). The clock starts just before the workload's first actor is
 // spawned and stops when the actor that completes the workload has told the
 // main thread (a scoped_actor); then every actor must finish
-// (await_all_actors_done) and the result is checked. One warm-up run, then
-// --runs timed runs; secs is their median.
+// (await_all_actors_done) and the result is checked. --warmups untimed runs
+// (default 1; 0: the process's first run is timed), then --runs timed runs;
+// secs is their median.
 //
 // Each workload does the work cadre-bench's does, message for message.
 // Actors that send many messages (counting's producer, fanin's producers,
@@ -797,7 +798,7 @@ const size_opt size_opts[] = {
 [[noreturn]] void usage(const char* bad) {
   std::fprintf(stderr, "cadre-peer-caf: bad argument: %s\n", bad);
   std::fprintf(stderr,
-               "usage: cadre-peer-caf [--workers N] [--runs R] [--quick] [--only NAMES] "
+               "usage: cadre-peer-caf [--workers N] [--runs R] [--warmups W] [--quick] [--only NAMES] "
                "[size options as cadre-bench's] [--slice K]\n");
   std::exit(2);
 }
@@ -818,6 +819,7 @@ int main(int argc, char** argv) {
   sizes sz;
   unsigned workers = 2;
   uint32_t runs = 5;
+  uint32_t warmups = 1;
   bool quick = false;
   std::vector<std::string> only;
   for (int i = 1; i < argc; i++) {
@@ -843,6 +845,8 @@ int main(int argc, char** argv) {
       workers = static_cast<unsigned>(parse_u64(value(), 1, "--workers"));
     } else if (a == "--runs") {
       runs = static_cast<uint32_t>(parse_u64(value(), 1, "--runs"));
+    } else if (a == "--warmups") {
+      warmups = static_cast<uint32_t>(parse_u64(value(), 0, "--warmups"));
     } else if (a == "--only") {
       std::string names = value();
       size_t p = 0;
@@ -888,15 +892,17 @@ int main(int argc, char** argv) {
     std::vector<double> secs;
     sample last;
     bool ok = true;
-    for (uint32_t i = 0; i <= runs && ok; i++) {
-      if (i == 0)
-        std::fprintf(stderr, "%s (workers %u): warm-up\n", w.name, workers);
+    for (uint32_t i = 0; i < warmups + runs && ok; i++) {
+      bool warm_up = i < warmups;
+      if (warm_up)
+        std::fprintf(stderr, "%s (workers %u): warm-up %u/%u\n", w.name, workers, i + 1, warmups);
       else
-        std::fprintf(stderr, "%s (workers %u): run %u/%u\n", w.name, workers, i, runs);
+        std::fprintf(stderr, "%s (workers %u): run %u/%u\n", w.name, workers, i - warmups + 1,
+                     runs);
       sample s;
       ok = w.fn(sz, workers, s);
       last = s;
-      if (i > 0 || !ok)
+      if (!warm_up || !ok)
         secs.push_back(s.secs);
     }
     std::sort(secs.begin(), secs.end());
@@ -905,8 +911,9 @@ int main(int argc, char** argv) {
     double mps = ok && med > 0 ? static_cast<double>(last.msgs) / med : 0;
     double sps = ok && med > 0 ? static_cast<double>(last.spawns) / med : 0;
     std::printf("{\"bench\":\"%s\",\"impl\":\"caf\",\"workers\":%u,\"msgs\":%" PRIu64
-                ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%zu,\"stat\":\"median\",\"check\":\"%s\"",
-                w.name, workers, last.msgs, med, mps, n, ok ? "ok" : "fail");
+                ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%zu,\"warmups\":%u,\"stat\":\"median\","
+                "\"check\":\"%s\"",
+                w.name, workers, last.msgs, med, mps, n, warmups, ok ? "ok" : "fail");
     if (std::strcmp(w.name, "skynet") == 0)
       std::printf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last.spawns, sps);
     if (std::strcmp(w.name, "fanout") == 0)

@@ -6,11 +6,12 @@
 %% processes live at once):
 %%   erlc -o DIR cadre_peer.erl
 %%   erl -noshell +S 2:2 +P 4194304 -pa DIR -s cadre_peer main \
-%%       -extra --workers 2 [--runs R] [--quick] [--only NAMES] [size options]
+%%       -extra --workers 2 [--runs R] [--warmups W] [--quick] [--only NAMES]
+%%       [size options]
 %%
 %% Each workload does the work cadre-bench's does, message for message, and
-%% checks its result the same way; secs is the median of R runs after one
-%% warm-up, each timed from the first process's spawn to the completing
+%% checks its result the same way; secs is the median of R runs after W
+%% untimed warm-ups (default 1; 0: the first run of the VM is timed), each timed from the first process's spawn to the completing
 %% process's message to the main process. Remarks:
 %% - fjthrput's FNV-1a hash is 64-bit; it is kept as two 32-bit halves so
 %%   that the workers compute on small integers, not bignums.
@@ -81,6 +82,7 @@ parse([A | T], O) ->
 
 set_opt("--workers", V, O) -> O#{workers => int(V, 1)};
 set_opt("--runs", V, O) -> O#{runs => int(V, 1)};
+set_opt("--warmups", V, O) -> O#{warmups => int(V, 0)};
 set_opt("--only", V, O) ->
     Names = string:lexemes(V, ","),
     Known = [N || {N, _} <- workloads()],
@@ -102,7 +104,7 @@ int(S, Min) ->
 
 run(Args) ->
     Defaults = maps:from_list([{K, D} || {_, K, D, _, _} <- sizes()]),
-    O0 = parse(Args, Defaults#{workers => 2, runs => 5, quick => false, only => all}),
+    O0 = parse(Args, Defaults#{workers => 2, runs => 5, warmups => 1, quick => false, only => all}),
     O = case maps:get(quick, O0) of
             true ->
                 lists:foldl(fun({_, K, _, Min, true}, Acc) ->
@@ -135,8 +137,9 @@ power_of_10(_) -> false.
 
 run_case(Name, Fun, O) ->
     Runs = maps:get(runs, O),
+    Warmups = maps:get(warmups, O),
     W = maps:get(workers, O),
-    {Secs, Ok, Msgs, Spawns} = runs(Name, Fun, O, 0, Runs, []),
+    {Secs, Ok, Msgs, Spawns} = runs(Name, Fun, O, 0, Warmups, Runs, []),
     N = length(Secs),
     Sorted = lists:sort(Secs),
     Med = case N rem 2 of
@@ -153,32 +156,35 @@ run_case(Name, Fun, O) ->
                 _ -> ""
             end,
     io:format("{\"bench\":\"~s\",\"impl\":\"erlang\",\"workers\":~b,\"msgs\":~b,\"secs\":~.6f,"
-              "\"mps\":~.1f,\"runs\":~b,\"stat\":\"median\",\"check\":\"~s\"~s,"
+              "\"mps\":~.1f,\"runs\":~b,\"warmups\":~b,\"stat\":\"median\",\"check\":\"~s\"~s,"
               "\"min_secs\":~.6f,\"max_secs\":~.6f}~n",
-              [Name, W, Msgs, float(Med), float(Mps), N, Check, Extra,
+              [Name, W, Msgs, float(Med), float(Mps), N, Warmups, Check, Extra,
                float(hd(Sorted)), float(lists:last(Sorted))]),
     io:format(standard_error, "~-10s w~b ~9.3f Mmsg/s  median ~.4f s [~.4f .. ~.4f]  ~s~n",
               [Name, W, Mps / 1.0e6, float(Med), float(hd(Sorted)), float(lists:last(Sorted)),
                Check]),
     Ok.
 
-%% Warm-up (I = 0), then Runs timed runs; stops at the first failure.
-runs(Name, Fun, O, I, Runs, Acc) ->
-    case I of
-        0 -> io:format(standard_error, "~s (workers ~b): warm-up~n", [Name, maps:get(workers, O)]);
-        _ -> io:format(standard_error, "~s (workers ~b): run ~b/~b~n",
-                       [Name, maps:get(workers, O), I, Runs])
+%% Warmups untimed warm-ups (I < Warmups), then Runs timed runs; stops at
+%% the first failure.
+runs(Name, Fun, O, I, Warmups, Runs, Acc) ->
+    WarmUp = I < Warmups,
+    case WarmUp of
+        true -> io:format(standard_error, "~s (workers ~b): warm-up ~b/~b~n",
+                          [Name, maps:get(workers, O), I + 1, Warmups]);
+        false -> io:format(standard_error, "~s (workers ~b): run ~b/~b~n",
+                           [Name, maps:get(workers, O), I - Warmups + 1, Runs])
     end,
     erlang:garbage_collect(),
     {Secs, Result, Msgs, Spawns} = Fun(O),
     Ok = Result =:= ok,
     Ok orelse io:format(standard_error, "~s: FAILED: ~p~n", [Name, Result]),
-    Acc1 = case I > 0 orelse not Ok of
+    Acc1 = case not WarmUp orelse not Ok of
                true -> [Secs | Acc];
                false -> Acc
            end,
-    case Ok andalso I < Runs of
-        true -> runs(Name, Fun, O, I + 1, Runs, Acc1);
+    case Ok andalso I + 1 < Warmups + Runs of
+        true -> runs(Name, Fun, O, I + 1, Warmups, Runs, Acc1);
         false -> {Acc1, Ok, Msgs, Spawns}
     end.
 

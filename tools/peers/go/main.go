@@ -2,11 +2,12 @@
 // idiomatic Go: one goroutine per actor, one channel per mailbox.
 //
 // It prints the same JSON Lines as cadre-bench (impl "go") and takes the same
-// options: --workers N (GOMAXPROCS), --runs R, --quick, --only NAMES and the
-// size options. Each workload does the work cadre-bench's does, message for
-// message, and checks its result the same way; secs is the median of R runs
-// after one warm-up, each timed from the first goroutine's start to the
-// completing goroutine's signal (wakeup: the rounds only).
+// options: --workers N (GOMAXPROCS), --runs R, --warmups W, --quick, --only
+// NAMES and the size options. Each workload does the work cadre-bench's does,
+// message for message, and checks its result the same way; secs is the median
+// of R runs after W untimed warm-ups (default 1; 0: the process's first run is
+// timed), each timed from the first goroutine's start to the completing
+// goroutine's signal (wakeup: the rounds only).
 //
 // Channels are buffered (--chan-cap, default 256) where a sender streams
 // messages to a receiver; pingpong and threadring pass one message at a time,
@@ -602,7 +603,8 @@ func median(v []float64) float64 {
 
 func main() {
 	workers := flag.Int("workers", 2, "worker threads (GOMAXPROCS)")
-	runs := flag.Int("runs", 5, "timed runs after one warm-up; secs is their median")
+	runs := flag.Int("runs", 5, "timed runs after the warm-ups; secs is their median")
+	warmups := flag.Int("warmups", 1, "untimed runs first (0: the process's first run is timed)")
 	quick := flag.Bool("quick", false, "divide the sizes marked * by 10")
 	only := flag.String("only", "", "comma-separated workloads: pingpong,counting,threadring,fanin,fjthrput,fanout,skynet,big; wakeup (only when named)")
 	flag.IntVar(&chanCap, "chan-cap", defaultChanCp, "buffer of the channels that stream messages")
@@ -635,7 +637,7 @@ func main() {
 		flag.Uint64Var(o.p, o.name, o.dflt, o.help)
 	}
 	flag.Parse()
-	if flag.NArg() > 0 || *workers < 1 || *runs < 1 || chanCap < 0 {
+	if flag.NArg() > 0 || *workers < 1 || *runs < 1 || *warmups < 0 || chanCap < 0 {
 		fmt.Fprintf(os.Stderr, "cadre-peer-go: bad arguments\n")
 		flag.Usage()
 		os.Exit(2)
@@ -694,11 +696,12 @@ func main() {
 		ok := true
 		var secs []float64
 		var last sample
-		for i := 0; i <= *runs && ok; i++ {
-			if i == 0 {
-				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): warm-up\n", wl.name, wl.size(), *workers)
+		for i := 0; i < *warmups+*runs && ok; i++ {
+			warmUp := i < *warmups
+			if warmUp {
+				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): warm-up %d/%d\n", wl.name, wl.size(), *workers, i+1, *warmups)
 			} else {
-				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): run %d/%d\n", wl.name, wl.size(), *workers, i, *runs)
+				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): run %d/%d\n", wl.name, wl.size(), *workers, i-*warmups+1, *runs)
 			}
 			runtime.GC() // the previous run's garbage is not this run's
 			last = wl.fn()
@@ -706,7 +709,7 @@ func main() {
 				fmt.Fprintf(os.Stderr, "%s: FAILED: %v\n", wl.name, last.err)
 				ok = false
 			}
-			if i > 0 || !ok {
+			if !warmUp || !ok {
 				secs = append(secs, last.secs)
 			}
 		}
@@ -734,8 +737,8 @@ func main() {
 			extra = fmt.Sprintf(",\"receivers\":%d,\"ns_per_wakeup\":%.1f", sz.wakeupR, ns)
 		}
 		fmt.Printf("{\"bench\":\"%s\",\"impl\":\"go\",\"workers\":%d,\"msgs\":%d,\"secs\":%.6f,\"mps\":%.1f,"+
-			"\"runs\":%d,\"stat\":\"median\",\"check\":\"%s\"%s,\"min_secs\":%.6f,\"max_secs\":%.6f}\n",
-			wl.name, *workers, last.msgs, med, mps, len(secs), check, extra, secs[0], secs[len(secs)-1])
+			"\"runs\":%d,\"warmups\":%d,\"stat\":\"median\",\"check\":\"%s\"%s,\"min_secs\":%.6f,\"max_secs\":%.6f}\n",
+			wl.name, *workers, last.msgs, med, mps, len(secs), *warmups, check, extra, secs[0], secs[len(secs)-1])
 		fmt.Fprintf(os.Stderr, "%-10s w%d %-22s %9.3f Mmsg/s  median %.4f s [%.4f .. %.4f]  %s\n",
 			wl.name, *workers, wl.size(), mps/1e6, med, secs[0], secs[len(secs)-1], check)
 	}

@@ -37,7 +37,11 @@
  *
  * The clock starts once every thread waits at the start gate, just before
  * the first message, and stops when the actor that completes the workload
- * has posted a semaphore (the main thread waits on it).
+ * has posted a semaphore (the main thread waits on it). --warmups untimed
+ * runs (default 1) come before each placement's --runs timed runs; with 0,
+ * the first placement's first run is the process's first (with --placement
+ * best, the second placement runs after the first: use --placement spread
+ * or packed for a cold run of each).
  */
 #define _GNU_SOURCE
 
@@ -62,6 +66,7 @@
 
 #define DEFAULT_WORKERS 2
 #define DEFAULT_RUNS 5
+#define DEFAULT_WARMUPS 1
 #define DEFAULT_TIMEOUT_S 180
 #define SKYNET_FANOUT 10
 #define BATCH 64    /* nodes taken from a mailbox at once */
@@ -153,6 +158,7 @@ struct options {
 	struct sizes sz;
 	unsigned workers;
 	uint32_t runs;
+	uint32_t warmups;
 	uint64_t timeout_s;
 	bool quick;
 	unsigned only;
@@ -1525,7 +1531,7 @@ on_alarm(int sig)
 	_exit(3);
 }
 
-/* One placement's warm-up and timed runs: the median, min and max of the
+/* One placement's warm-ups and timed runs: the median, min and max of the
  * timed runs (of the failed one if any). Returns whether every run passed. */
 static bool
 run_placement(enum wl w, const struct options *o, unsigned threads, double st[3], uint64_t *msgs,
@@ -1539,17 +1545,20 @@ run_placement(enum wl w, const struct options *o, unsigned threads, double st[3]
 		fprintf(stderr, "cadre-peer-rawc: out of memory\n");
 		exit(1);
 	}
-	for (uint32_t i = 0; i <= o->runs && ok; i++) {
+	for (uint32_t i = 0; i < o->warmups + o->runs && ok; i++) {
 		double s = 0;
+		bool warm_up = i < o->warmups;
 
-		if (i == 0)
-			fprintf(stderr, "%s (workers %u, %u thread%s): warm-up\n", wl_names[w],
-			        o->workers, threads, threads > 1 ? "s" : "");
+		if (warm_up)
+			fprintf(stderr,
+			        "%s (workers %u, %u thread%s): warm-up %" PRIu32 "/%" PRIu32 "\n",
+			        wl_names[w], o->workers, threads, threads > 1 ? "s" : "", i + 1,
+			        o->warmups);
 		else
 			fprintf(stderr,
 			        "%s (workers %u, %u thread%s): run %" PRIu32 "/%" PRIu32 "\n",
-			        wl_names[w], o->workers, threads, threads > 1 ? "s" : "", i,
-			        o->runs);
+			        wl_names[w], o->workers, threads, threads > 1 ? "s" : "",
+			        i - o->warmups + 1, o->runs);
 		run_reset(o, threads);
 		alarm((unsigned)o->timeout_s);
 		ok = wl_fns[w](&s, msgs, spawns);
@@ -1558,7 +1567,7 @@ run_placement(enum wl w, const struct options *o, unsigned threads, double st[3]
 			fprintf(stderr, "%s: FAILED%s%s\n", wl_names[w], g.why[0] ? ": " : "",
 			        g.why);
 		sem_destroy(&g.done);
-		if (i > 0 || !ok)
+		if (!warm_up || !ok)
 			secs[done++] = s;
 	}
 	qsort(secs, done, sizeof *secs, cmp_double);
@@ -1592,9 +1601,9 @@ run_case(enum wl w, const struct options *o)
 	int b = !ran[0] || (ran[1] && (!ok[0] || (ok[1] && mps[1] > mps[0]))) ? 1 : 0;
 	bool good = ok[b] && (!ran[b ^ 1] || ok[b ^ 1]);
 	printf("{\"bench\":\"%s\",\"impl\":\"rawc\",\"workers\":%u,\"msgs\":%" PRIu64
-	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
+	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32 ",\"warmups\":%" PRIu32
 	       ",\"stat\":\"median\",\"check\":\"%s\"",
-	       wl_names[w], o->workers, msgs, st[b][0], good ? mps[b] : 0.0, o->runs,
+	       wl_names[w], o->workers, msgs, st[b][0], good ? mps[b] : 0.0, o->runs, o->warmups,
 	       good ? "ok" : "fail");
 	if (w == WL_SKYNET)
 		printf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", spawns,
@@ -1620,8 +1629,8 @@ run_case(enum wl w, const struct options *o)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: cadre-peer-rawc [--workers N] [--runs R] [--quick] [--only "
-	           "NAME[,NAME...]]\n"
+	fprintf(f, "usage: cadre-peer-rawc [--workers N] [--runs R] [--warmups W] [--quick]\n"
+	           "                       [--only NAME[,NAME...]]\n"
 	           "                       [--placement spread|packed|best] [--timeout SECS]\n"
 	           "                       [size options as cadre-bench's]\n"
 	           "  --placement   spread: the actors over --workers threads; packed: all on one\n"
@@ -1691,6 +1700,9 @@ parse_args(int argc, char **argv, struct options *o)
 		} else if (IS("--runs")) {
 			known = parse_u64(VALUE(), 1, 1000, &v);
 			o->runs = (uint32_t)v;
+		} else if (IS("--warmups")) {
+			known = parse_u64(VALUE(), 0, 1000, &v);
+			o->warmups = (uint32_t)v;
 		} else if (IS("--timeout")) {
 			known = parse_u64(VALUE(), 1, 86400, &o->timeout_s);
 		} else if (IS("--only")) {
@@ -1733,6 +1745,7 @@ main(int argc, char **argv)
 {
 	struct options o = {.workers = DEFAULT_WORKERS,
 	                    .runs = DEFAULT_RUNS,
+	                    .warmups = DEFAULT_WARMUPS,
 	                    .timeout_s = DEFAULT_TIMEOUT_S,
 	                    .placement = PL_BEST};
 	bool ok = true;
