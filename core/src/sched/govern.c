@@ -70,7 +70,6 @@
 #define GOV_EVERY_MAX 256u
 #define GOV_SHORT_RUNS 50u /* runs per worker per epoch: "short runs" */
 
-
 void
 cadre__gov_init(struct cadre_system *sys, bool on)
 {

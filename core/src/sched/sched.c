@@ -156,7 +156,8 @@ worth_stealing(const struct cadre__worker *thief, uint32_t n, uint64_t stamp, ui
 	/* A dormant thief (sched/govern.c) takes only actors held up for
 	 * STUCK_FACTOR times as long: parallelism clearly lost. */
 	if (thief->dormant)
-		return n != 0 && now >= stamp && now - stamp >= thief->sys->steal_age * STUCK_FACTOR;
+		return n != 0 && now >= stamp &&
+		       now - stamp >= thief->sys->steal_age * STUCK_FACTOR;
 	if (thief->rebalancing) /* made active again: a share at once (govern.c) */
 		return n >= 2;
 	if (n >= CADRE__RUNQ_SIZE / 2)
@@ -353,7 +354,8 @@ local_push(struct cadre__worker *w, struct cadre__actor *a)
 	}
 	if (r == 2) {
 		cadre__fence_sc(); /* the tail store before the load below */
-		uint64_t sleepers = cadre__load_rlx_u64(&w->sys->sleep_mask); /* ordered by the fence */
+		uint64_t sleepers =
+		        cadre__load_rlx_u64(&w->sys->sleep_mask); /* ordered by the fence */
 		if (sleepers != 0 && !wake_one(w->sys))
 			wake_dormant(w->sys, sleepers);
 	}

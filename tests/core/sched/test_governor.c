@@ -188,7 +188,8 @@ flapping(void)
 	cadre_config cfg = {.workers = 2, .no_governor = true};
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	for (int i = 0; i < ACTORS; i++)
-		CHECK_EQ(cadre_spawn(sys, &hopper_beh, NULL, (void *)(uintptr_t)(i + 1), &ring[i]), 0);
+		CHECK_EQ(cadre_spawn(sys, &hopper_beh, NULL, (void *)(uintptr_t)(i + 1), &ring[i]),
+		         0);
 	cadre__store_rel_u64(&tokens_done, 0); /* nothing runs a token yet */
 	cadre__store_rel_u32(&flipping, 1);    /* pairs with the flipper's acquire */
 	pthread_t t;
