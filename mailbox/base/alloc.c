@@ -8,6 +8,21 @@
 
 #if defined(CADRE_WITH_JEMALLOC)
 #include <jemalloc/jemalloc.h>
+
+/* The options of Cadre's private jemalloc (read at its first allocation;
+ * the MALLOC_CONF environment variable still overrides them). This symbol
+ * is local to libcadre like the rest of the copy (the version script, and
+ * objcopy for libcadre.a), so the program's own malloc is not affected.
+ *
+ * lg_extent_max_active_fit:10 (jemalloc's default is 6): a run of pages
+ * that was freed and is still mapped (dirty) may be split for a request
+ * up to 1024 times smaller, not only 64. Freed large blocks are coalesced
+ * at once, so with 6, the memory a finished workload gave back (megabytes
+ * in one piece) was never reused for the 4 to 28 KiB slabs that actors
+ * and messages live in: each later run faulted fresh pages in, at about
+ * 2 us a page here, and cadre_config.prealloc_bytes could not work at all
+ * (docs/performance.md, "Cold and warm"). */
+const char *malloc_conf = "lg_extent_max_active_fit:10";
 #endif
 
 /* Countdown to an injected failure; -1 = disarmed. */

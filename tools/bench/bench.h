@@ -7,6 +7,7 @@
  *   report.c            one workload: warm-up, runs, median, its JSON line;
  *                       the JSON lines of the invocation (--save)
  *   core_messaging.c    pingpong, counting, threadring, fanin, fjthrput
+ *   core_fanout.c       fanout, wakeup (one sender, many receivers)
  *   core_population.c   skynet, big, idle (and --idle-child)
  *   savina_NAME.c       one Savina workload each: chameneos, bank,
  *                       philosophers, barber, dictionary, logmap,
@@ -33,6 +34,7 @@
 
 #define DEFAULT_WORKERS 2
 #define DEFAULT_RUNS 5
+#define DEFAULT_WARMUPS 1
 #define DEFAULT_TIMEOUT_S 180
 #define SKYNET_FANOUT 10
 
@@ -52,6 +54,10 @@ struct sizes {
 	uint64_t fanin_n;
 	uint64_t fjthrput_a;
 	uint64_t fjthrput_n;
+	uint64_t fanout_r;
+	uint64_t fanout_n;
+	uint64_t wakeup_r;
+	uint64_t wakeup_n;
 	uint64_t skynet_leaves;
 	uint64_t big_w;
 	uint64_t big_m;
@@ -87,6 +93,7 @@ struct options {
 	struct sizes sz;
 	unsigned workers;
 	uint32_t runs;
+	uint32_t warmups; /* --warmups: untimed runs before the timed ones (0: none) */
 	uint64_t timeout_s;
 	bool quick;
 	unsigned only;             /* bit per workload; 0 = all */
@@ -99,7 +106,9 @@ struct options {
 	bool no_run_next;          /* --no-run-next: cadre_config.no_run_next */
 	bool no_backpressure;      /* --no-backpressure: cadre_config.no_backpressure */
 	bool no_coalesce;          /* --no-coalesce: cadre_config.no_coalesce */
+	bool no_governor;          /* --no-governor: cadre_config.no_governor */
 	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
+	uint64_t prealloc_mib;     /* --prealloc-mib: cadre_config.prealloc_bytes / 2^20 */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
 
@@ -115,6 +124,7 @@ enum wl {
 	WL_THREADRING,
 	WL_FANIN,
 	WL_FJTHRPUT,
+	WL_FANOUT,
 	WL_SKYNET,
 	WL_BIG,
 	WL_CHAMENEOS,
@@ -126,7 +136,8 @@ enum wl {
 	WL_TRAPEZOID,
 	WL_NQUEENS,
 	WL_IDLE,
-	WL_CHAOS, /* only when named (--only chaos) or soaking (--stress) */
+	WL_CHAOS,  /* only when named (--only chaos) or soaking (--stress) */
+	WL_WAKEUP, /* only when named (--only wakeup) */
 	WL_COUNT
 };
 
@@ -138,6 +149,7 @@ struct sample {
 	double cpu_secs;
 	double bytes_per_actor;
 	uint64_t handled, dead;
+	uint64_t minflt; /* the process's minor page faults in the measured phase */
 };
 
 /* One run of a workload; false if a check failed. */
@@ -154,6 +166,7 @@ wl_fn wl_pingpong, wl_counting, wl_threadring, wl_fanin, wl_fjthrput; /* core_me
 wl_fn wl_skynet, wl_big, wl_idle;                                     /* core_population.c */
 wl_fn wl_chameneos, wl_bank, wl_philosophers, wl_barber;              /* savina_NAME.c */
 wl_fn wl_dictionary, wl_logmap, wl_trapezoid, wl_nqueens;             /* savina_NAME.c */
+wl_fn wl_fanout, wl_wakeup;                                           /* core_fanout.c */
 wl_fn wl_chaos;                                                       /* chaos.c */
 
 /* --idle-child: one idle measurement in this process, printed for the
@@ -170,12 +183,14 @@ struct run {
 	atomic_int failed; /* a check failed: why says which (first failure only) */
 	char why[512];     /* read by main after the shutdown */
 	struct sizes sz;
-	cadre_ref first;        /* threadring: node 0 (node 0 writes); fanin: the sink (sink) */
+	cadre_ref first;        /* threadring: node 0 (node 0 writes); fanin: the sink (sink);
+	                         * wakeup: the driver (driver) */
 	uint64_t *next;         /* fanin: next expected seq per producer (sink only) */
-	cadre_ref *refs;        /* fjthrput: workers (sender); big: actors (driver); idle (main) */
+	cadre_ref *refs;        /* fjthrput, fanout: receivers (sender); big: actors (driver);
+	                         * idle, wakeup: receivers (main) */
 	uint64_t expect;        /* fjthrput: each worker's hash (main) */
 	uint64_t result;        /* the final actor's result */
-	_Atomic uint64_t tally; /* big: pings answered; idle: actors started */
+	_Atomic uint64_t tally; /* big: pings answered; idle, wakeup: actors started */
 	_Atomic uint64_t shut;  /* big, idle: actors stopped by cadre_stop_ref */
 	/* The further Savina workloads (main sets them up, one actor reads or
 	 * writes them, main reads them after the semaphore). */

@@ -22,6 +22,9 @@ const struct size_opt size_opts[] = {
         {"--fanin-n", SZ(fanin_n), 2000000, 1, BIG_MAX, true, "fanin: messages per producer"},
         {"--fjthrput-a", SZ(fjthrput_a), 60, 1, 1000000, false, "fjthrput: actors"},
         {"--fjthrput-n", SZ(fjthrput_n), 1000000, 1, BIG_MAX, true, "fjthrput: messages per actor"},
+        {"--fanout-r", SZ(fanout_r), 1000, 1, 1000000, false, "fanout: receivers"},
+        {"--fanout-n", SZ(fanout_n), 10000000, 1, BIG_MAX, true,
+         "fanout: messages in all (at least --fanout-r)"},
         {"--skynet-leaves", SZ(skynet_leaves), 1000000, 10, 100000000, true,
          "skynet: leaves, a power of 10"},
         {"--big-w", SZ(big_w), 1000, 1, 1000000, false, "big: actors"},
@@ -29,7 +32,7 @@ const struct size_opt size_opts[] = {
         {"--idle-actors", SZ(idle_actors), 100000, 1, 100000000, true, "idle: actors"},
         {"--idle-ms", SZ(idle_ms), 2000, 1, 3600000, true, "idle: idle time (ms)"},
         {"--slice", SZ(slice), 1000, 1, 1000000000, false,
-         "counting, fanin, fjthrput, bank: sends before a continue"},
+         "counting, fanin, fjthrput, fanout, wakeup, bank: sends before a continue"},
         {"--chameneos-c", SZ(chameneos_c), 5, 2, 100000, false, "chameneos: creatures"},
         {"--chameneos-n", SZ(chameneos_n), 1000000, 1, BIG_MAX, true, "chameneos: meetings"},
         {"--bank-a", SZ(bank_a), 1000, 2, 10000000, false, "bank: accounts"},
@@ -57,6 +60,8 @@ const struct size_opt size_opts[] = {
         {"--nqueens-t", SZ(nqueens_t), 4, 0, 18, false,
          "nqueens: queens placed in parallel, then sequentially"},
         {"--nqueens-w", SZ(nqueens_w), 20, 1, 100000, false, "nqueens: workers"},
+        {"--wakeup-r", SZ(wakeup_r), 100000, 1, 10000000, false, "wakeup: idle receivers"},
+        {"--wakeup-n", SZ(wakeup_n), 100, 1, 1000000, true, "wakeup: rounds (one wake each)"},
         {"--chaos-n", SZ(chaos_n), 2000000, 1000, BIG_MAX, true,
          "chaos: WORK messages from outside threads, among crashes and restarts"},
 };
@@ -73,18 +78,20 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: cadre-bench [--workers N] [--runs R] [--quick] [--only NAME[,NAME...]]\n"
-	        "                   [--timeout SECS] [size options]\n"
+	        "usage: cadre-bench [--workers N] [--runs R] [--warmups W] [--quick]\n"
+	        "                   [--only NAME[,NAME...]] [--timeout SECS] [size options]\n"
 	        "  --workers N     worker threads (cadre_config.workers; default %d)\n"
-	        "  --runs R        timed runs after one warm-up; secs is their median "
+	        "  --runs R        timed runs after the warm-ups; secs is their median "
 	        "(default %d)\n"
+	        "  --warmups W     untimed runs of each workload first, in the same process\n"
+	        "                  (default %d; 0: the first run of the process is timed)\n"
 	        "  --quick         divide the sizes marked * by 10 (given ones too)\n"
 	        "  --only NAMES    run these workloads only, comma-separated:\n"
-	        "                  pingpong, counting, threadring, fanin, fjthrput, skynet, "
-	        "big,\n"
-	        "                  chameneos, bank, philosophers, barber, dictionary, logmap,\n"
-	        "                  trapezoid, nqueens, idle; and chaos (only when named,\n"
-	        "                  or with --stress)\n"
+	        "                  pingpong, counting, threadring, fanin, fjthrput, fanout,\n"
+	        "                  skynet, big, chameneos, bank, philosophers, barber,\n"
+	        "                  dictionary, logmap, trapezoid, nqueens, idle; and chaos\n"
+	        "                  (only when named, or with --stress) and wakeup (only\n"
+	        "                  when named)\n"
 	        "  --timeout SECS  a run that takes longer fails (default %d)\n"
 	        "  --stress SECS   soak: run the workloads (--only, else all but idle) in turn\n"
 	        "                  at --quick sizes, one run each, until SECS pass; every\n"
@@ -95,17 +102,22 @@ usage(FILE *f)
 	        "Erlang,\n"
 	        "                  CAF, rawc: tools/peers/run-peers.sh, missing ones skipped) "
 	        "with\n"
-	        "                  the same workers, runs and sizes, and print cadre/peer ratios\n"
+	        "                  the same workers, runs, warm-ups and sizes, and print "
+	        "cadre/peer\n"
+	        "                  ratios\n"
 	        "  --peers-script F  the run-peers.sh to use (default: the source tree's, or\n"
 	        "                  $CADRE_PEERS_SCRIPT)\n"
 	        "  --baseline FILE compare the medians with FILE's per (bench, impl, workers);\n"
 	        "                  a table on stderr; exit 3 if slower by more than the noise,\n"
 	        "                  max(10%%, 3 x the larger (max-min)/median of the two)\n"
-	        "  --no-run-next, --no-backpressure, --no-coalesce, --steal-after-us N\n"
+	        "  --no-run-next, --no-backpressure, --no-coalesce, --no-governor,\n"
+	        "  --steal-after-us N\n"
 	        "                  ablations: the cadre_config fields of those names\n"
+	        "  --prealloc-mib N  cadre_config.prealloc_bytes = N MiB: each worker prefaults\n"
+	        "                  N MiB at the system's start (default 0)\n"
 	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
-	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_TIMEOUT_S);
+	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_WARMUPS, DEFAULT_TIMEOUT_S);
 	for (size_t i = 0; i < nsize_opts; i++)
 		fprintf(f, "  %-18s %s (%" PRIu64 ")%s\n", size_opts[i].name, size_opts[i].help,
 		        size_opts[i].dflt, size_opts[i].quick ? " *" : "");
@@ -170,14 +182,20 @@ parse_setting(struct bench_args *a, struct options *o)
 		o->no_backpressure = true;
 	else if (bench_args_is(a, "--no-coalesce"))
 		o->no_coalesce = true;
+	else if (bench_args_is(a, "--no-governor"))
+		o->no_governor = true;
 	else if (bench_args_is(a, "--stats"))
 		g_stats = true;
+	else if (bench_args_is(a, "--prealloc-mib"))
+		o->prealloc_mib = bench_args_u64(a, 0, 65536);
 	else if (bench_args_is(a, "--steal-after-us"))
 		o->steal_after_us = (unsigned)bench_args_u64(a, 1, 10000000);
 	else if (bench_args_is(a, "--workers"))
 		o->workers = (unsigned)bench_args_u64(a, 1, 64);
 	else if (bench_args_is(a, "--runs"))
 		o->runs = (uint32_t)bench_args_u64(a, 1, 1000);
+	else if (bench_args_is(a, "--warmups"))
+		o->warmups = (uint32_t)bench_args_u64(a, 0, 1000);
 	else if (bench_args_is(a, "--timeout"))
 		o->timeout_s = bench_args_u64(a, 1, 86400);
 	else if (bench_args_is(a, "--only"))
@@ -233,6 +251,13 @@ finish_sizes(struct options *o)
 				*v = so->min;
 		}
 	}
+	if (o->sz.fanout_n < o->sz.fanout_r) {
+		fprintf(stderr,
+		        "cadre-bench: --fanout-n (%" PRIu64
+		        ") must be at least --fanout-r (%" PRIu64 ")\n",
+		        o->sz.fanout_n, o->sz.fanout_r);
+		exit(2);
+	}
 	if (o->quick && o->sz.nqueens_n > 6)
 		o->sz.nqueens_n -= 2;
 	uint64_t l = o->sz.skynet_leaves;
@@ -250,6 +275,7 @@ parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){
 	        .workers = DEFAULT_WORKERS,
 	        .runs = DEFAULT_RUNS,
+	        .warmups = DEFAULT_WARMUPS,
 	        .timeout_s = DEFAULT_TIMEOUT_S,
 	};
 	for (size_t k = 0; k < nsize_opts; k++)

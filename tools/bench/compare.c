@@ -1,7 +1,7 @@
 /* cadre-bench --compare: after Cadre's runs, the same workloads on the
  * installed peers (Go, Erlang, CAF, rawc: tools/peers/run-peers.sh, missing
- * ones skipped) with the same workers, runs and sizes; their JSON lines
- * join ours, and a table of cadre/peer ratios goes to stderr. */
+ * ones skipped) with the same workers, runs, warm-ups and sizes; their JSON
+ * lines join ours, and a table of cadre/peer ratios goes to stderr. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 
 /* The workloads every peer implements (tools/peers/README.md). */
 static const char *const peer_benches[] = {"pingpong", "counting", "threadring", "fanin",
-                                           "fjthrput", "skynet",   "big"};
+                                           "fjthrput", "fanout",   "skynet",     "big"};
 
 #define NPEER_BENCHES (sizeof peer_benches / sizeof peer_benches[0])
 
@@ -161,8 +161,8 @@ compare_peers(const struct options *o)
 		return true;
 	}
 	peers_sizes(o, sizes, sizeof sizes);
-	snprintf(cmd, sizeof cmd, "bash '%s' --workers %u --runs %u --only %s%s", script,
-	         o->workers, (unsigned)o->runs, only, sizes);
+	snprintf(cmd, sizeof cmd, "bash '%s' --workers %u --runs %u --warmups %u --only %s%s",
+	         script, o->workers, (unsigned)o->runs, (unsigned)o->warmups, only, sizes);
 	int st;
 	if (!run_peers(cmd, script, &st))
 		return false;

@@ -12,11 +12,15 @@
  *   fanin       P producers each send N messages to one sink
  *   fjthrput    one sender sends N messages to each of A actors round-robin;
  *               each folds them into a hash (a tiny computation)
+ *   fanout      one sender sends N messages round-robin to R receivers, which
+ *               count them; every receiver must get exactly its share
  *   skynet      a 10-ary tree of actors over L leaves (L = 10^6: 1,111,111
  *               actors); leaves reply their ordinal, parents sum and reply
  *   big         W actors each send M pings to random neighbours, which answer
  *               with a pong; the next ping goes out on the pong (Savina BIG)
  *   idle        spawn K actors, let the system sit idle: CPU time and memory
+ *   wakeup      (only when named) a driver wakes R idle receivers with one
+ *               message each, N rounds: the cost of one wake-up
  * and Savina's chameneos, bank, philosophers, barber, dictionary, logmap,
  * trapezoid and nqueens (savina_*.c). bench.h says which file holds what.
  *
@@ -27,20 +31,24 @@
  * (cadre_system_await_stopped), the system is shut down (so that its counters
  * are final) and checked: each workload verifies its own result exactly, and
  * cadre_system_stats must show sent == handled + dead, no dead letters, and
- * exactly the handled messages and spawns the workload implies. One warm-up
- * run, then --runs timed runs; secs is their median.
+ * exactly the handled messages and spawns the workload implies. --warmups
+ * untimed runs (default one; 0: the process's first run is timed), then
+ * --runs timed runs; secs is their median.
  *
  * msgs counts the workload's own messages delivered in the measured phase:
  * pingpong 2N; counting N + 2 (the increments, the request, the answer);
  * threadring T (hops); fanin P*N; fjthrput A*N + A (the answers to the
- * sender); skynet spawns - 1 (one reply per non-root actor); big 2*W*M + 2*W
+ * sender); fanout N + R (the answers to the sender); wakeup R*N (the
+ * wakes); skynet spawns - 1 (one reply per non-root actor); big 2*W*M + 2*W
  * (pings, pongs, start and done messages). Actors that send many messages
  * send --slice of them (default 1000), then a "continue" message to
  * themselves, so that they do not hold a worker for long (as samples/fanin.c
  * does); these are not counted in msgs, but are in the check against
- * handled. (A continue sent to oneself is handled in the same run while the
- * run's batch, cadre_config.batch, lasts: a sender yields its worker only
- * every batch slices.)
+ * handled. (A run handles only the mail that was queued when it began, so
+ * a continue sent to oneself waits for the sender's next run: the sender
+ * goes to the back of its worker's run queue after every slice, behind the
+ * receivers it woke. `--stats` shows it: fanout at 1,000 receivers makes
+ * one actor run per message.)
  *
  * idle runs in a child process per run (core_population.c says why and
  * what it measures).
@@ -63,6 +71,7 @@ const struct workload workloads[WL_COUNT] = {
         [WL_THREADRING] = {"threadring", wl_threadring},
         [WL_FANIN] = {"fanin", wl_fanin},
         [WL_FJTHRPUT] = {"fjthrput", wl_fjthrput},
+        [WL_FANOUT] = {"fanout", wl_fanout},
         [WL_SKYNET] = {"skynet", wl_skynet},
         [WL_BIG] = {"big", wl_big},
         [WL_CHAMENEOS] = {"chameneos", wl_chameneos},
@@ -75,6 +84,7 @@ const struct workload workloads[WL_COUNT] = {
         [WL_NQUEENS] = {"nqueens", wl_nqueens},
         [WL_IDLE] = {"idle", wl_idle},
         [WL_CHAOS] = {"chaos", wl_chaos},
+        [WL_WAKEUP] = {"wakeup", wl_wakeup},
 };
 
 static void
@@ -101,7 +111,7 @@ run_all(const struct options *o)
 
 	memset(res, 0, sizeof res);
 	for (int w = 0; w < WL_COUNT; w++) {
-		if (o->only != 0 ? (o->only & (1u << w)) == 0 : w == WL_CHAOS)
+		if (o->only != 0 ? (o->only & (1u << w)) == 0 : w == WL_CHAOS || w == WL_WAKEUP)
 			continue;
 		res[w] = run_case((enum wl)w, o);
 		ok = ok && res[w].ok;

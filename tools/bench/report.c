@@ -1,4 +1,4 @@
-/* cadre-bench: one workload (one warm-up run, then --runs runs, secs
+/* cadre-bench: one workload (--warmups warm-up runs, then --runs runs, secs
  * their median) and its JSON line; the JSON lines of the invocation, kept
  * for --save, --baseline and --compare. */
 #include <errno.h>
@@ -11,10 +11,10 @@
 #include "bench.h"
 #include "bench_progress.h"
 
-/* The runs kept of one workload: every run after the warm-up, or a failed
+/* The runs kept of one workload: every run after the warm-ups, or a failed
  * warm-up (all there is then). */
 struct kept {
-	double *secs, *cpu, *bpa;
+	double *secs, *cpu, *bpa, *flt;
 	uint32_t done;
 };
 
@@ -37,6 +37,12 @@ sizes_text(enum wl w, const struct sizes *z, char *buf, size_t len)
 		break;
 	case WL_FJTHRPUT:
 		snprintf(buf, len, "A=%" PRIu64 " N=%" PRIu64, z->fjthrput_a, z->fjthrput_n);
+		break;
+	case WL_FANOUT:
+		snprintf(buf, len, "R=%" PRIu64 " N=%" PRIu64, z->fanout_r, z->fanout_n);
+		break;
+	case WL_WAKEUP:
+		snprintf(buf, len, "R=%" PRIu64 " rounds=%" PRIu64, z->wakeup_r, z->wakeup_n);
 		break;
 	case WL_SKYNET:
 		snprintf(buf, len, "leaves=%" PRIu64, z->skynet_leaves);
@@ -141,29 +147,33 @@ save_lines(const char *path)
 	note("cadre-bench: %s: saved the JSON lines of this run", path);
 }
 
-/* The warm-up and the runs of workload w (the runs stop at a failure);
- * *last gets the last run's sample. Returns whether every run passed. */
+/* The warm-ups (--warmups, untimed) and the runs of workload w (the runs
+ * stop at a failure); *last gets the last run's sample. Returns whether
+ * every run passed. */
 static bool
 measure(enum wl w, const struct options *o, const char *sz, struct kept *k, struct sample *last)
 {
 	const char *bn = workloads[w].name;
 	bool ok = true;
 
-	for (uint32_t i = 0; i <= o->runs && ok; i++) {
+	for (uint32_t i = 0; i < o->warmups + o->runs && ok; i++) {
 		struct sample s;
+		bool warm_up = i < o->warmups;
 
 		memset(&s, 0, sizeof s);
-		if (i == 0)
-			progress_lines("%s (%s, workers %u): warm-up", bn, sz, o->workers);
+		if (warm_up)
+			progress_lines("%s (%s, workers %u): warm-up %" PRIu32 "/%" PRIu32, bn, sz,
+			               o->workers, i + 1, o->warmups);
 		else
 			progress_lines("%s (%s, workers %u): run %" PRIu32 "/%" PRIu32, bn, sz,
-			               o->workers, i, o->runs);
+			               o->workers, i - o->warmups + 1, o->runs);
 		ok = workloads[w].run(o, &s);
 		*last = s;
-		if (i > 0 || !ok) { /* a failed warm-up is all we have */
+		if (!warm_up || !ok) { /* a failed warm-up is all we have */
 			k->secs[k->done] = s.secs;
 			k->cpu[k->done] = s.cpu_secs;
 			k->bpa[k->done] = s.bytes_per_actor;
+			k->flt[k->done] = (double)s.minflt;
 			k->done++;
 		}
 	}
@@ -178,20 +188,29 @@ report(enum wl w, const struct options *o, const char *sz, const struct result *
 	const char *bn = workloads[w].name;
 	double lo = k->done > 0 ? k->secs[0] : 0, hi = k->done > 0 ? k->secs[k->done - 1] : 0;
 	double cpu = bench_median(k->cpu, k->done), bpa = bench_median(k->bpa, k->done);
+	double flt = bench_median(k->flt, k->done);
 
 	jprintf("{\"bench\":\"%s\",\"impl\":\"cadre\",\"workers\":%u,\"msgs\":%" PRIu64
-	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
+	        ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32 ",\"warmups\":%" PRIu32
 	        ",\"stat\":\"median\",\"check\":\"%s\"",
-	        bn, o->workers, last->msgs, res->secs, res->mps, k->done, res->ok ? "ok" : "fail");
+	        bn, o->workers, last->msgs, res->secs, res->mps, k->done, o->warmups,
+	        res->ok ? "ok" : "fail");
 	if (w == WL_SKYNET || w == WL_BARBER)
 		jprintf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last->spawns,
 		        res->ok && res->secs > 0 ? (double)last->spawns / res->secs : 0);
+	if (w == WL_FANOUT)
+		jprintf(",\"receivers\":%" PRIu64, o->sz.fanout_r);
+	if (w == WL_WAKEUP)
+		jprintf(",\"receivers\":%" PRIu64 ",\"ns_per_wakeup\":%.1f", o->sz.wakeup_r,
+		        res->ok && last->msgs > 0 ? res->secs * 1e9 / (double)last->msgs : 0);
 	if (w == WL_IDLE)
 		jprintf(",\"spawns\":%" PRIu64 ",\"cpu_secs\":%.6f,\"bytes_per_actor\":%.1f",
 		        last->spawns, cpu, bpa);
-	jprintf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"handled\":%" PRIu64 ",\"dead\":%" PRIu64
-	        "}\n",
+	jprintf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"handled\":%" PRIu64 ",\"dead\":%" PRIu64,
 	        lo, hi, last->handled, last->dead);
+	if (w != WL_IDLE) /* idle runs in a child: its faults are not ours */
+		jprintf(",\"minflt\":%.0f", flt);
+	jprintf("}\n");
 	jline_end();
 
 	if (w == WL_IDLE)
@@ -207,11 +226,12 @@ run_case(enum wl w, const struct options *o)
 {
 	struct result res = {.ran = true};
 	struct kept k = {calloc(o->runs + 1, sizeof(double)), calloc(o->runs + 1, sizeof(double)),
-	                 calloc(o->runs + 1, sizeof(double)), 0};
+	                 calloc(o->runs + 1, sizeof(double)), calloc(o->runs + 1, sizeof(double)),
+	                 0};
 	struct sample last;
 	char sz[96];
 
-	if (k.secs == NULL || k.cpu == NULL || k.bpa == NULL) {
+	if (k.secs == NULL || k.cpu == NULL || k.bpa == NULL || k.flt == NULL) {
 		fprintf(stderr, "cadre-bench: out of memory\n");
 		exit(1);
 	}
@@ -228,5 +248,6 @@ run_case(enum wl w, const struct options *o)
 	free(k.secs);
 	free(k.cpu);
 	free(k.bpa);
+	free(k.flt);
 	return res;
 }

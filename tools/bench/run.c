@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,7 +140,9 @@ run_begin(const struct options *o)
 	cfg.no_run_next = o->no_run_next;
 	cfg.no_backpressure = o->no_backpressure;
 	cfg.no_coalesce = o->no_coalesce;
+	cfg.no_governor = o->no_governor;
 	cfg.steal_after_us = o->steal_after_us;
+	cfg.prealloc_bytes = (size_t)o->prealloc_mib << 20;
 	watchdog_arm(o);
 	g_timeout_s = o->timeout_s;
 	g_deadline = bench_now() + (double)o->timeout_s;
@@ -294,11 +297,13 @@ run_finish(cadre_system *sys, bool ok, const struct expect *e, struct sample *s)
 
 /* Spawns the workload's first actor and waits until the run completes
  * (`what` names what is awaited, for a timeout's note); s->secs is the time
- * from the spawn on. */
+ * from the spawn on, s->minflt the process's minor page faults meanwhile. */
 bool
 spawn_timed(cadre_system *sys, const cadre_behaviour *beh, const char *what, struct sample *s)
 {
 	cadre_ref r;
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_SELF, &ru0);
 	double t0 = bench_now();
 	int rc = cadre_spawn(sys, beh, NULL, NULL, &r);
 	bool ok = rc == 0;
@@ -308,6 +313,8 @@ spawn_timed(cadre_system *sys, const cadre_behaviour *beh, const char *what, str
 	else
 		ok = wait_signal(sys, what);
 	s->secs = bench_now() - t0;
+	getrusage(RUSAGE_SELF, &ru1);
+	s->minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
 	return ok;
 }
 

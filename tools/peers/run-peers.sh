@@ -4,16 +4,20 @@
 # plus Cadre's mailbox). Prints every peer's JSON Lines on stdout; progress,
 # build logs and skips go to stderr.
 #
-# usage: run-peers.sh [--workers N] [--quick] [--runs R] [--only NAMES]
+# usage: run-peers.sh [--workers N] [--quick] [--runs R] [--warmups W] [--only NAMES]
 #                     [--peers go,erlang,caf,rawc] [--build-dir DIR]
 #                     [--timeout SECS] [size options, e.g. --fjthrput-n 100000]
 #
 #   --workers N      worker threads of every peer (GOMAXPROCS, erl +S N:N, CAF
 #                    scheduler.max-threads, rawc threads); default 2
-#   --runs R         timed runs after one warm-up; default 5
+#   --runs R         timed runs after the warm-ups; default 5
+#   --warmups W      untimed runs of each workload before the timed ones, in the
+#                    same process; default 1; 0: the process's first run is
+#                    timed (rawc: use --placement spread or packed for that)
 #   --quick          sizes / 10 (as cadre-bench --quick)
 #   --only NAMES     workloads, comma-separated (pingpong,counting,threadring,
-#                    fanin,fjthrput,skynet,big); default all
+#                    fanin,fjthrput,fanout,skynet,big); default all; wakeup (only
+#                    when named) is in the Go peer only: --peers go --only wakeup
 #   --peers NAMES    peers to run, comma-separated; default go,erlang,caf,rawc
 #   --build-dir DIR  where the peers are built (kept between runs: rebuilt only
 #                    when a source changed); default <repo>/build/peers
@@ -31,6 +35,7 @@ repo="$(cd "$here/../.." && pwd)"
 
 workers=2
 runs=5
+warmups=1
 quick=()
 only=()
 peers="go,erlang,caf,rawc"
@@ -53,6 +58,8 @@ while [ $# -gt 0 ]; do
         --workers=*) workers="${1#*=}"; shift ;;
         --runs) need_value "$@"; runs="$2"; shift 2 ;;
         --runs=*) runs="${1#*=}"; shift ;;
+        --warmups) need_value "$@"; warmups="$2"; shift 2 ;;
+        --warmups=*) warmups="${1#*=}"; shift ;;
         --quick) quick=(--quick); shift ;;
         --only) need_value "$@"; only=(--only "$2"); shift 2 ;;
         --only=*) only=(--only "${1#*=}"); shift ;;
@@ -71,10 +78,11 @@ done
 
 case "$workers" in ''|*[!0-9]*|0) echo "run-peers: bad --workers: $workers" >&2; exit 2 ;; esac
 case "$runs" in ''|*[!0-9]*|0) echo "run-peers: bad --runs: $runs" >&2; exit 2 ;; esac
+case "$warmups" in ''|*[!0-9]*) echo "run-peers: bad --warmups: $warmups" >&2; exit 2 ;; esac
 
 mkdir -p "$build_dir" || exit 2
 build_dir="$(cd "$build_dir" && pwd)"
-common=(--workers "$workers" --runs "$runs" "${quick[@]}" "${only[@]}" "${extra[@]}")
+common=(--workers "$workers" --runs "$runs" --warmups "$warmups" "${quick[@]}" "${only[@]}" "${extra[@]}")
 
 say() { echo "run-peers: $*" >&2; }
 

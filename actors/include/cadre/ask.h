@@ -365,6 +365,8 @@ CADRE_API int cadre_forward(cadre_system *sys, cadre_ref to, const cadre_msg *ms
  *         CADRE_FOREVER, data NULL with size > 0, reply_buf NULL with
  *         buf_size > 0, a reserved type
  * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ELIMIT the actor table is full: no room for the request's
+ *         proxy actor (cadre_spawn)
  * @retval CADRE_EFULL the receiver's bounded mailbox is full
  * @retval CADRE_ENOACTOR no such actor
  * @retval CADRE_ECLOSED the system is shut down
@@ -524,6 +526,8 @@ CADRE_API int cadre_gather_read(const cadre_msg *msg, cadre_gather *out);
  *         mode, quorum 0 or > n, data NULL with size > 0, a reserved type, a bad timeout
  * @retval CADRE_EWOULDBLOCK called on a per-core worker thread
  * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ELIMIT the actor table is full: no room for the gather's
+ *         proxy actor (cadre_spawn)
  * @retval CADRE_ETOOBIG the request is larger than max_message_size
  * @retval CADRE_EFULL too few targets asked: the first failure was a full mailbox
  * @retval CADRE_ENOACTOR too few targets asked: the first failure was a gone target

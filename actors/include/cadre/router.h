@@ -173,7 +173,8 @@ CADRE_API const cadre_behaviour *cadre_router_behaviour(void);
  * @blocks  no
  * @retval 0 spawned
  * @retval CADRE_EINVAL sys, spec or out NULL
- * @retval CADRE_ENOMEM out of memory, or the actor table is full
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ELIMIT the actor table is full (cadre_spawn)
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_router_spawn(cadre_system *sys, const cadre_router_spec *spec, cadre_ref *out);

@@ -245,6 +245,9 @@ CADRE_API const cadre_behaviour *cadre_supervisor_behaviour(void);
  *         cadre_supervisor_check refuses (nothing is spawned)
  * @retval CADRE_ENOMEM out of memory, in the supervisor or in a child's
  *         spawn: the children already started have been stopped
+ * @retval CADRE_ELIMIT the actor table is full (cadre_spawn), for the
+ *         supervisor or a child: the children already started have been
+ *         stopped
  * @retval CADRE_ECLOSED the system is shut down
  * @retval CADRE_ETIMEDOUT not started in time
  * @retval CADRE_EWOULDBLOCK called on a worker thread

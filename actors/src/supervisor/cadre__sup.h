@@ -125,7 +125,7 @@ struct sup {
 	bool all_armed;
 	uint32_t delay_seq;
 	int phase;
-	bool start_oom; /* P_INIT: a child's spawn ran out of memory */
+	int start_err; /* P_INIT: a child's spawn failed with ENOMEM or ELIMIT */
 	cadre_exit final_reason;
 	struct sup_req **stash;
 	size_t shead, stail, scap;

@@ -105,7 +105,8 @@ do_start(struct sup *s, struct child *c)
 	if (rc == CADRE_ECLOSED)
 		s->closing = true;
 	if (rc != 0) {
-		s->start_oom |= rc == CADRE_ENOMEM && s->phase == P_INIT; /* supervisor.c */
+		if ((rc == CADRE_ENOMEM || rc == CADRE_ELIMIT) && s->phase == P_INIT)
+			s->start_err = rc; /* supervisor.c */
 		cadre__sup_start_failed(s, c, (cadre_exit){CADRE_EXIT_ERROR, rc, "spawn failed"});
 		return;
 	}

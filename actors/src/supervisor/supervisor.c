@@ -178,9 +178,9 @@ sup_stop(cadre_actor *self, const cadre_exit *why)
 	(void)why;
 	if (s->starter != NULL) {
 		/* The start failed, and the children it started are stopped: a
-		 * child's spawn out of memory is CADRE_ENOMEM, a child's failed
-		 * start CADRE_ECANCELED. */
-		cadre__sup_reply(s->starter, s->start_oom ? CADRE_ENOMEM : CADRE_ECANCELED);
+		 * child's spawn out of memory is CADRE_ENOMEM, with the actor
+		 * table full CADRE_ELIMIT, a child's failed start CADRE_ECANCELED. */
+		cadre__sup_reply(s->starter, s->start_err != 0 ? s->start_err : CADRE_ECANCELED);
 		s->starter = NULL;
 	}
 	cadre__sup_reply(s->stop_req, 0);

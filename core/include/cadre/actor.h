@@ -279,6 +279,22 @@ typedef struct cadre_config {
 	/** Dead letters per second above which a CADRE_LOG_DEAD_LETTERS event
 	 *  is made (at most one a second); 0 = 1000. */
 	uint32_t dead_letter_rate;
+	/** True: every worker always takes work. By default a governor
+	 *  measures, in 1 ms epochs, whether fewer workers handle more
+	 *  messages (a chatty workload that two cores slow down) and keeps
+	 *  the others dormant while they do (docs/architecture.md,
+	 *  "The governor"). */
+	bool no_governor;
+	/** Bytes of memory each per-core worker takes from Cadre's allocator,
+	 *  writes and gives back when the system starts, before
+	 *  cadre_system_new returns; 0 = none. The allocator keeps what is given
+	 *  back mapped (jemalloc: for about ten seconds unless reused), so the
+	 *  system's first actors and messages do not fault pages in one by one:
+	 *  a process's first workload then runs as fast as a later one (at a cost
+	 *  of about 0.5 ms per MiB at the start; docs/performance.md, "Cold and
+	 *  warm"). Best effort: if the memory cannot be had, the worker
+	 *  prefaults less. */
+	size_t prealloc_bytes;
 } cadre_config;
 
 /**
@@ -480,8 +496,9 @@ CADRE_API int cadre_system_stats(const cadre_system *sys, int worker, cadre_stat
  * @retval 0 spawned
  * @retval CADRE_EINVAL NULL, no receive, size < sizeof(cadre_actor), LINK
  *         or NOTIFY_STARTED from outside an actor
- * @retval CADRE_ENOMEM out of memory, or the actor table is full
- *         (16,777,215 live actors)
+ * @retval CADRE_ENOMEM out of memory
+ * @retval CADRE_ELIMIT the actor table is full (268,435,455 live actors):
+ *         nothing was changed, and spawns succeed again once actors stop
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,

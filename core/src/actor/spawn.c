@@ -97,7 +97,8 @@ inherit_mail(struct cadre__actor *a, const cadre_spawn_opts *opts)
 	cadre__free(inherit, sizeof *inherit); /* consumed */
 }
 
-/* Allocates, numbers and publishes the actor; 0 or CADRE_ENOMEM. */
+/* Allocates, numbers and publishes the actor; 0, CADRE_ENOMEM or
+ * CADRE_ELIMIT. */
 static int
 spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behaviour *beh,
           const cadre_spawn_opts *opts, void *arg, struct cadre__actor **out)
@@ -107,9 +108,10 @@ spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behavio
 	if (a == NULL)
 		return CADRE_ENOMEM;
 	struct cadre__slot_cache *cache = w != NULL ? &w->slots : NULL;
-	if (cadre__slot_alloc(&sys->table, cache, &a->index, &a->gen) != 0) {
+	int rc = cadre__slot_alloc(&sys->table, cache, &a->index, &a->gen);
+	if (rc != 0) { /* CADRE_ELIMIT (the table is full) or CADRE_ENOMEM */
 		cadre__free(a, sizeof(struct cadre__actor) + beh->size);
-		return CADRE_ENOMEM;
+		return rc;
 	}
 	if (actor_extras(w, a, opts, flags) != 0) {
 		cadre__ext_free(a);
@@ -149,8 +151,15 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	if (rc == 0)
 		*out = cadre__ref_of(sys, a);
 	/* Release: the spawn is counted before shutdown or an exiting worker
-	 * can see spawning at 0 (pairs with their seq_cst loads). */
-	cadre__faa_acqrel_u32(spawning, (uint32_t)-1);
+	 * can see spawning at 0 (pairs with their seq_cst loads). A worker's
+	 * word has one writer, the worker: a release store (a plain read of
+	 * our own word), not a locked RMW (skynet's profile: the two locked
+	 * adds were a third of cadre_spawn's own time). Outside threads share
+	 * sys->spawning: an RMW. */
+	if (w != NULL)
+		cadre__store_rel_u32(spawning, *spawning - 1u);
+	else
+		cadre__faa_acqrel_u32(spawning, (uint32_t)-1);
 	if (rc == 0)
 		cadre__schedule(sys, a, CADRE__SCHED_SPAWNED);
 	return rc;

@@ -3,6 +3,7 @@
  * they use live below: sched/ (queues, stealing, parking), actor/ (a run),
  * signal/ (backpressure), reclaim/ (grace periods). */
 #include <stdio.h>
+#include <string.h>
 
 #include "cadre__actor.h"
 #include "cadre__runtime.h"
@@ -85,11 +86,45 @@ thread_loop(struct cadre__worker *w)
 	}
 }
 
+/* cadre_config.prealloc_bytes: takes that much from the allocator in
+ * 1 MiB blocks (large blocks, from this thread's own jemalloc arena), writes
+ * every page, and gives it all back: the arena keeps the pages mapped, and
+ * the first actors and messages this worker allocates find them there
+ * instead of faulting fresh pages in one by one (docs/performance.md, "Cold
+ * and warm"). Best effort: stops at the first failed allocation. */
+#define PREFAULT_BLOCK ((size_t)1 << 20)
+
+static void
+prefault(size_t bytes)
+{
+	void *head = NULL;
+	for (size_t done = 0; done < bytes; done += PREFAULT_BLOCK) {
+		void **b = cadre__alloc(PREFAULT_BLOCK);
+		if (b == NULL)
+			break;
+		memset(b, 0, PREFAULT_BLOCK);
+		*b = head;
+		head = b;
+	}
+	while (head != NULL) {
+		void *next = *(void **)head;
+		cadre__free(head, PREFAULT_BLOCK);
+		head = next;
+	}
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct cadre__worker *w = arg;
 	cadre__tls_worker = w;
+	if (!w->blocking && w->sys->prealloc > 0) {
+		prefault(w->sys->prealloc);
+		/* acq_rel: the last one's count pairs with the acquire load in
+		 * cadre__workers_start's wait; then wake it. */
+		if (cadre__faa_acqrel_u32(&w->sys->prefaulting, (uint32_t)-1) == 1)
+			cadre__futex_wake(&w->sys->prefaulting, 1);
+	}
 	cadre__pool_attach(w->pool);
 	char name[16];
 	snprintf(name, sizeof name, w->blocking ? "cadre-b%u" : "cadre-w%u", w->index);
@@ -122,6 +157,8 @@ cadre__workers_start(struct cadre_system *sys, const struct cadre__placement *p)
 			return CADRE_ENOMEM;
 		}
 	}
+	/* Relaxed: no worker runs yet; thread creation orders it. */
+	cadre__store_rlx_u32(&sys->prefaulting, sys->prealloc > 0 ? sys->nworkers : 0);
 	for (unsigned i = 0; i < n; i++) {
 		if (cadre__thread_start(&sys->workers[i], worker_main) != 0) {
 			cadre__store_rel_u32(&sys->exiting, 1); /* pairs with should_exit */
@@ -132,6 +169,10 @@ cadre__workers_start(struct cadre_system *sys, const struct cadre__placement *p)
 			return CADRE_ESYS;
 		}
 	}
+	/* cadre_config.prealloc_bytes: return once every worker has prefaulted.
+	 * Acquire: pairs with the workers' acq_rel decrements. */
+	for (uint32_t left; (left = cadre__load_acq_u32(&sys->prefaulting)) != 0;)
+		cadre__futex_wait(&sys->prefaulting, left, 0);
 	return 0;
 }
 

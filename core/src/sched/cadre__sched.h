@@ -30,6 +30,21 @@ struct cadre__actor *cadre__sched_next(struct cadre__worker *w);
 void cadre__sched_park(struct cadre__worker *w);
 /* Wakes every parked thread (shutdown, exit). */
 void cadre__wake_all(struct cadre_system *sys);
+/* Wakes w if it is parked (a spurious wake-up is harmless). */
+void cadre__sched_kick(struct cadre__worker *w);
+
+/* The parallelism governor (govern.c): set up before the threads start
+ * (on: the governor runs; with one worker it never does); then called by a
+ * worker between runs when its clock passes gov_next. */
+void cadre__gov_init(struct cadre_system *sys, bool on);
+void cadre__govern(struct cadre__worker *w);
+/* The governor's decision (pure, for tests too): one epoch's rate r
+ * (messages per ms; negative after a gap) and whether runs were short;
+ * returns the count of workers that should be active for the next epoch. */
+unsigned cadre__gov_step(struct cadre__gov *g, unsigned n, double r, bool short_runs);
+/* g at n workers, steady, no history. */
+void cadre__gov_reset(struct cadre__gov *g, unsigned n);
+
 /* A worker's queues, before its thread starts. */
 void cadre__sched_init(struct cadre__worker *w);
 

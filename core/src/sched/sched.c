@@ -8,7 +8,7 @@
  *     worker runs next (locality: its message is hot in this cache). A
  *     streak limit stops two actors ping-ponging on run_next from starving
  *     the queue.
- *   - runq: a bounded ring of 256 actor pointers. The owner puts at the tail
+ *   - runq: a bounded ring of 1024 actor pointers. The owner puts at the tail
  *     (release store of runq_tail); the owner and thieves take from the head
  *     by CAS on runq_head (the shape of Go's per-P run queue). A thief takes
  *     half of the victim's queue in one CAS. Slots are read and written with
@@ -90,6 +90,7 @@
 #define RUN_NEXT_STREAK 64u
 #define INJECT_EVERY 61u
 #define NAP_NS 1000000L
+#define STUCK_FACTOR 10u
 
 static struct cadre__actor *
 actor_of_rq(cadre_mb_node *n)
@@ -150,16 +151,24 @@ runq_len(struct cadre__worker *w)
  * send to it a cross-core miss. n actors queued, the oldest stamped at
  * `stamp`. */
 static bool
-worth_stealing(const struct cadre_system *sys, uint32_t n, uint64_t stamp, uint64_t now)
+worth_stealing(const struct cadre__worker *thief, uint32_t n, uint64_t stamp, uint64_t now)
 {
+	/* A dormant thief (sched/govern.c) takes only actors held up for
+	 * STUCK_FACTOR times as long: parallelism clearly lost. */
+	if (thief->dormant)
+		return n != 0 && now >= stamp &&
+		       now - stamp >= thief->sys->steal_age * STUCK_FACTOR;
+	if (thief->rebalancing) /* made active again: a share at once (govern.c) */
+		return n >= 2;
 	if (n >= CADRE__RUNQ_SIZE / 2)
 		return true;
-	return n != 0 && now >= stamp && now - stamp >= sys->steal_age;
+	return n != 0 && now >= stamp && now - stamp >= thief->sys->steal_age;
 }
 
-/* A snapshot of worth_stealing for w's runq (for waking and parking). */
+/* A snapshot of worth_stealing for w's runq, by thief (for waking and
+ * parking). */
 static bool
-runq_worth_stealing(struct cadre__worker *w, uint64_t now)
+runq_worth_stealing(struct cadre__worker *w, const struct cadre__worker *thief, uint64_t now)
 {
 	uint32_t h = cadre__load_acq_u32(&w->runq_head); /* pairs with CASes */
 	/* Acquire: pairs with the owner's release of the tail (slot, stamp). */
@@ -168,7 +177,7 @@ runq_worth_stealing(struct cadre__worker *w, uint64_t now)
 		return false; /* empty, or a torn snapshot */
 	/* Relaxed: published with its slot; a stale stamp only skews a hint. */
 	uint64_t stamp = cadre__load_rlx_u64(&w->runq_stamp[h & RQ_MASK]);
-	return worth_stealing(w->sys, n, stamp, now);
+	return worth_stealing(thief, n, stamp, now);
 }
 
 /* Moves half of victim's runq to thief's (empty) runq, if worth_stealing;
@@ -189,7 +198,7 @@ runq_steal(struct cadre__worker *thief, struct cadre__worker *victim)
 		/* Relaxed: the stamp was published with its slot (tail's release,
 		 * acquired above); a stale one only skews this heuristic. */
 		uint64_t stamp = cadre__load_rlx_u64(&victim->runq_stamp[h & RQ_MASK]);
-		if (!worth_stealing(thief->sys, n, stamp, thief->now))
+		if (!worth_stealing(thief, n, stamp, thief->now))
 			return NULL;
 		n = n - n / 2;
 		uint32_t tt = thief->runq_tail;
@@ -258,11 +267,14 @@ wake_worker(struct cadre__worker *w)
 static int
 claim_idle(struct cadre_system *sys)
 {
+	/* Only active workers (sched/govern.c); relaxed: a hint. */
+	unsigned act = cadre__load_rlx_u32(&sys->active);
+	uint64_t mine = act >= 64 ? ~0ull : (1ull << act) - 1;
 	/* seq_cst load: the waker's half of the Dekker pair with park's
 	 * fetch-or of its bit. */
 	uint64_t m = cadre__load_sc_u64(&sys->idle_mask);
-	while (m != 0) {
-		unsigned b = (unsigned)__builtin_ctzll(m);
+	while ((m & mine) != 0) {
+		unsigned b = (unsigned)__builtin_ctzll(m & mine);
 		/* seq_cst CAS: exactly one waker clears a bit (pairs with park). */
 		if (cadre__cas_sc_u64(&sys->idle_mask, m, m & ~(1ull << b)))
 			return (int)b;
@@ -299,12 +311,29 @@ maybe_wake(struct cadre_system *sys)
 		wake_one(sys);
 }
 
+/* No active worker was idle: wake a dormant one (govern.c) that sleeps
+ * without a timeout, so that it can take what a long run may hold up (it
+ * naps while an active worker is busy). Claims its idle bit first, as
+ * claim_idle does, so that one waker wakes it. */
+static void
+wake_dormant(struct cadre_system *sys, uint64_t sleepers)
+{
+	unsigned act = cadre__load_rlx_u32(&sys->active); /* relaxed: a hint */
+	uint64_t theirs = act >= 64 ? 0 : ~((1ull << act) - 1);
+	if ((sleepers &= theirs) == 0)
+		return;
+	unsigned b = (unsigned)__builtin_ctzll(sleepers);
+	/* seq_cst fetch-and: claims the bit as claim_idle's CAS does. */
+	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~(1ull << b)) & (1ull << b)) != 0)
+		wake_worker(&sys->workers[b]);
+}
+
 /* Called by the owner at the start of a run (w->now fresh): if its oldest
  * queued actor has waited steal_age, an idle worker may take some. */
 static void
 help_wanted(struct cadre__worker *w)
 {
-	if (runq_worth_stealing(w, w->now))
+	if (runq_worth_stealing(w, w, w->now))
 		maybe_wake(w->sys);
 }
 
@@ -325,8 +354,10 @@ local_push(struct cadre__worker *w, struct cadre__actor *a)
 	}
 	if (r == 2) {
 		cadre__fence_sc(); /* the tail store before the load below */
-		if (cadre__load_rlx_u64(&w->sys->sleep_mask) != 0) /* ordered by the fence */
-			wake_one(w->sys);
+		uint64_t sleepers =
+		        cadre__load_rlx_u64(&w->sys->sleep_mask); /* ordered by the fence */
+		if (sleepers != 0 && !wake_one(w->sys))
+			wake_dormant(w->sys, sleepers);
 	}
 }
 
@@ -374,8 +405,10 @@ cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 		wake_worker(&sys->workers[b]);
 		return;
 	}
-	/* acq_rel add (no pair: it orders nothing, it only spreads the load). */
-	unsigned t = cadre__faa_acqrel_u32(&sys->inject_rr, 1) % sys->nworkers;
+	/* acq_rel add (no pair: it orders nothing, it only spreads the load),
+	 * over the active workers (relaxed: a hint; sched/govern.c). */
+	unsigned act = cadre__load_rlx_u32(&sys->active);
+	unsigned t = cadre__faa_acqrel_u32(&sys->inject_rr, 1) % act;
 	struct cadre__worker *tw = &sys->workers[t];
 	inject_push(tw, a);
 	uint64_t bit = 1ull << t;
@@ -404,8 +437,12 @@ find_work(struct cadre__worker *w)
 	/* The clock is read every 16th run from the queues (a read costs
 	 * ~30 ns): stamps may be a few short runs old, which only makes
 	 * actors stealable a little sooner; after long runs, that is right. */
-	if ((++w->clock_runs & 15u) == 0)
+	if ((++w->clock_runs & 15u) == 0) {
 		w->now = cadre__now_ns();
+		/* Relaxed: the epoch's end, a hint (govern.c decides by CAS). */
+		if (w->now >= cadre__load_rlx_u64(&w->sys->gov_next))
+			cadre__govern(w);
+	}
 	if ((a = runq_get(w)) != NULL) {
 		help_wanted(w);
 		return a;
@@ -447,6 +484,10 @@ search(struct cadre__worker *w)
 	if (sys->nworkers == 1)
 		return inject_pop(w);
 	cadre__faa_acqrel_u32(&sys->spinning, 1); /* a hint counter */
+	/* Relaxed load, then a seq_cst exchange (no pair: govern.c sets a hint;
+	 * the exchange only makes it taken once). */
+	if (cadre__load_rlx_u32(&w->rebalance) != 0)
+		w->rebalancing = cadre__xchg_sc_u32(&w->rebalance, 0) != 0;
 	for (unsigned r = 0; r < sys->spin_rounds; r++) {
 		w->now = cadre__now_ns();
 		if ((a = steal_any(w)) != NULL || (a = inject_pop(w)) != NULL)
@@ -460,6 +501,7 @@ search(struct cadre__worker *w)
 		else
 			sched_yield();
 	}
+	w->rebalancing = false;
 	uint32_t before = cadre__faa_acqrel_u32(&sys->spinning, (uint32_t)-1); /* a hint counter */
 	/* The last searcher found work: others may be needed too (Go's rule). */
 	if (a != NULL && before == 1)
@@ -478,11 +520,21 @@ others_have_work(struct cadre__worker *w)
 	for (unsigned j = 0; j < sys->nworkers; j++) {
 		if (j == w->index || runq_len(&sys->workers[j]) == 0)
 			continue;
-		if (runq_worth_stealing(&sys->workers[j], now))
+		if (runq_worth_stealing(&sys->workers[j], w, now))
 			return 2;
 		found = 1;
 	}
 	return found;
+}
+
+/* Whether some active worker (govern.c) is not parked. */
+static bool
+active_busy(struct cadre_system *sys)
+{
+	unsigned act = cadre__load_rlx_u32(&sys->active); /* relaxed: a hint */
+	uint64_t mine = act >= 64 ? ~0ull : (1ull << act) - 1;
+	/* Relaxed: a hint for the nap's length only. */
+	return (cadre__load_rlx_u64(&sys->idle_mask) & mine) != mine;
 }
 
 void
@@ -516,12 +568,14 @@ cadre__sched_park(struct cadre__worker *w)
 	bool limbo = cadre__limbo_has(&w->limbo);
 	long nap = others != 0 ? (long)sys->steal_age : limbo ? NAP_NS : 0;
 	bool deep = false;
+	if (w->dormant) /* govern.c: naps while an active worker is busy */
+		nap = active_busy(sys) ? (long)(sys->steal_age * STUCK_FACTOR) : limbo ? NAP_NS : 0;
 	if (nap == 0) {
 		/* seq_cst RMW and fence: our half of local_push's Dekker pair. */
 		cadre__fetch_or_sc_u64(&sys->sleep_mask, bit);
 		cadre__fence_sc();
-		if (others_have_work(w) != 0)
-			nap = (long)sys->steal_age; /* one was queued meanwhile */
+		if (others_have_work(w) != 0) /* one was queued meanwhile */
+			nap = (long)(w->dormant ? sys->steal_age * STUCK_FACTOR : sys->steal_age);
 		deep = true;
 	}
 	cadre__qsbr_offline(&w->sys->qsbr, w->index);
@@ -541,9 +595,53 @@ cadre__sched_park(struct cadre__worker *w)
 		sys->io_poll(w, false); /* what epoll_wait returned, if it waited there */
 }
 
+/* A dormant worker (govern.c) hands what is queued on it to an active
+ * worker, whose inject queue takes it as from any other thread. */
+static void
+hand_over(struct cadre__worker *w, unsigned act)
+{
+	struct cadre_system *sys = w->sys;
+	struct cadre__worker *to = &sys->workers[w->index % act];
+	struct cadre__actor *a = w->run_next;
+	bool any = false;
+	w->run_next = NULL;
+	if (a == NULL)
+		a = runq_get(w);
+	while (a != NULL || (a = runq_get(w)) != NULL || (a = inject_pop(w)) != NULL) {
+		inject_push(to, a);
+		any = true;
+		a = NULL;
+	}
+	uint64_t bit = 1ull << to->index;
+	/* seq_cst load after the pushes' exchange: Dekker with park, as in
+	 * cadre__schedule's outside path; the seq_cst fetch-and claims the bit. */
+	if (any && (cadre__load_sc_u64(&sys->idle_mask) & bit) != 0 &&
+	    (cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) != 0)
+		wake_worker(to);
+}
+
+/* A dormant worker's next actor: none of its own (handed over), but one
+ * held up on an active worker for STUCK_FACTOR x steal_age. */
+static struct cadre__actor *
+dormant_next(struct cadre__worker *w, unsigned act)
+{
+	hand_over(w, act);
+	w->now = cadre__now_ns();
+	for (unsigned v = 0; v < act; v++) {
+		struct cadre__actor *a = runq_steal(w, &w->sys->workers[v]);
+		if (a != NULL)
+			return a;
+	}
+	return NULL;
+}
+
 struct cadre__actor *
 cadre__sched_next(struct cadre__worker *w)
 {
+	/* Relaxed: a hint (govern.c's Design notes). */
+	unsigned act = cadre__load_rlx_u32(&w->sys->active);
+	if ((w->dormant = w->index >= act))
+		return dormant_next(w, act);
 	struct cadre__actor *a = find_work(w);
 	/* The worker poller (io/wpoll.c): I/O is polled between runs, when
 	 * this worker has nothing, and every 64th time it looks. */
@@ -562,6 +660,12 @@ cadre__sched_requeue(struct cadre__worker *w, struct cadre__actor *a)
 		cadre__bpool_schedule(w->sys, a);
 	else
 		local_push(w, a);
+}
+
+void
+cadre__sched_kick(struct cadre__worker *w)
+{
+	wake_worker(w);
 }
 
 void

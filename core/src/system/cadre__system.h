@@ -70,7 +70,13 @@ _Static_assert(CADRE__MAX_THREADS <= (1u << CADRE__MONITOR_INDEX_BITS),
 _Static_assert(CADRE__MAX_WORKERS <= 64u, "one bit per worker in idle_mask");
 
 /* ---- the dispatcher's data (sched/) -------------------------------------- */
-#define CADRE__RUNQ_SIZE 256u /* power of two */
+/* A worker's run queue: a power of two. 1024 rather than 256: one sender
+ * that wakes a thousand receivers (fan-out) overflowed 256 into the inject
+ * queue, an exchange and a miss per actor; A/B in docs/performance.md,
+ * "Fan-out". (-D for experiments.) */
+#ifndef CADRE__RUNQ_SIZE
+#define CADRE__RUNQ_SIZE 1024u
+#endif
 
 /* The blocking pool's run queue: a bounded MPMC ring, and an unbounded
  * overflow list behind it (sched/bpool.c). */
@@ -92,6 +98,23 @@ struct cadre__bpool {
 	uint32_t draining; /* 1: a pool thread holds over's consumer side */
 };
 
+/* The parallelism governor's state (sched/govern.c): touched only by the
+ * worker that holds the epoch (gov_next). */
+struct cadre__gov {
+	uint64_t last_ns, last_msgs, last_runs; /* at the last epoch's end */
+	double rate;                            /* smoothed messages per ms at k */
+	double won;                             /* sum of the won probe epochs' rates */
+	unsigned k;                             /* the chosen count of active workers */
+	unsigned probe;                         /* the count being probed */
+	unsigned phase;                         /* GOV_STEADY, ... */
+	unsigned epochs;                        /* steady epochs since the last probe */
+	unsigned every;                         /* steady epochs between probes */
+	unsigned wins;                          /* won measured epochs of this probe */
+	uint64_t switches;                      /* times k changed */
+	bool up;                                /* the last probe was k + 1 */
+};
+enum { CADRE__GOV_STEADY, CADRE__GOV_SETTLE, CADRE__GOV_MEASURE, CADRE__GOV_BACK };
+
 /* One thread that runs actors: a per-core worker or a blocking-pool thread.
  * Fields are grouped by the threads that touch them. */
 struct cadre__worker {
@@ -99,6 +122,7 @@ struct cadre__worker {
 	uint32_t runq_head CADRE__ALIGNED; /* consumers (owner + thieves) CAS */
 	uint32_t wake_seq CADRE__ALIGNED;  /* futex word */
 	uint32_t io_polling; /* io/wpoll.c: parked in epoll_wait, not on wake_seq (seq_cst) */
+	uint32_t rebalance;  /* sched/govern.c: made active again: steal without waiting */
 	bool io_harvest;     /* io/wpoll.c: its park's events wait to be dispatched (owner) */
 	struct cadre_mailbox inject CADRE__ALIGNED; /* actors scheduled from other threads */
 	/* Owner only (thieves read runq slots and runq_tail). */
@@ -109,6 +133,8 @@ struct cadre__worker {
 	unsigned clock_runs;                   /* runs from the queues (1 in 16 reads the clock) */
 	struct cadre__actor *run_next;
 	unsigned run_next_streak;
+	bool dormant;     /* index >= sys->active when it last looked (sched/govern.c) */
+	bool rebalancing; /* taking a share of a busy worker's queue at once (govern.c) */
 	/* The run in progress (actor/, signal/, send/). */
 	cadre_exit exit;                 /* the running actor's stop reason, once it stops */
 	bool exit_signalled;             /* ... an exit signal ended it (signal/, for the log) */
@@ -123,7 +149,8 @@ struct cadre__worker {
 	struct cadre__outbox outbox[CADRE__OUTBOX_WAYS];
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: seq << CADRE__MONITOR_INDEX_BITS | index */
-	uint32_t spawning; /* spawns in progress on this worker (RMW by owner, read by shutdown) */
+	uint32_t
+	        spawning; /* spawns in progress on this worker (written by owner, read by shutdown) */
 	unsigned index;
 	bool blocking; /* a thread of the blocking pool */
 	int cpu;       /* the CPU it is pinned to, or -1: set before its thread starts,
@@ -157,6 +184,7 @@ struct cadre_system {
 	uint32_t max_msg;
 	int64_t shutdown_ms; /* cadre_system_free's shutdown deadline (cfg.shutdown_timeout) */
 	bool run_next;
+	bool governor; /* sched/govern.c decides how many workers take work */
 	bool backpressure;
 	bool coalesce;
 	cadre_dead_letter_fn dead_letter;
@@ -165,6 +193,7 @@ struct cadre_system {
 	void *log_ctx;
 	bool quiet;       /* no hook: print nothing */
 	uint32_t dl_rate; /* dead letters a second before an event */
+	size_t prealloc;  /* bytes each per-core worker prefaults at start (cfg.prealloc_bytes) */
 	struct cadre__hooks hooks;
 	struct cadre__worker *workers;
 	struct cadre__timers *timers;     /* timer/ */
@@ -192,11 +221,16 @@ struct cadre_system {
 	uint32_t spawning;                 /* spawns in progress (shutdown waits for 0) */
 	uint32_t exiting;                  /* workers must exit */
 	uint32_t shut_down;                /* shutdown finished */
+	uint32_t prefaulting;              /* workers still prefaulting (runtime/loop.c) */
 	uint64_t idle_mask CADRE__ALIGNED; /* parked (or parking) workers, bit per worker */
 	uint64_t sleep_mask;     /* parked with no timeout (nothing was queued anywhere) */
 	uint32_t spinning;       /* workers searching for work */
 	struct cadre__qsbr qsbr; /* reclaim/: qs words, limbo hint, outside sections */
 	uint32_t inject_rr;      /* round-robin target for outside wakes */
+	/* The parallelism governor (sched/govern.c). */
+	uint32_t active CADRE__ALIGNED; /* workers 0 .. active-1 take work (relaxed: a hint) */
+	uint64_t gov_next;              /* the epoch's end (ns); UINT64_MAX: held or off */
+	struct cadre__gov gov;
 	/* Counters of work done by outside threads (atomic adds). */
 	cadre_stats outside_st CADRE__ALIGNED;
 	uint64_t outside_woken; /* as a worker's `woken`, for other threads (acq_rel add) */

@@ -111,10 +111,13 @@ void cadre__ext_free(struct cadre__actor *a);
 
 /* Slot index -> actor pointer, in pages published once and never moved, so
  * a lookup is two loads with no lock. A slot holds an actor pointer (even),
- * NULL (fresh) or, while free, (gen_next << 32 | next_free << 1 | 1). */
+ * NULL (fresh) or, while free, (gen_next << 32 | next_free << 1 | 1).
+ * 65536 pages of 4096 slots: 2^28 - 1 = 268,435,455 live actors. The
+ * directory (512 KiB of page pointers) is virtual memory until used: a
+ * system touches one page of it per 2 million actors (table.c). */
 #define CADRE__PAGE_BITS 12
 #define CADRE__PAGE_SLOTS (1u << CADRE__PAGE_BITS)
-#define CADRE__DIR_PAGES 4096u
+#define CADRE__DIR_PAGES 65536u
 #define CADRE__MAX_ACTORS (CADRE__PAGE_SLOTS * CADRE__DIR_PAGES - 1u)
 
 /* Free slot indexes a worker keeps (32 KiB). Beyond it, half of them move
@@ -123,6 +126,10 @@ void cadre__ext_free(struct cadre__actor *a);
 #define CADRE__SLOT_CACHE 4096u
 #define CADRE__MAG (CADRE__SLOT_CACHE / 2u)
 #define CADRE__MAX_MAGS (CADRE__MAX_ACTORS / CADRE__MAG + 256u)
+/* Magazines are named by id: mag_chunks[id / CADRE__MAG_CHUNK][id %
+ * CADRE__MAG_CHUNK], chunks of pointers allocated on first use. */
+#define CADRE__MAG_CHUNK 1024u
+#define CADRE__MAG_CHUNKS ((CADRE__MAX_MAGS + CADRE__MAG_CHUNK - 1u) / CADRE__MAG_CHUNK)
 #define CADRE__FRESH_BATCH 64u /* never-used indexes a worker takes at once */
 struct cadre__mag {
 	uint32_t next1; /* the next magazine's id + 1 in its stack; 0: none */
@@ -139,8 +146,8 @@ struct cadre__table {
 	uint32_t cap; /* highest usable index; 0: CADRE__MAX_ACTORS (tests lower it) */
 	uint64_t mags_full CADRE__ALIGNED; /* magazine stacks: tag << 32 | id+1 */
 	uint64_t mags_empty;
-	uint32_t nmags;                           /* magazines made (ids 0 .. nmags-1) */
-	struct cadre__mag *mags[CADRE__MAX_MAGS]; /* by id; freed with the system */
+	uint32_t nmags;                                    /* magazines made (ids 0 .. nmags-1) */
+	struct cadre__mag **mag_chunks[CADRE__MAG_CHUNKS]; /* by id; freed with the system */
 };
 
 /* A worker's cache of free slot indexes (owner only). */
@@ -154,13 +161,14 @@ struct cadre__slot_cache {
 struct cadre__actor *cadre__table_get(struct cadre__table *t, cadre_ref ref);
 /* A free index and its generation: from c (a worker's cache; NULL for
  * other threads), magazines, the global stack or never-used indexes.
- * CADRE_ENOMEM when the table is full. */
+ * CADRE_ELIMIT when the table is full (its capacity in live actors),
+ * CADRE_ENOMEM when a page of slots cannot be allocated. */
 int cadre__slot_alloc(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t *index,
                       uint32_t *gen);
 void cadre__slot_free(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t index,
                       uint32_t gen);
 /* Tests only: lowers the table's capacity to max_actors live actors (the
- * highest index handed out), so that exhausting it takes seconds, not 16.7
+ * highest index handed out), so that exhausting it takes seconds, not 268
  * million spawns. Call it on a new system, before its first spawn.
  * CADRE_EINVAL if max_actors is 0 or above CADRE__MAX_ACTORS. */
 int cadre__table_set_capacity(struct cadre__table *t, uint32_t max_actors);

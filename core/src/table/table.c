@@ -38,8 +38,21 @@
  * after 16.7 million, however few actors were alive). The worker's path is
  * unchanged. A spawn beyond the capacity (CADRE__MAX_ACTORS live actors,
  * or what a test set with cadre__table_set_capacity) fails with
- * CADRE_ENOMEM ("table full": the table's pages are memory, and a
- * distinct code would change the public error table).
+ * CADRE_ELIMIT, its own code (it was CADRE_ENOMEM, which sent users
+ * looking for a memory problem); a page of slots that cannot be allocated
+ * is CADRE_ENOMEM. Either way nothing was taken, and spawns succeed again
+ * once actors stop.
+ *
+ * Size. The directory has 65536 page pointers (2^28 - 1 = 268 million
+ * live actors; 100 million idle ones take about 12 GB): it is 512 KiB
+ * of the system's zeroed allocation, but only its used part is ever
+ * touched (one 4 KiB page of it per 2 million actors; the walks stop at
+ * the highest index handed out), so a small system's resident memory does
+ * not grow with it (measured: docs/performance.md "100 million actors").
+ * Magazines are named by id through chunks of 1024 pointers allocated on
+ * first use, not a fixed array sized for the whole table (1 MiB). The
+ * directory keeps one level: a lookup stays two dependent loads, the same
+ * as with 16.7 million slots.
  *
  */
 #include <string.h>
@@ -199,8 +212,32 @@ global_push_chain(struct cadre__table *t, const uint64_t *e, uint32_t n)
 static struct cadre__mag *
 mag_at(struct cadre__table *t, uint32_t id)
 {
-	/* Acquire: pairs with the release store that published it (mag_empty). */
-	return cadre__load_acq_ptr((void **)&t->mags[id]);
+	/* Acquire (both): pair with the release CAS that published the chunk
+	 * and the release store that published the magazine (mag_empty). */
+	struct cadre__mag **chunk =
+	        cadre__load_acq_ptr((void **)&t->mag_chunks[id / CADRE__MAG_CHUNK]);
+	return cadre__load_acq_ptr((void **)&chunk[id % CADRE__MAG_CHUNK]);
+}
+
+/* The chunk of magazine pointers for id, allocated if missing; NULL if
+ * that fails. */
+static struct cadre__mag **
+mag_chunk(struct cadre__table *t, uint32_t id)
+{
+	void **pp = (void **)&t->mag_chunks[id / CADRE__MAG_CHUNK];
+	void *c = cadre__load_acq_ptr(pp); /* acquire: pairs with the CAS below */
+	if (c != NULL)
+		return c;
+	void *fresh = cadre__alloc_zero(CADRE__MAG_CHUNK * sizeof(struct cadre__mag *));
+	if (fresh == NULL)
+		return NULL;
+	/* seq_cst CAS publishes the zeroed chunk (release side); a loser frees
+	 * its copy and uses the winner's. Pairs with the acquire loads above
+	 * and in mag_at. */
+	if (cadre__cas_sc_ptr(pp, NULL, fresh))
+		return fresh;
+	cadre__free(fresh, CADRE__MAG_CHUNK * sizeof(struct cadre__mag *));
+	return cadre__load_acq_ptr(pp); /* acquire: pairs with the winner's CAS */
 }
 
 static int
@@ -250,13 +287,15 @@ mag_empty(struct cadre__table *t)
 		return -1;
 	/* acq_rel add: only uniqueness matters (the store below publishes). */
 	uint32_t nid = cadre__faa_acqrel_u32(&t->nmags, 1);
-	if (nid >= CADRE__MAX_MAGS) {
+	struct cadre__mag **chunk = nid < CADRE__MAX_MAGS ? mag_chunk(t, nid) : NULL;
+	if (chunk == NULL) {
+		/* The id stays unused: mags_free skips a NULL pointer. */
 		cadre__free(m, sizeof *m);
 		return -1;
 	}
 	/* Release: the magazine before its id can reach a stack; pairs with
 	 * mag_at. */
-	cadre__store_rel_ptr((void **)&t->mags[nid], m);
+	cadre__store_rel_ptr((void **)&chunk[nid % CADRE__MAG_CHUNK], m);
 	return (int)nid;
 }
 
@@ -264,9 +303,15 @@ static void
 mags_free(struct cadre__table *t)
 {
 	/* Single-threaded: the system is being freed. */
-	uint32_t n = cadre__load_acq_u32(&t->nmags);
-	for (uint32_t i = 0; i < n && i < CADRE__MAX_MAGS; i++)
-		cadre__free(t->mags[i], sizeof(struct cadre__mag));
+	for (uint32_t c = 0; c < CADRE__MAG_CHUNKS; c++) {
+		struct cadre__mag **chunk = t->mag_chunks[c];
+		if (chunk == NULL)
+			continue;
+		for (uint32_t i = 0; i < CADRE__MAG_CHUNK; i++)
+			if (chunk[i] != NULL)
+				cadre__free(chunk[i], sizeof(struct cadre__mag));
+		cadre__free(chunk, CADRE__MAG_CHUNK * sizeof(struct cadre__mag *));
+	}
 }
 
 /* c's cache is full: its newer half goes to the system as one magazine (or
@@ -289,7 +334,7 @@ cache_spill(struct cadre__table *t, struct cadre__slot_cache *c)
 }
 
 /* c's cache is empty: a full magazine, or a batch of never-used indexes.
- * Returns 0, or CADRE_ENOMEM if the table is full. */
+ * Returns 0, CADRE_ELIMIT if the table is full, or CADRE_ENOMEM. */
 static int
 cache_fill(struct cadre__table *t, struct cadre__slot_cache *c)
 {
@@ -312,7 +357,7 @@ cache_fill(struct cadre__table *t, struct cadre__slot_cache *c)
 	if (end > table_cap(t))
 		end = table_cap(t);
 	if (i > end)
-		return CADRE_ENOMEM;
+		return CADRE_ELIMIT;
 	if (ensure_page(t, (uint32_t)i) != 0 || ensure_page(t, (uint32_t)end) != 0)
 		return CADRE_ENOMEM;
 	/* Highest first, so the lowest is taken first (LIFO). */
@@ -366,7 +411,7 @@ cadre__slot_alloc(struct cadre__table *t, struct cadre__slot_cache *c, uint32_t 
 	/* Relaxed add: only uniqueness matters. */
 	uint64_t i = cadre__faa_rlx_u64(&t->fresh_index, 1);
 	if (i > table_cap(t))
-		return CADRE_ENOMEM;
+		return CADRE_ELIMIT;
 	if (ensure_page(t, (uint32_t)i) != 0)
 		return CADRE_ENOMEM;
 	*index = (uint32_t)i;
@@ -406,7 +451,13 @@ cadre__slot_cache_fini(struct cadre__slot_cache *c)
 void
 cadre__table_fini(struct cadre__table *t)
 {
-	for (unsigned i = 0; i < CADRE__DIR_PAGES; i++)
+	/* Only the used part of the directory is read (see Size above): pages
+	 * exist at most up to the highest index handed out, plus a batch. */
+	uint64_t fresh = cadre__load_acq_u64(&t->fresh_index); /* single-threaded now */
+	uint64_t pages = (fresh + CADRE__FRESH_BATCH) / CADRE__PAGE_SLOTS + 1u;
+	if (pages > CADRE__DIR_PAGES)
+		pages = CADRE__DIR_PAGES;
+	for (uint64_t i = 0; i < pages; i++)
 		cadre__free(t->dir[i], CADRE__PAGE_SLOTS * sizeof(void *));
 	mags_free(t);
 }

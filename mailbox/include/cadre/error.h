@@ -44,7 +44,8 @@ extern "C" {
 	X(EBADF, -17, "not an open file descriptor")                              \
 	X(EADDR, -18, "address does not parse or does not resolve")               \
 	X(ECONNREFUSED, -19, "connection refused")                                \
-	X(ECONNRESET, -20, "connection reset by peer")
+	X(ECONNRESET, -20, "connection reset by peer")                            \
+	X(ELIMIT, -21, "a system limit is reached (the actor table is full)")
 
 /**
  * The codes: CADRE_OK and CADRE_<NAME> = value for each row of
@@ -62,7 +63,7 @@ enum cadre_errno {
  * An argument is invalid: a required pointer is NULL, a size, count,
  * timeout or enum value is out of range, or a reserved message type. */
 /** @var CADRE_ENOMEM
- * Out of memory (also: the actor table is full). Nothing was changed. */
+ * Out of memory. Nothing was changed. */
 /** @var CADRE_EFULL
  * A bounded mailbox (or a stash) is full. */
 /** @var CADRE_ECLOSED
@@ -108,6 +109,10 @@ enum cadre_errno {
  * The peer refused the connection (cadre/io.h). */
 /** @var CADRE_ECONNRESET
  * The peer reset the connection (cadre/io.h). */
+/** @var CADRE_ELIMIT
+ * A fixed limit of the system is reached: a spawn with the actor table
+ * full (268,435,455 live actors). Nothing was changed; spawns succeed
+ * again once actors stop. */
 
 /**
  * A human-readable message for a code; "unknown error" for anything else.

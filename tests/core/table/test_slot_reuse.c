@@ -1,4 +1,5 @@
-/* Slot indexes freed anywhere are reusable everywhere.
+/* Slot indexes freed anywhere are reusable everywhere; the table's
+ * capacity is its own error.
  *
  * An actor spawned from a thread that is not a worker (here: main) takes
  * its slot index from the system; it dies on a worker, whose cache and
@@ -6,12 +7,14 @@
  * table's capacity lowered to CAP (an internal, tests-only setting) main
  * spawns many times CAP short-lived actors, never more than WINDOW alive
  * at once, and every spawn must succeed. Without the reuse, main's spawns
- * fail with CADRE_ENOMEM for good after about CAP spawns (with the real
- * capacity: after 16,777,214).
+ * fail for good after about CAP spawns (with the real capacity: after
+ * 16,777,214 then).
  *
  * The capacity itself: with CAP actors alive, one more spawn fails with
- * CADRE_ENOMEM (documented as "table full"), from main and from a worker;
- * once they have stopped, main spawns again.
+ * CADRE_ELIMIT (before, CADRE_ENOMEM: no memory was short), from main and
+ * from a worker; the system stays usable: the live actors still take
+ * messages, and once they have stopped, main and workers spawn again, and
+ * the new actors take messages too (exact counts).
  *
  * Bounded: every wait has a deadline and then fails. */
 #include <stdint.h>
@@ -26,7 +29,7 @@
 #define CAP 16384u
 #define WINDOW 512
 
-static long started_n, stopped_n, child_rc_seen;
+static long started_n, stopped_n, child_rc_seen, pinged_n;
 static int child_rc;
 
 static int
@@ -50,10 +53,13 @@ static const cadre_behaviour brief = {.size = sizeof(cadre_actor),
                                       .receive = noop_receive,
                                       .stop = count_stop};
 
-/* Stays until stopped; on message 1 it tries one spawn and reports. */
+/* Stays until stopped; on message 1 it tries one spawn and reports; it
+ * counts message 2. */
 static int
 stay_receive(cadre_actor *self, const cadre_msg *m)
 {
+	if (m->type == 2)
+		__atomic_add_fetch(&pinged_n, 1, __ATOMIC_RELEASE); /* read by main (acquire) */
 	if (m->type != 1)
 		return 0;
 	cadre_ref r;
@@ -109,6 +115,27 @@ outside_spawns_reuse_slots(void)
 	cadre_system_free(sys);
 }
 
+/* Sends message 2 to each of refs[0..n) and waits until all are handled. */
+static void
+ping_all(cadre_system *sys, const cadre_ref *refs, unsigned n)
+{
+	long base = ld(&pinged_n);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(cadre_send(sys, refs[i], 2, NULL, 0), 0);
+	CHECK(wait_at_least(&pinged_n, base + n, 30000));
+	CHECK_EQ(ld(&pinged_n), base + n);
+}
+
+/* Has the actor at live[0] try one spawn from its worker; its result. */
+static int
+spawn_from_worker(cadre_system *sys, cadre_ref at)
+{
+	__atomic_store_n(&child_rc_seen, 0, __ATOMIC_RELEASE); /* main only */
+	CHECK_EQ(cadre_send(sys, at, 1, NULL, 0), 0);
+	CHECK(wait_at_least(&child_rc_seen, 1, 30000));
+	return child_rc; /* published by child_rc_seen (acquire in ld) */
+}
+
 static void
 capacity_is_enforced(void)
 {
@@ -117,18 +144,32 @@ capacity_is_enforced(void)
 	for (unsigned i = 0; i < CAP; i++)
 		CHECK_EQ(cadre_spawn(sys, &stay, NULL, NULL, &live[i]), 0);
 	cadre_ref r;
-	CHECK_EQ(cadre_spawn(sys, &brief, NULL, NULL, &r), CADRE_ENOMEM); /* table full */
-	CHECK_EQ(cadre_send(sys, live[0], 1, NULL, 0), 0); /* the same from a worker */
-	CHECK(wait_at_least(&child_rc_seen, 1, 30000));
-	CHECK_EQ(child_rc, CADRE_ENOMEM);
+	CHECK_EQ(cadre_spawn(sys, &brief, NULL, NULL, &r), CADRE_ELIMIT); /* table full */
+	CHECK_EQ(spawn_from_worker(sys, live[0]), CADRE_ELIMIT); /* the same from a worker */
+	CHECK_EQ(cadre_spawn(sys, &brief, NULL, NULL, &r), CADRE_ELIMIT); /* still full */
+	ping_all(sys, live, CAP); /* the full system still works */
 	long base = ld(&stopped_n);
 	for (unsigned i = 0; i < CAP; i++)
 		CHECK_EQ(cadre_stop_ref(sys, live[i]), 0);
 	CHECK(wait_at_least(&stopped_n, base + CAP, 30000));
 	/* Their indexes are all free now, on the workers' side. */
 	spawn_many_from_main(sys, CAP / 4);
+	/* Actors that stay, from main and from a worker, and take messages. */
+	for (unsigned i = 0; i < CAP / 4; i++)
+		CHECK_EQ(cadre_spawn(sys, &stay, NULL, NULL, &live[i]), 0);
+	ping_all(sys, live, CAP / 4);
+	long started = ld(&started_n);
+	base = ld(&stopped_n);
+	CHECK_EQ(spawn_from_worker(sys, live[0]), 0); /* a brief one: it stops itself */
+	CHECK(wait_at_least(&started_n, started + 1, 30000));
+	for (unsigned i = 0; i < CAP / 4; i++)
+		CHECK_EQ(cadre_stop_ref(sys, live[i]), 0);
+	CHECK(wait_at_least(&stopped_n, base + CAP / 4 + 1, 30000));
 	cadre_stats st = await_quiet(sys);
-	CHECK_EQ(st.spawned, CAP + CAP / 4);
+	/* Exact: the refused spawns count nowhere. */
+	CHECK_EQ(st.spawned, CAP + CAP / 4 + CAP / 4 + 1);
+	CHECK_EQ(st.handled, CAP + CAP / 4 + 2); /* the pings and the two spawn requests */
+	CHECK_EQ(st.dead_letters, 0);
 	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }

@@ -9,12 +9,13 @@
 // defaults). The clock starts just before the workload's first actor is
 // spawned and stops when the actor that completes the workload has told the
 // main thread (a scoped_actor); then every actor must finish
-// (await_all_actors_done) and the result is checked. One warm-up run, then
-// --runs timed runs; secs is their median.
+// (await_all_actors_done) and the result is checked. --warmups untimed runs
+// (default 1; 0: the process's first run is timed), then --runs timed runs;
+// secs is their median.
 //
 // Each workload does the work cadre-bench's does, message for message.
 // Actors that send many messages (counting's producer, fanin's producers,
-// fjthrput's sender) send --slice of them (default 1000), then a "continue"
+// fjthrput's and fanout's senders) send --slice of them (default 1000), then a "continue"
 // message to themselves, as cadre-bench's do; --slice 0 sends all at once.
 // Continues are not counted in msgs.
 
@@ -54,6 +55,8 @@ using bpong_atom = atom_constant<atom("bpong")>;
 using bdone_atom = atom_constant<atom("bdone")>;
 using bstop_atom = atom_constant<atom("bstop")>;
 using finished_atom = atom_constant<atom("finished")>;
+using fo_item_atom = atom_constant<atom("fo_item")>;
+using fo_done_atom = atom_constant<atom("fo_done")>;
 
 constexpr uint64_t fnv_offset = 0xcbf29ce484222325ULL;
 constexpr uint64_t fnv_prime = 0x100000001b3ULL;
@@ -68,6 +71,8 @@ struct sizes {
   uint64_t fanin_n = 2000000;
   uint64_t fjthrput_a = 60;
   uint64_t fjthrput_n = 1000000;
+  uint64_t fanout_r = 1000;
+  uint64_t fanout_n = 10000000;
   uint64_t skynet_leaves = 1000000;
   uint64_t big_w = 1000;
   uint64_t big_m = 2000;
@@ -390,6 +395,90 @@ behavior fj_sender(stateful_actor<fj_sender_state>* self) {
   };
 }
 
+// ---- fanout ---------------------------------------------------------------
+// The sender spawns the R receivers, then sends message k to receiver k % R
+// with the payload k / R (that receiver's count so far, which it checks).
+// Receiver i's share is N / R, plus one for i < N % R; once it has its share
+// it answers (i, count) and stops. The sender checks each answer and the sum.
+
+inline uint64_t fo_share(uint64_t n, uint64_t r, uint64_t i) {
+  return n / r + (i < n % r ? 1 : 0);
+}
+
+struct fo_receiver_state {
+  uint64_t index = 0, count = 0, share = 0;
+};
+
+behavior fo_receiver(stateful_actor<fo_receiver_state>* self, uint64_t index) {
+  auto& s = self->state;
+  s.index = index;
+  s.share = fo_share(g->sz.fanout_n, g->sz.fanout_r, index);
+  return {
+    [=](fo_item_atom, uint64_t seq) {
+      auto& s = self->state;
+      if (seq != s.count)
+        s.count = UINT64_MAX - 1; // reported as a wrong count
+      if (++s.count < s.share)
+        return;
+      self->send(actor_cast<actor>(self->current_sender()), fo_done_atom::value, s.index,
+                 s.count);
+      self->quit();
+    },
+  };
+}
+
+struct fo_sender_state {
+  std::vector<actor> receivers;
+  uint64_t k = 0, total = 0, seq = 0, target = 0, dones = 0, sum = 0;
+};
+
+void fo_sender_step(stateful_actor<fo_sender_state>* self) {
+  auto& s = self->state;
+  uint64_t end = g->sz.slice == 0 ? s.total : std::min(s.total, s.k + g->sz.slice);
+  for (; s.k < end; s.k++) {
+    self->send(s.receivers[s.target], fo_item_atom::value, s.seq);
+    if (++s.target == s.receivers.size()) {
+      s.target = 0;
+      s.seq++;
+    }
+  }
+  if (s.k < s.total)
+    self->send(self, cont_atom::value);
+}
+
+behavior fo_sender(stateful_actor<fo_sender_state>* self) {
+  auto& s = self->state;
+  uint64_t r = g->sz.fanout_r;
+  s.total = g->sz.fanout_n;
+  s.receivers.reserve(r);
+  for (uint64_t i = 0; i < r; i++)
+    s.receivers.push_back(self->spawn(fo_receiver, i));
+  fo_sender_step(self);
+  return {
+    [=](cont_atom) { fo_sender_step(self); },
+    [=](fo_done_atom, uint64_t index, uint64_t count) {
+      auto& st = self->state;
+      uint64_t r = st.receivers.size();
+      if (index >= r || count != fo_share(st.total, r, index)) {
+        run_fail(self, fmt("fanout: receiver %" PRIu64 " got %" PRIu64 " messages", index, count));
+        st.receivers.clear();
+        self->quit();
+        return;
+      }
+      st.sum += count;
+      if (++st.dones < r)
+        return;
+      st.receivers.clear();
+      if (st.sum != st.total)
+        run_fail(self, fmt("fanout: the receivers got %" PRIu64 " messages, expected %" PRIu64,
+                           st.sum, st.total));
+      else
+        run_done(self);
+      self->quit();
+    },
+  };
+}
+
 // ---- skynet ---------------------------------------------------------------
 // An inner node spawns its 10 children; a leaf replies its ordinal and stops
 // at once; a parent sums its children's replies and replies up. The root
@@ -645,6 +734,12 @@ bool wl_fjthrput(const sizes& sz, unsigned workers, sample& s) {
   });
 }
 
+bool wl_fanout(const sizes& sz, unsigned workers, sample& s) {
+  s.msgs = sz.fanout_n + sz.fanout_r;
+  s.spawns = sz.fanout_r + 1;
+  return one_run(sz, workers, s, [](actor_system& sys, run_state&) { sys.spawn(fo_sender); });
+}
+
 bool wl_skynet(const sizes& sz, unsigned workers, sample& s) {
   uint64_t spawns = 0;
   for (uint64_t k = sz.skynet_leaves; k >= 1; k /= skynet_fanout)
@@ -672,8 +767,8 @@ struct workload {
 
 const workload workloads[] = {
   {"pingpong", wl_pingpong}, {"counting", wl_counting}, {"threadring", wl_threadring},
-  {"fanin", wl_fanin},       {"fjthrput", wl_fjthrput}, {"skynet", wl_skynet},
-  {"big", wl_big},
+  {"fanin", wl_fanin},       {"fjthrput", wl_fjthrput}, {"fanout", wl_fanout},
+  {"skynet", wl_skynet},     {"big", wl_big},
 };
 
 struct size_opt {
@@ -692,6 +787,8 @@ const size_opt size_opts[] = {
   {"--fanin-n", &sizes::fanin_n, 1, true},
   {"--fjthrput-a", &sizes::fjthrput_a, 1, false},
   {"--fjthrput-n", &sizes::fjthrput_n, 1, true},
+  {"--fanout-r", &sizes::fanout_r, 1, false},
+  {"--fanout-n", &sizes::fanout_n, 1, true},
   {"--skynet-leaves", &sizes::skynet_leaves, 10, true},
   {"--big-w", &sizes::big_w, 1, false},
   {"--big-m", &sizes::big_m, 1, true},
@@ -701,7 +798,7 @@ const size_opt size_opts[] = {
 [[noreturn]] void usage(const char* bad) {
   std::fprintf(stderr, "cadre-peer-caf: bad argument: %s\n", bad);
   std::fprintf(stderr,
-               "usage: cadre-peer-caf [--workers N] [--runs R] [--quick] [--only NAMES] "
+               "usage: cadre-peer-caf [--workers N] [--runs R] [--warmups W] [--quick] [--only NAMES] "
                "[size options as cadre-bench's] [--slice K]\n");
   std::exit(2);
 }
@@ -722,6 +819,7 @@ int main(int argc, char** argv) {
   sizes sz;
   unsigned workers = 2;
   uint32_t runs = 5;
+  uint32_t warmups = 1;
   bool quick = false;
   std::vector<std::string> only;
   for (int i = 1; i < argc; i++) {
@@ -747,6 +845,8 @@ int main(int argc, char** argv) {
       workers = static_cast<unsigned>(parse_u64(value(), 1, "--workers"));
     } else if (a == "--runs") {
       runs = static_cast<uint32_t>(parse_u64(value(), 1, "--runs"));
+    } else if (a == "--warmups") {
+      warmups = static_cast<uint32_t>(parse_u64(value(), 0, "--warmups"));
     } else if (a == "--only") {
       std::string names = value();
       size_t p = 0;
@@ -782,6 +882,8 @@ int main(int argc, char** argv) {
   for (uint64_t l = sz.skynet_leaves; l != 1; l /= skynet_fanout)
     if (l % skynet_fanout != 0)
       usage("--skynet-leaves (must be a power of 10)");
+  if (sz.fanout_r > 1000000 || sz.fanout_n < sz.fanout_r)
+    usage("--fanout-r (must be 1..1000000 and at most --fanout-n)");
 
   bool all_ok = true;
   for (auto& w : workloads) {
@@ -790,15 +892,17 @@ int main(int argc, char** argv) {
     std::vector<double> secs;
     sample last;
     bool ok = true;
-    for (uint32_t i = 0; i <= runs && ok; i++) {
-      if (i == 0)
-        std::fprintf(stderr, "%s (workers %u): warm-up\n", w.name, workers);
+    for (uint32_t i = 0; i < warmups + runs && ok; i++) {
+      bool warm_up = i < warmups;
+      if (warm_up)
+        std::fprintf(stderr, "%s (workers %u): warm-up %u/%u\n", w.name, workers, i + 1, warmups);
       else
-        std::fprintf(stderr, "%s (workers %u): run %u/%u\n", w.name, workers, i, runs);
+        std::fprintf(stderr, "%s (workers %u): run %u/%u\n", w.name, workers, i - warmups + 1,
+                     runs);
       sample s;
       ok = w.fn(sz, workers, s);
       last = s;
-      if (i > 0 || !ok)
+      if (!warm_up || !ok)
         secs.push_back(s.secs);
     }
     std::sort(secs.begin(), secs.end());
@@ -807,10 +911,13 @@ int main(int argc, char** argv) {
     double mps = ok && med > 0 ? static_cast<double>(last.msgs) / med : 0;
     double sps = ok && med > 0 ? static_cast<double>(last.spawns) / med : 0;
     std::printf("{\"bench\":\"%s\",\"impl\":\"caf\",\"workers\":%u,\"msgs\":%" PRIu64
-                ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%zu,\"stat\":\"median\",\"check\":\"%s\"",
-                w.name, workers, last.msgs, med, mps, n, ok ? "ok" : "fail");
+                ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%zu,\"warmups\":%u,\"stat\":\"median\","
+                "\"check\":\"%s\"",
+                w.name, workers, last.msgs, med, mps, n, warmups, ok ? "ok" : "fail");
     if (std::strcmp(w.name, "skynet") == 0)
       std::printf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", last.spawns, sps);
+    if (std::strcmp(w.name, "fanout") == 0)
+      std::printf(",\"receivers\":%" PRIu64, sz.fanout_r);
     std::printf(",\"min_secs\":%.6f,\"max_secs\":%.6f}\n", secs.front(), secs.back());
     std::fflush(stdout);
     std::fprintf(stderr, "%-10s w%u %9.3f Mmsg/s  median %.4f s [%.4f .. %.4f]  %s\n", w.name,

@@ -6,14 +6,16 @@
 %% processes live at once):
 %%   erlc -o DIR cadre_peer.erl
 %%   erl -noshell +S 2:2 +P 4194304 -pa DIR -s cadre_peer main \
-%%       -extra --workers 2 [--runs R] [--quick] [--only NAMES] [size options]
+%%       -extra --workers 2 [--runs R] [--warmups W] [--quick] [--only NAMES]
+%%       [size options]
 %%
 %% Each workload does the work cadre-bench's does, message for message, and
-%% checks its result the same way; secs is the median of R runs after one
-%% warm-up, each timed from the first process's spawn to the completing
+%% checks its result the same way; secs is the median of R runs after W
+%% untimed warm-ups (default 1; 0: the first run of the VM is timed), each timed from the first process's spawn to the completing
 %% process's message to the main process. Remarks:
 %% - fjthrput's FNV-1a hash is 64-bit; it is kept as two 32-bit halves so
 %%   that the workers compute on small integers, not bignums.
+%% - fanout's receivers, like fjthrput's workers, keep their queue off the heap.
 %% - big picks random neighbours with a 32-bit xorshift (small integers)
 %%   rather than cadre-bench's 64-bit xorshift*: a different but equally
 %%   uniform sequence.
@@ -25,7 +27,7 @@
 -define(M32, 16#FFFFFFFF).
 -define(FANOUT, 10).
 %% Processes whose mailboxes are flooded (counting's counter, fanin's sink,
-%% fjthrput's workers) keep their message queue off the heap, as the OTP
+%% fjthrput's workers, fanout's receivers) keep their message queue off the heap, as the OTP
 %% documentation advises for processes that may get many messages: a
 %% garbage collection then does not copy the queued messages.
 -define(FLOODED, [{message_queue_data, off_heap}]).
@@ -40,6 +42,8 @@ sizes() ->
      {"--fanin-n", fanin_n, 2000000, 1, true},
      {"--fjthrput-a", fjthrput_a, 60, 1, false},
      {"--fjthrput-n", fjthrput_n, 1000000, 1, true},
+     {"--fanout-r", fanout_r, 1000, 1, false},
+     {"--fanout-n", fanout_n, 10000000, 1, true},
      {"--skynet-leaves", skynet_leaves, 1000000, 10, true},
      {"--big-w", big_w, 1000, 1, false},
      {"--big-m", big_m, 2000, 1, true}].
@@ -47,7 +51,8 @@ sizes() ->
 workloads() ->
     [{"pingpong", fun pingpong/1}, {"counting", fun counting/1},
      {"threadring", fun threadring/1}, {"fanin", fun fanin/1},
-     {"fjthrput", fun fjthrput/1}, {"skynet", fun skynet/1}, {"big", fun big/1}].
+     {"fjthrput", fun fjthrput/1}, {"fanout", fun fanout/1}, {"skynet", fun skynet/1},
+     {"big", fun big/1}].
 
 main() ->
     main(init:get_plain_arguments()).
@@ -77,6 +82,7 @@ parse([A | T], O) ->
 
 set_opt("--workers", V, O) -> O#{workers => int(V, 1)};
 set_opt("--runs", V, O) -> O#{runs => int(V, 1)};
+set_opt("--warmups", V, O) -> O#{warmups => int(V, 0)};
 set_opt("--only", V, O) ->
     Names = string:lexemes(V, ","),
     Known = [N || {N, _} <- workloads()],
@@ -98,7 +104,7 @@ int(S, Min) ->
 
 run(Args) ->
     Defaults = maps:from_list([{K, D} || {_, K, D, _, _} <- sizes()]),
-    O0 = parse(Args, Defaults#{workers => 2, runs => 5, quick => false, only => all}),
+    O0 = parse(Args, Defaults#{workers => 2, runs => 5, warmups => 1, quick => false, only => all}),
     O = case maps:get(quick, O0) of
             true ->
                 lists:foldl(fun({_, K, _, Min, true}, Acc) ->
@@ -108,6 +114,8 @@ run(Args) ->
             false -> O0
         end,
     power_of_10(maps:get(skynet_leaves, O)) orelse throw({usage, "--skynet-leaves must be a power of 10"}),
+    maps:get(fanout_r, O) =< 1000000 andalso maps:get(fanout_n, O) >= maps:get(fanout_r, O)
+        orelse throw({usage, "--fanout-r must be 1..1000000 and at most --fanout-n"}),
     W = maps:get(workers, O),
     case erlang:system_info(schedulers) of
         S when S >= W -> erlang:system_flag(schedulers_online, W);
@@ -129,8 +137,9 @@ power_of_10(_) -> false.
 
 run_case(Name, Fun, O) ->
     Runs = maps:get(runs, O),
+    Warmups = maps:get(warmups, O),
     W = maps:get(workers, O),
-    {Secs, Ok, Msgs, Spawns} = runs(Name, Fun, O, 0, Runs, []),
+    {Secs, Ok, Msgs, Spawns} = runs(Name, Fun, O, 0, Warmups, Runs, []),
     N = length(Secs),
     Sorted = lists:sort(Secs),
     Med = case N rem 2 of
@@ -143,35 +152,39 @@ run_case(Name, Fun, O) ->
                         end,
     Extra = case Name of
                 "skynet" -> io_lib:format(",\"spawns\":~b,\"sps\":~.1f", [Spawns, Sps]);
+                "fanout" -> io_lib:format(",\"receivers\":~b", [maps:get(fanout_r, O)]);
                 _ -> ""
             end,
     io:format("{\"bench\":\"~s\",\"impl\":\"erlang\",\"workers\":~b,\"msgs\":~b,\"secs\":~.6f,"
-              "\"mps\":~.1f,\"runs\":~b,\"stat\":\"median\",\"check\":\"~s\"~s,"
+              "\"mps\":~.1f,\"runs\":~b,\"warmups\":~b,\"stat\":\"median\",\"check\":\"~s\"~s,"
               "\"min_secs\":~.6f,\"max_secs\":~.6f}~n",
-              [Name, W, Msgs, float(Med), float(Mps), N, Check, Extra,
+              [Name, W, Msgs, float(Med), float(Mps), N, Warmups, Check, Extra,
                float(hd(Sorted)), float(lists:last(Sorted))]),
     io:format(standard_error, "~-10s w~b ~9.3f Mmsg/s  median ~.4f s [~.4f .. ~.4f]  ~s~n",
               [Name, W, Mps / 1.0e6, float(Med), float(hd(Sorted)), float(lists:last(Sorted)),
                Check]),
     Ok.
 
-%% Warm-up (I = 0), then Runs timed runs; stops at the first failure.
-runs(Name, Fun, O, I, Runs, Acc) ->
-    case I of
-        0 -> io:format(standard_error, "~s (workers ~b): warm-up~n", [Name, maps:get(workers, O)]);
-        _ -> io:format(standard_error, "~s (workers ~b): run ~b/~b~n",
-                       [Name, maps:get(workers, O), I, Runs])
+%% Warmups untimed warm-ups (I < Warmups), then Runs timed runs; stops at
+%% the first failure.
+runs(Name, Fun, O, I, Warmups, Runs, Acc) ->
+    WarmUp = I < Warmups,
+    case WarmUp of
+        true -> io:format(standard_error, "~s (workers ~b): warm-up ~b/~b~n",
+                          [Name, maps:get(workers, O), I + 1, Warmups]);
+        false -> io:format(standard_error, "~s (workers ~b): run ~b/~b~n",
+                           [Name, maps:get(workers, O), I - Warmups + 1, Runs])
     end,
     erlang:garbage_collect(),
     {Secs, Result, Msgs, Spawns} = Fun(O),
     Ok = Result =:= ok,
     Ok orelse io:format(standard_error, "~s: FAILED: ~p~n", [Name, Result]),
-    Acc1 = case I > 0 orelse not Ok of
+    Acc1 = case not WarmUp orelse not Ok of
                true -> [Secs | Acc];
                false -> Acc
            end,
-    case Ok andalso I < Runs of
-        true -> runs(Name, Fun, O, I + 1, Runs, Acc1);
+    case Ok andalso I + 1 < Warmups + Runs of
+        true -> runs(Name, Fun, O, I + 1, Warmups, Runs, Acc1);
         false -> {Acc1, Ok, Msgs, Spawns}
     end.
 
@@ -364,6 +377,58 @@ fj_worker(Sender, Next, N, Hi, Lo) ->
                       (H * 16#1b3 + (L bsl 8) + (PL bsr 32)) band ?M32, PL band ?M32);
         _Other ->
             Sender ! {hash, bad_order}
+    end.
+
+%% ---- fanout ------------------------------------------------------------------------------
+%% The sender spawns the R receivers, then sends message k to receiver
+%% k rem R with the payload k div R (the count that receiver has so far,
+%% which it checks). Receiver i (0-based) gets N div R, plus one for
+%% i < N rem R; once it has its share it answers {fo_done, I, Count} and
+%% ends. The sender checks every answer and the sum.
+
+fanout(#{fanout_r := R, fanout_n := N}) ->
+    Main = self(),
+    T0 = now_ns(),
+    spawn(fun() ->
+                  Me = self(),
+                  Rs = [spawn_opt(fun() -> fo_receiver(Me, I, 0, fo_share(N, R, I)) end, ?FLOODED)
+                        || I <- lists:seq(0, R - 1)],
+                  fo_send(Rs, Rs, 0, N),
+                  Main ! {done, fo_collect(R, R, N, 0, ok)}
+          end),
+    {Secs, Res} = await_done(T0),
+    {Secs, Res, N + R, R + 1}.
+
+fo_share(N, R, I) when I < N rem R -> N div R + 1;
+fo_share(N, R, _I) -> N div R.
+
+fo_send(_All, _Ps, _S, 0) -> ok;
+fo_send(All, [], S, K) -> fo_send(All, All, S + 1, K);
+fo_send(All, [P | Ps], S, K) -> P ! S, fo_send(All, Ps, S, K - 1).
+
+fo_receiver(Sender, I, Share, Share) ->
+    Sender ! {fo_done, I, Share};
+fo_receiver(Sender, I, Count, Share) ->
+    receive
+        Count -> fo_receiver(Sender, I, Count + 1, Share);
+        Other -> Sender ! {fo_done, I, {bad_order, Other, expected, Count}}
+    end.
+
+%% fo_collect(Left, R, N, Sum, Res): Left answers still to come.
+fo_collect(0, _R, N, N, Res) -> Res;
+fo_collect(0, _R, N, Sum, ok) -> {received, Sum, expected, N};
+fo_collect(0, _R, _N, _Sum, Res) -> Res;
+fo_collect(K, R, N, Sum, Res) ->
+    receive
+        {fo_done, I, C} when is_integer(C) ->
+            Share = fo_share(N, R, I),
+            Res1 = case C =:= Share orelse Res =/= ok of
+                       true -> Res;
+                       false -> {receiver, I, got, C, expected, Share}
+                   end,
+            fo_collect(K - 1, R, N, Sum + C, Res1);
+        {fo_done, I, Bad} ->
+            fo_collect(K - 1, R, N, Sum, {receiver, I, Bad})
     end.
 
 %% ---- skynet --------------------------------------------------------------------------------

@@ -2,16 +2,19 @@
 // idiomatic Go: one goroutine per actor, one channel per mailbox.
 //
 // It prints the same JSON Lines as cadre-bench (impl "go") and takes the same
-// options: --workers N (GOMAXPROCS), --runs R, --quick, --only NAMES and the
-// size options. Each workload does the work cadre-bench's does, message for
-// message, and checks its result the same way; secs is the median of R runs
-// after one warm-up, each timed from the first goroutine's start to the
-// completing goroutine's signal.
+// options: --workers N (GOMAXPROCS), --runs R, --warmups W, --quick, --only
+// NAMES and the size options. Each workload does the work cadre-bench's does,
+// message for message, and checks its result the same way; secs is the median
+// of R runs after W untimed warm-ups (default 1; 0: the process's first run is
+// timed), each timed from the first goroutine's start to the completing
+// goroutine's signal (wakeup: the rounds only).
 //
 // Channels are buffered (--chan-cap, default 256) where a sender streams
 // messages to a receiver; pingpong and threadring pass one message at a time,
 // and big's mailboxes hold W+1 messages, more than can ever be queued, so that
-// no actor ever blocks on a send (a bounded mailbox there could deadlock).
+// no actor ever blocks on a send (a bounded mailbox there could deadlock);
+// fanout's receivers get min(chan-cap, their share); wakeup's receivers get a
+// buffer of 1, so that the send never blocks and wakes the parked receiver.
 package main
 
 import (
@@ -35,6 +38,7 @@ const (
 
 type sizes struct {
 	pingpongN, countingN, ringR, ringT, faninP, faninN, fjA, fjN, skynetLeaves, bigW, bigM uint64
+	fanoutR, fanoutN, wakeupR, wakeupN                                                     uint64
 }
 
 var (
@@ -294,6 +298,135 @@ func fjthrput() sample {
 	return s
 }
 
+// ---- fanout: one sender, N messages round-robin to R receivers ----
+
+// Receiver i's share of n messages over r receivers.
+func fanoutShare(n, r, i uint64) uint64 {
+	if i < n%r {
+		return n/r + 1
+	}
+	return n / r
+}
+
+type foDone struct{ index, count uint64 }
+
+func fanout() sample {
+	r, n := sz.fanoutR, sz.fanoutN
+	s := sample{msgs: n + r, spawns: r + 1}
+	var wg sync.WaitGroup
+	done := make(chan error, 1)
+	t0 := time.Now()
+	wg.Add(1)
+	go func() { // the sender
+		defer wg.Done()
+		answers := make(chan foDone, r)
+		in := make([]chan uint64, r)
+		for i := range in {
+			// A receiver never holds more than its share: no bigger buffer
+			// (with R = 1,000,000 receivers, 256 each would be 2 GB).
+			c := uint64(chanCap)
+			if share := fanoutShare(n, r, uint64(i)); share < c {
+				c = share
+			}
+			in[i] = make(chan uint64, c)
+			wg.Add(1)
+			go func(i uint64, in <-chan uint64) {
+				defer wg.Done()
+				share := fanoutShare(n, r, i)
+				var count uint64
+				for count < share {
+					if seq := <-in; seq != count {
+						break // reported as a wrong count
+					}
+					count++
+				}
+				answers <- foDone{i, count}
+			}(uint64(i), in[i])
+		}
+		var seq uint64
+		for k := uint64(0); k < n; seq++ {
+			for i := uint64(0); i < r && k < n; i, k = i+1, k+1 {
+				in[i] <- seq
+			}
+		}
+		var err error
+		var sum uint64
+		for i := uint64(0); i < r; i++ {
+			d := <-answers
+			sum += d.count
+			if want := fanoutShare(n, r, d.index); d.count != want && err == nil {
+				err = fmt.Errorf("fanout: receiver %d got %d messages, expected %d", d.index, d.count, want)
+			}
+		}
+		if err == nil && sum != n {
+			err = fmt.Errorf("fanout: the receivers got %d messages, expected %d", sum, n)
+		}
+		done <- err
+	}()
+	s.err = <-done
+	s.secs = since(t0)
+	wg.Wait()
+	return s
+}
+
+// ---- wakeup: one driver wakes R idle receivers, one send each, N rounds ----
+//
+// The receivers are started and parked in a channel receive before the
+// clock starts. A round: the driver sends the round number to each
+// receiver (a buffered channel of 1, so the send never blocks: it hands
+// the value to the parked receiver and makes it runnable); each receiver
+// checks it and counts the round down; the last one tells the driver.
+// secs / (R x N) is the cost of one wake-up.
+
+func wakeup() sample {
+	r, n := sz.wakeupR, sz.wakeupN
+	s := sample{msgs: r * n, spawns: r}
+	var wg sync.WaitGroup
+	var started, left atomic.Int64
+	var bad atomic.Uint64
+	roundDone := make(chan struct{}, 1)
+	in := make([]chan uint64, r)
+	for i := range in {
+		in[i] = make(chan uint64, 1)
+		wg.Add(1)
+		go func(in <-chan uint64) {
+			defer wg.Done()
+			started.Add(1)
+			var round uint64
+			for v := range in {
+				if v != round {
+					bad.Add(1)
+				}
+				round++
+				if left.Add(-1) == 0 {
+					roundDone <- struct{}{}
+				}
+			}
+		}(in[i])
+	}
+	for started.Load() < int64(r) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // let the last ones park
+	t0 := time.Now()
+	for round := uint64(0); round < n; round++ {
+		left.Store(int64(r))
+		for _, c := range in {
+			c <- round
+		}
+		<-roundDone
+	}
+	s.secs = since(t0)
+	for _, c := range in {
+		close(c)
+	}
+	wg.Wait()
+	if b := bad.Load(); b != 0 {
+		s.err = fmt.Errorf("wakeup: %d wakes carried the wrong round", b)
+	}
+	return s
+}
+
 // ---- skynet: a 10-ary tree of goroutines; leaves send their ordinal ----
 
 func skynetNode(num, size uint64, parent chan<- uint64) {
@@ -470,9 +603,10 @@ func median(v []float64) float64 {
 
 func main() {
 	workers := flag.Int("workers", 2, "worker threads (GOMAXPROCS)")
-	runs := flag.Int("runs", 5, "timed runs after one warm-up; secs is their median")
+	runs := flag.Int("runs", 5, "timed runs after the warm-ups; secs is their median")
+	warmups := flag.Int("warmups", 1, "untimed runs first (0: the process's first run is timed)")
 	quick := flag.Bool("quick", false, "divide the sizes marked * by 10")
-	only := flag.String("only", "", "comma-separated workloads: pingpong,counting,threadring,fanin,fjthrput,skynet,big")
+	only := flag.String("only", "", "comma-separated workloads: pingpong,counting,threadring,fanin,fjthrput,fanout,skynet,big; wakeup (only when named)")
 	flag.IntVar(&chanCap, "chan-cap", defaultChanCp, "buffer of the channels that stream messages")
 	type szOpt struct {
 		name  string
@@ -491,6 +625,10 @@ func main() {
 		{"fanin-n", &sz.faninN, 2000000, 1, true, "fanin: messages per producer *"},
 		{"fjthrput-a", &sz.fjA, 60, 1, false, "fjthrput: actors"},
 		{"fjthrput-n", &sz.fjN, 1000000, 1, true, "fjthrput: messages per actor *"},
+		{"fanout-r", &sz.fanoutR, 1000, 1, false, "fanout: receivers"},
+		{"fanout-n", &sz.fanoutN, 10000000, 1, true, "fanout: messages in all (at least fanout-r) *"},
+		{"wakeup-r", &sz.wakeupR, 100000, 1, false, "wakeup: idle receivers"},
+		{"wakeup-n", &sz.wakeupN, 100, 1, true, "wakeup: rounds (one wake each) *"},
 		{"skynet-leaves", &sz.skynetLeaves, 1000000, 10, true, "skynet: leaves, a power of 10 *"},
 		{"big-w", &sz.bigW, 1000, 1, false, "big: actors"},
 		{"big-m", &sz.bigM, 2000, 1, true, "big: pings per actor *"},
@@ -499,7 +637,7 @@ func main() {
 		flag.Uint64Var(o.p, o.name, o.dflt, o.help)
 	}
 	flag.Parse()
-	if flag.NArg() > 0 || *workers < 1 || *runs < 1 || chanCap < 0 {
+	if flag.NArg() > 0 || *workers < 1 || *runs < 1 || *warmups < 0 || chanCap < 0 {
 		fmt.Fprintf(os.Stderr, "cadre-peer-go: bad arguments\n")
 		flag.Usage()
 		os.Exit(2)
@@ -518,6 +656,10 @@ func main() {
 			os.Exit(2)
 		}
 	}
+	if sz.fanoutR > 1000000 || sz.fanoutN < sz.fanoutR {
+		fmt.Fprintf(os.Stderr, "cadre-peer-go: --fanout-r must be 1..1000000 and at most --fanout-n\n")
+		os.Exit(2)
+	}
 	runtime.GOMAXPROCS(*workers)
 
 	all := []workload{
@@ -526,8 +668,10 @@ func main() {
 		{"threadring", threadring, func() string { return fmt.Sprintf("R=%d T=%d", sz.ringR, sz.ringT) }},
 		{"fanin", fanin, func() string { return fmt.Sprintf("P=%d N=%d", sz.faninP, sz.faninN) }},
 		{"fjthrput", fjthrput, func() string { return fmt.Sprintf("A=%d N=%d", sz.fjA, sz.fjN) }},
+		{"fanout", fanout, func() string { return fmt.Sprintf("R=%d N=%d", sz.fanoutR, sz.fanoutN) }},
 		{"skynet", skynet, func() string { return fmt.Sprintf("leaves=%d", sz.skynetLeaves) }},
 		{"big", big, func() string { return fmt.Sprintf("W=%d M=%d", sz.bigW, sz.bigM) }},
+		{"wakeup", wakeup, func() string { return fmt.Sprintf("R=%d rounds=%d", sz.wakeupR, sz.wakeupN) }},
 	}
 	selected := map[string]bool{}
 	if *only != "" {
@@ -546,17 +690,18 @@ func main() {
 
 	allOK := true
 	for _, wl := range all {
-		if len(selected) > 0 && !selected[wl.name] {
+		if len(selected) > 0 && !selected[wl.name] || len(selected) == 0 && wl.name == "wakeup" {
 			continue
 		}
 		ok := true
 		var secs []float64
 		var last sample
-		for i := 0; i <= *runs && ok; i++ {
-			if i == 0 {
-				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): warm-up\n", wl.name, wl.size(), *workers)
+		for i := 0; i < *warmups+*runs && ok; i++ {
+			warmUp := i < *warmups
+			if warmUp {
+				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): warm-up %d/%d\n", wl.name, wl.size(), *workers, i+1, *warmups)
 			} else {
-				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): run %d/%d\n", wl.name, wl.size(), *workers, i, *runs)
+				fmt.Fprintf(os.Stderr, "%s (%s, workers %d): run %d/%d\n", wl.name, wl.size(), *workers, i-*warmups+1, *runs)
 			}
 			runtime.GC() // the previous run's garbage is not this run's
 			last = wl.fn()
@@ -564,7 +709,7 @@ func main() {
 				fmt.Fprintf(os.Stderr, "%s: FAILED: %v\n", wl.name, last.err)
 				ok = false
 			}
-			if i > 0 || !ok {
+			if !warmUp || !ok {
 				secs = append(secs, last.secs)
 			}
 		}
@@ -581,9 +726,19 @@ func main() {
 		if wl.name == "skynet" {
 			extra = fmt.Sprintf(",\"spawns\":%d,\"sps\":%.1f", last.spawns, sps)
 		}
+		if wl.name == "fanout" {
+			extra = fmt.Sprintf(",\"receivers\":%d", sz.fanoutR)
+		}
+		if wl.name == "wakeup" {
+			ns := 0.0
+			if ok && last.msgs > 0 {
+				ns = med * 1e9 / float64(last.msgs)
+			}
+			extra = fmt.Sprintf(",\"receivers\":%d,\"ns_per_wakeup\":%.1f", sz.wakeupR, ns)
+		}
 		fmt.Printf("{\"bench\":\"%s\",\"impl\":\"go\",\"workers\":%d,\"msgs\":%d,\"secs\":%.6f,\"mps\":%.1f,"+
-			"\"runs\":%d,\"stat\":\"median\",\"check\":\"%s\"%s,\"min_secs\":%.6f,\"max_secs\":%.6f}\n",
-			wl.name, *workers, last.msgs, med, mps, len(secs), check, extra, secs[0], secs[len(secs)-1])
+			"\"runs\":%d,\"warmups\":%d,\"stat\":\"median\",\"check\":\"%s\"%s,\"min_secs\":%.6f,\"max_secs\":%.6f}\n",
+			wl.name, *workers, last.msgs, med, mps, len(secs), *warmups, check, extra, secs[0], secs[len(secs)-1])
 		fmt.Fprintf(os.Stderr, "%-10s w%d %-22s %9.3f Mmsg/s  median %.4f s [%.4f .. %.4f]  %s\n",
 			wl.name, *workers, wl.size(), mps/1e6, med, secs[0], secs[len(secs)-1], check)
 	}

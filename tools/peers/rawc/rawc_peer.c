@@ -12,7 +12,7 @@
  * block: one with nothing to do spins briefly (pause), then yields.
  *
  * Two shapes:
- *  - Roles (pingpong, counting, fanin, fjthrput): a thread per group of
+ *  - Roles (pingpong, counting, fanin, fjthrput, fanout): a thread per group of
  *    actors that polls its actors' mailboxes directly. The first actor (ping,
  *    the producer, the sink, the sender) has thread 0 to itself; the others
  *    are spread over the other threads (all on thread 0 with one worker).
@@ -37,7 +37,11 @@
  *
  * The clock starts once every thread waits at the start gate, just before
  * the first message, and stops when the actor that completes the workload
- * has posted a semaphore (the main thread waits on it).
+ * has posted a semaphore (the main thread waits on it). --warmups untimed
+ * runs (default 1) come before each placement's --runs timed runs; with 0,
+ * the first placement's first run is the process's first (with --placement
+ * best, the second placement runs after the first: use --placement spread
+ * or packed for a cold run of each).
  */
 #define _GNU_SOURCE
 
@@ -62,6 +66,7 @@
 
 #define DEFAULT_WORKERS 2
 #define DEFAULT_RUNS 5
+#define DEFAULT_WARMUPS 1
 #define DEFAULT_TIMEOUT_S 180
 #define SKYNET_FANOUT 10
 #define BATCH 64    /* nodes taken from a mailbox at once */
@@ -102,20 +107,21 @@ enum wl {
 	WL_THREADRING,
 	WL_FANIN,
 	WL_FJTHRPUT,
+	WL_FANOUT,
 	WL_SKYNET,
 	WL_BIG,
 	WL_COUNT
 };
 
 static const char *const wl_names[WL_COUNT] = {
-        "pingpong", "counting", "threadring", "fanin", "fjthrput", "skynet", "big",
+        "pingpong", "counting", "threadring", "fanin", "fjthrput", "fanout", "skynet", "big",
 };
 
 /* ---- options ----------------------------------------------------------------------- */
 
 struct sizes {
 	uint64_t pingpong_n, counting_n, threadring_r, threadring_t, fanin_p, fanin_n;
-	uint64_t fjthrput_a, fjthrput_n, skynet_leaves, big_w, big_m, slice;
+	uint64_t fjthrput_a, fjthrput_n, fanout_r, fanout_n, skynet_leaves, big_w, big_m, slice;
 };
 
 struct size_opt {
@@ -135,6 +141,8 @@ static const struct size_opt size_opts[] = {
         {"--fanin-n", SZ(fanin_n), 2000000, 1, 1000000000000ULL, true},
         {"--fjthrput-a", SZ(fjthrput_a), 60, 1, 1000000, false},
         {"--fjthrput-n", SZ(fjthrput_n), 1000000, 1, 1000000000000ULL, true},
+        {"--fanout-r", SZ(fanout_r), 1000, 1, 1000000, false},
+        {"--fanout-n", SZ(fanout_n), 10000000, 1, 1000000000000ULL, true},
         {"--skynet-leaves", SZ(skynet_leaves), 1000000, 10, 100000000, true},
         {"--big-w", SZ(big_w), 1000, 2, 1000000, false},
         {"--big-m", SZ(big_m), 2000, 1, UINT32_MAX, true},
@@ -150,6 +158,7 @@ struct options {
 	struct sizes sz;
 	unsigned workers;
 	uint32_t runs;
+	uint32_t warmups;
 	uint64_t timeout_s;
 	bool quick;
 	unsigned only;
@@ -775,6 +784,140 @@ wl_fjthrput(double *secs, uint64_t *msgs, uint64_t *spawns)
 	return ok && !atomic_load(&g.failed) && f.dones == f.a;
 }
 
+/* ---- fanout -------------------------------------------------------------------------------
+ * The sender sends message k to receiver k % R with v = k / R (the count
+ * that receiver has so far, which it checks); receiver i's share is N / R,
+ * plus one for i < N % R. A receiver with its share answers (i, count) and
+ * is over; the sender checks every answer and the sum. */
+struct fo_recv {
+	cadre_mailbox *mb;
+	uint64_t count, share;
+	char pad[40]; /* one cache line per receiver */
+};
+
+struct fo {
+	cadre_mailbox *sender_mb;
+	struct fo_recv *rv;
+	uint64_t r, n, k, seq, target, dones, sum;
+};
+
+static inline uint64_t
+fo_share(uint64_t n, uint64_t r, uint64_t i)
+{
+	return n / r + (i < n % r ? 1 : 0);
+}
+
+/* The sender's answers: true once all are in (or one is wrong). */
+static bool
+fo_collect(struct fo *f, bool *progress)
+{
+	struct msg *ms[BATCH];
+	int k = take(f->sender_mb, ms, BATCH);
+
+	if (k <= 0)
+		return false;
+	*progress = true;
+	for (int i = 0; i < k; i++) {
+		struct msg *m = ms[i];
+		if (m->type != M_DONE || m->from >= f->r || m->v != fo_share(f->n, f->r, m->from)) {
+			run_fail("fanout: receiver %" PRIu32 " got %" PRIu64 " messages", m->from,
+			         m->v);
+			return true;
+		}
+		f->sum += m->v;
+		free(m);
+		f->dones++;
+	}
+	if (f->dones < f->r)
+		return false;
+	if (f->sum != f->n)
+		run_fail("fanout: the receivers got %" PRIu64 " messages, expected %" PRIu64,
+		         f->sum, f->n);
+	else
+		run_done();
+	return true;
+}
+
+static bool
+fo_step(void *ctx, unsigned r, bool *progress)
+{
+	struct fo *f = ctx;
+	struct msg *ms[BATCH];
+
+	if (r == 0) { /* the sender */
+		if (f->k >= f->n)
+			return fo_collect(f, progress);
+		uint64_t end = f->n - f->k > g.sz.slice ? f->k + g.sz.slice : f->n;
+		for (; f->k < end; f->k++) {
+			struct msg *m = msg_new(M_ITEM, 0, f->seq);
+			if (m == NULL)
+				return true;
+			push(f->rv[f->target].mb, m);
+			if (++f->target == f->r) {
+				f->target = 0;
+				f->seq++;
+			}
+		}
+		*progress = true;
+		return false;
+	}
+	struct fo_recv *rv = &f->rv[r - 1];
+	for (int done = 0; done < BUDGET;) {
+		int k = take(rv->mb, ms, BATCH);
+		if (k <= 0)
+			return false;
+		*progress = true;
+		done += k;
+		for (int i = 0; i < k; i++) {
+			struct msg *m = ms[i];
+			if (m->type != M_ITEM || m->v != rv->count) {
+				run_fail("fanout receiver %u: message %" PRIu64
+				         ", expected %" PRIu64,
+				         r - 1, m->v, rv->count);
+				return true;
+			}
+			if (++rv->count < rv->share) {
+				free(m);
+				continue;
+			}
+			m->type = M_DONE; /* the last message: reused for the answer */
+			m->from = r - 1;
+			m->v = rv->count;
+			push(f->sender_mb, m);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+wl_fanout(double *secs, uint64_t *msgs, uint64_t *spawns)
+{
+	struct fo f;
+	bool ok;
+
+	memset(&f, 0, sizeof f);
+	f.r = g.sz.fanout_r;
+	f.n = g.sz.fanout_n;
+	*msgs = f.n + f.r;
+	*spawns = f.r + 1;
+	f.rv = calloc(f.r, sizeof *f.rv);
+	ok = f.rv != NULL && cadre_mailbox_new(&f.sender_mb, 0) == 0;
+	for (uint64_t i = 0; ok && i < f.r; i++) {
+		f.rv[i].share = fo_share(f.n, f.r, i);
+		ok = cadre_mailbox_new(&f.rv[i].mb, 0) == 0;
+	}
+	if (!ok)
+		run_fail("out of memory");
+	else
+		*secs = roles_run(fo_step, &f, (unsigned)f.r + 1);
+	for (uint64_t i = 0; f.rv != NULL && i < f.r; i++)
+		cadre_mailbox_free(f.rv[i].mb);
+	cadre_mailbox_free(f.sender_mb);
+	free(f.rv);
+	return ok && !atomic_load(&g.failed) && f.dones == f.r;
+}
+
 /* ---- scheduled actors: static affinity, ready stacks ------------------------------------ */
 
 struct ract {
@@ -1365,7 +1508,8 @@ wl_skynet(double *secs, uint64_t *msgs, uint64_t *spawns)
 typedef bool (*wl_fn)(double *secs, uint64_t *msgs, uint64_t *spawns);
 
 static const wl_fn wl_fns[WL_COUNT] = {
-        wl_pingpong, wl_counting, wl_threadring, wl_fanin, wl_fjthrput, wl_skynet, wl_big,
+        wl_pingpong, wl_counting, wl_threadring, wl_fanin,
+        wl_fjthrput, wl_fanout,   wl_skynet,     wl_big,
 };
 
 static int
@@ -1387,7 +1531,7 @@ on_alarm(int sig)
 	_exit(3);
 }
 
-/* One placement's warm-up and timed runs: the median, min and max of the
+/* One placement's warm-ups and timed runs: the median, min and max of the
  * timed runs (of the failed one if any). Returns whether every run passed. */
 static bool
 run_placement(enum wl w, const struct options *o, unsigned threads, double st[3], uint64_t *msgs,
@@ -1401,17 +1545,20 @@ run_placement(enum wl w, const struct options *o, unsigned threads, double st[3]
 		fprintf(stderr, "cadre-peer-rawc: out of memory\n");
 		exit(1);
 	}
-	for (uint32_t i = 0; i <= o->runs && ok; i++) {
+	for (uint32_t i = 0; i < o->warmups + o->runs && ok; i++) {
 		double s = 0;
+		bool warm_up = i < o->warmups;
 
-		if (i == 0)
-			fprintf(stderr, "%s (workers %u, %u thread%s): warm-up\n", wl_names[w],
-			        o->workers, threads, threads > 1 ? "s" : "");
+		if (warm_up)
+			fprintf(stderr,
+			        "%s (workers %u, %u thread%s): warm-up %" PRIu32 "/%" PRIu32 "\n",
+			        wl_names[w], o->workers, threads, threads > 1 ? "s" : "", i + 1,
+			        o->warmups);
 		else
 			fprintf(stderr,
 			        "%s (workers %u, %u thread%s): run %" PRIu32 "/%" PRIu32 "\n",
-			        wl_names[w], o->workers, threads, threads > 1 ? "s" : "", i,
-			        o->runs);
+			        wl_names[w], o->workers, threads, threads > 1 ? "s" : "",
+			        i - o->warmups + 1, o->runs);
 		run_reset(o, threads);
 		alarm((unsigned)o->timeout_s);
 		ok = wl_fns[w](&s, msgs, spawns);
@@ -1420,7 +1567,7 @@ run_placement(enum wl w, const struct options *o, unsigned threads, double st[3]
 			fprintf(stderr, "%s: FAILED%s%s\n", wl_names[w], g.why[0] ? ": " : "",
 			        g.why);
 		sem_destroy(&g.done);
-		if (i > 0 || !ok)
+		if (!warm_up || !ok)
 			secs[done++] = s;
 	}
 	qsort(secs, done, sizeof *secs, cmp_double);
@@ -1454,13 +1601,15 @@ run_case(enum wl w, const struct options *o)
 	int b = !ran[0] || (ran[1] && (!ok[0] || (ok[1] && mps[1] > mps[0]))) ? 1 : 0;
 	bool good = ok[b] && (!ran[b ^ 1] || ok[b ^ 1]);
 	printf("{\"bench\":\"%s\",\"impl\":\"rawc\",\"workers\":%u,\"msgs\":%" PRIu64
-	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32
+	       ",\"secs\":%.6f,\"mps\":%.1f,\"runs\":%" PRIu32 ",\"warmups\":%" PRIu32
 	       ",\"stat\":\"median\",\"check\":\"%s\"",
-	       wl_names[w], o->workers, msgs, st[b][0], good ? mps[b] : 0.0, o->runs,
+	       wl_names[w], o->workers, msgs, st[b][0], good ? mps[b] : 0.0, o->runs, o->warmups,
 	       good ? "ok" : "fail");
 	if (w == WL_SKYNET)
 		printf(",\"spawns\":%" PRIu64 ",\"sps\":%.1f", spawns,
 		       good && st[b][0] > 0 ? (double)spawns / st[b][0] : 0);
+	if (w == WL_FANOUT)
+		printf(",\"receivers\":%" PRIu64, o->sz.fanout_r);
 	printf(",\"min_secs\":%.6f,\"max_secs\":%.6f,\"placement\":\"%s\"", st[b][1], st[b][2],
 	       pnames[b]);
 	for (int p = 0; p < 2; p++)
@@ -1480,8 +1629,8 @@ run_case(enum wl w, const struct options *o)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: cadre-peer-rawc [--workers N] [--runs R] [--quick] [--only "
-	           "NAME[,NAME...]]\n"
+	fprintf(f, "usage: cadre-peer-rawc [--workers N] [--runs R] [--warmups W] [--quick]\n"
+	           "                       [--only NAME[,NAME...]]\n"
 	           "                       [--placement spread|packed|best] [--timeout SECS]\n"
 	           "                       [size options as cadre-bench's]\n"
 	           "  --placement   spread: the actors over --workers threads; packed: all on one\n"
@@ -1551,6 +1700,9 @@ parse_args(int argc, char **argv, struct options *o)
 		} else if (IS("--runs")) {
 			known = parse_u64(VALUE(), 1, 1000, &v);
 			o->runs = (uint32_t)v;
+		} else if (IS("--warmups")) {
+			known = parse_u64(VALUE(), 0, 1000, &v);
+			o->warmups = (uint32_t)v;
 		} else if (IS("--timeout")) {
 			known = parse_u64(VALUE(), 1, 86400, &o->timeout_s);
 		} else if (IS("--only")) {
@@ -1593,6 +1745,7 @@ main(int argc, char **argv)
 {
 	struct options o = {.workers = DEFAULT_WORKERS,
 	                    .runs = DEFAULT_RUNS,
+	                    .warmups = DEFAULT_WARMUPS,
 	                    .timeout_s = DEFAULT_TIMEOUT_S,
 	                    .placement = PL_BEST};
 	bool ok = true;
@@ -1611,6 +1764,10 @@ main(int argc, char **argv)
 		l /= SKYNET_FANOUT;
 	if (l != 1) {
 		fprintf(stderr, "cadre-peer-rawc: --skynet-leaves must be a power of 10\n");
+		return 2;
+	}
+	if (o.sz.fanout_n < o.sz.fanout_r) {
+		fprintf(stderr, "cadre-peer-rawc: --fanout-n must be at least --fanout-r\n");
 		return 2;
 	}
 	memset(&sa, 0, sizeof sa);

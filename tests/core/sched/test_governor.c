@@ -1,0 +1,311 @@
+/* The parallelism governor (core/src/sched/govern.c) and its dormant
+ * workers.
+ *
+ * decisions: the governor's state machine fed with chosen rates: a probe
+ * of fewer workers that wins twice becomes the count; one that loses goes
+ * back and probes less often (up to every 256 epochs); long runs never
+ * probe fewer workers; a gap (idle, or long runs) starts again from every
+ * worker.
+ *
+ * flapping: with the governor off, a thread flips the active count between
+ * 1 and 2 every 100 us while 2,000 tokens hop 300 times each between 64
+ * actors (sent from actors and from outside): every message is handled,
+ * exactly, and nothing is stranded on a dormant worker (a bounded wait).
+ *
+ * stuck: with one active worker, an actor spins (never yields its worker)
+ * until another one, queued behind it on the same worker, has started:
+ * only the dormant worker can run it (after 10 x steal_after_us).
+ *
+ * idle: with one active worker and nothing to do, the dormant worker
+ * sleeps (it does not nap in a loop). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cadre.h>
+
+#include "cadre__atomic.h"
+#include "cadre__sched.h"
+#include "check.h"
+#include "quiet.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+}
+
+/* Sets the active count as the governor would (govern.c's set_active). */
+static void
+force_active(cadre_system *sys, unsigned n)
+{
+	unsigned old = cadre__load_rlx_u32(&sys->active);
+	cadre__store_rlx_u32(&sys->active, n); /* a hint, as in govern.c */
+	for (unsigned i = old; i < n; i++)
+		cadre__sched_kick(&sys->workers[i]);
+}
+
+/* ---- decisions ---------------------------------------------------------- */
+static void
+decisions(void)
+{
+	struct cadre__gov g;
+	cadre__gov_reset(&g, 2);
+	/* Steady at 2 for 4 epochs (every = 4), then a probe of 1. */
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 2);
+	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 1); /* probe: settle */
+	CHECK_EQ(cadre__gov_step(&g, 2, 500, true), 1); /* settling: not judged */
+	CHECK_EQ(cadre__gov_step(&g, 2, 130, true), 1); /* a win */
+	CHECK_EQ(g.k, 2u);
+	CHECK_EQ(cadre__gov_step(&g, 2, 130, true), 1); /* two: 1 is the count */
+	CHECK_EQ(g.k, 1u);
+	CHECK_EQ(g.switches, 1u);
+
+	/* At 1, probes of 2 that lose: back to 1, and probes get rarer. */
+	unsigned probes = 0, epochs = 0;
+	while (probes < 8) {
+		unsigned want = cadre__gov_step(&g, 2, 100, true);
+		epochs++;
+		if (want == 2) { /* the probe: settle, then a losing epoch */
+			probes++;
+			CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 2);
+			CHECK_EQ(cadre__gov_step(&g, 2, 90, true), 1);
+			CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 1); /* settles back */
+			epochs += 3;
+		}
+		CHECK(epochs < 2000);
+	}
+	CHECK_EQ(g.k, 1u);
+	CHECK_EQ(g.every, 256u); /* 4 doubled 8 times, capped */
+	CHECK_EQ(g.switches, 1u);
+
+	/* A probe that wins once and then loses is not taken. */
+	cadre__gov_reset(&g, 2);
+	for (int i = 0; i < 3; i++)
+		cadre__gov_step(&g, 2, 100, true);
+	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 1);
+	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 1);
+	CHECK_EQ(cadre__gov_step(&g, 2, 200, true), 1);
+	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 2);
+	CHECK_EQ(g.k, 2u);
+
+	/* Long runs: never a probe of fewer workers. */
+	cadre__gov_reset(&g, 2);
+	for (int i = 0; i < 1000; i++)
+		CHECK_EQ(cadre__gov_step(&g, 2, 1, false), 2);
+
+	/* A gap at 1 starts again from every worker. */
+	cadre__gov_reset(&g, 4);
+	g.k = 1;
+	CHECK_EQ(cadre__gov_step(&g, 4, -1, true), 4);
+	CHECK_EQ(g.k, 4u);
+
+	/* With 4 workers, probes alternate down and up from the middle. */
+	cadre__gov_reset(&g, 4);
+	g.k = 2;
+	unsigned seen_up = 0, seen_down = 0;
+	for (int i = 0; i < 200; i++) {
+		unsigned want = cadre__gov_step(&g, 4, 100, true);
+		seen_up += want == 3;
+		seen_down += want == 1;
+	}
+	CHECK(seen_up > 0 && seen_down > 0);
+	CHECK_EQ(g.k, 2u); /* equal rates never win */
+}
+
+/* ---- flapping ----------------------------------------------------------- */
+#define ACTORS 64
+#define M_HOP 1u
+
+static cadre_ref ring[ACTORS];
+static uint64_t tokens_done;
+
+struct hopper {
+	cadre_actor base;
+	uint64_t rng;
+};
+
+static int
+hopper_start(cadre_actor *self, void *arg)
+{
+	((struct hopper *)self)->rng = (uint64_t)(uintptr_t)arg * 0x9E3779B97F4A7C15ull + 1;
+	return 0;
+}
+
+static int
+hopper_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct hopper *h = (struct hopper *)self;
+	uint32_t left;
+	CHECK_EQ(m->size, sizeof left);
+	memcpy(&left, m->data, sizeof left);
+	if (left == 0) {
+		cadre__faa_acqrel_u64(&tokens_done, 1); /* read by main */
+		return 0;
+	}
+	left--;
+	h->rng = h->rng * 6364136223846793005ull + 1442695040888963407ull;
+	cadre_ref to = ring[(h->rng >> 33) % ACTORS];
+	CHECK_EQ(cadre_send(cadre_actor_system(self), to, M_HOP, &left, sizeof left), 0);
+	return 0;
+}
+
+static const cadre_behaviour hopper_beh = {
+        .size = sizeof(struct hopper), .start = hopper_start, .receive = hopper_receive};
+
+static uint32_t flipping;
+
+static void *
+flipper(void *arg)
+{
+	cadre_system *sys = arg;
+	unsigned n = 1;
+	while (cadre__load_acq_u32(&flipping)) { /* pairs with main's release */
+		force_active(sys, n);
+		n = 3 - n;
+		nanosleep(&(struct timespec){0, 100000L}, NULL);
+	}
+	force_active(sys, 2);
+	return NULL;
+}
+
+static void
+flapping(void)
+{
+	const long tokens = test_size("CADRE_GOV_TOKENS", 2000);
+	const uint32_t hops = 300;
+	cadre_system *sys;
+	cadre_config cfg = {.workers = 2, .no_governor = true};
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	for (int i = 0; i < ACTORS; i++)
+		CHECK_EQ(cadre_spawn(sys, &hopper_beh, NULL, (void *)(uintptr_t)(i + 1), &ring[i]),
+		         0);
+	cadre__store_rel_u64(&tokens_done, 0); /* nothing runs a token yet */
+	cadre__store_rel_u32(&flipping, 1);    /* pairs with the flipper's acquire */
+	pthread_t t;
+	CHECK_EQ(pthread_create(&t, NULL, flipper, sys), 0);
+	for (long i = 0; i < tokens; i++) {
+		uint32_t left = hops;
+		CHECK_EQ(cadre_send(sys, ring[i % ACTORS], M_HOP, &left, sizeof left), 0);
+		if (i % 256 == 0)
+			sleep_ms(1); /* outside sends spread over the flips */
+	}
+	double end = now_s() + 60;
+	while (cadre__load_acq_u64(&tokens_done) < (uint64_t)tokens) { /* pairs with hoppers */
+		CHECK(now_s() < end);
+		sleep_ms(1);
+	}
+	cadre__store_rel_u32(&flipping, 0); /* pairs with the flipper's acquire */
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	CHECK_EQ(cadre_system_await_quiescent(sys, 10000), 0);
+	cadre_stats st;
+	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
+	CHECK_EQ(st.handled, (uint64_t)tokens * (hops + 1));
+	CHECK_EQ(st.sent, st.handled);
+	CHECK_EQ(st.dead_letters, 0);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	cadre_system_free(sys);
+}
+
+/* ---- stuck -------------------------------------------------------------- */
+static uint32_t y_started, x_done, x_timed_out;
+
+static int
+y_start(cadre_actor *self, void *arg)
+{
+	(void)arg;
+	cadre__store_rel_u32(&y_started, 1); /* pairs with x's acquire load */
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour y_beh = {
+        .size = sizeof(cadre_actor), .start = y_start, .receive = noop_receive};
+
+/* Spins until y has started, at most 10 s; y is queued behind it. */
+static int
+x_start(cadre_actor *self, void *arg)
+{
+	(void)arg;
+	cadre_ref y;
+	CHECK_EQ(cadre_spawn(cadre_actor_system(self), &y_beh, NULL, NULL, &y), 0);
+	double end = now_s() + 10.0;
+	while (cadre__load_acq_u32(&y_started) == 0) { /* pairs with y_start */
+		if (now_s() > end) {
+			cadre__store_rel_u32(&x_timed_out, 1); /* read by main after x_done */
+			break;
+		}
+	}
+	cadre__store_rel_u32(&x_done, 1); /* pairs with main's acquire load */
+	return cadre_stop(self);
+}
+
+static const cadre_behaviour x_beh = {
+        .size = sizeof(cadre_actor), .start = x_start, .receive = noop_receive};
+
+static void
+stuck(void)
+{
+	cadre_system *sys;
+	cadre_config cfg = {.workers = 2, .no_governor = true};
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	force_active(sys, 1);
+	for (int round = 0; round < 5; round++) {
+		sleep_ms(20);                        /* both asleep */
+		cadre__store_rel_u32(&y_started, 0); /* no actor runs now */
+		cadre__store_rel_u32(&x_done, 0);
+		cadre_ref x;
+		CHECK_EQ(cadre_spawn(sys, &x_beh, NULL, NULL, &x), 0);
+		for (int i = 0; cadre__load_acq_u32(&x_done) == 0; i++) { /* pairs with x */
+			CHECK(i < 30000);
+			sleep_ms(1);
+		}
+		CHECK_EQ(cadre__load_acq_u32(&x_timed_out), 0); /* y ran while x spun */
+		CHECK_EQ(cadre_system_await_stopped(sys, 10000), 0);
+	}
+	cadre_stats w1;
+	CHECK_EQ(cadre_system_stats(sys, 1, &w1), 0);
+	CHECK(w1.steals >= 5); /* the dormant worker took each y */
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	cadre_system_free(sys);
+}
+
+/* ---- idle --------------------------------------------------------------- */
+static void
+idle(void)
+{
+	cadre_system *sys;
+	cadre_config cfg = {.workers = 2, .no_governor = true};
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	force_active(sys, 1);
+	sleep_ms(50);
+	cadre_stats a, b;
+	CHECK_EQ(cadre_system_stats(sys, 1, &a), 0);
+	sleep_ms(300);
+	CHECK_EQ(cadre_system_stats(sys, 1, &b), 0);
+	/* A nap loop would park every ~1 ms: 300 times. */
+	CHECK(b.parks - a.parks <= 10);
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	cadre_system_free(sys);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	TEST_CASE_IF(only, decisions);
+	TEST_CASE_IF(only, flapping);
+	TEST_CASE_IF(only, stuck);
+	TEST_CASE_IF(only, idle);
+	fprintf(stderr, "test_governor: ok\n");
+	return 0;
+}
