@@ -210,6 +210,16 @@ cadre__fetch_and_sc_u64(uint64_t *p, uint64_t bits)
 	return __atomic_fetch_and(p, bits, __ATOMIC_SEQ_CST);
 }
 CADRE__A_INLINE uint32_t
+cadre__fetch_or_sc_u32(uint32_t *p, uint32_t bits)
+{
+	return __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint32_t
+cadre__fetch_and_sc_u32(uint32_t *p, uint32_t bits)
+{
+	return __atomic_fetch_and(p, bits, __ATOMIC_SEQ_CST);
+}
+CADRE__A_INLINE uint32_t
 cadre__load_sc_u32(const uint32_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
@@ -483,6 +493,32 @@ cadre__fetch_and_sc_u64(uint64_t *p, uint64_t bits)
 	while (!cadre__cas_sc_u64(p, old, old & bits))
 		old = ck_pr_load_64(p);
 	return old;
+}
+CADRE__A_INLINE uint32_t
+cadre__fetch_or_sc_u32(uint32_t *p, uint32_t bits)
+{
+	uint32_t old = ck_pr_load_32(p);
+	for (;;) {
+		cadre__ck_rmw_pre();
+		bool ok = ck_pr_cas_32(p, old, old | bits);
+		cadre__ck_rmw_post();
+		if (ok)
+			return old;
+		old = ck_pr_load_32(p);
+	}
+}
+CADRE__A_INLINE uint32_t
+cadre__fetch_and_sc_u32(uint32_t *p, uint32_t bits)
+{
+	uint32_t old = ck_pr_load_32(p);
+	for (;;) {
+		cadre__ck_rmw_pre();
+		bool ok = ck_pr_cas_32(p, old, old & bits);
+		cadre__ck_rmw_post();
+		if (ok)
+			return old;
+		old = ck_pr_load_32(p);
+	}
 }
 CADRE__A_INLINE uint32_t
 cadre__load_sc_u32(const uint32_t *p)

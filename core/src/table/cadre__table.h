@@ -42,6 +42,7 @@ enum {
 	CADRE__SIG_F_PARENT_STOPS = 8, /* spawned linked by a TRAP_STOP actor, which stops it */
 	CADRE__SIG_F_IO = 16,          /* was given an I/O handle (io/): its finish closes them */
 	CADRE__SIG_F_IO_DONE = 32,     /* finished: may be given no I/O handle any more (io/) */
+	CADRE__SIG_F_MUTED = 64, /* muted: out of the run queues; cleared once, by its unmute */
 };
 
 enum {

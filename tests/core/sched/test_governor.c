@@ -185,12 +185,7 @@ flapping(void)
 	const long tokens = test_size("CADRE_GOV_TOKENS", 2000);
 	const uint32_t hops = 300;
 	cadre_system *sys;
-	/* Backpressure off: this case is about handing work over. (With it on,
-	 * this random traffic can deadlock Cadre's muting, with or without the
-	 * governor: a cycle of actors that each coped, then were muted while
-	 * the next one's MUTE waited unhandled in their mailbox; found by this
-	 * test under TSan, open: docs/architecture.md, backpressure.) */
-	cadre_config cfg = {.workers = 2, .no_governor = true, .no_backpressure = true};
+	cadre_config cfg = {.workers = 2, .no_governor = true};
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	for (int i = 0; i < ACTORS; i++)
 		CHECK_EQ(cadre_spawn(sys, &hopper_beh, NULL, (void *)(uintptr_t)(i + 1), &ring[i]),
