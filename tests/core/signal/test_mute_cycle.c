@@ -104,7 +104,6 @@ round_of_hops(void)
 	cadre_system_free(sys);
 }
 
-
 int
 main(void)
 {
