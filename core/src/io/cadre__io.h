@@ -270,5 +270,9 @@ int cadre__io_bind(const struct cadre__addr *a, int type, int backlog);
 void cadre__io_unstarve(struct cadre__io *io);
 /* Keeps a's path in s, to unlink at close (a named Unix socket). */
 int cadre__io_keep_path(struct cadre__ioh *s, const struct cadre__addr *a);
+/* Registers fd, bound to a, as a reading handle of kind (LISTEN or DGRAM)
+ * owned by me, into *out; on failure closes fd and unlinks a's path. */
+int cadre__io_open_bound(struct cadre__io *io, cadre_ref me, int fd, const struct cadre__addr *a,
+                         uint8_t kind, const cadre_tcp_opts *opts, cadre_io *out);
 
 #endif /* CADRE__IO_H */

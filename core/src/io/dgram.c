@@ -29,27 +29,7 @@ cadre_udp_open(cadre_actor *self, const char *addr, cadre_io *out)
 	int fd = cadre__io_bind(&a, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return fd;
-	struct cadre__ioh *s;
-	cadre_io h;
-	if ((rc = cadre__io_sock(io, me, fd, CADRE__IO_DGRAM, NULL, &s, &h)) != 0) {
-		close(fd);
-		if (a.named)
-			unlink(((struct sockaddr_un *)(void *)&a.ss)->sun_path);
-		return rc == CADRE_ENOACTOR ? CADRE_ECLOSED : rc;
-	}
-	s->reading = true;
-	rc = cadre__io_keep_path(s, &a);
-	if (rc == 0 && cadre__io_sync(io, s) != 0)
-		rc = CADRE_ENOMEM;
-	if (rc != 0) {
-		if (s->path == NULL && a.named)
-			unlink(((struct sockaddr_un *)(void *)&a.ss)->sun_path);
-		cadre__io_end(io, s, false, 0, 0);
-		return rc;
-	}
-	pthread_mutex_unlock(&s->lock);
-	*out = h;
-	return 0;
+	return cadre__io_open_bound(io, me, fd, &a, CADRE__IO_DGRAM, NULL, out);
 }
 
 int

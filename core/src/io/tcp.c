@@ -98,6 +98,34 @@ cadre__io_keep_path(struct cadre__ioh *s, const struct cadre__addr *a)
 }
 
 int
+cadre__io_open_bound(struct cadre__io *io, cadre_ref me, int fd, const struct cadre__addr *a,
+                     uint8_t kind, const cadre_tcp_opts *opts, cadre_io *out)
+{
+	struct cadre__ioh *s;
+	cadre_io h;
+	int rc = cadre__io_sock(io, me, fd, kind, opts, &s, &h);
+	if (rc != 0) {
+		close(fd);
+		if (a->named)
+			unlink(((const struct sockaddr_un *)(const void *)&a->ss)->sun_path);
+		return rc == CADRE_ENOACTOR ? CADRE_ECLOSED : rc;
+	}
+	s->reading = true;
+	rc = cadre__io_keep_path(s, a);
+	if (rc == 0 && cadre__io_sync(io, s) != 0)
+		rc = CADRE_ENOMEM;
+	if (rc != 0) {
+		if (s->path == NULL && a->named)
+			unlink(((const struct sockaddr_un *)(const void *)&a->ss)->sun_path);
+		cadre__io_end(io, s, false, 0, 0);
+		return rc;
+	}
+	pthread_mutex_unlock(&s->lock);
+	*out = h;
+	return 0;
+}
+
+int
 cadre_tcp_listen(cadre_actor *self, const char *addr, const cadre_tcp_opts *opts, cadre_io *out)
 {
 	if (self == NULL || addr == NULL || out == NULL || (opts != NULL && opts->backlog < 0))
@@ -114,27 +142,7 @@ cadre_tcp_listen(cadre_actor *self, const char *addr, const cadre_tcp_opts *opts
 	                        opts != NULL && opts->backlog > 0 ? opts->backlog : 1024);
 	if (fd < 0)
 		return fd;
-	struct cadre__ioh *s;
-	cadre_io h;
-	if ((rc = cadre__io_sock(io, me, fd, CADRE__IO_LISTEN, opts, &s, &h)) != 0) {
-		close(fd);
-		if (a.named)
-			unlink(((struct sockaddr_un *)(void *)&a.ss)->sun_path);
-		return rc == CADRE_ENOACTOR ? CADRE_ECLOSED : rc;
-	}
-	s->reading = true;
-	rc = cadre__io_keep_path(s, &a);
-	if (rc == 0 && cadre__io_sync(io, s) != 0)
-		rc = CADRE_ENOMEM;
-	if (rc != 0) {
-		if (s->path == NULL && a.named)
-			unlink(((struct sockaddr_un *)(void *)&a.ss)->sun_path);
-		cadre__io_end(io, s, false, 0, 0);
-		return rc;
-	}
-	pthread_mutex_unlock(&s->lock);
-	*out = h;
-	return 0;
+	return cadre__io_open_bound(io, me, fd, &a, CADRE__IO_LISTEN, opts, out);
 }
 
 /* ---- accepting ---------------------------------------------------------------- */

@@ -68,7 +68,6 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->max_msg = cfg->max_message_size != 0 ? cfg->max_message_size : (1u << 20);
 	sys->shutdown_ms = cfg->shutdown_timeout != 0 ? cfg->shutdown_timeout : 5000;
 	sys->run_next = !cfg->no_run_next;
-	sys->governor = !cfg->no_governor;
 	sys->backpressure = !cfg->no_backpressure;
 	sys->coalesce = !cfg->no_coalesce;
 	sys->dead_letter = cfg->dead_letter;
@@ -149,7 +148,7 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		goto fail_bpool;
 	if ((rc = cadre__timers_start(sys)) != 0)
 		goto fail_io;
-	cadre__gov_init(sys, sys->governor);
+	cadre__gov_init(sys, !cfg->no_governor);
 	rc = cadre__workers_start(sys, &pl);
 	cadre__placement_free(&pl); /* each worker took its CPU */
 	if (rc != 0)

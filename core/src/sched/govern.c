@@ -48,8 +48,9 @@
  * on an active worker for 10 x steal_after_us (a long run holds it up) is
  * stolen and run by the dormant worker, which hands back what that run
  * woke. Its park naps for that long while an active worker is busy, and
- * sleeps when all of them are parked, so an idle system still uses no
- * CPU (and the gap rule above wakes it when work comes back).
+ * sleeps, in sleep_mask, when all of them are parked, so an idle system
+ * still uses no CPU; the first actor then queued into an empty run queue
+ * wakes it if no active worker was asleep (sched.c's local_push).
  *
  * Memory order: `active` is a hint read relaxed. A worker that reads a
  * stale value hands work over once more or not at all; it never strands
@@ -85,8 +86,10 @@ cadre__gov_init(struct cadre_system *sys, bool on)
 static void
 set_active(struct cadre_system *sys, unsigned n)
 {
+	/* Relaxed load and store: `active` is a hint (the Design notes); only
+	 * the epoch's holder writes it. */
 	unsigned old = cadre__load_rlx_u32(&sys->active);
-	cadre__store_rlx_u32(&sys->active, n); /* a hint: see the Design notes */
+	cadre__store_rlx_u32(&sys->active, n);
 	/* Workers that become active may be asleep with nothing queued on
 	 * them: wake them so that they look (a spurious wake-up is harmless). */
 	for (unsigned i = old; i < n; i++) {
@@ -184,6 +187,7 @@ void
 cadre__govern(struct cadre__worker *w)
 {
 	struct cadre_system *sys = w->sys;
+	/* Relaxed: a first look; the CAS below decides. */
 	uint64_t end = cadre__load_rlx_u64(&sys->gov_next);
 	/* acq_rel (the acquire matters): pairs with the release store below
 	 * by the last winner, so its writes to sys->gov are visible; only one
@@ -199,7 +203,7 @@ cadre__govern(struct cadre__worker *w)
 	}
 	uint64_t dt = now - g->last_ns;
 	double r = dt > 4u * GOV_EPOCH_NS ? -1 : (double)(msgs - g->last_msgs) * 1e6 / (double)dt;
-	unsigned k = cadre__load_rlx_u32(&sys->active);
+	unsigned k = cadre__load_rlx_u32(&sys->active); /* relaxed: we are its only writer */
 	bool short_runs = (runs - g->last_runs) * GOV_EPOCH_NS >= (uint64_t)GOV_SHORT_RUNS * k * dt;
 	g->last_ns = now;
 	g->last_msgs = msgs;

@@ -184,7 +184,6 @@ struct cadre_system {
 	uint32_t max_msg;
 	int64_t shutdown_ms; /* cadre_system_free's shutdown deadline (cfg.shutdown_timeout) */
 	bool run_next;
-	bool governor; /* sched/govern.c decides how many workers take work */
 	bool backpressure;
 	bool coalesce;
 	cadre_dead_letter_fn dead_letter;

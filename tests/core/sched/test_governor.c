@@ -28,28 +28,17 @@
 #include "cadre__atomic.h"
 #include "cadre__sched.h"
 #include "check.h"
+#include "hops.h"
 #include "quiet.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void
-sleep_ms(long ms)
-{
-	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
-}
 
 /* Sets the active count as the governor would (govern.c's set_active). */
 static void
 force_active(cadre_system *sys, unsigned n)
 {
+	/* Relaxed load and store: a hint, as in govern.c (whose governor is
+	 * off here: this thread is the only writer). */
 	unsigned old = cadre__load_rlx_u32(&sys->active);
-	cadre__store_rlx_u32(&sys->active, n); /* a hint, as in govern.c */
+	cadre__store_rlx_u32(&sys->active, n);
 	for (unsigned i = old; i < n; i++)
 		cadre__sched_kick(&sys->workers[i]);
 }
@@ -124,45 +113,6 @@ decisions(void)
 }
 
 /* ---- flapping ----------------------------------------------------------- */
-#define ACTORS 64
-#define M_HOP 1u
-
-static cadre_ref ring[ACTORS];
-static uint64_t tokens_done;
-
-struct hopper {
-	cadre_actor base;
-	uint64_t rng;
-};
-
-static int
-hopper_start(cadre_actor *self, void *arg)
-{
-	((struct hopper *)self)->rng = (uint64_t)(uintptr_t)arg * 0x9E3779B97F4A7C15ull + 1;
-	return 0;
-}
-
-static int
-hopper_receive(cadre_actor *self, const cadre_msg *m)
-{
-	struct hopper *h = (struct hopper *)self;
-	uint32_t left;
-	CHECK_EQ(m->size, sizeof left);
-	memcpy(&left, m->data, sizeof left);
-	if (left == 0) {
-		cadre__faa_acqrel_u64(&tokens_done, 1); /* read by main */
-		return 0;
-	}
-	left--;
-	h->rng = h->rng * 6364136223846793005ull + 1442695040888963407ull;
-	cadre_ref to = ring[(h->rng >> 33) % ACTORS];
-	CHECK_EQ(cadre_send(cadre_actor_system(self), to, M_HOP, &left, sizeof left), 0);
-	return 0;
-}
-
-static const cadre_behaviour hopper_beh = {
-        .size = sizeof(struct hopper), .start = hopper_start, .receive = hopper_receive};
-
 static uint32_t flipping;
 
 static void *
@@ -182,37 +132,16 @@ flipper(void *arg)
 static void
 flapping(void)
 {
-	const long tokens = test_size("CADRE_GOV_TOKENS", 2000);
-	const uint32_t hops = 300;
 	cadre_system *sys;
 	cadre_config cfg = {.workers = 2, .no_governor = true};
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
-	for (int i = 0; i < ACTORS; i++)
-		CHECK_EQ(cadre_spawn(sys, &hopper_beh, NULL, (void *)(uintptr_t)(i + 1), &ring[i]),
-		         0);
-	cadre__store_rel_u64(&tokens_done, 0); /* nothing runs a token yet */
-	cadre__store_rel_u32(&flipping, 1);    /* pairs with the flipper's acquire */
+	cadre__store_rel_u32(&flipping, 1); /* pairs with the flipper's acquire */
 	pthread_t t;
 	CHECK_EQ(pthread_create(&t, NULL, flipper, sys), 0);
-	for (long i = 0; i < tokens; i++) {
-		uint32_t left = hops;
-		CHECK_EQ(cadre_send(sys, ring[i % ACTORS], M_HOP, &left, sizeof left), 0);
-		if (i % 256 == 0)
-			sleep_ms(1); /* outside sends spread over the flips */
-	}
-	double end = now_s() + 60;
-	while (cadre__load_acq_u64(&tokens_done) < (uint64_t)tokens) { /* pairs with hoppers */
-		CHECK(now_s() < end);
-		sleep_ms(1);
-	}
+	cadre_stats st;
+	hops_run(sys, test_size("CADRE_GOV_TOKENS", 2000), 300, &st);
 	cadre__store_rel_u32(&flipping, 0); /* pairs with the flipper's acquire */
 	CHECK_EQ(pthread_join(t, NULL), 0);
-	CHECK_EQ(cadre_system_await_quiescent(sys, 10000), 0);
-	cadre_stats st;
-	CHECK_EQ(cadre_system_stats(sys, -1, &st), 0);
-	CHECK_EQ(st.handled, (uint64_t)tokens * (hops + 1));
-	CHECK_EQ(st.sent, st.handled);
-	CHECK_EQ(st.dead_letters, 0);
 	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
 	cadre_system_free(sys);
 }
@@ -238,9 +167,9 @@ x_start(cadre_actor *self, void *arg)
 	(void)arg;
 	cadre_ref y;
 	CHECK_EQ(cadre_spawn(cadre_actor_system(self), &y_beh, NULL, NULL, &y), 0);
-	double end = now_s() + 10.0;
+	uint64_t end = now_ns() + UINT64_C(10000000000);
 	while (cadre__load_acq_u32(&y_started) == 0) { /* pairs with y_start */
-		if (now_s() > end) {
+		if (now_ns() > end) {
 			cadre__store_rel_u32(&x_timed_out, 1); /* read by main after x_done */
 			break;
 		}
@@ -260,14 +189,14 @@ stuck(void)
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	force_active(sys, 1);
 	for (int round = 0; round < 5; round++) {
-		sleep_ms(20);                        /* both asleep */
+		nap_ms(20);                          /* both asleep */
 		cadre__store_rel_u32(&y_started, 0); /* no actor runs now */
 		cadre__store_rel_u32(&x_done, 0);
 		cadre_ref x;
 		CHECK_EQ(cadre_spawn(sys, &x_beh, NULL, NULL, &x), 0);
 		for (int i = 0; cadre__load_acq_u32(&x_done) == 0; i++) { /* pairs with x */
 			CHECK(i < 30000);
-			sleep_ms(1);
+			nap_ms(1);
 		}
 		CHECK_EQ(cadre__load_acq_u32(&x_timed_out), 0); /* y ran while x spun */
 		CHECK_EQ(cadre_system_await_stopped(sys, 10000), 0);
@@ -287,10 +216,10 @@ idle(void)
 	cadre_config cfg = {.workers = 2, .no_governor = true};
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	force_active(sys, 1);
-	sleep_ms(50);
+	nap_ms(50);
 	cadre_stats a, b;
 	CHECK_EQ(cadre_system_stats(sys, 1, &a), 0);
-	sleep_ms(300);
+	nap_ms(300);
 	CHECK_EQ(cadre_system_stats(sys, 1, &b), 0);
 	/* A nap loop would park every ~1 ms: 300 times. */
 	CHECK(b.parks - a.parks <= 10);
