@@ -47,7 +47,7 @@ force_active(cadre_system *sys, unsigned n)
 static void
 decisions(void)
 {
-	struct cadre__gov g;
+	struct cadre__gov g = {0}; /* reset keeps the switch count: start it at 0 */
 	cadre__gov_reset(&g, 2);
 	/* Steady at 2 for 4 epochs (every = 4), then a probe of 1. */
 	for (int i = 0; i < 3; i++)
