@@ -1,6 +1,6 @@
 /* The public API's contract, table-driven: every function declared
  * CADRE_API in the installed headers (cadre/error.h, mailbox.h, actor.h,
- * behave.h, links.h, log.h, registry.h, timer.h, io.h, ask.h, router.h,
+ * behave.h, links.h, log.h, registry.h, timer.h, io.h, stats.h, ask.h, router.h,
  * supervisor.h) is called with each required pointer argument NULL, with a
  * stale ref, with a ref of another system, after its system's shutdown,
  * from outside any callback (functions taking `self`), on a worker
@@ -277,6 +277,38 @@ c_whereis(FX)
 	(void)self;
 	cadre_ref r;
 	return cadre_whereis(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), NUL(V_NULL3, &r));
+}
+
+/* ---- cadre/stats.h -------------------------------------------------------------------- */
+static int
+count_actor(void *ctx, const cadre_actor_info *info)
+{
+	(void)ctx, (void)info;
+	return 0;
+}
+CALL(system_has_actor_stats, NZ(cadre_system_has_actor_stats(SYS)))
+static int
+c_system_each_actor(FX)
+{
+	(void)self;
+	int rc = cadre_system_each_actor(SYS, NUL(V_NULL2, count_actor), NULL);
+	return rc < 0 ? rc : 0; /* a count: >= 0 */
+}
+static int
+c_system_actors(FX)
+{
+	(void)self;
+	cadre_actor_info buf[2];
+	int rc = cadre_system_actors(SYS, v == V_PLAIN ? NULL : NUL(V_NULL2, buf),
+	                             v == V_PLAIN ? 0 : 2);
+	return rc < 0 ? rc : 0; /* a count: >= 0 */
+}
+static int
+c_actor_stats(FX)
+{
+	(void)self;
+	cadre_actor_info in;
+	return cadre_actor_stats(SYS, REF, NUL(V_NULL3, &in));
 }
 
 /* ---- cadre/timer.h -------------------------------------------------------------------- */
@@ -642,6 +674,12 @@ static const struct row rows[] = {
         R(register, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
         R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, EINV),
         R(whereis, 0, EINV, EINV, EINV, NA, NA, NOENT, NA, NA, EINV),
+        /* cadre/stats.h: walks answer a count (0 here: >= 0); the fixture's
+         * systems keep no per-actor counters */
+        R(system_has_actor_stats, 0, 0, NA, NA, NA, NA, 0, NA, 0, 0),
+        R(system_each_actor, 0, EINV, EINV, NA, NA, NA, CLOSED, NA, 0, 0),
+        R(system_actors, 0, EINV, EINV, NA, NA, NA, CLOSED, NA, 0, 0),
+        R(actor_stats, 0, EINV, NA, EINV, NOACT, NOACT, CLOSED, NA, 0, NA),
         /* cadre/timer.h: a timer to a stopped actor is armed, then cancelled. A
          * timer handle names no system: a foreign one cannot be told apart. */
         R(send_after, 0, EINV, EINV, NA, 0, 0, CLOSED, NA, NA, EINV),

@@ -107,6 +107,7 @@ struct options {
 	bool no_backpressure;      /* --no-backpressure: cadre_config.no_backpressure */
 	bool no_coalesce;          /* --no-coalesce: cadre_config.no_coalesce */
 	bool no_governor;          /* --no-governor: cadre_config.no_governor */
+	bool actor_stats;          /* --actor-stats: cadre_config.actor_stats */
 	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
 	uint64_t prealloc_mib;     /* --prealloc-mib: cadre_config.prealloc_bytes / 2^20 */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */

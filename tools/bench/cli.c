@@ -115,6 +115,7 @@ usage(FILE *f)
 	        "                  ablations: the cadre_config fields of those names\n"
 	        "  --prealloc-mib N  cadre_config.prealloc_bytes = N MiB: each worker prefaults\n"
 	        "                  N MiB at the system's start (default 0)\n"
+	        "  --actor-stats   cadre_config.actor_stats: per-actor counters on\n"
 	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
 	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_WARMUPS, DEFAULT_TIMEOUT_S);
@@ -184,6 +185,8 @@ parse_setting(struct bench_args *a, struct options *o)
 		o->no_coalesce = true;
 	else if (bench_args_is(a, "--no-governor"))
 		o->no_governor = true;
+	else if (bench_args_is(a, "--actor-stats"))
+		o->actor_stats = true;
 	else if (bench_args_is(a, "--stats"))
 		g_stats = true;
 	else if (bench_args_is(a, "--prealloc-mib"))

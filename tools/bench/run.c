@@ -141,6 +141,7 @@ run_begin(const struct options *o)
 	cfg.no_backpressure = o->no_backpressure;
 	cfg.no_coalesce = o->no_coalesce;
 	cfg.no_governor = o->no_governor;
+	cfg.actor_stats = o->actor_stats;
 	cfg.steal_after_us = o->steal_after_us;
 	cfg.prealloc_bytes = (size_t)o->prealloc_mib << 20;
 	watchdog_arm(o);

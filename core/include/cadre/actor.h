@@ -495,10 +495,12 @@ typedef struct cadre_stats {
 	uint64_t actors_alive; /**< spawned - stopped (system only; 0 per worker) */
 	uint64_t mutes;        /**< senders muted by backpressure */
 	uint64_t unmutes;      /**< ... and woken again */
-	/** Nanoseconds the worker spent between finding work and running out
-	 *  of it (running actors); accounted when it starts or stops searching. */
+	/** Nanoseconds the per-core worker spent running actors (from finding
+	 *  work to running out of it); the system: the sum over per-core
+	 *  workers (the blocking pool's threads are not timed). */
 	uint64_t busy_ns;
-	/** Nanoseconds the worker spent searching for work or parked. */
+	/** Nanoseconds the per-core worker spent searching for work or parked
+	 *  (busy_ns + idle_ns: its time since the system started). */
 	uint64_t idle_ns;
 	/** Actors in the worker's run queue now (a gauge); system: the sum. */
 	uint64_t runq;

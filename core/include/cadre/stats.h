@@ -48,7 +48,9 @@ typedef struct cadre_actor_info {
 	/** Its registered name (cadre/registry.h), NUL-terminated; "" when it
 	 *  has none. */
 	char name[CADRE_NAME_MAX + 1];
-	/** Normal messages in its mailbox: queued, not yet taken by a run. */
+	/** Normal messages in its mailbox: queued, not yet taken by a run. A
+	 *  bounded mailbox always knows it; an unbounded one only with
+	 *  cadre_config.actor_stats (0 otherwise). */
 	uint64_t mailbox;
 	/** Messages given to its receive callback and handled (0 when
 	 *  cadre_config.actor_stats is off, as for runs and run_ns). */
@@ -98,6 +100,7 @@ CADRE_API bool cadre_system_has_actor_stats(const cadre_system *sys);
  * @blocks  no (but takes time in proportion to the actors)
  * @return the number of actors given to fn (a count)
  * @retval CADRE_EINVAL sys or fn NULL
+ * @retval CADRE_ENOMEM out of memory (the registered names are copied)
  * @retval CADRE_ECLOSED the system is shut down
  */
 CADRE_API int cadre_system_each_actor(cadre_system *sys, cadre_actor_info_fn fn, void *ctx);
@@ -114,6 +117,7 @@ CADRE_API int cadre_system_each_actor(cadre_system *sys, cadre_actor_info_fn fn,
  * @blocks  no (but takes time in proportion to the actors)
  * @return the number of entries written (a count, <= cap)
  * @retval CADRE_EINVAL sys NULL, buf NULL with cap > 0
+ * @retval CADRE_ENOMEM out of memory (the registered names are copied)
  * @retval CADRE_ECLOSED the system is shut down
  */
 CADRE_API int cadre_system_actors(cadre_system *sys, cadre_actor_info *buf, size_t cap);
@@ -130,6 +134,7 @@ CADRE_API int cadre_system_actors(cadre_system *sys, cadre_actor_info *buf, size
  * @retval CADRE_EINVAL sys or out NULL
  * @retval CADRE_ENOACTOR ref is not a live actor of sys (stale, forged,
  *         another system's)
+ * @retval CADRE_ENOMEM out of memory (the registered names are copied)
  * @retval CADRE_ECLOSED the system is shut down
  */
 CADRE_API int cadre_actor_stats(cadre_system *sys, cadre_ref ref, cadre_actor_info *out);

@@ -114,17 +114,20 @@ start(struct run *r)
 /* The next message: the system lane first, then unstashed messages, then
  * the normal lane (where DROP_OLDEST drops what has `capacity` newer ones
  * behind it). NULL when there is none. */
-static cadre_mb_node *
-next_node(struct run *r, cadre_lane *lane)
+enum { FROM_SYSTEM, FROM_MAILBOX, FROM_REPLAY }; /* where next_node took it */
+
+static inline __attribute__((always_inline)) cadre_mb_node *
+next_node(struct run *r, int *from)
 {
 	struct cadre__actor *a = r->a;
 	cadre_mb_node *node = cadre__mb_pop_system(&a->mb);
-	*lane = CADRE_LANE_SYSTEM;
+	*from = FROM_SYSTEM;
 	if (node != NULL)
 		return node;
-	*lane = CADRE_LANE_NORMAL;
+	*from = FROM_REPLAY;
 	if (a->flags & CADRE__F_REPLAY)
 		return replay_pop(a);
+	*from = FROM_MAILBOX;
 	while ((node = cadre__mb_pop_normal_at(&a->mb, &r->tail)) != NULL &&
 	       a->overflow == CADRE_OVERFLOW_DROP_OLDEST &&
 	       /* a timer's message is never the one dropped: its receiver
@@ -135,13 +138,6 @@ next_node(struct run *r, cadre_lane *lane)
 	       cadre__load_rlx_u32(&a->mb.count) >= a->mb.capacity)
 		cadre__dead_letter(r->w->sys, r->w, cadre__ref_of(r->w->sys, a),
 		                   (struct cadre__msg *)node, CADRE_EFULL);
-	/* Per-actor counters: an unbounded mailbox's length is its pushes
-	 * (mb.count, added by producers) less what was taken: stored at each
-	 * take (not at the run's end), so a walk during a long receive sees
-	 * the message in hand taken. Relaxed load + store: one writer, the
-	 * owner; walks load it relaxed. */
-	if (node != NULL && r->st != NULL)
-		cadre__store_rlx_u32(&r->st->dequeued, cadre__load_rlx_u32(&r->st->dequeued) + 1u);
 	return node;
 }
 
@@ -163,13 +159,22 @@ handle_system(struct run *r, cadre_mb_node *node)
 	return GO_ON;
 }
 
-/* One normal message through receive; then freed, stashed or dead. */
-static int
-handle_normal(struct run *r, cadre_mb_node *node)
+/* One normal message through receive; then freed, stashed or dead.
+ * counted: the system keeps per-actor counters (a constant where the run
+ * is specialised: cadre__actor_run). */
+static inline __attribute__((always_inline)) int
+handle_normal(struct run *r, cadre_mb_node *node, bool counted, bool replayed)
 {
 	struct cadre__worker *w = r->w;
 	struct cadre__actor *a = r->a;
 	struct cadre__msg *m = (struct cadre__msg *)node;
+	/* Per-actor counters: an unbounded mailbox's length is its pushes
+	 * (mb.count, added by producers) less what was taken: stored at each
+	 * take (not at the run's end), so a walk during a long receive sees
+	 * the message in hand taken. Relaxed load + store: one writer, the
+	 * owner; walks load it relaxed. */
+	if (counted && !replayed)
+		cadre__store_rlx_u32(&r->st->dequeued, cadre__load_rlx_u32(&r->st->dequeued) + 1u);
 	cadre_msg view;
 	cadre__msg_view(m, &view);
 	w->cur_view = &view;
@@ -191,6 +196,25 @@ handle_normal(struct run *r, cadre_mb_node *node)
 	if (++r->n >= r->batch)
 		return BATCH; /* overloaded if mail is left (cadre__actor_run) */
 	return node == r->last ? LAST : GO_ON;
+}
+
+/* The messages of a run, until one ends it. counted: a constant in each
+ * copy (cadre__actor_run). */
+static inline __attribute__((always_inline)) int
+run_loop(struct run *r, bool counted)
+{
+	int end = GO_ON;
+	while (end == GO_ON) {
+		int from;
+		cadre_mb_node *node = next_node(r, &from);
+		if (node == NULL)
+			end = EMPTY;
+		else if (from == FROM_SYSTEM)
+			end = handle_system(r, node);
+		else
+			end = handle_normal(r, node, counted, from == FROM_REPLAY);
+	}
+	return end;
 }
 
 /* The run is over, the cursor written back: what the actor is left as. */
@@ -222,15 +246,22 @@ conclude(struct run *r, int end)
 
 /* Per-actor counters, once per run, before conclude: after it the actor
  * may be idle and run elsewhere. (stop() and a finish are not timed.)
- * Relaxed loads + stores: one writer, the owner; walks load them relaxed. */
+ * handled and runs are exact. The time is sampled: a worker times one run
+ * in CADRE__RUN_SAMPLE (t0 != 0) and counts it that many times, so an
+ * actor's run_ns is exact in expectation, and close once it has run a few
+ * hundred times (timing every run cost pingpong 22%: docs/architecture.md,
+ * "Counters"). Relaxed loads + stores: one writer, the owner; walks load
+ * them relaxed. */
 static void
 count_run(struct run *r, uint64_t t0)
 {
 	struct cadre__astats *st = r->st;
-	uint64_t t1 = cadre__ticks();
 	cadre__store_rlx_u64(&st->handled, cadre__load_rlx_u64(&st->handled) + r->handled);
 	cadre__store_rlx_u64(&st->runs, cadre__load_rlx_u64(&st->runs) + 1u);
-	cadre__store_rlx_u64(&st->run_ticks, cadre__load_rlx_u64(&st->run_ticks) + (t1 - t0));
+	if (t0 != 0) {
+		uint64_t d = (cadre__ticks() - t0) * CADRE__RUN_SAMPLE;
+		cadre__store_rlx_u64(&st->run_ticks, cadre__load_rlx_u64(&st->run_ticks) + d);
+	}
 }
 
 /* Runs a: start on its first run, then at most a batch of the normal mail
@@ -245,7 +276,10 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	uint64_t t0 = 0;
 	if (w->sys->actor_stats) {
 		r.st = cadre__astats_of(a, a->beh->size);
-		t0 = cadre__ticks();
+		/* One run in CADRE__RUN_SAMPLE is timed (a time-stamp read costs
+		 * ~14 ns; pingpong's run, ~35): see count_run. */
+		if ((++w->stat_runs & (CADRE__RUN_SAMPLE - 1u)) == 0)
+			t0 = cadre__ticks();
 	}
 	cadre__tls_actor = a;
 	int end = a->state == CADRE__A_NEW ? start(&r) : GO_ON;
@@ -255,16 +289,9 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		r.last = (cadre_mb_node *)((uintptr_t)cadre__load_acq_ptr(&a->mb.head) &
 		                           ~CADRE__MB_IDLE);
 		r.tail = a->mb.tail;
-		while (end == GO_ON) {
-			cadre_lane lane;
-			cadre_mb_node *node = next_node(&r, &lane);
-			if (node == NULL)
-				end = EMPTY;
-			else if (lane == CADRE_LANE_SYSTEM)
-				end = handle_system(&r, node);
-			else
-				end = handle_normal(&r, node);
-		}
+		/* Two copies of the loop: without per-actor counters it has no
+		 * test for them per message. */
+		end = r.st != NULL ? run_loop(&r, true) : run_loop(&r, false);
 		a->mb.tail = r.tail; /* the one write-back of the cursor */
 	}
 	if (r.st != NULL)

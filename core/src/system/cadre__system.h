@@ -178,7 +178,12 @@ struct cadre__worker {
 	 * first (cadre_system_stats adds the phase in progress). */
 	struct cadre__actor *current;
 	uint64_t phase;
+	unsigned stat_runs; /* runs with per-actor counters (owner only): 1 in
+	                       CADRE__RUN_SAMPLE is timed (actor/run.c) */
 };
+
+/* Per-actor run time is sampled: one run in this many (a power of two). */
+#define CADRE__RUN_SAMPLE 8u
 
 /* ---- the system -------------------------------------------------------- */
 struct cadre_system {
