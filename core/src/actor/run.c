@@ -249,7 +249,7 @@ conclude(struct run *r, int end)
  * handled and runs are exact. The time is sampled: a worker times one run
  * in CADRE__RUN_SAMPLE (t0 != 0) and counts it that many times, so an
  * actor's run_ns is exact in expectation, and close once it has run a few
- * hundred times (timing every run cost pingpong 22%: docs/architecture.md,
+ * thousand times (timing every run cost pingpong 22%: docs/architecture.md,
  * "Counters"). Relaxed loads + stores: one writer, the owner; walks load
  * them relaxed. */
 static void
@@ -277,7 +277,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	if (w->sys->actor_stats) {
 		r.st = cadre__astats_of(a, a->beh->size);
 		/* One run in CADRE__RUN_SAMPLE is timed (a time-stamp read costs
-		 * ~14 ns; pingpong's run, ~35): see count_run. */
+		 * ~14 ns; a pingpong run, ~35): see count_run. */
 		if ((++w->stat_runs & (CADRE__RUN_SAMPLE - 1u)) == 0)
 			t0 = cadre__ticks();
 	}

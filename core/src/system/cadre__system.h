@@ -183,7 +183,7 @@ struct cadre__worker {
 };
 
 /* Per-actor run time is sampled: one run in this many (a power of two). */
-#define CADRE__RUN_SAMPLE 8u
+#define CADRE__RUN_SAMPLE 32u
 
 /* ---- the system -------------------------------------------------------- */
 struct cadre_system {

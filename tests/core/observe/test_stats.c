@@ -93,18 +93,18 @@ test_exact_counters(void)
 	CHECK(cadre_system_has_actor_stats(sys));
 	cadre_ref r = spawn_counter(sys, &counter_beh, 0);
 	enum { N = 5000 };
-	for (int i = 0; i < N - 16; i++)
+	for (int i = 0; i < N - 64; i++)
 		CHECK_EQ(cadre_send(sys, r, M_DATA, &i, sizeof i), 0);
-	/* 16 runs at least: one of the two workers runs it 8 times, and
-	 * times one run in 8 (run_ns is sampled) */
-	for (int i = 0; i < 16; i++) {
+	/* 64 runs at least: one of the two workers runs it 32 times, and
+	 * times one run in 32 (run_ns is sampled) */
+	for (int i = 0; i < 64; i++) {
 		CHECK_EQ(cadre_system_await_quiescent(sys, 10000), 0);
 		CHECK_EQ(cadre_send(sys, r, M_DATA, &i, sizeof i), 0);
 	}
 	CHECK_EQ(cadre_system_await_quiescent(sys, 10000), 0);
 	cadre_actor_info in = info_of(sys, r);
 	CHECK_EQ(in.handled, N);
-	CHECK(in.runs >= 16 && in.runs <= N + 1);
+	CHECK(in.runs >= 64 && in.runs <= N + 1);
 	CHECK(in.run_ns > 0);
 	CHECK_EQ(in.mailbox, 0);
 	CHECK_EQ(in.restarts, 0);
