@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -185,6 +186,22 @@ counter_receive(cadre_actor *self, const cadre_msg *msg)
 static const cadre_behaviour counter_beh = {
         .size = sizeof(cadre_actor), .receive = counter_receive, .name = "count\"er"};
 
+/* An actor whose first message holds it until released: its mailbox fills. */
+static int held, released;
+
+static int
+holder_receive(cadre_actor *self, const cadre_msg *msg)
+{
+	(void)self, (void)msg;
+	__atomic_store_n(&held, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&released, __ATOMIC_ACQUIRE))
+		sched_yield();
+	return 0;
+}
+
+static const cadre_behaviour holder_beh = {
+        .size = sizeof(cadre_actor), .receive = holder_receive, .name = "holder"};
+
 static cadre_system *
 start(void)
 {
@@ -240,6 +257,24 @@ test_snapshot(void)
 	CHECK(strstr(s, "\"actors_total\":53,") != NULL);
 	CHECK(count(s, "{\"ref\":") >= 1 && count(s, "{\"ref\":") <= 3);
 	free(s);
+	/* the top by mailbox is kept: a held actor with 500 queued */
+	cadre_ref h;
+	CHECK_EQ(cadre_spawn(sys, &holder_beh, NULL, NULL, &h), 0);
+	CHECK_EQ(cadre_send(sys, h, 1, NULL, 0), 0);
+	WAIT_FOR(__atomic_load_n(&held, __ATOMIC_ACQUIRE));
+	for (int i = 0; i < 500; i++)
+		CHECK_EQ(cadre_send(sys, h, 1, NULL, 0), 0);
+	s = ask(fd, "snapshot 3\n");
+	CHECK(json_ok(s));
+	snprintf(want, sizeof want,
+	         "{\"ref\":\"<%u.%u.%u>\",\"behaviour\":\"holder\",\"name\":null,"
+	         "\"state\":\"running\",\"mailbox\":500,",
+	         h.sys, h.index, h.gen);
+	if (strstr(s, want) == NULL)
+		fprintf(stderr, "no %s in %s\n", want, s);
+	CHECK(strstr(s, want) != NULL);
+	free(s);
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
 	s = ask(fd, "snapshot 1\r\n"); /* a CRLF client */
 	CHECK(json_ok(s) && count(s, "{\"ref\":") == 1);
 	free(s);
