@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# cadre-top for scripts: --once --json prints the endpoint's snapshot (one
+# JSON line, parsed here by python3's json), --interval adds the rates of
+# two samples; --once alone prints the screen as text. Bad arguments exit
+# 2 with a message, an endpoint that does not exist exits 1, --help 0.
+#
+# usage: test_top_once.sh CADRE_TOP WORKERS -- SERVER_CMD...
+set -euo pipefail
+top=$1 workers=$2
+shift 3
+source "$(dirname "$0")/top_common.sh"
+
+# expect_exit CODE PATTERN CMD...: CMD exits CODE and says PATTERN on stderr.
+expect_exit() {
+	local code=$1 pattern=$2 rc=0
+	shift 2
+	"$@" >"$top_tmp/out" 2>"$top_tmp/err" || rc=$?
+	[ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat "$top_tmp/err")"
+	grep -Eq -- "$pattern" "$top_tmp/err" "$top_tmp/out" ||
+		fail "$*: no '$pattern' in: $(cat "$top_tmp/err" "$top_tmp/out")"
+}
+
+expect_exit 0 'usage: cadre-top' "$top" --help
+expect_exit 2 'no endpoint' "$top"
+expect_exit 2 'unknown option' "$top" --bogus "$sock"
+expect_exit 2 '--interval wants' "$top" --interval 0 "$sock"
+expect_exit 2 '--interval wants' "$top" --interval abc "$sock"
+expect_exit 2 '--limit wants' "$top" --limit 100001 "$sock"
+expect_exit 2 '--sort wants' "$top" --sort size "$sock"
+expect_exit 2 '--json goes with --once' "$top" --json "$sock"
+expect_exit 2 'one endpoint only' "$top" --once "$sock" "$sock"
+expect_exit 1 'cannot attach to .*No such file' "$top" --once --json "$top_tmp/nothing.sock"
+echo "arguments: ok"
+
+start_server "$@"
+"$top" --once --json "$sock" >"$top_tmp/one.json"
+[ "$(wc -l <"$top_tmp/one.json")" -eq 1 ] || fail "--once --json printed more than one line"
+"$top" --once --json --interval 300 --limit 5 "$sock" >"$top_tmp/two.json"
+python3 - "$top_tmp/one.json" "$top_tmp/two.json" "$workers" <<'PY'
+import json, sys
+one = json.load(open(sys.argv[1]))
+two = json.load(open(sys.argv[2]))
+workers = int(sys.argv[3])
+keys = ["cadre", "pid", "now_ns", "uptime_ns", "system", "workers", "actor_stats",
+        "actors_total", "actors"]
+assert list(one)[:len(keys)] == keys, list(one)
+assert "rates" not in one, "rates without --interval"
+assert one["cadre"] == 1
+assert len(one["workers"]) == workers, one["workers"]
+for k in ["sent", "handled", "dead_letters", "spawned", "stopped", "actors_alive", "restarts"]:
+    assert isinstance(one["system"][k], int) and one["system"][k] >= 0, k
+for a in one["actors"]:
+    assert a["state"] in ("running", "runnable", "idle", "stopping"), a
+assert len(two["actors"]) <= 5, len(two["actors"])
+r = two["rates"]
+assert r["interval_ns"] > 0, r
+assert r["handled_per_s"] >= 0 and r["dead_letters_per_s"] >= 0, r
+assert len(r["workers"]) == workers, r["workers"]
+for w in r["workers"]:
+    assert 0 <= w["utilisation"] <= 1, w
+print("json: %d workers, %d of %d actors, %.0f msgs/s"
+      % (workers, len(one["actors"]), one["actors_total"], r["handled_per_s"]))
+PY
+"$top" --once --interval 300 "$sock" >"$top_tmp/text"
+grep -Eq '^cadre-top +pid [0-9]+' "$top_tmp/text" || fail "--once: no header"
+[ "$(grep -Ec '^worker [0-9]+ +\[' "$top_tmp/text")" -eq "$workers" ] || fail "--once: worker lines"
+grep -Eq '^REF +BEHAVIOUR' "$top_tmp/text" || fail "--once: no table"
+echo "text: ok"
+
+# Requests the endpoint refuses are an error, not a crash.
+stop_server
+expect_exit 1 'cannot attach' "$top" --once --json "$sock"
+echo PASS
