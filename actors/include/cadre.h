@@ -27,6 +27,7 @@
 #include <cadre/registry.h>
 #include <cadre/timer.h>
 #include <cadre/io.h>
+#include <cadre/stats.h>
 #include <cadre/ask.h>
 #include <cadre/supervisor.h>
 #include <cadre/router.h>

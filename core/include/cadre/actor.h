@@ -213,6 +213,11 @@ typedef struct cadre_spawn_opts {
 	uint32_t stash_capacity;         /**< 0 = 1000 (cadre/behave.h) */
 	struct cadre_mail *inherit_mail; /**< queued first, in order, if the spawn succeeds (it
 	                                    is then consumed); may exceed the capacity */
+	/** For a supervisor that restarts a child: how many times it has
+	 *  restarted that child so far, this spawn included (0: a first start).
+	 *  Reported as the actor's restarts (cadre/stats.h), and each spawn
+	 *  with restarts > 0 counts one in cadre_stats.restarts. */
+	uint32_t restarts;
 } cadre_spawn_opts;
 
 /* ---- systems ----------------------------------------------------------- */
@@ -295,6 +300,19 @@ typedef struct cadre_config {
 	 *  warm"). Best effort: if the memory cannot be had, the worker
 	 *  prefaults less. */
 	size_t prealloc_bytes;
+	/** True: keep per-actor counters (messages handled, runs, time spent
+	 *  running, and the mailbox length of unbounded mailboxes), read with
+	 *  cadre/stats.h. They live in a block allocated beside each actor only
+	 *  when this is on (docs/architecture.md, "Counters"). An observe_path
+	 *  turns it on too. */
+	bool actor_stats;
+	/** A Unix socket path (at most 107 bytes) where the system serves its
+	 *  counters and live actors as JSON to `cadre-top` (docs/guide.md,
+	 *  "Observing a running system"); NULL: none. A stale socket file there
+	 *  is replaced at start and removed at shutdown. cadre_system_new fails
+	 *  with CADRE_EINVAL for an empty or too long path and with the socket's
+	 *  error (CADRE_ESYS, CADRE_EADDRINUSE) when it cannot listen there. */
+	const char *observe_path;
 } cadre_config;
 
 /**
@@ -470,6 +488,16 @@ typedef struct cadre_stats {
 	uint64_t actors_alive; /**< spawned - stopped (system only; 0 per worker) */
 	uint64_t mutes;        /**< senders muted by backpressure */
 	uint64_t unmutes;      /**< ... and woken again */
+	/** Nanoseconds the worker spent between finding work and running out
+	 *  of it (running actors); accounted when it starts or stops searching. */
+	uint64_t busy_ns;
+	/** Nanoseconds the worker spent searching for work or parked. */
+	uint64_t idle_ns;
+	/** Actors in the worker's run queue now (a gauge); system: the sum. */
+	uint64_t runq;
+	/** Spawns with cadre_spawn_opts.restarts > 0: children restarted by
+	 *  their supervisors (per worker: those spawned on that worker). */
+	uint64_t restarts;
 } cadre_stats;
 
 /**
