@@ -79,6 +79,7 @@ struct child {
 	bool dynamic;              /* a SIMPLE_ONE_FOR_ONE child */
 	bool in_group;             /* a group restart is to stop it (restart.c) */
 	struct sup_req *start_req; /* answered when its start ends */
+	uint32_t restarts;         /* times restarted (cadre_spawn_opts.restarts, cadre/stats.h) */
 };
 
 enum op_kind {

@@ -99,7 +99,8 @@ do_start(struct sup *s, struct child *c)
 	cadre_spawn_opts o = {.mailbox_capacity = c->spec->mailbox_capacity,
 	                      .flags = CADRE_SPAWN_LINK | CADRE_SPAWN_NOTIFY_STARTED |
 	                               (c->spec->handover_mail ? CADRE_SPAWN_KEEP_MAIL : 0u),
-	                      .inherit_mail = c->mail};
+	                      .inherit_mail = c->mail,
+	                      .restarts = c->restarts};
 	cadre_ref ref;
 	int rc = cadre_spawn(sys_of(s), c->spec->beh, &o, c->arg, &ref);
 	if (rc == CADRE_ECLOSED)

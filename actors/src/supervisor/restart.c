@@ -91,6 +91,7 @@ queue_restart(struct sup *s, struct child *c, uint32_t delay)
 	/* A sibling still running keeps its state until its queued stop. */
 	if (!alive(c))
 		c->st = C_RESTARTING;
+	c->restarts++; /* its next start says so (ops.c do_start) */
 	cadre__sup_emit(s, CADRE_SUP_CHILD_RESTARTING, c, SUP_NO_REASON, delay, 0);
 	cadre__sup_push_op(s, (struct op){OP_START, c->serial, 0, NULL});
 }

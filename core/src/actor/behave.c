@@ -34,7 +34,7 @@ cadre_become(cadre_actor *self, const cadre_behaviour *beh, bool keep_old)
 		}
 		x->behs[x->nbehs++] = a->beh;
 	}
-	a->beh = beh;
+	cadre__actor_set_beh(a, beh); /* walks read it (cadre/stats.h) */
 	return 0;
 }
 
@@ -48,7 +48,7 @@ cadre_unbecome(cadre_actor *self)
 	struct cadre__ext *x = cadre__ext_of(a, false);
 	if (x == NULL || x->nbehs == 0)
 		return CADRE_ENOENT;
-	a->beh = x->behs[--x->nbehs];
+	cadre__actor_set_beh(a, x->behs[--x->nbehs]); /* as in cadre_become */
 	return 0;
 }
 

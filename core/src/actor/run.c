@@ -84,7 +84,8 @@ struct run {
 	cadre_mb_node *tail; /* the normal lane's cursor */
 	unsigned n, batch;   /* normal messages taken, and the most a run takes */
 	uint64_t handled;
-	int rc; /* a failing callback's code */
+	struct cadre__astats *st; /* per-actor counters, or NULL (actor_stats off) */
+	int rc;                   /* a failing callback's code */
 };
 
 /* How a run ends (or goes on). */
@@ -134,6 +135,13 @@ next_node(struct run *r, cadre_lane *lane)
 	       cadre__load_rlx_u32(&a->mb.count) >= a->mb.capacity)
 		cadre__dead_letter(r->w->sys, r->w, cadre__ref_of(r->w->sys, a),
 		                   (struct cadre__msg *)node, CADRE_EFULL);
+	/* Per-actor counters: an unbounded mailbox's length is its pushes
+	 * (mb.count, added by producers) less what was taken: stored at each
+	 * take (not at the run's end), so a walk during a long receive sees
+	 * the message in hand taken. Relaxed load + store: one writer, the
+	 * owner; walks load it relaxed. */
+	if (node != NULL && r->st != NULL)
+		cadre__store_rlx_u32(&r->st->dequeued, cadre__load_rlx_u32(&r->st->dequeued) + 1u);
 	return node;
 }
 
@@ -212,6 +220,19 @@ conclude(struct run *r, int end)
 	return cadre__mb_mark_idle(&a->mb) == 0 ? CADRE__RUN_IDLE : CADRE__RUN_AGAIN;
 }
 
+/* Per-actor counters, once per run, before conclude: after it the actor
+ * may be idle and run elsewhere. (stop() and a finish are not timed.)
+ * Relaxed loads + stores: one writer, the owner; walks load them relaxed. */
+static void
+count_run(struct run *r, uint64_t t0)
+{
+	struct cadre__astats *st = r->st;
+	uint64_t t1 = cadre__ticks();
+	cadre__store_rlx_u64(&st->handled, cadre__load_rlx_u64(&st->handled) + r->handled);
+	cadre__store_rlx_u64(&st->runs, cadre__load_rlx_u64(&st->runs) + 1u);
+	cadre__store_rlx_u64(&st->run_ticks, cadre__load_rlx_u64(&st->run_ticks) + (t1 - t0));
+}
+
 /* Runs a: start on its first run, then at most a batch of the normal mail
  * that was queued when the run began (mail sent meanwhile, including mail
  * the actor sends itself, waits for the next run, so an actor that re-sends
@@ -221,6 +242,11 @@ int
 cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 {
 	struct run r = {.w = w, .a = a, .batch = w->sys->batch};
+	uint64_t t0 = 0;
+	if (w->sys->actor_stats) {
+		r.st = cadre__astats_of(a, a->beh->size);
+		t0 = cadre__ticks();
+	}
 	cadre__tls_actor = a;
 	int end = a->state == CADRE__A_NEW ? start(&r) : GO_ON;
 	if (end == GO_ON) {
@@ -241,6 +267,8 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		}
 		a->mb.tail = r.tail; /* the one write-back of the cursor */
 	}
+	if (r.st != NULL)
+		count_run(&r, t0);
 	int result = conclude(&r, end);
 	cadre__count(&w->st.handled, r.handled);
 	/* Backpressure: a full batch that left mail behind makes the actor
@@ -268,7 +296,7 @@ cadre__actor_reclaim(struct cadre__worker *w, struct cadre__actor *a)
 		else
 			cadre__dead_letter(sys, w, to, (struct cadre__msg *)n, CADRE_ENOACTOR);
 	}
-	cadre__free(a, sizeof(struct cadre__actor) + a->beh->size);
+	cadre__free(a, cadre__actor_bytes(a->beh->size, sys->actor_stats));
 	/* Counted by the reclaiming worker (at shutdown, after the workers
 	 * are gone, the worker whose limbo held it). */
 	cadre__store_rel_u64(&w->reclaimed, w->reclaimed + 1); /* pairs with unreclaimed() */

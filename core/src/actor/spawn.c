@@ -35,11 +35,18 @@ check_args(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts
 
 /* The control block, before the actor has a slot. */
 static struct cadre__actor *
-actor_new(const cadre_behaviour *beh, const cadre_spawn_opts *opts, uint32_t flags, void *arg)
+actor_new(struct cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts *opts,
+          uint32_t flags, void *arg)
 {
-	struct cadre__actor *a = cadre__alloc(sizeof(struct cadre__actor) + beh->size);
+	struct cadre__actor *a = cadre__alloc(cadre__actor_bytes(beh->size, sys->actor_stats));
 	if (a == NULL)
 		return NULL;
+	if (sys->actor_stats) {
+		/* Plain stores: a is not published yet (cadre__slot_publish). */
+		struct cadre__astats *st = cadre__astats_of(a, beh->size);
+		memset(st, 0, sizeof *st);
+		st->restarts = opts != NULL ? opts->restarts : 0;
+	}
 	/* The user's struct starts zeroed; the control block is set below
 	 * (malloc + memset: jemalloc's calloc has no fast path). */
 	memset(cadre__user_of(a), 0, beh->size);
@@ -51,7 +58,7 @@ actor_new(const cadre_behaviour *beh, const cadre_spawn_opts *opts, uint32_t fla
 	a->blocking = (flags & CADRE_SPAWN_BLOCKING) != 0;
 	cadre__mb_init_active(&a->mb, opts != NULL ? opts->mailbox_capacity : 0);
 	a->state = CADRE__A_NEW;
-	a->beh = beh;
+	cadre__actor_set_beh(a, beh);
 	a->start_arg = arg;
 	return a;
 }
@@ -84,13 +91,15 @@ actor_extras(struct cadre__worker *w, struct cadre__actor *a, const cadre_spawn_
 /* The mailbox is ours (active, unpublished): an inherited bundle is queued
  * first, in order. Admission is bypassed on purpose. */
 static void
-inherit_mail(struct cadre__actor *a, const cadre_spawn_opts *opts)
+inherit_mail(struct cadre_system *sys, struct cadre__actor *a, const cadre_spawn_opts *opts)
 {
 	struct cadre_mail *inherit = opts != NULL ? opts->inherit_mail : NULL;
 	if (inherit == NULL)
 		return;
 	if (inherit->count != 0) {
-		if (a->mb.capacity != 0)
+		/* A bounded mailbox's admitted count; an unbounded one's pushes
+		 * when the system keeps per-actor counters (its length). */
+		if (a->mb.capacity != 0 || sys->actor_stats)
 			a->mb.count = inherit->count;
 		cadre__mb_link(&a->mb, inherit->first, inherit->last);
 	}
@@ -104,29 +113,35 @@ spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behavio
           const cadre_spawn_opts *opts, void *arg, struct cadre__actor **out)
 {
 	uint32_t flags = opts != NULL ? opts->flags : 0;
-	struct cadre__actor *a = actor_new(beh, opts, flags, arg);
+	struct cadre__actor *a = actor_new(sys, beh, opts, flags, arg);
 	if (a == NULL)
 		return CADRE_ENOMEM;
 	struct cadre__slot_cache *cache = w != NULL ? &w->slots : NULL;
 	int rc = cadre__slot_alloc(&sys->table, cache, &a->index, &a->gen);
 	if (rc != 0) { /* CADRE_ELIMIT (the table is full) or CADRE_ENOMEM */
-		cadre__free(a, sizeof(struct cadre__actor) + beh->size);
+		cadre__free(a, cadre__actor_bytes(beh->size, sys->actor_stats));
 		return rc;
 	}
 	if (actor_extras(w, a, opts, flags) != 0) {
 		cadre__ext_free(a);
 		cadre__slot_clear(&sys->table, a->index, a->gen);
 		cadre__slot_free(&sys->table, cache, a->index, a->gen);
-		cadre__free(a, sizeof(struct cadre__actor) + beh->size);
+		cadre__free(a, cadre__actor_bytes(beh->size, sys->actor_stats));
 		return CADRE_ENOMEM;
 	}
-	inherit_mail(a, opts);
+	inherit_mail(sys, a, opts);
 	cadre__slot_publish(&sys->table, a->index, a);
-	if (w != NULL)
+	bool restart = opts != NULL && opts->restarts != 0;
+	if (w != NULL) {
 		cadre__count(&w->st.spawned, 1);
-	else
+		if (restart)
+			cadre__count(&w->st.restarts, 1);
+	} else {
 		cadre__faa_acqrel_u64(&sys->outside_st.spawned,
 		                      1); /* acq_rel: read by cadre__alive() */
+		if (restart)              /* relaxed: a counter */
+			cadre__faa_rlx_u64(&sys->outside_st.restarts, 1);
+	}
 	*out = a;
 	return 0;
 }

@@ -217,3 +217,21 @@ cadre_whereis(cadre_system *sys, const char *name, cadre_ref *out)
 	cadre__leave(sys, w);
 	return rc;
 }
+
+/* Every name with its ref word (index << 32 | gen; a dead actor's name may
+ * still carry its ref: the caller matches live actors). Names stay valid
+ * while the system lives (records are never freed before). */
+void
+cadre__registry_each(struct cadre_system *sys, void (*fn)(void *ctx, const char *name, uint64_t v),
+                     void *ctx)
+{
+	struct cadre__registry *r = sys->registry;
+	for (unsigned b = 0; b < REG_BUCKETS; b++)
+		/* Acquire loads: as in find. */
+		for (struct reg_rec *x = cadre__load_acq_ptr((void **)&r->bucket[b]); x != NULL;
+		     x = cadre__load_acq_ptr((void **)&x->next)) {
+			uint64_t v = cadre__load_acq_u64(&x->ref); /* pairs with register's CAS */
+			if (v != 0)
+				fn(ctx, x->name, v);
+		}
+}

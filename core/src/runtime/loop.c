@@ -33,7 +33,10 @@ static void
 run_one(struct cadre__worker *w, struct cadre__actor *a)
 {
 	w->run_sends = 0;
+	/* Relaxed: a walk's hint of the running actor (cadre/stats.h). */
+	cadre__store_rlx_ptr((void **)&w->current, a);
 	int r = cadre__actor_run(w, a);
+	cadre__store_rlx_ptr((void **)&w->current, NULL);
 	if (w->outbox_used != 0)
 		cadre__outbox_flush(w->sys, w); /* before the run's end makes us quiescent */
 	cadre__count(&w->st.batches, 1);

@@ -45,6 +45,7 @@
 #include "cadre__actor.h"
 #include "cadre__io.h"
 #include "cadre__ioaux.h"
+#include "cadre__observe.h"
 #include "cadre__registry.h"
 #include "cadre__runtime.h"
 #include "cadre__send.h"
@@ -73,6 +74,12 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->dead_letter = cfg->dead_letter;
 	sys->dead_letter_ctx = cfg->dead_letter_ctx;
 	sys->prealloc = cfg->prealloc_bytes;
+	sys->actor_stats = cfg->actor_stats || cfg->observe_path != NULL;
+	if (cfg->observe_path != NULL &&
+	    (cfg->observe_path[0] == '\0' || strlen(cfg->observe_path) > CADRE__OBSERVE_PATH_MAX))
+		return CADRE_EINVAL;
+	sys->start_ns = cadre__now_ns();
+	sys->start_ticks = cadre__ticks();
 	cadre__log_configure(sys, cfg);
 	sys->table.fresh_index = 1; /* index 0 is never used */
 	sys->hooks = cadre__actor_hooks;
@@ -153,6 +160,10 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	cadre__placement_free(&pl); /* each worker took its CPU */
 	if (rc != 0)
 		goto fail_timers;
+	if (cfg->observe_path != NULL && (rc = cadre__observe_start(sys, cfg->observe_path)) != 0) {
+		cadre_system_free(sys); /* a running system: shut down, then freed */
+		return rc;
+	}
 	*out = sys;
 	return 0;
 fail_timers:
@@ -427,6 +438,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__table_fini(&sys->table);
 	cadre__qsbr_fini(&sys->qsbr);
 	cadre__workers_fini(sys);
+	cadre__observe_free(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);

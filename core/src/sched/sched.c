@@ -635,13 +635,42 @@ dormant_next(struct cadre__worker *w, unsigned act)
 	return NULL;
 }
 
+/* Busy and idle time (cadre_stats.busy_ns, idle_ns), accounted at the
+ * transitions between running actors and searching or parking, never per
+ * run: the clock is read when a worker runs out of work (it then searches,
+ * which reads it anyway), and on finding work again w->now serves (fresh
+ * from the search's last round, or from the wake-up after a park). */
+static void
+phase_to(struct cadre__worker *w, bool idle, uint64_t now)
+{
+	uint64_t ph = cadre__load_rlx_u64(&w->phase); /* own word */
+	uint64_t since = ph >> 1;
+	uint64_t *acc = (ph & 1u) ? &w->st.idle_ns : &w->st.busy_ns;
+	cadre__count(acc, now > since ? now - since : 0);
+	/* Release: the counter above before the new phase; pairs with the
+	 * acquire load in cadre_system_stats. */
+	cadre__store_rel_u64(&w->phase, now << 1 | (idle ? 1u : 0u));
+}
+
+static inline struct cadre__actor *
+phase_found(struct cadre__worker *w, struct cadre__actor *a)
+{
+	/* Own word: a relaxed load; a change only when the phase changes. */
+	bool idle = (cadre__load_rlx_u64(&w->phase) & 1u) != 0;
+	if (a != NULL && idle)
+		phase_to(w, false, w->now);
+	else if (a == NULL && !idle)
+		phase_to(w, true, w->now = cadre__now_ns());
+	return a;
+}
+
 struct cadre__actor *
 cadre__sched_next(struct cadre__worker *w)
 {
 	/* Relaxed: a hint (govern.c's Design notes). */
 	unsigned act = cadre__load_rlx_u32(&w->sys->active);
 	if ((w->dormant = w->index >= act))
-		return dormant_next(w, act);
+		return phase_found(w, dormant_next(w, act));
 	struct cadre__actor *a = find_work(w);
 	/* The worker poller (io/wpoll.c): I/O is polled between runs, when
 	 * this worker has nothing, and every 64th time it looks. */
@@ -650,7 +679,10 @@ cadre__sched_next(struct cadre__worker *w)
 		if (a == NULL)
 			a = find_work(w);
 	}
-	return a != NULL ? a : search(w);
+	if (a != NULL)
+		return phase_found(w, a);
+	phase_found(w, NULL); /* out of work: idle from now */
+	return phase_found(w, search(w));
 }
 
 void
@@ -671,6 +703,8 @@ cadre__sched_kick(struct cadre__worker *w)
 void
 cadre__sched_init(struct cadre__worker *w)
 {
+	/* Idle from the start; no thread runs yet (plain-ordered relaxed). */
+	cadre__store_rlx_u64(&w->phase, cadre__now_ns() << 1 | 1u);
 	w->rng = 0x9E3779B97F4A7C15ull * (w->index + 1);
 	cadre__mb_init(&w->inject, 0);
 }

@@ -36,6 +36,19 @@
  * worker's outbox and linked into the receiver's mailbox a chain at a time.
  * In this file, not its own: outbox_put is on the message path and is
  * inlined into deliver (a call there cost counting ~10%). */
+/* Per-actor counters (cadre_config.actor_stats): an unbounded mailbox
+ * counts its pushes in mb.count (unused otherwise), on the line that the
+ * push's exchange of mb.head owns already; its length is that less the
+ * owner's takes (actor/run.c). acq_rel add (the only u32 add there is;
+ * a lock xadd either way): a counter, pairs with nothing. Before the link:
+ * a walk may see a message counted and not yet linked, never taken and
+ * not counted. */
+static inline void
+count_pushes(struct cadre__actor *a, uint32_t n)
+{
+	cadre__faa_acqrel_u32(&a->mb.count, n);
+}
+
 /* ---- the outbox -------------------------------------------------------------
  * Coalescing: after its first CADRE__COALESCE_AFTER sends, a run's messages
  * to an unbounded mailbox wait in its worker's outbox, chained per
@@ -51,6 +64,8 @@ outbox_link(struct cadre_system *sys, struct cadre__worker *w, unsigned i)
 	struct cadre__actor *a = o->to;
 	o->to = NULL;
 	w->outbox_used &= ~(UINT64_C(1) << i);
+	if (sys->actor_stats) /* an unbounded mailbox (coalesces): its pushes */
+		count_pushes(a, o->n);
 	if (cadre__mb_link(&a->mb, o->first, o->last) == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
 }
@@ -149,6 +164,8 @@ push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, 
 		note_overloaded(sys, w, a, to);
 		return 0;
 	}
+	if (sys->actor_stats && a->mb.capacity == 0)
+		count_pushes(a, 1);
 	int rc = cadre__mb_push_normal(&a->mb, &m->node);
 	if (rc == CADRE_EFULL && !force && a->overflow == CADRE_OVERFLOW_DROP_NEWEST) {
 		count_sent(sys, w);

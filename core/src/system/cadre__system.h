@@ -170,6 +170,14 @@ struct cadre__worker {
 	 * cadre__woken). */
 	uint64_t woken;
 	uint64_t settled;
+	/* Seeing inside (cadre/stats.h). current: the actor it runs now, or
+	 * NULL (owner stores relaxed; walks load it relaxed: a state hint).
+	 * phase: busy/idle accounting (sched/sched.c): the ns of the last
+	 * change << 1 | 1 while idle (searching or parked); owner stores it
+	 * with release after st.busy_ns / st.idle_ns, readers load it acquire
+	 * first (cadre_system_stats adds the phase in progress). */
+	struct cadre__actor *current;
+	uint64_t phase;
 };
 
 /* ---- the system -------------------------------------------------------- */
@@ -239,6 +247,11 @@ struct cadre_system {
 	uint64_t dl_start CADRE__ALIGNED; /* the window's start (ms) */
 	uint64_t dl_count;                /* dead letters in it */
 	uint64_t dl_reported;             /* when the last event was made (ms), 0: never */
+	/* Seeing inside (cadre/stats.h, observe/): read-only after start. */
+	bool actor_stats;           /* per-actor counters (cfg.actor_stats or observe_path) */
+	uint64_t start_ns;          /* cadre__now_ns() when the system was made */
+	uint64_t start_ticks;       /* cadre__ticks() then */
+	struct cadre__observe *obs; /* observe/: the endpoint, or NULL */
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
@@ -263,6 +276,19 @@ cadre__ref_of(const struct cadre_system *sys, const struct cadre__actor *a)
 /* Counter helper: an owner-written counter takes a relaxed load and store
  * (no RMW: one writer; readers load it relaxed or acquire). Counters of
  * outside threads (sys->outside_st) take atomic adds instead. */
+/* A cheap clock for per-run timing (per-actor run_ns): the time-stamp
+ * counter where there is one (a few ns, against ~25 for clock_gettime),
+ * converted to ns when read (observe/stats.c); elsewhere ns. */
+static inline uint64_t
+cadre__ticks(void)
+{
+#if defined(__x86_64__)
+	return __builtin_ia32_rdtsc();
+#else
+	return cadre__now_ns();
+#endif
+}
+
 static inline void
 cadre__count(uint64_t *c, uint64_t n)
 {

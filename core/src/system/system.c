@@ -46,6 +46,25 @@ add_stats(cadre_stats *acc, const cadre_stats *s)
 	acc->stopped += cadre__load_rlx_u64(&s->stopped);
 	acc->mutes += cadre__load_rlx_u64(&s->mutes);
 	acc->unmutes += cadre__load_rlx_u64(&s->unmutes);
+	acc->restarts += cadre__load_rlx_u64(&s->restarts);
+}
+
+/* A per-core worker's counters with its time: busy_ns and idle_ns with the
+ * phase in progress added (sched/sched.c accounts them at the changes
+ * only), and its run queue's length now. */
+static void
+add_worker(cadre_stats *acc, const struct cadre__worker *w, uint64_t now)
+{
+	/* Acquire: pairs with the release store of the phase; the counters
+	 * then include every phase that ended before it. */
+	uint64_t ph = cadre__load_acq_u64(&w->phase);
+	add_stats(acc, &w->st);
+	uint64_t since = ph >> 1, cur = now > since ? now - since : 0;
+	acc->busy_ns += cadre__load_rlx_u64(&w->st.busy_ns) + ((ph & 1u) ? 0 : cur);
+	acc->idle_ns += cadre__load_rlx_u64(&w->st.idle_ns) + ((ph & 1u) ? cur : 0);
+	/* Relaxed: a gauge, as thieves read it (tail - head, sched.c). */
+	uint32_t n = cadre__load_rlx_u32(&w->runq_tail) - cadre__load_rlx_u32(&w->runq_head);
+	acc->runq += n <= CADRE__RUNQ_SIZE ? n : 0;
 }
 
 int
@@ -54,12 +73,15 @@ cadre_system_stats(const cadre_system *sys, int worker, cadre_stats *out)
 	if (sys == NULL || out == NULL || worker < -1 || worker >= (int)sys->nworkers)
 		return CADRE_EINVAL;
 	memset(out, 0, sizeof *out);
+	uint64_t now = cadre__now_ns();
 	if (worker >= 0) {
-		add_stats(out, &sys->workers[worker].st);
+		add_worker(out, &sys->workers[worker], now);
 		return 0;
 	}
-	for (unsigned i = 0; i < sys->nall; i++)
-		add_stats(out, &sys->workers[i].st);
+	for (unsigned i = 0; i < sys->nworkers; i++)
+		add_worker(out, &sys->workers[i], now);
+	for (unsigned i = sys->nworkers; i < sys->nall; i++)
+		add_stats(out, &sys->workers[i].st); /* the blocking pool: no time, no runq */
 	add_stats(out, &sys->outside_st);
 	out->actors_alive = out->spawned - out->stopped;
 	return 0;

@@ -67,6 +67,53 @@ cadre__user_of(struct cadre__actor *a)
 	return (cadre_actor *)(void *)((char *)a + sizeof(struct cadre__actor));
 }
 
+/* Per-actor counters (cadre_config.actor_stats): a block after the user's
+ * struct (rounded up to 16 bytes), in the same allocation, allocated only
+ * when the system keeps them. Not on the line of mb.head that producers
+ * exchange: the consumer's stores here never contend with pushes. Written
+ * by the actor's owner (relaxed load + store, one writer at a time: the
+ * worker that runs it), read by anyone (relaxed). */
+struct cadre__astats {
+	uint64_t handled;   /* messages handled (added once per run) */
+	uint64_t runs;      /* runs (once per run) */
+	uint64_t run_ticks; /* time running, in cadre__ticks() units (once per run) */
+	uint32_t dequeued;  /* unbounded mailbox: normal messages taken (wraps) */
+	uint32_t restarts;  /* cadre_spawn_opts.restarts; immutable after spawn */
+};
+
+/* Bytes of an actor's allocation: the block, the user's struct and, with
+ * per-actor counters, their block. */
+static inline size_t
+cadre__actor_bytes(size_t user, bool stats)
+{
+	return sizeof(struct cadre__actor) +
+	       (stats ? ((user + 15u) & ~(size_t)15u) + sizeof(struct cadre__astats) : user);
+}
+
+/* a's counters; only for an actor of a system that keeps them. user: its
+ * behaviour's size (the same for every behaviour it becomes). */
+static inline struct cadre__astats *
+cadre__astats_of(struct cadre__actor *a, size_t user)
+{
+	return (struct cadre__astats *)(void *)((char *)a + sizeof(struct cadre__actor) +
+	                                        ((user + 15u) & ~(size_t)15u));
+}
+
+/* The behaviour, read by another thread (a walk: cadre/stats.h); the owner
+ * sets it with cadre__actor_set_beh (relaxed: the behaviour outlives the
+ * actor's memory; nothing else rides on it). */
+static inline const cadre_behaviour *
+cadre__actor_beh(const struct cadre__actor *a)
+{
+	return (const cadre_behaviour *)cadre__load_rlx_ptr((void *const *)(uintptr_t)&a->beh);
+}
+
+static inline void
+cadre__actor_set_beh(struct cadre__actor *a, const cadre_behaviour *beh)
+{
+	cadre__store_rlx_ptr((void **)(uintptr_t)&a->beh, (void *)(uintptr_t)beh);
+}
+
 /* The actor's extension block: links and monitors, become and stash,
  * muted senders. */
 /* Owner only, allocated on first use and
@@ -177,8 +224,10 @@ void cadre__slot_publish(struct cadre__table *t, uint32_t index, struct cadre__a
 void cadre__slot_clear(struct cadre__table *t, uint32_t index, uint32_t next_gen);
 int cadre__slot_cache_init(struct cadre__slot_cache *c);
 void cadre__slot_cache_fini(struct cadre__slot_cache *c);
-/* Calls fn on every live actor (shutdown's walk: no spawn in flight; the
- * caller holds the system, reclaim/). */
+/* Calls fn on every live actor; the caller holds the system (reclaim/).
+ * Each slot is read with acquire, so a walk may run while actors spawn and
+ * stop (cadre/stats.h): those may or may not be seen, never half made.
+ * Shutdown's walks run with no spawn in flight: they see every actor. */
 void cadre__table_each(struct cadre__table *t, void (*fn)(void *ctx, struct cadre__actor *a),
                        void *ctx);
 /* Single-threaded, when the system is freed: pages and magazines. */
