@@ -5,12 +5,13 @@ counters that grow with time, so that cadre-top's client, rates and screen
 can be tested without a running system.
 
 usage: fake_observe.py PATH [--workers N] [--idle N] [--exit-after N]
-         [--no-actor-stats]
+         [--no-actor-stats] [--answer TEXT]
 
 Actors: "flood" (a mailbox that grows 5000 a second, 100 handled a second),
 "busy" (20000 handled a second, 60% of a CPU), "crasher" (restarted once a
 second), and N idle ones. --exit-after N: the server goes away (closes every
-connection and removes the socket) after N snapshots.
+connection and removes the socket) after N snapshots. --answer TEXT: TEXT
+(a line) is the answer to every request instead, to feed cadre-top garbage.
 """
 import argparse
 import json
@@ -79,7 +80,9 @@ def serve(conn, args, state):
                 if len(line) > 256:
                     return
                 words = line.decode("ascii", "replace").split()
-                if words[:1] == ["snapshot"] and len(words) <= 2:
+                if args.answer is not None:
+                    out = args.answer
+                elif words[:1] == ["snapshot"] and len(words) <= 2:
                     limit = int(words[1]) if len(words) == 2 and words[1].isdigit() else 1000
                     out = json.dumps(snapshot(args, min(limit, 100000)),
                                      separators=(",", ":"))
@@ -99,6 +102,7 @@ def main():
     p.add_argument("--idle", type=int, default=20)
     p.add_argument("--exit-after", type=int, default=0)
     p.add_argument("--no-actor-stats", dest="actor_stats", action="store_false")
+    p.add_argument("--answer")
     args = p.parse_args()
     if os.path.exists(args.path):
         os.unlink(args.path)

@@ -67,7 +67,21 @@ grep -Eq '^cadre-top +pid [0-9]+' "$top_tmp/text" || fail "--once: no header"
 grep -Eq '^REF +BEHAVIOUR' "$top_tmp/text" || fail "--once: no table"
 echo "text: ok"
 
-# Requests the endpoint refuses are an error, not a crash.
+# An endpoint that went away: a clear error.
 stop_server
 expect_exit 1 'cannot attach' "$top" --once --json "$sock"
+
+# An endpoint that answers garbage: a clear error (exit 1), never a crash.
+# (Only with the stand-in server, which can be told what to answer.)
+if [ -n "${FAKE_OBSERVE:-}" ]; then
+	deep=$(python3 -c 'print("[" * 100000)')
+	for answer in 'not json' '{"cadre":2}' '{"error":"unknown request"}' '{"cadre":1,"system":{}}' \
+		'{"cadre":1,"system":{},"workers":[],"actors":[{"ref":"\u12"}]}' "$deep" '"\'; do
+		start_server python3 "$FAKE_OBSERVE" @SOCK@ --answer "$answer"
+		expect_exit 1 '^cadre-top: ' "$top" --once --json "$sock"
+		expect_exit 1 '^cadre-top: ' "$top" --once "$sock"
+		stop_server
+	done
+	echo "garbage answers: exit 1 with a message: ok"
+fi
 echo PASS

@@ -155,9 +155,8 @@ print_rates(const top_snap *s)
 	bool first = true;
 	for (size_t i = 0; i < s->nactors; i++) {
 		const top_actor *a = &s->actors[i];
-		if (a->rate < 0)
-			continue; /* not seen in the first sample */
-		/* refs are "<n.n.n>": nothing to escape */
+		if (a->rate < 0 || strpbrk(a->ref, "\"\\") != NULL)
+			continue; /* not seen in the first sample; not a ref ("<n.n.n>") */
 		printf("%s{\"ref\":\"%s\",\"handled_per_s\":%.3f,\"cpu\":%.4f}", first ? "" : ",",
 		       a->ref, a->rate, a->cpu);
 		first = false;
