@@ -37,8 +37,16 @@ start_server() {
 	fail "no socket at $sock after 20 s"
 }
 
+# stop_server: SIGTERM; a Cadre program stops cleanly (exit 0), the
+# stand-in dies of the signal (143); anything else (a sanitizer's report, a
+# crash) fails the test.
 stop_server() {
+	local rc=0
 	kill "$server_pid" 2>/dev/null || true
-	wait "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || rc=$?
 	server_pid=""
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 143 ]; then
+		cat "$top_tmp/server.out" >&2
+		fail "the server exited with $rc"
+	fi
 }
