@@ -212,7 +212,7 @@ usage(const char *bad)
 static int
 parse(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* every option but --help takes a value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		unsigned *num = strcmp(a, "--secs") == 0       ? &opt.secs
 		                : strcmp(a, "--workers") == 0  ? &opt.workers
@@ -237,7 +237,6 @@ parse(int argc, char **argv)
 		} else {
 			return usage(a);
 		}
-		i++;
 	}
 	if (opt.crash_ms == 0)
 		return usage("--crash-ms 0");
