@@ -310,8 +310,12 @@ typedef struct cadre_config {
 	 *  counters and live actors as JSON to `cadre-top` (docs/guide.md,
 	 *  "Observing a running system"); NULL: none. A stale socket file there
 	 *  is replaced at start and removed at shutdown. cadre_system_new fails
-	 *  with CADRE_EINVAL for an empty or too long path and with the socket's
-	 *  error (CADRE_ESYS, CADRE_EADDRINUSE) when it cannot listen there. */
+	 *  with CADRE_EINVAL for an empty or too long path, CADRE_EADDRINUSE if
+	 *  a live socket or any other file is there, CADRE_EADDR if it cannot
+	 *  be bound (no such directory), CADRE_ESYS if another socket call
+	 *  fails. The endpoint is served by actors of the system (behaviours
+	 *  "cadre.observe" and "cadre.observe.conn"): they count among its
+	 *  actors, and cadre_system_await_stopped waits for them. */
 	const char *observe_path;
 	/** "HOST:PORT" (as cadre_tcp_listen takes it, e.g. "127.0.0.1:9464";
 	 *  port 0: any free port) where the system serves its counters over
@@ -337,11 +341,13 @@ typedef struct cadre_config {
  *         refused cpus list, an empty or too long observe_path or
  *         metrics_address)
  * @retval CADRE_ENOMEM out of memory
- * @retval CADRE_ESYS a thread could not be started, or the allowed CPUs
- *         could not be read (sched_getaffinity), or an endpoint could not
- *         listen (observe_path, metrics_address)
- * @retval CADRE_EADDR metrics_address does not parse, or names a host
- * @retval CADRE_EADDRINUSE observe_path or metrics_address is in use
+ * @retval CADRE_EADDRINUSE observe_path: a live socket or another file is
+ *         there; metrics_address: in use
+ * @retval CADRE_EADDR observe_path cannot be bound (no such directory);
+ *         metrics_address does not parse, or names a host
+ * @retval CADRE_ESYS a thread could not be started, the allowed CPUs
+ *         could not be read (sched_getaffinity), or a socket call for
+ *         observe_path or metrics_address failed
  */
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 
