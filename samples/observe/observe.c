@@ -1,9 +1,10 @@
 /* A system to watch with cadre-top (docs/guide.md, "Observing a running
  * system"): a few hundred actors with loads you can tell apart.
  *
- *   flooded   one actor sent more than it can handle: its mailbox grows
- *             (to at most --backlog messages; its producer looks at the
- *             mailbox with cadre_actor_stats and holds back above that)
+ *   flooded   a slow consumer (blocking work, on the blocking pool) sent
+ *             more than it can handle: its mailbox grows (to at most
+ *             --backlog messages; its producer looks at the mailbox with
+ *             cadre_actor_stats and holds back above that)
  *   busy      one actor that sends itself 5000 small messages every 100 ms:
  *             the most messages a second, for little CPU
  *   crasher   a supervised worker that crashes every --crash-ms and is
@@ -37,24 +38,14 @@ static struct {
 	const char *socket, *metrics;
 } opt = {.secs = 10, .idle = 300, .backlog = 20000, .crash_ms = 1500};
 
-/* Spins for about us microseconds: a handler that takes time. */
-static void
-spin_us(long us)
-{
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
-}
-
-/* ---- flooded: 100 us a message, sent 50,000 a second: a full CPU ------ */
+/* ---- flooded: a slow consumer, 100 us of blocking work a message, on the
+ * blocking pool (so that it slows nobody else), sent 50,000 a second ----- */
 static int
 flood_receive(cadre_actor *self, const cadre_msg *m)
 {
 	(void)self;
-	if (m->type == WORK)
-		spin_us(100);
+	if (m->type == WORK) /* blocking: allowed on the blocking pool */
+		nanosleep(&(struct timespec){0, 100000}, NULL);
 	return 0;
 }
 
@@ -254,7 +245,8 @@ start_actors(cadre_system *sys)
 	                                    .children = &child,
 	                                    .nchildren = 1};
 	cadre_ref f, b, r;
-	int rc = cadre_spawn(sys, &flood, NULL, NULL, &f);
+	cadre_spawn_opts blocking = {.flags = CADRE_SPAWN_BLOCKING};
+	int rc = cadre_spawn(sys, &flood, &blocking, NULL, &f);
 	if (rc == 0)
 		rc = cadre_register(sys, "flooded", f);
 	if (rc == 0)

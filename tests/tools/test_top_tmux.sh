@@ -2,8 +2,9 @@
 # cadre-top in a real terminal: tmux runs it (120x40) against an endpoint
 # and the screen is read back with capture-pane. Checks the header, one
 # utilisation line per worker, the first row when sorted by mailbox ('m')
-# and by message rate ('r'), the message when the endpoint goes away, and
-# that 'q' ends it with status 0. Exit 77 (skipped) where tmux is missing.
+# and by message rate ('r'), every sort key, a resize, the message when the
+# endpoint goes away, and that 'q' ends it with status 0. Exit 77 (skipped)
+# where tmux is missing.
 #
 # usage: test_top_tmux.sh CADRE_TOP WORKERS MAILBOX_FIRST RATE_FIRST -- SERVER_CMD...
 #   (SERVER_CMD's @SOCK@ is replaced by the socket's path)
@@ -73,6 +74,14 @@ for k in c n s b x; do # every sort key is taken and said
 	tm send-keys -t top "$k"
 	wait_screen 5 '\[by [a-z]+;'
 done
+
+# Resize-safe: a small window, then a large one; the header stays.
+tm resize-window -t top -x 50 -y 8
+wait_screen 5 '^cadre-top  pid'
+[ "$(screen | wc -l)" -le 8 ] || fail "more lines than the window has"
+tm resize-window -t top -x 200 -y 60
+wait_screen 5 '^REF +BEHAVIOUR'
+echo "resized to 50x8 and 200x60: ok"
 
 stop_server
 wait_screen 15 'endpoint .* is gone|lost the endpoint'
