@@ -67,6 +67,27 @@ grep -Eq '^cadre-top +pid [0-9]+' "$top_tmp/text" || fail "--once: no header"
 grep -Eq '^REF +BEHAVIOUR' "$top_tmp/text" || fail "--once: no table"
 echo "text: ok"
 
+# The rates against the stand-in's known ones (flood 100/s, busy 20000/s,
+# 60% of a CPU; worker 0 busy 75% of the time, worker 1 25%).
+if [ -n "${FAKE_OBSERVE:-}" ]; then
+	"$top" --once --json --interval 1000 "$sock" >"$top_tmp/rates.json"
+	python3 - "$top_tmp/rates.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["rates"]
+near = lambda got, want, tol: abs(got - want) <= tol
+assert near(r["interval_ns"], 1e9, 0.5e9), r["interval_ns"]
+u = {w["index"]: w["utilisation"] for w in r["workers"]}
+assert near(u[0], 0.75, 0.01) and near(u[1], 0.25, 0.01), u
+a = {x["ref"]: x for x in r["actors"]}
+assert near(a["<1.8.1>"]["handled_per_s"], 20000, 200), a["<1.8.1>"]
+assert near(a["<1.8.1>"]["cpu"], 0.6, 0.01), a["<1.8.1>"]
+assert near(a["<1.7.1>"]["handled_per_s"], 100, 5), a["<1.7.1>"]
+assert near(r["dead_letters_per_s"], 2, 1.5), r
+print("rates: busy %.0f/s at %.2f CPU, workers %.2f and %.2f: ok"
+      % (a["<1.8.1>"]["handled_per_s"], a["<1.8.1>"]["cpu"], u[0], u[1]))
+PY
+fi
+
 # An endpoint that went away: a clear error.
 stop_server
 expect_exit 1 'cannot attach' "$top" --once --json "$sock"
