@@ -4,8 +4,9 @@
 # sample per worker, the sent counter = what the program sent, plus the
 # scrape's own I/O events); 404, 405 and 400 for other paths, methods and
 # garbage; hostile input (a huge head, binary junk, a client that sends
-# half a head and goes) never hurts the system: it still answers, and its
-# counters still add up when it stops (metrics_target exits 0).
+# half a head and goes or waits) never hurts the system: it still answers
+# (a silent client is let go after 5 s), and its counters still add up
+# when it stops (metrics_target exits 0).
 #
 # usage: test_metrics.sh METRICS_TARGET
 set -euo pipefail
@@ -94,6 +95,21 @@ for data, want in cases:
     print("%-40r -> %-40s %s" % (data[:30], got, "ok" if ok else "WRONG, want " + want))
     if not ok:
         sys.exit(1)
+# A client that sends half a head and waits: the server ends the
+# connection after its 5 s limit (the test allows 20 s).
+import time
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+s.sendall(b"GET /metrics HTTP/1.1\r\n")
+t0 = time.monotonic()
+try:
+    end = s.recv(100)
+except ConnectionResetError:
+    end = b""
+took = time.monotonic() - t0
+s.close()
+print("a silent client: %r after %.1f s %s" % (end, took, "ok" if end == b"" else "WRONG"))
+if end != b"":
+    sys.exit(1)
 # Many clients that connect and say nothing, then go.
 socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
 for s in socks:

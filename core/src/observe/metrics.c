@@ -11,8 +11,9 @@
  * the metrics for GET /metrics, 404 for another path, 405 for another
  * method, 400 for anything that is not an HTTP/1.x request line, 431 for
  * a head too long. Every answer says "Connection: close": one request per
- * connection is all a scraper needs, and a hostile client then costs one
- * actor and the head buffer until it goes.
+ * connection is all a scraper needs. A connection lasts at most
+ * METRICS_IDLE_MS (a timer, cancelled when it ends sooner), so a hostile
+ * client costs one actor and its head buffer for that long at most.
  *
  * The numbers are cadre_system_stats's (system and per worker) and one
  * walk of the live actors (cadre_system_each_actor) for the actor
@@ -26,10 +27,13 @@
 #include <strings.h>
 
 #include <cadre/io.h>
+#include <cadre/timer.h>
 
 #include "cadre__metrics.h"
 
 #define METRICS_HEAD_MAX 8192u
+#define METRICS_IDLE_MS 5000 /* a connection's whole life, at most */
+#define METRICS_TIMEOUT 1u   /* the message type of its end */
 #define U64 "%llu"
 #define ULL(x) ((unsigned long long)(x))
 
@@ -167,7 +171,8 @@ cadre__metrics_text(cadre_system *sys, struct cadre__text *t)
 struct conn {
 	cadre_actor base;
 	cadre_io h;
-	bool answered;
+	cadre_timer timeout;
+	bool answered, timed;
 	uint32_t n; /* bytes of the head so far */
 	char head[METRICS_HEAD_MAX];
 };
@@ -217,6 +222,9 @@ answer(struct conn *c, size_t n)
 static void
 hang_up(struct conn *c)
 {
+	if (c->timed) /* ENOENT: it fired, and its message is this one or queued */
+		(void)cadre_timer_cancel(cadre_actor_system(&c->base), c->timeout);
+	c->timed = false;
 	(void)cadre_io_close(&c->base, c->h); /* the handle may be gone already */
 	(void)cadre_stop(&c->base);
 }
@@ -255,11 +263,20 @@ conn_receive(cadre_actor *self, const cadre_msg *msg)
 {
 	struct conn *c = (struct conn *)self;
 	cadre_io_event ev;
-	if (cadre_io_event_read(msg, &ev) != 0)
-		return 0; /* not an I/O event: nobody else writes to it */
-	if (ev.kind == CADRE_IO_ACCEPTED)
+	if (cadre_io_event_read(msg, &ev) != 0) {
+		if (msg->type == METRICS_TIMEOUT) { /* its own timer: time is up */
+			c->timed = false;
+			hang_up(c);
+		}
+		return 0;
+	}
+	if (ev.kind == CADRE_IO_ACCEPTED) {
 		c->h = ev.conn;
-	else if (ev.kind == CADRE_IO_DATA)
+		/* Without the timer (ENOMEM), the connection lasts until the peer goes. */
+		c->timed = cadre_send_after(cadre_actor_system(self), cadre_self(self),
+		                            METRICS_TIMEOUT, NULL, 0, METRICS_IDLE_MS,
+		                            &c->timeout) == 0;
+	} else if (ev.kind == CADRE_IO_DATA)
 		take(c, ev.data, ev.size);
 	else if (ev.kind == CADRE_IO_PEER_CLOSED || ev.kind == CADRE_IO_CLOSED)
 		hang_up(c);
