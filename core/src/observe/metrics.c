@@ -181,7 +181,7 @@ struct conn {
 	"HTTP/1.1 " code " " text "\r\nContent-Type: text/plain\r\nContent-Length: " \
 	"0\r\nConnection: close\r\n\r\n"
 
-/* The answer to one head (head[0..n), its blank line included). */
+/* The answer to one head: head[0..n) holds at least its request line. */
 static void
 answer(struct conn *c, size_t n)
 {
@@ -241,9 +241,8 @@ take(struct conn *c, const char *p, size_t size)
 	memcpy(c->head + c->n, p, k);
 	c->n += (uint32_t)k;
 	const char *end = memmem(c->head + from, c->n - from, "\r\n\r\n", 4);
-	if (end == NULL)
-		end = memmem(c->head + from, c->n - from, "\n\n",
-		             2); /* bare LFs, as curl never sends */
+	if (end == NULL) /* bare LFs (RFC 9112 allows a server to take them) */
+		end = memmem(c->head + from, c->n - from, "\n\n", 2);
 	if (end != NULL) {
 		answer(c, (size_t)(end - c->head) + 2);
 	} else if (c->n == METRICS_HEAD_MAX) {
