@@ -304,7 +304,7 @@ typedef struct cadre_config {
 	 *  running, and the mailbox length of unbounded mailboxes), read with
 	 *  cadre/stats.h. They live in a block allocated beside each actor only
 	 *  when this is on (docs/architecture.md, "Counters"). An observe_path
-	 *  turns it on too. */
+	 *  or a metrics_address turns it on too. */
 	bool actor_stats;
 	/** A Unix socket path (at most 107 bytes) where the system serves its
 	 *  counters and live actors as JSON to `cadre-top` (docs/guide.md,
@@ -317,6 +317,15 @@ typedef struct cadre_config {
 	 *  "cadre.observe" and "cadre.observe.conn"): they count among its
 	 *  actors, and cadre_system_await_stopped waits for them. */
 	const char *observe_path;
+	/** "HOST:PORT" (as cadre_tcp_listen takes it, e.g. "127.0.0.1:9464";
+	 *  port 0: any free port) where the system serves its counters over
+	 *  HTTP for Prometheus: `GET /metrics`, in the text exposition format
+	 *  0.0.4 (docs/guide.md, "Metrics for Prometheus"); NULL: none.
+	 *  cadre_system_new fails with CADRE_EINVAL for an empty address or
+	 *  one over 255 bytes, CADRE_EADDR for one that does not parse (or
+	 *  names a host other than localhost), and CADRE_EADDRINUSE or
+	 *  CADRE_ESYS when it cannot listen there. */
+	const char *metrics_address;
 } cadre_config;
 
 /**
@@ -329,13 +338,16 @@ typedef struct cadre_config {
  * @blocks  while it starts the threads
  * @retval 0 created and running
  * @retval CADRE_EINVAL out NULL, a field out of range (too many workers, a
- *         refused cpus list, an empty or too long observe_path)
+ *         refused cpus list, an empty or too long observe_path or
+ *         metrics_address)
  * @retval CADRE_ENOMEM out of memory
- * @retval CADRE_EADDRINUSE observe_path: a live socket or another file is there
- * @retval CADRE_EADDR observe_path cannot be bound (no such directory)
+ * @retval CADRE_EADDRINUSE observe_path: a live socket or another file is
+ *         there; metrics_address: in use
+ * @retval CADRE_EADDR observe_path cannot be bound (no such directory);
+ *         metrics_address does not parse, or names a host
  * @retval CADRE_ESYS a thread could not be started, the allowed CPUs
  *         could not be read (sched_getaffinity), or a socket call for
- *         observe_path failed
+ *         observe_path or metrics_address failed
  */
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 

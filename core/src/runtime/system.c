@@ -45,6 +45,7 @@
 #include "cadre__actor.h"
 #include "cadre__io.h"
 #include "cadre__ioaux.h"
+#include "cadre__metrics.h"
 #include "cadre__observe.h"
 #include "cadre__registry.h"
 #include "cadre__runtime.h"
@@ -74,7 +75,8 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->dead_letter = cfg->dead_letter;
 	sys->dead_letter_ctx = cfg->dead_letter_ctx;
 	sys->prealloc = cfg->prealloc_bytes;
-	sys->actor_stats = cfg->actor_stats || cfg->observe_path != NULL;
+	sys->actor_stats =
+	        cfg->actor_stats || cfg->observe_path != NULL || cfg->metrics_address != NULL;
 	if (cfg->observe_path != NULL &&
 	    (cfg->observe_path[0] == '\0' || strlen(cfg->observe_path) > CADRE__OBSERVE_PATH_MAX))
 		return CADRE_EINVAL;
@@ -162,6 +164,11 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		goto fail_timers;
 	if (cfg->observe_path != NULL && (rc = cadre__observe_start(sys, cfg->observe_path)) != 0) {
 		cadre_system_free(sys); /* a running system: shut down, then freed */
+		return rc;
+	}
+	if (cfg->metrics_address != NULL &&
+	    (rc = cadre__metrics_start(sys, cfg->metrics_address)) != 0) {
+		cadre_system_free(sys); /* as for the observe endpoint */
 		return rc;
 	}
 	*out = sys;
@@ -439,6 +446,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__qsbr_fini(&sys->qsbr);
 	cadre__workers_fini(sys);
 	cadre__observe_free(sys);
+	cadre__metrics_free(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);
