@@ -27,6 +27,7 @@
 #include <cadre/registry.h>
 #include <cadre/timer.h>
 #include <cadre/io.h>
+#include <cadre/trace.h>
 #include <cadre/ask.h>
 #include <cadre/supervisor.h>
 #include <cadre/router.h>

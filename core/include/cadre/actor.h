@@ -295,6 +295,19 @@ typedef struct cadre_config {
 	 *  warm"). Best effort: if the memory cannot be had, the worker
 	 *  prefaults less. */
 	size_t prealloc_bytes;
+	/** Events each thread's trace ring keeps when recording starts with the
+	 *  system (cadre/trace.h, rounded up to a power of two); 0 = not
+	 *  recording at start (cadre_trace_start starts it later). At most
+	 *  CADRE_TRACE_MAX_EVENTS: cadre_system_new refuses more
+	 *  (CADRE_EINVAL). */
+	unsigned trace_events;
+	/** A file the trace rings are written to (cadre/trace.h) when the
+	 *  process gets a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	 *  SIGABRT), before it dies with that signal; NULL = none. Copied by
+	 *  cadre_system_new (at most 4095 bytes, else CADRE_EINVAL); at most 16
+	 *  systems of a process (CADRE_ELIMIT beyond). Set trace_events too: only
+	 *  what is recorded can be written. */
+	const char *trace_dump_path;
 } cadre_config;
 
 /**

@@ -149,13 +149,17 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	if ((rc = cadre__timers_start(sys)) != 0)
 		goto fail_io;
 	cadre__gov_init(sys, !cfg->no_governor);
+	/* Before the workers start: their first runs may be recorded. */
+	if ((rc = cadre__trace_init(sys, cfg->trace_events, cfg->trace_dump_path)) != 0)
+		goto fail_trace;
 	rc = cadre__workers_start(sys, &pl);
 	cadre__placement_free(&pl); /* each worker took its CPU */
 	if (rc != 0)
-		goto fail_timers;
+		goto fail_trace;
 	*out = sys;
 	return 0;
-fail_timers:
+fail_trace:
+	cadre__trace_fini(sys);
 	cadre__timers_stop(sys);
 	cadre__timers_free(sys);
 fail_io:
@@ -427,6 +431,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__table_fini(&sys->table);
 	cadre__qsbr_fini(&sys->qsbr);
 	cadre__workers_fini(sys);
+	cadre__trace_fini(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);

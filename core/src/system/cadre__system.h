@@ -28,6 +28,7 @@
 #include "cadre__msg.h"
 #include "cadre__reclaim.h"
 #include "cadre__table.h"
+#include "cadre__trace.h"
 
 /* What a run left the actor as. */
 enum {
@@ -170,6 +171,10 @@ struct cadre__worker {
 	 * cadre__woken). */
 	uint64_t woken;
 	uint64_t settled;
+	/* The trace (system/trace.c): this thread's ring while recording,
+	 * else NULL (the owner loads it with acquire; cadre_trace_start and
+	 * _stop store it). */
+	struct cadre__tring *trace;
 };
 
 /* ---- the system -------------------------------------------------------- */
@@ -239,6 +244,11 @@ struct cadre_system {
 	uint64_t dl_start CADRE__ALIGNED; /* the window's start (ms) */
 	uint64_t dl_count;                /* dead letters in it */
 	uint64_t dl_reported;             /* when the last event was made (ms), 0: never */
+	/* The trace (system/trace.c): the outside threads' shared ring while
+	 * recording, else NULL (as a worker's `trace`); the rings, the dump
+	 * path and the lock of start / stop. */
+	struct cadre__tring *trace_out CADRE__ALIGNED;
+	struct cadre__trace *trace;
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
