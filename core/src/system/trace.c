@@ -141,6 +141,7 @@ cadre__trace_each(const struct cadre__tring *r, cadre__trace_each_fn *fn, void *
  * shared one. */
 struct tset {
 	struct tset *older;
+	uint64_t stamp0, ns0; /* the clock's first reference point (cadre__trace_ns) */
 	unsigned nrings;
 	size_t bytes;
 	struct cadre__tring rings[];
@@ -178,6 +179,8 @@ set_new(unsigned nrings, unsigned events)
 	memset(t, 0, bytes);
 	t->nrings = nrings;
 	t->bytes = bytes;
+	t->stamp0 = cadre__trace_clock(NULL);
+	t->ns0 = cadre__now_ns();
 	struct cadre__tslot *slots = (struct cadre__tslot *)(void *)((char *)t + head);
 	for (unsigned i = 0; i < nrings; i++) {
 		t->rings[i].mask = size - 1;
@@ -255,6 +258,15 @@ cadre_is_tracing(const cadre_system *sys)
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* The set's rings to fd, their stamps mapped to ns between the set's start
+ * and now. Async-signal-safe (clock_gettime is). */
+static int
+write_set(struct cadre_system *sys, int fd, const struct tset *t)
+{
+	struct cadre__trace_ref ref = {t->stamp0, t->ns0, cadre__trace_clock(sys), cadre__now_ns()};
+	return cadre__trace_json(sys, fd, &ref, t->rings, t->nrings);
+}
+
 int
 cadre_trace_write_fd(cadre_system *sys, int fd)
 {
@@ -266,7 +278,7 @@ cadre_trace_write_fd(cadre_system *sys, int fd)
 	struct tset *t = cadre__load_acq_ptr((void *const *)&sys->trace->sets);
 	if (t == NULL)
 		return CADRE_ESTATE;
-	return cadre__trace_json(sys, fd, t->rings, t->nrings);
+	return write_set(sys, fd, t);
 }
 
 int
@@ -306,7 +318,7 @@ dump_one(struct cadre_system *sys)
 	int fd = open(tr->dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
-	(void)cadre__trace_json(sys, fd, t->rings, t->nrings);
+	(void)write_set(sys, fd, t);
 	close(fd);
 }
 

@@ -196,6 +196,7 @@ put_exit(struct out *o, uint64_t payload)
 struct ring_out {
 	struct out *o;
 	struct cadre_system *sys;
+	const struct cadre__trace_ref *clock;
 	bool worker;
 	uint64_t tid;
 	bool open;              /* a run's B is written, its E not yet */
@@ -240,6 +241,9 @@ one_event(void *ctx, const struct cadre__tslot *ev)
 {
 	struct ring_out *r = ctx;
 	struct out *o = r->o;
+	struct cadre__tslot at = *ev;
+	at.ts = cadre__trace_ns(r->clock, ev->ts);
+	ev = &at;
 	unsigned kind = (unsigned)(ev->arg >> 56);
 	uint64_t payload = ev->arg & CADRE__TEV_PAYLOAD;
 	uint64_t tid = r->tid;
@@ -337,7 +341,8 @@ thread_name(struct out *o, uint64_t tid, const char *prefix, uint64_t n, bool nu
 }
 
 int
-cadre__trace_json(struct cadre_system *sys, int fd, const struct cadre__tring *rings, unsigned n)
+cadre__trace_json(struct cadre_system *sys, int fd, const struct cadre__trace_ref *clock,
+                  const struct cadre__tring *rings, unsigned n)
 {
 	struct out o = {.fd = fd, .first = true, .pid = (uint64_t)getpid()};
 	put(&o, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"source\":\"cadre\",\"system\":");
@@ -347,7 +352,7 @@ cadre__trace_json(struct cadre_system *sys, int fd, const struct cadre__tring *r
 	put(&o, ",\"args\":{\"name\":\"cadre system ");
 	put_u64(&o, sys->table.id);
 	put(&o, "\"}}");
-	struct ring_out r = {.o = &o, .sys = sys};
+	struct ring_out r = {.o = &o, .sys = sys, .clock = clock};
 	for (unsigned i = 0; i < n && o.rc == 0; i++) {
 		r.worker = !rings[i].shared;
 		r.tid = i;
