@@ -324,6 +324,8 @@ typedef struct cadre_config {
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_ESYS a thread could not be started, or the allowed CPUs
  *         could not be read (sched_getaffinity)
+ * @retval CADRE_ELIMIT trace_dump_path set while 16 other systems of the
+ *         process have one
  */
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 

@@ -322,10 +322,14 @@ dump_one(struct cadre_system *sys)
 	close(fd);
 }
 
+static uint32_t dumped; /* the first fatal signal dumps; later ones do not */
+
 static void
 on_fatal(int sig)
 {
-	for (unsigned i = 0; i < DUMP_SYSTEMS; i++) {
+	/* seq_cst exchange: one thread dumps, even if several crash at once. */
+	bool first = cadre__xchg_sc_u32(&dumped, 1) == 0;
+	for (unsigned i = 0; first && i < DUMP_SYSTEMS; i++) {
 		/* Acquire: pairs with the registration's release store. */
 		struct cadre_system *sys = cadre__load_acq_ptr((void *const *)&dump_systems[i]);
 		if (sys != NULL)
@@ -334,7 +338,7 @@ on_fatal(int sig)
 	for (unsigned i = 0; i < NFATAL; i++)
 		if (fatal[i] == sig)
 			sigaction(sig, &old_action[i], NULL);
-	raise(sig); /* delivered when this handler returns (or at once if not blocked) */
+	raise(sig); /* blocked while we run: delivered to the restored action on return */
 }
 
 /* Registers sys for the dump; installs the handler once per process. */
@@ -352,7 +356,9 @@ dump_register(struct cadre_system *sys)
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_fatal;
 		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = SA_NODEFER;
+		/* One shot: a crash inside the dump (a behaviour's name freed,
+		 * say) kills the process at once instead of recursing. */
+		sa.sa_flags = SA_RESETHAND;
 		for (unsigned i = 0; i < NFATAL; i++)
 			sigaction(fatal[i], &sa, &old_action[i]);
 		dump_installed = true;

@@ -236,6 +236,55 @@ instant(struct ring_out *r, const char *name, uint64_t tid, const struct cadre__
 	put(r->o, ",\"s\":\"t\",\"args\":{");
 }
 
+/* The instant events that are marks on a track: spawn, exit, park, wake,
+ * steal, timer. */
+static void
+marks(struct ring_out *r, unsigned kind, uint64_t tid, const struct cadre__tslot *ev,
+      uint64_t payload)
+{
+	struct out *o = r->o;
+	uint32_t sysid = r->sys->table.id;
+	switch (kind) {
+	case CADRE__TEV_SPAWN:
+	case CADRE__TEV_EXIT:
+		instant(r, kind == CADRE__TEV_SPAWN ? "spawn" : "exit", tid, ev);
+		put(o, "\"actor\":");
+		put_ref(o, sysid, ev->ref);
+		if (kind == CADRE__TEV_SPAWN) {
+			put(o, ",\"behaviour\":");
+			put_str(o, (const char *)(uintptr_t)payload);
+		} else {
+			put(o, ",\"reason\":");
+			put_exit(o, payload);
+		}
+		put(o, "}}");
+		break;
+	case CADRE__TEV_PARK:
+	case CADRE__TEV_WAKE:
+		instant(r, kind == CADRE__TEV_PARK ? "park" : "wake", tid, ev);
+		if (kind == CADRE__TEV_WAKE)
+			put(o, payload ? "\"woken\":true" : "\"woken\":false");
+		put(o, "}}");
+		break;
+	case CADRE__TEV_STEAL:
+		instant(r, "steal", tid, ev);
+		put(o, "\"from_worker\":");
+		put_u64(o, ev->ref);
+		put(o, "}}");
+		break;
+	case CADRE__TEV_TIMER:
+		instant(r, "timer", tid, ev);
+		put(o, "\"to\":");
+		put_ref(o, sysid, ev->ref);
+		put(o, ",\"type\":");
+		put_u64(o, payload);
+		put(o, "}}");
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 one_event(void *ctx, const struct cadre__tslot *ev)
 {
@@ -289,42 +338,8 @@ one_event(void *ctx, const struct cadre__tslot *ev)
 		put(o, "}}");
 		send_event(r, tid, ev->ts, ev, payload, "io");
 		break;
-	case CADRE__TEV_SPAWN:
-	case CADRE__TEV_EXIT:
-		instant(r, kind == CADRE__TEV_SPAWN ? "spawn" : "exit", tid, ev);
-		put(o, "\"actor\":");
-		put_ref(o, sysid, ev->ref);
-		if (kind == CADRE__TEV_SPAWN) {
-			put(o, ",\"behaviour\":");
-			put_str(o, (const char *)(uintptr_t)payload);
-		} else {
-			put(o, ",\"reason\":");
-			put_exit(o, payload);
-		}
-		put(o, "}}");
-		break;
-	case CADRE__TEV_PARK:
-	case CADRE__TEV_WAKE:
-		instant(r, kind == CADRE__TEV_PARK ? "park" : "wake", tid, ev);
-		if (kind == CADRE__TEV_WAKE)
-			put(o, payload ? "\"woken\":true" : "\"woken\":false");
-		put(o, "}}");
-		break;
-	case CADRE__TEV_STEAL:
-		instant(r, "steal", tid, ev);
-		put(o, "\"from_worker\":");
-		put_u64(o, ev->ref);
-		put(o, "}}");
-		break;
-	case CADRE__TEV_TIMER:
-		instant(r, "timer", tid, ev);
-		put(o, "\"to\":");
-		put_ref(o, sysid, ev->ref);
-		put(o, ",\"type\":");
-		put_u64(o, payload);
-		put(o, "}}");
-		break;
 	default:
+		marks(r, kind, tid, ev, payload);
 		break;
 	}
 }
