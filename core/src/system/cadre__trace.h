@@ -23,7 +23,8 @@ enum {
 	CADRE__TEV_SPAWN = 5,     /* ref: the child; payload: its behaviour's name */
 	CADRE__TEV_EXIT = 6,      /* ref: the actor; payload: reason kind << 32 | (uint32_t)code */
 	CADRE__TEV_PARK = 7,      /* ref, payload: 0 */
-	CADRE__TEV_WAKE = 8,      /* payload: 1 woken by another thread, 0 by its timeout */
+	CADRE__TEV_WAKE = 8,      /* payload: 1 woken by another thread (or a pool thread), 0 by
+	                             its timeout */
 	CADRE__TEV_STEAL = 9,     /* ref: the victim worker's index */
 	CADRE__TEV_TIMER = 10,    /* ref: the receiver; payload: the message type */
 	CADRE__TEV_IO = 11,       /* ref: the receiver; payload: the message (the flow id) */
