@@ -1,6 +1,10 @@
 /* Fan-in: many producer actors send to one sink. The sink's mailbox is a
- * lock-free MPSC queue: the producers never wait for each other. */
+ * lock-free MPSC queue: the producers never wait for each other.
+ * `fanin TRACE.json` also records the first 2 ms of the scheduling trace
+ * and writes it there at the end (cadre/trace.h): open it in Perfetto's UI. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <time.h>
 
 #include <cadre.h>
 
@@ -77,16 +81,25 @@ static const cadre_behaviour producer = {.size = sizeof(struct producer),
                                          .name = "producer"};
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	cadre_system *sys;
 	cadre_ref s, p;
-	if (cadre_system_new(&sys, NULL) != 0 || cadre_spawn(sys, &sink, NULL, NULL, &s) != 0)
+	/* With a file name: each ring keeps its last 65536 events (2 MiB). */
+	cadre_config cfg = {.trace_events = argc > 1 ? 65536 : 0};
+	if (cadre_system_new(&sys, &cfg) != 0 || cadre_spawn(sys, &sink, NULL, NULL, &s) != 0)
 		return 1;
 	for (int i = 0; i < PRODUCERS; i++)
 		if (cadre_spawn(sys, &producer, NULL, &s, &p) != 0)
 			return 1;
+	if (argc > 1) { /* the start only: stop recording after 2 ms */
+		struct timespec ms2 = {0, 2000000};
+		nanosleep(&ms2, NULL);
+		cadre_trace_stop(sys);
+	}
 	cadre_system_await_stopped(sys, CADRE_FOREVER);
+	if (argc > 1 && cadre_trace_write(sys, argv[1]) != 0)
+		fprintf(stderr, "fanin: cannot write %s\n", argv[1]);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("fanin: sent %llu, handled %llu, dead %llu, steals %llu, parks %llu\n",

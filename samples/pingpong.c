@@ -1,6 +1,8 @@
 /* Ping-pong: two actors, each answering the other, a fixed number of round
  * trips. Shows spawning with an init argument, replying with cadre_respond, and
- * actors stopping themselves. */
+ * actors stopping themselves. `pingpong TRACE.json` also records the
+ * scheduling trace and writes it there (cadre/trace.h): open it in
+ * Perfetto's UI. */
 #include <stdio.h>
 
 #include <cadre.h>
@@ -86,16 +88,20 @@ static const cadre_behaviour ping = {.size = sizeof(struct ping),
                                      .name = "ping"};
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	cadre_system *sys;
 	struct ping_args args = {.rounds = 100000};
 	cadre_ref ping_ref;
-	if (cadre_system_new(&sys, NULL) != 0 ||
+	/* With a file name: each worker's ring keeps its last 65536 events. */
+	cadre_config cfg = {.trace_events = argc > 1 ? 65536 : 0};
+	if (cadre_system_new(&sys, &cfg) != 0 ||
 	    cadre_spawn(sys, &pong, NULL, NULL, &args.peer) != 0 ||
 	    cadre_spawn(sys, &ping, NULL, &args, &ping_ref) != 0)
 		return 1;
 	cadre_system_await_stopped(sys, CADRE_FOREVER); /* args lives until here */
+	if (argc > 1 && cadre_trace_write(sys, argv[1]) != 0)
+		fprintf(stderr, "pingpong: cannot write %s\n", argv[1]);
 	cadre_stats st;
 	cadre_system_stats(sys, -1, &st);
 	printf("pingpong: %llu messages handled, %llu dead letters\n",

@@ -28,6 +28,7 @@
 #include <cadre/timer.h>
 #include <cadre/io.h>
 #include <cadre/stats.h>
+#include <cadre/trace.h>
 #include <cadre/ask.h>
 #include <cadre/supervisor.h>
 #include <cadre/router.h>

@@ -601,6 +601,13 @@ c_supervisor_count_children(FX)
 	return cadre_supervisor_count_children(SYS, REFX(f->sup), NUL(V_NULL2, &c), TMO);
 }
 
+/* ---- cadre/trace.h (the fixture's systems never record: ESTATE) ------------------------ */
+CALL(trace_start, cadre_trace_start(SYS, v == V_PLAIN ? CADRE_TRACE_MAX_EVENTS + 1 : 64))
+CALL(trace_stop, cadre_trace_stop(SYS))
+CALL(is_tracing, NZ(cadre_is_tracing(SYS)))
+CALL(trace_write, cadre_trace_write(SYS, NUL(V_NULL2, "/tmp/cadre-contract-trace.json")))
+CALL(trace_write_fd, cadre_trace_write_fd(SYS, v == V_PLAIN ? -1 : 2))
+
 /* ---- the table ------------------------------------------------------------------------ */
 /* Row: function, flags, then NULL#1 NULL#2 NULL#3 stale foreign closed outside worker plain. */
 // clang-format off
@@ -630,6 +637,12 @@ static const struct row rows[] = {
         R(system_workers, 0, 0, NA, NA, NA, NA, 1, NA, NA, 2),
         R(system_worker_cpu, 0, EINV, NA, NA, NA, NA, NOENT, NA, NA, EINV),
         R(system_stats, 0, EINV, EINV, NA, NA, NA, 0, NA, NA, EINV),
+        /* cadre/trace.h */
+        R(trace_start, 0, EINV, NA, NA, NA, NA, CLOSED, NA, NA, EINV),
+        R(trace_stop, 0, EINV, NA, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(is_tracing, 0, 0, NA, NA, NA, NA, 0, NA, NA, 0),
+        R(trace_write, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(trace_write_fd, 0, EINV, NA, NA, NA, NA, ESTATE, NA, NA, CADRE_EBADF),
         /* cadre/actor.h: actors */
         R(spawn, 0, EINV, EINV, EINV, NA, NA, CLOSED, EINV, NA, EINV),
         R(send, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),

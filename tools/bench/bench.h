@@ -110,6 +110,7 @@ struct options {
 	bool actor_stats;          /* --actor-stats: cadre_config.actor_stats */
 	unsigned steal_after_us;   /* --steal-after-us: cadre_config.steal_after_us */
 	uint64_t prealloc_mib;     /* --prealloc-mib: cadre_config.prealloc_bytes / 2^20 */
+	unsigned trace_events;     /* --trace N: cadre_config.trace_events (recording on) */
 	const char *peers_script;  /* --peers-script: run-peers.sh to use */
 };
 

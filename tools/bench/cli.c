@@ -116,6 +116,8 @@ usage(FILE *f)
 	        "  --prealloc-mib N  cadre_config.prealloc_bytes = N MiB: each worker prefaults\n"
 	        "                  N MiB at the system's start (default 0)\n"
 	        "  --actor-stats   cadre_config.actor_stats: per-actor counters on\n"
+	        "  --trace N       record the scheduling trace (cadre_config.trace_events = N\n"
+	        "                  events per ring): the cost of recording\n"
 	        "  --stats         print each run's counters (steals, parks, ...) on stderr\n"
 	        "size options (default):\n",
 	        DEFAULT_WORKERS, DEFAULT_RUNS, DEFAULT_WARMUPS, DEFAULT_TIMEOUT_S);
@@ -189,6 +191,8 @@ parse_setting(struct bench_args *a, struct options *o)
 		o->actor_stats = true;
 	else if (bench_args_is(a, "--stats"))
 		g_stats = true;
+	else if (bench_args_is(a, "--trace"))
+		o->trace_events = (unsigned)bench_args_u64(a, 1, CADRE_TRACE_MAX_EVENTS);
 	else if (bench_args_is(a, "--prealloc-mib"))
 		o->prealloc_mib = bench_args_u64(a, 0, 65536);
 	else if (bench_args_is(a, "--steal-after-us"))

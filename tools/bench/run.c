@@ -144,6 +144,7 @@ run_begin(const struct options *o)
 	cfg.actor_stats = o->actor_stats;
 	cfg.steal_after_us = o->steal_after_us;
 	cfg.prealloc_bytes = (size_t)o->prealloc_mib << 20;
+	cfg.trace_events = o->trace_events;
 	watchdog_arm(o);
 	g_timeout_s = o->timeout_s;
 	g_deadline = bench_now() + (double)o->timeout_s;

@@ -326,6 +326,19 @@ typedef struct cadre_config {
 	 *  names a host other than localhost), and CADRE_EADDRINUSE or
 	 *  CADRE_ESYS when it cannot listen there. */
 	const char *metrics_address;
+	/** Events each thread's trace ring keeps when recording starts with the
+	 *  system (cadre/trace.h, rounded up to a power of two); 0 = not
+	 *  recording at start (cadre_trace_start starts it later). At most
+	 *  CADRE_TRACE_MAX_EVENTS: cadre_system_new refuses more
+	 *  (CADRE_EINVAL). */
+	unsigned trace_events;
+	/** A file the trace rings are written to (cadre/trace.h) when the
+	 *  process gets a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	 *  SIGABRT), before it dies with that signal; NULL = none. Copied by
+	 *  cadre_system_new (at most 4095 bytes, else CADRE_EINVAL); at most 16
+	 *  systems of a process (CADRE_ELIMIT beyond). Set trace_events too: only
+	 *  what is recorded can be written. */
+	const char *trace_dump_path;
 } cadre_config;
 
 /**
@@ -348,6 +361,8 @@ typedef struct cadre_config {
  * @retval CADRE_ESYS a thread could not be started, the allowed CPUs
  *         could not be read (sched_getaffinity), or a socket call for
  *         observe_path or metrics_address failed
+ * @retval CADRE_ELIMIT trace_dump_path set while 16 other systems of the
+ *         process have one
  */
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 

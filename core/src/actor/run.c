@@ -177,6 +177,9 @@ handle_normal(struct run *r, cadre_mb_node *node, bool counted, bool replayed)
 		cadre__store_rlx_u32(&r->st->dequeued, cadre__load_rlx_u32(&r->st->dequeued) + 1u);
 	cadre_msg view;
 	cadre__msg_view(m, &view);
+	/* The end of its send's arrow (before m may be freed and reused). */
+	CADRE__TRACE_AT(w->sys, &w->trace, CADRE__TEV_RECV, CADRE__TRACE_REF(a->index, a->gen),
+	                (uintptr_t)m);
 	w->cur_view = &view;
 	w->cur_disp = CADRE__DISP_FREE;
 	r->rc = a->beh->receive(cadre__user_of(a), &view);

@@ -132,6 +132,8 @@ spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behavio
 	inherit_mail(sys, a, opts);
 	cadre__slot_publish(&sys->table, a->index, a);
 	bool restart = opts != NULL && opts->restarts != 0;
+	CADRE__TRACE(sys, w, CADRE__TEV_SPAWN, CADRE__TRACE_REF(a->index, a->gen),
+	             (uintptr_t)beh->name);
 	if (w != NULL) {
 		cadre__count(&w->st.spawned, 1);
 		if (restart)

@@ -208,6 +208,8 @@ int
 cadre__finish(struct cadre__worker *w, struct cadre__actor *a, cadre_exit reason)
 {
 	struct cadre_system *sys = w->sys;
+	CADRE__TRACE_AT(sys, &w->trace, CADRE__TEV_EXIT, CADRE__TRACE_REF(a->index, a->gen),
+	                ((uint64_t)(unsigned)reason.kind << 32) | (uint32_t)reason.code);
 	a->state = CADRE__A_DEAD;
 	w->exit = reason;
 	if (a->beh->stop != NULL)

@@ -589,6 +589,7 @@ io_main(void *arg)
 {
 	struct cadre__io *io = arg;
 	struct epoll_event evs[CADRE__IO_BATCH];
+	cadre__trace_name_thread(CADRE__TRACE_TID_IO);
 	for (;;) {
 		/* (-1: an idle system's I/O thread sleeps until an event) */
 		int n = epoll_wait(io->epfd, evs, CADRE__IO_BATCH,

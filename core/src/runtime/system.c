@@ -158,10 +158,13 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	if ((rc = cadre__timers_start(sys)) != 0)
 		goto fail_io;
 	cadre__gov_init(sys, !cfg->no_governor);
+	/* Before the workers start: their first runs may be recorded. */
+	if ((rc = cadre__trace_init(sys, cfg->trace_events, cfg->trace_dump_path)) != 0)
+		goto fail_trace;
 	rc = cadre__workers_start(sys, &pl);
 	cadre__placement_free(&pl); /* each worker took its CPU */
 	if (rc != 0)
-		goto fail_timers;
+		goto fail_trace;
 	if (cfg->observe_path != NULL && (rc = cadre__observe_start(sys, cfg->observe_path)) != 0) {
 		cadre_system_free(sys); /* a running system: shut down, then freed */
 		return rc;
@@ -173,7 +176,8 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	}
 	*out = sys;
 	return 0;
-fail_timers:
+fail_trace:
+	cadre__trace_fini(sys);
 	cadre__timers_stop(sys);
 	cadre__timers_free(sys);
 fail_io:
@@ -447,6 +451,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__workers_fini(sys);
 	cadre__observe_free(sys);
 	cadre__metrics_free(sys);
+	cadre__trace_fini(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);

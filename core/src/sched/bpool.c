@@ -247,9 +247,12 @@ cadre__bpool_park(struct cadre__worker *w)
 	}
 	cadre__qsbr_offline(&w->sys->qsbr, w->index);
 	cadre__count(&w->st.parks, 1);
+	CADRE__TRACE_AT(sys, &w->trace, CADRE__TEV_PARK, 0, 0);
 	bool limbo = cadre__limbo_has(&w->limbo);
 	cadre__futex_wait(&q->wake, seq, limbo ? NAP_NS : 0);
 	cadre__qsbr_online(&w->sys->qsbr, w->index);
+	/* (woken or napped: the pool's wake word does not tell) */
+	CADRE__TRACE_AT(sys, &w->trace, CADRE__TEV_WAKE, 0, 1);
 	cadre__faa_acqrel_u32(&q->parked, (uint32_t)-1); /* a count */
 }
 

@@ -219,6 +219,7 @@ runq_steal(struct cadre__worker *thief, struct cadre__worker *victim)
 		if (n > 1)
 			cadre__store_rel_u32(&thief->runq_tail, tt + n - 1); /* as in runq_put */
 		cadre__count(&thief->st.steals, 1);
+		CADRE__TRACE_AT(thief->sys, &thief->trace, CADRE__TEV_STEAL, victim->index, n);
 		return run;
 	}
 }
@@ -580,6 +581,7 @@ cadre__sched_park(struct cadre__worker *w)
 	}
 	cadre__qsbr_offline(&w->sys->qsbr, w->index);
 	cadre__count(&w->st.parks, 1);
+	CADRE__TRACE_AT(sys, &w->trace, CADRE__TEV_PARK, 0, 0);
 	/* The worker poller (io/wpoll.c) waits in epoll_wait instead, when it
 	 * can; the wake-up argument is wake_worker's. */
 	if (sys->io_park == NULL || !sys->io_park(w, seq, &nap))
@@ -589,8 +591,10 @@ cadre__sched_park(struct cadre__worker *w)
 	cadre__qsbr_online(&w->sys->qsbr, w->index);
 	w->now = cadre__now_ns();
 	/* seq_cst: clears our bit in the same order as the wakers' CAS. */
-	if ((cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0)
+	bool woken = (cadre__fetch_and_sc_u64(&sys->idle_mask, ~bit) & bit) == 0;
+	if (woken)
 		cadre__count(&w->st.wakeups, 1); /* a waker cleared it: a real wake-up */
+	CADRE__TRACE_AT(sys, &w->trace, CADRE__TEV_WAKE, 0, woken);
 	if (sys->io_poll != NULL)
 		sys->io_poll(w, false); /* what epoll_wait returned, if it waited there */
 }

@@ -28,6 +28,7 @@
 #include "cadre__msg.h"
 #include "cadre__reclaim.h"
 #include "cadre__table.h"
+#include "cadre__trace.h"
 
 /* What a run left the actor as. */
 enum {
@@ -180,6 +181,10 @@ struct cadre__worker {
 	uint64_t phase;
 	unsigned stat_runs; /* runs with per-actor counters (owner only): 1 in
 	                       CADRE__RUN_SAMPLE is timed (actor/run.c) */
+	/* The trace (system/trace.c): this thread's ring while recording,
+	 * else NULL (the owner loads it with acquire; cadre_trace_start and
+	 * _stop store it). */
+	struct cadre__tring *trace;
 };
 
 /* Per-actor run time is sampled: one run in this many (a power of two). */
@@ -258,6 +263,11 @@ struct cadre_system {
 	uint64_t start_ticks;           /* cadre__ticks() then */
 	struct cadre__observe *obs;     /* observe/: the endpoint, or NULL */
 	struct cadre__metrics *metrics; /* observe/metrics.c: the Prometheus endpoint, or NULL */
+	/* The trace (system/trace.c): the outside threads' shared ring while
+	 * recording, else NULL (as a worker's `trace`); the rings, the dump
+	 * path and the lock of start / stop. */
+	struct cadre__tring *trace_out CADRE__ALIGNED;
+	struct cadre__trace *trace;
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */

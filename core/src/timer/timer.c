@@ -385,6 +385,8 @@ fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t 
 		return;
 	}
 	const void *data = r->heap != NULL ? r->heap : r->inl;
+	CADRE__TRACE_AT(sys, &sys->trace_out, CADRE__TEV_TIMER,
+	                CADRE__TRACE_REF(r->to.index, r->to.gen), r->type);
 	/* quiet: never refused by a full mailbox; a dead target is no letter. */
 	int rc = cadre__send_copy(sys, r->to, r->type, data, r->size, true);
 	uint64_t next;
@@ -416,6 +418,7 @@ service_main(void *arg)
 	struct cadre_system *sys = arg;
 	struct cadre__timers *t = sys->timers;
 	pthread_setname_np(pthread_self(), "cadre-timers");
+	cadre__trace_name_thread(CADRE__TRACE_TID_TIMER);
 	for (;;) {
 		cadre_mb_node *n;
 		while ((n = cadre__mb_pop_normal(&t->requests)) != NULL) {
