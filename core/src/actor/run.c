@@ -220,7 +220,9 @@ conclude(struct run *r, int end)
 int
 cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 {
-	struct run r = {.w = w, .a = a, .batch = w->sys->batch};
+	/* The deterministic mode draws each run's batch (runtime/sim.c). */
+	unsigned batch = w->sys->sim != NULL ? w->sys->sim->batch : w->sys->batch;
+	struct run r = {.w = w, .a = a, .batch = batch};
 	cadre__tls_actor = a;
 	int end = a->state == CADRE__A_NEW ? start(&r) : GO_ON;
 	if (end == GO_ON) {

@@ -103,15 +103,17 @@ struct cadre__timers {
 	uint64_t sleep_until; /* tick the service sleeps until; 0 awake; MAX none */
 	/* Service thread only. */
 	struct cadre__wheel wheel CADRE__ALIGNED;
-	uint64_t origin; /* cadre__now_ns() when the service started */
+	uint64_t origin; /* the system's clock when the service started */
 	pthread_t thread;
+	struct cadre_system *sys; /* set at start */
 };
 
-/* Nanoseconds since the service's origin. */
+/* Nanoseconds since the service's origin, on the system's clock (virtual
+ * in the deterministic mode, where the origin is 0). */
 static uint64_t
 now_ns(const struct cadre__timers *t)
 {
-	return cadre__now_ns() - t->origin;
+	return cadre__clock_ns(t->sys) - t->origin;
 }
 
 /* The current tick, rounded down: the service fires what is due by it. */
@@ -410,6 +412,68 @@ fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t 
 	cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
 }
 
+/* The service's consumer side: the arms queued since the last look go
+ * into the wheel (cancelled ones are freed). */
+static void
+take_requests(struct cadre__timers *t)
+{
+	cadre_mb_node *n;
+	while ((n = cadre__mb_pop_normal(&t->requests)) != NULL) {
+		struct tmr *r = (struct tmr *)(void *)n;
+		/* Acquire: pairs with arm's release store. */
+		uint64_t s = cadre__load_acq_u64(&r->state);
+		if ((s & 3) == T_CANCELLED) {
+			rec_free(t, r);
+			continue;
+		}
+		cadre__timer_init(&r->wt);
+		cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
+	}
+}
+
+/* One turn of the service: arms taken, what is due by now fired (the
+ * hash of the deterministic mode notes each fire); the count fired. */
+static unsigned
+turn(struct cadre_system *sys, struct cadre__timers *t, uint64_t now)
+{
+	take_requests(t);
+	struct cadre__timer *expired = NULL;
+	unsigned fired = 0;
+	cadre__wheel_advance(&t->wheel, now, &expired);
+	while (expired != NULL) {
+		struct cadre__timer *next = expired->next;
+		struct tmr *r = tmr_of_wheel(expired);
+		cadre__sim_note(sys, CADRE__SIM_TIMER, cadre__sim_id(r->to), r->type);
+		fire(sys, t, r, now);
+		fired++;
+		expired = next;
+	}
+	return fired;
+}
+
+unsigned
+cadre__timers_turn(struct cadre_system *sys)
+{
+	struct cadre__timers *t = sys->timers;
+	if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
+		return 0;
+	return turn(sys, t, now_ms(t));
+}
+
+bool
+cadre__timers_next(struct cadre_system *sys, uint64_t *ns)
+{
+	struct cadre__timers *t = sys->timers;
+	if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
+		return false;
+	take_requests(t);
+	uint64_t tick;
+	if (!cadre__wheel_next_deadline(&t->wheel, &tick))
+		return false;
+	*ns = tick > (UINT64_MAX - t->origin) / 1000000u ? UINT64_MAX : t->origin + tick * 1000000u;
+	return true;
+}
+
 static void *
 service_main(void *arg)
 {
@@ -417,26 +481,8 @@ service_main(void *arg)
 	struct cadre__timers *t = sys->timers;
 	pthread_setname_np(pthread_self(), "cadre-timers");
 	for (;;) {
-		cadre_mb_node *n;
-		while ((n = cadre__mb_pop_normal(&t->requests)) != NULL) {
-			struct tmr *r = (struct tmr *)(void *)n;
-			/* Acquire: pairs with arm's release store. */
-			uint64_t s = cadre__load_acq_u64(&r->state);
-			if ((s & 3) == T_CANCELLED) {
-				rec_free(t, r);
-				continue;
-			}
-			cadre__timer_init(&r->wt);
-			cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
-		}
 		uint64_t now = now_ms(t);
-		struct cadre__timer *expired = NULL;
-		cadre__wheel_advance(&t->wheel, now, &expired);
-		while (expired != NULL) {
-			struct cadre__timer *next = expired->next;
-			fire(sys, t, tmr_of_wheel(expired), now);
-			expired = next;
-		}
+		turn(sys, t, now);
 		if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
 			break;
 		/* Sleep until the next deadline or an earlier arming wakes us. */
@@ -474,11 +520,14 @@ cadre__timers_start(struct cadre_system *sys)
 	struct cadre__timers *t = cadre__alloc_aligned(sizeof *t, CADRE__CACHELINE);
 	if (t == NULL)
 		return CADRE_ENOMEM;
-	t->origin = cadre__now_ns();
+	t->sys = sys;
+	t->origin = cadre__clock_ns(sys); /* 0 in the deterministic mode */
 	t->fresh = 1;
 	cadre__mb_init_active(&t->requests, 0); /* the service is its consumer */
 	cadre__wheel_init(&t->wheel, 0);
 	sys->timers = t;
+	if (sys->sim != NULL)
+		return 0; /* no thread: runtime/sim.c turns the service */
 	if (pthread_create(&t->thread, NULL, service_main, sys) != 0) {
 		cadre__free_aligned(t, sizeof *t, CADRE__CACHELINE);
 		sys->timers = NULL;
@@ -494,6 +543,8 @@ cadre__timers_stop(struct cadre_system *sys)
 	if (t == NULL || cadre__load_acq_u32(&t->stop)) /* pairs with the store below */
 		return;
 	cadre__store_rel_u32(&t->stop, 1); /* pairs with the service's check */
+	if (sys->sim != NULL)
+		return; /* no thread */
 	wake_service(t);
 	pthread_join(t->thread, NULL);
 }
