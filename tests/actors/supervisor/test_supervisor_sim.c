@@ -1,0 +1,250 @@
+/* Supervisors in the deterministic mode (cadre/sim.h): restart intensity
+ * at its exact edges (N restarts within the period pass, N + 1 escalate,
+ * a restart exactly one period old no longer counts), the sliding window,
+ * and backoff delays to the millisecond, under several seeds each
+ * (cadre_sim_check). The real-time versions (test_supervisor_intensity.c)
+ * keep the threaded path covered. Run one case with:
+ * test_supervisor_sim <case>; replay one seed with CADRE_SEED=<seed>. */
+#include <string.h>
+
+#include <cadre.h>
+#include <cadre/supervisor.h>
+
+#include "check.h"
+
+#define SEEDS 16
+#define MAX_EV 64
+
+enum { T_CRASH = 1 };
+
+/* What one run saw. */
+struct run {
+	cadre_system *sys;
+	cadre_ref child;       /* the child's current incarnation */
+	unsigned starts;       /* its starts */
+	unsigned crash_starts; /* the next starts crash at once */
+	uint64_t start_at[MAX_EV];
+	unsigned restarting, intensity, shutdown;
+	uint32_t delay[MAX_EV];
+};
+
+static struct run *cur; /* one thread: the run in progress */
+
+struct child {
+	cadre_actor base;
+};
+
+static int
+child_start(cadre_actor *self, void *arg)
+{
+	struct run *r = arg;
+	r->child = cadre_self(self);
+	if (r->starts < MAX_EV)
+		r->start_at[r->starts] = cadre_system_now_ms(r->sys);
+	r->starts++;
+	if (r->crash_starts > 0) {
+		r->crash_starts--;
+		return cadre_send(r->sys, r->child, T_CRASH, NULL, 0);
+	}
+	return 0;
+}
+
+static int
+child_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)self;
+	return m->type == T_CRASH ? 9 : 0;
+}
+
+static const cadre_behaviour child_beh = {
+        .size = sizeof(struct child), .start = child_start, .receive = child_receive};
+
+static void
+on_event(void *ctx, const cadre_sup_event *ev)
+{
+	struct run *r = ctx;
+	if (ev->kind == CADRE_SUP_CHILD_RESTARTING && r->restarting < MAX_EV)
+		r->delay[r->restarting++] = ev->delay_ms;
+	r->intensity += ev->kind == CADRE_SUP_INTENSITY;
+	r->shutdown += ev->kind == CADRE_SUP_SHUTDOWN;
+}
+
+static cadre_child_spec kid;
+static cadre_sup_spec spec;
+
+/* A system with seed and a supervisor of one child, per `spec`. */
+static cadre_ref
+begin(struct run *r, uint64_t seed, uint32_t intensity, uint32_t period_ms)
+{
+	memset(r, 0, sizeof *r);
+	cur = r;
+	cadre_config cfg = {.seed = seed, .quiet = true};
+	CHECK_EQ(cadre_system_new(&r->sys, &cfg), 0);
+	kid = (cadre_child_spec){.id = "A", .beh = &child_beh, .arg = r};
+	spec.strategy = CADRE_ONE_FOR_ONE;
+	spec.intensity = intensity;
+	spec.period_ms = period_ms;
+	spec.children = &kid;
+	spec.nchildren = 1;
+	spec.on_event = on_event;
+	spec.event_ctx = r;
+	cadre_ref sup;
+	CHECK_EQ(cadre_supervisor_start(r->sys, &spec, &sup, NULL, 1000), 0);
+	CHECK_EQ(r->starts, 1);
+	return sup;
+}
+
+/* Lets the clock reach exactly t ms (from the time now), then crashes the
+ * child and runs until nothing more happens at that time. */
+static void
+crash_at(struct run *r, uint64_t t)
+{
+	uint64_t now = cadre_system_now_ms(r->sys);
+	CHECK(t >= now);
+	CHECK(cadre_sim_run(r->sys, (cadre_timeout)(t - now)) >= 0);
+	CHECK_EQ(cadre_system_now_ms(r->sys), t);
+	CHECK_EQ(cadre_send(r->sys, r->child, T_CRASH, NULL, 0), 0);
+	CHECK(cadre_sim_run(r->sys, CADRE_NOWAIT) > 0);
+}
+
+static void
+end(struct run *r)
+{
+	cadre_system_free(r->sys);
+	cur = NULL;
+}
+
+/* ---- intensity 3 in 1000 ms: three crashes at 0 pass, the fourth at 999
+ * escalates, at 1000 it does not (the first restart is one period old) */
+static int
+intensity_edge_run(uint64_t seed, void *ctx)
+{
+	uint64_t fourth = *(const uint64_t *)ctx;
+	static struct run r;
+	begin(&r, seed, 3, 1000);
+	for (int i = 0; i < 3; i++)
+		crash_at(&r, 0);
+	int bad = r.restarting != 3 || r.intensity != 0 || r.starts != 4;
+	crash_at(&r, fourth);
+	if (fourth < 1000)
+		bad |= r.intensity != 1 || r.shutdown != 1 || r.starts != 4;
+	else
+		bad |= r.intensity != 0 || r.restarting != 4 || r.starts != 5;
+	end(&r);
+	return bad;
+}
+
+static void
+intensity_edges(void)
+{
+	uint64_t fourth = 999;
+	CHECK_EQ(cadre_sim_check(intensity_edge_run, &fourth, 1, SEEDS, NULL), 0);
+	fourth = 1000;
+	CHECK_EQ(cadre_sim_check(intensity_edge_run, &fourth, 1, SEEDS, NULL), 0);
+	fourth = 500;
+	CHECK_EQ(cadre_sim_check(intensity_edge_run, &fourth, 1, SEEDS, NULL), 0);
+}
+
+/* ---- intensity 1 in 200 ms: one crash every 200 ms goes on for ever (each
+ * restart is exactly one period after the last); two within 199 do not */
+static int
+window_slides_run(uint64_t seed, void *ctx)
+{
+	(void)ctx;
+	static struct run r;
+	begin(&r, seed, 1, 200);
+	for (uint64_t t = 0; t <= 1000; t += 200)
+		crash_at(&r, t);
+	int bad = r.restarting != 6 || r.intensity != 0 || r.starts != 7;
+	crash_at(&r, 1199);
+	bad |= r.intensity != 1 || r.shutdown != 1;
+	end(&r);
+	return bad;
+}
+
+static void
+intensity_window_slides(void)
+{
+	CHECK_EQ(cadre_sim_check(window_slides_run, NULL, 100, SEEDS, NULL), 0);
+}
+
+/* ---- backoff: 50, 100, 200, 200 ms, to the millisecond ------------------ */
+static int
+backoff_run(uint64_t seed, void *ctx)
+{
+	(void)ctx;
+	static struct run r;
+	begin(&r, seed, 10, 60000);
+	r.crash_starts = 3;
+	crash_at(&r, 10);
+	CHECK(cadre_sim_run(r.sys, 10000) >= 0);
+	static const uint32_t want[] = {50, 100, 200, 200};
+	int bad = r.starts != 5 || r.restarting != 4 || r.intensity != 0;
+	uint64_t t = 10;
+	for (int i = 0; i < 4 && !bad; i++) {
+		t += want[i];
+		bad |= r.delay[i] != want[i] || r.start_at[i + 1] != t;
+	}
+	end(&r);
+	return bad;
+}
+
+static void
+backoff(void)
+{
+	memset(&spec, 0, sizeof spec);
+	spec.backoff_min_ms = 50;
+	spec.backoff_max_ms = 200;
+	/* begin() keeps the backoff fields of spec */
+	CHECK_EQ(cadre_sim_check(backoff_run, NULL, 200, SEEDS, NULL), 0);
+}
+
+/* ---- jitter: within its bounds, each start exactly its delay after the
+ * crash, and the same seed gives the same delays */
+static int
+jitter_run(uint64_t seed, void *ctx)
+{
+	uint32_t *out = ctx;
+	static struct run r;
+	spec.backoff_min_ms = 20;
+	spec.backoff_max_ms = 1000;
+	spec.backoff_jitter = 0.5;
+	begin(&r, seed, 10, 60000);
+	r.crash_starts = 3;
+	crash_at(&r, 0);
+	CHECK(cadre_sim_run(r.sys, 10000) >= 0);
+	static const uint32_t base[] = {20, 40, 80, 160};
+	int bad = r.starts != 5 || r.restarting != 4;
+	uint64_t t = 0;
+	for (int i = 0; i < 4 && !bad; i++) {
+		t += r.delay[i];
+		bad |= r.delay[i] < base[i] || r.delay[i] > base[i] + base[i] / 2 ||
+		       r.start_at[i + 1] != t;
+		out[i] = r.delay[i];
+	}
+	end(&r);
+	return bad;
+}
+
+static void
+backoff_jitter(void)
+{
+	memset(&spec, 0, sizeof spec);
+	uint32_t a[4], b[4];
+	CHECK_EQ(cadre_sim_check(jitter_run, a, 300, SEEDS, NULL), 0);
+	CHECK_EQ(jitter_run(77, a), 0);
+	CHECK_EQ(jitter_run(77, b), 0);
+	CHECK(memcmp(a, b, sizeof a) == 0);
+	memset(&spec, 0, sizeof spec);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	TEST_CASE_IF(only, intensity_edges);
+	TEST_CASE_IF(only, intensity_window_slides);
+	TEST_CASE_IF(only, backoff);
+	TEST_CASE_IF(only, backoff_jitter);
+	return 0;
+}
