@@ -238,6 +238,123 @@ backoff_jitter(void)
 	memset(&spec, 0, sizeof spec);
 }
 
+/* ---- zero shutdown: a worker's default is 5000 ms, a supervisor's
+ * infinity. CS (a child supervisor, shutdown 0) stops W2 first (it stops
+ * 1000 ms after `shutdown`), then W1 (it ignores `shutdown` and, with
+ * shutdown 0, is killed exactly 5000 ms later): 6000 ms in all, more than a
+ * worker's 5000, and CS still ends with SHUTDOWN, not KILLED. */
+enum { T_SLOW_DONE = 2 };
+
+struct stub {
+	cadre_actor base;
+	unsigned idx;
+};
+
+static uint64_t told_at[2], stopped_at[2];
+static cadre_exit_kind stop_kind[2];
+static unsigned cs_exits_shutdown, cs_errors;
+static const uint32_t slow_ms[2] = {0, 1000}; /* W1 ignores; W2 is slow */
+
+static int
+stub_start(cadre_actor *self, void *arg)
+{
+	struct stub *st = (struct stub *)self;
+	st->idx = (unsigned)(uintptr_t)arg;
+	return cadre_trap_exits(self, true);
+}
+
+static int
+stub_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct stub *st = (struct stub *)self;
+	cadre_system *sys = cadre_actor_system(self);
+	if (m->type == CADRE_MSG_EXIT) {
+		told_at[st->idx] = cadre_system_now_ms(sys);
+		if (slow_ms[st->idx] != 0)
+			return cadre_send_after(sys, cadre_self(self), T_SLOW_DONE, NULL, 0,
+			                        slow_ms[st->idx], NULL);
+		return 0; /* ignored */
+	}
+	if (m->type == T_SLOW_DONE) {
+		static const cadre_exit shut = {.kind = CADRE_EXIT_SHUTDOWN};
+		return cadre_stop_with(self, &shut);
+	}
+	return 0;
+}
+
+static void
+stub_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct stub *st = (struct stub *)self;
+	stopped_at[st->idx] = cadre_system_now_ms(cadre_actor_system(self));
+	stop_kind[st->idx] = why->kind;
+}
+
+static const cadre_behaviour stub_beh = {.size = sizeof(struct stub),
+                                         .start = stub_start,
+                                         .receive = stub_receive,
+                                         .stop = stub_stop};
+
+static void
+top_event(void *ctx, const cadre_sup_event *ev)
+{
+	(void)ctx;
+	cs_exits_shutdown += ev->kind == CADRE_SUP_CHILD_STOPPED &&
+	                     ev->reason.kind == CADRE_EXIT_SHUTDOWN;
+	cs_errors += ev->kind == CADRE_SUP_SHUTDOWN_ERROR;
+}
+
+static int
+zero_shutdown_run(uint64_t seed, void *ctx)
+{
+	(void)ctx;
+	memset(told_at, 0, sizeof told_at);
+	memset(stopped_at, 0, sizeof stopped_at);
+	cs_exits_shutdown = cs_errors = 0;
+	cadre_system *sys;
+	cadre_config cfg = {.seed = seed, .quiet = true};
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	static cadre_child_spec inner_kids[2];
+	inner_kids[0] = (cadre_child_spec){.id = "W1", .beh = &stub_beh, .arg = (void *)0};
+	inner_kids[1] = (cadre_child_spec){
+	        .id = "W2", .beh = &stub_beh, .arg = (void *)1, .shutdown_ms = 3000};
+	static cadre_sup_spec inner;
+	inner = (cadre_sup_spec){.intensity = 3,
+	                         .period_ms = 60000,
+	                         .children = inner_kids,
+	                         .nchildren = 2};
+	static cadre_child_spec top_kids[1];
+	top_kids[0] = (cadre_child_spec){.id = "CS",
+	                                 .beh = cadre_supervisor_behaviour(),
+	                                 .arg = &inner,
+	                                 .type = CADRE_SUPERVISOR};
+	static cadre_sup_spec top;
+	top = (cadre_sup_spec){.intensity = 3,
+	                       .period_ms = 60000,
+	                       .children = top_kids,
+	                       .nchildren = 1,
+	                       .on_event = top_event};
+	cadre_ref sup;
+	CHECK_EQ(cadre_supervisor_start(sys, &top, &sup, NULL, 1000), 0);
+	CHECK(cadre_sim_run(sys, 100) >= 0);
+	uint64_t t0 = cadre_system_now_ms(sys);
+	CHECK_EQ(cadre_supervisor_stop(sys, sup, 30000), 0);
+	/* W2 first (told at t0, stopped 1000 later), then W1 (told then,
+	 * killed exactly 5000 later) */
+	int bad = told_at[1] != t0 || stopped_at[1] != t0 + 1000 ||
+	          stop_kind[1] != CADRE_EXIT_SHUTDOWN || told_at[0] != t0 + 1000 ||
+	          stopped_at[0] != t0 + 6000 || stop_kind[0] != CADRE_EXIT_KILLED ||
+	          cs_exits_shutdown != 1 || cs_errors != 0;
+	cadre_system_free(sys);
+	return bad;
+}
+
+static void
+zero_shutdown(void)
+{
+	CHECK_EQ(cadre_sim_check(zero_shutdown_run, NULL, 400, SEEDS, NULL), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -246,5 +363,6 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, intensity_window_slides);
 	TEST_CASE_IF(only, backoff);
 	TEST_CASE_IF(only, backoff_jitter);
+	TEST_CASE_IF(only, zero_shutdown);
 	return 0;
 }
