@@ -214,6 +214,21 @@ wake_service(struct cadre__timers *t)
 	cadre__futex_bump(&t->wake, 1);
 }
 
+static void take_requests(struct cadre__timers *t);
+
+/* The deterministic mode (one thread: the service is not running now): a
+ * cancelled record leaves the wheel at once, so that it does not move the
+ * virtual clock to its deadline. */
+static void
+sim_reap(struct cadre__timers *t, struct tmr *r)
+{
+	take_requests(t); /* frees r if it was still queued */
+	if (cadre__timer_pending(&r->wt)) {
+		cadre__wheel_del(&t->wheel, &r->wt);
+		rec_free(t, r);
+	}
+}
+
 static int
 arm(cadre_system *sys, cadre_ref to, uint32_t type, const void *data, size_t size, uint64_t delay,
     uint64_t period, cadre_timer *out)
@@ -330,8 +345,11 @@ cadre_timer_cancel(cadre_system *sys, cadre_timer h)
 		if (!ok)
 			return CADRE_ENOENT;
 		/* acq_rel CAS: the one decision between cancel and fire. */
-		if (cadre__cas_acqrel_u64(&r->state, s, (s & ~(uint64_t)3) | T_CANCELLED))
+		if (cadre__cas_acqrel_u64(&r->state, s, (s & ~(uint64_t)3) | T_CANCELLED)) {
+			if (sys->sim != NULL)
+				sim_reap(sys->timers, r);
 			return 0;
+		}
 	}
 }
 
