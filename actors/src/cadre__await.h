@@ -45,7 +45,8 @@ cadre__await_in(cadre_system *sys, uint32_t *word, uint32_t val, cadre_timeout t
 {
 	if (cadre_sim_seed(sys) == 0)
 		return cadre__await_change(word, val, cadre__deadline_ms(timeout_ms));
-	uint64_t end = timeout_ms < 0 ? UINT64_MAX : cadre_system_now_ms(sys) + (uint64_t)timeout_ms;
+	uint64_t end =
+	        timeout_ms < 0 ? UINT64_MAX : cadre_system_now_ms(sys) + (uint64_t)timeout_ms;
 	/* Acquire: as above (one thread here; the pairing is kept). */
 	while (cadre__load_acq_u32(word) == val) {
 		int rc = end == UINT64_MAX ? cadre_sim_step(sys) : cadre_sim_run(sys, CADRE_NOWAIT);

@@ -47,10 +47,10 @@ static const cadre_behaviour replier_beh = {
 
 /* Asks `to` once with `timeout` when told T_GO; records the outcome. */
 struct outcome {
-	int status;      /* 0, CADRE_ETIMEDOUT; 1: none yet */
-	unsigned ends;   /* outcomes seen (must be 1) */
-	uint64_t at;     /* the clock at the outcome */
-	uint64_t asked;  /* the clock when asked */
+	int status;     /* 0, CADRE_ETIMEDOUT; 1: none yet */
+	unsigned ends;  /* outcomes seen (must be 1) */
+	uint64_t at;    /* the clock at the outcome */
+	uint64_t asked; /* the clock when asked */
 	cadre_ask_stats st;
 };
 
@@ -131,7 +131,9 @@ ask_run(uint64_t seed, void *ctx)
 		bad |= (o.status != 0 && o.status != CADRE_ETIMEDOUT) ||
 		       o.at != 17 + (uint64_t)k->timeout || o.st.replied + o.st.timed_out != 1;
 	if (bad)
-		fprintf(stderr, "ends %u asked %llu status %d at %llu replied %llu timed_out %llu late %llu\n",
+		fprintf(stderr,
+		        "ends %u asked %llu status %d at %llu replied %llu timed_out %llu late "
+		        "%llu\n",
 		        o.ends, (unsigned long long)o.asked, o.status, (unsigned long long)o.at,
 		        (unsigned long long)o.st.replied, (unsigned long long)o.st.timed_out,
 		        (unsigned long long)o.st.replies_late);

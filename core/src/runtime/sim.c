@@ -289,7 +289,8 @@ cadre_sim_check(cadre_sim_scenario scenario, void *ctx, uint64_t first_seed, uns
 			seed = 1; /* 0 is "not deterministic" */
 		if (scenario(seed, ctx) != 0) {
 			fprintf(stderr,
-			        "cadre_sim_check: seed %llu failed; replay it with CADRE_SEED=%llu\n",
+			        "cadre_sim_check: seed %llu failed; replay it with "
+			        "CADRE_SEED=%llu\n",
 			        (unsigned long long)seed, (unsigned long long)seed);
 			if (failed != NULL)
 				*failed = seed;

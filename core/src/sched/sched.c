@@ -393,7 +393,8 @@ cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 		count_woken(sys, w); /* w: this thread, a worker or a pool thread */
 	if (sys->sim != NULL) {
 		if (how == CADRE__SCHED_SPAWNED)
-			cadre__sim_note(sys, CADRE__SIM_SPAWN, cadre__sim_id(cadre__ref_of(sys, a)), 0);
+			cadre__sim_note(sys, CADRE__SIM_SPAWN, cadre__sim_id(cadre__ref_of(sys, a)),
+			                0);
 		sim_push(sys, a);
 		return;
 	}

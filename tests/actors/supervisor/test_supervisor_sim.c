@@ -299,8 +299,8 @@ static void
 top_event(void *ctx, const cadre_sup_event *ev)
 {
 	(void)ctx;
-	cs_exits_shutdown += ev->kind == CADRE_SUP_CHILD_STOPPED &&
-	                     ev->reason.kind == CADRE_EXIT_SHUTDOWN;
+	cs_exits_shutdown +=
+	        ev->kind == CADRE_SUP_CHILD_STOPPED && ev->reason.kind == CADRE_EXIT_SHUTDOWN;
 	cs_errors += ev->kind == CADRE_SUP_SHUTDOWN_ERROR;
 }
 
@@ -319,10 +319,8 @@ zero_shutdown_run(uint64_t seed, void *ctx)
 	inner_kids[1] = (cadre_child_spec){
 	        .id = "W2", .beh = &stub_beh, .arg = (void *)1, .shutdown_ms = 3000};
 	static cadre_sup_spec inner;
-	inner = (cadre_sup_spec){.intensity = 3,
-	                         .period_ms = 60000,
-	                         .children = inner_kids,
-	                         .nchildren = 2};
+	inner = (cadre_sup_spec){
+	        .intensity = 3, .period_ms = 60000, .children = inner_kids, .nchildren = 2};
 	static cadre_child_spec top_kids[1];
 	top_kids[0] = (cadre_child_spec){.id = "CS",
 	                                 .beh = cadre_supervisor_behaviour(),

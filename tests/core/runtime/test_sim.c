@@ -33,7 +33,7 @@ struct world {
 	uint32_t log[LOG_MAX]; /* what the collector got, in order */
 	size_t n;
 	uint32_t ticks, pongs, crashy_starts;
-	uint64_t tick_at[3];   /* the clock at each tick */
+	uint64_t tick_at[3]; /* the clock at each tick */
 	cadre_ref collector, crashy;
 	cadre_system *sys;
 };
@@ -50,8 +50,8 @@ coll_start(cadre_actor *self, void *arg)
 	c->w = arg;
 	static const cadre_timeout delays[3] = {5, 1, 3600000};
 	for (uint32_t i = 0; i < 3; i++)
-		CHECK_EQ(cadre_send_after(c->w->sys, cadre_self(self), T_TICK, &i, sizeof i, delays[i],
-		                          NULL),
+		CHECK_EQ(cadre_send_after(c->w->sys, cadre_self(self), T_TICK, &i, sizeof i,
+		                          delays[i], NULL),
 		         0);
 	return 0;
 }
@@ -315,7 +315,8 @@ time_never_moves_backwards(void)
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
 			uint64_t delay = (x >> 33) % 5000;
 			uint64_t due = cadre_system_now_ms(sys) + delay;
-			CHECK_EQ(cadre_send_after(sys, r, 1, &due, sizeof due, (cadre_timeout)delay, NULL),
+			CHECK_EQ(cadre_send_after(sys, r, 1, &due, sizeof due, (cadre_timeout)delay,
+			                          NULL),
 			         0);
 		}
 		while (cadre_sim_step(sys) == 1) {
@@ -427,9 +428,8 @@ refuser_start(cadre_actor *self, void *arg)
 	return 0;
 }
 
-static const cadre_behaviour refuser_beh = {.size = sizeof(struct refuser),
-                                            .start = refuser_start,
-                                            .receive = noop_receive};
+static const cadre_behaviour refuser_beh = {
+        .size = sizeof(struct refuser), .start = refuser_start, .receive = noop_receive};
 
 static void
 refused_calls(void)

@@ -138,7 +138,8 @@ many_run(uint64_t seed, void *ctx)
 	for (unsigned i = 0; i < N_MANY; i++) {
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		uint64_t delay = (x >> 33) % 100000; /* up to 100 s */
-		CHECK_EQ(cadre_send_after(sys, s, 1, &delay, sizeof delay, (cadre_timeout)delay, NULL),
+		CHECK_EQ(cadre_send_after(sys, s, 1, &delay, sizeof delay, (cadre_timeout)delay,
+		                          NULL),
 		         0);
 	}
 	CHECK(cadre_sim_run(sys, CADRE_FOREVER) > 0);
