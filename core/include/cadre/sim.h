@@ -10,7 +10,10 @@
  *   cadre_sim_step, cadre_sim_run and cadre_system_await_quiescent run the
  *   actors, one at a time, on the calling thread (blocking-pool actors
  *   too). The blocking calls of actors/ (cadre_ask_wait, the supervisor's
- *   requests) drive the system while they wait.
+ *   requests) drive the system while they wait, when the driving thread
+ *   makes them; from a callback (a blocking-pool actor's included) they
+ *   are refused with CADRE_EWOULDBLOCK, as on a worker: nothing may block
+ *   the one thread.
  * - The scheduler's choices come from a PRNG seeded by the seed: which
  *   runnable actor runs next (any of them, not the oldest), and how many
  *   messages its run takes (1 to cadre_config.batch).

@@ -263,6 +263,24 @@ threads_now(void)
 	return n;
 }
 
+static int blocking_ran;
+
+static int
+blocking_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)m;
+	char b[4];
+	/* a blocking call from a callback would block the one thread */
+	CHECK_EQ(cadre_ask_wait(cadre_actor_system(self), cadre_self(self), 2, NULL, 0, 10, b,
+	                        sizeof b, NULL, NULL),
+	         CADRE_EWOULDBLOCK);
+	blocking_ran++;
+	return 0;
+}
+
+static const cadre_behaviour blocking_beh = {.size = sizeof(cadre_actor),
+                                             .receive = blocking_receive};
+
 static void
 no_thread_is_started(void)
 {
@@ -273,6 +291,15 @@ no_thread_is_started(void)
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	CHECK_EQ(threads_now(), before);
 	CHECK_EQ(cadre_system_workers(sys), 1);
+	/* a blocking-pool actor runs on this thread too */
+	cadre_ref r;
+	cadre_spawn_opts bo = {.flags = CADRE_SPAWN_BLOCKING};
+	CHECK_EQ(cadre_spawn(sys, &blocking_beh, &bo, NULL, &r), 0);
+	CHECK_EQ(cadre_send(sys, r, 1, NULL, 0), 0);
+	blocking_ran = 0;
+	CHECK_EQ(cadre_system_await_quiescent(sys, CADRE_FOREVER), 0);
+	CHECK_EQ(blocking_ran, 1);
+	CHECK_EQ(threads_now(), before);
 	cadre_system_free(sys);
 	scenario(7, &o); /* spawns, timers, a supervisor, restarts */
 	CHECK_EQ(threads_now(), before);
