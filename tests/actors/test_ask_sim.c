@@ -99,8 +99,17 @@ client_receive(cadre_actor *self, const cadre_msg *m)
 	return cadre_asker_stats(&c->asker, &c->o->st);
 }
 
-static const cadre_behaviour client_beh = {
-        .size = sizeof(struct client), .start = client_start, .receive = client_receive};
+static void
+client_stop(cadre_actor *self, const cadre_exit *why)
+{
+	(void)why;
+	cadre_asker_fini(self, &((struct client *)self)->asker);
+}
+
+static const cadre_behaviour client_beh = {.size = sizeof(struct client),
+                                           .start = client_start,
+                                           .receive = client_receive,
+                                           .stop = client_stop};
 
 struct case_ {
 	cadre_timeout delay, timeout;

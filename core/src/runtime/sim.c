@@ -170,30 +170,37 @@ step(struct cadre_system *sys, struct cadre__worker *w, uint64_t until)
 	return true;
 }
 
-/* Runs until nothing is runnable and nothing due by until; the steps. */
+/* Runs until nothing is runnable and nothing due by until, or for at most
+ * max steps; the steps made. */
 static uint64_t
-drive(struct cadre_system *sys, uint64_t until)
+drive(struct cadre_system *sys, uint64_t until, uint64_t max)
 {
 	struct cadre__worker *w = enter(sys);
 	uint64_t steps = 0;
-	while (step(sys, w, until))
+	while (steps < max && step(sys, w, until))
 		steps++;
 	leave(sys, w);
 	return steps;
 }
 
+/* Shutdown's waits: a bounded drive (an actor that never goes idle must
+ * not hold shutdown's deadlines back), then the time passes: to the next
+ * timer, at most ns, or all of ns when nothing at all was left to do. */
+#define WAIT_STEPS 4096u
+
 void
 cadre__sim_wait(struct cadre_system *sys, uint64_t ns)
 {
 	uint64_t until = sys->sim->now_ns + ns;
-	if (drive(sys, sys->sim->now_ns) == 0 && drive(sys, until) == 0)
-		clock_to(sys, until); /* nothing at all: the time passes */
+	uint64_t n = drive(sys, sys->sim->now_ns, WAIT_STEPS);
+	if (n == WAIT_STEPS || (n == 0 && drive(sys, until, WAIT_STEPS) == 0))
+		clock_to(sys, until);
 }
 
 int
 cadre__sim_quiescent(struct cadre_system *sys)
 {
-	drive(sys, sys->sim->now_ns);
+	drive(sys, sys->sim->now_ns, UINT64_MAX);
 	return 0;
 }
 
@@ -239,7 +246,7 @@ cadre_sim_run(cadre_system *sys, cadre_timeout for_ms)
 	                                 now > UINT64_MAX - ns
 	                         ? UINT64_MAX
 	                         : now + ns;
-	uint64_t steps = drive(sys, until);
+	uint64_t steps = drive(sys, until, UINT64_MAX);
 	if (until != UINT64_MAX)
 		clock_to(sys, until);
 	return steps > INT32_MAX ? INT32_MAX : (int)steps;

@@ -493,6 +493,15 @@ refused_calls(void)
 }
 
 /* ---- shutdown drives too ----------------------------------------------------------- */
+static int
+busy_receive(cadre_actor *self, const cadre_msg *m)
+{
+	(void)m;
+	return cadre_send(cadre_actor_system(self), cadre_self(self), 1, NULL, 0);
+}
+
+static const cadre_behaviour busy_beh = {.size = sizeof(cadre_actor), .receive = busy_receive};
+
 static void
 shutdown_with_live_actors(void)
 {
@@ -509,6 +518,10 @@ shutdown_with_live_actors(void)
 		CHECK_EQ(cadre_spawn(sys, &silent_beh, NULL, NULL, &scratch), 0);
 	CHECK_EQ(cadre_send_interval(sys, w.crashy, 1, NULL, 0, 10, NULL), 0);
 	CHECK(cadre_sim_run(sys, 1000) > 0);
+	/* an actor that never goes idle does not hold shutdown back */
+	cadre_ref busy;
+	CHECK_EQ(cadre_spawn(sys, &busy_beh, NULL, NULL, &busy), 0);
+	CHECK_EQ(cadre_send(sys, busy, 1, NULL, 0), 0);
 	CHECK_EQ(cadre_system_shutdown(sys, 5000), 0);
 	CHECK_EQ(cadre_system_await_stopped(sys, 0), 0);
 	cadre_system_free(sys);
