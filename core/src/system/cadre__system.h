@@ -261,8 +261,10 @@ struct cadre_system {
 	uint64_t dl_count;                /* dead letters in it */
 	uint64_t dl_reported;             /* when the last event was made (ms), 0: never */
 	/* The deterministic mode (cadre_config.seed): NULL when the system
-	 * runs on threads. Set once, when the system is made. */
-	struct cadre__sim *sim;
+	 * runs on threads. Set once, when the system is made; read on the
+	 * message path (cadre__schedule), so on a line of its own that is
+	 * never written (the dead-letter fields above are). */
+	struct cadre__sim *sim CADRE__ALIGNED;
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
