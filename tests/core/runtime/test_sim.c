@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cadre.h>
@@ -225,6 +226,39 @@ same_seed_same_run(void)
 	CHECK_EQ(a.w.collector.gen, b.w.collector.gen);
 	CHECK_EQ(a.w.crashy.index, b.w.crashy.index);
 	CHECK_EQ(a.w.crashy.gen, b.w.crashy.gen);
+}
+
+/* Another process (another address space, other system ids): the same
+ * hash, the same order. */
+static void
+same_seed_same_run_in_another_process(void)
+{
+	static struct outcome a, b;
+	int fds[2];
+	CHECK_EQ(pipe(fds), 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		void *waste = malloc(12345); /* other addresses than the parent's */
+		scenario(42, &b);
+		free(waste);
+		ssize_t w = write(fds[1], &b, sizeof b);
+		_exit(w == (ssize_t)sizeof b ? 0 : 1);
+	}
+	scenario(42, &a);
+	size_t got = 0;
+	while (got < sizeof b) {
+		ssize_t r = read(fds[0], (char *)&b + got, sizeof b - got);
+		CHECK(r > 0);
+		got += (size_t)r;
+	}
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(fds[0]);
+	close(fds[1]);
+	CHECK(a.hash == b.hash);
+	CHECK(memcmp(a.w.log, b.w.log, sizeof a.w.log) == 0);
 }
 
 static void
@@ -562,6 +596,7 @@ main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
 	TEST_CASE_IF(only, same_seed_same_run);
+	TEST_CASE_IF(only, same_seed_same_run_in_another_process);
 	TEST_CASE_IF(only, other_seeds_other_orders);
 	TEST_CASE_IF(only, no_thread_is_started);
 	TEST_CASE_IF(only, time_never_moves_backwards);
