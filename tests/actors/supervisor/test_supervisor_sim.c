@@ -353,6 +353,47 @@ zero_shutdown(void)
 	CHECK_EQ(cadre_sim_check(zero_shutdown_run, NULL, 400, SEEDS, NULL), 0);
 }
 
+/* ---- RESTARTING: a crashed child waits for its backoff (1000 ms) in state
+ * RESTARTING, with no live ref, and runs again exactly at its end */
+static cadre_child_info
+info_of(cadre_system *sys, cadre_ref sup)
+{
+	cadre_child_info ci[1];
+	size_t n = 0;
+	CHECK_EQ(cadre_supervisor_which_children(sys, sup, ci, 1, &n, 1000), 0);
+	CHECK_EQ(n, 1);
+	return ci[0];
+}
+
+static int
+restarting_run(uint64_t seed, void *ctx)
+{
+	(void)ctx;
+	static struct run r;
+	spec.backoff_min_ms = spec.backoff_max_ms = 1000;
+	cadre_ref sup = begin(&r, seed, 5, 60000);
+	crash_at(&r, 20);
+	cadre_child_info ci = info_of(r.sys, sup);
+	int bad = ci.state != CADRE_CHILD_RESTARTING || !cadre_ref_is_none(ci.ref) ||
+	          r.restarting != 1 || r.delay[0] != 1000;
+	CHECK(cadre_sim_run(r.sys, 999) >= 0);
+	bad |= info_of(r.sys, sup).state != CADRE_CHILD_RESTARTING || r.starts != 1;
+	CHECK(cadre_sim_run(r.sys, 1) >= 0);
+	ci = info_of(r.sys, sup);
+	bad |= ci.state != CADRE_CHILD_RUNNING || r.starts != 2 || r.start_at[1] != 1020 ||
+	       !cadre_ref_is_equal(ci.ref, r.child);
+	end(&r);
+	return bad;
+}
+
+static void
+restarting_state(void)
+{
+	memset(&spec, 0, sizeof spec);
+	CHECK_EQ(cadre_sim_check(restarting_run, NULL, 500, SEEDS, NULL), 0);
+	memset(&spec, 0, sizeof spec);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -362,5 +403,6 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, backoff);
 	TEST_CASE_IF(only, backoff_jitter);
 	TEST_CASE_IF(only, zero_shutdown);
+	TEST_CASE_IF(only, restarting_state);
 	return 0;
 }
