@@ -353,6 +353,105 @@ zero_shutdown(void)
 	CHECK_EQ(cadre_sim_check(zero_shutdown_run, NULL, 400, SEEDS, NULL), 0);
 }
 
+/* ---- shutdown modes, to the millisecond: brutal kills at once (even a
+ * child that traps exits), a timeout kills a child that ignores `shutdown`
+ * exactly when it is up, a slow child within its timeout (or with
+ * infinity) stops by itself exactly when it is done */
+struct mode_arg {
+	uint32_t slow;  /* ms from `shutdown` to its stop; 0: ignores it */
+	uint64_t told;  /* when `shutdown` came (0: never) */
+	uint64_t ended; /* when it stopped */
+	cadre_exit_kind kind;
+};
+
+struct moder {
+	cadre_actor base;
+	struct mode_arg *m;
+};
+
+static int
+moder_start(cadre_actor *self, void *arg)
+{
+	((struct moder *)self)->m = arg;
+	return cadre_trap_exits(self, true);
+}
+
+static int
+moder_receive(cadre_actor *self, const cadre_msg *msg)
+{
+	struct mode_arg *m = ((struct moder *)self)->m;
+	cadre_system *sys = cadre_actor_system(self);
+	if (msg->type == CADRE_MSG_EXIT) {
+		m->told = cadre_system_now_ms(sys) + 1; /* +1: 0 means never */
+		return m->slow == 0 ? 0
+		                    : cadre_send_after(sys, cadre_self(self), T_SLOW_DONE, NULL, 0,
+		                                       m->slow, NULL);
+	}
+	if (msg->type == T_SLOW_DONE) {
+		static const cadre_exit shut = {.kind = CADRE_EXIT_SHUTDOWN};
+		return cadre_stop_with(self, &shut);
+	}
+	return 0;
+}
+
+static void
+moder_stop(cadre_actor *self, const cadre_exit *why)
+{
+	struct mode_arg *m = ((struct moder *)self)->m;
+	m->ended = cadre_system_now_ms(cadre_actor_system(self));
+	m->kind = why->kind;
+}
+
+static const cadre_behaviour moder_beh = {.size = sizeof(struct moder),
+                                          .start = moder_start,
+                                          .receive = moder_receive,
+                                          .stop = moder_stop};
+
+static int
+modes_run(uint64_t seed, void *ctx)
+{
+	(void)ctx;
+	enum { K, S, CS, IS, N };
+	static const char *ids[N] = {"K", "S", "CS", "IS"};
+	static const cadre_timeout shut[N] = {CADRE_SHUTDOWN_BRUTAL, 200, 5000, CADRE_FOREVER};
+	static const uint32_t slow[N] = {0, 0, 100, 300};
+	static const uint64_t took[N] = {0, 200, 100, 300};
+	static const cadre_exit_kind kind[N] = {CADRE_EXIT_KILLED, CADRE_EXIT_KILLED,
+	                                        CADRE_EXIT_SHUTDOWN, CADRE_EXIT_SHUTDOWN};
+	static struct mode_arg m[N];
+	static cadre_child_spec kids[N];
+	for (int i = 0; i < N; i++) {
+		m[i] = (struct mode_arg){.slow = slow[i]};
+		kids[i] = (cadre_child_spec){
+		        .id = ids[i], .beh = &moder_beh, .arg = &m[i], .shutdown_ms = shut[i]};
+	}
+	cadre_system *sys;
+	cadre_config cfg = {.seed = seed, .quiet = true};
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	static cadre_sup_spec sp;
+	sp = (cadre_sup_spec){.intensity = 3, .period_ms = 5000, .children = kids, .nchildren = N};
+	cadre_ref sup;
+	CHECK_EQ(cadre_supervisor_start(sys, &sp, &sup, NULL, 1000), 0);
+	int bad = 0;
+	for (int i = 0; i < N; i++) {
+		CHECK(cadre_sim_run(sys, 7) >= 0);
+		uint64_t t0 = cadre_system_now_ms(sys);
+		CHECK_EQ(cadre_supervisor_terminate_child(sys, sup, ids[i], CADRE_REF_NONE, 10000),
+		         0);
+		bad |= m[i].ended != t0 + took[i] || m[i].kind != kind[i] ||
+		       (i == K ? m[i].told != 0 : m[i].told != t0 + 1) ||
+		       cadre_system_now_ms(sys) != t0 + took[i];
+	}
+	cadre_system_free(sys);
+	return bad;
+}
+
+static void
+shutdown_modes(void)
+{
+	CHECK_EQ(cadre_sim_check(modes_run, NULL, 600, SEEDS, NULL), 0);
+}
+
 /* ---- RESTARTING: a crashed child waits for its backoff (1000 ms) in state
  * RESTARTING, with no live ref, and runs again exactly at its end */
 static cadre_child_info
@@ -404,5 +503,6 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, backoff_jitter);
 	TEST_CASE_IF(only, zero_shutdown);
 	TEST_CASE_IF(only, restarting_state);
+	TEST_CASE_IF(only, shutdown_modes);
 	return 0;
 }
