@@ -26,6 +26,7 @@
 #include <cadre/behave.h>
 #include <cadre/registry.h>
 #include <cadre/timer.h>
+#include <cadre/sim.h>
 #include <cadre/io.h>
 #include <cadre/stats.h>
 #include <cadre/trace.h>

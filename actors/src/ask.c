@@ -656,9 +656,9 @@ static const cadre_behaviour proxy_beh = {.size = sizeof(struct proxy),
 /* Waits until DONE (0) or the deadline, at which it tries PENDING ->
  * TIMEDOUT (CADRE_ETIMEDOUT if that wins). */
 static int
-future_wait(struct future *f, cadre_timeout timeout_ms)
+future_wait(cadre_system *sys, struct future *f, cadre_timeout timeout_ms)
 {
-	if (cadre__await_change(&f->state, F_PENDING, cadre__deadline_ms(timeout_ms)) != 0) {
+	if (cadre__await_in(sys, &f->state, F_PENDING, timeout_ms) != 0) {
 		/* acq_rel CAS: the other side of future_claim's CAS; whoever
 		 * leaves PENDING first decides. */
 		if (cadre__cas_acqrel_u32(&f->state, F_PENDING, F_TIMEDOUT))
@@ -718,7 +718,7 @@ cadre__ask_wait_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const v
 		future_unref(f);
 		return rc;
 	}
-	rc = future_wait(f, timeout_ms);
+	rc = future_wait(sys, f, timeout_ms);
 	if (rc == CADRE_ETIMEDOUT) {
 		count(&g_timed_out);
 		cadre_stop_ref(sys, proxy);

@@ -14,6 +14,7 @@
 #include <cadre/error.h>
 
 #include "cadre__atomic.h"
+#include "cadre__clock.h"
 #include "cadre__futex.h"
 
 /* Waits while *word == val, until deadline_ns (cadre__deadline_ms;
@@ -27,6 +28,33 @@ cadre__await_change(uint32_t *word, uint32_t val, uint64_t deadline_ns)
 	 * visible to the caller. */
 	while (cadre__load_acq_u32(word) == val) {
 		if (cadre__futex_wait_until(word, val, deadline_ns) == CADRE_ETIMEDOUT)
+			return CADRE_ETIMEDOUT;
+	}
+	return 0;
+}
+
+/* cadre__await_change for a blocking call on sys, with timeout_ms
+ * (negative: none). In the deterministic mode (cadre/sim.h) nothing runs
+ * unless the caller drives: it runs what is runnable now, then lets the
+ * virtual clock pass 1 ms at a time (firing the timers due), until the
+ * word changes or the clock reaches the deadline; with no deadline, a step
+ * at a time, and nothing left to run (the word can never change) is
+ * CADRE_ETIMEDOUT at once. */
+static inline int
+cadre__await_in(cadre_system *sys, uint32_t *word, uint32_t val, cadre_timeout timeout_ms)
+{
+	if (cadre_sim_seed(sys) == 0)
+		return cadre__await_change(word, val, cadre__deadline_ms(timeout_ms));
+	uint64_t end =
+	        timeout_ms < 0 ? UINT64_MAX : cadre_system_now_ms(sys) + (uint64_t)timeout_ms;
+	/* Acquire: as above (one thread here; the pairing is kept). */
+	while (cadre__load_acq_u32(word) == val) {
+		int rc = end == UINT64_MAX ? cadre_sim_step(sys) : cadre_sim_run(sys, CADRE_NOWAIT);
+		if (rc < 0 || (end == UINT64_MAX && rc == 0))
+			return CADRE_ETIMEDOUT;
+		if (end == UINT64_MAX || cadre__load_acq_u32(word) != val) /* as above */
+			continue;
+		if (cadre_system_now_ms(sys) >= end || cadre_sim_run(sys, 1) < 0)
 			return CADRE_ETIMEDOUT;
 	}
 	return 0;

@@ -336,6 +336,20 @@ c_timer_cancel(FX)
 }
 CALL(timers_pending, NZ(cadre_timers_pending(SYS)))
 
+/* ---- cadre/sim.h: the fixture's systems run on threads ---------------------------------- */
+CALL(system_now_ms, NZ(cadre_system_now_ms(SYS)))
+CALL(sim_seed, NZ(cadre_sim_seed(SYS)))
+CALL(sim_hash, NZ(cadre_sim_hash(SYS)))
+CALL(sim_step, cadre_sim_step(SYS))
+CALL(sim_run, cadre_sim_run(SYS, v == V_PLAIN ? -5 : CADRE_NOWAIT))
+static int
+passing_scenario(uint64_t seed, void *ctx)
+{
+	(void)seed, (void)ctx;
+	return 0;
+}
+CALL(sim_check, cadre_sim_check(NUL(V_NULL1, passing_scenario), NULL, 1, 1, NULL))
+
 /* ---- cadre/io.h ----------------------------------------------------------------------- */
 static int
 c_io_event_read(FX)
@@ -699,6 +713,13 @@ static const struct row rows[] = {
         R(send_interval, 0, EINV, EINV, NA, 0, 0, CLOSED, NA, NA, EINV),
         R(timer_cancel, 0, EINV, NA, NA, NOENT, NA, 0, NA, NA, NOENT),
         R(timers_pending, 0, 0, NA, NA, NA, NA, NA, NA, NA, NA),
+        /* cadre/sim.h: on a system with threads, ESTATE (closed: still not simulated) */
+        R(system_now_ms, 0, 0, NA, NA, NA, NA, 1, NA, NA, 1),
+        R(sim_seed, 0, 0, NA, NA, NA, NA, 0, NA, NA, 0),
+        R(sim_hash, 0, 0, NA, NA, NA, NA, 0, NA, NA, 0),
+        R(sim_step, 0, EINV, NA, NA, NA, NA, ESTATE, NA, ESTATE, ESTATE),
+        R(sim_run, 0, EINV, NA, NA, NA, NA, ESTATE, NA, ESTATE, EINV),
+        R(sim_check, 0, EINV, NA, NA, NA, NA, NA, NA, NA, 0),
         /* cadre/io.h: a stale handle is CADRE_ENOENT; plain: an fd not open */
         R(io_event_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
         R(io_watch, F_ACTOR, EINV, EINV, NA, NA, NA, NA, ESTATE, NA, CADRE_EBADF),

@@ -213,10 +213,12 @@ cadre__router_resize(struct router *r, uint32_t n)
 static bool
 record_restart(struct router *r)
 {
-	uint64_t now = cadre__now_ms(), horizon = now > r->period_ms ? now - r->period_ms : 0;
+	/* The system's clock (virtual in the deterministic mode, where it
+	 * starts at 0): a restart at t counts while now < t + period. */
+	uint64_t now = cadre_system_now_ms(sys_of(r));
 	uint32_t j = 0;
 	for (uint32_t i = 0; i < r->nrestarts; i++)
-		if (r->restarts[i] > horizon)
+		if (r->restarts[i] + r->period_ms > now)
 			r->restarts[j++] = r->restarts[i];
 	r->nrestarts = j;
 	if (r->nrestarts >= r->intensity)

@@ -132,7 +132,11 @@ router_start(cadre_actor *self, void *arg)
 	r->key_size = sp->key_size;
 	r->hash = sp->hash;
 	r->hash_ctx = sp->hash_ctx;
-	r->rng = sp->seed != 0 ? sp->seed : mix64((uint64_t)(uintptr_t)r ^ cadre__now_ms());
+	/* The deterministic mode: from the system's seed and our slot. */
+	uint64_t sim = cadre_sim_seed(sys_of(r));
+	r->rng = sp->seed != 0 ? sp->seed
+	         : sim != 0    ? mix64(sim ^ cadre_self(self).index)
+	                       : mix64((uint64_t)(uintptr_t)r ^ cadre__now_ms());
 	if (r->rng == 0)
 		r->rng = 1;
 	r->dirty = true;

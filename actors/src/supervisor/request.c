@@ -76,9 +76,9 @@ req_dtor(void *data, size_t size)
 /* Waits until answered (0) or timeout_ms (negative: never) has passed
  * (CADRE_ETIMEDOUT). */
 static int
-req_wait(struct sup_req *r, cadre_timeout timeout_ms)
+req_wait(cadre_system *sys, struct sup_req *r, cadre_timeout timeout_ms)
 {
-	return cadre__await_change(&r->done, 0, cadre__deadline_ms(timeout_ms));
+	return cadre__await_in(sys, &r->done, 0, timeout_ms);
 }
 
 /* ---- the supervisor's side --------------------------------------------------------- */
@@ -345,7 +345,7 @@ call(cadre_system *sys, cadre_ref sup, struct sup_req *r, cadre_timeout timeout_
 		return rc;
 	}
 	if (rc == 0)
-		rc = req_wait(r, timeout_ms);
+		rc = req_wait(sys, r, timeout_ms);
 	if (rc == 0)
 		rc = r->rc; /* the supervisor's answer (may be EINVAL, ENOMEM, ...) */
 	/* ENOACTOR / ECLOSED: the destructor answered and let go already. */
@@ -381,7 +381,7 @@ cadre_supervisor_start(cadre_system *sys, const cadre_sup_spec *spec, cadre_ref 
 		free(r);
 		return rc;
 	}
-	rc = req_wait(r, timeout_ms);
+	rc = req_wait(sys, r, timeout_ms);
 	if (rc == 0)
 		rc = r->rc;
 	if (rc == 0)

@@ -36,8 +36,10 @@ ring_grow(struct sup *s)
 static bool
 record_restart(struct sup *s)
 {
-	uint64_t now = cadre__now_ms(), horizon = now > s->period_ms ? now - s->period_ms : 0;
-	while (s->nrestarts > 0 && s->restarts[s->rhead] <= horizon) {
+	/* The system's clock (virtual in the deterministic mode, where it
+	 * starts at 0): a restart at t counts while now < t + period. */
+	uint64_t now = cadre_system_now_ms(sys_of(s));
+	while (s->nrestarts > 0 && s->restarts[s->rhead] + s->period_ms <= now) {
 		s->rhead = (s->rhead + 1) % s->rcap;
 		s->nrestarts--;
 	}

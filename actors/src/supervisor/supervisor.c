@@ -43,7 +43,10 @@ sup_init(struct sup *s, const cadre_sup_spec *spec)
 	s->period_ms = cadre__sup_period(spec);
 	s->backoff_max_ms = cadre__sup_backoff_max(spec);
 	s->phase = P_INIT;
-	s->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
+	/* The deterministic mode: from the system's seed and our slot. */
+	uint64_t sim = cadre_sim_seed(sys_of(s));
+	s->rng = 0x9E3779B97F4A7C15ull ^
+	         (sim != 0 ? sim * 31 + cadre_self(&s->base).index : (uint64_t)(uintptr_t)s);
 	cadre_trap_exits(&s->base, true);
 	/* cadre_stop_ref and the system's shutdown: an exit signal `shutdown`
 	 * from no actor, so an ordered stop (children in reverse) */

@@ -339,6 +339,12 @@ typedef struct cadre_config {
 	 *  systems of a process (CADRE_ELIMIT beyond). Set trace_events too: only
 	 *  what is recorded can be written. */
 	const char *trace_dump_path;
+	/** Non-zero: the deterministic, replayable mode (cadre/sim.h). The
+	 *  system starts no thread; the thread that made it drives it, one
+	 *  actor at a time in an order drawn from a PRNG seeded by this, on a
+	 *  virtual clock. workers, blocking_threads, cpus and the governor are
+	 *  then ignored; the I/O calls (cadre/io.h) are refused. 0: threads. */
+	uint64_t seed;
 } cadre_config;
 
 /**

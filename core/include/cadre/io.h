@@ -132,7 +132,7 @@ CADRE_API int cadre_io_event_read(const cadre_msg *msg, cadre_io_event *out);
  * @retval 0 watching
  * @retval CADRE_EINVAL self or out NULL, events empty or with unknown bits,
  *         fd negative, or an fd epoll cannot watch (a regular file)
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_EBADF fd is not an open file descriptor
  * @retval CADRE_EEXIST fd is watched (or used by a socket) in this system already
  * @retval CADRE_ENOMEM out of memory, or the handle table is full
@@ -151,7 +151,7 @@ CADRE_API int cadre_io_watch(cadre_actor *self, int fd, uint32_t events, cadre_i
  * @blocks  no
  * @retval 0 ended
  * @retval CADRE_EINVAL self NULL, or h is not a watch
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ENOENT h is stale (closed) or not self's
  * @retval CADRE_ECLOSED the system is shutting down
  */
@@ -187,7 +187,7 @@ typedef struct cadre_tcp_opts {
  * @blocks  no
  * @retval 0 listening
  * @retval CADRE_EINVAL self, addr or out NULL, or a negative backlog
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_EADDR the address does not parse (or names a host)
  * @retval CADRE_EADDRINUSE the address is in use
  * @retval CADRE_ENOMEM out of memory, or the handle table is full
@@ -211,7 +211,7 @@ CADRE_API int cadre_tcp_listen(cadre_actor *self, const char *addr, const cadre_
  * @blocks  no
  * @retval 0 connecting
  * @retval CADRE_EINVAL self, addr or out NULL
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_EADDR the address does not parse
  * @retval CADRE_ENOMEM out of memory, or the handle table is full
  * @retval CADRE_ESYS a socket call failed, or the I/O thread could not start
@@ -237,7 +237,8 @@ CADRE_API int cadre_tcp_connect(cadre_actor *self, const char *addr, const cadre
  * @payload copied (or written) before the call returns
  * @retval 0 written or queued
  * @retval CADRE_EINVAL self NULL, data NULL with size > 0, or h is not a stream
- * @retval CADRE_ESTATE self is not running on this thread, or h was shut
+ * @retval CADRE_ESTATE self is not running on this thread, the system is
+ *         deterministic (cadre/sim.h), or h was shut
  *         down for writing
  * @retval CADRE_ENOENT h is stale (closed) or not self's
  * @retval CADRE_EFULL the write queue is full: nothing was written
@@ -259,7 +260,7 @@ CADRE_API int cadre_io_write(cadre_actor *self, cadre_io h, const void *data, si
  * @blocks  no
  * @retval 0 done, or will be once the queue has drained
  * @retval CADRE_EINVAL self NULL, or h is not a stream
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ENOENT h is stale (closed) or not self's
  * @retval CADRE_ECLOSED the system is shutting down
  */
@@ -279,7 +280,7 @@ CADRE_API int cadre_io_shutdown_write(cadre_actor *self, cadre_io h);
  * @blocks  no
  * @retval 0 closed
  * @retval CADRE_EINVAL self NULL
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ENOENT h is stale (closed) or not self's
  * @retval CADRE_ECLOSED the system is shutting down
  */
@@ -296,7 +297,7 @@ CADRE_API int cadre_io_close(cadre_actor *self, cadre_io h);
  * @blocks  no
  * @retval 0 handed over
  * @retval CADRE_EINVAL self NULL
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ENOENT h is stale (closed) or not self's
  * @retval CADRE_ENOACTOR new_owner is stale, stopping, or of another system
  * @retval CADRE_ENOMEM out of memory
@@ -336,7 +337,7 @@ CADRE_API int cadre_io_local_addr(cadre_system *sys, cadre_io h, char *buf, size
  * @blocks  no
  * @retval 0 open
  * @retval CADRE_EINVAL self, addr or out NULL
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_EADDR the address does not parse (or names a host)
  * @retval CADRE_EADDRINUSE the address is in use
  * @retval CADRE_ENOMEM out of memory, or the handle table is full
@@ -360,7 +361,7 @@ CADRE_API int cadre_udp_open(cadre_actor *self, const char *addr, cadre_io *out)
  * @retval 0 sent (handed to the kernel: UDP may still lose it)
  * @retval CADRE_EINVAL self or to NULL, data NULL with size > 0, or h is
  *         not a datagram socket
- * @retval CADRE_ESTATE self is not running on this thread
+ * @retval CADRE_ESTATE self is not running on this thread, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ENOENT h is stale (closed) or not self's
  * @retval CADRE_EADDR `to` does not parse, or is of another family than h
  * @retval CADRE_EFULL the socket's send buffer is full: not sent (retry later)
@@ -394,7 +395,7 @@ CADRE_API int cadre_udp_send(cadre_actor *self, cadre_io h, const char *to, cons
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_EBUSY 64 systems in the process have signal subscriptions already
  * @retval CADRE_ESYS the eventfd or the I/O thread could not be made
- * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ESTATE not called from one of self's callbacks, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_signal_subscribe(cadre_actor *self, int signo);
@@ -411,7 +412,7 @@ CADRE_API int cadre_signal_subscribe(cadre_actor *self, int signo);
  * @retval 0 unsubscribed
  * @retval CADRE_EINVAL self NULL, or signo not a signal that may be subscribed to
  * @retval CADRE_ENOENT self is not subscribed to signo
- * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ESTATE not called from one of self's callbacks, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_signal_unsubscribe(cadre_actor *self, int signo);
@@ -443,7 +444,7 @@ CADRE_API int cadre_signal_unsubscribe(cadre_actor *self, int signo);
  * @retval CADRE_ETOOBIG len exceeds the system's largest message
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_ESYS the file threads could not be started
- * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ESTATE not called from one of self's callbacks, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t len, uint64_t *id);
@@ -471,7 +472,7 @@ CADRE_API int cadre_file_read(cadre_actor *self, int fd, uint64_t offset, size_t
  * @retval CADRE_ETOOBIG len exceeds INT32_MAX
  * @retval CADRE_ENOMEM out of memory
  * @retval CADRE_ESYS the file threads could not be started
- * @retval CADRE_ESTATE not called from one of self's callbacks
+ * @retval CADRE_ESTATE not called from one of self's callbacks, or the system is deterministic (cadre/sim.h)
  * @retval CADRE_ECLOSED the system is shutting down
  */
 CADRE_API int cadre_file_write(cadre_actor *self, int fd, uint64_t offset, const void *data,

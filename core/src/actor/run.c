@@ -275,7 +275,9 @@ count_run(struct run *r, uint64_t t0)
 int
 cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 {
-	struct run r = {.w = w, .a = a, .batch = w->sys->batch};
+	/* The deterministic mode draws each run's batch (runtime/sim.c). */
+	unsigned batch = w->sys->sim != NULL ? w->sys->sim->batch : w->sys->batch;
+	struct run r = {.w = w, .a = a, .batch = batch};
 	uint64_t t0 = 0;
 	if (w->sys->actor_stats) {
 		r.st = cadre__astats_of(a, a->beh->size);

@@ -645,6 +645,8 @@ cadre__io_ready(struct cadre_system *sys, struct cadre__io **out)
 {
 	struct cadre__io *io = sys->io;
 	*out = io;
+	if (sys->sim != NULL)
+		return CADRE_ESTATE; /* the deterministic mode: no I/O (cadre/sim.h) */
 	/* Acquire: pairs with shutdown's seq_cst exchange of closing. */
 	if (cadre__load_acq_u32(&sys->closing))
 		return CADRE_ECLOSED;
@@ -669,6 +671,8 @@ cadre__io_self(cadre_actor *self, bool start, struct cadre__io **io, cadre_ref *
 	if (rc != 0)
 		return rc;
 	struct cadre_system *sys = cadre__tls_worker->sys;
+	if (sys->sim != NULL)
+		return CADRE_ESTATE; /* the deterministic mode: no I/O (cadre/sim.h) */
 	*me = cadre__ref_of(sys, a);
 	*io = sys->io;
 	if (start)

@@ -167,6 +167,8 @@ check_call(cadre_actor *self, int fd, struct cadre__actor **a)
 	int rc = cadre__self_check(self, a);
 	if (rc != 0)
 		return rc;
+	if (cadre__tls_worker->sys->sim != NULL)
+		return CADRE_ESTATE; /* the deterministic mode: no files (cadre/sim.h) */
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0)
 		return CADRE_EBADF;

@@ -284,6 +284,8 @@ check_call(cadre_actor *self, int signo, struct cadre_system **sys, cadre_ref *w
 	int rc = cadre__self_check(self, &a);
 	if (rc != 0)
 		return rc;
+	if (cadre__tls_worker->sys->sim != NULL)
+		return CADRE_ESTATE; /* the deterministic mode: no signals (cadre/sim.h) */
 	if (!signo_ok(signo))
 		return CADRE_EINVAL;
 	*sys = cadre__tls_worker->sys;

@@ -28,9 +28,10 @@ should_exit(struct cadre__worker *w)
 }
 
 /* After a run: the outbox flushed, the actor muted, requeued or put in
- * limbo, and a quiescent point for reclamation. */
-static void
-run_one(struct cadre__worker *w, struct cadre__actor *a)
+ * limbo, and a quiescent point for reclamation. Also the deterministic
+ * mode's run (sim.c). Returns the run's result (CADRE__RUN_*). */
+int
+cadre__run_one(struct cadre__worker *w, struct cadre__actor *a)
 {
 	w->run_sends = 0;
 	/* The trace: the run's slice (one test of the ring pointer when off).
@@ -68,6 +69,7 @@ run_one(struct cadre__worker *w, struct cadre__actor *a)
 	if (r == CADRE__RUN_IDLE || r == CADRE__RUN_DEAD)
 		cadre__store_rel_u64(&w->settled, cadre__load_rlx_u64(&w->settled) + 1);
 	cadre__limbo_quiescent(&w->limbo, &w->sys->qsbr, w->tick, w->sys->hooks.reclaim, w);
+	return r;
 }
 
 /* The loop of either kind of thread: run what there is; with nothing,
@@ -83,7 +85,7 @@ thread_loop(struct cadre__worker *w)
 	for (;;) {
 		struct cadre__actor *a = w->blocking ? cadre__bpool_next(w) : cadre__sched_next(w);
 		if (a != NULL) {
-			run_one(w, a);
+			cadre__run_one(w, a);
 			continue;
 		}
 		/* Relaxed: a hint, as in cadre__limbo_quiescent. */
@@ -171,6 +173,8 @@ cadre__workers_start(struct cadre_system *sys, const struct cadre__placement *p)
 			return CADRE_ENOMEM;
 		}
 	}
+	if (sys->sim != NULL)
+		return 0; /* the deterministic mode: no thread (sim.c drives) */
 	/* Relaxed: no worker runs yet; thread creation orders it. */
 	cadre__store_rlx_u32(&sys->prefaulting, sys->prealloc > 0 ? sys->nworkers : 0);
 	for (unsigned i = 0; i < n; i++) {
@@ -205,6 +209,8 @@ cadre__workers_fini(struct cadre_system *sys)
 void
 cadre__workers_join(struct cadre_system *sys)
 {
+	if (sys->sim != NULL)
+		return; /* no thread was started */
 	for (unsigned i = 0; i < sys->nall; i++)
 		pthread_join(sys->workers[i].thread, NULL);
 }

@@ -61,6 +61,8 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 {
 	sys->nworkers = n;
 	sys->nblocking = cfg->blocking_threads != 0 ? cfg->blocking_threads : 2;
+	if (cfg->seed != 0)
+		sys->nblocking = 0; /* the deterministic mode: its actors run on workers[0] */
 	if (sys->nblocking > CADRE__MAX_BLOCKING || cfg->shutdown_timeout < CADRE_FOREVER)
 		return CADRE_EINVAL;
 	sys->nall = n + sys->nblocking;
@@ -132,7 +134,7 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	int rc = cadre__placement_new(&pl, cfg);
 	if (rc != 0)
 		return rc;
-	unsigned n = cfg->workers;
+	unsigned n = cfg->seed != 0 ? 1 : cfg->workers; /* one worker record, no thread */
 	if (n == 0) {
 		n = cfg->ncpus != 0 ? cfg->ncpus : pl.allowed;
 		if (n > CADRE__MAX_WORKERS)
@@ -147,6 +149,8 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		cadre__placement_free(&pl);
 		return rc;
 	}
+	if (cfg->seed != 0 && (rc = cadre__sim_new(sys, cfg->seed)) != 0)
+		goto fail_workers;
 	if ((rc = cadre__qsbr_init(&sys->qsbr, sys->nall)) != 0)
 		goto fail_workers;
 	if ((rc = cadre__registry_new(sys)) != 0)
@@ -157,7 +161,7 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 		goto fail_bpool;
 	if ((rc = cadre__timers_start(sys)) != 0)
 		goto fail_io;
-	cadre__gov_init(sys, !cfg->no_governor);
+	cadre__gov_init(sys, !cfg->no_governor && sys->sim == NULL);
 	/* Before the workers start: their first runs may be recorded. */
 	if ((rc = cadre__trace_init(sys, cfg->trace_events, cfg->trace_dump_path)) != 0)
 		goto fail_trace;
@@ -190,6 +194,7 @@ fail_qsbr:
 	cadre__qsbr_fini(&sys->qsbr);
 fail_workers:
 	cadre__placement_free(&pl); /* (NULL already after workers_start) */
+	cadre__sim_free(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);
@@ -202,6 +207,17 @@ nap(long ns)
 {
 	struct timespec ts = {0, ns};
 	nanosleep(&ts, NULL);
+}
+
+/* A wait of shutdown's: a nap, or in the deterministic mode a drive that
+ * lets at most ns of virtual time pass (sim.c). */
+static void
+pause_for(struct cadre_system *sys, long ns)
+{
+	if (sys->sim != NULL)
+		cadre__sim_wait(sys, (uint64_t)ns);
+	else
+		nap(ns);
 }
 
 static void
@@ -271,8 +287,8 @@ stop_trees(struct cadre_system *sys, uint64_t deadline)
 	cadre__enter(sys, NULL);
 	cadre__table_each(&sys->table, stop_root, &t);
 	cadre__leave(sys, NULL);
-	while (roots_alive(&t) && cadre__now_ns() < deadline)
-		nap(1000000);
+	while (roots_alive(&t) && cadre__clock_ns(sys) < deadline)
+		pause_for(sys, 1000000);
 	cadre__free(t.roots, t.cap * sizeof *t.roots);
 }
 
@@ -285,9 +301,9 @@ await_none_alive(struct cadre_system *sys, uint64_t deadline)
 {
 	long step = 10000;
 	while (cadre__alive(sys) != 0) {
-		if (cadre__now_ns() >= deadline)
+		if (cadre__clock_ns(sys) >= deadline)
 			return false;
-		nap(step);
+		pause_for(sys, step);
 		if (step < 1000000)
 			step *= 2;
 	}
@@ -322,7 +338,7 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 		pthread_mutex_unlock(&sys->shutdown_lock);
 		return 0;
 	}
-	uint64_t deadline = cadre__deadline_ms(timeout);
+	uint64_t deadline = cadre__clock_deadline(sys, timeout);
 	/* 0. Supervision trees stop top-down, in order (not with NOWAIT:
 	 * everything is killed at once). */
 	if (timeout != CADRE_NOWAIT)
@@ -339,7 +355,7 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 	/* 2. Ask every live actor to stop (SHUTDOWN; or KILLED if the deadline
 	 * has passed already). The walk holds actor pointers, so it is an
 	 * outside section for the grace period. */
-	if (cadre__now_ns() >= deadline)
+	if (cadre__clock_ns(sys) >= deadline)
 		cadre__store_rel_u32(&sys->killing, 1); /* as in kill_rest */
 	cadre__enter(sys, NULL);
 	cadre__table_each(&sys->table, stop_one, sys);
@@ -383,12 +399,12 @@ cadre_system_await_stopped(cadre_system *sys, cadre_timeout timeout_ms)
 		return CADRE_EINVAL;
 	if (cadre__tls_worker != NULL)
 		return CADRE_EWOULDBLOCK;
-	uint64_t deadline = cadre__deadline_ms(timeout_ms);
+	uint64_t deadline = cadre__clock_deadline(sys, timeout_ms);
 	long step = 10000;
 	while (cadre__alive(sys) != 0 || cadre__unreclaimed(sys) != 0) {
-		if (cadre__now_ns() >= deadline)
+		if (cadre__clock_ns(sys) >= deadline)
 			return CADRE_ETIMEDOUT;
-		nap(step);
+		pause_for(sys, step);
 		if (step < 1000000)
 			step *= 2;
 	}
@@ -414,6 +430,10 @@ cadre_system_await_quiescent(cadre_system *sys, cadre_timeout timeout)
 		return CADRE_EINVAL;
 	if (cadre__tls_worker != NULL)
 		return CADRE_EWOULDBLOCK;
+	/* The deterministic mode: runs what is runnable and what is due now,
+	 * on this thread; the clock does not move (sim.c). Acquire: as below. */
+	if (sys->sim != NULL)
+		return cadre__load_acq_u32(&sys->shut_down) ? 0 : cadre__sim_quiescent(sys);
 	uint64_t deadline = cadre__deadline_ms(timeout);
 	/* The outside sections in progress now (a send or a timer's fire
 	 * between its push and its wake's count) end before we look. */
@@ -452,6 +472,7 @@ cadre_system_free(cadre_system *sys)
 	cadre__observe_free(sys);
 	cadre__metrics_free(sys);
 	cadre__trace_fini(sys);
+	cadre__sim_free(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),
 	                    CADRE__CACHELINE);
 	pthread_mutex_destroy(&sys->shutdown_lock);

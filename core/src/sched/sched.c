@@ -376,12 +376,29 @@ count_woken(struct cadre_system *sys, struct cadre__worker *w)
 		cadre__faa_acqrel_u64(&sys->outside_woken, 1);
 }
 
+/* The deterministic mode: one thread, one set of runnable actors, from
+ * which runtime/sim.c draws the next to run (plain fields: one thread). */
+static void
+sim_push(struct cadre_system *sys, struct cadre__actor *a)
+{
+	a->rq_node.next = sys->sim->ready;
+	sys->sim->ready = &a->rq_node;
+	sys->sim->nready++;
+}
+
 void
 cadre__schedule(struct cadre_system *sys, struct cadre__actor *a, int how)
 {
 	struct cadre__worker *w = cadre__my_worker(sys);
 	if (how != CADRE__SCHED_UNMUTED)
 		count_woken(sys, w); /* w: this thread, a worker or a pool thread */
+	if (sys->sim != NULL) {
+		if (how == CADRE__SCHED_SPAWNED)
+			cadre__sim_note(sys, CADRE__SIM_SPAWN, cadre__sim_id(cadre__ref_of(sys, a)),
+			                0);
+		sim_push(sys, a);
+		return;
+	}
 	if (a->blocking) {
 		cadre__bpool_schedule(sys, a);
 		return;
@@ -692,7 +709,9 @@ cadre__sched_next(struct cadre__worker *w)
 void
 cadre__sched_requeue(struct cadre__worker *w, struct cadre__actor *a)
 {
-	if (w->blocking)
+	if (w->sys->sim != NULL)
+		sim_push(w->sys, a);
+	else if (w->blocking)
 		cadre__bpool_schedule(w->sys, a);
 	else
 		local_push(w, a);

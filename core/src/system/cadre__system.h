@@ -189,6 +189,26 @@ struct cadre__worker {
 
 /* Per-actor run time is sampled: one run in this many (a power of two). */
 #define CADRE__RUN_SAMPLE 32u
+/* ---- the deterministic mode (runtime/sim.c; cadre/sim.h) -------------------
+ * One thread only (the one that drives the system): plain fields. */
+struct cadre__sim {
+	uint64_t seed;
+	uint64_t rng;         /* the scheduler's PRNG state (splitmix64) */
+	uint64_t now_ns;      /* the virtual clock (never moves backwards) */
+	uint64_t hash;        /* running hash of the scheduling events */
+	cadre_mb_node *ready; /* runnable actors, linked through rq_node */
+	uint64_t nready;
+	unsigned batch; /* the batch of the run in progress (actor/run.c) */
+};
+
+/* Scheduling events hashed (cadre__sim_note). */
+enum {
+	CADRE__SIM_RUN = 1,   /* a: the actor, b: messages handled */
+	CADRE__SIM_SPAWN = 2, /* a: the actor */
+	CADRE__SIM_EXIT = 3,  /* a: the actor, b: kind << 32 | code */
+	CADRE__SIM_TIMER = 4, /* a: the target, b: the type */
+	CADRE__SIM_TIME = 5,  /* a: the clock (ns) after a jump */
+};
 
 /* ---- the system -------------------------------------------------------- */
 struct cadre_system {
@@ -268,6 +288,11 @@ struct cadre_system {
 	 * path and the lock of start / stop. */
 	struct cadre__tring *trace_out CADRE__ALIGNED;
 	struct cadre__trace *trace;
+	/* The deterministic mode (cadre_config.seed): NULL when the system
+	 * runs on threads. Set once, when the system is made; read on the
+	 * message path (cadre__schedule), so on a line of its own that is
+	 * never written (the dead-letter fields above are). */
+	struct cadre__sim *sim CADRE__ALIGNED;
 };
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
@@ -347,6 +372,45 @@ cadre__hold(struct cadre_system *sys, struct cadre__worker *w, cadre_ref ref,
 	if (rc != 0)
 		cadre__leave(sys, w);
 	return rc;
+}
+
+/* ---- the system's clock ----------------------------------------------------
+ * Every time read of Cadre that changes behaviour goes through this one
+ * function: the virtual clock in the deterministic mode, else
+ * CLOCK_MONOTONIC (ns). */
+static inline uint64_t
+cadre__clock_ns(const struct cadre_system *sys)
+{
+	return sys->sim != NULL ? sys->sim->now_ns : cadre__now_ns();
+}
+
+/* A deadline timeout ms from now on the system's clock (UINT64_MAX: none). */
+static inline uint64_t
+cadre__clock_deadline(const struct cadre_system *sys, int64_t timeout_ms)
+{
+	return timeout_ms < 0 ? UINT64_MAX : cadre__clock_ns(sys) + (uint64_t)timeout_ms * 1000000u;
+}
+
+/* An actor's identity in the hash: its slot and generation (the system's
+ * id differs between systems of one process). */
+static inline uint64_t
+cadre__sim_id(cadre_ref r)
+{
+	return (uint64_t)r.index << 32 | r.gen;
+}
+
+/* The deterministic mode: adds one event to the running hash (a no-op
+ * when the mode is off). */
+static inline void
+cadre__sim_note(struct cadre_system *sys, uint64_t kind, uint64_t a, uint64_t b)
+{
+	struct cadre__sim *s = sys->sim;
+	if (s == NULL)
+		return;
+	uint64_t h = s->hash ^ (kind * 0x9E3779B97F4A7C15ull);
+	h = (h ^ a) * 0xBF58476D1CE4E5B9ull;
+	h = (h ^ (h >> 31) ^ b) * 0x94D049BB133111EBull;
+	s->hash = h ^ (h >> 29);
 }
 
 /* The running actor, if self is it on this thread (else NULL); and the same

@@ -192,7 +192,7 @@ cadre__log_configure(struct cadre_system *sys, const cadre_config *cfg)
 void
 cadre__dead_letter_rate(struct cadre_system *sys, cadre_ref to)
 {
-	uint64_t now = cadre__now_ms();
+	uint64_t now = cadre__clock_ns(sys) / 1000000u; /* virtual in the deterministic mode */
 	/* Acquire: pairs with the acq_rel CAS that opened the window, so its
 	 * count reset (release store below) is ordered before our increment
 	 * when we saw that window. */

@@ -13,5 +13,11 @@ void cadre__timers_stop(struct cadre_system *sys);
 void cadre__timers_free(struct cadre_system *sys);
 /* A timer due within the next tick, or firing (cadre_system_await_quiescent). */
 bool cadre__timers_due(struct cadre_system *sys);
+/* The deterministic mode (no service thread; runtime/sim.c drives): one
+ * turn of the service at the system's clock (arms taken into the wheel,
+ * what is due fired); returns the count of timers fired. timers_next: the
+ * next deadline (ns on the system's clock) of an armed timer; false if none. */
+unsigned cadre__timers_turn(struct cadre_system *sys);
+bool cadre__timers_next(struct cadre_system *sys, uint64_t *ns);
 
 #endif /* CADRE__TIMER_H */

@@ -103,15 +103,17 @@ struct cadre__timers {
 	uint64_t sleep_until; /* tick the service sleeps until; 0 awake; MAX none */
 	/* Service thread only. */
 	struct cadre__wheel wheel CADRE__ALIGNED;
-	uint64_t origin; /* cadre__now_ns() when the service started */
+	uint64_t origin; /* the system's clock when the service started */
 	pthread_t thread;
+	struct cadre_system *sys; /* set at start */
 };
 
-/* Nanoseconds since the service's origin. */
+/* Nanoseconds since the service's origin, on the system's clock (virtual
+ * in the deterministic mode, where the origin is 0). */
 static uint64_t
 now_ns(const struct cadre__timers *t)
 {
-	return cadre__now_ns() - t->origin;
+	return cadre__clock_ns(t->sys) - t->origin;
 }
 
 /* The current tick, rounded down: the service fires what is due by it. */
@@ -210,6 +212,21 @@ wake_service(struct cadre__timers *t)
 	/* seq_cst bump: pairs with the service's acquire load of wake before it
 	 * publishes sleep_until; its futex_wait compares that value. */
 	cadre__futex_bump(&t->wake, 1);
+}
+
+static void take_requests(struct cadre__timers *t);
+
+/* The deterministic mode (one thread: the service is not running now): a
+ * cancelled record leaves the wheel at once, so that it does not move the
+ * virtual clock to its deadline. */
+static void
+sim_reap(struct cadre__timers *t, struct tmr *r)
+{
+	take_requests(t); /* frees r if it was still queued */
+	if (cadre__timer_pending(&r->wt)) {
+		cadre__wheel_del(&t->wheel, &r->wt);
+		rec_free(t, r);
+	}
 }
 
 static int
@@ -328,8 +345,11 @@ cadre_timer_cancel(cadre_system *sys, cadre_timer h)
 		if (!ok)
 			return CADRE_ENOENT;
 		/* acq_rel CAS: the one decision between cancel and fire. */
-		if (cadre__cas_acqrel_u64(&r->state, s, (s & ~(uint64_t)3) | T_CANCELLED))
+		if (cadre__cas_acqrel_u64(&r->state, s, (s & ~(uint64_t)3) | T_CANCELLED)) {
+			if (sys->sim != NULL)
+				sim_reap(sys->timers, r);
 			return 0;
+		}
 	}
 }
 
@@ -412,6 +432,68 @@ fire(struct cadre_system *sys, struct cadre__timers *t, struct tmr *r, uint64_t 
 	cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
 }
 
+/* The service's consumer side: the arms queued since the last look go
+ * into the wheel (cancelled ones are freed). */
+static void
+take_requests(struct cadre__timers *t)
+{
+	cadre_mb_node *n;
+	while ((n = cadre__mb_pop_normal(&t->requests)) != NULL) {
+		struct tmr *r = (struct tmr *)(void *)n;
+		/* Acquire: pairs with arm's release store. */
+		uint64_t s = cadre__load_acq_u64(&r->state);
+		if ((s & 3) == T_CANCELLED) {
+			rec_free(t, r);
+			continue;
+		}
+		cadre__timer_init(&r->wt);
+		cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
+	}
+}
+
+/* One turn of the service: arms taken, what is due by now fired (the
+ * hash of the deterministic mode notes each fire); the count fired. */
+static unsigned
+turn(struct cadre_system *sys, struct cadre__timers *t, uint64_t now)
+{
+	take_requests(t);
+	struct cadre__timer *expired = NULL;
+	unsigned fired = 0;
+	cadre__wheel_advance(&t->wheel, now, &expired);
+	while (expired != NULL) {
+		struct cadre__timer *next = expired->next;
+		struct tmr *r = tmr_of_wheel(expired);
+		cadre__sim_note(sys, CADRE__SIM_TIMER, cadre__sim_id(r->to), r->type);
+		fire(sys, t, r, now);
+		fired++;
+		expired = next;
+	}
+	return fired;
+}
+
+unsigned
+cadre__timers_turn(struct cadre_system *sys)
+{
+	struct cadre__timers *t = sys->timers;
+	if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
+		return 0;
+	return turn(sys, t, now_ms(t));
+}
+
+bool
+cadre__timers_next(struct cadre_system *sys, uint64_t *ns)
+{
+	struct cadre__timers *t = sys->timers;
+	if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
+		return false;
+	take_requests(t);
+	uint64_t tick;
+	if (!cadre__wheel_next_deadline(&t->wheel, &tick))
+		return false;
+	*ns = tick > (UINT64_MAX - t->origin) / 1000000u ? UINT64_MAX : t->origin + tick * 1000000u;
+	return true;
+}
+
 static void *
 service_main(void *arg)
 {
@@ -420,26 +502,8 @@ service_main(void *arg)
 	pthread_setname_np(pthread_self(), "cadre-timers");
 	cadre__trace_name_thread(CADRE__TRACE_TID_TIMER);
 	for (;;) {
-		cadre_mb_node *n;
-		while ((n = cadre__mb_pop_normal(&t->requests)) != NULL) {
-			struct tmr *r = (struct tmr *)(void *)n;
-			/* Acquire: pairs with arm's release store. */
-			uint64_t s = cadre__load_acq_u64(&r->state);
-			if ((s & 3) == T_CANCELLED) {
-				rec_free(t, r);
-				continue;
-			}
-			cadre__timer_init(&r->wt);
-			cadre__wheel_add(&t->wheel, &r->wt, r->deadline);
-		}
 		uint64_t now = now_ms(t);
-		struct cadre__timer *expired = NULL;
-		cadre__wheel_advance(&t->wheel, now, &expired);
-		while (expired != NULL) {
-			struct cadre__timer *next = expired->next;
-			fire(sys, t, tmr_of_wheel(expired), now);
-			expired = next;
-		}
+		turn(sys, t, now);
 		if (cadre__load_acq_u32(&t->stop)) /* pairs with cadre__timers_stop */
 			break;
 		/* Sleep until the next deadline or an earlier arming wakes us. */
@@ -477,11 +541,14 @@ cadre__timers_start(struct cadre_system *sys)
 	struct cadre__timers *t = cadre__alloc_aligned(sizeof *t, CADRE__CACHELINE);
 	if (t == NULL)
 		return CADRE_ENOMEM;
-	t->origin = cadre__now_ns();
+	t->sys = sys;
+	t->origin = cadre__clock_ns(sys); /* 0 in the deterministic mode */
 	t->fresh = 1;
 	cadre__mb_init_active(&t->requests, 0); /* the service is its consumer */
 	cadre__wheel_init(&t->wheel, 0);
 	sys->timers = t;
+	if (sys->sim != NULL)
+		return 0; /* no thread: runtime/sim.c turns the service */
 	if (pthread_create(&t->thread, NULL, service_main, sys) != 0) {
 		cadre__free_aligned(t, sizeof *t, CADRE__CACHELINE);
 		sys->timers = NULL;
@@ -497,6 +564,8 @@ cadre__timers_stop(struct cadre_system *sys)
 	if (t == NULL || cadre__load_acq_u32(&t->stop)) /* pairs with the store below */
 		return;
 	cadre__store_rel_u32(&t->stop, 1); /* pairs with the service's check */
+	if (sys->sim != NULL)
+		return; /* no thread */
 	wake_service(t);
 	pthread_join(t->thread, NULL);
 }

@@ -5,12 +5,13 @@
  * (CADRE_NO_RESTARTS, CADRE_SHUTDOWN_BRUTAL), and the specs OTP refuses
  * (cadre_supervisor_check and its reasons). The probes, the event log and
  * its traces are in tests/support/sup_helpers.h. Run one case with:
- * test_supervisor_defaults <case>. */
+ * test_supervisor_defaults <case>. The shutdown defaults (5000 ms, infinity)
+ * are tested on the virtual clock in test_supervisor_sim.c. */
 #include <math.h>
 
 #include "sup_helpers.h"
 
-static struct cfg ca, cb, cw1, cw2;
+static struct cfg ca, cb;
 
 /* ---- intensity and period ------------------------------------------------------------- */
 /* Only strategy and children set (and the event hook), children with only
@@ -45,50 +46,9 @@ zero_spec(void)
 }
 
 /* ---- shutdown ------------------------------------------------------------------------- */
-/* A child supervisor CS with shutdown_ms 0 and type SUPERVISOR waits for
- * its children however long they take (infinity); its worker W1 with
- * shutdown_ms 0, which ignores `shutdown`, is killed after 5000 ms. CS
- * stops W2 first (it takes 1 s, on `shutdown`), then W1 (5 s): 6 s in all,
- * more than a worker's 5000 ms, so CS ends with SHUTDOWN, not KILLED. */
-static void
-zero_shutdown(void)
-{
-	cfg_reset(&cw1, "W1");
-	cfg_reset(&cw2, "W2");
-	cw1.trap_ignore = true;
-	cw2.slow_ms = 1000;
-	static cadre_child_spec inner_kids[2];
-	inner_kids[0] = (cadre_child_spec){.id = "W1", .beh = &child_beh, .arg = &cw1};
-	inner_kids[1] = wspec(&cw2, CADRE_PERMANENT, 3000);
-	static cadre_sup_spec inner;
-	inner = sspec(CADRE_ONE_FOR_ONE, 3, 60000, inner_kids, 2, "inner");
-	static cadre_child_spec top_kids[1];
-	top_kids[0] = (cadre_child_spec){.id = "CS",
-	                                 .beh = cadre_supervisor_behaviour(),
-	                                 .arg = &inner,
-	                                 .type = CADRE_SUPERVISOR};
-	static cadre_sup_spec top;
-	top = sspec(CADRE_ONE_FOR_ONE, 3, 60000, top_kids, 1, "top");
-	cadre_ref sup = start_sup(sys, &top);
-	wait_starts("W1", 1);
-	wait_starts("W2", 1);
-	unsigned from = log_n();
-	CHECK_EQ(cadre_supervisor_stop(sys, sup, 30000), 0);
-	wait_sup_gone(sys, sup);
-	/* W1 saw `shutdown` (not brutal), ignored it, and was killed */
-	int told = nth_ev(E_EXIT, "W1", 0), stopped = nth_ev(E_STOP, "W1", 0);
-	CHECK(told >= 0 && stopped > told);
-	CHECK_EQ(ev_at(told)->kind, CADRE_EXIT_SHUTDOWN);
-	CHECK_EQ(ev_at(stopped)->kind, CADRE_EXIT_KILLED);
-	/* the lower bound the semantics guarantee: not before its 5000 ms */
-	CHECK(ev_at(stopped)->t_ns - ev_at(told)->t_ns + TICK_NS >= 5000u * 1000000ull);
-	CHECK_TRACE(from, "-W2:S -W1:K");
-	CHECK_SUP_TRACE(from, "inner", SK_ALL, "stopped:W2:S stopped:W1:K shutdown:S");
-	CHECK_EQ(count_sup("inner", CADRE_SUP_SHUTDOWN_ERROR, "W1"), 1); /* killed */
-	/* CS was given the time: it stopped by itself, with SHUTDOWN */
-	CHECK_SUP_TRACE(from, "top", SK_ALL, "stopped:CS:S shutdown:S");
-	CHECK_EQ(count_sup("top", CADRE_SUP_SHUTDOWN_ERROR, NULL), 0);
-}
+/* zero_shutdown (a worker's default shutdown of 5000 ms, a supervisor's
+ * infinity) is in test_supervisor_sim.c: in the deterministic mode it is
+ * exact to the millisecond and takes no 6 s of wall time. */
 
 /* CADRE_SHUTDOWN_BRUTAL kills at once: the child never sees `shutdown`. */
 static void
@@ -430,6 +390,5 @@ main(int argc, char **argv)
 	RUN(valid_edges);
 	RUN(start_child_checked);
 	RUN(spawned_bad_spec);
-	RUN(zero_shutdown);
 	return sup_end("test_supervisor_defaults");
 }

@@ -1,7 +1,9 @@
 /* Supervisors, rule by rule (cadre/supervisor.h, docs/supervision.md):
- * restart intensity (exceeded, a sliding window, none (CADRE_NO_RESTARTS),
- * a group restart counted once), escalation to the parent supervisor, and
- * the backoff between restarts. The probes, the event log and its traces are in
+ * restart intensity (exceeded, none (CADRE_NO_RESTARTS), a group restart
+ * counted once), escalation to the parent supervisor, and the backoff
+ * between restarts, on threads and the real clock. The sliding window, the
+ * window's exact edges and the backoff's jitter are tested on the virtual
+ * clock in test_supervisor_sim.c. The probes, the event log and its traces are in
  * tests/support/sup_helpers.h. Run one case with:
  * test_supervisor_intensity <case>. */
 #include "sup_helpers.h"
@@ -77,36 +79,8 @@ intensity_exceeded(void)
 	}
 }
 
-static void
-intensity_window_slides(void)
-{
-	cfg_reset(&ca, "A");
-	static cadre_child_spec kids[1];
-	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
-	static cadre_sup_spec sp;
-	sp = sspec(CADRE_ONE_FOR_ONE, 1, 200, kids, 1, "sup");
-	cadre_ref sup = start_sup(sys, &sp);
-	for (int i = 1; i <= 4; i++) {
-		if (i > 1)
-			nap_ms(400);
-		crash(sys, "A");
-		wait_starts("A", i + 1);
-	}
-	settle();
-	CHECK_EQ(count_sup("sup", CADRE_SUP_INTENSITY, NULL), 0);
-	CHECK_EQ(count_sup("sup", CADRE_SUP_CHILD_RESTARTING, "A"), 4);
-	CHECK_EQ(info_of(sys, sup, "A").state, CADRE_CHILD_RUNNING);
-	/* and then two quick ones exceed it */
-	nap_ms(400);
-	crash(sys, "A");
-	wait_starts("A", 6);
-	crash(sys, "A");
-	WAIT(count_sup("sup", CADRE_SUP_SHUTDOWN, NULL) == 1);
-	/* (the two quick crashes could in theory straddle 200 ms on a very slow
-	 * host; their restart would then show) */
-	CHECK_EQ(count_sup("sup", CADRE_SUP_INTENSITY, "A"), 1);
-	wait_sup_gone(sys, sup);
-}
+/* The sliding window (intensity_window_slides) and the window's exact
+ * edges are in test_supervisor_sim.c, on the virtual clock. */
 
 /* CADRE_NO_RESTARTS (OTP's intensity 0): the first crash shuts it down. */
 static void
@@ -268,33 +242,8 @@ backoff(void)
 	stop_sup(sys, sup);
 }
 
-static void
-backoff_jitter(void)
-{
-	cfg_reset(&ca, "A");
-	static cadre_child_spec kids[1];
-	kids[0] = wspec(&ca, CADRE_PERMANENT, 1000);
-	static cadre_sup_spec sp;
-	sp = sspec(CADRE_ONE_FOR_ONE, 10, 60000, kids, 1, "sup");
-	sp.backoff_min_ms = 20;
-	sp.backoff_max_ms = 1000;
-	sp.backoff_jitter = 0.5;
-	cadre_ref sup = start_sup(sys, &sp);
-	atomic_store(&ca.crash_starts, 3);
-	crash(sys, "A");
-	wait_starts("A", 5);
-	static const uint32_t base[] = {20, 40, 80, 160};
-	uint64_t prev = ev_at(nth_ev(E_START, "A", 0))->t_ns;
-	for (int i = 0; i < 4; i++) {
-		const struct ev *rs = ev_at(nth_sup("sup", CADRE_SUP_CHILD_RESTARTING, "A", i));
-		CHECK(rs->delay >= base[i]);
-		CHECK(rs->delay <= base[i] + base[i] / 2);
-		uint64_t t = ev_at(nth_ev(E_START, "A", i + 1))->t_ns;
-		CHECK(t - prev + TICK_NS >= (uint64_t)rs->delay * 1000000u);
-		prev = t;
-	}
-	stop_sup(sys, sup);
-}
+/* backoff_jitter: in test_supervisor_sim.c (exact delays, same seed same
+ * delays). */
 
 /* ---- main ------------------------------------------------------------------------------ */
 int
@@ -302,11 +251,9 @@ main(int argc, char **argv)
 {
 	sup_begin(argc, argv);
 	RUN(intensity_exceeded);
-	RUN(intensity_window_slides);
 	RUN(intensity_none);
 	RUN(group_restart_counts_once);
 	RUN(escalation);
 	RUN(backoff);
-	RUN(backoff_jitter);
 	return sup_end("test_supervisor_intensity");
 }
