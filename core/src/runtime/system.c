@@ -118,6 +118,19 @@ new_system(const cadre_config *cfg, unsigned n, int *rc)
 	return sys;
 }
 
+/* The endpoints a running system serves through its own actors (observe/):
+ * the snapshot socket for cadre-top, and the metrics for Prometheus. */
+static int
+start_endpoints(struct cadre_system *sys, const cadre_config *cfg)
+{
+	int rc = 0;
+	if (cfg->observe_path != NULL && (rc = cadre__observe_start(sys, cfg->observe_path)) != 0)
+		return rc;
+	if (cfg->metrics_address != NULL)
+		rc = cadre__metrics_start(sys, cfg->metrics_address);
+	return rc;
+}
+
 int
 cadre_system_new(cadre_system **out, const cadre_config *cfg)
 {
@@ -169,13 +182,8 @@ cadre_system_new(cadre_system **out, const cadre_config *cfg)
 	cadre__placement_free(&pl); /* each worker took its CPU */
 	if (rc != 0)
 		goto fail_trace;
-	if (cfg->observe_path != NULL && (rc = cadre__observe_start(sys, cfg->observe_path)) != 0) {
+	if ((rc = start_endpoints(sys, cfg)) != 0) {
 		cadre_system_free(sys); /* a running system: shut down, then freed */
-		return rc;
-	}
-	if (cfg->metrics_address != NULL &&
-	    (rc = cadre__metrics_start(sys, cfg->metrics_address)) != 0) {
-		cadre_system_free(sys); /* as for the observe endpoint */
 		return rc;
 	}
 	*out = sys;

@@ -726,8 +726,11 @@ cadre__sched_kick(struct cadre__worker *w)
 void
 cadre__sched_init(struct cadre__worker *w)
 {
-	/* Idle from the start; no thread runs yet (plain-ordered relaxed). */
-	cadre__store_rlx_u64(&w->phase, cadre__now_ns() << 1 | 1u);
+	/* Idle from the start; no thread runs yet (plain-ordered relaxed).
+	 * The worker's clock starts with the phase: a first look that finds
+	 * work counts busy time from w->now (phase_found), never from 0. */
+	w->now = cadre__now_ns();
+	cadre__store_rlx_u64(&w->phase, w->now << 1 | 1u);
 	w->rng = 0x9E3779B97F4A7C15ull * (w->index + 1);
 	cadre__mb_init(&w->inject, 0);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cadre.h>
 
@@ -367,6 +368,61 @@ test_walk_churn(void)
 	cadre_system_free(sys);
 }
 
+/* ---- busy time from the first run --------------------------------------------
+ * A worker whose first look finds work (an actor busy from its start) must
+ * count its busy time from then, not from the clock's origin: busy + idle
+ * never exceed the wall time since the system was made. (It counted from
+ * boot when the worker's clock was still 0: 47,396 s after one second.) */
+static int spin_stop; /* atomic: 1 ends the self-sends */
+
+static int
+spinner_start(cadre_actor *self, void *arg)
+{
+	(void)arg;
+	return cadre_send(cadre_actor_system(self), cadre_self(self), M_DATA, NULL, 0);
+}
+
+static int
+spinner_receive(cadre_actor *self, const cadre_msg *msg)
+{
+	(void)msg;
+	if (__atomic_load_n(&spin_stop, __ATOMIC_ACQUIRE))
+		return 0;
+	return cadre_send(cadre_actor_system(self), cadre_self(self), M_DATA, NULL, 0);
+}
+
+static const cadre_behaviour spinner_beh = {
+        .size = sizeof(cadre_actor), .start = spinner_start, .receive = spinner_receive};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+test_busy_from_start(void)
+{
+	for (int round = 0; round < 10; round++) {
+		__atomic_store_n(&spin_stop, 0, __ATOMIC_RELEASE);
+		uint64_t t0 = mono_ns();
+		cadre_system *sys = new_sys(1, false);
+		cadre_ref r;
+		CHECK_EQ(cadre_spawn(sys, &spinner_beh, NULL, NULL, &r), 0);
+		nap_ms(20);
+		cadre_stats st;
+		CHECK_EQ(cadre_system_stats(sys, 0, &st), 0);
+		uint64_t wall = mono_ns() - t0;
+		CHECK(st.busy_ns > 0);
+		CHECK(st.busy_ns + st.idle_ns <= wall);
+		__atomic_store_n(&spin_stop, 1, __ATOMIC_RELEASE);
+		CHECK_EQ(cadre_system_await_quiescent(sys, 20000), 0);
+		cadre_system_free(sys);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -377,5 +433,6 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, test_restarts);
 	TEST_CASE_IF(only, test_walk_inside);
 	TEST_CASE_IF(only, test_walk_churn);
+	TEST_CASE_IF(only, test_busy_from_start);
 	return 0;
 }
