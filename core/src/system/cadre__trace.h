@@ -60,8 +60,8 @@ struct cadre__tring {
 
 /* The one clock of the trace: every event's stamp comes from here, and
  * cadre__trace_ns turns a stamp into nanoseconds of CLOCK_MONOTONIC when
- * the trace is written (a deterministic mode with virtual time points the
- * pair at its clock: stamps in ns, the conversion the identity). On x86-64
+ * the trace is written (in the deterministic mode, trace.c's stamp() takes
+ * the virtual clock instead: stamps in ns, the conversion the identity). On x86-64
  * the stamp is the TSC (rdtsc, about 7 ns; clock_gettime costs about
  * 20 ns, most of an event's cost): the conversion is linear between two
  * reference points, (TSC, ns) taken when recording starts and when the

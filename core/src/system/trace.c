@@ -85,6 +85,15 @@ my_tid(void)
 	return trace_tid;
 }
 
+/* An event's stamp: the trace's clock, or, in the deterministic mode
+ * (runtime/sim.c), the virtual clock in ns, so that one seed gives one
+ * trace (only its single driving thread records then: a plain read). */
+static inline uint64_t
+stamp(const struct cadre_system *sys)
+{
+	return sys->sim != NULL ? sys->sim->now_ns : cadre__trace_clock(sys);
+}
+
 __attribute__((noinline, cold)) void
 cadre__trace_put(struct cadre_system *sys, struct cadre__tring *r, unsigned kind, uint64_t ref,
                  uint64_t payload)
@@ -105,7 +114,7 @@ cadre__trace_put(struct cadre_system *sys, struct cadre__tring *r, unsigned kind
 	cadre__store_rlx_u64(&s->seq, 0); /* busy: ordered before the words by their release */
 	/* Release stores: each orders seq = 0 before it (the reader's acquire
 	 * load of a word then sees seq changed: the protocol above). */
-	cadre__store_rel_u64(&s->ts, cadre__trace_clock(sys));
+	cadre__store_rel_u64(&s->ts, stamp(sys));
 	cadre__store_rel_u64(&s->ref, ref);
 	cadre__store_rel_u64(&s->arg, arg);
 	cadre__store_rel_u64(&s->seq,
@@ -264,6 +273,8 @@ static int
 write_set(struct cadre_system *sys, int fd, const struct tset *t)
 {
 	struct cadre__trace_ref ref = {t->stamp0, t->ns0, cadre__trace_clock(sys), cadre__now_ns()};
+	if (sys->sim != NULL) /* stamps are the virtual clock's ns: the identity */
+		ref = (struct cadre__trace_ref){0, 0, 1, 1};
 	return cadre__trace_json(sys, fd, &ref, t->rings, t->nrings);
 }
 

@@ -359,9 +359,14 @@ int
 cadre__trace_json(struct cadre_system *sys, int fd, const struct cadre__trace_ref *clock,
                   const struct cadre__tring *rings, unsigned n)
 {
-	struct out o = {.fd = fd, .first = true, .pid = (uint64_t)getpid()};
-	put(&o, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"source\":\"cadre\",\"system\":");
-	put_u64(&o, sys->table.id);
+	/* The deterministic mode: pid 1 and the seed, not the process's pid and
+	 * the system's id, so that one seed writes one file (but for the flow
+	 * ids, which are message addresses). */
+	bool sim = sys->sim != NULL;
+	struct out o = {.fd = fd, .first = true, .pid = sim ? 1u : (uint64_t)getpid()};
+	put(&o, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"source\":\"cadre\",");
+	put(&o, sim ? "\"seed\":" : "\"system\":");
+	put_u64(&o, sim ? sys->sim->seed : sys->table.id);
 	put(&o, "},\"traceEvents\":[");
 	begin(&o, "M", "process_name", 0, 0);
 	put(&o, ",\"args\":{\"name\":\"cadre system ");

@@ -172,12 +172,14 @@ struct outcome {
 	struct world w;
 };
 
+static const char *trace_to; /* a file: the scenario records its trace there */
+
 static void
 scenario(uint64_t seed, struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	struct world *w = &o->w;
-	cadre_config cfg = {.seed = seed, .quiet = true};
+	cadre_config cfg = {.seed = seed, .quiet = true, .trace_events = trace_to ? 1u << 16 : 0};
 	CHECK_EQ(cadre_system_new(&w->sys, &cfg), 0);
 	CHECK_EQ(cadre_sim_seed(w->sys), seed);
 	CHECK_EQ(cadre_spawn(w->sys, &coll_beh, NULL, w, &w->collector), 0);
@@ -209,6 +211,8 @@ scenario(uint64_t seed, struct outcome *o)
 	CHECK_EQ(cadre_system_now_ms(w->sys), 3600000);
 	o->hash = cadre_sim_hash(w->sys);
 	CHECK(o->hash != 0);
+	if (trace_to != NULL)
+		CHECK_EQ(cadre_trace_write(w->sys, trace_to), 0);
 	cadre_system_free(w->sys);
 }
 
@@ -281,6 +285,95 @@ other_seeds_other_orders(void)
 	        distinct_log, K);
 	CHECK(distinct_hash >= K - 2);
 	CHECK(distinct_log >= K / 2);
+}
+
+/* ---- the trace: one seed, one file --------------------------------------------
+ * With the trace recording, a seed's runs write the same file: stamps from
+ * the virtual clock, pid 1, the seed in place of the system id. Only the
+ * system's id in refs and in the process's name differs (each system of a
+ * process has its own), and flow ids are message addresses (they differ between runs; pooled blocks are
+ * reused): they are renamed 1, 2, 3 ... in the order they first appear
+ * before the files are compared. */
+static char *
+read_normalised(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	static char raw[64u << 20];
+	size_t n = fread(raw, 1, sizeof raw - 1, f);
+	CHECK(n > 0 && n < sizeof raw - 1);
+	fclose(f);
+	raw[n] = 0;
+	char *out = malloc(n + 1);
+	CHECK(out != NULL);
+	static unsigned long long seen[1u << 16];
+	size_t nseen = 0, nids = 0, o = 0;
+	const char *key = "\"id\":";
+	for (size_t i = 0; i < n;) {
+		if (strncmp(raw + i, key, 5) == 0) {
+			char *end;
+			unsigned long long id = strtoull(raw + i + 5, &end, 10);
+			nids++;
+			size_t k = 0;
+			while (k < nseen && seen[k] != id)
+				k++;
+			if (k == nseen) {
+				CHECK(nseen < sizeof seen / sizeof seen[0]);
+				seen[nseen++] = id;
+			}
+			o += (size_t)sprintf(out + o, "\"id\":%zu", k + 1);
+			i = (size_t)(end - raw);
+		} else if (strncmp(raw + i, "\"<", 2) == 0 || strncmp(raw + i, "system ", 7) == 0) {
+			/* a ref's system id, and the process's name: "S" */
+			size_t k = raw[i] == '"' ? 2 : 7;
+			memcpy(out + o, raw + i, k);
+			o += k;
+			i += k;
+			while (raw[i] >= '0' && raw[i] <= '9')
+				i++;
+			out[o++] = 'S';
+		} else {
+			out[o++] = raw[i++];
+		}
+	}
+	out[o] = 0;
+	*len = o;
+	CHECK(nids > 200 && nseen > 10); /* the scenario's messages are in it */
+	return out;
+}
+
+static void
+same_seed_same_trace(void)
+{
+	static struct outcome o;
+	char pa[] = "/tmp/cadre-sim-trace-XXXXXX", pb[] = "/tmp/cadre-sim-trace-XXXXXX",
+	     pc[] = "/tmp/cadre-sim-trace-XXXXXX";
+	int fa = mkstemp(pa), fb = mkstemp(pb), fc = mkstemp(pc);
+	CHECK(fa >= 0 && fb >= 0 && fc >= 0);
+	void *waste = malloc(4321); /* other addresses in the second run */
+	trace_to = pa;
+	scenario(42, &o);
+	trace_to = pb;
+	scenario(42, &o);
+	trace_to = pc;
+	scenario(43, &o);
+	trace_to = NULL;
+	free(waste);
+	size_t la, lb, lc;
+	char *a = read_normalised(pa, &la), *b = read_normalised(pb, &lb),
+	     *c = read_normalised(pc, &lc);
+	CHECK_EQ(la, lb);
+	CHECK(memcmp(a, b, la) == 0);
+	CHECK(la != lc || memcmp(a, c, la) != 0); /* another seed, another trace */
+	free(a);
+	free(b);
+	free(c);
+	close(fa);
+	close(fb);
+	close(fc);
+	unlink(pa);
+	unlink(pb);
+	unlink(pc);
 }
 
 /* ---- no thread ------------------------------------------------------------------ */
@@ -598,6 +691,7 @@ main(int argc, char **argv)
 	TEST_CASE_IF(only, same_seed_same_run);
 	TEST_CASE_IF(only, same_seed_same_run_in_another_process);
 	TEST_CASE_IF(only, other_seeds_other_orders);
+	TEST_CASE_IF(only, same_seed_same_trace);
 	TEST_CASE_IF(only, no_thread_is_started);
 	TEST_CASE_IF(only, time_never_moves_backwards);
 	TEST_CASE_IF(only, hour_timer_fires_at_once);
