@@ -56,7 +56,8 @@ typedef struct cadre_actor_info {
 	 *  cadre_config.actor_stats is off, as for runs and run_ns). */
 	uint64_t handled;
 	uint64_t runs;   /**< times a worker ran it (0: actor_stats off) */
-	uint64_t run_ns; /**< nanoseconds spent running it (0: actor_stats off) */
+	uint64_t run_ns; /**< nanoseconds spent running it, sampled (one run in 32, every run
+	                    of a blocking-pool actor); 0: actor_stats off */
 	/** How many times its supervisor had restarted this child when it
 	 *  spawned this actor (cadre_spawn_opts.restarts); 0 otherwise. */
 	uint64_t restarts;

@@ -256,13 +256,13 @@ conclude(struct run *r, int end)
  * "Counters"). Relaxed loads + stores: one writer, the owner; walks load
  * them relaxed. */
 static void
-count_run(struct run *r, uint64_t t0)
+count_run(struct run *r, uint64_t t0, unsigned weight)
 {
 	struct cadre__astats *st = r->st;
 	cadre__store_rlx_u64(&st->handled, cadre__load_rlx_u64(&st->handled) + r->handled);
 	cadre__store_rlx_u64(&st->runs, cadre__load_rlx_u64(&st->runs) + 1u);
 	if (t0 != 0) {
-		uint64_t d = (cadre__ticks() - t0) * CADRE__RUN_SAMPLE;
+		uint64_t d = (cadre__ticks() - t0) * weight;
 		cadre__store_rlx_u64(&st->run_ticks, cadre__load_rlx_u64(&st->run_ticks) + d);
 	}
 }
@@ -279,11 +279,18 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 	unsigned batch = w->sys->sim != NULL ? w->sys->sim->batch : w->sys->batch;
 	struct run r = {.w = w, .a = a, .batch = batch};
 	uint64_t t0 = 0;
+	unsigned weight = 0; /* the timed run stands for this many */
 	if (w->sys->actor_stats) {
 		r.st = cadre__astats_of(a, a->beh->size);
 		/* One run in CADRE__RUN_SAMPLE is timed (a time-stamp read costs
-		 * ~14 ns; a pingpong run, ~35): see count_run. */
-		if ((++w->stat_runs & (CADRE__RUN_SAMPLE - 1u)) == 0)
+		 * ~14 ns; a pingpong run, ~35): see count_run. A blocking-pool
+		 * actor's every run is (its runs are long and few: a sample of
+		 * them would be mostly noise). */
+		if (a->blocking)
+			weight = 1;
+		else if ((++w->stat_runs & (CADRE__RUN_SAMPLE - 1u)) == 0)
+			weight = CADRE__RUN_SAMPLE;
+		if (weight != 0)
 			t0 = cadre__ticks();
 	}
 	cadre__tls_actor = a;
@@ -300,7 +307,7 @@ cadre__actor_run(struct cadre__worker *w, struct cadre__actor *a)
 		a->mb.tail = r.tail; /* the one write-back of the cursor */
 	}
 	if (r.st != NULL)
-		count_run(&r, t0);
+		count_run(&r, t0, weight);
 	int result = conclude(&r, end);
 	cadre__count(&w->st.handled, r.handled);
 	/* Backpressure: a full batch that left mail behind makes the actor
