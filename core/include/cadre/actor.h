@@ -208,7 +208,7 @@ typedef enum cadre_overflow {
 /** Options for one spawn; NULL means the defaults (all zero). */
 typedef struct cadre_spawn_opts {
 	uint32_t mailbox_capacity;       /**< 0 = unbounded */
-	cadre_overflow overflow;         /**< with a capacity */
+	cadre_overflow overflow;         /**< with a capacity (ignored without one) */
 	uint32_t flags;                  /**< CADRE_SPAWN_* (above) */
 	uint32_t stash_capacity;         /**< 0 = 1000 (cadre/behave.h) */
 	struct cadre_mail *inherit_mail; /**< queued first, in order, if the spawn succeeds (it

@@ -54,7 +54,10 @@ actor_new(struct cadre_system *sys, const cadre_behaviour *beh, const cadre_spaw
 	a->stop_node.next = NULL;
 	a->sig = 0;
 	a->flags = 0;
-	a->overflow = opts != NULL ? (uint8_t)opts->overflow : 0;
+	/* A policy is for a capacity: an unbounded mailbox admits everything
+	 * (its count is not an admission count: with actor_stats it counts
+	 * pushes, else it stays 0, and DROP_OLDEST would drop every message). */
+	a->overflow = opts != NULL && opts->mailbox_capacity != 0 ? (uint8_t)opts->overflow : 0;
 	a->blocking = (flags & CADRE_SPAWN_BLOCKING) != 0;
 	cadre__mb_init_active(&a->mb, opts != NULL ? opts->mailbox_capacity : 0);
 	a->state = CADRE__A_NEW;

@@ -338,14 +338,14 @@ static const cadre_behaviour gate = {
         .size = sizeof(cadre_actor), .start = gate_start, .receive = sink_receive};
 
 static void
-overflow(cadre_overflow policy, const int *want, int nwant, int dead)
+overflow(cadre_overflow policy, uint32_t cap, const int *want, int nwant, int dead)
 {
 	cadre_system *one;
 	cadre_config cfg = {.workers = 1};
 	CHECK_EQ(cadre_system_new(&one, &cfg), 0);
 	static struct rec r;
 	memset(&r, 0, sizeof r);
-	cadre_spawn_opts o = {.mailbox_capacity = 4, .overflow = policy};
+	cadre_spawn_opts o = {.mailbox_capacity = cap, .overflow = policy};
 	cadre_ref a, g;
 	CHECK_EQ(cadre_spawn(one, &sink, &o, &r, &a), 0);
 	int v0 = 0;
@@ -357,7 +357,7 @@ overflow(cadre_overflow policy, const int *want, int nwant, int dead)
 	for (int v = 1; v <= 7; v++) {
 		int rc = cadre_send(one, a, 1, &v, sizeof v);
 		if (policy == CADRE_OVERFLOW_FAIL)
-			CHECK_EQ(rc, v <= 4 ? 0 : CADRE_EFULL);
+			CHECK_EQ(rc, cap == 0 || v <= (int)cap ? 0 : CADRE_EFULL);
 		else
 			CHECK_EQ(rc, 0);
 	}
@@ -378,10 +378,16 @@ overflow(cadre_overflow policy, const int *want, int nwant, int dead)
 static void
 overflow_policies(void)
 {
-	static const int first4[] = {1, 2, 3, 4}, last4[] = {4, 5, 6, 7};
-	overflow(CADRE_OVERFLOW_FAIL, first4, 4, 0);
-	overflow(CADRE_OVERFLOW_DROP_NEWEST, first4, 4, 3);
-	overflow(CADRE_OVERFLOW_DROP_OLDEST, last4, 4, 3);
+	static const int first4[] = {1, 2, 3, 4}, last4[] = {4, 5, 6, 7},
+	                 all7[] = {1, 2, 3, 4, 5, 6, 7};
+	overflow(CADRE_OVERFLOW_FAIL, 4, first4, 4, 0);
+	overflow(CADRE_OVERFLOW_DROP_NEWEST, 4, first4, 4, 3);
+	overflow(CADRE_OVERFLOW_DROP_OLDEST, 4, last4, 4, 3);
+	/* A policy is for a capacity: an unbounded mailbox takes everything
+	 * whatever it says (DROP_OLDEST once dropped every message there). */
+	overflow(CADRE_OVERFLOW_FAIL, 0, all7, 7, 0);
+	overflow(CADRE_OVERFLOW_DROP_NEWEST, 0, all7, 7, 0);
+	overflow(CADRE_OVERFLOW_DROP_OLDEST, 0, all7, 7, 0);
 	cadre_spawn_opts bad = {.overflow = (cadre_overflow)9};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(sys, &sink, &bad, NULL, &r), CADRE_EINVAL);
