@@ -91,7 +91,7 @@ my_tid(void)
 static inline uint64_t
 stamp(const struct cadre_system *sys)
 {
-	return sys->sim != NULL ? sys->sim->now_ns : cadre__trace_clock(sys);
+	return sys != NULL && sys->sim != NULL ? sys->sim->now_ns : cadre__trace_clock(sys);
 }
 
 __attribute__((noinline, cold)) void
