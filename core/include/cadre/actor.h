@@ -343,7 +343,9 @@ typedef struct cadre_config {
 	 *  system starts no thread; the thread that made it drives it, one
 	 *  actor at a time in an order drawn from a PRNG seeded by this, on a
 	 *  virtual clock. workers, blocking_threads, cpus and the governor are
-	 *  then ignored; the I/O calls (cadre/io.h) are refused. 0: threads. */
+	 *  then ignored; the I/O calls (cadre/io.h) are refused, and so are
+	 *  observe_path and metrics_address (cadre_system_new: CADRE_ESTATE).
+	 *  0: threads. */
 	uint64_t seed;
 } cadre_config;
 
@@ -369,6 +371,8 @@ typedef struct cadre_config {
  *         observe_path or metrics_address failed
  * @retval CADRE_ELIMIT trace_dump_path set while 16 other systems of the
  *         process have one
+ * @retval CADRE_ESTATE observe_path or metrics_address with a seed (the
+ *         deterministic mode refuses I/O)
  */
 CADRE_API int cadre_system_new(cadre_system **out, const cadre_config *cfg);
 

@@ -124,6 +124,10 @@ static int
 start_endpoints(struct cadre_system *sys, const cadre_config *cfg)
 {
 	int rc = 0;
+	/* The deterministic mode refuses I/O (cadre/sim.h): its endpoints too.
+	 * (Their start waits for the listener's actor, which no thread runs.) */
+	if (sys->sim != NULL && (cfg->observe_path != NULL || cfg->metrics_address != NULL))
+		return CADRE_ESTATE;
 	if (cfg->observe_path != NULL && (rc = cadre__observe_start(sys, cfg->observe_path)) != 0)
 		return rc;
 	if (cfg->metrics_address != NULL)

@@ -608,6 +608,16 @@ refused_calls(void)
 	CHECK_EQ(cadre_sim_step(sys), CADRE_ECLOSED);
 	CHECK_EQ(cadre_sim_run(sys, 0), CADRE_ECLOSED);
 	cadre_system_free(sys);
+	/* the endpoints are I/O too (their start once waited for ever for a
+	 * listener actor that no thread runs) */
+	cadre_config oc = {
+	        .seed = 11, .quiet = true, .observe_path = "/tmp/cadre-test-sim-obs.sock"};
+	sys = (cadre_system *)&oc; /* not NULL: the failed call sets it */
+	CHECK_EQ(cadre_system_new(&sys, &oc), CADRE_ESTATE);
+	CHECK(sys == NULL);
+	cadre_config mc = {.seed = 11, .quiet = true, .metrics_address = "127.0.0.1:0"};
+	CHECK_EQ(cadre_system_new(&sys, &mc), CADRE_ESTATE);
+	CHECK(sys == NULL);
 	/* a system on threads */
 	cadre_config tc = {.workers = 1, .quiet = true};
 	CHECK_EQ(cadre_system_new(&sys, &tc), 0);
