@@ -359,8 +359,9 @@ dump_after_crash(void)
 	int st;
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
 	/* Killed by its SIGSEGV (a sanitizer's own handler, restored and run
-	 * again by the dump's, may report it and exit with an error instead). */
-	CHECK((WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV) ||
+	 * again by the dump's, may report it and exit with an error instead,
+	 * or abort: ASAN_OPTIONS=abort_on_error=1 in the asan-ubsan preset). */
+	CHECK((WIFSIGNALED(st) && (WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGABRT)) ||
 	      (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 3 &&
 	       WEXITSTATUS(st) != 4));
 	CHECK_EQ(run_checker(dump, "", true), 0);
