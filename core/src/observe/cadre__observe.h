@@ -47,6 +47,22 @@ void cadre__walk_info(const struct cadre__walk *wk, struct cadre__actor *a, cadr
  * "\n", at most limit actors (json.c). CADRE_ENOMEM, CADRE_ECLOSED or 0. */
 int cadre__observe_json(struct cadre_system *sys, unsigned limit, struct cadre__text *t);
 
+/* An endpoint's listener (listen.c), shared by the observe socket and the
+ * metrics: an actor of the system ("cadre.observe", "cadre.metrics") that
+ * listens at addr and spawns conn_beh for each connection. addr and
+ * conn_beh are set by the caller; the rest is listen.c's. */
+struct cadre__endpoint {
+	char addr[256];                  /* as cadre_tcp_listen takes it */
+	const cadre_behaviour *conn_beh; /* one actor per connection */
+	cadre_behaviour listener;        /* named; lives as long as the system */
+	uint32_t done;                   /* futex word: 1 once the listen's result is in rc */
+	int rc;
+};
+/* Spawns the listener named name and waits for its listen's result (0, or
+ * cadre_tcp_listen's error, or cadre_spawn's). ep outlives the system's
+ * actors (it is freed with the system). */
+int cadre__endpoint_listen(struct cadre_system *sys, struct cadre__endpoint *ep, const char *name);
+
 /* The endpoint (server.c): listens at path before cadre_system_new
  * returns (CADRE_EADDRINUSE: a live socket or another file is there;
  * CADRE_ESYS, CADRE_ENOMEM, CADRE_EINVAL as cadre_tcp_listen), and

@@ -38,9 +38,7 @@
 #define ULL(x) ((unsigned long long)(x))
 
 struct cadre__metrics {
-	char addr[256];
-	uint32_t done; /* futex word: 1 once the listener's start has set rc */
-	int rc;
+	struct cadre__endpoint ep;
 };
 
 /* ---- the text --------------------------------------------------------------- */
@@ -288,57 +286,19 @@ static const cadre_behaviour conn_beh = {
         .name = "cadre.metrics.conn",
 };
 
-/* ---- the listener ------------------------------------------------------------- */
-static int
-listener_start(cadre_actor *self, void *arg)
-{
-	struct cadre__metrics *m = arg;
-	cadre_tcp_opts opts = {.conn_beh = &conn_beh, .read_high_water = 4096};
-	cadre_io h;
-	int rc = cadre_tcp_listen(self, m->addr, &opts, &h);
-	m->rc = rc;
-	/* Release: rc before done; pairs with the acquire load in
-	 * cadre__metrics_start, which then wakes. */
-	cadre__store_rel_u32(&m->done, 1);
-	cadre__futex_wake(&m->done, 1);
-	if (rc != 0)
-		(void)cadre_stop(self);
-	return 0;
-}
-
-static int
-listener_receive(cadre_actor *self, const cadre_msg *msg)
-{
-	(void)self, (void)msg; /* the connections' events go to their actors */
-	return 0;
-}
-
-static const cadre_behaviour listener_beh = {
-        .size = sizeof(cadre_actor),
-        .start = listener_start,
-        .receive = listener_receive,
-        .name = "cadre.metrics",
-};
-
 int
 cadre__metrics_start(struct cadre_system *sys, const char *addr)
 {
 	size_t len = strlen(addr);
-	if (len == 0 || len >= sizeof sys->metrics->addr)
+	if (len == 0 || len >= sizeof sys->metrics->ep.addr)
 		return CADRE_EINVAL;
 	struct cadre__metrics *m = cadre__alloc_zero(sizeof *m);
 	if (m == NULL)
 		return CADRE_ENOMEM;
-	memcpy(m->addr, addr, len + 1);
+	memcpy(m->ep.addr, addr, len + 1);
+	m->ep.conn_beh = &conn_beh;
 	sys->metrics = m;
-	cadre_ref ref;
-	int rc = cadre_spawn(sys, &listener_beh, NULL, m, &ref);
-	if (rc != 0)
-		return rc;
-	/* Acquire: pairs with the listener's release store. */
-	while (cadre__load_acq_u32(&m->done) == 0)
-		cadre__futex_wait(&m->done, 0, 0);
-	return m->rc;
+	return cadre__endpoint_listen(sys, &m->ep, "cadre.metrics");
 }
 
 void

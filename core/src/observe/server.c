@@ -34,9 +34,7 @@ _Static_assert(CADRE__OBSERVE_PATH_MAX < sizeof(((struct sockaddr_un *)0)->sun_p
                "a path and its NUL fit a sockaddr_un");
 
 struct cadre__observe {
-	char addr[5 + sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "unix:" + path */
-	uint32_t done; /* futex word: 1 once the listener's start has set rc */
-	int rc;
+	struct cadre__endpoint ep; /* addr: "unix:" + path */
 };
 
 /* ---- a connection ------------------------------------------------------------ */
@@ -146,38 +144,6 @@ static const cadre_behaviour conn_beh = {
         .name = "cadre.observe.conn",
 };
 
-/* ---- the listener ------------------------------------------------------------- */
-static int
-listener_start(cadre_actor *self, void *arg)
-{
-	struct cadre__observe *obs = arg;
-	cadre_tcp_opts opts = {.conn_beh = &conn_beh, .read_high_water = 4096};
-	cadre_io h;
-	int rc = cadre_tcp_listen(self, obs->addr, &opts, &h);
-	obs->rc = rc;
-	/* Release: rc before done; pairs with the acquire load in
-	 * cadre__observe_start, which then wakes. */
-	cadre__store_rel_u32(&obs->done, 1);
-	cadre__futex_wake(&obs->done, 1);
-	if (rc != 0)
-		(void)cadre_stop(self);
-	return 0;
-}
-
-static int
-listener_receive(cadre_actor *self, const cadre_msg *msg)
-{
-	(void)self, (void)msg; /* the connections' events go to their actors */
-	return 0;
-}
-
-static const cadre_behaviour listener_beh = {
-        .size = sizeof(cadre_actor),
-        .start = listener_start,
-        .receive = listener_receive,
-        .name = "cadre.observe",
-};
-
 /* A stale socket file is removed; a socket someone listens on, or any
  * other file, is in use. */
 static int
@@ -213,17 +179,11 @@ cadre__observe_start(struct cadre_system *sys, const char *path)
 	struct cadre__observe *obs = cadre__alloc_zero(sizeof *obs);
 	if (obs == NULL)
 		return CADRE_ENOMEM;
-	memcpy(obs->addr, "unix:", 5);
-	memcpy(obs->addr + 5, path, len + 1);
+	memcpy(obs->ep.addr, "unix:", 5);
+	memcpy(obs->ep.addr + 5, path, len + 1); /* len <= 107: it fits */
+	obs->ep.conn_beh = &conn_beh;
 	sys->obs = obs;
-	cadre_ref ref;
-	rc = cadre_spawn(sys, &listener_beh, NULL, obs, &ref);
-	if (rc != 0)
-		return rc;
-	/* Acquire: pairs with the listener's release store. */
-	while (cadre__load_acq_u32(&obs->done) == 0)
-		cadre__futex_wait(&obs->done, 0, 0);
-	return obs->rc;
+	return cadre__endpoint_listen(sys, &obs->ep, "cadre.observe");
 }
 
 void
