@@ -12,21 +12,9 @@
 #include <unistd.h>
 
 #include "io_helpers.h"
+#include "procfs.h"
 
 enum { M_PLAIN = 2, ROUNDS = 2000 };
-
-static int
-threads_now(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	CHECK(d != NULL);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 struct w {
 	int fd;

@@ -13,6 +13,7 @@
 #include <cadre.h>
 
 #include "check.h"
+#include "procfs.h"
 
 /* ---- a scenario: spawns, a ping-pong, a fan-in, timers, a supervised crash */
 #define FEEDERS 4
@@ -377,18 +378,6 @@ same_seed_same_trace(void)
 }
 
 /* ---- no thread ------------------------------------------------------------------ */
-static int
-threads_now(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	CHECK(d != NULL);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 static int blocking_ran;
 
