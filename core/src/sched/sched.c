@@ -265,12 +265,19 @@ wake_worker(struct cadre__worker *w)
 
 /* Claims one idle worker (clears its bit in idle_mask): its index, or -1
  * if none is idle. The claimer must wake it. */
+/* The bits of the active workers (sched/govern.c) in idle_mask. Relaxed
+ * load of `active`: a hint. */
+static inline uint64_t
+active_mask(struct cadre_system *sys)
+{
+	unsigned act = cadre__load_rlx_u32(&sys->active);
+	return act >= 64 ? ~0ull : (1ull << act) - 1;
+}
+
 static int
 claim_idle(struct cadre_system *sys)
 {
-	/* Only active workers (sched/govern.c); relaxed: a hint. */
-	unsigned act = cadre__load_rlx_u32(&sys->active);
-	uint64_t mine = act >= 64 ? ~0ull : (1ull << act) - 1;
+	uint64_t mine = active_mask(sys); /* only active workers */
 	/* seq_cst load: the waker's half of the Dekker pair with park's
 	 * fetch-or of its bit. */
 	uint64_t m = cadre__load_sc_u64(&sys->idle_mask);
@@ -319,9 +326,7 @@ maybe_wake(struct cadre_system *sys)
 static void
 wake_dormant(struct cadre_system *sys, uint64_t sleepers)
 {
-	unsigned act = cadre__load_rlx_u32(&sys->active); /* relaxed: a hint */
-	uint64_t theirs = act >= 64 ? 0 : ~((1ull << act) - 1);
-	if ((sleepers &= theirs) == 0)
+	if ((sleepers &= ~active_mask(sys)) == 0)
 		return;
 	unsigned b = (unsigned)__builtin_ctzll(sleepers);
 	/* seq_cst fetch-and: claims the bit as claim_idle's CAS does. */
@@ -549,8 +554,7 @@ others_have_work(struct cadre__worker *w)
 static bool
 active_busy(struct cadre_system *sys)
 {
-	unsigned act = cadre__load_rlx_u32(&sys->active); /* relaxed: a hint */
-	uint64_t mine = act >= 64 ? ~0ull : (1ull << act) - 1;
+	uint64_t mine = active_mask(sys);
 	/* Relaxed: a hint for the nap's length only. */
 	return (cadre__load_rlx_u64(&sys->idle_mask) & mine) != mine;
 }
