@@ -630,8 +630,6 @@ hand_over(struct cadre__worker *w, unsigned act)
 	struct cadre__actor *a = w->run_next;
 	bool any = false;
 	w->run_next = NULL;
-	if (a == NULL)
-		a = runq_get(w);
 	while (a != NULL || (a = runq_get(w)) != NULL || (a = inject_pop(w)) != NULL) {
 		inject_push(to, a);
 		any = true;
