@@ -30,6 +30,7 @@
 #include "check.h"
 #include "hops.h"
 #include "quiet.h"
+#include "stuck.h"
 
 /* Sets the active count as the governor would (govern.c's set_active). */
 static void
@@ -147,40 +148,6 @@ flapping(void)
 }
 
 /* ---- stuck -------------------------------------------------------------- */
-static uint32_t y_started, x_done, x_timed_out;
-
-static int
-y_start(cadre_actor *self, void *arg)
-{
-	(void)arg;
-	cadre__store_rel_u32(&y_started, 1); /* pairs with x's acquire load */
-	return cadre_stop(self);
-}
-
-static const cadre_behaviour y_beh = {
-        .size = sizeof(cadre_actor), .start = y_start, .receive = noop_receive};
-
-/* Spins until y has started, at most 10 s; y is queued behind it. */
-static int
-x_start(cadre_actor *self, void *arg)
-{
-	(void)arg;
-	cadre_ref y;
-	CHECK_EQ(cadre_spawn(cadre_actor_system(self), &y_beh, NULL, NULL, &y), 0);
-	uint64_t end = now_ns() + UINT64_C(10000000000);
-	while (cadre__load_acq_u32(&y_started) == 0) { /* pairs with y_start */
-		if (now_ns() > end) {
-			cadre__store_rel_u32(&x_timed_out, 1); /* read by main after x_done */
-			break;
-		}
-	}
-	cadre__store_rel_u32(&x_done, 1); /* pairs with main's acquire load */
-	return cadre_stop(self);
-}
-
-static const cadre_behaviour x_beh = {
-        .size = sizeof(cadre_actor), .start = x_start, .receive = noop_receive};
-
 static void
 stuck(void)
 {
@@ -189,16 +156,11 @@ stuck(void)
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	force_active(sys, 1);
 	for (int round = 0; round < 5; round++) {
-		nap_ms(20);                          /* both asleep */
-		cadre__store_rel_u32(&y_started, 0); /* no actor runs now */
-		cadre__store_rel_u32(&x_done, 0);
-		cadre_ref x;
-		CHECK_EQ(cadre_spawn(sys, &x_beh, NULL, NULL, &x), 0);
-		for (int i = 0; cadre__load_acq_u32(&x_done) == 0; i++) { /* pairs with x */
-			CHECK(i < 30000);
-			nap_ms(1);
-		}
-		CHECK_EQ(cadre__load_acq_u32(&x_timed_out), 0); /* y ran while x spun */
+		nap_ms(20); /* both asleep */
+		stuck_round_begin();
+		cadre_ref x; /* x queues y behind itself */
+		CHECK_EQ(cadre_spawn(sys, &x_beh, NULL, (void *)1, &x), 0);
+		stuck_round_end();
 		CHECK_EQ(cadre_system_await_stopped(sys, 10000), 0);
 	}
 	cadre_stats w1;

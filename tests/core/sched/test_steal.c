@@ -14,56 +14,13 @@
  * record the worker they ran on; both workers must have run some. */
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 
 #include <cadre.h>
 
 #include "cadre__atomic.h"
 #include "check.h"
 #include "quiet.h"
-
-static uint32_t y_started, x_done, x_timed_out;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-y_start(cadre_actor *self, void *arg)
-{
-	(void)arg;
-	cadre__store_rel_u32(&y_started, 1); /* pairs with x's acquire load */
-	return cadre_stop(self);
-}
-
-static const cadre_behaviour y_beh = {
-        .size = sizeof(cadre_actor), .start = y_start, .receive = noop_receive};
-
-/* Spins (never yields the worker) until y has started, at most 10 s. */
-static int
-x_start(cadre_actor *self, void *arg)
-{
-	if (arg != NULL) { /* queue y during this long run */
-		cadre_ref y;
-		CHECK_EQ(cadre_spawn(cadre_actor_system(self), &y_beh, NULL, NULL, &y), 0);
-	}
-	double end = now_s() + 10.0;
-	while (cadre__load_acq_u32(&y_started) == 0) { /* pairs with y_start */
-		if (now_s() > end) {
-			cadre__store_rel_u32(&x_timed_out, 1); /* read by main after x_done */
-			break;
-		}
-	}
-	cadre__store_rel_u32(&x_done, 1); /* pairs with main's acquire load */
-	return cadre_stop(self);
-}
-
-static const cadre_behaviour x_beh = {
-        .size = sizeof(cadre_actor), .start = x_start, .receive = noop_receive};
+#include "stuck.h"
 
 /* z queues x (and y, unless x queues it) on its own worker. */
 static int
@@ -89,16 +46,11 @@ stuck_owner(void)
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	for (int round = 0; round < 20; round++) {
 		/* Let both workers go to sleep with no timeout. */
-		nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
-		cadre__store_rel_u32(&y_started, 0); /* no actor runs now */
-		cadre__store_rel_u32(&x_done, 0);
+		nap_ms(20);
+		stuck_round_begin();
 		cadre_ref z;
 		CHECK_EQ(cadre_spawn(sys, &z_beh, NULL, (round & 1) ? (void *)1 : NULL, &z), 0);
-		for (int i = 0; cadre__load_acq_u32(&x_done) == 0; i++) { /* pairs with x */
-			CHECK(i < 30000);
-			nanosleep(&(struct timespec){0, 1000000L}, NULL);
-		}
-		CHECK_EQ(cadre__load_acq_u32(&x_timed_out), 0); /* y ran while x spun */
+		stuck_round_end();
 		CHECK_EQ(cadre_system_await_stopped(sys, 10000), 0);
 	}
 	cadre_stats st;
@@ -124,8 +76,8 @@ spinner_start(cadre_actor *self, void *arg)
 		cadre__faa_acqrel_u32(&ran_on[0], 1); /* read by main after idle */
 	else if (strcmp(name, "cadre-w1") == 0)
 		cadre__faa_acqrel_u32(&ran_on[1], 1); /* as above */
-	double end = now_s() + 20e-6;
-	while (now_s() < end)
+	uint64_t end = now_ns() + 20000u;             /* ~20 us */
+	while (now_ns() < end)
 		;
 	return cadre_stop(self);
 }
