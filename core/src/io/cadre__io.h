@@ -270,6 +270,12 @@ int cadre__io_bind(const struct cadre__addr *a, int type, int backlog);
 void cadre__io_unstarve(struct cadre__io *io);
 /* Keeps a's path in s, to unlink at close (a named Unix socket). */
 int cadre__io_keep_path(struct cadre__ioh *s, const struct cadre__addr *a);
+/* The start of the calls that open a socket: the calling actor's engine
+ * and ref (cadre__io_self, starting the I/O thread), then s parsed
+ * (cadre__addr_parse's dgram and names). 0, CADRE_EADDR, or
+ * cadre__io_self's code. */
+int cadre__io_self_addr(cadre_actor *self, const char *s, bool dgram, bool names,
+                        struct cadre__io **io, cadre_ref *me, struct cadre__addr *a);
 /* Registers fd, bound to a, as a reading handle of kind (LISTEN or DGRAM)
  * owned by me, into *out; on failure closes fd and unlinks a's path. */
 int cadre__io_open_bound(struct cadre__io *io, cadre_ref me, int fd, const struct cadre__addr *a,

@@ -20,12 +20,10 @@ cadre_udp_open(cadre_actor *self, const char *addr, cadre_io *out)
 		return CADRE_EINVAL;
 	struct cadre__io *io;
 	cadre_ref me;
-	int rc = cadre__io_self(self, true, &io, &me);
+	struct cadre__addr a;
+	int rc = cadre__io_self_addr(self, addr, true, false, &io, &me, &a);
 	if (rc != 0)
 		return rc;
-	struct cadre__addr a;
-	if (cadre__addr_parse(addr, true, false, &a) != 0)
-		return CADRE_EADDR;
 	int fd = cadre__io_bind(&a, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return fd;

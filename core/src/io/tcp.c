@@ -98,6 +98,14 @@ cadre__io_keep_path(struct cadre__ioh *s, const struct cadre__addr *a)
 }
 
 int
+cadre__io_self_addr(cadre_actor *self, const char *s, bool dgram, bool names, struct cadre__io **io,
+                    cadre_ref *me, struct cadre__addr *a)
+{
+	int rc = cadre__io_self(self, true, io, me);
+	return rc != 0 ? rc : cadre__addr_parse(s, dgram, names, a);
+}
+
+int
 cadre__io_open_bound(struct cadre__io *io, cadre_ref me, int fd, const struct cadre__addr *a,
                      uint8_t kind, const cadre_tcp_opts *opts, cadre_io *out)
 {
@@ -132,12 +140,10 @@ cadre_tcp_listen(cadre_actor *self, const char *addr, const cadre_tcp_opts *opts
 		return CADRE_EINVAL;
 	struct cadre__io *io;
 	cadre_ref me;
-	int rc = cadre__io_self(self, true, &io, &me);
+	struct cadre__addr a;
+	int rc = cadre__io_self_addr(self, addr, false, false, &io, &me, &a);
 	if (rc != 0)
 		return rc;
-	struct cadre__addr a;
-	if (cadre__addr_parse(addr, false, false, &a) != 0)
-		return CADRE_EADDR;
 	int fd = cadre__io_bind(&a, SOCK_STREAM,
 	                        opts != NULL && opts->backlog > 0 ? opts->backlog : 1024);
 	if (fd < 0)
@@ -394,12 +400,10 @@ cadre_tcp_connect(cadre_actor *self, const char *addr, const cadre_tcp_opts *opt
 		return CADRE_EINVAL;
 	struct cadre__io *io;
 	cadre_ref me;
-	int rc = cadre__io_self(self, true, &io, &me);
+	struct cadre__addr a;
+	int rc = cadre__io_self_addr(self, addr, false, true, &io, &me, &a);
 	if (rc != 0)
 		return rc;
-	struct cadre__addr a;
-	if (cadre__addr_parse(addr, false, true, &a) != 0)
-		return CADRE_EADDR;
 	struct cadre__ioh *s;
 	cadre_io h;
 	if ((rc = cadre__io_sock(io, me, -1, CADRE__IO_RESOLVING, opts, &s, &h)) != 0)
