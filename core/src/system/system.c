@@ -60,6 +60,7 @@ add_worker(cadre_stats *acc, const struct cadre__worker *w, uint64_t now)
 	uint64_t ph = cadre__load_acq_u64(&w->phase);
 	add_stats(acc, &w->st);
 	uint64_t since = ph >> 1, cur = now > since ? now - since : 0;
+	/* Relaxed: owner-written counters, ordered by the acquire above. */
 	acc->busy_ns += cadre__load_rlx_u64(&w->st.busy_ns) + ((ph & 1u) ? 0 : cur);
 	acc->idle_ns += cadre__load_rlx_u64(&w->st.idle_ns) + ((ph & 1u) ? cur : 0);
 	/* Relaxed: a gauge, as thieves read it (tail - head, sched.c). */

@@ -111,6 +111,7 @@ cadre__actor_beh(const struct cadre__actor *a)
 static inline void
 cadre__actor_set_beh(struct cadre__actor *a, const cadre_behaviour *beh)
 {
+	/* Relaxed: pairs with nothing (see cadre__actor_beh). */
 	cadre__store_rlx_ptr((void **)(uintptr_t)&a->beh, (void *)(uintptr_t)beh);
 }
 
