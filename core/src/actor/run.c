@@ -344,9 +344,7 @@ cadre__actor_reclaim(struct cadre__worker *w, struct cadre__actor *a)
 static void
 reclaim_hook(void *ctx, cadre_mb_node *dead)
 {
-	cadre__actor_reclaim(
-	        ctx, (struct cadre__actor *)(void *)((char *)dead -
-	                                             offsetof(struct cadre__actor, rq_node)));
+	cadre__actor_reclaim(ctx, cadre__actor_of_rq(dead));
 }
 
 const struct cadre__hooks cadre__actor_hooks = {

@@ -115,8 +115,7 @@ run_drawn(struct cadre_system *sys, struct cadre__worker *w)
 	cadre_mb_node *n = *pp;
 	*pp = n->next;
 	s->nready--;
-	struct cadre__actor *a =
-	        (struct cadre__actor *)(void *)((char *)n - offsetof(struct cadre__actor, rq_node));
+	struct cadre__actor *a = cadre__actor_of_rq(n);
 	s->batch = 1u + (unsigned)(draw(s) % sys->batch);
 	uint64_t id = cadre__sim_id(cadre__ref_of(sys, a));
 	uint64_t before = w->st.handled;

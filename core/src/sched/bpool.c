@@ -129,12 +129,6 @@ bpool_pop(struct cadre__bpool *q)
 }
 
 /* ---- the overflow ----------------------------------------------------------------- */
-static struct cadre__actor *
-actor_of_rq(cadre_mb_node *n)
-{
-	return (struct cadre__actor *)(void *)((char *)n - offsetof(struct cadre__actor, rq_node));
-}
-
 static void
 over_push(struct cadre__bpool *q, struct cadre__actor *a)
 {
@@ -175,7 +169,7 @@ over_drain(struct cadre__bpool *q, struct cadre__actor **run)
 		cadre_mb_node *n = cadre__mb_pop_normal(&q->over);
 		if (n == NULL)
 			break; /* empty, or a producer is linking: later */
-		struct cadre__actor *a = actor_of_rq(n);
+		struct cadre__actor *a = cadre__actor_of_rq(n);
 		if (to_run) {
 			*run = a;
 		} else if (!bpool_push(q, a)) {

@@ -92,12 +92,6 @@
 #define NAP_NS 1000000L
 #define STUCK_FACTOR 10u
 
-static struct cadre__actor *
-actor_of_rq(cadre_mb_node *n)
-{
-	return (struct cadre__actor *)(void *)((char *)n - offsetof(struct cadre__actor, rq_node));
-}
-
 /* ---- runq ---------------------------------------------------------------- */
 /* Returns 0 (full), 1 (queued), or 2 (queued into an empty runq). */
 static int
@@ -236,7 +230,7 @@ static struct cadre__actor *
 inject_pop(struct cadre__worker *w)
 {
 	cadre_mb_node *n = cadre__mb_pop_normal(&w->inject);
-	return n == NULL ? NULL : actor_of_rq(n);
+	return n == NULL ? NULL : cadre__actor_of_rq(n);
 }
 
 static bool

@@ -61,6 +61,14 @@ cadre__actor_of(const cadre_actor *a)
 	return (struct cadre__actor *)((char *)(uintptr_t)a - sizeof(struct cadre__actor));
 }
 
+/* The actor whose rq_node n is (a run-queue inject link, the blocking
+ * pool's overflow, the deterministic mode's ready set, limbo). */
+static inline struct cadre__actor *
+cadre__actor_of_rq(cadre_mb_node *n)
+{
+	return (struct cadre__actor *)(void *)((char *)n - offsetof(struct cadre__actor, rq_node));
+}
+
 static inline cadre_actor *
 cadre__user_of(struct cadre__actor *a)
 {
