@@ -89,13 +89,21 @@ struct cadre__astats {
 	uint32_t restarts;  /* cadre_spawn_opts.restarts; immutable after spawn */
 };
 
+/* Where the counters start in an actor's allocation: after the block and
+ * the user's struct, rounded up to 16 bytes. */
+static inline size_t
+cadre__astats_at(size_t user)
+{
+	return sizeof(struct cadre__actor) + ((user + 15u) & ~(size_t)15u);
+}
+
 /* Bytes of an actor's allocation: the block, the user's struct and, with
  * per-actor counters, their block. */
 static inline size_t
 cadre__actor_bytes(size_t user, bool stats)
 {
-	return sizeof(struct cadre__actor) +
-	       (stats ? ((user + 15u) & ~(size_t)15u) + sizeof(struct cadre__astats) : user);
+	return stats ? cadre__astats_at(user) + sizeof(struct cadre__astats)
+	             : sizeof(struct cadre__actor) + user;
 }
 
 /* a's counters; only for an actor of a system that keeps them. user: its
@@ -103,8 +111,7 @@ cadre__actor_bytes(size_t user, bool stats)
 static inline struct cadre__astats *
 cadre__astats_of(struct cadre__actor *a, size_t user)
 {
-	return (struct cadre__astats *)(void *)((char *)a + sizeof(struct cadre__actor) +
-	                                        ((user + 15u) & ~(size_t)15u));
+	return (struct cadre__astats *)(void *)((char *)a + cadre__astats_at(user));
 }
 
 /* The behaviour, read by another thread (a walk: cadre/stats.h); the owner
