@@ -150,8 +150,10 @@ struct cadre__worker {
 	struct cadre__outbox outbox[CADRE__OUTBOX_WAYS];
 	unsigned tick;
 	uint64_t monitor_seq; /* monitor ids: seq << CADRE__MONITOR_INDEX_BITS | index */
-	uint32_t
-	        spawning; /* spawns in progress on this worker (written by owner, read by shutdown) */
+	/* Spawns in progress on this worker: written by the owner only (a
+	 * seq_cst add, a release store: actor/spawn.c), read by shutdown and
+	 * an exiting worker. */
+	uint32_t spawning;
 	unsigned index;
 	bool blocking; /* a thread of the blocking pool */
 	int cpu;       /* the CPU it is pinned to, or -1: set before its thread starts,
