@@ -111,11 +111,11 @@ start(struct run *r)
 	return GO_ON;
 }
 
-/* The next message: the system lane first, then unstashed messages, then
- * the normal lane (where DROP_OLDEST drops what has `capacity` newer ones
- * behind it). NULL when there is none. */
 enum { FROM_SYSTEM, FROM_MAILBOX, FROM_REPLAY }; /* where next_node took it */
 
+/* The next message: the system lane first, then unstashed messages, then
+ * the normal lane (where DROP_OLDEST drops what has `capacity` newer ones
+ * behind it), *from saying which. NULL when there is none. */
 static inline __attribute__((always_inline)) cadre_mb_node *
 next_node(struct run *r, int *from)
 {
