@@ -64,6 +64,14 @@
  * sees the sleeper. So an idle system sleeps (no CPU), and an actor queued
  * behind a run that never ends is stolen within about steal_after_us.
  *
+ * Dormant workers (govern.c has the rules). Only workers 0 .. active-1
+ * take work: claim_idle and the outside threads' spread skip the others
+ * (active_mask), a dormant worker hands what is queued on it over
+ * (hand_over) and steals only actors held up for STUCK_FACTOR x
+ * steal_after_us, and local_push, when no active worker was idle to wake,
+ * wakes a dormant sleeper instead (wake_dormant) so that such an actor is
+ * still taken. The Dekker pairs above do not read `active`.
+ *
  * The blocking pool. Actors spawned with CADRE_SPAWN_BLOCKING run on
  * extra threads (workers[nworkers .. nall)) that only take from their own
  * queues, never steal and are never stolen from; a blocking callback stalls
