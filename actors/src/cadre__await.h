@@ -45,15 +45,20 @@ cadre__await_in(cadre_system *sys, uint32_t *word, uint32_t val, cadre_timeout t
 {
 	if (cadre_sim_seed(sys) == 0)
 		return cadre__await_change(word, val, cadre__deadline_ms(timeout_ms));
-	uint64_t end =
-	        timeout_ms < 0 ? UINT64_MAX : cadre_system_now_ms(sys) + (uint64_t)timeout_ms;
-	/* Acquire: as above (one thread here; the pairing is kept). */
+	/* Acquire loads: as above (one thread here; the pairing is kept). */
+	if (timeout_ms < 0) {
+		while (cadre__load_acq_u32(word) == val)
+			if (cadre_sim_step(sys) <= 0) /* nothing left, or refused */
+				return CADRE_ETIMEDOUT;
+		return 0;
+	}
+	uint64_t end = cadre_system_now_ms(sys) + (uint64_t)timeout_ms;
 	while (cadre__load_acq_u32(word) == val) {
-		int rc = end == UINT64_MAX ? cadre_sim_step(sys) : cadre_sim_run(sys, CADRE_NOWAIT);
-		if (rc < 0 || (end == UINT64_MAX && rc == 0))
+		/* What is runnable now; then, still unchanged, 1 ms passes. */
+		if (cadre_sim_run(sys, CADRE_NOWAIT) < 0)
 			return CADRE_ETIMEDOUT;
-		if (end == UINT64_MAX || cadre__load_acq_u32(word) != val) /* as above */
-			continue;
+		if (cadre__load_acq_u32(word) != val)
+			break;
 		if (cadre_system_now_ms(sys) >= end || cadre_sim_run(sys, 1) < 0)
 			return CADRE_ETIMEDOUT;
 	}
