@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "procfs.h"
+#include "quiet.h"
 
 /* ---- a scenario: spawns, a ping-pong, a fan-in, timers, a supervised crash */
 #define FEEDERS 4
@@ -22,14 +23,6 @@
 #define LOG_MAX 512
 
 enum { T_FEED = 1, T_TICK = 2, T_PING = 3, T_PONG = 4, T_CRASH = 5, T_HELLO = 6 };
-
-static int
-noop_receive(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
-}
 
 struct world {
 	uint32_t log[LOG_MAX]; /* what the collector got, in order */
