@@ -491,15 +491,7 @@ hour_timer_fires_at_once(void)
 
 /* A request that is never answered times out at exactly its virtual
  * timeout; the test thread's blocking call drives the system. */
-static int
-silent_receive(cadre_actor *self, const cadre_msg *m)
-{
-	(void)self;
-	(void)m;
-	return 0;
-}
-
-static const cadre_behaviour silent_beh = {.size = sizeof(cadre_actor), .receive = silent_receive};
+static const cadre_behaviour silent_beh = {.size = sizeof(cadre_actor), .receive = noop_receive};
 
 static int
 echo_receive(cadre_actor *self, const cadre_msg *m)
