@@ -37,10 +37,6 @@
 #define U64 "%llu"
 #define ULL(x) ((unsigned long long)(x))
 
-struct cadre__metrics {
-	struct cadre__endpoint ep;
-};
-
 /* ---- the text --------------------------------------------------------------- */
 
 /* "# HELP" and "# TYPE" of one family. */
@@ -289,22 +285,5 @@ static const cadre_behaviour conn_beh = {
 int
 cadre__metrics_start(struct cadre_system *sys, const char *addr)
 {
-	size_t len = strlen(addr);
-	if (len == 0 || len >= sizeof sys->metrics->ep.addr)
-		return CADRE_EINVAL;
-	struct cadre__metrics *m = cadre__alloc_zero(sizeof *m);
-	if (m == NULL)
-		return CADRE_ENOMEM;
-	memcpy(m->ep.addr, addr, len + 1);
-	m->ep.conn_beh = &conn_beh;
-	sys->metrics = m;
-	return cadre__endpoint_listen(sys, &m->ep, "cadre.metrics");
-}
-
-void
-cadre__metrics_free(struct cadre_system *sys)
-{
-	if (sys->metrics != NULL)
-		cadre__free(sys->metrics, sizeof *sys->metrics);
-	sys->metrics = NULL;
+	return cadre__endpoint_start(sys, &sys->metrics, addr, &conn_beh, "cadre.metrics");
 }
