@@ -358,9 +358,10 @@ dump_register(struct cadre_system *sys)
 {
 	int slot = -1;
 	pthread_mutex_lock(&dump_lock);
+	/* Relaxed: under the lock, as every store of a slot (on_fatal only
+	 * loads them, with acquire). */
 	for (int i = 0; i < DUMP_SYSTEMS && slot < 0; i++)
-		if (cadre__load_rlx_ptr((void *const *)&dump_systems[i]) ==
-		    NULL) /* under the lock */
+		if (cadre__load_rlx_ptr((void *const *)&dump_systems[i]) == NULL)
 			slot = i;
 	if (slot >= 0 && !dump_installed) {
 		struct sigaction sa;
@@ -416,8 +417,8 @@ cadre__trace_fini(struct cadre_system *sys)
 		return;
 	if (tr->dump_slot >= 0) {
 		pthread_mutex_lock(&dump_lock);
-		cadre__store_rel_ptr((void **)&dump_systems[tr->dump_slot],
-		                     NULL); /* as at register */
+		/* Release: as at register (pairs with on_fatal's acquire load). */
+		cadre__store_rel_ptr((void **)&dump_systems[tr->dump_slot], NULL);
 		pthread_mutex_unlock(&dump_lock);
 	}
 	publish(sys, NULL);
