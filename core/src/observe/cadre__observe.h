@@ -42,6 +42,9 @@ int cadre__walk_begin(struct cadre__walk *wk, struct cadre_system *sys);
 void cadre__walk_end(struct cadre__walk *wk);
 /* One live actor's info; a is held. */
 void cadre__walk_info(const struct cadre__walk *wk, struct cadre__actor *a, cadre_actor_info *out);
+/* cadre_actor_state's names, by value, as the snapshot and the metrics
+ * write them. */
+extern const char *const cadre__actor_state_names[4];
 
 /* The snapshot of the endpoint's protocol, one line of JSON ending in
  * "\n", at most limit actors (json.c). CADRE_ENOMEM, CADRE_ECLOSED or 0. */

@@ -22,6 +22,7 @@
  * (seconds, not ns), _total on counters. The endpoint's own actors and
  * their I/O events count like any others.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -34,8 +35,6 @@
 #define METRICS_HEAD_MAX 8192u
 #define METRICS_IDLE_MS 5000 /* a connection's whole life, at most */
 #define METRICS_TIMEOUT 1u   /* the message type of its end */
-#define U64 "%llu"
-#define ULL(x) ((unsigned long long)(x))
 
 /* ---- the text --------------------------------------------------------------- */
 
@@ -50,7 +49,7 @@ static void
 one(struct cadre__text *t, const char *name, const char *type, const char *help, uint64_t v)
 {
 	family(t, name, type, help);
-	cadre__text_printf(t, "%s " U64 "\n", name, ULL(v));
+	cadre__text_printf(t, "%s %" PRIu64 "\n", name, v);
 }
 
 static void
@@ -111,8 +110,8 @@ worker_metrics(cadre_system *sys, struct cadre__text *t)
 				                   (double)(f == W_BUSY ? w.busy_ns : w.idle_ns) /
 				                           1e9);
 			else
-				cadre__text_printf(t, "%s{worker=\"%u\"} " U64 "\n", wfam[f].name,
-				                   i, ULL(v[f]));
+				cadre__text_printf(t, "%s{worker=\"%u\"} %" PRIu64 "\n",
+				                   wfam[f].name, i, v[f]);
 		}
 	}
 }
@@ -138,13 +137,12 @@ add_actor(void *ctx, const cadre_actor_info *info)
 static void
 actor_metrics(cadre_system *sys, struct cadre__text *t)
 {
-	static const char *names[4] = {"idle", "runnable", "running", "stopping"};
 	struct summary s = {{0}, 0, 0};
 	(void)cadre_system_each_actor(sys, add_actor, &s); /* ECLOSED: all zero */
 	family(t, "cadre_actors", "gauge", "Live actors by state, as one walk saw them.");
 	for (int i = 0; i < 4; i++)
-		cadre__text_printf(t, "cadre_actors{state=\"%s\"} " U64 "\n", names[i],
-		                   ULL(s.state[i]));
+		cadre__text_printf(t, "cadre_actors{state=\"%s\"} %" PRIu64 "\n",
+		                   cadre__actor_state_names[i], s.state[i]);
 	one(t, "cadre_actor_mailbox_messages_max", "gauge",
 	    "The longest mailbox of a live actor (messages queued).", s.mailbox_max);
 	one(t, "cadre_actor_mailbox_messages_sum", "gauge",
