@@ -91,7 +91,7 @@ my_tid(void)
 static inline uint64_t
 stamp(const struct cadre_system *sys)
 {
-	return sys != NULL && sys->sim != NULL ? sys->sim->now_ns : cadre__trace_clock(sys);
+	return sys != NULL && sys->sim != NULL ? sys->sim->now_ns : cadre__trace_clock();
 }
 
 __attribute__((noinline, cold)) void
@@ -188,7 +188,7 @@ set_new(unsigned nrings, unsigned events)
 	memset(t, 0, bytes);
 	t->nrings = nrings;
 	t->bytes = bytes;
-	t->stamp0 = cadre__trace_clock(NULL);
+	t->stamp0 = cadre__trace_clock();
 	t->ns0 = cadre__now_ns();
 	struct cadre__tslot *slots = (struct cadre__tslot *)(void *)((char *)t + head);
 	for (unsigned i = 0; i < nrings; i++) {
@@ -272,7 +272,7 @@ cadre_is_tracing(const cadre_system *sys)
 static int
 write_set(struct cadre_system *sys, int fd, const struct tset *t)
 {
-	struct cadre__trace_ref ref = {t->stamp0, t->ns0, cadre__trace_clock(sys), cadre__now_ns()};
+	struct cadre__trace_ref ref = {t->stamp0, t->ns0, cadre__trace_clock(), cadre__now_ns()};
 	if (sys->sim != NULL) /* stamps are the virtual clock's ns: the identity */
 		ref = (struct cadre__trace_ref){0, 0, 1, 1};
 	return cadre__trace_json(sys, fd, &ref, t->rings, t->nrings);
