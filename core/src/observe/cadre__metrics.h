@@ -13,8 +13,7 @@ int cadre__metrics_text(struct cadre_system *sys, struct cadre__text *t);
 /* The endpoint: listens at addr (cadre_tcp_listen's "host:port") before
  * cadre_system_new returns (CADRE_EINVAL: empty or over 255 bytes; else
  * cadre_tcp_listen's error: CADRE_EADDR, CADRE_EADDRINUSE, CADRE_ESYS,
- * CADRE_ENOMEM), and frees what is left of it when the system is freed. */
+ * CADRE_ENOMEM), in sys->metrics. */
 int cadre__metrics_start(struct cadre_system *sys, const char *addr);
-void cadre__metrics_free(struct cadre_system *sys);
 
 #endif /* CADRE__METRICS_H */

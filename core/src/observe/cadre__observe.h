@@ -42,15 +42,17 @@ int cadre__walk_begin(struct cadre__walk *wk, struct cadre_system *sys);
 void cadre__walk_end(struct cadre__walk *wk);
 /* One live actor's info; a is held. */
 void cadre__walk_info(const struct cadre__walk *wk, struct cadre__actor *a, cadre_actor_info *out);
+/* cadre_actor_state's names, by value, as the snapshot and the metrics
+ * write them. */
+extern const char *const cadre__actor_state_names[4];
 
 /* The snapshot of the endpoint's protocol, one line of JSON ending in
  * "\n", at most limit actors (json.c). CADRE_ENOMEM, CADRE_ECLOSED or 0. */
 int cadre__observe_json(struct cadre_system *sys, unsigned limit, struct cadre__text *t);
 
-/* An endpoint's listener (listen.c), shared by the observe socket and the
- * metrics: an actor of the system ("cadre.observe", "cadre.metrics") that
- * listens at addr and spawns conn_beh for each connection. addr and
- * conn_beh are set by the caller; the rest is listen.c's. */
+/* An endpoint (listen.c), the observe socket's or the metrics': a
+ * listener actor of the system ("cadre.observe", "cadre.metrics") that
+ * listens at addr and spawns conn_beh for each connection. */
 struct cadre__endpoint {
 	char addr[256];                  /* as cadre_tcp_listen takes it */
 	const cadre_behaviour *conn_beh; /* one actor per connection */
@@ -58,16 +60,19 @@ struct cadre__endpoint {
 	uint32_t done;                   /* futex word: 1 once the listen's result is in rc */
 	int rc;
 };
-/* Spawns the listener named name and waits for its listen's result (0, or
- * cadre_tcp_listen's error, or cadre_spawn's). ep outlives the system's
- * actors (it is freed with the system). */
-int cadre__endpoint_listen(struct cadre_system *sys, struct cadre__endpoint *ep, const char *name);
+/* Makes the endpoint in *slot (sys->obs or sys->metrics), spawns its
+ * listener named name and waits for its listen's result: 0, CADRE_EINVAL
+ * (addr empty or over 255 bytes), CADRE_ENOMEM, or cadre_spawn's or
+ * cadre_tcp_listen's error. Once made, *slot outlives the system's actors:
+ * cadre__endpoint_free frees it (and NULLs it) when the system is freed. */
+int cadre__endpoint_start(struct cadre_system *sys, struct cadre__endpoint **slot, const char *addr,
+                          const cadre_behaviour *conn_beh, const char *name);
+void cadre__endpoint_free(struct cadre__endpoint **slot);
 
-/* The endpoint (server.c): listens at path before cadre_system_new
- * returns (CADRE_EADDRINUSE: a live socket or another file is there;
- * CADRE_ESYS, CADRE_ENOMEM, CADRE_EINVAL as cadre_tcp_listen), and
- * frees what is left of it when the system is freed. */
+/* The observe endpoint (server.c): listens at path before
+ * cadre_system_new returns (CADRE_EADDRINUSE: a live socket or another
+ * file is there; CADRE_ESYS, CADRE_ENOMEM, CADRE_EINVAL as
+ * cadre_tcp_listen), in sys->obs. */
 int cadre__observe_start(struct cadre_system *sys, const char *path);
-void cadre__observe_free(struct cadre_system *sys);
 
 #endif /* CADRE__OBSERVE_H */

@@ -11,15 +11,13 @@
  * writes them. Numbers are written as unsigned decimals; strings are
  * escaped (quotes, backslashes, control characters as \u00XX).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cadre__observe.h"
-
-#define U64 "%llu"
-#define ULL(x) ((unsigned long long)(x))
 
 static void
 put_str(struct cadre__text *t, const char *s)
@@ -47,38 +45,37 @@ put_head(struct cadre_system *sys, struct cadre__text *t, uint64_t now)
 {
 	cadre_stats s;
 	(void)cadre_system_stats(sys, -1, &s); /* sys is valid: 0 */
-	cadre__text_printf(t, "{\"cadre\":1,\"pid\":%ld,\"now_ns\":" U64 ",\"uptime_ns\":" U64,
-	                   (long)getpid(), ULL(now), ULL(now - sys->start_ns));
 	cadre__text_printf(t,
-	                   ",\"system\":{\"sent\":" U64 ",\"handled\":" U64 ",\"dead_letters\":" U64
-	                   ",\"spawned\":" U64 ",\"stopped\":" U64,
-	                   ULL(s.sent), ULL(s.handled), ULL(s.dead_letters), ULL(s.spawned),
-	                   ULL(s.stopped));
+	                   "{\"cadre\":1,\"pid\":%ld,\"now_ns\":%" PRIu64 ",\"uptime_ns\":%" PRIu64,
+	                   (long)getpid(), now, now - sys->start_ns);
 	cadre__text_printf(t,
-	                   ",\"actors_alive\":" U64 ",\"restarts\":" U64 ",\"mutes\":" U64
-	                   ",\"unmutes\":" U64 "},\"workers\":[",
-	                   ULL(s.actors_alive), ULL(s.restarts), ULL(s.mutes), ULL(s.unmutes));
+	                   ",\"system\":{\"sent\":%" PRIu64 ",\"handled\":%" PRIu64
+	                   ",\"dead_letters\":%" PRIu64 ",\"spawned\":%" PRIu64
+	                   ",\"stopped\":%" PRIu64,
+	                   s.sent, s.handled, s.dead_letters, s.spawned, s.stopped);
+	cadre__text_printf(t,
+	                   ",\"actors_alive\":%" PRIu64 ",\"restarts\":%" PRIu64
+	                   ",\"mutes\":%" PRIu64 ",\"unmutes\":%" PRIu64 "},\"workers\":[",
+	                   s.actors_alive, s.restarts, s.mutes, s.unmutes);
 	unsigned active = cadre__load_rlx_u32(&sys->active); /* relaxed: a hint */
 	for (unsigned i = 0; i < sys->nworkers; i++) {
 		cadre_stats ws;
 		(void)cadre_system_stats(sys, (int)i, &ws); /* i is in range: 0 */
 		int cpu = cadre_system_worker_cpu(sys, i);
 		cadre__text_printf(t,
-		                   "%s{\"index\":%u,\"cpu\":%d,\"active\":%s,\"runs\":" U64
-		                   ",\"messages\":" U64 ",\"steals\":" U64,
+		                   "%s{\"index\":%u,\"cpu\":%d,\"active\":%s,\"runs\":%" PRIu64
+		                   ",\"messages\":%" PRIu64 ",\"steals\":%" PRIu64,
 		                   i == 0 ? "" : ",", i, cpu < 0 ? -1 : cpu,
-		                   i < active ? "true" : "false", ULL(ws.batches), ULL(ws.handled),
-		                   ULL(ws.steals));
+		                   i < active ? "true" : "false", ws.batches, ws.handled,
+		                   ws.steals);
 		cadre__text_printf(t,
-		                   ",\"parks\":" U64 ",\"wakeups\":" U64 ",\"busy_ns\":" U64
-		                   ",\"idle_ns\":" U64 ",\"runq\":" U64 "}",
-		                   ULL(ws.parks), ULL(ws.wakeups), ULL(ws.busy_ns), ULL(ws.idle_ns),
-		                   ULL(ws.runq));
+		                   ",\"parks\":%" PRIu64 ",\"wakeups\":%" PRIu64
+		                   ",\"busy_ns\":%" PRIu64 ",\"idle_ns\":%" PRIu64
+		                   ",\"runq\":%" PRIu64 "}",
+		                   ws.parks, ws.wakeups, ws.busy_ns, ws.idle_ns, ws.runq);
 	}
 	cadre__text_printf(t, "],\"actor_stats\":%s", sys->actor_stats ? "true" : "false");
 }
-
-static const char *const state_names[] = {"idle", "runnable", "running", "stopping"};
 
 static void
 put_actor(struct cadre__text *t, const cadre_actor_info *in, bool first)
@@ -89,10 +86,10 @@ put_actor(struct cadre__text *t, const cadre_actor_info *in, bool first)
 	cadre__text_put(t, ",\"name\":", 8);
 	put_str(t, in->name);
 	cadre__text_printf(t,
-	                   ",\"state\":\"%s\",\"mailbox\":" U64 ",\"handled\":" U64 ",\"runs\":" U64
-	                   ",\"run_ns\":" U64 ",\"restarts\":" U64 "}",
-	                   state_names[in->state & 3u], ULL(in->mailbox), ULL(in->handled),
-	                   ULL(in->runs), ULL(in->run_ns), ULL(in->restarts));
+	                   ",\"state\":\"%s\",\"mailbox\":%" PRIu64 ",\"handled\":%" PRIu64
+	                   ",\"runs\":%" PRIu64 ",\"run_ns\":%" PRIu64 ",\"restarts\":%" PRIu64 "}",
+	                   cadre__actor_state_names[in->state & 3u], in->mailbox, in->handled,
+	                   in->runs, in->run_ns, in->restarts);
 }
 
 /* ---- choosing the actors shown ----------------------------------------------- */

@@ -22,6 +22,7 @@
  * (seconds, not ns), _total on counters. The endpoint's own actors and
  * their I/O events count like any others.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -34,12 +35,6 @@
 #define METRICS_HEAD_MAX 8192u
 #define METRICS_IDLE_MS 5000 /* a connection's whole life, at most */
 #define METRICS_TIMEOUT 1u   /* the message type of its end */
-#define U64 "%llu"
-#define ULL(x) ((unsigned long long)(x))
-
-struct cadre__metrics {
-	struct cadre__endpoint ep;
-};
 
 /* ---- the text --------------------------------------------------------------- */
 
@@ -54,7 +49,7 @@ static void
 one(struct cadre__text *t, const char *name, const char *type, const char *help, uint64_t v)
 {
 	family(t, name, type, help);
-	cadre__text_printf(t, "%s " U64 "\n", name, ULL(v));
+	cadre__text_printf(t, "%s %" PRIu64 "\n", name, v);
 }
 
 static void
@@ -115,8 +110,8 @@ worker_metrics(cadre_system *sys, struct cadre__text *t)
 				                   (double)(f == W_BUSY ? w.busy_ns : w.idle_ns) /
 				                           1e9);
 			else
-				cadre__text_printf(t, "%s{worker=\"%u\"} " U64 "\n", wfam[f].name,
-				                   i, ULL(v[f]));
+				cadre__text_printf(t, "%s{worker=\"%u\"} %" PRIu64 "\n",
+				                   wfam[f].name, i, v[f]);
 		}
 	}
 }
@@ -142,13 +137,12 @@ add_actor(void *ctx, const cadre_actor_info *info)
 static void
 actor_metrics(cadre_system *sys, struct cadre__text *t)
 {
-	static const char *names[4] = {"idle", "runnable", "running", "stopping"};
 	struct summary s = {{0}, 0, 0};
 	(void)cadre_system_each_actor(sys, add_actor, &s); /* ECLOSED: all zero */
 	family(t, "cadre_actors", "gauge", "Live actors by state, as one walk saw them.");
 	for (int i = 0; i < 4; i++)
-		cadre__text_printf(t, "cadre_actors{state=\"%s\"} " U64 "\n", names[i],
-		                   ULL(s.state[i]));
+		cadre__text_printf(t, "cadre_actors{state=\"%s\"} %" PRIu64 "\n",
+		                   cadre__actor_state_names[i], s.state[i]);
 	one(t, "cadre_actor_mailbox_messages_max", "gauge",
 	    "The longest mailbox of a live actor (messages queued).", s.mailbox_max);
 	one(t, "cadre_actor_mailbox_messages_sum", "gauge",
@@ -289,22 +283,5 @@ static const cadre_behaviour conn_beh = {
 int
 cadre__metrics_start(struct cadre_system *sys, const char *addr)
 {
-	size_t len = strlen(addr);
-	if (len == 0 || len >= sizeof sys->metrics->ep.addr)
-		return CADRE_EINVAL;
-	struct cadre__metrics *m = cadre__alloc_zero(sizeof *m);
-	if (m == NULL)
-		return CADRE_ENOMEM;
-	memcpy(m->ep.addr, addr, len + 1);
-	m->ep.conn_beh = &conn_beh;
-	sys->metrics = m;
-	return cadre__endpoint_listen(sys, &m->ep, "cadre.metrics");
-}
-
-void
-cadre__metrics_free(struct cadre_system *sys)
-{
-	if (sys->metrics != NULL)
-		cadre__free(sys->metrics, sizeof *sys->metrics);
-	sys->metrics = NULL;
+	return cadre__endpoint_start(sys, &sys->metrics, addr, &conn_beh, "cadre.metrics");
 }

@@ -33,10 +33,6 @@
 _Static_assert(CADRE__OBSERVE_PATH_MAX < sizeof(((struct sockaddr_un *)0)->sun_path),
                "a path and its NUL fit a sockaddr_un");
 
-struct cadre__observe {
-	struct cadre__endpoint ep; /* addr: "unix:" + path */
-};
-
 /* ---- a connection ------------------------------------------------------------ */
 struct conn {
 	cadre_actor base;
@@ -176,20 +172,8 @@ cadre__observe_start(struct cadre_system *sys, const char *path)
 	int rc = clear_path(path);
 	if (rc != 0)
 		return rc;
-	struct cadre__observe *obs = cadre__alloc_zero(sizeof *obs);
-	if (obs == NULL)
-		return CADRE_ENOMEM;
-	memcpy(obs->ep.addr, "unix:", 5);
-	memcpy(obs->ep.addr + 5, path, len + 1); /* len <= 107: it fits */
-	obs->ep.conn_beh = &conn_beh;
-	sys->obs = obs;
-	return cadre__endpoint_listen(sys, &obs->ep, "cadre.observe");
-}
-
-void
-cadre__observe_free(struct cadre_system *sys)
-{
-	if (sys->obs != NULL)
-		cadre__free(sys->obs, sizeof *sys->obs);
-	sys->obs = NULL;
+	char addr[sizeof "unix:" + CADRE__OBSERVE_PATH_MAX];
+	memcpy(addr, "unix:", 5);
+	memcpy(addr + 5, path, len + 1); /* len <= 107: it fits */
+	return cadre__endpoint_start(sys, &sys->obs, addr, &conn_beh, "cadre.observe");
 }

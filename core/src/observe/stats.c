@@ -146,6 +146,8 @@ cadre__walk_end(struct cadre__walk *wk)
 	wk->names = (struct cadre__names){0};
 }
 
+const char *const cadre__actor_state_names[4] = {"idle", "runnable", "running", "stopping"};
+
 static cadre_actor_state
 state_of(struct cadre_system *sys, struct cadre__actor *a)
 {

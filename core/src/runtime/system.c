@@ -481,8 +481,8 @@ cadre_system_free(cadre_system *sys)
 	cadre__table_fini(&sys->table);
 	cadre__qsbr_fini(&sys->qsbr);
 	cadre__workers_fini(sys);
-	cadre__observe_free(sys);
-	cadre__metrics_free(sys);
+	cadre__endpoint_free(&sys->obs);
+	cadre__endpoint_free(&sys->metrics);
 	cadre__trace_fini(sys);
 	cadre__sim_free(sys);
 	cadre__free_aligned(sys->workers, sys->nall * sizeof(struct cadre__worker),

@@ -280,11 +280,11 @@ struct cadre_system {
 	uint64_t dl_count;                /* dead letters in it */
 	uint64_t dl_reported;             /* when the last event was made (ms), 0: never */
 	/* Seeing inside (cadre/stats.h, observe/): read-only after start. */
-	bool actor_stats;               /* per-actor counters (cfg.actor_stats or observe_path) */
-	uint64_t start_ns;              /* cadre__now_ns() when the system was made */
-	uint64_t start_ticks;           /* cadre__ticks() then */
-	struct cadre__observe *obs;     /* observe/: the endpoint, or NULL */
-	struct cadre__metrics *metrics; /* observe/metrics.c: the Prometheus endpoint, or NULL */
+	bool actor_stats;                /* per-actor counters (cfg.actor_stats or observe_path) */
+	uint64_t start_ns;               /* cadre__now_ns() when the system was made */
+	uint64_t start_ticks;            /* cadre__ticks() then */
+	struct cadre__endpoint *obs;     /* observe/server.c: the observe endpoint, or NULL */
+	struct cadre__endpoint *metrics; /* observe/metrics.c: the Prometheus endpoint, or NULL */
 	/* The trace (system/trace.c): the outside threads' shared ring while
 	 * recording, else NULL (as a worker's `trace`); the rings, the dump
 	 * path and the lock of start / stop. */

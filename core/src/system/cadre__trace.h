@@ -70,16 +70,14 @@ struct cadre__tring {
 #if defined(__x86_64__)
 #define CADRE__TRACE_TSC 1
 static inline uint64_t
-cadre__trace_clock(const struct cadre_system *sys)
+cadre__trace_clock(void)
 {
-	(void)sys;
 	return __builtin_ia32_rdtsc();
 }
 #else
 static inline uint64_t
-cadre__trace_clock(const struct cadre_system *sys)
+cadre__trace_clock(void)
 {
-	(void)sys;
 	return cadre__now_ns();
 }
 #endif

@@ -91,7 +91,7 @@ my_tid(void)
 static inline uint64_t
 stamp(const struct cadre_system *sys)
 {
-	return sys != NULL && sys->sim != NULL ? sys->sim->now_ns : cadre__trace_clock(sys);
+	return sys != NULL && sys->sim != NULL ? sys->sim->now_ns : cadre__trace_clock();
 }
 
 __attribute__((noinline, cold)) void
@@ -188,7 +188,7 @@ set_new(unsigned nrings, unsigned events)
 	memset(t, 0, bytes);
 	t->nrings = nrings;
 	t->bytes = bytes;
-	t->stamp0 = cadre__trace_clock(NULL);
+	t->stamp0 = cadre__trace_clock();
 	t->ns0 = cadre__now_ns();
 	struct cadre__tslot *slots = (struct cadre__tslot *)(void *)((char *)t + head);
 	for (unsigned i = 0; i < nrings; i++) {
@@ -272,7 +272,7 @@ cadre_is_tracing(const cadre_system *sys)
 static int
 write_set(struct cadre_system *sys, int fd, const struct tset *t)
 {
-	struct cadre__trace_ref ref = {t->stamp0, t->ns0, cadre__trace_clock(sys), cadre__now_ns()};
+	struct cadre__trace_ref ref = {t->stamp0, t->ns0, cadre__trace_clock(), cadre__now_ns()};
 	if (sys->sim != NULL) /* stamps are the virtual clock's ns: the identity */
 		ref = (struct cadre__trace_ref){0, 0, 1, 1};
 	return cadre__trace_json(sys, fd, &ref, t->rings, t->nrings);
@@ -358,9 +358,10 @@ dump_register(struct cadre_system *sys)
 {
 	int slot = -1;
 	pthread_mutex_lock(&dump_lock);
+	/* Relaxed: under the lock, as every store of a slot (on_fatal only
+	 * loads them, with acquire). */
 	for (int i = 0; i < DUMP_SYSTEMS && slot < 0; i++)
-		if (cadre__load_rlx_ptr((void *const *)&dump_systems[i]) ==
-		    NULL) /* under the lock */
+		if (cadre__load_rlx_ptr((void *const *)&dump_systems[i]) == NULL)
 			slot = i;
 	if (slot >= 0 && !dump_installed) {
 		struct sigaction sa;
@@ -416,8 +417,8 @@ cadre__trace_fini(struct cadre_system *sys)
 		return;
 	if (tr->dump_slot >= 0) {
 		pthread_mutex_lock(&dump_lock);
-		cadre__store_rel_ptr((void **)&dump_systems[tr->dump_slot],
-		                     NULL); /* as at register */
+		/* Release: as at register (pairs with on_fatal's acquire load). */
+		cadre__store_rel_ptr((void **)&dump_systems[tr->dump_slot], NULL);
 		pthread_mutex_unlock(&dump_lock);
 	}
 	publish(sys, NULL);

@@ -122,6 +122,16 @@ count(const char *s, const char *what)
 	return n;
 }
 
+/* Whether s holds want; says which is missing if not. */
+static bool
+has(const char *s, const char *want)
+{
+	if (strstr(s, want) != NULL)
+		return true;
+	fprintf(stderr, "no %s in %s\n", want, s);
+	return false;
+}
+
 /* ---- a client --------------------------------------------------------------- */
 static int
 dial(void)
@@ -243,9 +253,7 @@ test_snapshot(void)
 	         "{\"ref\":\"<%u.%u.%u>\",\"behaviour\":\"count\\\"er\",\"name\":\"ticker\","
 	         "\"state\":\"idle\",\"mailbox\":0,\"handled\":100,",
 	         r.sys, r.index, r.gen);
-	if (strstr(s, want) == NULL)
-		fprintf(stderr, "no %s in %s\n", want, s);
-	CHECK(strstr(s, want) != NULL);
+	CHECK(has(s, want));
 	/* the listener and this connection are actors too */
 	CHECK(strstr(s, "\"behaviour\":\"cadre.observe\"") != NULL);
 	free(s);
@@ -270,9 +278,7 @@ test_snapshot(void)
 	         "{\"ref\":\"<%u.%u.%u>\",\"behaviour\":\"holder\",\"name\":null,"
 	         "\"state\":\"running\",\"mailbox\":500,",
 	         h.sys, h.index, h.gen);
-	if (strstr(s, want) == NULL)
-		fprintf(stderr, "no %s in %s\n", want, s);
-	CHECK(strstr(s, want) != NULL);
+	CHECK(has(s, want));
 	free(s);
 	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
 	s = ask(fd, "snapshot 1\r\n"); /* a CRLF client */
