@@ -66,7 +66,7 @@ struct cadre__pool {
 	uint32_t n;
 };
 
-/* The outbox's ways (send/outbox.c): chains of messages a run has sent,
+/* The outbox's ways (send/send.c): chains of messages a run has sent,
  * per receiver, not yet linked into the receivers' mailboxes. */
 #define CADRE__OUTBOX_WAYS 64u    /* direct-mapped by receiver slot; power of two */
 #define CADRE__OUTBOX_CHAIN 32u   /* a chain this long is linked at once */
