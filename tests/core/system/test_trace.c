@@ -56,7 +56,11 @@ player_receive(cadre_actor *self, const cadre_msg *m)
 	n--;
 	cadre_ref to = cadre_ref_is_none(p->peer) ? m->sender : p->peer;
 	int rc = cadre_send(cadre_actor_system(self), to, M_PING, &n, sizeof n);
-	CHECK(rc == 0 || rc == CADRE_ECLOSED); /* (the toggle test's pairs bounce until freed) */
+	/* The toggle test's pairs bounce until the system is freed, and
+	 * shutdown may free one of a pair while the other still runs: its
+	 * send then finds no actor (ENOACTOR) or a closed mailbox. The
+	 * counted workload checks that no message was dead-lettered. */
+	CHECK(rc == 0 || rc == CADRE_ECLOSED || rc == CADRE_ENOACTOR);
 	return 0;
 }
 
