@@ -106,7 +106,8 @@ keeper_receive(cadre_actor *self, const cadre_msg *m)
 		cadre_send(cadre_actor_system(self), k->worker, JOB, &k->job, sizeof k->job);
 	} else if (m->type == RESULT) {
 		const long *out = m->data;
-		printf("[%s] keeper: job %ld -> %ld, from %s\n", me, out[0], out[1], hosts[k->host]);
+		printf("[%s] keeper: job %ld -> %ld, from %s\n", me, out[0], out[1],
+		       hosts[k->host]);
 	}
 	return 0;
 }
@@ -128,9 +129,9 @@ static int
 watch_receive(cadre_actor *self, const cadre_msg *m)
 {
 	static const char *what[] = {"?", "up", "down", "refused"};
-	static const char *why[] = {"",         " (connection lost)", " (silent too long)",
-	                            " (left)",  " (restarted)",       " (session)",
-	                            " (key)",   " (handshake)"};
+	static const char *why[] = {"",        " (connection lost)", " (silent too long)",
+	                            " (left)", " (restarted)",       " (session)",
+	                            " (key)",  " (handshake)"};
 	cadre_node_event ev;
 	(void)self;
 	if (cadre_node_event_read(m, &ev) == 0)

@@ -31,7 +31,7 @@ TEST_KEYS = [
 
 NODE_BIN = None
 PROCS = []  # every Popen started: killed on every way out
-BASE_PORT = 20000 + (os.getpid() % 4000) * 10
+BASE_PORT = 10000 + (os.getpid() % 2000) * 10  # below the ephemeral range (32768..)
 WAIT = 15.0  # seconds for anything that is not a measured detection
 
 

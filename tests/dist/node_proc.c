@@ -58,7 +58,8 @@ now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
+	return (unsigned long long)ts.tv_sec * 1000ull +
+	       (unsigned long long)ts.tv_nsec / 1000000ull;
 }
 
 /* One line on stdout, whole, from any thread. */
@@ -94,7 +95,8 @@ echo_receive(cadre_actor *self, const cadre_msg *m)
 	nap();
 	cadre_request rq;
 	if (cadre_ask_request(m, &rq) == 0)
-		return cadre_reply(cadre_actor_system(self), &rq.reply_to, rq.type, rq.data, rq.size);
+		return cadre_reply(cadre_actor_system(self), &rq.reply_to, rq.type, rq.data,
+		                   rq.size);
 	if (m->type >= 0xFFFF0000u)
 		return 0; /* exits, downs: not ours to answer */
 	return cadre_respond(self, m, m->type, m->data, m->size);
@@ -155,8 +157,8 @@ static int
 keeper_place(struct keeper *k, size_t from)
 {
 	for (size_t i = from; i < n_keep; i++) {
-		int rc = cadre_spawn_on(&k->base, keep_nodes[i], "worker", NULL, 0, CADRE_SPAWN_LINK,
-		                        2000, &k->req);
+		int rc = cadre_spawn_on(&k->base, keep_nodes[i], "worker", NULL, 0,
+		                        CADRE_SPAWN_LINK, 2000, &k->req);
 		if (rc == 0) {
 			k->next = i;
 			return 0;
@@ -249,8 +251,8 @@ mon_node_event(const cadre_msg *m)
 	if (ev.kind == CADRE_NODE_UP)
 		say("EV %llu UP %s %u", now_ms(), ev.name, ev.incarnation);
 	else
-		say("EV %llu %s %s reason=%d inc=%u", now_ms(), kinds[k], ev.name[0] ? ev.name : "?",
-		    (int)ev.reason, ev.incarnation);
+		say("EV %llu %s %s reason=%d inc=%u", now_ms(), kinds[k],
+		    ev.name[0] ? ev.name : "?", (int)ev.reason, ev.incarnation);
 }
 
 static void
@@ -337,7 +339,8 @@ static int
 resolve(const char *node, const char *name, cadre_ref *ref)
 {
 	if (strcmp(node, "-") == 0)
-		return sscanf(name, "%u.%u.%u.%u", &ref->sys, &ref->index, &ref->gen, &ref->node) == 4
+		return sscanf(name, "%u.%u.%u.%u", &ref->sys, &ref->index, &ref->gen, &ref->node) ==
+		                       4
 		               ? 0
 		               : CADRE_EINVAL;
 	if (strcmp(node, ".") == 0)
@@ -417,12 +420,12 @@ cmd_stats(void)
 	    "reads_paused=%llu up=%llu down=%llu rss_kb=%ld",
 	    (unsigned long long)s.sent, (unsigned long long)s.handled,
 	    (unsigned long long)s.dead_letters,
-	    atomic_load_explicit(&sink_got, memory_order_relaxed),
-	    (unsigned long long)n.frames_out, (unsigned long long)n.frames_in,
-	    (unsigned long long)n.malformed, (unsigned long long)n.refused,
-	    (unsigned long long)n.stale, (unsigned long long)n.overflows,
-	    (unsigned long long)n.dead_remote, (unsigned long long)n.reads_paused,
-	    (unsigned long long)n.nodes_up, (unsigned long long)n.nodes_down, rss_kb());
+	    atomic_load_explicit(&sink_got, memory_order_relaxed), (unsigned long long)n.frames_out,
+	    (unsigned long long)n.frames_in, (unsigned long long)n.malformed,
+	    (unsigned long long)n.refused, (unsigned long long)n.stale,
+	    (unsigned long long)n.overflows, (unsigned long long)n.dead_remote,
+	    (unsigned long long)n.reads_paused, (unsigned long long)n.nodes_up,
+	    (unsigned long long)n.nodes_down, rss_kb());
 }
 
 static void
@@ -539,9 +542,8 @@ command(char *line)
 	} else if (strcmp(av[0], "keep") == 0) {
 		cmd_keep(av, ac);
 	} else if (strcmp(av[0], "spawn") == 0 && ac >= 3) {
-		struct spawn_cmd c = {.flags = ac >= 4 && strcmp(av[3], "link") == 0
-		                                       ? CADRE_SPAWN_LINK
-		                                       : 0};
+		struct spawn_cmd c = {
+		        .flags = ac >= 4 && strcmp(av[3], "link") == 0 ? CADRE_SPAWN_LINK : 0};
 		snprintf(c.node, sizeof c.node, "%s", av[1]);
 		snprintf(c.beh, sizeof c.beh, "%s", av[2]);
 		via_mon(C_SPAWN, &c, sizeof c);
@@ -636,9 +638,10 @@ main(int argc, char **argv)
 {
 	struct opts o = {.life = 60};
 	if (parse(argc, argv, &o) != 0) {
-		fprintf(stderr, "usage: node_proc --name N --endpoint E (--insecure | --pub K --sec K "
-		                "--accept K...) [--seed E [--seed-key K]]... [--tick MS] [--timeout MS] "
-		                "[--queue-max N] [--inbound-max B] [--slow-us US] [--life S]\n");
+		fprintf(stderr,
+		        "usage: node_proc --name N --endpoint E (--insecure | --pub K --sec K "
+		        "--accept K...) [--seed E [--seed-key K]]... [--tick MS] [--timeout MS] "
+		        "[--queue-max N] [--inbound-max B] [--slow-us US] [--life S]\n");
 		return 2;
 	}
 	/* Bounded: gone after its lifetime, and with the test that started it. */
