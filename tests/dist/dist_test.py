@@ -33,6 +33,10 @@ NODE_BIN = None
 PROCS = []  # every Popen started: killed on every way out
 BASE_PORT = 10000 + (os.getpid() % 2000) * 10  # below the ephemeral range (32768..)
 WAIT = 15.0  # seconds for anything that is not a measured detection
+# what a sanitizer says on a node's stderr (the sanitizer presets build node_proc too)
+SANITIZER = re.compile(r"ERROR: AddressSanitizer|WARNING: ThreadSanitizer|runtime error:|"
+                       r"ERROR: LeakSanitizer")
+REPORTS = []  # (node, line) of every sanitizer report seen
 
 
 class Failed(Exception):
@@ -79,12 +83,13 @@ class Node:
         self.keys = keys
         argv += list(extra)
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
         PROCS.append(self.proc)
         self.pid = self.proc.pid
         self.lines = queue.Queue()
         self.events = []  # (ms, text after the stamp)
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
         line = self._next(WAIT)
         m = re.match(r"READY (\S+) (\d+) (\d+)$", line or "")
         check(m is not None, "%s: did not start (%r)" % (name, line))
@@ -96,6 +101,13 @@ class Node:
             print("  [%s] %s" % (self.name, line), flush=True)
             self.lines.put(line)
         self.lines.put(None)
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            line = line.rstrip("\n")
+            print("  [%s!] %s" % (self.name, line), flush=True)
+            if SANITIZER.search(line):
+                REPORTS.append((self.name, line))
 
     def _next(self, timeout):
         """The next line that is not an event (events are kept)."""
@@ -166,8 +178,10 @@ class Node:
             time.sleep(0.1)
 
     def quit(self):
+        """Shuts the node down; it must exit with 0 (no sanitizer report)."""
         self.ok("quit", timeout=WAIT)
-        self.proc.wait(timeout=WAIT)
+        rc = self.proc.wait(timeout=WAIT)
+        check(rc == 0, "%s exited with %d" % (self.name, rc))
 
     def kill(self, sig=signal.SIGKILL):
         os.kill(self.pid, sig)
@@ -472,6 +486,7 @@ def main():
     t = time.monotonic()
     try:
         CASES[args.case](args)
+        check(not REPORTS, "sanitizer reports: %r" % REPORTS[:3])
     except Failed as e:
         print("dist_%s: FAILED: %s" % (args.case, e), flush=True)
         return 1
