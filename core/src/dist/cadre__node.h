@@ -161,6 +161,7 @@ struct cadre__dist {
 	uint32_t wake_armed;
 	void *ctx, *router, *zap;
 	uint32_t session_seq;
+	uint64_t refused_at; /* ns: the last REFUSED report (dist thread) */
 	uint64_t next_req; /* request ids (acq_rel add) */
 	struct cadre__dreq *pending; /* dist thread only */
 	uint64_t inflight;           /* bytes delivered, not yet handled (acq_rel) */

@@ -189,6 +189,9 @@ drain_failed(struct cadre__dist *d, struct cadre__dpeer *p)
 		cadre__faa_acqrel_u32(&p->queued, (uint32_t)-1);
 		cadre__dist_item_fail(d, (struct cadre__dout *)n, CADRE_ENODE);
 	}
+	/* Idle again if nothing came in meanwhile (else the loop's drain
+	 * finishes it): the next push wakes the thread. */
+	(void)cadre__mb_mark_idle(&p->q);
 }
 
 void

@@ -362,6 +362,10 @@ drain(struct cadre__dist *d, struct cadre__dpeer *p)
 		if (!send_item(d, p, o))
 			return;
 	}
+	/* Acquire: pairs with the pushers' seq_cst exchange. An idle queue
+	 * (tagged) has nothing; its next push wakes this thread. */
+	if ((uintptr_t)cadre__load_acq_ptr(&p->q.head) & CADRE__MB_IDLE)
+		return;
 	for (;;) {
 		cadre_mb_node *n = cadre__mb_pop_normal(&p->q);
 		if (n == NULL) {
