@@ -243,12 +243,13 @@ def case_three(args):
     a.ok("crash - %s" % w)  # it fails with code 42
     a.wait_ev(r"^EXIT %s kind=3 failure\(42" % re.escape(w))
     b.wait_ev(r"^DOWNMON %s kind=3 failure\(42" % re.escape(w))
-    # c spawns one on b, unlinked; a links it, c monitors it; a stops it
+    # c spawns one on b, unlinked; a links it, c monitors it; an exit signal from
+    # outside (reason shutdown) stops it
     w2, _ = ref_of(c.ok("spawn b worker"))
     b.wait_ev(r"^WORKER_START %s$" % re.escape(w2))
     a.ok("link - %s" % w2)
     c.ok("monitor - %s" % w2)
-    a.ok("stop - %s" % w2)
+    a.ok("exit - %s" % w2)  # cadre_send_exit, reason shutdown
     a.wait_ev(r"^EXIT %s kind=1 shutdown" % re.escape(w2))
     c.wait_ev(r"^DOWNMON %s kind=1 shutdown" % re.escape(w2))
     # a dead remote actor: monitor gives DOWN noproc, link gives EXIT noproc

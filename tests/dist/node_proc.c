@@ -22,7 +22,7 @@
  * one a line, each answered with one line "OK ..." or "ERR <code> <name>":
  *
  *   whereis <node> <name>       send <node> <name> <n> [size]
- *   ask <node> <name>           crash <node> <name>      stop <node> <name>
+ *   ask <node> <name>           crash <node> <name>      stop|exit <node> <name>
  *   link <node> <name>          monitor <node> <name>    spawn <node> <beh> [link]
  *   flood <node> <name> <ms> <size>   keep <node> ...     slow <us>
  *   stats   self   nodes   quit
@@ -505,6 +505,10 @@ cmd_on_ref(char **av, int ac)
 		cmd_send(to, 1, 0, 0, T_CRASH);
 	} else if (strcmp(av[0], "stop") == 0) {
 		rc = cadre_stop_ref(sys, to);
+		rc != 0 ? fail(rc) : say("OK");
+	} else if (strcmp(av[0], "exit") == 0) {
+		cadre_exit why = {CADRE_EXIT_SHUTDOWN, 0, NULL};
+		rc = cadre_send_exit(sys, to, &why);
 		rc != 0 ? fail(rc) : say("OK");
 	} else if (strcmp(av[0], "ask") == 0) {
 		cmd_ask(to);
