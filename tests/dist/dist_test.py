@@ -206,6 +206,17 @@ def wait_mesh(nodes, since=None):
                 n.wait_ev(r"^UP %s %d$" % (o.name, o.inc), since=since.get(n.name, 0) if since else 0)
 
 
+def until_nodes(node, names, timeout=WAIT):
+    """Waits until node lists every one of names as up."""
+    end = time.monotonic() + timeout
+    while True:
+        up = node.ok("nodes").split()[2:]
+        if all(n in up for n in names):
+            return
+        check(time.monotonic() < end, "%s: %r not all up (%r)" % (node.name, names, up))
+        time.sleep(0.1)
+
+
 def rss_kb(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
@@ -310,7 +321,7 @@ def case_stop_cont(args):
     a, b, c = mesh(["a", "b", "c"], a={"extra": extra}, b={"extra": extra}, c={"extra": extra})
     echo_b, _ = ref_of(a.ok("whereis b echo"))
     a.ok("monitor b echo")
-    ma, mc, mb = a.mark(), c.mark(), b.mark()
+    ma, mc = a.mark(), c.mark()
     t0 = now_ms()
     b.kill(signal.SIGSTOP)
     for n, m in ((a, ma), (c, mc)):
@@ -320,7 +331,10 @@ def case_stop_cont(args):
     check(r["enode"] == "3", "sends to a stopped node: ENODE while it is down (%r)" % r)
     time.sleep(max(0.0, (t0 + 3000 - now_ms()) / 1000.0))
     b.kill(signal.SIGCONT)
-    wait_mesh([a, b, c], since={"a": ma, "b": mb, "c": mc})
+    for n, m in ((a, ma), (c, mc)):
+        t = n.wait_ev(r"^UP b %d$" % b.inc, since=m)  # the same incarnation
+        print("dist: b up again on %s %.0f ms after SIGCONT" % (n.name, t - t0 - 3000), flush=True)
+    until_nodes(b, ["a", "c"])
     check(a.ok("ask - %s" % echo_b) == "OK ping", "the old ref works again")
     check(b.ok("self").split()[2] == str(b.inc), "b is the same incarnation")
     for n in (a, b, c):
