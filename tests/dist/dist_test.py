@@ -392,6 +392,7 @@ def case_flood(args):
     inbound = 4 << 20
     a, b, c = mesh(["a", "b", "c"], a={"extra": ["--queue-max", "2000"]},
                    b={"extra": ["--slow-us", "1000", "--inbound-max", str(inbound)]})
+    marks = {n.name: n.mark() for n in (a, b, c)}
     base = {n.name: rss_kb(n.pid) for n in (a, b)}
     peak = dict(base)
     out = {}
@@ -422,6 +423,9 @@ def case_flood(args):
     limit = inbound // (1 << 20) + 64
     check(grow["b"] < limit, "b's RSS grew %d MiB: over %d" % (grow["b"], limit))
     check(grow["a"] < limit, "a's RSS grew %d MiB: over %d" % (grow["a"], limit))
+    for n in (a, b, c):  # a slow node is not a dead one: nobody was declared down
+        downs = [e[1] for e in n.events[marks[n.name]:] if e[1].startswith("DOWN ")]
+        check(not downs, "%s declared a node down during the flood: %r" % (n.name, downs[:3]))
     b.ok("slow 0")
     sb = b.until("the flood handled", lambda s: s["sink"] >= int(r["ok"]), timeout=60)
     check(sb["sink"] == int(r["ok"]), "b handled what a sent: %d of %s" % (sb["sink"], r["ok"]))
