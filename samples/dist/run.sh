@@ -12,7 +12,10 @@ base=$((17000 + ($$ % 900) * 3)) # ports from our pid: parallel runs do not clas
 log="$(mktemp /tmp/cadre-dist-XXXXXX.log)"
 pids=()
 stop_all() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	rm -f "$log"
 }
 trap stop_all EXIT
@@ -42,6 +45,7 @@ pids+=($a)
 wait_for "keeper: job 3 " 8
 echo "---- run.sh: kill -9 node b (the worker's node)" >>"$log"
 kill -9 "$b"
+wait "$b" 2>/dev/null || true
 wait_for "worker placed on c" 8
 wait_for "job .* from c" 5
 echo "---- run.sh: the worker was restarted on c; stopping a and c" >>"$log"
