@@ -53,6 +53,18 @@ static _Atomic unsigned long sink_got; /* relaxed: a counter read by "stats" */
 static cadre_system *sys;
 static cadre_ref mon_ref;
 
+/* What the memory bounds of the tests must allow for: a sanitizer's shadow. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static unsigned long long
 now_ms(void)
 {
@@ -666,7 +678,7 @@ main(int argc, char **argv)
 	uint32_t inc = 0;
 	char name[CADRE_NODE_NAME_MAX + 1] = "";
 	cadre_node_self(sys, name, sizeof name, &inc);
-	say("READY %s %u %d", name, inc, (int)getpid());
+	say("READY %s %u %d %d", name, inc, (int)getpid(), SANITIZED);
 	char line[512];
 	while (fgets(line, sizeof line, stdin) != NULL && command(line))
 		;
