@@ -227,12 +227,20 @@ struct answer {
 	cadre_ref ref;
 };
 
+/* An answer mon owes the main thread: after a remote spawn's reply, or
+ * after the round trip that shows a link or monitor is in place. */
+enum { P_FREE = 0, P_SPAWN = 1, P_SYNC = 2 };
+struct pending {
+	int kind;
+	uint64_t req; /* the spawn's request, or the sync ask's id */
+	cadre_reply_to to;
+	cadre_ref ref;
+};
+
 struct mon {
 	cadre_actor base;
-	struct {
-		uint64_t req;
-		cadre_reply_to to;
-	} pending[MAX_PENDING];
+	cadre_asker asker;
+	struct pending pending[MAX_PENDING];
 };
 
 static int
@@ -241,6 +249,13 @@ mon_start(cadre_actor *self, void *arg)
 	(void)arg;
 	int rc = cadre_trap_exits(self, true);
 	return rc != 0 ? rc : cadre_node_monitor(self, true);
+}
+
+static void
+mon_stop(cadre_actor *self, const cadre_exit *why)
+{
+	(void)why;
+	cadre_asker_fini(self, &((struct mon *)self)->asker);
 }
 
 static void
@@ -267,19 +282,42 @@ mon_node_event(const cadre_msg *m)
 		    ev.name[0] ? ev.name : "?", (int)ev.reason, ev.incarnation);
 }
 
+/* Pays the answer of the pending entry (kind, req), if there is one. */
 static void
-mon_spawned(struct mon *s, const cadre_msg *m)
+mon_settle(struct mon *s, int kind, uint64_t req, int status, cadre_ref ref)
 {
-	cadre_node_reply r;
-	if (cadre_node_reply_read(m, &r) != 0)
-		return;
 	for (size_t i = 0; i < MAX_PENDING; i++)
-		if (s->pending[i].req == r.req) {
-			struct answer a = {r.status, r.ref};
+		if (s->pending[i].kind == kind && s->pending[i].req == req) {
+			struct answer a = {status, kind == P_SPAWN ? ref : s->pending[i].ref};
 			cadre_reply(sys, &s->pending[i].to, 1, &a, sizeof a);
-			s->pending[i].req = 0;
+			s->pending[i].kind = P_FREE;
 			return;
 		}
+}
+
+static struct pending *
+mon_slot(struct mon *s)
+{
+	for (size_t i = 0; i < MAX_PENDING; i++)
+		if (s->pending[i].kind == P_FREE)
+			return &s->pending[i];
+	return NULL;
+}
+
+/* After a link or monitor to `to`: asks `to` (an echo or a worker answers)
+ * and answers the main thread when the reply (or the timeout) comes. The
+ * request follows the LINK or MONITOR signal from the same sender, so by
+ * the reply the link or monitor is in place at the target: what the test
+ * does next cannot overtake it. Returns false when it answered no one. */
+static bool
+mon_sync(struct mon *s, const cadre_request *rq, cadre_ref to)
+{
+	struct pending *p = mon_slot(s);
+	uint64_t id;
+	if (p == NULL || cadre_ask(&s->base, &s->asker, to, T_PING, "sync", 4, 1000, &id) != 0)
+		return false;
+	*p = (struct pending){P_SYNC, id, rq->reply_to, to};
+	return true;
 }
 
 /* A request from the main thread: do it as this actor, answer with a
@@ -289,25 +327,22 @@ mon_request(struct mon *s, const cadre_request *rq)
 {
 	struct answer a = {CADRE_EINVAL, CADRE_REF_NONE};
 	uint64_t id;
-	if (rq->type == C_LINK && rq->size == sizeof(cadre_ref)) {
+	if ((rq->type == C_LINK || rq->type == C_MONITOR) && rq->size == sizeof(cadre_ref)) {
 		memcpy(&a.ref, rq->data, sizeof a.ref);
-		a.status = cadre_link(&s->base, a.ref);
-	} else if (rq->type == C_MONITOR && rq->size == sizeof(cadre_ref)) {
-		memcpy(&a.ref, rq->data, sizeof a.ref);
-		a.status = cadre_monitor(&s->base, a.ref, &id);
+		a.status = rq->type == C_LINK ? cadre_link(&s->base, a.ref)
+		                              : cadre_monitor(&s->base, a.ref, &id);
+		if (a.status == 0 && mon_sync(s, rq, a.ref))
+			return 0;
 	} else if (rq->type == C_SPAWN && rq->size == sizeof(struct spawn_cmd)) {
 		struct spawn_cmd c;
 		memcpy(&c, rq->data, sizeof c);
-		size_t i = 0;
-		while (i < MAX_PENDING && s->pending[i].req != 0)
-			i++;
+		struct pending *p = mon_slot(s);
 		a.status = CADRE_ELIMIT;
-		if (i < MAX_PENDING) {
+		if (p != NULL) {
 			a.status = cadre_spawn_on(&s->base, c.node, c.beh, c.node, strlen(c.node),
 			                          c.flags, 2000, &id);
 			if (a.status == 0) {
-				s->pending[i].req = id;
-				s->pending[i].to = rq->reply_to;
+				*p = (struct pending){P_SPAWN, id, rq->reply_to, CADRE_REF_NONE};
 				return 0;
 			}
 		}
@@ -318,11 +353,16 @@ mon_request(struct mon *s, const cadre_request *rq)
 static int
 mon_receive(cadre_actor *self, const cadre_msg *m)
 {
+	struct mon *s = (struct mon *)self;
 	cadre_request rq;
+	cadre_node_reply r;
+	cadre_response resp;
 	if (m->type == CADRE_MSG_NODE) {
 		mon_node_event(m);
-	} else if (m->type == CADRE_MSG_NODE_REPLY) {
-		mon_spawned((struct mon *)self, m);
+	} else if (cadre_node_reply_read(m, &r) == 0) {
+		mon_settle(s, P_SPAWN, r.req, r.status, r.ref);
+	} else if (cadre_reply_read(m, &resp) == 0) {
+		mon_settle(s, P_SYNC, resp.id, 0, CADRE_REF_NONE); /* replied or timed out */
 	} else if (m->type == CADRE_MSG_EXIT) {
 		const cadre_exit_msg *e = m->data;
 		print_reason("EXIT", e->from, &e->reason);
@@ -330,13 +370,16 @@ mon_receive(cadre_actor *self, const cadre_msg *m)
 		const cadre_down_msg *d = m->data;
 		print_reason("DOWNMON", d->actor, &d->reason);
 	} else if (cadre_ask_request(m, &rq) == 0) {
-		return mon_request((struct mon *)self, &rq);
+		return mon_request(s, &rq);
 	}
 	return 0;
 }
 
-static const cadre_behaviour mon_beh = {
-        .size = sizeof(struct mon), .start = mon_start, .receive = mon_receive, .name = "mon"};
+static const cadre_behaviour mon_beh = {.size = sizeof(struct mon),
+                                        .start = mon_start,
+                                        .receive = mon_receive,
+                                        .stop = mon_stop,
+                                        .name = "mon"};
 
 /* ---- commands ------------------------------------------------------------ */
 
