@@ -42,8 +42,11 @@ dist_node_cfg(cadre_node_config *nc)
 static inline cadre_system *
 dist_node(const char *name, const char *ep, uint32_t timeout_ms)
 {
-	cadre_node_config nc = {.name = name, .endpoint = ep, .insecure = true,
-	                        .tick_ms = timeout_ms / 6, .timeout_ms = timeout_ms};
+	cadre_node_config nc = {.name = name,
+	                        .endpoint = ep,
+	                        .insecure = true,
+	                        .tick_ms = timeout_ms / 6,
+	                        .timeout_ms = timeout_ms};
 	return dist_node_cfg(&nc);
 }
 
@@ -83,7 +86,8 @@ dist_echo_receive(cadre_actor *self, const cadre_msg *m)
 {
 	cadre_request rq;
 	if (cadre_ask_request(m, &rq) == 0)
-		CHECK_EQ(cadre_reply(cadre_actor_system(self), &rq.reply_to, 7, rq.data, rq.size), 0);
+		CHECK_EQ(cadre_reply(cadre_actor_system(self), &rq.reply_to, 7, rq.data, rq.size),
+		         0);
 	return 0;
 }
 static const cadre_behaviour dist_echo = {

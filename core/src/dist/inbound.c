@@ -30,7 +30,6 @@
 #define DIST_MSG_REPLY 0xFFFF0201u /* CADRE_MSG_REPLY (cadre/ask.h) */
 #define MSG_WEIGHT(size) ((uint64_t)(size) + 64u)
 
-
 static const cadre_exit noproc = {CADRE_EXIT_NOPROC, 0, "no such actor"};
 
 /* ---- messages from the network ------------------------------------------------------ */
@@ -369,7 +368,8 @@ refs_ok(const struct cadre__dist *d, const struct cadre__dpeer *p, const struct 
 		return ours(d, f->to);
 	case CADRE__W_SPAWN:
 	case CADRE__W_WHEREIS:
-		return theirs(p, f->from) || (f->kind == CADRE__W_WHEREIS && cadre_ref_is_none(f->from));
+		return theirs(p, f->from) ||
+		       (f->kind == CADRE__W_WHEREIS && cadre_ref_is_none(f->from));
 	case CADRE__W_REPLY:
 		return ours(d, f->to) || cadre_ref_is_none(f->to);
 	default:

@@ -29,8 +29,8 @@ cadre__dist_name_ok(const char *s, size_t len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		          c == '_' || c == '.' || c == '-';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 		if (!ok)
 			return false;
 	}
@@ -291,7 +291,8 @@ cadre__dist_event(struct cadre__dist *d, cadre_node_event_kind kind, cadre_node_
 	memcpy(ev.name, name, len);
 	pthread_mutex_lock(&d->mu);
 	for (uint32_t i = 0; i < d->nsubs;) {
-		int rc = cadre__send_copy(d->sys, d->subs[i], CADRE_MSG_NODE, &ev, sizeof ev, false);
+		int rc =
+		        cadre__send_copy(d->sys, d->subs[i], CADRE_MSG_NODE, &ev, sizeof ev, false);
 		if (rc == CADRE_ENOACTOR) /* it stopped: off (its ref is never reused) */
 			d->subs[i] = d->subs[--d->nsubs];
 		else

@@ -53,8 +53,8 @@ cadre__dist_send_now(struct cadre__dist *d, struct cadre__dpeer *p, const void *
 static void
 send_hello(struct cadre__dist *d, struct cadre__dpeer *p)
 {
-	struct cadre__frame f = {.kind = CADRE__W_HELLO, .incarnation = d->incarnation,
-	                         .session = p->session};
+	struct cadre__frame f = {
+	        .kind = CADRE__W_HELLO, .incarnation = d->incarnation, .session = p->session};
 	f.name = (struct cadre__wire_str){d->name, (uint8_t)strlen(d->name)};
 	f.endpoint = (struct cadre__wire_str){d->endpoint, (uint8_t)strlen(d->endpoint)};
 	f.key = (struct cadre__wire_str){d->pub, (uint8_t)strlen(d->pub)};
@@ -275,9 +275,10 @@ cadre__dist_hello(struct cadre__dist *d, const char *id, size_t idlen, const str
 		return 0; /* we reached ourselves (a seed list naming us): ignored */
 	if (self || idlen > CADRE__DIST_ID_MAX || (d->insecure != (f->key.len == 0)) ||
 	    (!d->insecure && !cadre__dist_key_ok(d, f->key.p, f->key.len))) {
-		cadre__dist_refused(d, self || idlen > CADRE__DIST_ID_MAX || d->insecure
-		                               ? CADRE_NODE_R_HANDSHAKE
-		                               : CADRE_NODE_R_UNKNOWN_KEY,
+		cadre__dist_refused(d,
+		                    self || idlen > CADRE__DIST_ID_MAX || d->insecure
+		                            ? CADRE_NODE_R_HANDSHAKE
+		                            : CADRE_NODE_R_UNKNOWN_KEY,
 		                    f->name.p, f->name.len);
 		return CADRE_EINVAL;
 	}
@@ -288,8 +289,9 @@ cadre__dist_hello(struct cadre__dist *d, const char *id, size_t idlen, const str
 	if (p->state == CADRE__P_UP) {
 		if (same)
 			return 0; /* a repeat */
-		cadre__dist_down(d, p, p->incarnation != f->incarnation ? CADRE_NODE_R_RESTARTED
-		                                                          : CADRE_NODE_R_SESSION);
+		cadre__dist_down(d, p,
+		                 p->incarnation != f->incarnation ? CADRE_NODE_R_RESTARTED
+		                                                  : CADRE_NODE_R_SESSION);
 	} else if (same && p->was_up) {
 		cadre__dstat(&d->st.stale, 1); /* the HELLO of a session we ended */
 		return 0;

@@ -30,7 +30,6 @@
 
 #include "cadre__node.h"
 
-
 static const cadre_exit noconnection = {CADRE_EXIT_NOCONNECTION, 0, "noconnection"};
 
 /* ---- items ------------------------------------------------------------------------- */
@@ -203,8 +202,8 @@ post_msg(struct cadre__dist *d, struct cadre__dpeer *p, cadre_ref to, struct cad
 	int rc = 0;
 	if (m->kind == CADRE__MSG_MOVED)
 		rc = serialize(d, m, &ser, &serlen);
-	struct cadre__frame f = {.kind = CADRE__W_SEND, .to = to, .from = m->sender,
-	                         .type = m->type};
+	struct cadre__frame f = {
+	        .kind = CADRE__W_SEND, .to = to, .from = m->sender, .type = m->type};
 	f.payload = m->kind == CADRE__MSG_MOVED ? ser : m->data;
 	f.size = m->kind == CADRE__MSG_MOVED ? (uint32_t)serlen : m->size;
 	struct cadre__dout *o = rc == 0 ? cadre__dist_item(CADRE__O_SEND, to, &f) : NULL;
@@ -491,7 +490,8 @@ cadre_node_wait(cadre_system *sys, const char *node, int64_t timeout_ms)
 		uint64_t until = deadline - now < 100000000u ? deadline : now + 100000000u;
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + (until - now);
+		uint64_t t =
+		        (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + (until - now);
 		ts.tv_sec = (time_t)(t / 1000000000u);
 		ts.tv_nsec = (long)(t % 1000000000u);
 		pthread_cond_timedwait(&d->wait_cv, &d->wait_mu, &ts);

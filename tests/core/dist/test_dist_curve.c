@@ -32,9 +32,14 @@ static cadre_system *
 secure_node(const char *name, const char *ep, const struct keys *k, const char *const *accept,
             size_t n)
 {
-	cadre_node_config nc = {.name = name, .endpoint = ep, .public_key = k->pub,
-	                        .secret_key = k->sec, .accept_keys = accept, .n_accept_keys = n,
-	                        .tick_ms = 200, .timeout_ms = 1200};
+	cadre_node_config nc = {.name = name,
+	                        .endpoint = ep,
+	                        .public_key = k->pub,
+	                        .secret_key = k->sec,
+	                        .accept_keys = accept,
+	                        .n_accept_keys = n,
+	                        .tick_ms = 200,
+	                        .timeout_ms = 1200};
 	cadre_config cfg = {.workers = 2, .node = &nc, .log = log_hook};
 	cadre_system *sys = NULL;
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
@@ -49,9 +54,9 @@ test_bad_config(void)
 	char ep[128];
 	dist_endpoint(ep, sizeof ep, "curve", "bad");
 	cadre_node_config cases[] = {
-	        {.name = "a", .endpoint = ep},                          /* neither keys nor insecure */
+	        {.name = "a", .endpoint = ep}, /* neither keys nor insecure */
 	        {.name = "a", .endpoint = ep, .insecure = true, .public_key = k.pub},
-	        {.name = "a b", .endpoint = ep, .insecure = true},      /* a bad name */
+	        {.name = "a b", .endpoint = ep, .insecure = true}, /* a bad name */
 	        {.name = "a", .endpoint = ep, .public_key = "short", .secret_key = k.sec},
 	        {.name = "a", .endpoint = "http://x", .insecure = true},
 	};

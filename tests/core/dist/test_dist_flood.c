@@ -31,10 +31,18 @@ test_flood(void)
 	char ea[128], eb[128];
 	dist_endpoint(ea, sizeof ea, "flood", "a");
 	dist_endpoint(eb, sizeof eb, "flood", "b");
-	cadre_node_config na = {.name = "a", .endpoint = ea, .insecure = true, .queue_max = 1000,
-	                        .tick_ms = 100, .timeout_ms = 60000};
-	cadre_node_config nb = {.name = "b", .endpoint = eb, .insecure = true,
-	                        .inbound_max = 256 * 1024, .tick_ms = 100, .timeout_ms = 60000};
+	cadre_node_config na = {.name = "a",
+	                        .endpoint = ea,
+	                        .insecure = true,
+	                        .queue_max = 1000,
+	                        .tick_ms = 100,
+	                        .timeout_ms = 60000};
+	cadre_node_config nb = {.name = "b",
+	                        .endpoint = eb,
+	                        .insecure = true,
+	                        .inbound_max = 256 * 1024,
+	                        .tick_ms = 100,
+	                        .timeout_ms = 60000};
 	cadre_system *a = dist_node_cfg(&na), *b = dist_node_cfg(&nb);
 	CHECK_EQ(cadre_node_connect(a, eb, NULL), 0);
 	CHECK_EQ(cadre_node_wait(a, "b", 10000), 0);
