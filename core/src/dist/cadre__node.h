@@ -186,6 +186,7 @@ cadre__dstat(uint64_t *c, uint64_t n)
 }
 
 bool cadre__dist_serializer(struct cadre__dist *d, uint32_t type, struct cadre__dser *out);
+void cadre__dist_dead(struct cadre__dist *d, cadre_ref to, struct cadre__msg *m, int why);
 void cadre__dist_promise_fail(struct cadre_system *sys, cadre_ref remote, struct cadre__msg *m);
 struct cadre__msg *cadre__dist_msg(struct cadre__dist *d, cadre_ref sender, uint32_t type,
                                    const void *data, size_t size, bool counted);

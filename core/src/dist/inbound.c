@@ -227,7 +227,7 @@ in_send(struct cadre__dist *d, struct cadre__dpeer *p, const struct cadre__frame
 		/* No memory for it: a dead letter all the same, uncounted bytes. */
 		m = cadre__dist_msg(d, f->from, f->type, NULL, 0, false);
 		if (m != NULL)
-			cadre__dead_letter(d->sys, NULL, f->to, m, CADRE_ENOMEM);
+			cadre__dist_dead(d, f->to, m, CADRE_ENOMEM);
 		return;
 	}
 	(void)cadre__deliver_remote(d->sys, f->to, m); /* dead-lettered there on failure */
