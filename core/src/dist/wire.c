@@ -135,7 +135,7 @@ wc_ref(struct wc *c, cadre_ref *r)
 	wc_u32(c, &r->sys);
 	wc_u32(c, &r->index);
 	wc_u32(c, &r->gen);
-	wc_u32(c, &r->reserved_);
+	wc_u32(c, &r->node);
 }
 
 /* The kinds of strings, by what they may hold. */

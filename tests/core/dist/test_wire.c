@@ -46,7 +46,7 @@ put_ref(struct bb *b, cadre_ref r)
 	put(b, r.sys, 4);
 	put(b, r.index, 4);
 	put(b, r.gen, 4);
-	put(b, r.reserved_, 4);
+	put(b, r.node, 4);
 }
 
 static void
@@ -94,7 +94,7 @@ init_edges(void)
 static bool
 ref_eq(cadre_ref a, cadre_ref b)
 {
-	return a.sys == b.sys && a.index == b.index && a.gen == b.gen && a.reserved_ == b.reserved_;
+	return a.sys == b.sys && a.index == b.index && a.gen == b.gen && a.node == b.node;
 }
 
 static bool
