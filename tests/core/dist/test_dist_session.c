@@ -29,8 +29,8 @@ fake_hello(uint32_t incarnation, uint32_t session)
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_ROUTING_ID, id, (size_t)n);
 	CHECK_EQ(zmq_connect(s, ea), 0);
-	struct cadre__frame h = {.kind = CADRE__W_HELLO, .incarnation = incarnation,
-	                         .session = session};
+	struct cadre__frame h = {
+	        .kind = CADRE__W_HELLO, .incarnation = incarnation, .session = session};
 	h.name = (struct cadre__wire_str){"fake", 4};
 	h.endpoint = (struct cadre__wire_str){ef, (uint8_t)strlen(ef)};
 	unsigned char buf[512];
@@ -123,8 +123,11 @@ test_mesh(void)
 	const char *seeds[1] = {e[0]};
 	cadre_system *n[3];
 	for (int i = 0; i < 3; i++) {
-		cadre_node_config nc = {.name = names[i], .endpoint = e[i], .insecure = true,
-		                        .seeds = i > 0 ? seeds : NULL, .n_seeds = i > 0 ? 1 : 0};
+		cadre_node_config nc = {.name = names[i],
+		                        .endpoint = e[i],
+		                        .insecure = true,
+		                        .seeds = i > 0 ? seeds : NULL,
+		                        .n_seeds = i > 0 ? 1 : 0};
 		n[i] = dist_node_cfg(&nc);
 	}
 	CHECK_EQ(cadre_node_wait(n[1], "mc", 10000), 0);
