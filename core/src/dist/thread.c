@@ -26,6 +26,15 @@
  * and delivered on the dist thread (an outside thread: a push into a
  * mailbox each), so a worker never touches ZeroMQ.
  *
+ * Measured (two nodes in one process, 2 cores shared by both, release
+ * build, a thread sending as fast as EFULL lets it, uptime load 1.0-1.4):
+ * 100-byte messages 1.31 M/s over ipc and 1.35 M/s over tcp loopback;
+ * 4 KiB messages 143 k/s (586 MB/s) over tcp. The dist thread of the
+ * sender and the ZeroMQ I/O threads are the busy ones; the workers only
+ * encode and push. The flood test (tests/core/dist/test_dist_flood.c)
+ * shows the bound: a stalled receiver holds at most queue_max + the two
+ * high-water marks (10,000 each) + the inbound budget.
+ *
  * The loop: poll; read the eventfd; run connection requests; read up to
  * READ_BATCH frames from the ROUTER (unless over the inbound budget:
  * inbound.c); answer ZAP requests; read monitor events; drain every
