@@ -51,6 +51,9 @@ struct cadre__dreq {
 	uint64_t deadline;             /* ns; UINT64_MAX: none */
 	struct cadre__dpeer *peer;
 	bool link; /* SPAWN with CADRE_SPAWN_LINK */
+	/* A linked spawn answered ETIMEDOUT and kept: its child, if any, is
+	 * told its parent is gone (inbound.c). */
+	bool late;
 };
 
 /* One outbound item: pushed by post (any thread) onto the peer's queue,

@@ -136,8 +136,9 @@ answer_down(struct cadre__dist *d, struct cadre__dpeer *p, cadre_ref to, cadre_r
 }
 
 /* ---- requests ----------------------------------------------------------------------- */
-void
-cadre__dist_req_done(struct cadre__dist *d, struct cadre__dreq *r, int status, cadre_ref ref)
+/* Answers r's asker (the reply message, or its waiting thread). */
+static void
+req_answer(struct cadre__dist *d, struct cadre__dreq *r, int status, cadre_ref ref)
 {
 	if (r->waiter != NULL) {
 		struct cadre__dwaiter *w = r->waiter;
@@ -152,6 +153,13 @@ cadre__dist_req_done(struct cadre__dist *d, struct cadre__dreq *r, int status, c
 		(void)cadre__send_copy(d->sys, r->asker, CADRE_MSG_NODE_REPLY, &rep, sizeof rep,
 		                       false);
 	}
+}
+
+void
+cadre__dist_req_done(struct cadre__dist *d, struct cadre__dreq *r, int status, cadre_ref ref)
+{
+	if (!r->late)
+		req_answer(d, r, status, ref);
 	cadre__free(r, sizeof *r);
 }
 
@@ -164,6 +172,15 @@ cadre__dist_req_scan(struct cadre__dist *d, uint64_t now, struct cadre__dpeer *d
 		                     ? CADRE_ENODE
 		             : now >= r->deadline ? CADRE_ETIMEDOUT
 		                                  : 0;
+		if (status == CADRE_ETIMEDOUT && r->link) {
+			/* Answered now, kept until its REPLY: a child spawned
+			 * after all must not stay linked to a parent that gave
+			 * up (in_reply). */
+			req_answer(d, r, status, CADRE_REF_NONE);
+			r->late = true;
+			r->deadline = UINT64_MAX;
+			status = 0;
+		}
 		if (status == 0) {
 			pp = &r->next;
 			continue;
@@ -338,6 +355,13 @@ in_reply(struct cadre__dist *d, struct cadre__dpeer *p, const struct cadre__fram
 		malformed(d);
 		status = CADRE_ENODE;
 		child = CADRE_REF_NONE;
+	}
+	if (r->late) { /* the asker was told ETIMEDOUT: its child is told it is gone */
+		cadre__dstat(&d->st.stale, 1);
+		if (status == 0)
+			answer_exit(d, p, child, r->asker);
+		cadre__dist_req_done(d, r, status, child);
+		return;
 	}
 	if (status == 0 && r->link) {
 		/* The parent's side of the link, before any EXIT of the child. */
