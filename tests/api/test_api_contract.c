@@ -1,6 +1,6 @@
 /* The public API's contract, table-driven: every function declared
  * CADRE_API in the installed headers (cadre/error.h, mailbox.h, actor.h,
- * behave.h, links.h, log.h, registry.h, timer.h, io.h, stats.h, ask.h, router.h,
+ * behave.h, links.h, log.h, registry.h, timer.h, io.h, stats.h, node.h, ask.h, router.h,
  * supervisor.h) is called with each required pointer argument NULL, with a
  * stale ref, with a ref of another system, after its system's shutdown,
  * from outside any callback (functions taking `self`), on a worker
@@ -277,6 +277,73 @@ c_whereis(FX)
 	(void)self;
 	cadre_ref r;
 	return cadre_whereis(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), NUL(V_NULL3, &r));
+}
+
+/* ---- cadre/node.h: the fixture's systems are not nodes (ESTATE) ------------------------- */
+static char node_buf[CADRE_NODE_NAME_MAX + 1];
+static char node_names[2][CADRE_NODE_NAME_MAX + 1];
+static long
+contract_ser(void *ctx, uint32_t type, const void *data, size_t size, void *out, size_t cap)
+{
+	(void)ctx, (void)type, (void)data, (void)out, (void)cap;
+	return (long)size;
+}
+CALL(node_connect, cadre_node_connect(SYS, NUL(V_NULL2, "ipc:///tmp/contract"), NULL))
+static int
+c_node_self(FX)
+{
+	(void)self;
+	uint32_t inc;
+	return cadre_node_self(SYS, NUL(V_NULL2, node_buf), sizeof node_buf, NUL(V_NULL3, &inc));
+}
+CALL(node_of, cadre_node_of(SYS, REF, NUL(V_NULL2, node_buf), sizeof node_buf))
+CALL(node_list, cadre_node_list(SYS, NUL(V_NULL2, node_names), 2))
+CALL(node_monitor, cadre_node_monitor(SELF, true))
+CALL(node_behaviour, cadre_node_behaviour(SYS, NUL(V_NULL2, "contract"), NUL(V_NULL3, &leaver_beh)))
+static int
+c_spawn_on(FX)
+{
+	(void)f;
+	uint64_t req;
+	return cadre_spawn_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "b"), NULL, 0, 0, 100, &req);
+}
+static int
+c_whereis_on(FX)
+{
+	(void)f;
+	uint64_t req;
+	return cadre_whereis_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 100, &req);
+}
+static int
+c_whereis_wait(FX)
+{
+	(void)self;
+	cadre_ref r;
+	return cadre_whereis_wait(SYS, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 10, &r);
+}
+CALL(node_wait, cadre_node_wait(SYS, NUL(V_NULL2, "n"), 10))
+CALL(node_serializer,
+     cadre_node_serializer(SYS, v == V_PLAIN ? reserved_type : 3, NUL(V_NULL2, contract_ser), NULL))
+static int
+c_node_stats_get(FX)
+{
+	(void)self;
+	cadre_node_stats st;
+	return cadre_node_stats_get(SYS, NUL(V_NULL2, &st));
+}
+static int
+c_node_event_read(FX)
+{
+	(void)f, (void)self;
+	cadre_node_event ev;
+	return cadre_node_event_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &ev));
+}
+static int
+c_node_reply_read(FX)
+{
+	(void)f, (void)self;
+	cadre_node_reply r;
+	return cadre_node_reply_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &r));
 }
 
 /* ---- cadre/stats.h -------------------------------------------------------------------- */
@@ -701,6 +768,21 @@ static const struct row rows[] = {
         R(register, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
         R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, EINV),
         R(whereis, 0, EINV, EINV, EINV, NA, NA, NOENT, NA, NA, EINV),
+        /* cadre/node.h: the fixture's systems are not nodes: ESTATE */
+        R(node_connect, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_self, 0, EINV, EINV, EINV, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_of, 0, EINV, EINV, NA, 0, 0, 0, NA, NA, 0),
+        R(node_list, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_monitor, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, ESTATE),
+        R(node_behaviour, 0, EINV, EINV, EINV, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(spawn_on, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, ESTATE),
+        R(whereis_on, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, ESTATE),
+        R(whereis_wait, 0, EINV, EINV, EINV, NA, NA, ESTATE, NA, ESTATE, ESTATE),
+        R(node_wait, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, ESTATE, ESTATE),
+        R(node_serializer, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, EINV),
+        R(node_stats_get, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_event_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
+        R(node_reply_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
         /* cadre/stats.h: walks answer a count (0 here: >= 0); the fixture's
          * systems keep no per-actor counters */
         R(system_has_actor_stats, 0, 0, NA, NA, NA, NA, 0, NA, 0, 0),

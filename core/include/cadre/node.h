@@ -91,7 +91,7 @@ typedef enum cadre_node_event_kind {
 
 /** Why a node was declared down, or a connection refused. */
 typedef enum cadre_node_reason {
-	CADRE_NODE_R_NONE = 0,
+	CADRE_NODE_R_NONE = 0,         /**< none (UP) */
 	CADRE_NODE_R_DISCONNECTED = 1, /**< the connection closed (the peer died or reset) */
 	CADRE_NODE_R_TIMEOUT = 2,      /**< nothing heard for timeout_ms */
 	CADRE_NODE_R_LEAVE = 3,        /**< the peer left (cadre_system_shutdown) */
@@ -103,8 +103,8 @@ typedef enum cadre_node_reason {
 
 /** The data of a CADRE_MSG_NODE message. */
 typedef struct cadre_node_event {
-	cadre_node_event_kind kind;
-	cadre_node_reason reason;
+	cadre_node_event_kind kind;         /**< what happened */
+	cadre_node_reason reason;           /**< why (DOWN, REFUSED); CADRE_NODE_R_NONE for UP */
 	uint32_t incarnation;               /**< the peer's (0 if unknown: REFUSED) */
 	char name[CADRE_NODE_NAME_MAX + 1]; /**< the peer's name, or its address if unknown */
 } cadre_node_event;
@@ -125,7 +125,14 @@ typedef struct cadre_node_reply {
  * @blocks  no
  */
 CADRE_API int cadre_node_event_read(const cadre_msg *m, cadre_node_event *ev);
-/** (see cadre_node_event_read) */
+/**
+ * Reads the answer to cadre_spawn_on or cadre_whereis_on (a
+ * CADRE_MSG_NODE_REPLY message).
+ * @retval 0 read
+ * @retval CADRE_EINVAL NULL, or m is not of that type and size
+ * @threads any thread
+ * @blocks  no
+ */
 CADRE_API int cadre_node_reply_read(const cadre_msg *m, cadre_node_reply *r);
 
 /* ---- the node ------------------------------------------------------------- */
@@ -141,6 +148,7 @@ CADRE_API int cadre_node_reply_read(const cadre_msg *m, cadre_node_reply *r);
  * @retval CADRE_ESTATE sys is not a node
  * @retval CADRE_EADDR endpoint unparsable
  * @retval CADRE_ECLOSED the system is shutting down
+ * @retval CADRE_ENOMEM out of memory
  * @threads any thread
  * @blocks  no
  */
@@ -169,7 +177,9 @@ CADRE_API int cadre_node_of(cadre_system *sys, cadre_ref ref, char *name, size_t
 /**
  * The nodes connected now (up), at most max of them, names into
  * names[i] (each CADRE_NODE_NAME_MAX + 1 bytes).
- * @return how many are up (may be more than max), or CADRE_EINVAL / CADRE_ESTATE
+ * @return how many are up (a count; may be more than max)
+ * @retval CADRE_EINVAL sys NULL, or names NULL with max > 0
+ * @retval CADRE_ESTATE sys is not a node
  * @threads any thread
  * @blocks  no
  */
@@ -205,8 +215,8 @@ CADRE_API int cadre_node_behaviour(cadre_system *sys, const char *name, const ca
 /** The argument a remotely spawned actor's start receives: the bytes its
  *  spawner gave, valid during start only. */
 typedef struct cadre_remote_arg {
-	const void *data;
-	size_t size;
+	const void *data; /**< the bytes (NULL when size is 0) */
+	size_t size;      /**< how many */
 } cadre_remote_arg;
 
 /**
@@ -219,6 +229,7 @@ typedef struct cadre_remote_arg {
  * @retval CADRE_EINVAL a NULL argument, other flags than CADRE_SPAWN_LINK, or size too big
  * @retval CADRE_ESTATE not in one of self's callbacks, or not a node
  * @retval CADRE_ENODE no such node up
+ * @retval CADRE_ENOMEM out of memory
  * @threads self's callbacks
  * @blocks  no
  */
@@ -233,6 +244,7 @@ CADRE_API int cadre_spawn_on(cadre_actor *self, const char *node, const char *be
  * @retval CADRE_EINVAL a NULL argument
  * @retval CADRE_ESTATE not in one of self's callbacks, or not a node
  * @retval CADRE_ENODE no such node up
+ * @retval CADRE_ENOMEM out of memory
  * @threads self's callbacks
  * @blocks  no
  */
@@ -247,6 +259,8 @@ CADRE_API int cadre_whereis_on(cadre_actor *self, const char *node, const char *
  * @retval CADRE_ENODE no such node up, or it went down meanwhile
  * @retval CADRE_ETIMEDOUT no answer in time
  * @retval CADRE_ESTATE called on a worker, or not a node
+ * @retval CADRE_EINVAL a NULL argument, or a name of 0 or over 255 bytes
+ * @retval CADRE_ENOMEM out of memory
  * @threads any thread but a worker
  * @blocks  up to timeout_ms
  */
@@ -258,6 +272,7 @@ CADRE_API int cadre_whereis_wait(cadre_system *sys, const char *node, const char
  * @retval 0 up
  * @retval CADRE_ETIMEDOUT not up in time
  * @retval CADRE_ESTATE called on a worker, or not a node
+ * @retval CADRE_EINVAL sys or node NULL
  * @threads any thread but a worker
  * @blocks  up to timeout_ms
  */

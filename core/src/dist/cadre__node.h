@@ -15,7 +15,6 @@
 #include "cadre__signal.h"
 #include "cadre__wire.h"
 
-
 /* ---- limits ----------------------------------------------------------------- */
 #define CADRE__DIST_PEERS 256u   /* peers a node knows, over its life */
 #define CADRE__DIST_WORDS 1024u  /* node words (incarnations) it knows: a power of two */
@@ -47,23 +46,26 @@ struct cadre__dwaiter {
 struct cadre__dreq {
 	struct cadre__dreq *next;
 	uint64_t id;
-	cadre_ref asker;                /* the actor to answer, or NONE with a waiter */
-	struct cadre__dwaiter *waiter;  /* an outside thread waiting, or NULL */
-	uint64_t deadline;              /* ns; UINT64_MAX: none */
+	cadre_ref asker;               /* the actor to answer, or NONE with a waiter */
+	struct cadre__dwaiter *waiter; /* an outside thread waiting, or NULL */
+	uint64_t deadline;             /* ns; UINT64_MAX: none */
 	struct cadre__dpeer *peer;
-	bool link;                      /* SPAWN with CADRE_SPAWN_LINK */
+	bool link; /* SPAWN with CADRE_SPAWN_LINK */
+	/* A linked spawn answered ETIMEDOUT and kept: its child, if any, is
+	 * told its parent is gone (inbound.c). */
+	bool late;
 };
 
 /* One outbound item: pushed by post (any thread) onto the peer's queue,
  * taken by the dist thread. The frame is encoded by the poster. */
 struct cadre__dout {
-	cadre_mb_node node; /* first: the queue's link */
-	uint8_t what;       /* CADRE__O_* */
-	cadre_ref to;       /* the ref the frame is for */
-	struct cadre__msg *m;      /* CADRE__O_SIG: the signal block */
-	struct cadre__dreq *req;   /* CADRE__O_REQ: the request */
-	size_t alloc;              /* bytes of this allocation */
-	uint32_t len;              /* frame bytes */
+	cadre_mb_node node;      /* first: the queue's link */
+	uint8_t what;            /* CADRE__O_* */
+	cadre_ref to;            /* the ref the frame is for */
+	struct cadre__msg *m;    /* CADRE__O_SIG: the signal block */
+	struct cadre__dreq *req; /* CADRE__O_REQ: the request */
+	size_t alloc;            /* bytes of this allocation */
+	uint32_t len;            /* frame bytes */
 	unsigned char frame[];
 };
 
@@ -71,10 +73,10 @@ struct cadre__dout {
 enum { CADRE__L_LINK = 1, CADRE__L_MONITOR = 2 };
 struct cadre__dlink {
 	uint8_t kind;
-	cadre_ref local;         /* our actor: linked, or the watcher */
-	cadre_ref remote;        /* the peer's actor: partner or target */
-	uint64_t monitor;        /* MONITOR: its id */
-	struct cadre__msg *sig;  /* the promise block (LINK / MONITOR from post), or NULL */
+	cadre_ref local;        /* our actor: linked, or the watcher */
+	cadre_ref remote;       /* the peer's actor: partner or target */
+	uint64_t monitor;       /* MONITOR: its id */
+	struct cadre__msg *sig; /* the promise block (LINK / MONITOR from post), or NULL */
 };
 
 struct cadre__dpeer {
@@ -90,17 +92,17 @@ struct cadre__dpeer {
 	uint32_t queued; /* ordinary items in q (acq_rel adds; queue_max) */
 	/* Dist thread only. */
 	void *dealer CADRE__ALIGNED;
-	void *mon;                   /* its monitor's PAIR socket */
-	uint32_t session;            /* our DEALER's session */
-	uint32_t in_session;         /* its DEALER's session (from its HELLO) */
+	void *mon;           /* its monitor's PAIR socket */
+	uint32_t session;    /* our DEALER's session */
+	uint32_t in_session; /* its DEALER's session (from its HELLO) */
 	char in_id[CADRE__DIST_ID_MAX];
-	size_t in_id_len;            /* 0: no identity yet */
-	bool was_up;                 /* it was up with (incarnation, in_session) */
-	bool blocked;                /* its DEALER said EAGAIN: wait for POLLOUT */
-	struct cadre__dout *held;    /* the item that met EAGAIN */
-	uint64_t heard;              /* ns: the last frame from it */
-	uint64_t refused_at;         /* ns: the last REFUSED report about it */
-	struct cadre__dlink *links;  /* links.c */
+	size_t in_id_len;           /* 0: no identity yet */
+	bool was_up;                /* it was up with (incarnation, in_session) */
+	bool blocked;               /* its DEALER said EAGAIN: wait for POLLOUT */
+	struct cadre__dout *held;   /* the item that met EAGAIN */
+	uint64_t heard;             /* ns: the last frame from it */
+	uint64_t refused_at;        /* ns: the last REFUSED report about it */
+	struct cadre__dlink *links; /* links.c */
 	uint32_t nlinks, caplinks;
 	unsigned index;
 };
@@ -161,8 +163,8 @@ struct cadre__dist {
 	uint32_t wake_armed;
 	void *ctx, *router, *zap;
 	uint32_t session_seq;
-	uint64_t refused_at; /* ns: the last REFUSED report (dist thread) */
-	uint64_t next_req; /* request ids (acq_rel add) */
+	uint64_t refused_at;         /* ns: the last REFUSED report (dist thread) */
+	uint64_t next_req;           /* request ids (acq_rel add) */
 	struct cadre__dreq *pending; /* dist thread only */
 	uint64_t inflight;           /* bytes delivered, not yet handled (acq_rel) */
 	uint64_t inflight_half;      /* inbound_max / 2 */
@@ -187,6 +189,7 @@ cadre__dstat(uint64_t *c, uint64_t n)
 }
 
 bool cadre__dist_serializer(struct cadre__dist *d, uint32_t type, struct cadre__dser *out);
+void cadre__dist_dead(struct cadre__dist *d, cadre_ref to, struct cadre__msg *m, int why);
 void cadre__dist_promise_fail(struct cadre_system *sys, cadre_ref remote, struct cadre__msg *m);
 struct cadre__msg *cadre__dist_msg(struct cadre__dist *d, cadre_ref sender, uint32_t type,
                                    const void *data, size_t size, bool counted);
@@ -194,7 +197,8 @@ struct cadre__msg *cadre__dist_msg(struct cadre__dist *d, cadre_ref sender, uint
 /* ---- node.c ------------------------------------------------------------------ */
 struct cadre__dpeer *cadre__dist_peer_by_word(struct cadre__dist *d, uint32_t word);
 struct cadre__dpeer *cadre__dist_peer_by_name(struct cadre__dist *d, const char *name, size_t len);
-struct cadre__dpeer *cadre__dist_peer_by_endpoint(struct cadre__dist *d, const char *ep, size_t len);
+struct cadre__dpeer *cadre__dist_peer_by_endpoint(struct cadre__dist *d, const char *ep,
+                                                  size_t len);
 /* Dist thread: a new peer (NULL: the table is full or out of memory). */
 struct cadre__dpeer *cadre__dist_peer_new(struct cadre__dist *d, const char *ep, size_t eplen,
                                           const char *key, size_t keylen);
@@ -235,8 +239,7 @@ void cadre__dist_monitor_in(struct cadre__dist *d, struct cadre__dpeer *p);
 /* Sends a frame now on p's DEALER (dist thread); 0 or CADRE_EFULL (EAGAIN). */
 int cadre__dist_send_now(struct cadre__dist *d, struct cadre__dpeer *p, const void *buf,
                          size_t len);
-void cadre__dist_refused(struct cadre__dist *d, cadre_node_reason why, const char *who,
-                         size_t len);
+void cadre__dist_refused(struct cadre__dist *d, cadre_node_reason why, const char *who, size_t len);
 
 /* ---- inbound.c ------------------------------------------------------------------- */
 void cadre__dist_inbound(struct cadre__dist *d, struct cadre__dpeer *p,
@@ -254,8 +257,8 @@ void cadre__dist_links_out(struct cadre__dist *d, struct cadre__dpeer *p, struct
  * DOWN ended one). */
 int cadre__dist_links_add(struct cadre__dpeer *p, uint8_t kind, cadre_ref local, cadre_ref remote,
                           uint64_t monitor, struct cadre__msg *sig);
-void cadre__dist_links_end(struct cadre__dpeer *p, uint8_t kind, cadre_ref local,
-                           cadre_ref remote, uint64_t monitor);
+void cadre__dist_links_end(struct cadre__dpeer *p, uint8_t kind, cadre_ref local, cadre_ref remote,
+                           uint64_t monitor);
 /* Peer down: every link and monitor across it fires noconnection. */
 void cadre__dist_links_down(struct cadre__dist *d, struct cadre__dpeer *p);
 void cadre__dist_links_free(struct cadre__dpeer *p);

@@ -30,7 +30,6 @@
 #define DIST_MSG_REPLY 0xFFFF0201u /* CADRE_MSG_REPLY (cadre/ask.h) */
 #define MSG_WEIGHT(size) ((uint64_t)(size) + 64u)
 
-
 static const cadre_exit noproc = {CADRE_EXIT_NOPROC, 0, "no such actor"};
 
 /* ---- messages from the network ------------------------------------------------------ */
@@ -137,8 +136,9 @@ answer_down(struct cadre__dist *d, struct cadre__dpeer *p, cadre_ref to, cadre_r
 }
 
 /* ---- requests ----------------------------------------------------------------------- */
-void
-cadre__dist_req_done(struct cadre__dist *d, struct cadre__dreq *r, int status, cadre_ref ref)
+/* Answers r's asker (the reply message, or its waiting thread). */
+static void
+req_answer(struct cadre__dist *d, struct cadre__dreq *r, int status, cadre_ref ref)
 {
 	if (r->waiter != NULL) {
 		struct cadre__dwaiter *w = r->waiter;
@@ -153,6 +153,13 @@ cadre__dist_req_done(struct cadre__dist *d, struct cadre__dreq *r, int status, c
 		(void)cadre__send_copy(d->sys, r->asker, CADRE_MSG_NODE_REPLY, &rep, sizeof rep,
 		                       false);
 	}
+}
+
+void
+cadre__dist_req_done(struct cadre__dist *d, struct cadre__dreq *r, int status, cadre_ref ref)
+{
+	if (!r->late)
+		req_answer(d, r, status, ref);
 	cadre__free(r, sizeof *r);
 }
 
@@ -165,6 +172,15 @@ cadre__dist_req_scan(struct cadre__dist *d, uint64_t now, struct cadre__dpeer *d
 		                     ? CADRE_ENODE
 		             : now >= r->deadline ? CADRE_ETIMEDOUT
 		                                  : 0;
+		if (status == CADRE_ETIMEDOUT && r->link) {
+			/* Answered now, kept until its REPLY: a child spawned
+			 * after all must not stay linked to a parent that gave
+			 * up (in_reply). */
+			req_answer(d, r, status, CADRE_REF_NONE);
+			r->late = true;
+			r->deadline = UINT64_MAX;
+			status = 0;
+		}
 		if (status == 0) {
 			pp = &r->next;
 			continue;
@@ -228,7 +244,7 @@ in_send(struct cadre__dist *d, struct cadre__dpeer *p, const struct cadre__frame
 		/* No memory for it: a dead letter all the same, uncounted bytes. */
 		m = cadre__dist_msg(d, f->from, f->type, NULL, 0, false);
 		if (m != NULL)
-			cadre__dead_letter(d->sys, NULL, f->to, m, CADRE_ENOMEM);
+			cadre__dist_dead(d, f->to, m, CADRE_ENOMEM);
 		return;
 	}
 	(void)cadre__deliver_remote(d->sys, f->to, m); /* dead-lettered there on failure */
@@ -340,6 +356,13 @@ in_reply(struct cadre__dist *d, struct cadre__dpeer *p, const struct cadre__fram
 		status = CADRE_ENODE;
 		child = CADRE_REF_NONE;
 	}
+	if (r->late) { /* the asker was told ETIMEDOUT: its child is told it is gone */
+		cadre__dstat(&d->st.stale, 1);
+		if (status == 0)
+			answer_exit(d, p, child, r->asker);
+		cadre__dist_req_done(d, r, status, child);
+		return;
+	}
 	if (status == 0 && r->link) {
 		/* The parent's side of the link, before any EXIT of the child. */
 		struct cadre__sig_ref l = {child, 0};
@@ -369,7 +392,8 @@ refs_ok(const struct cadre__dist *d, const struct cadre__dpeer *p, const struct 
 		return ours(d, f->to);
 	case CADRE__W_SPAWN:
 	case CADRE__W_WHEREIS:
-		return theirs(p, f->from) || (f->kind == CADRE__W_WHEREIS && cadre_ref_is_none(f->from));
+		return theirs(p, f->from) ||
+		       (f->kind == CADRE__W_WHEREIS && cadre_ref_is_none(f->from));
 	case CADRE__W_REPLY:
 		return ours(d, f->to) || cadre_ref_is_none(f->to);
 	default:

@@ -24,7 +24,6 @@
 
 #include "cadre__node.h"
 
-
 static const cadre_exit noconnection = {CADRE_EXIT_NOCONNECTION, 0, "noconnection"};
 
 int

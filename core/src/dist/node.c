@@ -29,8 +29,8 @@ cadre__dist_name_ok(const char *s, size_t len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		          c == '_' || c == '.' || c == '-';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 		if (!ok)
 			return false;
 	}
@@ -289,15 +289,28 @@ cadre__dist_event(struct cadre__dist *d, cadre_node_event_kind kind, cadre_node_
 	if (len > CADRE_NODE_NAME_MAX)
 		len = CADRE_NODE_NAME_MAX;
 	memcpy(ev.name, name, len);
+	/* The sends run without the lock (a dead-letter hook may call back
+	 * into this API): on a copy of the list. */
 	pthread_mutex_lock(&d->mu);
-	for (uint32_t i = 0; i < d->nsubs;) {
-		int rc = cadre__send_copy(d->sys, d->subs[i], CADRE_MSG_NODE, &ev, sizeof ev, false);
-		if (rc == CADRE_ENOACTOR) /* it stopped: off (its ref is never reused) */
-			d->subs[i] = d->subs[--d->nsubs];
-		else
-			i++;
-	}
+	uint32_t n = d->nsubs;
+	cadre_ref *subs = n != 0 ? cadre__alloc(n * sizeof *subs) : NULL;
+	if (subs != NULL)
+		memcpy(subs, d->subs, n * sizeof *subs);
 	pthread_mutex_unlock(&d->mu);
+	for (uint32_t i = 0; subs != NULL && i < n; i++) {
+		int rc = cadre__send_copy(d->sys, subs[i], CADRE_MSG_NODE, &ev, sizeof ev, false);
+		if (rc != CADRE_ENOACTOR)
+			continue;
+		pthread_mutex_lock(&d->mu); /* it stopped: off (its ref is never reused) */
+		for (uint32_t j = 0; j < d->nsubs; j++)
+			if (cadre_ref_is_equal(d->subs[j], subs[i])) {
+				d->subs[j] = d->subs[--d->nsubs];
+				break;
+			}
+		pthread_mutex_unlock(&d->mu);
+	}
+	if (subs != NULL)
+		cadre__free(subs, n * sizeof *subs);
 }
 
 /* ---- reading what node monitors and requesters receive -------------------------- */

@@ -53,8 +53,8 @@ cadre__dist_send_now(struct cadre__dist *d, struct cadre__dpeer *p, const void *
 static void
 send_hello(struct cadre__dist *d, struct cadre__dpeer *p)
 {
-	struct cadre__frame f = {.kind = CADRE__W_HELLO, .incarnation = d->incarnation,
-	                         .session = p->session};
+	struct cadre__frame f = {
+	        .kind = CADRE__W_HELLO, .incarnation = d->incarnation, .session = p->session};
 	f.name = (struct cadre__wire_str){d->name, (uint8_t)strlen(d->name)};
 	f.endpoint = (struct cadre__wire_str){d->endpoint, (uint8_t)strlen(d->endpoint)};
 	f.key = (struct cadre__wire_str){d->pub, (uint8_t)strlen(d->pub)};
@@ -92,7 +92,7 @@ cadre__dist_dealer_make(struct cadre__dist *d, struct cadre__dpeer *p)
 	}
 	snprintf(mon, sizeof mon, "inproc://cadre-mon-%u-%u", p->index, p->session);
 	int ev = ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-	         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+	         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
 	void *m = NULL;
 	if (zmq_socket_monitor(s, mon, ev) == 0 && (m = zmq_socket(d->ctx, ZMQ_PAIR)) != NULL) {
 		set_int(m, ZMQ_LINGER, 0);
@@ -202,11 +202,15 @@ cadre__dist_down(struct cadre__dist *d, struct cadre__dpeer *p, cadre_node_reaso
 	/* Release: posters that see DOWN refuse with ENODE (acquire in route.c). */
 	cadre__store_rel_u32(&p->state, CADRE__P_DOWN);
 	cadre__dstat(&d->st.nodes_down, 1);
+	if (p->held != NULL) { /* first: it was taken before what is queued */
+		cadre__dist_item_fail(d, p->held, CADRE_ENODE);
+		p->held = NULL;
+	}
+	drain_failed(d, p);
 	cadre__dist_links_down(d, p);
 	cadre__dist_req_scan(d, cadre__now_ns(), p);
-	cadre__dist_dealer_close(d, p);
-	drain_failed(d, p);
 	cadre__dist_event(d, CADRE_NODE_DOWN, why, p->incarnation, p->name, strlen(p->name));
+	cadre__dist_dealer_close(d, p);
 	if (!cadre__load_sc_u32(&d->stopping)) /* seq_cst: as the posters' load */
 		(void)cadre__dist_dealer_make(d, p);
 }
@@ -275,9 +279,10 @@ cadre__dist_hello(struct cadre__dist *d, const char *id, size_t idlen, const str
 		return 0; /* we reached ourselves (a seed list naming us): ignored */
 	if (self || idlen > CADRE__DIST_ID_MAX || (d->insecure != (f->key.len == 0)) ||
 	    (!d->insecure && !cadre__dist_key_ok(d, f->key.p, f->key.len))) {
-		cadre__dist_refused(d, self || idlen > CADRE__DIST_ID_MAX || d->insecure
-		                               ? CADRE_NODE_R_HANDSHAKE
-		                               : CADRE_NODE_R_UNKNOWN_KEY,
+		cadre__dist_refused(d,
+		                    self || idlen > CADRE__DIST_ID_MAX || d->insecure
+		                            ? CADRE_NODE_R_HANDSHAKE
+		                            : CADRE_NODE_R_UNKNOWN_KEY,
 		                    f->name.p, f->name.len);
 		return CADRE_EINVAL;
 	}
@@ -288,8 +293,9 @@ cadre__dist_hello(struct cadre__dist *d, const char *id, size_t idlen, const str
 	if (p->state == CADRE__P_UP) {
 		if (same)
 			return 0; /* a repeat */
-		cadre__dist_down(d, p, p->incarnation != f->incarnation ? CADRE_NODE_R_RESTARTED
-		                                                          : CADRE_NODE_R_SESSION);
+		cadre__dist_down(d, p,
+		                 p->incarnation != f->incarnation ? CADRE_NODE_R_RESTARTED
+		                                                  : CADRE_NODE_R_SESSION);
 	} else if (same && p->was_up) {
 		cadre__dstat(&d->st.stale, 1); /* the HELLO of a session we ended */
 		return 0;
@@ -347,6 +353,12 @@ cadre__dist_tick(struct cadre__dist *d, uint64_t now)
 		struct cadre__dpeer *p = d->peers[i];
 		if (p->state != CADRE__P_UP)
 			continue;
+		/* While this node does not read (the inbound budget: inbound.c)
+		 * it cannot hear its peers: silence is not measured then (a
+		 * disconnect is still seen by the socket monitor). Relaxed: our
+		 * own store. */
+		if (cadre__load_rlx_u32(&d->paused))
+			p->heard = now;
 		if (now - p->heard > d->timeout_ns)
 			cadre__dist_down(d, p, CADRE_NODE_R_TIMEOUT);
 		else

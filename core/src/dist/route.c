@@ -30,7 +30,6 @@
 
 #include "cadre__node.h"
 
-
 static const cadre_exit noconnection = {CADRE_EXIT_NOCONNECTION, 0, "noconnection"};
 
 /* ---- items ------------------------------------------------------------------------- */
@@ -116,6 +115,15 @@ cadre__dist_promise_fail(struct cadre_system *sys, cadre_ref remote, struct cadr
 }
 
 /* ---- an item that will not be sent ------------------------------------------------------ */
+/* A message dist took and cannot deliver: counted sent (post's caller did
+ * not count it: the node whose mailbox takes a message counts it) and
+ * dead, on this outside thread. */
+void
+cadre__dist_dead(struct cadre__dist *d, cadre_ref to, struct cadre__msg *m, int why)
+{
+	cadre__faa_rlx_u64(&d->sys->outside_st.sent, 1); /* relaxed: a counter */
+	cadre__dead_letter(d->sys, NULL, to, m, why);
+}
 
 void
 cadre__dist_item_fail(struct cadre__dist *d, struct cadre__dout *o, int why)
@@ -126,7 +134,7 @@ cadre__dist_item_fail(struct cadre__dist *d, struct cadre__dout *o, int why)
 		if (m == NULL) /* no room for the bytes: the letter is still counted */
 			m = cadre__dist_msg(d, f.from, f.type, NULL, 0, false);
 		if (m != NULL)
-			cadre__dead_letter(d->sys, NULL, o->to, m, why);
+			cadre__dist_dead(d, o->to, m, why);
 		cadre__dstat(&d->st.dead_remote, 1);
 	} else if (o->what == CADRE__O_SIG && o->m != NULL) {
 		cadre__dist_promise_fail(d->sys, o->to, o->m);
@@ -203,8 +211,8 @@ post_msg(struct cadre__dist *d, struct cadre__dpeer *p, cadre_ref to, struct cad
 	int rc = 0;
 	if (m->kind == CADRE__MSG_MOVED)
 		rc = serialize(d, m, &ser, &serlen);
-	struct cadre__frame f = {.kind = CADRE__W_SEND, .to = to, .from = m->sender,
-	                         .type = m->type};
+	struct cadre__frame f = {
+	        .kind = CADRE__W_SEND, .to = to, .from = m->sender, .type = m->type};
 	f.payload = m->kind == CADRE__MSG_MOVED ? ser : m->data;
 	f.size = m->kind == CADRE__MSG_MOVED ? (uint32_t)serlen : m->size;
 	struct cadre__dout *o = rc == 0 ? cadre__dist_item(CADRE__O_SEND, to, &f) : NULL;
@@ -327,9 +335,11 @@ request(struct cadre__dist *d, const char *node, struct cadre__frame *f, struct 
 	/* acq_rel add: unique ids; pairs with nothing else. */
 	r->id = cadre__faa_acqrel_u64(&d->next_req, 1) + 1;
 	f->id = r->id;
+	if (cadre__wire_encode(f, NULL, 0) == 0)
+		return CADRE_EINVAL; /* a field the wire refuses */
 	struct cadre__dout *o = cadre__dist_item(CADRE__O_REQ, CADRE_REF_NONE, f);
 	if (o == NULL)
-		return CADRE_EINVAL; /* a field the wire refuses */
+		return CADRE_ENOMEM;
 	if (!enter_queue(d, p)) {
 		cadre__dist_item_free(o);
 		return CADRE_ENODE;
@@ -491,7 +501,8 @@ cadre_node_wait(cadre_system *sys, const char *node, int64_t timeout_ms)
 		uint64_t until = deadline - now < 100000000u ? deadline : now + 100000000u;
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + (until - now);
+		uint64_t t =
+		        (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + (until - now);
 		ts.tv_sec = (time_t)(t / 1000000000u);
 		ts.tv_nsec = (long)(t % 1000000000u);
 		pthread_cond_timedwait(&d->wait_cv, &d->wait_mu, &ts);

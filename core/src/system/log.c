@@ -134,8 +134,8 @@ cadre_log_format(const cadre_log_event *ev, char *buf, size_t size)
 		put(buf, size, &len, ")");
 		break;
 	case CADRE_LOG_NODE_REFUSED:
-		put(buf, size, &len, "cadre: node connection refused: %s (%s; %llu so far)", name, id,
-		    (unsigned long long)ev->count);
+		put(buf, size, &len, "cadre: node connection refused: %s (%s; %llu so far)", name,
+		    id, (unsigned long long)ev->count);
 		break;
 	}
 	return len;

@@ -151,10 +151,10 @@ test_malformed(void)
 	foreign.node ^= 1;
 	dead.index += 1000;
 	struct cadre__frame bad[] = {
-	        {.kind = CADRE__W_SEND, .to = foreign, .type = 1},          /* not ours */
-	        {.kind = CADRE__W_SEND, .to = counter, .type = 0xFFFF0100u}, /* reserved */
+	        {.kind = CADRE__W_SEND, .to = foreign, .type = 1},                  /* not ours */
+	        {.kind = CADRE__W_SEND, .to = counter, .type = 0xFFFF0100u},        /* reserved */
 	        {.kind = CADRE__W_SEND, .to = counter, .from = foreign, .type = 1}, /* from */
-	        {.kind = CADRE__W_LINK, .to = counter, .from = counter},    /* from: not theirs */
+	        {.kind = CADRE__W_LINK, .to = counter, .from = counter}, /* from: not theirs */
 	        {.kind = CADRE__W_MONITOR, .to = foreign, .from = fake_actor, .id = 1},
 	        {.kind = CADRE__W_DOWN, .to = counter, .actor = counter, .id = 1},
 	};
@@ -164,11 +164,11 @@ test_malformed(void)
 	/* A SEND to a dead actor: a dead letter (accounted), not malformed. */
 	cadre_stats st0, st1;
 	CHECK_EQ(cadre_system_stats(a, -1, &st0), 0);
-	struct cadre__frame to_dead = {.kind = CADRE__W_SEND, .to = dead, .from = fake_actor,
-	                               .type = 1};
+	struct cadre__frame to_dead = {
+	        .kind = CADRE__W_SEND, .to = dead, .from = fake_actor, .type = 1};
 	raw_frame(s, &to_dead);
-	struct cadre__frame good = {.kind = CADRE__W_SEND, .to = counter, .from = fake_actor,
-	                            .type = 1};
+	struct cadre__frame good = {
+	        .kind = CADRE__W_SEND, .to = counter, .from = fake_actor, .type = 1};
 	raw_frame(s, &good);
 	WAIT_FOR(dist_load(&dist_counted) == 1);
 	CHECK_EQ(cadre_system_await_quiescent(a, 5000), 0);

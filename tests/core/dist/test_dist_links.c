@@ -40,8 +40,24 @@ static const cadre_behaviour worker = {.name = "worker",
                                        .start = worker_start,
                                        .receive = victim_receive};
 
+/* A linked child whose spawner gave up (its answer timed out): told its
+ * parent is gone, it stops (NOPROC). */
+static int orphan_stops;
+static cadre_exit_kind orphan_reason;
+static void
+orphan_stop(cadre_actor *self, const cadre_exit *reason)
+{
+	(void)self;
+	orphan_reason = reason->kind;
+	__atomic_add_fetch(&orphan_stops, 1, __ATOMIC_RELEASE);
+}
+static const cadre_behaviour orphan = {.name = "orphan",
+                                       .size = sizeof(cadre_actor),
+                                       .receive = victim_receive,
+                                       .stop = orphan_stop};
+
 /* ---- on a: probes ------------------------------------------------------------------- */
-enum { P_MONITOR, P_LINK, P_SPAWN, P_SPAWN_LINK, P_SPAWN_BAD };
+enum { P_MONITOR, P_LINK, P_SPAWN, P_SPAWN_LINK, P_SPAWN_BAD, P_SPAWN_LATE };
 struct probe_arg {
 	int mode, slot;
 	cadre_ref target;
@@ -72,6 +88,8 @@ probe_start(cadre_actor *self, void *arg)
 		return cadre_spawn_on(self, "b", "worker", "hello", 5, 0, 5000, &id);
 	case P_SPAWN_LINK:
 		return cadre_spawn_on(self, "b", "worker", NULL, 0, CADRE_SPAWN_LINK, 5000, &id);
+	case P_SPAWN_LATE: /* a deadline that has passed before any answer */
+		return cadre_spawn_on(self, "b", "orphan", NULL, 0, CADRE_SPAWN_LINK, 0, &id);
 	default:
 		return cadre_spawn_on(self, "b", "nosuch", NULL, 0, 0, 5000, &id);
 	}
@@ -140,6 +158,7 @@ test_links(void)
 	cadre_system *a = dist_node("a", ea, 1200), *b = dist_node("b", eb, 1200);
 	CHECK_EQ(cadre_node_behaviour(b, "worker", &worker), 0);
 	CHECK_EQ(cadre_node_behaviour(b, "worker", &worker), CADRE_EEXIST);
+	CHECK_EQ(cadre_node_behaviour(b, "orphan", &orphan), 0);
 	CHECK_EQ(cadre_node_connect(a, eb, NULL), 0);
 	CHECK_EQ(cadre_node_wait(a, "b", 10000), 0);
 	CHECK_EQ(cadre_node_wait(b, "a", 10000), 0);
@@ -180,6 +199,14 @@ test_links(void)
 	CHECK(cadre_ref_is_equal(results[5].from, results[5].ref));
 	CHECK_EQ(results[5].kind, CADRE_EXIT_FAILURE);
 	CHECK_EQ(results[5].code, 42);
+
+	/* A linked spawn whose answer came too late: the spawner got
+	 * ETIMEDOUT, the child (spawned after all) learns its parent is gone. */
+	spawn_probe(a, P_SPAWN_LATE, 10, CADRE_REF_NONE);
+	WAIT_FOR(got(&results[10].replies) == 1);
+	CHECK_EQ(results[10].status, CADRE_ETIMEDOUT);
+	WAIT_FOR(got(&orphan_stops) == 1);
+	CHECK_EQ(orphan_reason, CADRE_EXIT_NOPROC);
 
 	/* noconnection: b leaves; a monitor and a link across it fire. */
 	spawn_probe(a, P_MONITOR, 6, v[2]);
