@@ -209,11 +209,11 @@ def mesh(names, **kw):
     return nodes
 
 
-def wait_mesh(nodes, since=None):
+def wait_mesh(nodes):
+    """Waits until every node lists every other one as up. (Not by their UP
+    events: a node's seeds may come up before its control actor subscribes.)"""
     for n in nodes:
-        for o in nodes:
-            if o is not n:
-                n.wait_ev(r"^UP %s %d$" % (o.name, o.inc), since=since.get(n.name, 0) if since else 0)
+        until_nodes(n, [o.name for o in nodes if o is not n])
 
 
 def until_nodes(node, names, timeout=WAIT):
