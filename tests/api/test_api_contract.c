@@ -65,14 +65,6 @@ CALL(err_name,
      strcmp(cadre_err_name(1), "CADRE_UNKNOWN") | strcmp(cadre_err_name(-99), "CADRE_UNKNOWN"))
 
 /* ---- cadre/mailbox.h ------------------------------------------------------------------ */
-static cadre_mailbox *
-mb(void)
-{
-	static cadre_mailbox *m;
-	if (m == NULL)
-		CHECK_EQ(cadre_mailbox_new(&m, 4), 0);
-	return m;
-}
 CALL(mailbox_new, cadre_mailbox_new(NULL, 0))
 static int
 c_mailbox_free(FX)
@@ -262,14 +254,6 @@ c_log_format(FX)
 
 /* ---- cadre/registry.h ----------------------------------------------------------------- */
 CALL(register, cadre_register(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), REF))
-/* plain: an empty name, or one of CADRE_NAME_MAX + 1 bytes */
-static const char *
-too_long(void)
-{
-	static char name[CADRE_NAME_MAX + 2];
-	memset(name, 'x', CADRE_NAME_MAX + 1);
-	return name;
-}
 CALL(unregister, cadre_unregister(SYS, v == V_PLAIN ? too_long() : NUL(V_NULL2, "contract")))
 static int
 c_whereis(FX)
@@ -279,80 +263,24 @@ c_whereis(FX)
 	return cadre_whereis(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), NUL(V_NULL3, &r));
 }
 
-/* ---- cadre/node.h: the fixture's systems are not nodes (ESTATE) ------------------------- */
-static char node_buf[CADRE_NODE_NAME_MAX + 1];
-static char node_names[2][CADRE_NODE_NAME_MAX + 1];
-static long
-contract_ser(void *ctx, uint32_t type, const void *data, size_t size, void *out, size_t cap)
-{
-	(void)ctx, (void)type, (void)data, (void)out, (void)cap;
-	return (long)size;
-}
+/* ---- cadre/node.h: the fixture's systems are not nodes (ESTATE) ---------------------- */
 CALL(node_connect, cadre_node_connect(SYS, NUL(V_NULL2, "ipc:///tmp/contract"), NULL))
-static int
-c_node_self(FX)
-{
-	(void)self;
-	uint32_t inc;
-	return cadre_node_self(SYS, NUL(V_NULL2, node_buf), sizeof node_buf, NUL(V_NULL3, &inc));
-}
-CALL(node_of, cadre_node_of(SYS, REF, NUL(V_NULL2, node_buf), sizeof node_buf))
-CALL(node_list, cadre_node_list(SYS, NUL(V_NULL2, node_names), 2))
+CALL(node_self, cadre_node_self(SYS, NUL(V_NULL2, nd.buf), sizeof nd.buf, NUL(V_NULL3, &nd.inc)))
+CALL(node_of, cadre_node_of(SYS, REF, NUL(V_NULL2, nd.buf), sizeof nd.buf))
+CALL(node_list, cadre_node_list(SYS, NUL(V_NULL2, nd.names), 2))
 CALL(node_monitor, cadre_node_monitor(SELF, true))
-CALL(node_behaviour, cadre_node_behaviour(SYS, NUL(V_NULL2, "contract"), NUL(V_NULL3, &leaver_beh)))
-static int
-c_spawn_on(FX)
-{
-	(void)f;
-	uint64_t req;
-	return cadre_spawn_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "b"), NULL, 0, 0, 100, &req);
-}
-static int
-c_whereis_on(FX)
-{
-	(void)f;
-	uint64_t req;
-	return cadre_whereis_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 100, &req);
-}
-static int
-c_whereis_wait(FX)
-{
-	(void)self;
-	cadre_ref r;
-	return cadre_whereis_wait(SYS, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 10, &r);
-}
+CALL(node_behaviour, cadre_node_behaviour(SYS, NUL(V_NULL2, "ct"), NUL(V_NULL3, &leaver_beh)))
+CALL(spawn_on, cadre_spawn_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "b"), NULL, 0, 0, 9, &nd.req))
+CALL(whereis_on, cadre_whereis_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 9, &nd.req))
+CALL(whereis_wait, cadre_whereis_wait(SYS, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 9, &nd.ref))
 CALL(node_wait, cadre_node_wait(SYS, NUL(V_NULL2, "n"), 10))
 CALL(node_serializer,
      cadre_node_serializer(SYS, v == V_PLAIN ? reserved_type : 3, NUL(V_NULL2, contract_ser), NULL))
-static int
-c_node_stats_get(FX)
-{
-	(void)self;
-	cadre_node_stats st;
-	return cadre_node_stats_get(SYS, NUL(V_NULL2, &st));
-}
-static int
-c_node_event_read(FX)
-{
-	(void)f, (void)self;
-	cadre_node_event ev;
-	return cadre_node_event_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &ev));
-}
-static int
-c_node_reply_read(FX)
-{
-	(void)f, (void)self;
-	cadre_node_reply r;
-	return cadre_node_reply_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &r));
-}
+CALL(node_stats_get, cadre_node_stats_get(SYS, NUL(V_NULL2, &nd.st)))
+CALL(node_event_read, cadre_node_event_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &nd.ev)))
+CALL(node_reply_read, cadre_node_reply_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &nd.rep)))
 
 /* ---- cadre/stats.h -------------------------------------------------------------------- */
-static int
-count_actor(void *ctx, const cadre_actor_info *info)
-{
-	(void)ctx, (void)info;
-	return 0;
-}
 CALL(system_has_actor_stats, NZ(cadre_system_has_actor_stats(SYS)))
 static int
 c_system_each_actor(FX)

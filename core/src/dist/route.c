@@ -162,6 +162,8 @@ peer_up(struct cadre__dist *d, uint32_t word)
 static bool
 enter_queue(struct cadre__dist *d, struct cadre__dpeer *p)
 {
+	/* seq_cst add, then seq_cst load: Dekker with cadre__dist_stop's
+	 * [store stopping; load queued]. */
 	cadre__faa_sc_u32(&p->queued, 1);
 	if (!cadre__load_sc_u32(&d->stopping))
 		return true;
@@ -219,8 +221,13 @@ post_msg(struct cadre__dist *d, struct cadre__dpeer *p, cadre_ref to, struct cad
 	if (ser != NULL)
 		cadre__free(ser, serlen > m->size + 64 ? serlen : m->size + 64);
 	if (o == NULL) {
+		/* The hook's codes leave m the caller's only with EFULL and
+		 * ESERIAL: a payload its serializer could not write (an error,
+		 * or more than max_message_size) cannot cross (ESERIAL); no
+		 * memory for the frame is a send to retry later (EFULL). */
+		/* acq_rel: undoes our count (as the pop's in thread.c). */
 		cadre__faa_acqrel_u32(&p->queued, (uint32_t)-1);
-		return rc != 0 ? rc : CADRE_ENOMEM;
+		return rc != 0 && rc != CADRE_ENOMEM ? CADRE_ESERIAL : CADRE_EFULL;
 	}
 	cadre__msg_free(m); /* taken: a moved payload's destructor runs here */
 	cadre__dist_push(d, p, o);
@@ -280,6 +287,7 @@ post_sig(struct cadre__dist *d, struct cadre__worker *w, struct cadre__dpeer *p,
 	if (p != NULL && enter_queue(d, p)) {
 		o = cadre__dist_item(CADRE__O_SIG, to, &f);
 		if (o == NULL)
+			/* acq_rel: undoes our count (as the pop's in thread.c). */
 			cadre__faa_acqrel_u32(&p->queued, (uint32_t)-1);
 	}
 	if (o == NULL) {
@@ -328,6 +336,7 @@ request(struct cadre__dist *d, const char *node, struct cadre__frame *f, struct 
         int64_t timeout_ms)
 {
 	struct cadre__dpeer *p = cadre__dist_peer_by_name(d, node, strlen(node));
+	/* Acquire: pairs with the dist thread's release store of state. */
 	if (p == NULL || cadre__load_acq_u32(&p->state) != CADRE__P_UP)
 		return CADRE_ENODE;
 	r->peer = p;
@@ -489,6 +498,7 @@ cadre_node_wait(cadre_system *sys, const char *node, int64_t timeout_ms)
 	int rc = 0;
 	for (;;) {
 		struct cadre__dpeer *p = cadre__dist_peer_by_name(d, node, len);
+		/* Acquire: pairs with the dist thread's release store of state. */
 		if (p != NULL && cadre__load_acq_u32(&p->state) == CADRE__P_UP)
 			break; /* acquire: as in peer_up */
 		uint64_t now = cadre__now_ns();

@@ -551,9 +551,11 @@ drain_after_stop(struct cadre__dist *d)
 				cadre__faa_acqrel_u32(&p->queued, (uint32_t)-1); /* as drain's */
 				cadre__dist_item_fail(d, (struct cadre__dout *)n, CADRE_ENODE);
 			}
-			/* Acquire: pairs with the posters' adds; a poster that
-			 * counted itself in pushes its item soon. */
-			if (cadre__load_acq_u32(&p->queued) != 0)
+			/* seq_cst: the second half of the Dekker pair with the
+			 * posters' [add queued; load stopping] (route.c
+			 * enter_queue), after our exchange of stopping: a poster
+			 * that counted itself in pushes its item soon. */
+			if (cadre__load_sc_u32(&p->queued) != 0)
 				again = true;
 		}
 		if (again)

@@ -11,6 +11,22 @@
 #define WAIT_ROUNDS 20000
 #include "waits.h"
 
+/* On a worker, the waiting calls refuse (CADRE_ESTATE). */
+static int worker_rc[2] = {1, 1};
+static int
+waiter_start(cadre_actor *self, void *arg)
+{
+	(void)arg;
+	cadre_ref r;
+	cadre_system *sys = cadre_actor_system(self);
+	__atomic_store_n(&worker_rc[0], cadre_node_wait(sys, "b", 10), __ATOMIC_RELEASE);
+	__atomic_store_n(&worker_rc[1], cadre_whereis_wait(sys, "b", "echo", 10, &r),
+	                 __ATOMIC_RELEASE);
+	return 0;
+}
+static const cadre_behaviour waiter = {
+        .size = sizeof(cadre_actor), .start = waiter_start, .receive = dist_count_receive};
+
 static void
 test_two_nodes(void)
 {
@@ -52,6 +68,11 @@ test_two_nodes(void)
 	CHECK(name[0] == '\0');
 	CHECK_EQ(cadre_whereis_wait(a, "b", "nothing", 5000, &r), CADRE_ENOENT);
 	CHECK_EQ(cadre_whereis_wait(a, "c", "counter", 5000, &r), CADRE_ENODE);
+	cadre_ref wref;
+	CHECK_EQ(cadre_spawn(a, &waiter, NULL, NULL, &wref), 0);
+	WAIT_FOR(__atomic_load_n(&worker_rc[1], __ATOMIC_ACQUIRE) != 1);
+	CHECK_EQ(worker_rc[0], CADRE_ESTATE);
+	CHECK_EQ(worker_rc[1], CADRE_ESTATE);
 
 	/* Sends, in order of arrival counted on the other node. */
 	int n = 2000;

@@ -36,6 +36,13 @@ ser_upper(void *ctx, uint32_t type, const void *data, size_t size, void *out, si
 	return (long)size;
 }
 
+static long
+ser_fails(void *ctx, uint32_t type, const void *data, size_t size, void *out, size_t cap)
+{
+	(void)ctx, (void)type, (void)data, (void)size, (void)out, (void)cap;
+	return CADRE_EINVAL;
+}
+
 static char got3[16];
 static int got3_n;
 static int
@@ -72,6 +79,12 @@ test_serializer(void)
 	CHECK_EQ(moved_freed, 1); /* written as bytes on our thread, then freed */
 	WAIT_FOR(dist_load(&got3_n) == 1);
 	CHECK(memcmp(got3, "HELLO", 5) == 0);
+	/* A serializer that fails: the payload cannot cross, the caller keeps it. */
+	CHECK_EQ(cadre_node_serializer(a, 4, ser_fails, NULL), 0);
+	p = malloc(5);
+	CHECK_EQ(cadre_send_move(a, c, 4, p, 5, moved_dtor), CADRE_ESERIAL);
+	CHECK_EQ(moved_freed, 1);
+	free(p);
 	cadre_system_free(b);
 	cadre_system_free(a);
 	dist_unlink(ea);

@@ -61,6 +61,7 @@ enum { P_MONITOR, P_LINK, P_SPAWN, P_SPAWN_LINK, P_SPAWN_BAD, P_SPAWN_LATE };
 struct probe_arg {
 	int mode, slot;
 	cadre_ref target;
+	bool trigger; /* then make the target fail: after the LINK / MONITOR (FIFO) */
 };
 struct result {
 	int downs, exits, replies;
@@ -81,9 +82,13 @@ probe_start(cadre_actor *self, void *arg)
 	uint64_t id;
 	switch (pa->mode) {
 	case P_MONITOR:
-		return cadre_monitor(self, pa->target, &id);
-	case P_LINK:
-		return cadre_link(self, pa->target);
+	case P_LINK: {
+		int rc = pa->mode == P_MONITOR ? cadre_monitor(self, pa->target, &id)
+		                               : cadre_link(self, pa->target);
+		if (rc == 0 && pa->trigger)
+			rc = cadre_send(cadre_actor_system(self), pa->target, 9, NULL, 0);
+		return rc;
+	}
 	case P_SPAWN:
 		return cadre_spawn_on(self, "b", "worker", "hello", 5, 0, 5000, &id);
 	case P_SPAWN_LINK:
@@ -134,13 +139,19 @@ static const cadre_behaviour probe = {.name = "probe",
                                       .receive = probe_receive};
 
 static cadre_ref
-spawn_probe(cadre_system *a, int mode, int slot, cadre_ref target)
+spawn_probe_t(cadre_system *a, int mode, int slot, cadre_ref target, bool trigger)
 {
 	static struct probe_arg args[16];
-	args[slot] = (struct probe_arg){mode, slot, target};
+	args[slot] = (struct probe_arg){mode, slot, target, trigger};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(a, &probe, NULL, &args[slot], &r), 0);
 	return r;
+}
+
+static cadre_ref
+spawn_probe(cadre_system *a, int mode, int slot, cadre_ref target)
+{
+	return spawn_probe_t(a, mode, slot, target, false);
 }
 
 static int
@@ -167,11 +178,8 @@ test_links(void)
 		CHECK_EQ(cadre_spawn(b, &victim, NULL, NULL, &v[i]), 0);
 
 	/* A monitor and a link across: the remote reason arrives whole. */
-	spawn_probe(a, P_MONITOR, 0, v[0]);
-	spawn_probe(a, P_LINK, 1, v[1]);
-	nap_ms(200); /* the MONITOR and LINK cross before the failures */
-	CHECK_EQ(cadre_send(b, v[0], 9, NULL, 0), 0);
-	CHECK_EQ(cadre_send(b, v[1], 9, NULL, 0), 0);
+	spawn_probe_t(a, P_MONITOR, 0, v[0], true);
+	spawn_probe_t(a, P_LINK, 1, v[1], true);
 	WAIT_FOR(got(&results[0].downs) == 1 && got(&results[1].exits) == 1);
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ(results[i].kind, CADRE_EXIT_FAILURE);
@@ -211,7 +219,7 @@ test_links(void)
 	/* noconnection: b leaves; a monitor and a link across it fire. */
 	spawn_probe(a, P_MONITOR, 6, v[2]);
 	spawn_probe(a, P_LINK, 7, v[3]);
-	nap_ms(200);
+	nap_ms(100); /* crossed or not, both must fire noconnection */
 	CHECK_EQ(cadre_system_shutdown(b, 5000), 0);
 	WAIT_FOR(got(&results[6].downs) == 1 && got(&results[7].exits) == 1);
 	CHECK_EQ(results[6].kind, CADRE_EXIT_NOCONNECTION);

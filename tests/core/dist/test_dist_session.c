@@ -53,7 +53,7 @@ test_sessions(void)
 {
 	dist_endpoint(ea, sizeof ea, "session", "a");
 	dist_endpoint(ef, sizeof ef, "session", "fake");
-	cadre_system *a = dist_node("a", ea, 600);
+	cadre_system *a = dist_node("a", ea, 1500);
 	cadre_ref watch;
 	CHECK_EQ(cadre_spawn(a, &dist_watcher, NULL, NULL, &watch), 0);
 	ctx = zmq_ctx_new();
