@@ -8,6 +8,9 @@
 set -euo pipefail
 bin="${1:-build/release/samples/sample_dist_supervised}"
 [ -x "$bin" ] || { echo "run.sh: $bin: not built (cmake --build --preset release)" >&2; exit 2; }
+here="$(cd "$(dirname "$0")" && pwd)"
+# a build with ThreadSanitizer (CI makes one): libzmq's own hand-offs are invisible to it
+export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}suppressions=$here/tsan.supp"
 base=$((17000 + ($$ % 900) * 3)) # ports from our pid: parallel runs do not clash
 log="$(mktemp /tmp/cadre-dist-XXXXXX.log)"
 pids=()
