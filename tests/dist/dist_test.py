@@ -246,7 +246,8 @@ def case_three(args):
     monitors across nodes with the remote reason, a leave."""
     a, b, c = mesh(["a", "b", "c"])
     check(kv(a.ok("send b sink 100"))["ok"] == "100", "sends to b refused")
-    b.until("sink 100", lambda s: s["sink"] == 100)
+    s = b.until("sink 100", lambda s: s["sink"] == 100)
+    check(s["disorder"] == 0, "FIFO from a to b's sink (%d out of order)" % s["disorder"])
     check(a.ok("ask b echo") == "OK ping", "a asks b")
     check(c.ok("ask a echo") == "OK ping", "c asks a")
     check(b.ok("ask c echo") == "OK ping", "b asks c")
@@ -441,6 +442,7 @@ def case_flood(args):
     b.ok("slow 0")
     sb = b.until("the flood handled", lambda s: s["sink"] >= int(r["ok"]), timeout=60)
     check(sb["sink"] == int(r["ok"]), "b handled what a sent: %d of %s" % (sb["sink"], r["ok"]))
+    check(sb["disorder"] == 0, "FIFO through the flood (%d out of order)" % sb["disorder"])
     print("dist: flood: b paused reading %d times" % sb["reads_paused"], flush=True)
     for n in (a, b, c):
         n.quit()
@@ -479,6 +481,7 @@ def case_accounting(args):
     c.until("c's sink", lambda s: s["sink"] == 1000)
     a.until("a's sink", lambda s: s["sink"] == 500)
     sa, sb, sc = balanced([a, b, c])
+    check(sa["disorder"] + sb["disorder"] + sc["disorder"] == 0, "FIFO per sender and sink")
     m = a.mark()
     c.quit()
     a.wait_ev(r"^DOWN c reason=3", since=m)

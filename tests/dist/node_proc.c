@@ -117,19 +117,53 @@ echo_receive(cadre_actor *self, const cadre_msg *m)
 static const cadre_behaviour echo_beh = {
         .size = sizeof(cadre_actor), .receive = echo_receive, .name = "echo"};
 
+/* The sink checks FIFO per sender: every `send` carries its node's
+ * sequence number (increasing) in its first 8 bytes. */
+enum { SINK_SENDERS = 16 };
+struct sink {
+	cadre_actor base;
+	size_t n;
+	struct {
+		cadre_ref from;
+		uint64_t last;
+	} seen[SINK_SENDERS];
+};
+
+static _Atomic unsigned long sink_disorder; /* relaxed: read by "stats" */
+
+static void
+sink_check_order(struct sink *k, const cadre_msg *m)
+{
+	uint64_t seq;
+	if (m->size < sizeof seq)
+		return;
+	memcpy(&seq, m->data, sizeof seq);
+	size_t i = 0;
+	while (i < k->n && !cadre_ref_is_equal(k->seen[i].from, m->sender))
+		i++;
+	if (i == k->n) {
+		if (k->n == SINK_SENDERS)
+			return;
+		k->seen[k->n++].from = m->sender;
+	} else if (seq <= k->seen[i].last) {
+		atomic_fetch_add_explicit(&sink_disorder, 1, memory_order_relaxed);
+	}
+	k->seen[i].last = seq;
+}
+
 static int
 sink_receive(cadre_actor *self, const cadre_msg *m)
 {
-	(void)self;
 	nap();
 	if (m->type == T_CRASH)
 		return 42;
+	sink_check_order((struct sink *)self, m);
 	atomic_fetch_add_explicit(&sink_got, 1, memory_order_relaxed);
 	return 0;
 }
 
 static const cadre_behaviour sink_beh = {
-        .size = sizeof(cadre_actor), .receive = sink_receive, .name = "sink"};
+        .size = sizeof(struct sink), .receive = sink_receive, .name = "sink"};
 
 static int
 worker_start(cadre_actor *self, void *arg)
@@ -423,6 +457,7 @@ static void
 cmd_send(cadre_ref to, long n, long ms, size_t size, uint32_t type)
 {
 	static char buf[65536];
+	static uint64_t seq; /* the main thread's sends, in order (sink_check_order) */
 	if (size > sizeof buf)
 		size = sizeof buf;
 	long ok = 0, full = 0, enode = 0, other = 0, tries = 0;
@@ -430,7 +465,11 @@ cmd_send(cadre_ref to, long n, long ms, size_t size, uint32_t type)
 	unsigned long long end = now_ms() + (unsigned long long)ms;
 	while (ms > 0 ? now_ms() < end : tries < n) {
 		tries++;
+		uint64_t next = seq + 1;
+		if (size >= sizeof next)
+			memcpy(buf, &next, sizeof next);
 		int rc = cadre_send(sys, to, type, buf, size);
+		seq += rc == 0;
 		ok += rc == 0;
 		full += rc == CADRE_EFULL;
 		enode += rc == CADRE_ENODE;
@@ -470,17 +509,19 @@ cmd_stats(void)
 		fail(rc);
 		return;
 	}
-	say("OK sent=%llu handled=%llu dead=%llu sink=%lu frames_out=%llu frames_in=%llu "
+	say("OK sent=%llu handled=%llu dead=%llu sink=%lu disorder=%lu frames_out=%llu "
+	    "frames_in=%llu "
 	    "malformed=%llu refused=%llu stale=%llu overflows=%llu dead_remote=%llu "
 	    "reads_paused=%llu up=%llu down=%llu rss_kb=%ld",
 	    (unsigned long long)s.sent, (unsigned long long)s.handled,
 	    (unsigned long long)s.dead_letters,
-	    atomic_load_explicit(&sink_got, memory_order_relaxed), (unsigned long long)n.frames_out,
-	    (unsigned long long)n.frames_in, (unsigned long long)n.malformed,
-	    (unsigned long long)n.refused, (unsigned long long)n.stale,
-	    (unsigned long long)n.overflows, (unsigned long long)n.dead_remote,
-	    (unsigned long long)n.reads_paused, (unsigned long long)n.nodes_up,
-	    (unsigned long long)n.nodes_down, rss_kb());
+	    atomic_load_explicit(&sink_got, memory_order_relaxed),
+	    atomic_load_explicit(&sink_disorder, memory_order_relaxed),
+	    (unsigned long long)n.frames_out, (unsigned long long)n.frames_in,
+	    (unsigned long long)n.malformed, (unsigned long long)n.refused,
+	    (unsigned long long)n.stale, (unsigned long long)n.overflows,
+	    (unsigned long long)n.dead_remote, (unsigned long long)n.reads_paused,
+	    (unsigned long long)n.nodes_up, (unsigned long long)n.nodes_down, rss_kb());
 }
 
 static void
