@@ -251,6 +251,7 @@ def case_three(args):
     check(a.ok("ask b echo") == "OK ping", "a asks b")
     check(c.ok("ask a echo") == "OK ping", "c asks a")
     check(b.ok("ask c echo") == "OK ping", "b asks c")
+    check("ETIMEDOUT" in a.cmd("ask b sink 300"), "a request nobody answers times out")
     echo_b, word = ref_of(c.ok("whereis b echo"))
     check(word == b.inc, "whereis: the ref carries b's incarnation")
     check(ref_of(b.ok("whereis . echo"))[0] == echo_b, "the same ref on both nodes")

@@ -22,7 +22,7 @@
  * one a line, each answered with one line "OK ..." or "ERR <code> <name>":
  *
  *   whereis <node> <name>       send <node> <name> <n> [size]
- *   ask <node> <name>           crash <node> <name>      stop|exit <node> <name>
+ *   ask <node> <name> [ms]      crash <node> <name>      stop|exit <node> <name>
  *   link <node> <name>          monitor <node> <name>    spawn <node> <beh> [link]
  *   flood <node> <name> <ms> <size>   keep <node> ...     slow <us>
  *   stats   self   nodes   quit
@@ -542,11 +542,11 @@ cmd_keep(char **av, int ac)
 }
 
 static void
-cmd_ask(cadre_ref to)
+cmd_ask(cadre_ref to, cadre_timeout ms)
 {
 	char buf[64];
 	size_t got = 0;
-	int rc = cadre_ask_wait(sys, to, T_PING, "ping", 4, 3000, buf, sizeof buf - 1, &got, NULL);
+	int rc = cadre_ask_wait(sys, to, T_PING, "ping", 4, ms, buf, sizeof buf - 1, &got, NULL);
 	if (rc != 0) {
 		fail(rc);
 		return;
@@ -607,7 +607,7 @@ cmd_on_ref(char **av, int ac)
 		rc = cadre_send_exit(sys, to, &why);
 		rc != 0 ? fail(rc) : say("OK");
 	} else if (strcmp(av[0], "ask") == 0) {
-		cmd_ask(to);
+		cmd_ask(to, ac >= 4 && atol(av[3]) > 0 ? atol(av[3]) : 3000);
 	} else if (strcmp(av[0], "link") == 0) {
 		via_mon(C_LINK, &to, sizeof to);
 	} else if (strcmp(av[0], "monitor") == 0) {
