@@ -20,12 +20,12 @@ static char ea[128], ef[128];
 
 /* A DEALER of the fake node, connected to a, that has said HELLO. */
 static void *
-fake_hello(uint32_t incarnation, uint32_t session)
+fake_hello_as(uint32_t incarnation, uint32_t session, const char *tag)
 {
 	void *s = zmq_socket(ctx, ZMQ_DEALER);
 	int zero = 0;
 	char id[64];
-	int n = snprintf(id, sizeof id, "fake/%u/%u", incarnation, session);
+	int n = snprintf(id, sizeof id, "fake/%u/%u%s", incarnation, session, tag);
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_ROUTING_ID, id, (size_t)n);
 	CHECK_EQ(zmq_connect(s, ea), 0);
@@ -37,6 +37,12 @@ fake_hello(uint32_t incarnation, uint32_t session)
 	size_t len = cadre__wire_encode(&h, buf, sizeof buf);
 	CHECK_EQ(zmq_send(s, buf, len, 0), (int)len);
 	return s;
+}
+
+static void *
+fake_hello(uint32_t incarnation, uint32_t session)
+{
+	return fake_hello_as(incarnation, session, "");
 }
 
 static uint64_t
@@ -74,10 +80,11 @@ test_sessions(void)
 	CHECK_EQ(cadre_send(a, there, 1, NULL, 0), CADRE_ENODE);
 	CHECK_EQ(cadre_whereis_wait(a, "fake", "x", 200, &r2), CADRE_ENODE);
 
-	/* Its old HELLO again: stale, still down. */
+	/* Its old HELLO again (from another connection: a ROUTER refuses a
+	 * routing id it still has): stale, still down. */
 	uint64_t stale = STAT(a, stale);
 	zmq_close(s1);
-	void *s1b = fake_hello(777, 1);
+	void *s1b = fake_hello_as(777, 1, "b");
 	WAIT_FOR(STAT(a, stale) > stale);
 	CHECK_EQ(cadre_send(a, there, 1, NULL, 0), CADRE_ENODE);
 
