@@ -33,7 +33,7 @@ enum role { ROLE_SPAWN, ROLE_SERVER, ROLE_CLIENT };
 struct opts {
 	enum role role;
 	const char *endpoint, *peer, *name, *peer_name;
-	bool curve, stop_server, ping, thru;
+	bool curve, stop_server, ping, thru, local;
 	uint32_t sizes[8];
 	unsigned nsizes, workers, senders;
 	double secs, warmup, life;

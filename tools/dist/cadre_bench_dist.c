@@ -36,6 +36,10 @@
  * the sink counted exactly the messages and bytes the senders sent, and the
  * nodes saw no malformed frame, no dead letter for a down node.
  *
+ * `--role local` runs the same tests inside one system that is not a node
+ * (bench names local_pingpong, local_throughput): the reference that says
+ * what crossing to another process costs.
+ *
  * Security: insecure by default (as Erlang's distribution, which has only
  * the cookie); --curve encrypts and authenticates with the TEST-ONLY key
  * pairs below (never use them for anything else). Erlang's TLS distribution
@@ -219,31 +223,61 @@ server_main(const struct opts *o)
 
 /* ---- the client ------------------------------------------------------------------------- */
 
+/* The client node, up, with the server's echo and sink found; 0 or 1. */
 static int
-client_main(const struct opts *o)
+client_connect(const struct opts *o, cadre_system **sys, cadre_ref *echo, cadre_ref *sink)
 {
-	cadre_system *sys;
-	cadre_ref echo, sink;
-	if (node_new(o, false, &sys) != 0)
+	if (node_new(o, false, sys) != 0)
 		return 1;
-	int rc = cadre_node_connect(sys, o->peer, o->curve ? TEST_SERVER_PUBLIC : NULL);
+	int rc = cadre_node_connect(*sys, o->peer, o->curve ? TEST_SERVER_PUBLIC : NULL);
 	if (rc == 0)
-		rc = cadre_node_wait(sys, o->peer_name, 30000);
+		rc = cadre_node_wait(*sys, o->peer_name, 30000);
 	double end = bench_now() + 30;
 	do {
 		if (rc == 0 || rc == CADRE_ENOENT)
-			rc = cadre_whereis_wait(sys, o->peer_name, "echo", 10000, &echo);
+			rc = cadre_whereis_wait(*sys, o->peer_name, "echo", 10000, echo);
 		if (rc == 0)
-			rc = cadre_whereis_wait(sys, o->peer_name, "sink", 10000, &sink);
+			rc = cadre_whereis_wait(*sys, o->peer_name, "sink", 10000, sink);
 		if (rc == CADRE_ENOENT)
 			usleep(20000); /* the server has not registered them yet */
 	} while (rc == CADRE_ENOENT && bench_now() < end);
 	if (rc != 0) {
 		note(PROG ": client: cannot reach %s at %s: %s", o->peer_name, o->peer,
 		     cadre_err_name(rc));
-		cadre_system_free(sys);
+		cadre_system_free(*sys);
 		return 1;
 	}
+	return 0;
+}
+
+/* --role local: no node; the echo and the sink are actors of this system. */
+static int
+local_setup(const struct opts *o, cadre_system **sys, cadre_ref *echo, cadre_ref *sink)
+{
+	cadre_config cfg = {.workers = o->workers, .no_pinning = true};
+	int rc = cadre_system_new(sys, &cfg);
+	if (rc != 0) {
+		note(PROG ": local: %s", cadre_err_name(rc));
+		return 1;
+	}
+	rc = cadre_spawn(*sys, &echo_beh, NULL, NULL, echo);
+	if (rc == 0)
+		rc = cadre_spawn(*sys, &sink_beh, NULL, NULL, sink);
+	if (rc != 0) {
+		note(PROG ": local: %s", cadre_err_name(rc));
+		cadre_system_free(*sys);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+client_main(const struct opts *o)
+{
+	cadre_system *sys;
+	cadre_ref echo, sink;
+	if ((o->local ? local_setup(o, &sys, &echo, &sink) : client_connect(o, &sys, &echo, &sink)))
+		return 1;
 	bool ok = true;
 	for (unsigned i = 0; i < o->nsizes; i++) {
 		if (o->ping) {
@@ -256,12 +290,13 @@ client_main(const struct opts *o)
 		}
 	}
 	uint64_t bad = 0;
-	node_report(sys, "client", &bad);
+	if (!o->local)
+		node_report(sys, "client", &bad);
 	if (bad) {
 		note(PROG ": client: malformed frames or dead letters: check failed");
 		ok = false;
 	}
-	if (o->stop_server)
+	if (o->stop_server && !o->local)
 		cadre_send(sys, sink, T_QUIT, NULL, 0);
 	cadre_system_shutdown(sys, 5000);
 	cadre_system_free(sys);
@@ -316,7 +351,7 @@ spawn_main(struct opts *o)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " [--role spawn|server|client] [--endpoint E] [--peer E]\n"
+	fprintf(f, "usage: " PROG " [--role spawn|server|client|local] [--endpoint E] [--peer E]\n"
 	           "         [--name N] [--peer-name N] [--test pingpong,throughput]\n"
 	           "         [--size 100,4096] [--secs S] [--warmup S] [--workers W]\n"
 	           "         [--senders K] [--window M] [--ack-every A] [--slice N]\n"
@@ -393,7 +428,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 				o->role = ROLE_SERVER;
 			else if (strcmp(v, "client") == 0)
 				o->role = ROLE_CLIENT;
-			else
+			else if (strcmp(v, "local") == 0) {
+				o->local = true;
+				o->role = ROLE_CLIENT;
+			} else
 				bench_args_bad(&a);
 		} else if (bench_args_is(&a, "--endpoint")) {
 			o->endpoint = bench_args_value(&a);

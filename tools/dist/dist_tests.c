@@ -224,7 +224,8 @@ dist_pingpong(const struct opts *o, cadre_system *sys, cadre_ref echo, uint32_t 
 	uint64_t t0 = 0, t1 = 0, n = 0;
 	bool ok = h != NULL && pp_phase(sys, echo, size, o->warmup, NULL, &t0, &t1, &n) &&
 	          pp_phase(sys, echo, size, o->secs, h, &t0, &t1, &n) && n > 0;
-	line_head(o, "dist_pingpong", ok ? 2 * n : 0, ok ? (double)(t1 - t0) / 1e9 : 0, ok, size);
+	line_head(o, o->local ? "local_pingpong" : "dist_pingpong", ok ? 2 * n : 0,
+	          ok ? (double)(t1 - t0) / 1e9 : 0, ok, size);
 	if (ok)
 		printf(",\"round_trips\":%" PRIu64 ",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
 		       ",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64,
@@ -445,7 +446,8 @@ dist_throughput(const struct opts *o, cadre_system *sys, cadre_ref sink, uint32_
 		ok = false;
 	}
 	ok = ok && sent > 0 && secs > 0;
-	line_head(o, "dist_throughput", ok ? sent : 0, ok ? secs : 0, ok, size);
+	line_head(o, o->local ? "local_throughput" : "dist_throughput", ok ? sent : 0,
+	          ok ? secs : 0, ok, size);
 	printf(",\"senders\":%u,\"window\":%" PRIu64 ",\"ack_every\":%" PRIu64
 	       ",\"bytes_per_sec\":%.0f,\"overflows\":%" PRIu64 ",\"security\":\"%s\"}\n",
 	       o->senders, o->window, o->ack_every, ok ? (double)sent * size / secs : 0.0, over,
