@@ -28,7 +28,7 @@ struct counts {
 	uint64_t msgs, bytes;
 };
 
-enum role { ROLE_SPAWN, ROLE_SERVER, ROLE_CLIENT };
+enum role { ROLE_SPAWN, ROLE_SERVER, ROLE_CLIENT, ROLE_LOCAL };
 
 struct opts {
 	enum role role;

@@ -398,6 +398,23 @@ parse_test(struct bench_args *a, struct opts *o)
 }
 
 static void
+parse_role(struct bench_args *a, struct opts *o)
+{
+	const char *v = bench_args_value(a);
+	if (strcmp(v, "spawn") == 0)
+		o->role = ROLE_SPAWN;
+	else if (strcmp(v, "server") == 0)
+		o->role = ROLE_SERVER;
+	else if (strcmp(v, "client") == 0)
+		o->role = ROLE_CLIENT;
+	else if (strcmp(v, "local") == 0)
+		o->role = ROLE_LOCAL;
+	else
+		bench_args_bad(a);
+	o->local = o->role == ROLE_LOCAL;
+}
+
+static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	struct bench_args a;
@@ -421,18 +438,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	bench_args_init(&a, argc, argv, PROG, usage);
 	while (bench_args_next(&a)) {
 		if (bench_args_is(&a, "--role")) {
-			const char *v = bench_args_value(&a);
-			if (strcmp(v, "spawn") == 0)
-				o->role = ROLE_SPAWN;
-			else if (strcmp(v, "server") == 0)
-				o->role = ROLE_SERVER;
-			else if (strcmp(v, "client") == 0)
-				o->role = ROLE_CLIENT;
-			else if (strcmp(v, "local") == 0) {
-				o->local = true;
-				o->role = ROLE_CLIENT;
-			} else
-				bench_args_bad(&a);
+			parse_role(&a, o);
 		} else if (bench_args_is(&a, "--endpoint")) {
 			o->endpoint = bench_args_value(&a);
 			ep_set = true;
@@ -497,6 +503,7 @@ main(int argc, char **argv)
 	case ROLE_SERVER:
 		return server_main(&o);
 	case ROLE_CLIENT:
+	case ROLE_LOCAL:
 		return client_main(&o);
 	default:
 		return spawn_main(&o);
