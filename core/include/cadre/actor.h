@@ -58,17 +58,17 @@ typedef int64_t cadre_timeout;
 #define CADRE_NOWAIT ((cadre_timeout)0)
 
 /* ---- refs -------------------------------------------------------------- */
-
-/** A reference to an actor: a small value (system id, slot index and the
- * slot's generation), never a pointer. Copy it freely, across threads and
- * inside messages. A ref to a stopped actor, a forged ref or a ref of
- * another system is refused with CADRE_ENOACTOR; it never reaches the
- * memory of another actor. The all-zero ref is CADRE_REF_NONE. */
+/** A reference to an actor: a small value (system id, slot index, the
+ * slot's generation, the node), never a pointer. Copy it freely, across
+ * threads, inside messages and to other nodes. A ref to a stopped actor, a
+ * forged ref or a ref of another system is refused with CADRE_ENOACTOR (of
+ * a node that is down: CADRE_ENODE); it never reaches the memory of
+ * another actor. The all-zero ref is CADRE_REF_NONE. */
 typedef struct cadre_ref {
-	uint32_t sys;       /**< the system's id */
-	uint32_t index;     /**< the actor's slot */
-	uint32_t gen;       /**< the slot's generation (tells its lives apart) */
-	uint32_t reserved_; /**< zero */
+	uint32_t sys;   /**< the system's id */
+	uint32_t index; /**< the actor's slot */
+	uint32_t gen;   /**< the slot's generation (tells its lives apart) */
+	uint32_t node;  /**< its node's incarnation (cadre/node.h); 0: not a node */
 } cadre_ref;
 
 /** No actor: the all-zero ref. */
@@ -76,26 +76,24 @@ typedef struct cadre_ref {
 
 /**
  * Whether a and b refer to the same actor.
- *
  * @threads any thread
  * @blocks  no
  */
 static inline bool
 cadre_ref_is_equal(cadre_ref a, cadre_ref b)
 {
-	return a.sys == b.sys && a.index == b.index && a.gen == b.gen;
+	return a.sys == b.sys && a.index == b.index && a.gen == b.gen && a.node == b.node;
 }
 
 /**
  * Whether r is CADRE_REF_NONE.
- *
  * @threads any thread
  * @blocks  no
  */
 static inline bool
 cadre_ref_is_none(cadre_ref r)
 {
-	return r.sys == 0 && r.index == 0 && r.gen == 0;
+	return r.sys == 0 && r.index == 0 && r.gen == 0 && r.node == 0;
 }
 
 /* ---- the actor header, messages, behaviours ---------------------------- */
@@ -131,6 +129,8 @@ typedef enum cadre_exit_kind {
 	 *  Abnormal, like FAILURE: links, monitors and supervisors treat it
 	 *  as a failure. */
 	CADRE_EXIT_ERROR = 5,
+	/** its node went down (cadre/node.h); abnormal, like FAILURE */
+	CADRE_EXIT_NOCONNECTION = 6,
 } cadre_exit_kind;
 
 /** An exit reason: why an actor stopped, as its links and monitors see it. */
@@ -144,7 +144,7 @@ typedef struct cadre_exit {
 
 /**
  * Writes reason as text into buf, like snprintf: "normal", "shutdown",
- * "killed", "noproc", "failure(42)", "failure(42, \"detail\")",
+ * "killed", "noproc", "noconnection", "failure(42)", "failure(42, \"detail\")",
  * "error(CADRE_ENOMEM)", "normal(ignore)" (cadre_ignore's reason),
  * "shutdown(\"detail\")" (a detail is shown when present).
  *
@@ -347,6 +347,8 @@ typedef struct cadre_config {
 	 *  observe_path and metrics_address (cadre_system_new: CADRE_ESTATE).
 	 *  0: threads. */
 	uint64_t seed;
+	/** Non-NULL: the system is a node (cadre/node.h; copied). */
+	const struct cadre_node_config *node;
 } cadre_config;
 
 /**

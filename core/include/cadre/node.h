@@ -65,9 +65,9 @@ typedef struct cadre_node_config {
 	const char *const *seeds;
 	const char *const *seed_keys; /**< (see seeds) */
 	size_t n_seeds;               /**< (see seeds) */
-	uint32_t tick_ms;    /**< a tick to every peer this often; 0 = 250 */
-	uint32_t timeout_ms; /**< a peer silent this long is down; 0 = 1500 */
-	uint32_t queue_max;  /**< messages queued per peer before CADRE_EFULL; 0 = 65,536 */
+	uint32_t tick_ms;             /**< a tick to every peer this often; 0 = 250 */
+	uint32_t timeout_ms;          /**< a peer silent this long is down; 0 = 1500 */
+	uint32_t queue_max; /**< messages queued per peer before CADRE_EFULL; 0 = 65,536 */
 	/** Bytes delivered from the network and not yet handled, over all
 	 *  peers, before this node stops reading (then TCP slows the senders);
 	 *  0 = 64 MiB. */
@@ -105,8 +105,8 @@ typedef enum cadre_node_reason {
 typedef struct cadre_node_event {
 	cadre_node_event_kind kind;
 	cadre_node_reason reason;
-	uint32_t incarnation;                /**< the peer's (0 if unknown: REFUSED) */
-	char name[CADRE_NODE_NAME_MAX + 1];  /**< the peer's name, or its address if unknown */
+	uint32_t incarnation;               /**< the peer's (0 if unknown: REFUSED) */
+	char name[CADRE_NODE_NAME_MAX + 1]; /**< the peer's name, or its address if unknown */
 } cadre_node_event;
 
 /** The data of a CADRE_MSG_NODE_REPLY message. */
@@ -200,8 +200,7 @@ CADRE_API int cadre_node_monitor(cadre_actor *self, bool on);
  * @threads any thread
  * @blocks  no
  */
-CADRE_API int cadre_node_behaviour(cadre_system *sys, const char *name,
-                                   const cadre_behaviour *beh);
+CADRE_API int cadre_node_behaviour(cadre_system *sys, const char *name, const cadre_behaviour *beh);
 
 /** The argument a remotely spawned actor's start receives: the bytes its
  *  spawner gave, valid during start only. */
@@ -287,18 +286,18 @@ CADRE_API int cadre_node_serializer(cadre_system *sys, uint32_t type, cadre_seri
 
 /** A node's counters (cadre_node_stats). */
 typedef struct cadre_node_stats {
-	uint64_t frames_out;      /**< frames sent to peers */
-	uint64_t frames_in;       /**< frames received and accepted */
-	uint64_t bytes_out;       /**< their bytes */
-	uint64_t bytes_in;        /**< (see bytes_out) */
-	uint64_t malformed;       /**< frames dropped: undecodable, or naming what they may not */
-	uint64_t refused;         /**< connections refused (key, handshake) */
-	uint64_t stale;           /**< frames dropped: from an old session or incarnation */
-	uint64_t nodes_up;        /**< UP events */
-	uint64_t nodes_down;      /**< DOWN events */
-	uint64_t overflows;       /**< sends refused with CADRE_EFULL (queue_max) */
-	uint64_t dead_remote;     /**< messages dead-lettered because their node was down */
-	uint64_t reads_paused;    /**< times reading stopped at inbound_max */
+	uint64_t frames_out;   /**< frames sent to peers */
+	uint64_t frames_in;    /**< frames received and accepted */
+	uint64_t bytes_out;    /**< their bytes */
+	uint64_t bytes_in;     /**< (see bytes_out) */
+	uint64_t malformed;    /**< frames dropped: undecodable, or naming what they may not */
+	uint64_t refused;      /**< connections refused (key, handshake) */
+	uint64_t stale;        /**< frames dropped: from an old session or incarnation */
+	uint64_t nodes_up;     /**< UP events */
+	uint64_t nodes_down;   /**< DOWN events */
+	uint64_t overflows;    /**< sends refused with CADRE_EFULL (queue_max) */
+	uint64_t dead_remote;  /**< messages dead-lettered because their node was down */
+	uint64_t reads_paused; /**< times reading stopped at inbound_max */
 } cadre_node_stats;
 
 /**

@@ -16,7 +16,7 @@ stop_running(struct cadre__actor *a, cadre_exit reason)
 int
 cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
 {
-	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_ERROR)
+	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_NOCONNECTION)
 		return CADRE_EINVAL;
 	struct cadre__actor *a = cadre__running(self);
 	if (a == NULL)

@@ -147,12 +147,52 @@ sig_post(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct
 		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
 	struct cadre__actor *a;
 	int rc = cadre__hold(sys, w, to, &a);
+	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, to))
+		return sys->remote->post(sys, w, to, m, true); /* another node's: dist */
 	if (rc != 0)
 		return rc;
 	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
 	cadre__leave(sys, w);
 	return 0;
+}
+
+/* ---- from another node (dist/) -------------------------------------------------- */
+int
+cadre__signal_post_block(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m)
+{
+	struct cadre__worker *w = cadre__my_worker(sys);
+	m->sender = CADRE_REF_NONE;
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a);
+	if (rc != 0)
+		return rc;
+	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	cadre__leave(sys, w);
+	return 0;
+}
+
+int
+cadre__signal_from_remote(struct cadre_system *sys, cadre_ref to, uint32_t type,
+                          const void *payload, size_t size)
+{
+	if (size > sizeof(union sig_payload))
+		return CADRE_EINVAL;
+	struct cadre__msg *m = sig_block();
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	sig_fill(m, type, payload, size);
+	int rc = cadre__signal_post_block(sys, to, m);
+	if (rc != 0)
+		cadre__msg_release(m);
+	return rc;
+}
+
+struct cadre__msg *
+cadre__signal_block(void)
+{
+	return sig_block();
 }
 
 /* Posts m, or releases it when nobody is there to take it. */
@@ -384,7 +424,7 @@ cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason)
 {
 	if (sys == NULL || reason == NULL)
 		return CADRE_EINVAL;
-	if (reason->kind > CADRE_EXIT_ERROR)
+	if (reason->kind > CADRE_EXIT_NOCONNECTION)
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
@@ -436,6 +476,19 @@ cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, uint3
 	sig_release(x->started); /* the rest of x goes with the failed spawn */
 	x->started = NULL;
 	return CADRE_ENOMEM;
+}
+
+int
+cadre__link_at_spawn_remote(struct cadre__actor *child, cadre_ref partner)
+{
+	struct cadre__ext *x = cadre__ext_of(child, true);
+	struct cadre__msg *up = x != NULL ? sig_block() : NULL;
+	if (up == NULL || add_link(child, partner, up) != 1) {
+		sig_release(up);
+		return CADRE_ENOMEM;
+	}
+	x->parent = partner;
+	return 0;
 }
 
 void

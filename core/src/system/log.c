@@ -37,8 +37,8 @@ put(char *buf, size_t size, int *len, const char *fmt, ...)
 		*len += n;
 }
 
-static const char *const kind_names[] = {"normal",  "shutdown", "killed",
-                                         "failure", "noproc",   "error"};
+static const char *const kind_names[] = {"normal", "shutdown", "killed",      "failure",
+                                         "noproc", "error",    "noconnection"};
 
 static void
 put_exit(char *buf, size_t size, int *len, const cadre_exit *r)
@@ -47,7 +47,7 @@ put_exit(char *buf, size_t size, int *len, const cadre_exit *r)
 		put(buf, size, len, "normal(ignore)");
 		return;
 	}
-	if ((unsigned)r->kind > CADRE_EXIT_ERROR) {
+	if ((unsigned)r->kind > CADRE_EXIT_NOCONNECTION) {
 		put(buf, size, len, "unknown(%d)", (int)r->kind);
 		return;
 	}
