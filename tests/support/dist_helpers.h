@@ -115,14 +115,16 @@ dist_echo_receive(cadre_actor *self, const cadre_msg *m)
 static const cadre_behaviour dist_echo = {
         .name = "echo", .size = sizeof(cadre_actor), .receive = dist_echo_receive};
 
-/* Records node events (cadre_node_monitor). */
-static int dist_ups, dist_downs, dist_refused;
+/* Records node events (cadre_node_monitor). Events are not replayed to a
+ * late subscriber: a test waits for dist_watching before it connects. */
+static int dist_ups, dist_downs, dist_refused, dist_watching;
 static cadre_node_reason dist_last_down, dist_last_refused;
 static int
 dist_watch_start(cadre_actor *self, void *arg)
 {
 	(void)arg;
 	CHECK_EQ(cadre_node_monitor(self, true), 0);
+	__atomic_add_fetch(&dist_watching, 1, __ATOMIC_RELEASE); /* pairs with dist_load */
 	return 0;
 }
 static int

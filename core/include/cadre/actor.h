@@ -564,7 +564,6 @@ CADRE_API int cadre_system_stats(const cadre_system *sys, int worker, cadre_stat
 /**
  * Spawns an actor. Its start callback runs first, on a worker, with arg
  * (which must stay valid until then).
- *
  * @param opts may be NULL (defaults)
  * @param out  receives the actor's ref
  * @threads any thread, including inside a callback
@@ -588,7 +587,6 @@ CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
  * the sender is the running actor; elsewhere it is none. FIFO per
  * sender-receiver pair. Types from 0xFFFF0000 up are reserved for Cadre's
  * own messages (CADRE_MSG_EXIT, CADRE_MSG_DOWN, ...): refused.
- *
  * @threads any thread, including callbacks
  * @blocks  no; never takes a lock
  * @payload copied before the call returns; data may be reused at once
@@ -596,8 +594,10 @@ CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
  * @retval CADRE_EINVAL sys NULL, data NULL with size > 0, a reserved type
  * @retval CADRE_ETOOBIG size > max_message_size
  * @retval CADRE_ENOMEM out of memory
- * @retval CADRE_EFULL bounded mailbox full: not sent, not counted
+ * @retval CADRE_EFULL bounded mailbox full, or the queue to the actor's
+ *         node (cadre/node.h): not sent, not counted
  * @retval CADRE_ENOACTOR no such actor: counted as a dead letter
+ * @retval CADRE_ENODE the actor's node is down (cadre/node.h): a dead letter
  * @retval CADRE_ECLOSED the system is shut down: counted as a dead letter
  */
 CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
@@ -606,7 +606,6 @@ CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const v
 /**
  * Zero-copy send: hands over data and its destructor (no size limit but
  * UINT32_MAX: nothing is copied).
- *
  * @param dtor may be NULL (nothing to free)
  * @threads any thread, including callbacks
  * @blocks  no
@@ -618,8 +617,12 @@ CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const v
  * @retval CADRE_EINVAL sys NULL, data NULL with size > 0, size >
  *         UINT32_MAX, a reserved type (>= 0xFFFF0000)
  * @retval CADRE_ENOMEM out of memory
- * @retval CADRE_EFULL bounded mailbox full: not sent, not counted
+ * @retval CADRE_EFULL bounded mailbox full, or the queue to the actor's
+ *         node: not sent, not counted
+ * @retval CADRE_ESERIAL to another node, and no serializer for the type
+ *         (cadre_node_serializer): not sent; the caller keeps data
  * @retval CADRE_ENOACTOR no such actor: counted as a dead letter
+ * @retval CADRE_ENODE the actor's node is down: a dead letter
  * @retval CADRE_ECLOSED the system is shut down: counted as a dead letter
  */
 CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data,
@@ -638,7 +641,6 @@ CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, vo
  * This is the reply idiom: `return cadre_respond(self, msg, PONG, ...);`
  * (`return cadre_send(sys, msg->sender, ...)` would fail the replier when
  * the requester is not there).
- *
  * @param self  the replying actor (the one whose callback is running)
  * @param msg   the message replied to (its sender gets the reply)
  * @param type  the reply's type (not a reserved type, >= 0xFFFF0000)
@@ -668,12 +670,13 @@ CADRE_API int cadre_respond(cadre_actor *self, const cadre_msg *msg, uint32_t ty
  * Asks an actor to stop (reason CADRE_EXIT_SHUTDOWN). The request travels as
  * a system message, ahead of ordinary mail; messages queued behind it become
  * dead letters.
- *
  * @threads any thread
  * @blocks  no
  * @retval 0 asked (also if it is already stopping)
  * @retval CADRE_EINVAL sys NULL
  * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ENODE an actor of another node that is down (cadre/node.h)
+ * @retval CADRE_ENOMEM out of memory (an actor of another node)
  * @retval CADRE_ECLOSED the system is shut down
  */
 CADRE_API int cadre_stop_ref(cadre_system *sys, cadre_ref target);
@@ -681,7 +684,6 @@ CADRE_API int cadre_stop_ref(cadre_system *sys, cadre_ref target);
 /**
  * Stops self after the current callback returns, with reason
  * CADRE_EXIT_NORMAL. Messages still queued become dead letters.
- *
  * @threads self's callbacks
  * @blocks  no
  * @retval 0 self stops when the callback returns
@@ -697,7 +699,6 @@ CADRE_API int cadre_stop(cadre_actor *self);
  *   - otherwise NORMAL is ignored and any other reason stops the target.
  *
  * reason->detail must be a static string or NULL.
- *
  * @threads any thread
  * @blocks  no
  * @retval 0 sent
@@ -710,7 +711,6 @@ CADRE_API int cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_e
 
 /**
  * cadre_send_exit with reason KILLED.
- *
  * @threads any thread
  * @blocks  no
  * @retval 0 sent

@@ -133,6 +133,8 @@ cadre_stop_ref(cadre_system *sys, cadre_ref target)
 	struct cadre__worker *w = cadre__my_worker(sys);
 	struct cadre__actor *a;
 	int rc = cadre__hold(sys, w, target, &a);
+	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, target))
+		return cadre__signal_stop_remote(sys, w, target); /* another node's */
 	if (rc != 0)
 		return rc;
 	rc = cadre__request_stop(sys, a);

@@ -24,7 +24,7 @@
 
 #include "cadre__node.h"
 
-static const cadre_exit noconnection = {CADRE_EXIT_NOCONNECTION, 0, "noconnection"};
+static const cadre_exit noconnection = {CADRE_EXIT_NOCONNECTION, 0, NULL};
 
 int
 cadre__dist_links_add(struct cadre__dpeer *p, uint8_t kind, cadre_ref local, cadre_ref remote,

@@ -30,7 +30,7 @@
 
 #include "cadre__node.h"
 
-static const cadre_exit noconnection = {CADRE_EXIT_NOCONNECTION, 0, "noconnection"};
+static const cadre_exit noconnection = {CADRE_EXIT_NOCONNECTION, 0, NULL};
 
 /* ---- items ------------------------------------------------------------------------- */
 struct cadre__dout *
@@ -269,6 +269,10 @@ sig_frame(const struct cadre__msg *m, cadre_ref to, struct cadre__frame *f, char
 		cadre__dist_reason_out(&dn->reason, &f->reason, detail);
 		return true;
 	}
+	case CADRE__SIG_STOP:
+		f->kind = CADRE__W_STOP;
+		f->from = r->from;
+		return true;
 	default:
 		return false; /* STARTED, MUTE: never to another node */
 	}

@@ -18,6 +18,9 @@ enum {
 	CADRE__SIG_DOWN = 0xFFFFFF06u,      /* cadre_down_msg */
 	CADRE__SIG_STARTED = 0xFFFFFF07u,   /* cadre_started_msg */
 	CADRE__SIG_MUTE = 0xFFFFFF08u,      /* struct cadre__sig_ref: the sender muted itself */
+	/* cadre_stop_ref of an actor of another node: only ever handed to
+	 * the hook (dist/ sends a STOP frame), never pushed into a mailbox. */
+	CADRE__SIG_STOP = 0xFFFFFF09u, /* struct cadre__sig_ref */
 };
 struct cadre__sig_exit {
 	cadre_ref from;
@@ -49,6 +52,9 @@ struct cadre__msg *cadre__signal_block(void);
 int cadre__signal_post_block(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m);
 /* A new block of `type` with payload, posted with cadre__signal_post_block:
  * 0, CADRE_ENOACTOR, CADRE_ECLOSED, CADRE_ENOMEM, CADRE_EINVAL (too big). */
+/* cadre_stop_ref for `to`, an actor of another node (cadre__ref_remote): a
+ * STOP through the hook. 0, CADRE_ENODE, CADRE_ECLOSED, CADRE_ENOMEM. */
+int cadre__signal_stop_remote(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to);
 int cadre__signal_from_remote(struct cadre_system *sys, cadre_ref to, uint32_t type,
                               const void *payload, size_t size);
 void cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a);

@@ -189,6 +189,14 @@ cadre__signal_from_remote(struct cadre_system *sys, cadre_ref to, uint32_t type,
 	return rc;
 }
 
+int
+cadre__signal_stop_remote(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to)
+{
+	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
+	struct cadre__sig_ref s = {self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE, 0};
+	return cadre__signal(sys, w, to, CADRE__SIG_STOP, &s, sizeof s);
+}
+
 struct cadre__msg *
 cadre__signal_block(void)
 {

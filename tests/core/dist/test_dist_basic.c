@@ -36,6 +36,7 @@ test_two_nodes(void)
 	cadre_system *a = dist_node("a", ea, 1200), *b = dist_node("b", eb, 1200);
 	cadre_ref watch;
 	CHECK_EQ(cadre_spawn(a, &dist_watcher, NULL, NULL, &watch), 0);
+	WAIT_FOR(dist_load(&dist_watching) == 1); /* subscribed before any event */
 	CHECK_EQ(cadre_node_connect(b, ea, NULL), 0);
 	CHECK_EQ(cadre_node_wait(a, "b", 10000), 0);
 	CHECK_EQ(cadre_node_wait(b, "a", 10000), 0);

@@ -85,6 +85,7 @@ test_unknown_key(void)
 	cadre_system *c = secure_node("c", ec, &kc, acc_c, 1);
 	cadre_ref watch, counter;
 	CHECK_EQ(cadre_spawn(a, &dist_watcher, NULL, NULL, &watch), 0);
+	WAIT_FOR(dist_load(&dist_watching) == 1); /* subscribed before any event */
 	CHECK_EQ(cadre_spawn(a, &dist_counter, NULL, NULL, &counter), 0);
 	CHECK_EQ(cadre_node_connect(b, ea, NULL), CADRE_EINVAL); /* a key is needed */
 	CHECK_EQ(cadre_node_connect(b, ea, ka.pub), 0);

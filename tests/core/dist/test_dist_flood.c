@@ -111,6 +111,7 @@ test_flood_then_leave(void)
 	cadre_system *a = dist_node_cfg(&na), *b = dist_node_cfg(&nb);
 	cadre_ref watch;
 	CHECK_EQ(cadre_spawn(a, &dist_watcher, NULL, NULL, &watch), 0);
+	WAIT_FOR(dist_load(&dist_watching) == 1); /* subscribed before any event */
 	CHECK_EQ(cadre_node_connect(a, eb, NULL), 0);
 	CHECK_EQ(cadre_node_wait(a, "b", 10000), 0);
 	__atomic_store_n(&gate_open, 0, __ATOMIC_RELEASE);

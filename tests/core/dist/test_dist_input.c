@@ -126,6 +126,7 @@ test_malformed(void)
 	cadre_ref counter, watch;
 	CHECK_EQ(cadre_spawn(a, &dist_counter, NULL, NULL, &counter), 0);
 	CHECK_EQ(cadre_spawn(a, &dist_watcher, NULL, NULL, &watch), 0);
+	WAIT_FOR(dist_load(&dist_watching) == 1); /* subscribed before any event */
 	void *ctx = zmq_ctx_new();
 	void *s = zmq_socket(ctx, ZMQ_DEALER);
 	int zero = 0;

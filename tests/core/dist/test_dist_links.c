@@ -62,6 +62,7 @@ struct probe_arg {
 	int mode, slot;
 	cadre_ref target;
 	bool trigger; /* then make the target fail: after the LINK / MONITOR (FIFO) */
+	bool stop;    /* trigger with cadre_stop_ref instead (a STOP frame) */
 };
 struct result {
 	int downs, exits, replies;
@@ -86,7 +87,9 @@ probe_start(cadre_actor *self, void *arg)
 		int rc = pa->mode == P_MONITOR ? cadre_monitor(self, pa->target, &id)
 		                               : cadre_link(self, pa->target);
 		if (rc == 0 && pa->trigger)
-			rc = cadre_send(cadre_actor_system(self), pa->target, 9, NULL, 0);
+			rc = pa->stop
+			             ? cadre_stop_ref(cadre_actor_system(self), pa->target)
+			             : cadre_send(cadre_actor_system(self), pa->target, 9, NULL, 0);
 		return rc;
 	}
 	case P_SPAWN:
@@ -142,7 +145,7 @@ static cadre_ref
 spawn_probe_t(cadre_system *a, int mode, int slot, cadre_ref target, bool trigger)
 {
 	static struct probe_arg args[16];
-	args[slot] = (struct probe_arg){mode, slot, target, trigger};
+	args[slot] = (struct probe_arg){mode, slot, target, trigger, false};
 	cadre_ref r;
 	CHECK_EQ(cadre_spawn(a, &probe, NULL, &args[slot], &r), 0);
 	return r;
@@ -187,6 +190,17 @@ test_links(void)
 		CHECK(strcmp(results[i].detail, "boom") == 0);
 		CHECK(cadre_ref_is_equal(results[i].from, v[i]));
 	}
+	/* cadre_stop_ref of an actor of another node: it stops (SHUTDOWN). */
+	static struct probe_arg stop_arg;
+	stop_arg = (struct probe_arg){P_MONITOR, 11, v[1], true, true};
+	cadre_ref sp;
+	cadre_ref v1 = v[1]; /* (linked and failed above: a fresh victim) */
+	CHECK_EQ(cadre_spawn(b, &victim, NULL, NULL, &v1), 0);
+	stop_arg.target = v1;
+	CHECK_EQ(cadre_spawn(a, &probe, NULL, &stop_arg, &sp), 0);
+	WAIT_FOR(got(&results[11].downs) == 1);
+	CHECK_EQ(results[11].kind, CADRE_EXIT_SHUTDOWN);
+	CHECK(cadre_ref_is_equal(results[11].from, v1));
 	/* A monitor of an actor that is gone: DOWN noproc from the other node. */
 	spawn_probe(a, P_MONITOR, 2, v[0]);
 	WAIT_FOR(got(&results[2].downs) == 1);

@@ -62,6 +62,7 @@ test_sessions(void)
 	cadre_system *a = dist_node("a", ea, 1500);
 	cadre_ref watch;
 	CHECK_EQ(cadre_spawn(a, &dist_watcher, NULL, NULL, &watch), 0);
+	WAIT_FOR(dist_load(&dist_watching) == 1); /* subscribed before any event */
 	ctx = zmq_ctx_new();
 	void *r = zmq_socket(ctx, ZMQ_ROUTER);
 	int zero = 0;
