@@ -221,13 +221,13 @@ post_msg(struct cadre__dist *d, struct cadre__dpeer *p, cadre_ref to, struct cad
 	if (ser != NULL)
 		cadre__free(ser, serlen > m->size + 64 ? serlen : m->size + 64);
 	if (o == NULL) {
-		/* The hook's codes leave m the caller's only with EFULL and
-		 * ESERIAL: a payload its serializer could not write (an error,
-		 * or more than max_message_size) cannot cross (ESERIAL); no
-		 * memory for the frame is a send to retry later (EFULL). */
+		/* The hook's codes that leave m the caller's: a payload its
+		 * serializer could not write (an error, or more than
+		 * max_message_size) cannot cross (ESERIAL); no memory for the
+		 * frame is ENOMEM, as for any send. */
 		/* acq_rel: undoes our count (as the pop's in thread.c). */
 		cadre__faa_acqrel_u32(&p->queued, (uint32_t)-1);
-		return rc != 0 && rc != CADRE_ENOMEM ? CADRE_ESERIAL : CADRE_EFULL;
+		return rc != 0 && rc != CADRE_ENOMEM ? CADRE_ESERIAL : CADRE_ENOMEM;
 	}
 	cadre__msg_free(m); /* taken: a moved payload's destructor runs here */
 	cadre__dist_push(d, p, o);

@@ -206,7 +206,7 @@ deliver_failed(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
 	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, to)) {
 		rc = sys->remote->post(sys, w, to, m, false);
 		if (rc != CADRE_ENODE)
-			return rc; /* 0: taken; CADRE_EFULL, CADRE_ESERIAL: the caller's */
+			return rc; /* 0: taken; EFULL, ESERIAL, ENOMEM: the caller's */
 	}
 	if (quiet) {
 		cadre__msg_free(m);
@@ -287,7 +287,7 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 	if (quiet)
 		m->flags = CADRE__MSGF_TIMER;
 	int rc = deliver(sys, w, to, m, quiet);
-	if (rc == CADRE_EFULL)
+	if (rc == CADRE_EFULL || rc == CADRE_ENOMEM) /* (ENOMEM: dist's, for another node) */
 		cadre__msg_release(m);
 	return rc;
 }
@@ -310,6 +310,10 @@ cadre__respond_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const vo
 	if (m == NULL)
 		return CADRE_ENOMEM;
 	int rc = deliver(sys, w, to, m, false);
+	if (rc == CADRE_ENOMEM) { /* dist's, for another node: ours, not the requester's */
+		cadre__msg_release(m);
+		return rc;
+	}
 	if (rc == CADRE_EFULL) {
 		count_sent(sys, w);
 		cadre__dead_letter(sys, w, to, m, CADRE_EFULL);
@@ -356,7 +360,7 @@ cadre__send_move_reserved(cadre_system *sys, cadre_ref to, uint32_t type, void *
 	m->data = data;
 	m->dtor = dtor;
 	int rc = deliver(sys, w, to, m, false);
-	if (rc == CADRE_EFULL || rc == CADRE_ESERIAL) {
+	if (rc == CADRE_EFULL || rc == CADRE_ESERIAL || rc == CADRE_ENOMEM) {
 		m->dtor = NULL; /* the caller keeps data */
 		cadre__msg_free(m);
 	}

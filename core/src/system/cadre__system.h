@@ -314,7 +314,8 @@ struct cadre_system {
  *   CADRE_EFULL: the peer's queue is full (ordinary messages only): not
  *     sent, not counted, m the caller's;
  *   CADRE_ESERIAL: a moved payload with no serializer for its type: as
- *     EFULL.
+ *     EFULL;
+ *   CADRE_ENOMEM: no memory for the frame: as EFULL.
  * A LINK or MONITOR signal is always taken: dist keeps its block as the
  * promise (the EXIT or DOWN owed to the sender if the node goes down). */
 struct cadre__msg;
