@@ -189,25 +189,30 @@ push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, 
 	return 0;
 }
 
-/* Hands m, for an actor of another node, to dist (the local lookup
- * failed): kept off deliver's local path. Returns as deliver does, plus
- * CADRE_ESERIAL (like CADRE_EFULL: m the caller's) and CADRE_ENODE (as
- * CADRE_ENOACTOR: m counted sent here and dead-lettered). A message dist
- * takes is counted sent by the node whose mailbox takes it
- * (cadre__deliver_remote), so that the sum over the nodes of sent is that
- * of handled and dead letters. */
-static __attribute__((noinline)) int
-deliver_remote_ref(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
-                   struct cadre__msg *m, bool quiet)
+/* deliver's lookup failed (rc): a ref of another node goes to dist (the
+ * hook), anything else is a dead letter (a timer's message, `quiet`, is
+ * freed uncounted). Out of line and cold, so that deliver's local path is
+ * what it was before nodes existed (inlined, the hook's branch cost
+ * counting a third of its rate: its registers and layout).
+ * For dist: CADRE_ESERIAL is returned like CADRE_EFULL (m the caller's),
+ * CADRE_ENODE like CADRE_ENOACTOR (m counted sent here and
+ * dead-lettered). A message dist takes is counted sent by the node whose
+ * mailbox takes it (cadre__deliver_remote), so that over the nodes the sum
+ * of sent is that of handled and dead letters. */
+static __attribute__((noinline, cold)) int
+deliver_failed(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
+               struct cadre__msg *m, bool quiet, int rc)
 {
-	int rc = sys->remote->post(sys, w, to, m, false);
-	if (rc == CADRE_ENODE) {
-		if (quiet) {
-			cadre__msg_free(m);
-		} else {
-			count_sent(sys, w);
-			cadre__dead_letter(sys, w, to, m, rc);
-		}
+	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, to)) {
+		rc = sys->remote->post(sys, w, to, m, false);
+		if (rc != CADRE_ENODE)
+			return rc; /* 0: taken; CADRE_EFULL, CADRE_ESERIAL: the caller's */
+	}
+	if (quiet) {
+		cadre__msg_free(m);
+	} else {
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, rc);
 	}
 	return rc;
 }
@@ -216,7 +221,7 @@ deliver_remote_ref(struct cadre_system *sys, struct cadre__worker *w, cadre_ref 
  * caller still owns m) or CADRE_ENOACTOR / CADRE_ECLOSED (m was
  * dead-lettered and freed; with `quiet`, freed uncounted instead: a timer
  * whose target is gone is cancelled, not a dead letter). A ref of another
- * node goes to dist (deliver_remote_ref). `quiet` is a
+ * node goes to dist (deliver_failed). `quiet` is a
  * timer's message: never refused by a full mailbox either (push). Always
  * inlined: with the trace's hook, gcc stopped inlining it into
  * cadre__send_copy, a call more on every send (counting ~5% slower). */
@@ -226,17 +231,8 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 {
 	struct cadre__actor *a;
 	int rc = cadre__hold(sys, w, to, &a);
-	if (rc != 0) {
-		if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, to))
-			return deliver_remote_ref(sys, w, to, m, quiet);
-		if (quiet) {
-			cadre__msg_free(m);
-		} else {
-			count_sent(sys, w);
-			cadre__dead_letter(sys, w, to, m, rc);
-		}
-		return rc;
-	}
+	if (rc != 0)
+		return deliver_failed(sys, w, to, m, quiet, rc);
 	/* Before the push: once pushed, m may be received (and freed) at once. */
 	CADRE__TRACE(sys, w, CADRE__TEV_SEND, CADRE__TRACE_REF(a->index, a->gen), (uintptr_t)m);
 	rc = push(sys, w, a, to, m, quiet);
