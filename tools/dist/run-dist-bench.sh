@@ -262,7 +262,9 @@ run_one() {
     fi
 }
 # The median line of file $1 (by p50 for pingpong, by msg/s otherwise),
-# its "runs" set to the number of lines; to stdout and to $results.
+# its "runs" set to the number of lines, with the lowest and highest of
+# the rounds (min_p50_ns and max_p50_ns, or min_mps and max_mps); to
+# stdout and to $results.
 median_line() {
     local n key line
     [ -s "$1" ] || return 0
@@ -270,7 +272,12 @@ median_line() {
     case "$1" in *pingpong*) key=p50_ns ;; *) key=mps ;; esac
     line="$(awk -F"\"$key\":" '{ split($2, a, /[,}]/); print a[1] "\t" $0 }' "$1" |
         sort -g | awk -v m="$(((n + 1) / 2))" 'NR == m' | cut -f2-)"
-    line="$(echo "$line" | sed -e 's/"runs":[0-9]*/"runs":'"$n"'/')"
+    # The spread of the rounds: min_ and max_ of the key, added at the end.
+    local lo hi
+    lo="$(awk -F"\"$key\":" '{ split($2, a, /[,}]/); print a[1] }' "$1" | sort -g | head -1)"
+    hi="$(awk -F"\"$key\":" '{ split($2, a, /[,}]/); print a[1] }' "$1" | sort -g | tail -1)"
+    line="$(echo "$line" | sed -e 's/"runs":[0-9]*/"runs":'"$n"'/' \
+        -e 's/}$/,"min_'"$key"'":'"$lo"',"max_'"$key"'":'"$hi"'}/')"
     grep -q '"check":"fail"' "$1" && line="$(echo "$line" | sed -e 's/"check":"ok"/"check":"fail"/')"
     echo "$line"
     echo "$line" >>"$results"
