@@ -151,6 +151,16 @@ static const cadre_behaviour dist_watcher = {.name = "watcher",
                                              .start = dist_watch_start,
                                              .receive = dist_watch_receive};
 
+/* Frees two nodes (b first) and removes their ipc endpoints' files. */
+static inline void
+dist_pair_free(cadre_system *a, cadre_system *b, const char *ea, const char *eb)
+{
+	cadre_system_free(b);
+	cadre_system_free(a);
+	dist_unlink(ea);
+	dist_unlink(eb);
+}
+
 static inline int
 dist_load(const int *p)
 {

@@ -254,17 +254,11 @@ cadre__dist_serializer(struct cadre__dist *d, uint32_t type, struct cadre__dser 
 int
 cadre_node_monitor(cadre_actor *self, bool on)
 {
-	if (self == NULL)
-		return CADRE_EINVAL;
-	struct cadre__actor *a = cadre__running(self);
-	if (a == NULL)
-		return CADRE_ESTATE;
-	struct cadre_system *sys = cadre__tls_worker->sys;
-	struct cadre__dist *d = cadre__dist_of(sys);
-	if (d == NULL)
-		return CADRE_ESTATE;
-	cadre_ref me = cadre__ref_of(sys, a);
-	int rc = 0;
+	struct cadre__dist *d;
+	cadre_ref me;
+	int rc = cadre__dist_self(self, &d, &me);
+	if (rc != 0)
+		return rc;
 	pthread_mutex_lock(&d->mu);
 	uint32_t i = 0;
 	while (i < d->nsubs && !cadre_ref_is_equal(d->subs[i], me))

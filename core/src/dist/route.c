@@ -363,8 +363,8 @@ request(struct cadre__dist *d, const char *node, struct cadre__frame *f, struct 
 	return 0;
 }
 
-static int
-self_node(cadre_actor *self, struct cadre__dist **d, cadre_ref *me)
+int
+cadre__dist_self(cadre_actor *self, struct cadre__dist **d, cadre_ref *me)
 {
 	if (self == NULL)
 		return CADRE_EINVAL;
@@ -388,7 +388,7 @@ cadre_spawn_on(cadre_actor *self, const char *node, const char *behaviour, const
 		return CADRE_EINVAL;
 	struct cadre__dist *d;
 	cadre_ref me;
-	int rc = self_node(self, &d, &me);
+	int rc = cadre__dist_self(self, &d, &me);
 	if (rc != 0)
 		return rc;
 	size_t blen = strnlen(behaviour, CADRE_NODE_NAME_MAX + 1);
@@ -431,7 +431,7 @@ cadre_whereis_on(cadre_actor *self, const char *node, const char *name, int64_t 
 		return CADRE_EINVAL;
 	struct cadre__dist *d;
 	cadre_ref me;
-	int rc = self_node(self, &d, &me);
+	int rc = cadre__dist_self(self, &d, &me);
 	if (rc != 0)
 		return rc;
 	struct cadre__frame f;

@@ -135,6 +135,21 @@ down_fill(struct cadre__msg *m, uint64_t monitor, cadre_ref actor, const cadre_e
 	sig_fill(m, CADRE__SIG_DOWN, &d, sizeof d);
 }
 
+/* Pushes the signal m into the lane of the local actor `to`: 0, or
+ * CADRE_ENOACTOR / CADRE_ECLOSED with m still the caller's. */
+static int
+push_signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m)
+{
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a);
+	if (rc != 0)
+		return rc;
+	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	cadre__leave(sys, w);
+	return 0;
+}
+
 /* Pushes the signal m to `to`, from the running actor if any, after the
  * mail it sent before. 0, or CADRE_ENOACTOR / CADRE_ECLOSED: m is still the
  * caller's. */
@@ -145,32 +160,18 @@ sig_post(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct
 	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
 	if (w != NULL)
 		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
-	struct cadre__actor *a;
-	int rc = cadre__hold(sys, w, to, &a);
+	int rc = push_signal(sys, w, to, m);
 	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, to))
 		return sys->remote->post(sys, w, to, m, true); /* another node's: dist */
-	if (rc != 0)
-		return rc;
-	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
-		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
-	cadre__leave(sys, w);
-	return 0;
+	return rc;
 }
 
 /* ---- from another node (dist/) -------------------------------------------------- */
 int
 cadre__signal_post_block(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m)
 {
-	struct cadre__worker *w = cadre__my_worker(sys);
 	m->sender = CADRE_REF_NONE;
-	struct cadre__actor *a;
-	int rc = cadre__hold(sys, w, to, &a);
-	if (rc != 0)
-		return rc;
-	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
-		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
-	cadre__leave(sys, w);
-	return 0;
+	return push_signal(sys, cadre__my_worker(sys), to, m);
 }
 
 int

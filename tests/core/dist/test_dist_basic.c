@@ -109,10 +109,7 @@ test_two_nodes(void)
 	CHECK_EQ(cadre_system_stats(a, -1, &st[0]), 0);
 	dist_check_accounting(st, 2);
 	CHECK(st[0].dead_letters >= 10);
-	cadre_system_free(b);
-	cadre_system_free(a);
-	dist_unlink(ea);
-	dist_unlink(eb);
+	dist_pair_free(a, b, ea, eb);
 }
 
 int

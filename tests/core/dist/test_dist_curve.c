@@ -106,10 +106,7 @@ test_unknown_key(void)
 	char names[4][CADRE_NODE_NAME_MAX + 1];
 	CHECK_EQ(cadre_node_list(a, names, 4), 1);
 	cadre_system_free(c);
-	cadre_system_free(b);
-	cadre_system_free(a);
-	dist_unlink(ea);
-	dist_unlink(eb);
+	dist_pair_free(a, b, ea, eb);
 	dist_unlink(ec);
 }
 

@@ -27,12 +27,13 @@ slow_receive(cadre_actor *self, const cadre_msg *m)
 }
 static const cadre_behaviour slow = {.size = sizeof(cadre_actor), .receive = slow_receive};
 
+/* Two nodes for a flood: a sends with a small queue, b reads with a small
+ * inbound budget; silences never end the link (the timeout is long). */
 static void
-test_flood(void)
+flood_pair(const char *ta, const char *tb, char *ea, char *eb, cadre_system **a, cadre_system **b)
 {
-	char ea[128], eb[128];
-	dist_endpoint(ea, sizeof ea, "flood", "a");
-	dist_endpoint(eb, sizeof eb, "flood", "b");
+	dist_endpoint(ea, 128, "flood", ta);
+	dist_endpoint(eb, 128, "flood", tb);
 	cadre_node_config na = {.name = "a",
 	                        .endpoint = ea,
 	                        .insecure = true,
@@ -45,7 +46,16 @@ test_flood(void)
 	                        .inbound_max = 256 * 1024,
 	                        .tick_ms = 100,
 	                        .timeout_ms = 60000};
-	cadre_system *a = dist_node_cfg(&na), *b = dist_node_cfg(&nb);
+	*a = dist_node_cfg(&na);
+	*b = dist_node_cfg(&nb);
+}
+
+static void
+test_flood(void)
+{
+	char ea[128], eb[128];
+	cadre_system *a, *b;
+	flood_pair("a", "b", ea, eb, &a, &b);
 	CHECK_EQ(cadre_node_connect(a, eb, NULL), 0);
 	CHECK_EQ(cadre_node_wait(a, "b", 10000), 0);
 	cadre_ref r;
@@ -81,10 +91,7 @@ test_flood(void)
 	CHECK_EQ(cadre_system_stats(b, -1, &st[1]), 0);
 	dist_check_accounting(st, 2);
 	CHECK_EQ(st[1].handled, (uint64_t)sent);
-	cadre_system_free(b);
-	cadre_system_free(a);
-	dist_unlink(ea);
-	dist_unlink(eb);
+	dist_pair_free(a, b, ea, eb);
 }
 
 /* The same flood, then the receiver's node leaves while the sender's queue
@@ -94,21 +101,8 @@ static void
 test_flood_then_leave(void)
 {
 	char ea[128], eb[128];
-	dist_endpoint(ea, sizeof ea, "flood", "la");
-	dist_endpoint(eb, sizeof eb, "flood", "lb");
-	cadre_node_config na = {.name = "a",
-	                        .endpoint = ea,
-	                        .insecure = true,
-	                        .queue_max = 1000,
-	                        .tick_ms = 100,
-	                        .timeout_ms = 60000};
-	cadre_node_config nb = {.name = "b",
-	                        .endpoint = eb,
-	                        .insecure = true,
-	                        .inbound_max = 256 * 1024,
-	                        .tick_ms = 100,
-	                        .timeout_ms = 60000};
-	cadre_system *a = dist_node_cfg(&na), *b = dist_node_cfg(&nb);
+	cadre_system *a, *b;
+	flood_pair("la", "lb", ea, eb, &a, &b);
 	cadre_ref watch;
 	CHECK_EQ(cadre_spawn(a, &dist_watcher, NULL, NULL, &watch), 0);
 	WAIT_FOR(dist_load(&dist_watching) == 1); /* subscribed before any event */
@@ -135,10 +129,7 @@ test_flood_then_leave(void)
 	fprintf(stderr, "leave: %llu dead on the sender's node\n",
 	        (unsigned long long)st[0].dead_letters);
 	dist_check_accounting(st, 2);
-	cadre_system_free(b);
-	cadre_system_free(a);
-	dist_unlink(ea);
-	dist_unlink(eb);
+	dist_pair_free(a, b, ea, eb);
 }
 
 /* A peer that goes silent while the sender's queue for it is full (a

@@ -85,10 +85,7 @@ test_serializer(void)
 	CHECK_EQ(cadre_send_move(a, c, 4, p, 5, moved_dtor), CADRE_ESERIAL);
 	CHECK_EQ(moved_freed, 1);
 	free(p);
-	cadre_system_free(b);
-	cadre_system_free(a);
-	dist_unlink(ea);
-	dist_unlink(eb);
+	dist_pair_free(a, b, ea, eb);
 }
 
 /* ---- raw frames ---------------------------------------------------------------------- */
@@ -198,10 +195,7 @@ test_malformed(void)
 	CHECK_EQ(cadre_node_wait(b, "a", 10000), 0);
 	CHECK_EQ(cadre_send(b, counter, 1, NULL, 0), 0);
 	WAIT_FOR(dist_load(&dist_counted) == 2);
-	cadre_system_free(b);
-	cadre_system_free(a);
-	dist_unlink(ea);
-	dist_unlink(eb);
+	dist_pair_free(a, b, ea, eb);
 }
 
 int

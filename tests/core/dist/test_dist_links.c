@@ -245,10 +245,7 @@ test_links(void)
 	WAIT_FOR(got(&results[8].downs) == 1 && got(&results[9].exits) == 1);
 	CHECK_EQ(results[8].kind, CADRE_EXIT_NOCONNECTION);
 	CHECK_EQ(results[9].kind, CADRE_EXIT_NOCONNECTION);
-	cadre_system_free(b);
-	cadre_system_free(a);
-	dist_unlink(ea);
-	dist_unlink(eb);
+	dist_pair_free(a, b, ea, eb);
 }
 
 int
