@@ -10,6 +10,12 @@ if(NOT CK_FOUND)
   message(FATAL_ERROR "Concurrency Kit (pkg-config 'ck' >= 0.7.1) not found: install the Debian package 'libck-dev' (apt-get install libck-dev)")
 endif()
 
+# libzmq (Debian: libzmq3-dev): distribution's transport (core/src/dist/).
+pkg_check_modules(ZMQ QUIET IMPORTED_TARGET libzmq>=4.3)
+if(NOT ZMQ_FOUND)
+  message(FATAL_ERROR "ZeroMQ (pkg-config 'libzmq' >= 4.3) not found: install the Debian package 'libzmq3-dev' (apt-get install libzmq3-dev)")
+endif()
+
 if(CADRE_WITH_JEMALLOC AND NOT CADRE_SANITIZE)
   pkg_check_modules(JEMALLOC QUIET IMPORTED_TARGET jemalloc>=5.3)
   if(NOT JEMALLOC_FOUND)

@@ -30,6 +30,7 @@
 #include <cadre/io.h>
 #include <cadre/stats.h>
 #include <cadre/trace.h>
+#include <cadre/node.h>
 #include <cadre/ask.h>
 #include <cadre/supervisor.h>
 #include <cadre/router.h>

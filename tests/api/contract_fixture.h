@@ -400,4 +400,45 @@ contract_main(const struct row *rows, int nrows, const char *only)
 	return 0;
 }
 
+/* ---- helpers of test_api_contract.c's call wrappers ---------------------------------- */
+static cadre_mailbox *
+mb(void)
+{
+	static cadre_mailbox *m;
+	if (m == NULL)
+		CHECK_EQ(cadre_mailbox_new(&m, 4), 0);
+	return m;
+}
+/* plain: an empty name, or one of CADRE_NAME_MAX + 1 bytes */
+static const char *
+too_long(void)
+{
+	static char name[CADRE_NAME_MAX + 2];
+	memset(name, 'x', CADRE_NAME_MAX + 1);
+	return name;
+}
+static int
+count_actor(void *ctx, const cadre_actor_info *info)
+{
+	(void)ctx, (void)info;
+	return 0;
+}
+/* cadre/node.h: what the calls write, and a serializer. */
+static struct {
+	char buf[CADRE_NODE_NAME_MAX + 1];
+	char names[2][CADRE_NODE_NAME_MAX + 1];
+	uint32_t inc;
+	uint64_t req;
+	cadre_ref ref;
+	cadre_node_stats st;
+	cadre_node_event ev;
+	cadre_node_reply rep;
+} nd;
+static long
+contract_ser(void *ctx, uint32_t type, const void *data, size_t size, void *out, size_t cap)
+{
+	(void)ctx, (void)type, (void)data, (void)out, (void)cap;
+	return (long)size;
+}
+
 #endif /* CADRE_TEST_CONTRACT_FIXTURE_H */

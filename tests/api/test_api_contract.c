@@ -1,6 +1,6 @@
 /* The public API's contract, table-driven: every function declared
  * CADRE_API in the installed headers (cadre/error.h, mailbox.h, actor.h,
- * behave.h, links.h, log.h, registry.h, timer.h, io.h, stats.h, ask.h, router.h,
+ * behave.h, links.h, log.h, registry.h, timer.h, io.h, stats.h, node.h, ask.h, router.h,
  * supervisor.h) is called with each required pointer argument NULL, with a
  * stale ref, with a ref of another system, after its system's shutdown,
  * from outside any callback (functions taking `self`), on a worker
@@ -65,14 +65,6 @@ CALL(err_name,
      strcmp(cadre_err_name(1), "CADRE_UNKNOWN") | strcmp(cadre_err_name(-99), "CADRE_UNKNOWN"))
 
 /* ---- cadre/mailbox.h ------------------------------------------------------------------ */
-static cadre_mailbox *
-mb(void)
-{
-	static cadre_mailbox *m;
-	if (m == NULL)
-		CHECK_EQ(cadre_mailbox_new(&m, 4), 0);
-	return m;
-}
 CALL(mailbox_new, cadre_mailbox_new(NULL, 0))
 static int
 c_mailbox_free(FX)
@@ -262,14 +254,6 @@ c_log_format(FX)
 
 /* ---- cadre/registry.h ----------------------------------------------------------------- */
 CALL(register, cadre_register(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), REF))
-/* plain: an empty name, or one of CADRE_NAME_MAX + 1 bytes */
-static const char *
-too_long(void)
-{
-	static char name[CADRE_NAME_MAX + 2];
-	memset(name, 'x', CADRE_NAME_MAX + 1);
-	return name;
-}
 CALL(unregister, cadre_unregister(SYS, v == V_PLAIN ? too_long() : NUL(V_NULL2, "contract")))
 static int
 c_whereis(FX)
@@ -279,13 +263,24 @@ c_whereis(FX)
 	return cadre_whereis(SYS, v == V_PLAIN ? "" : NUL(V_NULL2, "contract"), NUL(V_NULL3, &r));
 }
 
+/* ---- cadre/node.h: the fixture's systems are not nodes (ESTATE) ---------------------- */
+CALL(node_connect, cadre_node_connect(SYS, NUL(V_NULL2, "ipc:///tmp/contract"), NULL))
+CALL(node_self, cadre_node_self(SYS, NUL(V_NULL2, nd.buf), sizeof nd.buf, NUL(V_NULL3, &nd.inc)))
+CALL(node_of, cadre_node_of(SYS, REF, NUL(V_NULL2, nd.buf), sizeof nd.buf))
+CALL(node_list, cadre_node_list(SYS, NUL(V_NULL2, nd.names), 2))
+CALL(node_monitor, cadre_node_monitor(SELF, true))
+CALL(node_behaviour, cadre_node_behaviour(SYS, NUL(V_NULL2, "ct"), NUL(V_NULL3, &leaver_beh)))
+CALL(spawn_on, cadre_spawn_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "b"), NULL, 0, 0, 9, &nd.req))
+CALL(whereis_on, cadre_whereis_on(SELF, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 9, &nd.req))
+CALL(whereis_wait, cadre_whereis_wait(SYS, NUL(V_NULL2, "n"), NUL(V_NULL3, "x"), 9, &nd.ref))
+CALL(node_wait, cadre_node_wait(SYS, NUL(V_NULL2, "n"), 10))
+CALL(node_serializer,
+     cadre_node_serializer(SYS, v == V_PLAIN ? reserved_type : 3, NUL(V_NULL2, contract_ser), NULL))
+CALL(node_stats_get, cadre_node_stats_get(SYS, NUL(V_NULL2, &nd.st)))
+CALL(node_event_read, cadre_node_event_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &nd.ev)))
+CALL(node_reply_read, cadre_node_reply_read(NUL(V_NULL1, &plain_msg), NUL(V_NULL2, &nd.rep)))
+
 /* ---- cadre/stats.h -------------------------------------------------------------------- */
-static int
-count_actor(void *ctx, const cadre_actor_info *info)
-{
-	(void)ctx, (void)info;
-	return 0;
-}
 CALL(system_has_actor_stats, NZ(cadre_system_has_actor_stats(SYS)))
 static int
 c_system_each_actor(FX)
@@ -701,6 +696,21 @@ static const struct row rows[] = {
         R(register, 0, EINV, EINV, NA, NOACT, NOACT, CLOSED, NA, NA, EINV),
         R(unregister, 0, EINV, EINV, NA, NA, NA, NOENT, NA, NA, EINV),
         R(whereis, 0, EINV, EINV, EINV, NA, NA, NOENT, NA, NA, EINV),
+        /* cadre/node.h: the fixture's systems are not nodes: ESTATE */
+        R(node_connect, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_self, 0, EINV, EINV, EINV, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_of, 0, EINV, EINV, NA, 0, 0, 0, NA, NA, 0),
+        R(node_list, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_monitor, F_ACTOR, EINV, NA, NA, NA, NA, NA, ESTATE, NA, ESTATE),
+        R(node_behaviour, 0, EINV, EINV, EINV, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(spawn_on, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, ESTATE),
+        R(whereis_on, F_ACTOR, EINV, EINV, EINV, NA, NA, NA, ESTATE, NA, ESTATE),
+        R(whereis_wait, 0, EINV, EINV, EINV, NA, NA, ESTATE, NA, ESTATE, ESTATE),
+        R(node_wait, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, ESTATE, ESTATE),
+        R(node_serializer, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, EINV),
+        R(node_stats_get, 0, EINV, EINV, NA, NA, NA, ESTATE, NA, NA, ESTATE),
+        R(node_event_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
+        R(node_reply_read, 0, EINV, EINV, NA, NA, NA, NA, NA, NA, EINV),
         /* cadre/stats.h: walks answer a count (0 here: >= 0); the fixture's
          * systems keep no per-actor counters */
         R(system_has_actor_stats, 0, 0, NA, NA, NA, NA, 0, NA, 0, 0),

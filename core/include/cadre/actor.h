@@ -58,17 +58,17 @@ typedef int64_t cadre_timeout;
 #define CADRE_NOWAIT ((cadre_timeout)0)
 
 /* ---- refs -------------------------------------------------------------- */
-
-/** A reference to an actor: a small value (system id, slot index and the
- * slot's generation), never a pointer. Copy it freely, across threads and
- * inside messages. A ref to a stopped actor, a forged ref or a ref of
- * another system is refused with CADRE_ENOACTOR; it never reaches the
- * memory of another actor. The all-zero ref is CADRE_REF_NONE. */
+/** A reference to an actor: a small value (system id, slot index, the
+ * slot's generation, the node), never a pointer. Copy it freely, across
+ * threads, inside messages and to other nodes. A ref to a stopped actor, a
+ * forged ref or a ref of another system is refused with CADRE_ENOACTOR (of
+ * a node that is down: CADRE_ENODE); it never reaches the memory of
+ * another actor. The all-zero ref is CADRE_REF_NONE. */
 typedef struct cadre_ref {
-	uint32_t sys;       /**< the system's id */
-	uint32_t index;     /**< the actor's slot */
-	uint32_t gen;       /**< the slot's generation (tells its lives apart) */
-	uint32_t reserved_; /**< zero */
+	uint32_t sys;   /**< the system's id */
+	uint32_t index; /**< the actor's slot */
+	uint32_t gen;   /**< the slot's generation (tells its lives apart) */
+	uint32_t node;  /**< its node's incarnation (cadre/node.h); 0: not a node */
 } cadre_ref;
 
 /** No actor: the all-zero ref. */
@@ -76,26 +76,24 @@ typedef struct cadre_ref {
 
 /**
  * Whether a and b refer to the same actor.
- *
  * @threads any thread
  * @blocks  no
  */
 static inline bool
 cadre_ref_is_equal(cadre_ref a, cadre_ref b)
 {
-	return a.sys == b.sys && a.index == b.index && a.gen == b.gen;
+	return a.sys == b.sys && a.index == b.index && a.gen == b.gen && a.node == b.node;
 }
 
 /**
  * Whether r is CADRE_REF_NONE.
- *
  * @threads any thread
  * @blocks  no
  */
 static inline bool
 cadre_ref_is_none(cadre_ref r)
 {
-	return r.sys == 0 && r.index == 0 && r.gen == 0;
+	return r.sys == 0 && r.index == 0 && r.gen == 0 && r.node == 0;
 }
 
 /* ---- the actor header, messages, behaviours ---------------------------- */
@@ -131,6 +129,8 @@ typedef enum cadre_exit_kind {
 	 *  Abnormal, like FAILURE: links, monitors and supervisors treat it
 	 *  as a failure. */
 	CADRE_EXIT_ERROR = 5,
+	/** its node went down (cadre/node.h); abnormal, like FAILURE */
+	CADRE_EXIT_NOCONNECTION = 6,
 } cadre_exit_kind;
 
 /** An exit reason: why an actor stopped, as its links and monitors see it. */
@@ -144,7 +144,7 @@ typedef struct cadre_exit {
 
 /**
  * Writes reason as text into buf, like snprintf: "normal", "shutdown",
- * "killed", "noproc", "failure(42)", "failure(42, \"detail\")",
+ * "killed", "noproc", "noconnection", "failure(42)", "failure(42, \"detail\")",
  * "error(CADRE_ENOMEM)", "normal(ignore)" (cadre_ignore's reason),
  * "shutdown(\"detail\")" (a detail is shown when present).
  *
@@ -347,6 +347,8 @@ typedef struct cadre_config {
 	 *  observe_path and metrics_address (cadre_system_new: CADRE_ESTATE).
 	 *  0: threads. */
 	uint64_t seed;
+	/** Non-NULL: the system is a node (cadre/node.h; copied). */
+	const struct cadre_node_config *node;
 } cadre_config;
 
 /**
@@ -562,7 +564,6 @@ CADRE_API int cadre_system_stats(const cadre_system *sys, int worker, cadre_stat
 /**
  * Spawns an actor. Its start callback runs first, on a worker, with arg
  * (which must stay valid until then).
- *
  * @param opts may be NULL (defaults)
  * @param out  receives the actor's ref
  * @threads any thread, including inside a callback
@@ -586,7 +587,6 @@ CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
  * the sender is the running actor; elsewhere it is none. FIFO per
  * sender-receiver pair. Types from 0xFFFF0000 up are reserved for Cadre's
  * own messages (CADRE_MSG_EXIT, CADRE_MSG_DOWN, ...): refused.
- *
  * @threads any thread, including callbacks
  * @blocks  no; never takes a lock
  * @payload copied before the call returns; data may be reused at once
@@ -594,8 +594,10 @@ CADRE_API int cadre_spawn(cadre_system *sys, const cadre_behaviour *beh,
  * @retval CADRE_EINVAL sys NULL, data NULL with size > 0, a reserved type
  * @retval CADRE_ETOOBIG size > max_message_size
  * @retval CADRE_ENOMEM out of memory
- * @retval CADRE_EFULL bounded mailbox full: not sent, not counted
+ * @retval CADRE_EFULL bounded mailbox full, or the queue to the actor's
+ *         node (cadre/node.h): not sent, not counted
  * @retval CADRE_ENOACTOR no such actor: counted as a dead letter
+ * @retval CADRE_ENODE the actor's node is down (cadre/node.h): a dead letter
  * @retval CADRE_ECLOSED the system is shut down: counted as a dead letter
  */
 CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
@@ -604,7 +606,6 @@ CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const v
 /**
  * Zero-copy send: hands over data and its destructor (no size limit but
  * UINT32_MAX: nothing is copied).
- *
  * @param dtor may be NULL (nothing to free)
  * @threads any thread, including callbacks
  * @blocks  no
@@ -616,8 +617,12 @@ CADRE_API int cadre_send(cadre_system *sys, cadre_ref to, uint32_t type, const v
  * @retval CADRE_EINVAL sys NULL, data NULL with size > 0, size >
  *         UINT32_MAX, a reserved type (>= 0xFFFF0000)
  * @retval CADRE_ENOMEM out of memory
- * @retval CADRE_EFULL bounded mailbox full: not sent, not counted
+ * @retval CADRE_EFULL bounded mailbox full, or the queue to the actor's
+ *         node: not sent, not counted
+ * @retval CADRE_ESERIAL to another node, and no serializer for the type
+ *         (cadre_node_serializer): not sent; the caller keeps data
  * @retval CADRE_ENOACTOR no such actor: counted as a dead letter
+ * @retval CADRE_ENODE the actor's node is down: a dead letter
  * @retval CADRE_ECLOSED the system is shut down: counted as a dead letter
  */
 CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, void *data,
@@ -636,7 +641,6 @@ CADRE_API int cadre_send_move(cadre_system *sys, cadre_ref to, uint32_t type, vo
  * This is the reply idiom: `return cadre_respond(self, msg, PONG, ...);`
  * (`return cadre_send(sys, msg->sender, ...)` would fail the replier when
  * the requester is not there).
- *
  * @param self  the replying actor (the one whose callback is running)
  * @param msg   the message replied to (its sender gets the reply)
  * @param type  the reply's type (not a reserved type, >= 0xFFFF0000)
@@ -666,12 +670,13 @@ CADRE_API int cadre_respond(cadre_actor *self, const cadre_msg *msg, uint32_t ty
  * Asks an actor to stop (reason CADRE_EXIT_SHUTDOWN). The request travels as
  * a system message, ahead of ordinary mail; messages queued behind it become
  * dead letters.
- *
  * @threads any thread
  * @blocks  no
  * @retval 0 asked (also if it is already stopping)
  * @retval CADRE_EINVAL sys NULL
  * @retval CADRE_ENOACTOR no such actor
+ * @retval CADRE_ENODE an actor of another node that is down (cadre/node.h)
+ * @retval CADRE_ENOMEM out of memory (an actor of another node)
  * @retval CADRE_ECLOSED the system is shut down
  */
 CADRE_API int cadre_stop_ref(cadre_system *sys, cadre_ref target);
@@ -679,7 +684,6 @@ CADRE_API int cadre_stop_ref(cadre_system *sys, cadre_ref target);
 /**
  * Stops self after the current callback returns, with reason
  * CADRE_EXIT_NORMAL. Messages still queued become dead letters.
- *
  * @threads self's callbacks
  * @blocks  no
  * @retval 0 self stops when the callback returns
@@ -695,7 +699,6 @@ CADRE_API int cadre_stop(cadre_actor *self);
  *   - otherwise NORMAL is ignored and any other reason stops the target.
  *
  * reason->detail must be a static string or NULL.
- *
  * @threads any thread
  * @blocks  no
  * @retval 0 sent
@@ -708,7 +711,6 @@ CADRE_API int cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_e
 
 /**
  * cadre_send_exit with reason KILLED.
- *
  * @threads any thread
  * @blocks  no
  * @retval 0 sent

@@ -48,12 +48,17 @@ typedef enum cadre_log_kind {
 	 *  is the receiver of the one that crossed the rate (`name` "?"). At
 	 *  most one such event a second. */
 	CADRE_LOG_DEAD_LETTERS = 3,
+	/** A node refused a connection, or was refused (cadre/node.h): `name`
+	 *  is the other node's name, or its address when unknown; `child_id`
+	 *  says why ("unknown key", "bad handshake"); `count` the refusals so
+	 *  far. At most one such event a second. */
+	CADRE_LOG_NODE_REFUSED = 4,
 } cadre_log_kind;
 
 /** How serious an event is (OTP's logger levels). */
 typedef enum cadre_log_level {
 	CADRE_LOG_LEVEL_ERROR = 0,   /**< actor failed, intensity reached */
-	CADRE_LOG_LEVEL_WARNING = 1, /**< dead-letter rate exceeded */
+	CADRE_LOG_LEVEL_WARNING = 1, /**< dead-letter rate exceeded, a node refused */
 	CADRE_LOG_LEVEL_INFO = 2,    /**< child restarted */
 } cadre_log_level;
 

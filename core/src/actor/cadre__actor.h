@@ -21,6 +21,15 @@ int cadre__stop_request(struct cadre__worker *w, struct cadre__actor *a);
 /* After the grace period: what its mailbox holds is dead-lettered (signals
  * answered), then it is freed. */
 void cadre__actor_reclaim(struct cadre__worker *w, struct cadre__actor *a);
+/* A spawn for another node (dist/), from any thread: beh started with arg,
+ * a block from cadre__remote_arg_new (the spawn takes it, even when it
+ * fails), linked before it can run to link_to (an actor of the other node)
+ * unless NONE. cadre_spawn's codes. */
+struct cadre_remote_arg;
+struct cadre_remote_arg *cadre__remote_arg_new(const void *data, size_t size);
+void cadre__remote_arg_free(void *arg);
+int cadre__spawn_remote(cadre_system *sys, const cadre_behaviour *beh, struct cadre_remote_arg *arg,
+                        cadre_ref link_to, cadre_ref *out);
 /* Stashed messages of a dying actor become dead letters (behave.c). */
 void cadre__stash_drop_all(struct cadre__worker *w, struct cadre__actor *a);
 

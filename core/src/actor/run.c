@@ -103,6 +103,8 @@ start(struct run *r)
 	if (a->beh->start != NULL)
 		r->rc = a->beh->start(cadre__user_of(a), arg);
 	a->flags &= (uint8_t)~CADRE__F_IN_START;
+	if (a->flags & CADRE__F_REMOTE_ARG)
+		cadre__remote_arg_free(arg);
 	if (r->rc != 0)
 		return FAILED;
 	if (a->state == CADRE__A_STOPPING)
@@ -335,6 +337,8 @@ cadre__actor_reclaim(struct cadre__worker *w, struct cadre__actor *a)
 		else
 			cadre__dead_letter(sys, w, to, (struct cadre__msg *)n, CADRE_ENOACTOR);
 	}
+	if (a->flags & CADRE__F_REMOTE_ARG)
+		cadre__remote_arg_free(a->start_arg); /* never started: NULL once it did */
 	cadre__free(a, cadre__actor_bytes(a->beh->size, sys->actor_stats));
 	/* Counted by the reclaiming worker (at shutdown, after the workers
 	 * are gone, the worker whose limbo held it). */

@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <cadre/node.h>
+
 #include "cadre__actor.h"
 
 #define SPAWN_FLAGS                                                               \
@@ -109,11 +111,20 @@ inherit_mail(struct cadre_system *sys, struct cadre__actor *a, const cadre_spawn
 	cadre__free(inherit, sizeof *inherit); /* consumed */
 }
 
+/* The extras of a spawn for another node (dist/: link_to != NULL). */
+static int
+remote_extras(struct cadre__actor *a, const cadre_ref *link_to)
+{
+	a->flags |= CADRE__F_REMOTE_ARG;
+	return cadre_ref_is_none(*link_to) ? 0 : cadre__link_at_spawn_remote(a, *link_to);
+}
+
 /* Allocates, numbers and publishes the actor; 0, CADRE_ENOMEM or
  * CADRE_ELIMIT. */
 static int
 spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behaviour *beh,
-          const cadre_spawn_opts *opts, void *arg, struct cadre__actor **out)
+          const cadre_spawn_opts *opts, void *arg, const cadre_ref *link_to,
+          struct cadre__actor **out)
 {
 	uint32_t flags = opts != NULL ? opts->flags : 0;
 	struct cadre__actor *a = actor_new(sys, beh, opts, flags, arg);
@@ -125,7 +136,8 @@ spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behavio
 		cadre__free(a, cadre__actor_bytes(beh->size, sys->actor_stats));
 		return rc;
 	}
-	if (actor_extras(w, a, opts, flags) != 0) {
+	if (actor_extras(w, a, opts, flags) != 0 ||
+	    (link_to != NULL && remote_extras(a, link_to) != 0)) {
 		cadre__ext_free(a);
 		cadre__slot_clear(&sys->table, a->index, a->gen);
 		cadre__slot_free(&sys->table, cache, a->index, a->gen);
@@ -151,9 +163,55 @@ spawn_one(struct cadre_system *sys, struct cadre__worker *w, const cadre_behavio
 	return 0;
 }
 
+/* cadre_remote_arg blocks (dist/): the struct, then the bytes. */
+struct cadre_remote_arg *
+cadre__remote_arg_new(const void *data, size_t size)
+{
+	cadre_remote_arg *r = cadre__alloc(sizeof *r + size);
+	if (r != NULL) {
+		r->data = size != 0 ? (const char *)(r + 1) : NULL;
+		r->size = size;
+		if (size != 0)
+			memcpy(r + 1, data, size);
+	}
+	return r;
+}
+
+void
+cadre__remote_arg_free(void *arg)
+{
+	cadre_remote_arg *r = arg;
+	if (r != NULL)
+		cadre__free(r, sizeof *r + r->size);
+}
+
+static int spawn_as(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts *opts,
+                    void *arg, const cadre_ref *link_to, cadre_ref *out);
+
 int
 cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts *opts, void *arg,
             cadre_ref *out)
+{
+	return spawn_as(sys, beh, opts, arg, NULL, out);
+}
+
+int
+cadre__spawn_remote(cadre_system *sys, const cadre_behaviour *beh, struct cadre_remote_arg *arg,
+                    cadre_ref link_to, cadre_ref *out)
+{
+	int rc = spawn_as(sys, beh, NULL, arg, &link_to, out);
+	if (rc != 0)
+		cadre__remote_arg_free(arg);
+	return rc;
+}
+
+/* cadre_spawn (link_to NULL), and a spawn for another node (dist/): the
+ * child owns arg (a cadre_remote_arg block, freed after start) and, if
+ * *link_to is not NONE, is linked to that actor of another node before it
+ * can run. */
+static int
+spawn_as(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opts *opts, void *arg,
+         const cadre_ref *link_to, cadre_ref *out)
 {
 	struct cadre__worker *w = sys != NULL ? cadre__my_worker(sys) : NULL;
 	int rc = check_args(sys, beh, opts, out, w);
@@ -167,7 +225,7 @@ cadre_spawn(cadre_system *sys, const cadre_behaviour *beh, const cadre_spawn_opt
 	if (cadre__load_sc_u32(&sys->closing)) /* the second half of that pair */
 		rc = CADRE_ECLOSED;
 	else
-		rc = spawn_one(sys, w, beh, opts, arg, &a);
+		rc = spawn_one(sys, w, beh, opts, arg, link_to, &a);
 	if (rc == 0)
 		*out = cadre__ref_of(sys, a);
 	/* Release: the spawn is counted before shutdown or an exiting worker

@@ -16,7 +16,7 @@ stop_running(struct cadre__actor *a, cadre_exit reason)
 int
 cadre_stop_with(cadre_actor *self, const cadre_exit *reason)
 {
-	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_ERROR)
+	if (self == NULL || reason == NULL || reason->kind > CADRE_EXIT_NOCONNECTION)
 		return CADRE_EINVAL;
 	struct cadre__actor *a = cadre__running(self);
 	if (a == NULL)
@@ -133,6 +133,8 @@ cadre_stop_ref(cadre_system *sys, cadre_ref target)
 	struct cadre__worker *w = cadre__my_worker(sys);
 	struct cadre__actor *a;
 	int rc = cadre__hold(sys, w, target, &a);
+	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, target))
+		return cadre__signal_stop_remote(sys, w, target); /* another node's */
 	if (rc != 0)
 		return rc;
 	rc = cadre__request_stop(sys, a);

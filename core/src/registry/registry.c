@@ -116,7 +116,7 @@ pack(cadre_ref r)
 static cadre_ref
 unpack(const struct cadre_system *sys, uint64_t v)
 {
-	return (cadre_ref){sys->table.id, (uint32_t)(v >> 32), (uint32_t)v, 0};
+	return (cadre_ref){sys->table.id, (uint32_t)(v >> 32), (uint32_t)v, sys->table.node};
 }
 
 static bool

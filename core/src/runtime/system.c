@@ -37,6 +37,7 @@
  * positive. docs/architecture.md ("Quiescence") has the argument.
  */
 #include <errno.h>
+#include <sys/random.h>
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +47,7 @@
 #include "cadre__io.h"
 #include "cadre__ioaux.h"
 #include "cadre__metrics.h"
+#include "cadre__dist.h"
 #include "cadre__observe.h"
 #include "cadre__registry.h"
 #include "cadre__runtime.h"
@@ -54,6 +56,18 @@
 
 /* Process-wide source of system ids (0 is never used: CADRE_REF_NONE). */
 static uint32_t next_system_id;
+
+/* A node's incarnation: random, never 0 (0 is "not a node"). */
+static uint32_t
+cadre__incarnation(void)
+{
+	uint32_t v = 0;
+	while (v == 0)
+		if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+			v = (uint32_t)(cadre__now_ns() ^ (cadre__now_ns() >> 32) ^
+			               (uint64_t)getpid());
+	return v;
+}
 
 /* The configuration, zero fields meaning the defaults. */
 static int
@@ -86,6 +100,8 @@ configure(struct cadre_system *sys, const cadre_config *cfg, unsigned n)
 	sys->start_ticks = cadre__ticks();
 	cadre__log_configure(sys, cfg);
 	sys->table.fresh_index = 1; /* index 0 is never used */
+	if (cfg->node != NULL)      /* a node: every ref carries its incarnation (cadre/node.h) */
+		sys->table.node = cadre__incarnation();
 	sys->hooks = cadre__actor_hooks;
 	return 0;
 }
@@ -126,12 +142,16 @@ start_endpoints(struct cadre_system *sys, const cadre_config *cfg)
 	int rc = 0;
 	/* The deterministic mode refuses I/O (cadre/sim.h): its endpoints too.
 	 * (Their start waits for the listener's actor, which no thread runs.) */
-	if (sys->sim != NULL && (cfg->observe_path != NULL || cfg->metrics_address != NULL))
+	if (sys->sim != NULL &&
+	    (cfg->observe_path != NULL || cfg->metrics_address != NULL || cfg->node != NULL))
 		return CADRE_ESTATE;
 	if (cfg->observe_path != NULL && (rc = cadre__observe_start(sys, cfg->observe_path)) != 0)
 		return rc;
-	if (cfg->metrics_address != NULL)
-		rc = cadre__metrics_start(sys, cfg->metrics_address);
+	if (cfg->metrics_address != NULL &&
+	    (rc = cadre__metrics_start(sys, cfg->metrics_address)) != 0)
+		return rc;
+	if (cfg->node != NULL)
+		rc = cadre__dist_start(sys, cfg->node);
 	return rc;
 }
 
@@ -362,7 +382,8 @@ cadre_system_shutdown(cadre_system *sys, cadre_timeout timeout)
 	while (cadre__spawning(sys) != 0)
 		sched_yield();
 	cadre__timers_stop(sys);
-	cadre__io_stop(sys); /* no I/O event is delivered from now on */
+	cadre__io_stop(sys);   /* no I/O event is delivered from now on */
+	cadre__dist_stop(sys); /* LEAVE to the peers; nothing from the network from now on */
 
 	/* 2. Ask every live actor to stop (SHUTDOWN; or KILLED if the deadline
 	 * has passed already). The walk holds actor pointers, so it is an
@@ -474,6 +495,7 @@ cadre_system_free(cadre_system *sys)
 	if (cadre_system_shutdown(sys, sys->shutdown_ms) != 0)
 		return; /* called on a worker: refusing beats freeing under it */
 	cadre__timers_free(sys);
+	cadre__dist_free(sys);
 	cadre__io_free(sys);
 	cadre__registry_free(sys);
 	cadre__sigs_free(sys);

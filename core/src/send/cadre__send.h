@@ -13,6 +13,18 @@
  * dead target frees the message uncounted (a timer whose target is gone is
  * not a dead letter), and a full bounded mailbox admits it beyond its
  * capacity whatever its policy, so it never fails with CADRE_EFULL. */
+/* From another node (dist/), on the dist thread. cadre__msg_for_remote: a
+ * message block from `sender` (an actor of that node): a copy of the
+ * payload (dtor NULL), or data handed over (dtor called exactly once, when
+ * handled or dead); NULL when out of memory (data still the caller's).
+ * cadre__deliver_remote: pushes m to the local actor `to` (never routed on
+ * to another node), counted sent here; 0, or the actor is gone, the system
+ * closing or its bounded mailbox full: m counted sent and dead-lettered
+ * here (CADRE_ENOACTOR, CADRE_ECLOSED, CADRE_EFULL). */
+struct cadre__msg *cadre__msg_for_remote(struct cadre_system *sys, cadre_ref sender, uint32_t type,
+                                         void *data, size_t size,
+                                         void (*dtor)(void *data, size_t size));
+int cadre__deliver_remote(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m);
 int cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const void *data,
                      size_t size, bool quiet);
 /* An I/O event (io/): cadre_send_move of a reserved type, for the I/O

@@ -189,10 +189,39 @@ push(struct cadre_system *sys, struct cadre__worker *w, struct cadre__actor *a, 
 	return 0;
 }
 
+/* deliver's lookup failed (rc): a ref of another node goes to dist (the
+ * hook), anything else is a dead letter (a timer's message, `quiet`, is
+ * freed uncounted). Out of line and cold, so that deliver's local path is
+ * what it was before nodes existed (inlined, the hook's branch cost
+ * counting a third of its rate: its registers and layout).
+ * For dist: CADRE_ESERIAL is returned like CADRE_EFULL (m the caller's),
+ * CADRE_ENODE like CADRE_ENOACTOR (m counted sent here and
+ * dead-lettered). A message dist takes is counted sent by the node whose
+ * mailbox takes it (cadre__deliver_remote), so that over the nodes the sum
+ * of sent is that of handled and dead letters. */
+static __attribute__((noinline, cold)) int
+deliver_failed(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
+               struct cadre__msg *m, bool quiet, int rc)
+{
+	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, to)) {
+		rc = sys->remote->post(sys, w, to, m, false);
+		if (rc != CADRE_ENODE)
+			return rc; /* 0: taken; EFULL, ESERIAL, ENOMEM: the caller's */
+	}
+	if (quiet) {
+		cadre__msg_free(m);
+	} else {
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, rc);
+	}
+	return rc;
+}
+
 /* Delivers m to `to`. Returns 0 (queued), CADRE_EFULL (not queued; the
  * caller still owns m) or CADRE_ENOACTOR / CADRE_ECLOSED (m was
  * dead-lettered and freed; with `quiet`, freed uncounted instead: a timer
- * whose target is gone is cancelled, not a dead letter). `quiet` is a
+ * whose target is gone is cancelled, not a dead letter). A ref of another
+ * node goes to dist (deliver_failed). `quiet` is a
  * timer's message: never refused by a full mailbox either (push). Always
  * inlined: with the trace's hook, gcc stopped inlining it into
  * cadre__send_copy, a call more on every send (counting ~5% slower). */
@@ -202,15 +231,8 @@ deliver(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct 
 {
 	struct cadre__actor *a;
 	int rc = cadre__hold(sys, w, to, &a);
-	if (rc != 0) {
-		if (quiet) {
-			cadre__msg_free(m);
-		} else {
-			count_sent(sys, w);
-			cadre__dead_letter(sys, w, to, m, rc);
-		}
-		return rc;
-	}
+	if (rc != 0)
+		return deliver_failed(sys, w, to, m, quiet, rc);
 	/* Before the push: once pushed, m may be received (and freed) at once. */
 	CADRE__TRACE(sys, w, CADRE__TEV_SEND, CADRE__TRACE_REF(a->index, a->gen), (uintptr_t)m);
 	rc = push(sys, w, a, to, m, quiet);
@@ -265,7 +287,7 @@ cadre__send_copy(struct cadre_system *sys, cadre_ref to, uint32_t type, const vo
 	if (quiet)
 		m->flags = CADRE__MSGF_TIMER;
 	int rc = deliver(sys, w, to, m, quiet);
-	if (rc == CADRE_EFULL)
+	if (rc == CADRE_EFULL || rc == CADRE_ENOMEM) /* (ENOMEM: dist's, for another node) */
 		cadre__msg_release(m);
 	return rc;
 }
@@ -288,6 +310,10 @@ cadre__respond_reserved(cadre_system *sys, cadre_ref to, uint32_t type, const vo
 	if (m == NULL)
 		return CADRE_ENOMEM;
 	int rc = deliver(sys, w, to, m, false);
+	if (rc == CADRE_ENOMEM) { /* dist's, for another node: ours, not the requester's */
+		cadre__msg_release(m);
+		return rc;
+	}
 	if (rc == CADRE_EFULL) {
 		count_sent(sys, w);
 		cadre__dead_letter(sys, w, to, m, CADRE_EFULL);
@@ -334,7 +360,7 @@ cadre__send_move_reserved(cadre_system *sys, cadre_ref to, uint32_t type, void *
 	m->data = data;
 	m->dtor = dtor;
 	int rc = deliver(sys, w, to, m, false);
-	if (rc == CADRE_EFULL) {
+	if (rc == CADRE_EFULL || rc == CADRE_ESERIAL || rc == CADRE_ENOMEM) {
 		m->dtor = NULL; /* the caller keeps data */
 		cadre__msg_free(m);
 	}
@@ -393,4 +419,43 @@ cadre__request_stop(struct cadre_system *sys, struct cadre__actor *a)
 	if (cadre__mb_push_system(&a->mb, &a->stop_node) == 1)
 		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
 	return 0;
+}
+
+/* ---- from another node (dist/) --------------------------------------------- */
+int
+cadre__deliver_remote(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m)
+{
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a); /* a local actor only: never routed on */
+	if (rc == 0) {
+		CADRE__TRACE(sys, w, CADRE__TEV_SEND, CADRE__TRACE_REF(a->index, a->gen),
+		             (uintptr_t)m);
+		rc = push(sys, w, a, to, m, false);
+		cadre__leave(sys, w);
+	}
+	if (rc != 0) { /* gone, closing, or a full bounded mailbox: dead here */
+		count_sent(sys, w);
+		cadre__dead_letter(sys, w, to, m, rc);
+	}
+	return rc;
+}
+
+struct cadre__msg *
+cadre__msg_for_remote(struct cadre_system *sys, cadre_ref sender, uint32_t type, void *data,
+                      size_t size, void (*dtor)(void *data, size_t size))
+{
+	struct cadre__worker *w = cadre__my_worker(sys);
+	struct cadre__msg *m;
+	if (dtor == NULL) {
+		m = msg_copy(sys, w, type, data, size);
+	} else if ((m = cadre__msg_alloc(sizeof *m)) != NULL) {
+		msg_header(m, sys, w, type, size);
+		m->kind = CADRE__MSG_MOVED;
+		m->data = data;
+		m->dtor = dtor;
+	}
+	if (m != NULL)
+		m->sender = sender;
+	return m;
 }

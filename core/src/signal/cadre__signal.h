@@ -18,6 +18,9 @@ enum {
 	CADRE__SIG_DOWN = 0xFFFFFF06u,      /* cadre_down_msg */
 	CADRE__SIG_STARTED = 0xFFFFFF07u,   /* cadre_started_msg */
 	CADRE__SIG_MUTE = 0xFFFFFF08u,      /* struct cadre__sig_ref: the sender muted itself */
+	/* cadre_stop_ref of an actor of another node: only ever handed to
+	 * the hook (dist/ sends a STOP frame), never pushed into a mailbox. */
+	CADRE__SIG_STOP = 0xFFFFFF09u, /* struct cadre__sig_ref */
 };
 struct cadre__sig_exit {
 	cadre_ref from;
@@ -37,6 +40,23 @@ int cadre__signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref t
                   const void *payload, size_t size);
 /* At spawn: the links and notices the flags ask for. */
 int cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, uint32_t flags);
+/* At spawn, before child can run: links it to partner, an actor of another
+ * node (its side only: the partner's node records its own); the partner is
+ * its parent. 0 or CADRE_ENOMEM (nothing kept). */
+int cadre__link_at_spawn_remote(struct cadre__actor *child, cadre_ref partner);
+/* From another node (dist/), on any thread. A block with room for any
+ * signal (dist keeps a LINK's or MONITOR's as the promise). */
+struct cadre__msg *cadre__signal_block(void);
+/* Pushes the signal block m to the local actor `to` (sender NONE): 0, or
+ * CADRE_ENOACTOR / CADRE_ECLOSED with m still the caller's. */
+int cadre__signal_post_block(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m);
+/* A new block of `type` with payload, posted with cadre__signal_post_block:
+ * 0, CADRE_ENOACTOR, CADRE_ECLOSED, CADRE_ENOMEM, CADRE_EINVAL (too big). */
+/* cadre_stop_ref for `to`, an actor of another node (cadre__ref_remote): a
+ * STOP through the hook. 0, CADRE_ENODE, CADRE_ECLOSED, CADRE_ENOMEM. */
+int cadre__signal_stop_remote(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to);
+int cadre__signal_from_remote(struct cadre_system *sys, cadre_ref to, uint32_t type,
+                              const void *payload, size_t size);
 void cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a);
 /* Handles a signal taken from a's system lane; returns a run result:
  * CADRE__RUN_AGAIN to go on, CADRE__RUN_DEAD if it stopped the actor. */

@@ -135,6 +135,21 @@ down_fill(struct cadre__msg *m, uint64_t monitor, cadre_ref actor, const cadre_e
 	sig_fill(m, CADRE__SIG_DOWN, &d, sizeof d);
 }
 
+/* Pushes the signal m into the lane of the local actor `to`: 0, or
+ * CADRE_ENOACTOR / CADRE_ECLOSED with m still the caller's. */
+static int
+push_signal(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct cadre__msg *m)
+{
+	struct cadre__actor *a;
+	int rc = cadre__hold(sys, w, to, &a);
+	if (rc != 0)
+		return rc;
+	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
+		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
+	cadre__leave(sys, w);
+	return 0;
+}
+
 /* Pushes the signal m to `to`, from the running actor if any, after the
  * mail it sent before. 0, or CADRE_ENOACTOR / CADRE_ECLOSED: m is still the
  * caller's. */
@@ -145,14 +160,48 @@ sig_post(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to, struct
 	m->sender = self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE;
 	if (w != NULL)
 		cadre__outbox_flush(sys, w); /* mail sent before the signal goes first */
-	struct cadre__actor *a;
-	int rc = cadre__hold(sys, w, to, &a);
+	int rc = push_signal(sys, w, to, m);
+	if (rc == CADRE_ENOACTOR && cadre__ref_remote(sys, to))
+		return sys->remote->post(sys, w, to, m, true); /* another node's: dist */
+	return rc;
+}
+
+/* ---- from another node (dist/) -------------------------------------------------- */
+int
+cadre__signal_post_block(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m)
+{
+	m->sender = CADRE_REF_NONE;
+	return push_signal(sys, cadre__my_worker(sys), to, m);
+}
+
+int
+cadre__signal_from_remote(struct cadre_system *sys, cadre_ref to, uint32_t type,
+                          const void *payload, size_t size)
+{
+	if (size > sizeof(union sig_payload))
+		return CADRE_EINVAL;
+	struct cadre__msg *m = sig_block();
+	if (m == NULL)
+		return CADRE_ENOMEM;
+	sig_fill(m, type, payload, size);
+	int rc = cadre__signal_post_block(sys, to, m);
 	if (rc != 0)
-		return rc;
-	if (cadre__mb_push_system(&a->mb, &m->node) == 1)
-		cadre__schedule(sys, a, CADRE__SCHED_WOKEN);
-	cadre__leave(sys, w);
-	return 0;
+		cadre__msg_release(m);
+	return rc;
+}
+
+int
+cadre__signal_stop_remote(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to)
+{
+	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
+	struct cadre__sig_ref s = {self != NULL ? cadre__ref_of(sys, self) : CADRE_REF_NONE, 0};
+	return cadre__signal(sys, w, to, CADRE__SIG_STOP, &s, sizeof s);
+}
+
+struct cadre__msg *
+cadre__signal_block(void)
+{
+	return sig_block();
 }
 
 /* Posts m, or releases it when nobody is there to take it. */
@@ -384,7 +433,7 @@ cadre_send_exit(cadre_system *sys, cadre_ref target, const cadre_exit *reason)
 {
 	if (sys == NULL || reason == NULL)
 		return CADRE_EINVAL;
-	if (reason->kind > CADRE_EXIT_ERROR)
+	if (reason->kind > CADRE_EXIT_NOCONNECTION)
 		return CADRE_EINVAL;
 	struct cadre__worker *w = cadre__my_worker(sys);
 	struct cadre__actor *self = w != NULL ? cadre__tls_actor : NULL;
@@ -436,6 +485,19 @@ cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, uint3
 	sig_release(x->started); /* the rest of x goes with the failed spawn */
 	x->started = NULL;
 	return CADRE_ENOMEM;
+}
+
+int
+cadre__link_at_spawn_remote(struct cadre__actor *child, cadre_ref partner)
+{
+	struct cadre__ext *x = cadre__ext_of(child, true);
+	struct cadre__msg *up = x != NULL ? sig_block() : NULL;
+	if (up == NULL || add_link(child, partner, up) != 1) {
+		sig_release(up);
+		return CADRE_ENOMEM;
+	}
+	x->parent = partner;
+	return 0;
 }
 
 void

@@ -295,7 +295,41 @@ struct cadre_system {
 	 * message path (cadre__schedule), so on a line of its own that is
 	 * never written (the dead-letter fields above are). */
 	struct cadre__sim *sim CADRE__ALIGNED;
+	/* Distribution (dist/, cadre/node.h): the hook that routes a ref of
+	 * another node, and dist's state; both NULL when the system is not a
+	 * node. Set once, before the system is returned; read only after a
+	 * local lookup failed (deliver, sig_post), never on the local path. */
+	const struct cadre__remote *remote;
+	void *dist;
 };
+
+/* ---- distribution's hook ----------------------------------------------------
+ * dist/ routes what core cannot deliver locally: a message or a signal for
+ * a ref whose node word is another node's. post is called on any thread (a
+ * worker, or an outside thread), not holding the system, and
+ *   returns 0: m taken (an ordinary message is counted sent by the caller);
+ *   CADRE_ENODE: the node is down or unknown; m still the caller's (an
+ *     ordinary message is counted sent and dead-lettered with that why; a
+ *     signal is released);
+ *   CADRE_EFULL: the peer's queue is full (ordinary messages only): not
+ *     sent, not counted, m the caller's;
+ *   CADRE_ESERIAL: a moved payload with no serializer for its type: as
+ *     EFULL;
+ *   CADRE_ENOMEM: no memory for the frame: as EFULL.
+ * A LINK or MONITOR signal is always taken: dist keeps its block as the
+ * promise (the EXIT or DOWN owed to the sender if the node goes down). */
+struct cadre__msg;
+struct cadre__remote {
+	int (*post)(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
+	            struct cadre__msg *m, bool sig);
+};
+
+/* Whether `to` names an actor of another node that dist may route. */
+static inline bool
+cadre__ref_remote(const struct cadre_system *sys, cadre_ref to)
+{
+	return to.node != sys->table.node && sys->remote != NULL;
+}
 
 /* The worker the calling thread is, or NULL; and the actor it is running. */
 extern __attribute__((

@@ -37,8 +37,8 @@ put(char *buf, size_t size, int *len, const char *fmt, ...)
 		*len += n;
 }
 
-static const char *const kind_names[] = {"normal",  "shutdown", "killed",
-                                         "failure", "noproc",   "error"};
+static const char *const kind_names[] = {"normal", "shutdown", "killed",      "failure",
+                                         "noproc", "error",    "noconnection"};
 
 static void
 put_exit(char *buf, size_t size, int *len, const cadre_exit *r)
@@ -47,7 +47,7 @@ put_exit(char *buf, size_t size, int *len, const cadre_exit *r)
 		put(buf, size, len, "normal(ignore)");
 		return;
 	}
-	if ((unsigned)r->kind > CADRE_EXIT_ERROR) {
+	if ((unsigned)r->kind > CADRE_EXIT_NOCONNECTION) {
 		put(buf, size, len, "unknown(%d)", (int)r->kind);
 		return;
 	}
@@ -95,7 +95,7 @@ or_str(const char *s, const char *dflt)
 int
 cadre_log_format(const cadre_log_event *ev, char *buf, size_t size)
 {
-	if (ev == NULL || (unsigned)ev->kind > CADRE_LOG_DEAD_LETTERS || (buf == NULL && size > 0))
+	if (ev == NULL || (unsigned)ev->kind > CADRE_LOG_NODE_REFUSED || (buf == NULL && size > 0))
 		return CADRE_EINVAL;
 	int len = 0;
 	if (size > 0)
@@ -133,6 +133,10 @@ cadre_log_format(const cadre_log_event *ev, char *buf, size_t size)
 		put_ref(buf, size, &len, ev->actor);
 		put(buf, size, &len, ")");
 		break;
+	case CADRE_LOG_NODE_REFUSED:
+		put(buf, size, &len, "cadre: node connection refused: %s (%s; %llu so far)", name,
+		    id, (unsigned long long)ev->count);
+		break;
 	}
 	return len;
 }
@@ -169,7 +173,7 @@ cadre__log(struct cadre_system *sys, const cadre_log_event *ev)
 int
 cadre_system_log(cadre_system *sys, const cadre_log_event *ev)
 {
-	if (sys == NULL || ev == NULL || (unsigned)ev->kind > CADRE_LOG_DEAD_LETTERS)
+	if (sys == NULL || ev == NULL || (unsigned)ev->kind > CADRE_LOG_NODE_REFUSED)
 		return CADRE_EINVAL;
 	cadre_log_event e = *ev;
 	e.system = sys;

@@ -174,12 +174,12 @@ begin(struct out *o, const char *ph, const char *name, uint64_t tid, uint64_t ts
 static void
 put_exit(struct out *o, uint64_t payload)
 {
-	static const char *const kinds[] = {"normal",  "shutdown", "killed",
-	                                    "failure", "noproc",   "error"};
+	static const char *const kinds[] = {"normal", "shutdown", "killed",      "failure",
+	                                    "noproc", "error",    "noconnection"};
 	unsigned kind = (unsigned)(payload >> 32) & 0xFFFF;
 	int code = (int)(uint32_t)payload;
 	put(o, "\"");
-	put(o, kind < 6 ? kinds[kind] : "?");
+	put(o, kind < 7 ? kinds[kind] : "?");
 	if (kind == CADRE_EXIT_FAILURE) {
 		put(o, "(");
 		put_i64(o, code);

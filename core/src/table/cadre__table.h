@@ -51,6 +51,7 @@ enum {
 	CADRE__F_KEEP_MAIL = 4,     /* leftover mail goes to the parent at death */
 	CADRE__F_REPLAY = 8,        /* unstashed messages wait in ext->replay */
 	CADRE__F_IN_START = 16,     /* its start callback is running (cadre_started_later) */
+	CADRE__F_REMOTE_ARG = 32,   /* start_arg is a cadre_remote_arg block, freed after start */
 };
 
 _Static_assert(sizeof(struct cadre__actor) == 96, "per-actor overhead stays at 96 bytes");
@@ -204,6 +205,7 @@ struct cadre__mag {
 /* A system's table. */
 struct cadre__table {
 	uint32_t id;                         /* the system's id, in every ref */
+	uint32_t node;                       /* the node word of every ref (0: not a node) */
 	void **dir[CADRE__DIR_PAGES];        /* pages of slots, published once */
 	uint64_t fresh_index CADRE__ALIGNED; /* next never-used slot index */
 	uint64_t free_head;                  /* global free slot stack: tag << 32 | index+1 */
@@ -252,7 +254,7 @@ void cadre__table_fini(struct cadre__table *t);
 static inline cadre_ref
 cadre__table_ref(const struct cadre__table *t, const struct cadre__actor *a)
 {
-	return (cadre_ref){t->id, a->index, a->gen, 0};
+	return (cadre_ref){t->id, a->index, a->gen, t->node};
 }
 
 #endif /* CADRE__TABLE_H */

@@ -73,7 +73,8 @@ slot_at(struct cadre__table *t, uint32_t index)
 struct cadre__actor *
 cadre__table_get(struct cadre__table *t, cadre_ref ref)
 {
-	if (ref.sys != t->id || ref.index == 0 || ref.index > CADRE__MAX_ACTORS)
+	if (ref.sys != t->id || ref.node != t->node || ref.index == 0 ||
+	    ref.index > CADRE__MAX_ACTORS)
 		return NULL;
 	void **slot = slot_at(t, ref.index);
 	if (slot == NULL)

@@ -45,7 +45,9 @@ extern "C" {
 	X(EADDR, -18, "address does not parse or does not resolve")               \
 	X(ECONNREFUSED, -19, "connection refused")                                \
 	X(ECONNRESET, -20, "connection reset by peer")                            \
-	X(ELIMIT, -21, "a system limit is reached (the actor table is full)")
+	X(ELIMIT, -21, "a system limit is reached (the actor table is full)")     \
+	X(ENODE, -22, "the actor's node is down or unknown")                      \
+	X(ESERIAL, -23, "a moved payload cannot cross nodes without a serializer")
 
 /**
  * The codes: CADRE_OK and CADRE_<NAME> = value for each row of
@@ -113,6 +115,14 @@ enum cadre_errno {
  * A fixed limit of the system is reached: a spawn with the actor table
  * full (268,435,455 live actors). Nothing was changed; spawns succeed
  * again once actors stop. */
+/** @var CADRE_ENODE
+ * The ref names an actor of another node (cadre/node.h) that is down, not
+ * connected, or an old incarnation of it. A send is counted as a dead
+ * letter. */
+/** @var CADRE_ESERIAL
+ * A moved payload (cadre_send_move) to an actor of another node, and no
+ * serializer is registered for its type (cadre_node_serializer): not
+ * sent; the caller keeps the payload. */
 
 /**
  * A human-readable message for a code; "unknown error" for anything else.

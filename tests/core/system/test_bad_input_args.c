@@ -265,8 +265,9 @@ mailbox_corners(void)
 	CHECK(strcmp(cadre_err_name(INT_MAX), "CADRE_UNKNOWN") == 0);
 	CHECK(strcmp(cadre_strerror(INT_MIN), "unknown error") == 0);
 	CHECK(strcmp(cadre_strerror(INT_MAX), "unknown error") == 0);
-	CHECK(strcmp(cadre_err_name(CADRE_ELIMIT - 1), "CADRE_UNKNOWN") == 0);
+	CHECK(strcmp(cadre_err_name(CADRE_ESERIAL - 1), "CADRE_UNKNOWN") == 0);
 	CHECK(strcmp(cadre_err_name(CADRE_ELIMIT), "CADRE_ELIMIT") == 0);
+	CHECK(strcmp(cadre_err_name(CADRE_ESERIAL), "CADRE_ESERIAL") == 0);
 	CHECK(strcmp(cadre_strerror(CADRE_ELIMIT), "unknown error") != 0);
 	CHECK(strcmp(cadre_err_name(CADRE_EWOULDBLOCK), "CADRE_EWOULDBLOCK") == 0);
 	CHECK(strcmp(cadre_err_name(CADRE_ESTATE), "CADRE_ESTATE") == 0);
