@@ -204,7 +204,8 @@ post_msg(struct cadre__dist *d, struct cadre__dpeer *p, cadre_ref to, struct cad
 		return CADRE_ENODE;
 	/* Relaxed: a bound, not a hand-off; the count above decides. */
 	if (cadre__load_rlx_u32(&p->queued) > d->queue_max) {
-		cadre__faa_acqrel_u32(&p->queued, (uint32_t)-1);
+		cadre__faa_acqrel_u32(&p->queued,
+		                      (uint32_t)-1); /* acq_rel: undoes ours, as the pop's */
 		cadre__dstat(&d->st.overflows, 1);
 		return CADRE_EFULL;
 	}
@@ -379,6 +380,24 @@ cadre__dist_self(cadre_actor *self, struct cadre__dist **d, cadre_ref *me)
 	return 0;
 }
 
+/* A request record for f (asked by `asker`, or waited for by wt), sent to
+ * node: 0 (f->id is its id) or request's codes, CADRE_ENOMEM. */
+static int
+new_request(struct cadre__dist *d, const char *node, struct cadre__frame *f, cadre_ref asker,
+            bool link, struct cadre__dwaiter *wt, int64_t timeout_ms)
+{
+	struct cadre__dreq *r = cadre__alloc_zero(sizeof *r);
+	if (r == NULL)
+		return CADRE_ENOMEM;
+	r->asker = asker;
+	r->link = link;
+	r->waiter = wt;
+	int rc = request(d, node, f, r, timeout_ms);
+	if (rc != 0)
+		cadre__free(r, sizeof *r);
+	return rc;
+}
+
 int
 cadre_spawn_on(cadre_actor *self, const char *node, const char *behaviour, const void *arg,
                size_t size, uint32_t flags, int64_t timeout_ms, uint64_t *req)
@@ -394,22 +413,14 @@ cadre_spawn_on(cadre_actor *self, const char *node, const char *behaviour, const
 	size_t blen = strnlen(behaviour, CADRE_NODE_NAME_MAX + 1);
 	if (!cadre__dist_name_ok(behaviour, blen) || size > d->sys->max_msg)
 		return CADRE_EINVAL;
-	struct cadre__dreq *r = cadre__alloc_zero(sizeof *r);
-	if (r == NULL)
-		return CADRE_ENOMEM;
-	r->asker = me;
-	r->link = (flags & CADRE_SPAWN_LINK) != 0;
-	struct cadre__frame f = {.kind = CADRE__W_SPAWN, .from = me, .linked = r->link};
+	bool link = (flags & CADRE_SPAWN_LINK) != 0;
+	struct cadre__frame f = {.kind = CADRE__W_SPAWN, .from = me, .linked = link};
 	f.name = (struct cadre__wire_str){behaviour, (uint8_t)blen};
 	f.payload = arg;
 	f.size = (uint32_t)size;
-	rc = request(d, node, &f, r, timeout_ms);
-	if (rc != 0) {
-		cadre__free(r, sizeof *r);
-		return rc;
-	}
-	*req = f.id;
-	return 0;
+	if ((rc = new_request(d, node, &f, me, link, NULL, timeout_ms)) == 0)
+		*req = f.id;
+	return rc;
 }
 
 static int
@@ -437,17 +448,9 @@ cadre_whereis_on(cadre_actor *self, const char *node, const char *name, int64_t 
 	struct cadre__frame f;
 	if (whereis_frame(name, me, &f) != 0)
 		return CADRE_EINVAL;
-	struct cadre__dreq *r = cadre__alloc_zero(sizeof *r);
-	if (r == NULL)
-		return CADRE_ENOMEM;
-	r->asker = me;
-	rc = request(d, node, &f, r, timeout_ms);
-	if (rc != 0) {
-		cadre__free(r, sizeof *r);
-		return rc;
-	}
-	*req = f.id;
-	return 0;
+	if ((rc = new_request(d, node, &f, me, false, NULL, timeout_ms)) == 0)
+		*req = f.id;
+	return rc;
 }
 
 int
@@ -465,14 +468,7 @@ cadre_whereis_wait(cadre_system *sys, const char *node, const char *name, int64_
 	struct cadre__dwaiter wt = {.done = false};
 	pthread_mutex_init(&wt.mu, NULL);
 	pthread_cond_init(&wt.cv, NULL);
-	struct cadre__dreq *r = cadre__alloc_zero(sizeof *r);
-	int rc = r == NULL ? CADRE_ENOMEM : 0;
-	if (rc == 0) {
-		r->waiter = &wt;
-		rc = request(d, node, &f, r, timeout_ms);
-		if (rc != 0)
-			cadre__free(r, sizeof *r);
-	}
+	int rc = new_request(d, node, &f, CADRE_REF_NONE, false, &wt, timeout_ms);
 	if (rc == 0) {
 		/* The dist thread answers every request: by its REPLY, its
 		 * deadline, its peer's down, or the node's stop. */
