@@ -44,17 +44,17 @@ int cadre__links_at_spawn(struct cadre__worker *w, struct cadre__actor *child, u
  * node (its side only: the partner's node records its own); the partner is
  * its parent. 0 or CADRE_ENOMEM (nothing kept). */
 int cadre__link_at_spawn_remote(struct cadre__actor *child, cadre_ref partner);
-/* From another node (dist/), on any thread. A block with room for any
- * signal (dist keeps a LINK's or MONITOR's as the promise). */
-struct cadre__msg *cadre__signal_block(void);
-/* Pushes the signal block m to the local actor `to` (sender NONE): 0, or
- * CADRE_ENOACTOR / CADRE_ECLOSED with m still the caller's. */
-int cadre__signal_post_block(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m);
-/* A new block of `type` with payload, posted with cadre__signal_post_block:
- * 0, CADRE_ENOACTOR, CADRE_ECLOSED, CADRE_ENOMEM, CADRE_EINVAL (too big). */
 /* cadre_stop_ref for `to`, an actor of another node (cadre__ref_remote): a
  * STOP through the hook. 0, CADRE_ENODE, CADRE_ECLOSED, CADRE_ENOMEM. */
 int cadre__signal_stop_remote(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to);
+/* From another node (dist/), on any thread.
+ * cadre__signal_post_block: pushes the signal block m to the local actor
+ * `to` (sender NONE): 0, or CADRE_ENOACTOR / CADRE_ECLOSED with m still the
+ * caller's (dist refills a kept LINK or MONITOR block as EXIT or DOWN).
+ * cadre__signal_from_remote: a new block of `type` with payload, with room
+ * for any signal, posted so: 0, CADRE_ENOACTOR, CADRE_ECLOSED, CADRE_ENOMEM,
+ * CADRE_EINVAL (too big). */
+int cadre__signal_post_block(struct cadre_system *sys, cadre_ref to, struct cadre__msg *m);
 int cadre__signal_from_remote(struct cadre_system *sys, cadre_ref to, uint32_t type,
                               const void *payload, size_t size);
 void cadre__notify_started(struct cadre__worker *w, struct cadre__actor *a);

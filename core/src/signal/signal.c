@@ -198,12 +198,6 @@ cadre__signal_stop_remote(struct cadre_system *sys, struct cadre__worker *w, cad
 	return cadre__signal(sys, w, to, CADRE__SIG_STOP, &s, sizeof s);
 }
 
-struct cadre__msg *
-cadre__signal_block(void)
-{
-	return sig_block();
-}
-
 /* Posts m, or releases it when nobody is there to take it. */
 static void
 sig_post_or_release(struct cadre_system *sys, struct cadre__worker *w, cadre_ref to,
