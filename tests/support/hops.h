@@ -6,8 +6,12 @@
  * actor, and waits, at most 60 s, until every token has arrived and the
  * system is quiescent. It checks that every message was handled exactly
  * once (sys must be fresh: the counts are the system's) and leaves the
- * system's counters in *st. Used by test_governor (dormant workers under
- * load) and test_mute_cycle (backpressure cannot deadlock). */
+ * system's counters in *st. With hops_chaff set, each hop also sends a
+ * message of chaff to another random actor, which drops it: a hopper then
+ * sends two messages for each one it handles, so backpressure may mute it
+ * (it mutes only actors whose run sent more than it handled). Used by
+ * test_governor (dormant workers under load) and test_mute_cycle
+ * (backpressure cannot deadlock). */
 #ifndef CADRE_TEST_HOPS_H
 #define CADRE_TEST_HOPS_H
 
@@ -21,9 +25,11 @@
 
 #define HOPS_ACTORS 64
 #define HOPS_M_HOP 1u
+#define HOPS_M_CHAFF 2u
 
 static cadre_ref hops_ring[HOPS_ACTORS];
 static uint64_t hops_done;
+static bool hops_chaff; /* set before hops_run */
 
 struct hopper {
 	cadre_actor base;
@@ -42,6 +48,8 @@ hopper_receive(cadre_actor *self, const cadre_msg *m)
 {
 	struct hopper *h = (struct hopper *)self;
 	uint32_t left;
+	if (m->type == HOPS_M_CHAFF)
+		return 0;
 	CHECK_EQ(m->size, sizeof left);
 	memcpy(&left, m->data, sizeof left);
 	if (left == 0) {
@@ -52,6 +60,10 @@ hopper_receive(cadre_actor *self, const cadre_msg *m)
 	h->rng = h->rng * 6364136223846793005ull + 1442695040888963407ull;
 	cadre_ref to = hops_ring[(h->rng >> 33) % HOPS_ACTORS];
 	CHECK_EQ(cadre_send(cadre_actor_system(self), to, HOPS_M_HOP, &left, sizeof left), 0);
+	if (hops_chaff) {
+		cadre_ref other = hops_ring[(h->rng >> 17) % HOPS_ACTORS];
+		CHECK_EQ(cadre_send(cadre_actor_system(self), other, HOPS_M_CHAFF, NULL, 0), 0);
+	}
 	return 0;
 }
 
@@ -81,7 +93,8 @@ hops_run(cadre_system *sys, long tokens, uint32_t hops, cadre_stats *st)
 	}
 	CHECK_EQ(cadre_system_await_quiescent(sys, 10000), 0);
 	CHECK_EQ(cadre_system_stats(sys, -1, st), 0);
-	CHECK_EQ(st->handled, (uint64_t)tokens * (hops + 1));
+	uint64_t chaff = hops_chaff ? (uint64_t)tokens * hops : 0;
+	CHECK_EQ(st->handled, (uint64_t)tokens * (hops + 1) + chaff);
 	CHECK_EQ(st->sent, st->handled);
 	CHECK_EQ(st->dead_letters, 0);
 }

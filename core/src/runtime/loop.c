@@ -43,6 +43,7 @@ cadre__run_one(struct cadre__worker *w, struct cadre__actor *a)
 		handled = w->st.handled; /* own counter */
 		cadre__trace_put(w->sys, tr, CADRE__TEV_RUN_BEGIN, ref, (uintptr_t)a->beh->name);
 	}
+	uint64_t sent0 = w->st.sent, handled0 = w->st.handled; /* own counters: see mute below */
 	/* Relaxed: a walk's hint of the running actor (cadre/stats.h). */
 	cadre__store_rlx_ptr((void **)&w->current, a);
 	int r = cadre__actor_run(w, a);
@@ -55,8 +56,14 @@ cadre__run_one(struct cadre__worker *w, struct cadre__actor *a)
 	bool muted = false;
 	if (w->mute_pending) {
 		w->mute_pending = false;
-		/* muted: it leaves the run queues until its receiver copes */
-		muted = r == CADRE__RUN_AGAIN && cadre__mute(w, a);
+		/* muted: it leaves the run queues until its receiver copes. Only
+		 * a run that sent more than it handled mutes its actor: muting
+		 * one that forwards (a message out for each one in) lowers
+		 * nothing in flight, its mail waits in its own mailbox instead,
+		 * and it stops draining (docs/architecture.md, "Bounded
+		 * mailboxes and backpressure"). */
+		muted = r == CADRE__RUN_AGAIN && w->st.sent - sent0 > w->st.handled - handled0 &&
+		        cadre__mute(w, a);
 	}
 	if (r == CADRE__RUN_AGAIN && !muted) /* a muted one: its receiver requeues it */
 		cadre__sched_requeue(w, a);

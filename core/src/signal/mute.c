@@ -10,8 +10,9 @@
  * actor that sends to an overloaded one, and is not overloaded itself (an
  * overloaded actor is never muted, so it always drains; and a muted actor
  * never holds an unhandled MUTE, see cadre__mute: together they keep muting
- * free of deadlock), is muted at the end of its run if it still
- * has mail: instead of being requeued it sends a MUTE signal to the
+ * free of deadlock), and whose run sent more messages than it handled (a
+ * forwarder adds nothing in flight: runtime/loop.c), is muted at the end
+ * of its run if it still has mail: instead of being requeued it sends a MUTE signal to the
  * receiver and stays out of every run queue, its mailbox active, so no push
  * can schedule it. The receiver, on its own thread, keeps the muted sender
  * in a list while it is overloaded and schedules it again (exactly once)

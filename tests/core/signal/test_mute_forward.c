@@ -1,0 +1,125 @@
+/* Backpressure mutes only an actor whose run sent more than it handled
+ * (core/src/runtime/loop.c, docs/architecture.md "Bounded mailboxes and
+ * backpressure").
+ *
+ * forwarder: this thread sends 200,000 messages to F, which sends each on
+ * to a slow sink S (one out for one in). S is overloaded for most of the
+ * run, yet F is never muted: muting it would lower nothing in flight (its
+ * mail would wait in its own mailbox) and stop it draining. Before the
+ * rule F was muted 3 to 5 times a run here, and in Savina's bank (accounts
+ * that pay each other, each forwarding one message per message) muted
+ * accounts built a backlog of 100,000 to 370,000 messages on two workers.
+ *
+ * The relay's mailbox is bounded below a batch, so that it is never
+ * overloaded itself, and this thread (never muted) keeps it supplied.
+ *
+ * multiplier: the same traffic through M, which sends two messages to S
+ * for each one it handles: M is muted (mutes > 0, each with its unmute).
+ *
+ * Both: every message arrives (exact counts, bounded wait). */
+#include <sched.h>
+
+#include <cadre.h>
+
+#include "cadre__atomic.h"
+#include "check.h"
+#include "waits.h"
+
+static uint64_t consumed; /* S's messages, read by the test thread */
+
+struct sink {
+	cadre_actor base;
+	uint64_t acc;
+};
+
+static int
+sink_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct sink *s = (struct sink *)self;
+	for (int i = 0; i < 300; i++) /* slow: some work per message */
+		s->acc = s->acc * 6364136223846793005ull + m->type;
+	cadre__faa_rlx_u64(&consumed, 1); /* relaxed: a counter, polled */
+	return 0;
+}
+
+static const cadre_behaviour sink = {.size = sizeof(struct sink), .receive = sink_receive};
+
+struct relay {
+	cadre_actor base;
+	cadre_ref to;
+	int copies; /* sent to S per message handled */
+};
+
+static cadre_ref sink_ref;
+
+static int
+relay_start(cadre_actor *self, void *arg)
+{
+	struct relay *r = (struct relay *)self;
+	r->to = sink_ref;
+	r->copies = (int)(uintptr_t)arg;
+	return 0;
+}
+
+static int
+relay_receive(cadre_actor *self, const cadre_msg *m)
+{
+	struct relay *r = (struct relay *)self;
+	for (int i = 0; i < r->copies; i++)
+		CHECK_EQ(cadre_send(cadre_actor_system(self), r->to, m->type, NULL, 0), 0);
+	return 0;
+}
+
+static const cadre_behaviour relay = {
+        .size = sizeof(struct relay), .start = relay_start, .receive = relay_receive};
+
+/* n messages from this thread through a relay sending `copies` to S for
+ * each; returns the system's counters once all have arrived. */
+static void
+flood(int copies, long n, cadre_stats *st)
+{
+	cadre_config cfg = {.workers = 2};
+	cadre_system *sys;
+	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
+	cadre__store_rlx_u64(&consumed, 0); /* relaxed: no actor runs yet */
+	CHECK_EQ(cadre_spawn(sys, &sink, NULL, NULL, &sink_ref), 0);
+	/* The relay's mailbox holds at most half a batch: its runs never use
+	 * a whole one, so it is never overloaded itself (an overloaded actor
+	 * is never muted), and this thread keeps it supplied. */
+	cadre_spawn_opts opts = {.mailbox_capacity = 50, .overflow = CADRE_OVERFLOW_FAIL};
+	cadre_ref r;
+	CHECK_EQ(cadre_spawn(sys, &relay, &opts, (void *)(uintptr_t)copies, &r), 0);
+	for (long i = 0; i < n; i++) {
+		int rc;
+		while ((rc = cadre_send(sys, r, 1, NULL, 0)) == CADRE_EFULL)
+			sched_yield();
+		CHECK_EQ(rc, 0);
+	}
+	uint64_t want = (uint64_t)n * (uint64_t)copies, end = now_ns() + UINT64_C(120000000000);
+	while (cadre__load_rlx_u64(&consumed) < want) {
+		CHECK(now_ns() < end); /* no deadlock */
+		nap_ms(1);
+	}
+	CHECK_EQ(cadre_system_await_quiescent(sys, 10000), 0);
+	CHECK_EQ(cadre_system_stats(sys, -1, st), 0);
+	CHECK_EQ(st->handled, (uint64_t)n + want);
+	CHECK_EQ(st->dead_letters, 0);
+	CHECK_EQ(st->mutes, st->unmutes); /* every mute has its unmute */
+	CHECK_EQ(cadre_system_shutdown(sys, CADRE_FOREVER), 0);
+	cadre_system_free(sys);
+}
+
+int
+main(void)
+{
+	long n = test_size("CADRE_STRESS_MSGS", 200000);
+	cadre_stats st;
+	flood(1, n, &st);
+	fprintf(stderr, "forwarder: %llu mutes\n", (unsigned long long)st.mutes);
+	CHECK_EQ(st.mutes, 0); /* a forwarder is never muted */
+	flood(2, n, &st);
+	fprintf(stderr, "multiplier: %llu mutes\n", (unsigned long long)st.mutes);
+	CHECK(st.mutes > 0); /* one that multiplies is */
+	fprintf(stderr, "test_mute_forward: ok\n");
+	return 0;
+}
