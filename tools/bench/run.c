@@ -163,9 +163,9 @@ print_stats(const char *what, const cadre_stats *st)
 {
 	note("%s: %s: sent %" PRIu64 ", handled %" PRIu64 ", dead %" PRIu64 ", spawned %" PRIu64
 	     ", stopped %" PRIu64 ", alive %" PRIu64 ", batches %" PRIu64 ", steals %" PRIu64
-	     ", parks %" PRIu64 ", wakeups %" PRIu64,
+	     ", parks %" PRIu64 ", wakeups %" PRIu64 ", mutes %" PRIu64,
 	     g_bench, what, st->sent, st->handled, st->dead_letters, st->spawned, st->stopped,
-	     st->actors_alive, st->batches, st->steals, st->parks, st->wakeups);
+	     st->actors_alive, st->batches, st->steals, st->parks, st->wakeups, st->mutes);
 }
 
 static long
