@@ -25,6 +25,13 @@
  *   - Fewer workers are probed only while runs are short (at least 50 runs
  *     per worker per epoch, 20 us each at most): long runs are CPU-bound
  *     work, which communication cannot slow much and parallelism helps.
+ *   - An epoch in which no message was handled (skynet's first epochs
+ *     only spawn) is not a rate: it is neither folded in nor counted.
+ *     Folded in, it made k's rate 0, and the first probe of fewer workers
+ *     won against it whatever it measured: a cold skynet on two workers
+ *     spent its first epochs on one, at a third of the rate, and ran at
+ *     6.1 to 6.7 M msg/s against 8.0 to 8.7 without them (docs/
+ *     performance.md, "Cold and warm").
  *   - An epoch after a gap (nobody reached a run boundary for 4 epochs:
  *     the system was idle, or every worker was in one long run) says
  *     nothing about the rates and is not used; and the governor starts
@@ -157,6 +164,8 @@ cadre__gov_step(struct cadre__gov *g, unsigned n, double r, bool short_runs)
 	}
 	switch (g->phase) {
 	case CADRE__GOV_STEADY:
+		if (r == 0) /* nothing handled (a spawn phase): no rate to compare */
+			return g->k;
 		g->rate = g->rate == 0 ? r : g->rate * 0.75 + r * 0.25;
 		if (++g->epochs < g->every)
 			return g->k;

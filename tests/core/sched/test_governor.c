@@ -3,9 +3,9 @@
  *
  * decisions: the governor's state machine fed with chosen rates: a probe
  * of fewer workers that wins twice becomes the count; one that loses goes
- * back and probes less often (up to every 256 epochs); long runs never
- * probe fewer workers; a gap (idle, or long runs) starts again from every
- * worker.
+ * back and probes less often (up to every 256 epochs); epochs that handled
+ * nothing are not rates; long runs never probe fewer workers; a gap (idle,
+ * or long runs) starts again from every worker.
  *
  * flapping: with the governor off, a thread flips the active count between
  * 1 and 2 every 100 us while 2,000 tokens hop 300 times each between 64
@@ -87,6 +87,19 @@ decisions(void)
 	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 1);
 	CHECK_EQ(cadre__gov_step(&g, 2, 200, true), 1);
 	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 2);
+	CHECK_EQ(g.k, 2u);
+
+	/* Epochs that handled nothing (a spawn phase) are not a rate: they
+	 * neither count towards a probe nor make k's rate 0, against which
+	 * any probe would win. */
+	cadre__gov_reset(&g, 2);
+	for (int i = 0; i < 10; i++)
+		CHECK_EQ(cadre__gov_step(&g, 2, 0, true), 2);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 2);
+	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 1); /* probe: settle */
+	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 1);
+	CHECK_EQ(cadre__gov_step(&g, 2, 100, true), 2); /* equal: lost */
 	CHECK_EQ(g.k, 2u);
 
 	/* Long runs: never a probe of fewer workers. */
