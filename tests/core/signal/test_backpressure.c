@@ -10,28 +10,12 @@
 
 #include "cadre__atomic.h"
 #include "check.h"
+#include "slow_sink.h"
 
 enum { PRODUCERS = 8, SLICE = 1000 };
 
 static long per_producer;
-static uint64_t produced, consumed; /* sampled by the test thread */
-
-struct sink {
-	cadre_actor base;
-	uint64_t acc;
-};
-
-static int
-sink_receive(cadre_actor *self, const cadre_msg *m)
-{
-	struct sink *s = (struct sink *)self;
-	for (int i = 0; i < 300; i++) /* slow: some work per message */
-		s->acc = s->acc * 6364136223846793005ull + (uint64_t) * (const long *)m->data;
-	cadre__faa_rlx_u64(&consumed, 1); /* relaxed: a sampled counter */
-	return 0;
-}
-
-static const cadre_behaviour sink = {.size = sizeof(struct sink), .receive = sink_receive};
+static uint64_t produced; /* sampled by the test thread, with slow_sink_consumed */
 
 struct producer {
 	cadre_actor base;
@@ -78,13 +62,14 @@ fan_in_flood(void)
 	cadre_system *sys;
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
 	cadre_ref s, p;
-	CHECK_EQ(cadre_spawn(sys, &sink, NULL, NULL, &s), 0);
+	CHECK_EQ(cadre_spawn(sys, &slow_sink_beh, NULL, NULL, &s), 0);
 	for (int i = 0; i < PRODUCERS; i++)
 		CHECK_EQ(cadre_spawn(sys, &producer, NULL, &s, &p), 0);
 	uint64_t total = (uint64_t)PRODUCERS * (uint64_t)per_producer, max_inflight = 0;
-	for (long i = 0; cadre__load_rlx_u64(&consumed) < total; i++) {
+	for (long i = 0; cadre__load_rlx_u64(&slow_sink_consumed) < total; i++) {
 		CHECK(i < 240000); /* 4 minutes at most: no deadlock */
-		uint64_t c = cadre__load_rlx_u64(&consumed), pr = cadre__load_rlx_u64(&produced);
+		uint64_t c = cadre__load_rlx_u64(&slow_sink_consumed),
+		         pr = cadre__load_rlx_u64(&produced);
 		if (pr > c && pr - c > max_inflight)
 			max_inflight = pr - c;
 		nanosleep(&(struct timespec){0, 1000000}, NULL);

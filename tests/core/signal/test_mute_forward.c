@@ -27,26 +27,8 @@
 
 #include "cadre__atomic.h"
 #include "check.h"
+#include "slow_sink.h"
 #include "waits.h"
-
-static uint64_t consumed; /* S's messages, read by the test thread */
-
-struct sink {
-	cadre_actor base;
-	uint64_t acc;
-};
-
-static int
-sink_receive(cadre_actor *self, const cadre_msg *m)
-{
-	struct sink *s = (struct sink *)self;
-	for (int i = 0; i < 300; i++) /* slow: some work per message */
-		s->acc = s->acc * 6364136223846793005ull + m->type;
-	cadre__faa_rlx_u64(&consumed, 1); /* relaxed: a counter, polled */
-	return 0;
-}
-
-static const cadre_behaviour sink = {.size = sizeof(struct sink), .receive = sink_receive};
 
 struct relay {
 	cadre_actor base;
@@ -97,8 +79,8 @@ flood(int copies, long n, cadre_stats *st)
 	cadre_config cfg = {.workers = 2};
 	cadre_system *sys;
 	CHECK_EQ(cadre_system_new(&sys, &cfg), 0);
-	cadre__store_rlx_u64(&consumed, 0); /* relaxed: no actor runs yet */
-	CHECK_EQ(cadre_spawn(sys, &sink, NULL, NULL, &sink_ref), 0);
+	cadre__store_rlx_u64(&slow_sink_consumed, 0); /* relaxed: no actor runs yet */
+	CHECK_EQ(cadre_spawn(sys, &slow_sink_beh, NULL, NULL, &sink_ref), 0);
 	/* F's mailbox holds at most half a batch: its runs never use a whole
 	 * one, so it is never overloaded itself, and this thread keeps it
 	 * supplied. */
@@ -112,7 +94,7 @@ flood(int copies, long n, cadre_stats *st)
 		CHECK_EQ(rc, 0);
 	}
 	uint64_t want = (uint64_t)n * (uint64_t)copies, end = now_ns() + UINT64_C(120000000000);
-	while (cadre__load_rlx_u64(&consumed) < want) {
+	while (cadre__load_rlx_u64(&slow_sink_consumed) < want) {
 		CHECK(now_ns() < end); /* no deadlock */
 		nap_ms(1);
 	}
