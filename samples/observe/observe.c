@@ -244,7 +244,10 @@ start_actors(cadre_system *sys)
 	                                    .period_ms = 1000,
 	                                    .children = &child,
 	                                    .nchildren = 1};
-	cadre_ref f, b, r;
+	/* f outlives this function: the producer's start reads it later, on a
+	 * worker (a spawn's arg must stay valid until start runs). */
+	static cadre_ref f;
+	cadre_ref b, r;
 	cadre_spawn_opts blocking = {.flags = CADRE_SPAWN_BLOCKING};
 	int rc = cadre_spawn(sys, &flood, &blocking, NULL, &f);
 	if (rc == 0)

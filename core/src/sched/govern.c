@@ -29,9 +29,8 @@
  *     only spawn) is not a rate: it is neither folded in nor counted.
  *     Folded in, it made k's rate 0, and the first probe of fewer workers
  *     won against it whatever it measured: a cold skynet on two workers
- *     spent its first epochs on one, at a third of the rate, and ran at
- *     6.1 to 6.7 M msg/s against 8.0 to 8.7 without them (docs/
- *     performance.md, "Cold and warm").
+ *     spent its first epochs on one, at a third of the rate (a trace;
+ *     docs/performance.md, "Cold and warm", has what it is worth).
  *   - An epoch after a gap (nobody reached a run boundary for 4 epochs:
  *     the system was idle, or every worker was in one long run) says
  *     nothing about the rates and is not used; and the governor starts
