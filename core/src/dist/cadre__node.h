@@ -175,11 +175,11 @@ struct cadre__dist {
 	cadre_node_stats st; /* counters (relaxed adds) */
 };
 
-/* The dist of a node, or NULL. */
 /* In one of self's callbacks on a node: its dist and its ref; CADRE_EINVAL
  * (self NULL) or CADRE_ESTATE (not in a callback, not a node). */
 int cadre__dist_self(cadre_actor *self, struct cadre__dist **d, cadre_ref *me);
 
+/* The dist of a node, or NULL. */
 static inline struct cadre__dist *
 cadre__dist_of(struct cadre_system *sys)
 {

@@ -12,9 +12,9 @@
  * never holds an unhandled MUTE, see cadre__mute: together they keep muting
  * free of deadlock), and whose run sent more messages than it handled (a
  * forwarder adds nothing in flight: runtime/loop.c), is muted at the end
- * of its run if it still has mail: instead of being requeued it sends a MUTE signal to the
- * receiver and stays out of every run queue, its mailbox active, so no push
- * can schedule it. The receiver, on its own thread, keeps the muted sender
+ * of its run if it still has mail: instead of being requeued it sends a
+ * MUTE signal to the receiver and stays out of every run queue, its
+ * mailbox active, so no push can schedule it. The receiver, on its own thread, keeps the muted sender
  * in a list while it is overloaded and schedules it again (exactly once)
  * when a run of it ends without a full batch, or when it dies. A sender
  * whose receiver is already gone is not muted. Outside threads are never
