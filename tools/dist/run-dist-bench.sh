@@ -53,13 +53,10 @@ build="$repo/build/release"
 port=17300
 report=""
 
-usage() {
-    sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -uo/d' -e 's/^# \{0,1\}//' >&2
-    exit 2
-}
-need_value() {
-    [ $# -ge 2 ] && [ -n "$2" ] || { echo "run-dist-bench: $1 needs a value" >&2; usage; }
-}
+prog=run-dist-bench
+# usage, need_value
+# shellcheck source=../common/bench_args.sh
+. "$repo/tools/common/bench_args.sh"
 while [ $# -gt 0 ]; do
     opt="$1" val=""
     case "$opt" in
