@@ -37,19 +37,19 @@ cadre__run_one(struct cadre__worker *w, struct cadre__actor *a)
 	/* The trace: the run's slice (one test of the ring pointer when off).
 	 * The end goes to the ring the begin went to. */
 	struct cadre__tring *tr = cadre__load_acq_ptr((void *const *)&w->trace); /* see TRACE_AT */
-	uint64_t handled = 0, ref = 0;
+	/* Own counters, plain reads: the run's sends and handled messages
+	 * (the trace's run end; mute below). */
+	uint64_t sent0 = w->st.sent, handled0 = w->st.handled, ref = 0;
 	if (__builtin_expect(tr != NULL, 0)) {
 		ref = CADRE__TRACE_REF(a->index, a->gen);
-		handled = w->st.handled; /* own counter */
 		cadre__trace_put(w->sys, tr, CADRE__TEV_RUN_BEGIN, ref, (uintptr_t)a->beh->name);
 	}
-	uint64_t sent0 = w->st.sent, handled0 = w->st.handled; /* own counters: see mute below */
 	/* Relaxed: a walk's hint of the running actor (cadre/stats.h). */
 	cadre__store_rlx_ptr((void **)&w->current, a);
 	int r = cadre__actor_run(w, a);
 	cadre__store_rlx_ptr((void **)&w->current, NULL);
 	if (__builtin_expect(tr != NULL, 0))
-		cadre__trace_put(w->sys, tr, CADRE__TEV_RUN_END, ref, w->st.handled - handled);
+		cadre__trace_put(w->sys, tr, CADRE__TEV_RUN_END, ref, w->st.handled - handled0);
 	if (w->outbox_used != 0)
 		cadre__outbox_flush(w->sys, w); /* before the run's end makes us quiescent */
 	cadre__count(&w->st.batches, 1);
