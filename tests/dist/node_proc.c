@@ -94,7 +94,7 @@ say(const char *fmt, ...)
 static void
 nap(void)
 {
-	unsigned us = atomic_load_explicit(&slow_us, memory_order_relaxed);
+	unsigned us = atomic_load_explicit(&slow_us, memory_order_relaxed); /* a knob: no pair */
 	if (us != 0)
 		usleep(us);
 }
@@ -146,7 +146,7 @@ sink_check_order(struct sink *k, const cadre_msg *m)
 			return;
 		k->seen[k->n++].from = m->sender;
 	} else if (seq <= k->seen[i].last) {
-		atomic_fetch_add_explicit(&sink_disorder, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&sink_disorder, 1, memory_order_relaxed); /* a counter */
 	}
 	k->seen[i].last = seq;
 }
@@ -158,7 +158,7 @@ sink_receive(cadre_actor *self, const cadre_msg *m)
 	if (m->type == T_CRASH)
 		return 42;
 	sink_check_order((struct sink *)self, m);
-	atomic_fetch_add_explicit(&sink_got, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sink_got, 1, memory_order_relaxed); /* a counter: no pair */
 	return 0;
 }
 
@@ -515,6 +515,7 @@ cmd_stats(void)
 	    "reads_paused=%llu up=%llu down=%llu rss_kb=%ld",
 	    (unsigned long long)s.sent, (unsigned long long)s.handled,
 	    (unsigned long long)s.dead_letters,
+	    /* Relaxed: counters reported as they stand (no pair). */
 	    atomic_load_explicit(&sink_got, memory_order_relaxed),
 	    atomic_load_explicit(&sink_disorder, memory_order_relaxed),
 	    (unsigned long long)n.frames_out, (unsigned long long)n.frames_in,
@@ -637,6 +638,7 @@ command(char *line)
 	} else if (strcmp(av[0], "nodes") == 0) {
 		cmd_nodes();
 	} else if (strcmp(av[0], "slow") == 0 && ac == 2) {
+		/* Relaxed: a knob the sink reads at its next message (no pair). */
 		atomic_store_explicit(&slow_us, (unsigned)atol(av[1]), memory_order_relaxed);
 		say("OK");
 	} else if (strcmp(av[0], "keep") == 0) {
@@ -696,7 +698,8 @@ parse(int argc, char **argv, struct opts *o)
 		else if (strcmp(a, "--inbound-max") == 0)
 			o->node.inbound_max = (uint64_t)atoll(v);
 		else if (strcmp(a, "--slow-us") == 0)
-			atomic_store_explicit(&slow_us, (unsigned)atol(v), memory_order_relaxed);
+			atomic_store_explicit(&slow_us, (unsigned)atol(v),
+			                      memory_order_relaxed); /* before any actor: no pair */
 		else if (strcmp(a, "--life") == 0)
 			o->life = (unsigned)atol(v);
 		else

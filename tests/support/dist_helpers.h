@@ -124,7 +124,9 @@ dist_watch_start(cadre_actor *self, void *arg)
 {
 	(void)arg;
 	CHECK_EQ(cadre_node_monitor(self, true), 0);
-	__atomic_add_fetch(&dist_watching, 1, __ATOMIC_RELEASE); /* pairs with dist_load */
+	/* Release: pairs with dist_load's acquire (the subscription is made
+	 * before the count says so). */
+	__atomic_add_fetch(&dist_watching, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 static int

@@ -269,7 +269,7 @@ sender_done(cadre_actor *self, struct sender *s, bool ok)
 	                          &tp->t_end, &t, now, memory_order_relaxed, memory_order_relaxed))
 		;
 	atomic_fetch_add_explicit(&tp->sent, s->sent, memory_order_relaxed); /* published below */
-	atomic_fetch_add_explicit(&tp->overflows, s->overflows, memory_order_relaxed);
+	atomic_fetch_add_explicit(&tp->overflows, s->overflows, memory_order_relaxed); /* as sent */
 	if (!ok)
 		atomic_fetch_add_explicit(&tp->failed, 1, memory_order_relaxed);
 	/* Release: the counts above before this; pairs with the main thread's acquire. */
@@ -419,6 +419,7 @@ tp_phase(const struct opts *o, cadre_system *sys, cadre_ref sink, const unsigned
 		}
 		usleep(1000);
 	}
+	/* Relaxed: ordered after the senders' adds by the acquire above. */
 	bool ok = spawned == o->senders &&
 	          atomic_load_explicit(&tp->failed, memory_order_relaxed) == 0;
 	*sent = atomic_load_explicit(&tp->sent, memory_order_relaxed);

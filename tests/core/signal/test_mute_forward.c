@@ -94,6 +94,8 @@ flood(int copies, long n, cadre_stats *st)
 		CHECK_EQ(rc, 0);
 	}
 	uint64_t want = (uint64_t)n * (uint64_t)copies, end = now_ns() + UINT64_C(120000000000);
+	/* Relaxed: a counter polled; the counts checked below come from the
+	 * system's stats after quiescence. */
 	while (cadre__load_rlx_u64(&slow_sink_consumed) < want) {
 		CHECK(now_ns() < end); /* no deadlock */
 		nap_ms(1);
